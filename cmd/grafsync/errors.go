@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"syscall"
+)
+
+// Exit statuses. They are a contract with CI scripts: see README.md.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2 // only with --detailed-exitcode
+)
+
+// interrupted is the cancellation cause recorded when a signal stops the run.
+type interrupted struct{ sig syscall.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + i.sig.String() }
+
+// errChanges is returned by commands that found pending changes and were asked
+// (--detailed-exitcode) to say so through the exit status. It prints nothing.
+var errChanges = errors.New("changes pending")
+
+// exitCode is the one place where errors become messages and exit statuses.
+func exitCode(ctx context.Context, err error, stderr io.Writer) int {
+	var sig interrupted
+	if errors.As(context.Cause(ctx), &sig) {
+		fmt.Fprintf(stderr, "grafsync: %s\n", sig)
+		return 128 + int(sig.sig)
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errChanges):
+		return exitChanges
+	}
+	var silent silentError
+	if !errors.As(err, &silent) {
+		fmt.Fprintf(stderr, "grafsync: %s\n", err)
+	}
+	return exitError
+}
+
+// silentError marks a failure whose details the command already printed
+// (for example the list of validation problems); exitCode adds nothing.
+type silentError struct{ err error }
+
+func (s silentError) Error() string { return s.err.Error() }
+func (s silentError) Unwrap() error { return s.err }
