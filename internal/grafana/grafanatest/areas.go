@@ -1,0 +1,15 @@
+package grafanatest
+
+// areaRoutes lists each resource area's route registration, one file per area.
+func (e *Emulator) areaRoutes() []func() {
+	return []func(){
+		e.dashboardRoutes,
+		e.searchRoutes,
+		e.folderRoutes,
+		e.datasourceRoutes,
+		e.orgRoutes,
+		e.teamRoutes,
+		e.userRoutes,
+		e.serviceAccountRoutes,
+	}
+}

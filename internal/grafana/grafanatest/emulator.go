@@ -1,0 +1,205 @@
+package grafanatest
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure an Emulator. The zero value is a Grafana 11.x with one
+// org ("Main Org.") and a server admin admin/admin.
+type Options struct {
+	Version       Version          // zero: DefaultVersion()
+	AdminLogin    string           // default "admin"
+	AdminPassword string           // default "admin"
+	NestedFolders *bool            // nil: the version's default (off in 10.x, on from 11.0)
+	Faults        Faults           // injected before handlers; see faults.go
+	Seed          uint64           // seeds fault injection and generated uids
+	Now           func() time.Time // default time.Now; tests may freeze it
+	// SearchLag is how long a write takes to reach search in 12.x mode, whose
+	// search is eventually consistent (§4, §13). Ignored before 12.x.
+	SearchLag time.Duration
+}
+
+// Emulator is an in-process Grafana. Serve it with Handler (httptest) or
+// StartReplica (real listeners, several for HA mode).
+type Emulator struct {
+	version Version
+	nested  bool
+	now     func() time.Time
+	lag     time.Duration
+
+	mu sync.RWMutex
+	st *store // guarded by mu
+
+	faults   *faultInjector
+	counters *counters
+	mux      *http.ServeMux
+	uids     *uidSource // guarded by mu
+
+	replicasMu sync.Mutex
+	replicas   []*Replica
+}
+
+// New returns an emulator with org 1 "Main Org." and its server admin.
+func New(opts Options) *Emulator {
+	if opts.Version == (Version{}) {
+		opts.Version = DefaultVersion()
+	}
+	if opts.AdminLogin == "" {
+		opts.AdminLogin = "admin"
+	}
+	if opts.AdminPassword == "" {
+		opts.AdminPassword = "admin"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	nested := opts.Version.NestedFoldersByDefault()
+	if opts.NestedFolders != nil {
+		nested = *opts.NestedFolders
+	}
+	e := &Emulator{
+		version:  opts.Version,
+		nested:   nested,
+		now:      func() time.Time { return opts.Now().UTC().Truncate(time.Second) },
+		lag:      opts.SearchLag,
+		st:       newStore(),
+		faults:   newFaultInjector(opts.Seed, opts.Faults),
+		counters: newCounters(),
+		mux:      http.NewServeMux(),
+		uids:     newUIDSource(opts.Seed),
+	}
+	main := e.st.addOrg("Main Org.")
+	admin := e.addUserLocked(UserSpec{Login: opts.AdminLogin, Email: "admin@localhost", Name: "admin", Password: opts.AdminPassword, ServerAdmin: true})
+	main.members[admin.id] = "Admin"
+	e.routes()
+	return e
+}
+
+// Version is the Grafana release being emulated.
+func (e *Emulator) Version() Version { return e.version }
+
+// Handler serves the emulated API; every replica uses it.
+func (e *Emulator) Handler() http.Handler { return e.mux }
+
+// handle registers one route. Every route is counted, then subjected to fault
+// injection, then served. pattern is a net/http pattern with a method.
+func (e *Emulator) handle(pattern string, h http.HandlerFunc) {
+	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() { e.counters.add(replicaOf(r), pattern, rec.status) }()
+		if e.faults.inject(rec, r) {
+			return
+		}
+		h(rec, r)
+	})
+}
+
+// call is what an authenticated handler gets: the request, its writer, and
+// the caller resolved to one org. It is only valid while the lock is held.
+type call struct {
+	w  http.ResponseWriter
+	r  *http.Request
+	id *identity
+}
+
+func (c *call) org() *org { return c.id.org }
+
+// read registers an authenticated route that only reads the store.
+func (e *Emulator) read(pattern string, h func(*call)) {
+	e.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
+		e.mu.RLock()
+		defer e.mu.RUnlock()
+		if id := e.authenticate(w, r); id != nil {
+			h(&call{w: w, r: r, id: id})
+		}
+	})
+}
+
+// write registers an authenticated route that may change the store.
+func (e *Emulator) write(pattern string, h func(*call)) {
+	e.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if id := e.authenticate(w, r); id != nil {
+			h(&call{w: w, r: r, id: id})
+		}
+	})
+}
+
+// routes wires every emulated endpoint. Each area registers its own routes
+// in its own file; unknown /api routes answer 404 {"message":"Not found"} (§0.1).
+func (e *Emulator) routes() {
+	e.handle("/", func(w http.ResponseWriter, r *http.Request) {
+		errMessage(w, http.StatusNotFound, "Not found")
+	})
+	e.healthRoutes()
+	for _, register := range e.areaRoutes() {
+		register()
+	}
+}
+
+// requireRole answers 403 in the RBAC shape unless the caller has role or a
+// stronger one in the current org; action names the RBAC action Grafana
+// would report (e.g. "dashboards:write").
+func (c *call) requireRole(role, action string) bool {
+	if c.id.atLeast(role) {
+		return true
+	}
+	errAccessDenied(c.w, action)
+	return false
+}
+
+// requireServerAdmin answers the legacy 403 unless the caller is a Grafana
+// server admin. Service accounts never are (§1.1).
+func (c *call) requireServerAdmin() bool {
+	if c.id.user.serverAdmin && c.id.token == nil {
+		return true
+	}
+	errPermissionDenied(c.w)
+	return false
+}
+
+// slugify turns a title into Grafana's URL slug: lowercase, alphanumerics
+// kept, runs of anything else collapsed to one dash.
+func slugify(title string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(title) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+// statusRecorder remembers the status a handler wrote, for the counters.
+type statusRecorder struct {
+	http.ResponseWriter
+	status  int
+	written bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.written {
+		s.status, s.written = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.written = true
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (to drop it).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (e *Emulator) String() string { return fmt.Sprintf("grafana emulator %s", e.version) }

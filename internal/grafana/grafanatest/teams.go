@@ -1,0 +1,3 @@
+package grafanatest
+
+func (e *Emulator) teamRoutes() {}
