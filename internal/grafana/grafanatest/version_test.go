@@ -33,7 +33,7 @@ func TestParseVersion(t *testing.T) {
 func TestVersionMatrix(t *testing.T) {
 	type row struct {
 		unique, versionsObj, saveFolderUID, searchTypeFails, themeSystem, nested, saOrg, unified bool
-		dupFolder                                                                            int
+		dupFolder                                                                                int
 	}
 	tests := map[Version]row{
 		{10, 3, 0}: {unique: true, dupFolder: 409},
