@@ -26,6 +26,9 @@ var errChanges = errors.New("changes pending")
 
 // exitCode is the one place where errors become messages and exit statuses.
 func exitCode(ctx context.Context, err error, stderr io.Writer) int {
+	if errors.Is(err, errStopped) {
+		return exitOK
+	}
 	var sig interrupted
 	if errors.As(context.Cause(ctx), &sig) {
 		fmt.Fprintf(stderr, "grafsync: %s\n", sig)

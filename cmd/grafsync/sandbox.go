@@ -1,0 +1,176 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+)
+
+// sandboxOptions are the flags of `grafsync sandbox`.
+type sandboxOptions struct {
+	listen        string
+	replicas      int
+	token         string // "" none; tokenGenerate: make one up; else the key to accept
+	adminUser     string
+	adminPassword string
+	version       string
+	latency       time.Duration
+	faultRate     float64
+	seed          uint64
+}
+
+// tokenGenerate is --token given without a value.
+const tokenGenerate = "\x00generate"
+
+func (o *sandboxOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.listen, "listen", "127.0.0.1:3000", "address of the first replica; further replicas take the following ports")
+	f.IntVar(&o.replicas, "replicas", 1, "number of replicas (HA mode: one shared state, consecutive ports)")
+	f.StringVar(&o.token, "token", "", "create an Admin service-account token in org 1; give a value (--token=KEY) to choose the key")
+	f.Lookup("token").NoOptDefVal = tokenGenerate
+	f.StringVar(&o.adminUser, "admin-user", "admin", "login of the server admin (basic auth)")
+	f.StringVar(&o.adminPassword, "admin-password", "admin", "password of the server admin")
+	f.StringVar(&o.version, "grafana-version", grafanatest.DefaultVersion().String(), "Grafana release to imitate: 10.x, 11.x or 12.x (e.g. 10, 11.2, 12.0.1)")
+	f.DurationVar(&o.latency, "latency", 0, "latency added to every request (e.g. 20ms)")
+	f.Float64Var(&o.faultRate, "fault-rate", 0, "share of requests that fail (0-1): 60% of them 5xx, 25% 429 with Retry-After, 15% dropped connections")
+	f.Uint64Var(&o.seed, "seed", 1, "seed for fault injection and generated uids; the same seed gives the same faults")
+}
+
+func newSandboxCmd() *cobra.Command {
+	var opts sandboxOptions
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Serve the built-in Grafana API emulator on localhost (in memory, for trying grafsync and testing in CI)",
+		Long: `sandbox serves grafsync's in-memory emulator of Grafana's HTTP API (/api).
+It is not a Grafana: there is no UI and no query engine, and everything is lost
+when it stops. It answers the API as Grafana does (status codes, error bodies,
+versions, secrets, folders, search, orgs, tokens), so you can try grafsync or
+rehearse a CI pipeline, also against a slow or flaky Grafana (--latency,
+--fault-rate) or several replicas (--replicas).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSandbox(cmd, opts)
+		},
+	}
+	opts.addFlags(cmd)
+	return cmd
+}
+
+// errStopped is a server's normal end: it was asked to stop and did.
+var errStopped = errors.New("stopped")
+
+func runSandbox(cmd *cobra.Command, opts sandboxOptions) error {
+	emu, err := newSandboxEmulator(opts)
+	if err != nil {
+		return err
+	}
+	addrs, err := replicaAddrs(opts.listen, opts.replicas)
+	if err != nil {
+		return err
+	}
+	defer emu.Close()
+	var urls []string
+	for _, addr := range addrs {
+		rep, err := emu.StartReplica(addr)
+		if err != nil {
+			return fmt.Errorf("sandbox: %w; choose another address with --listen", err)
+		}
+		urls = append(urls, rep.URL())
+	}
+	key := ""
+	switch opts.token {
+	case "":
+	case tokenGenerate:
+		if key, err = emu.AddServiceAccountToken(1, "sandbox", "Admin"); err != nil {
+			return err
+		}
+	default:
+		key = opts.token
+		if err := emu.AddServiceAccountTokenWithKey(1, "sandbox", "Admin", key); err != nil {
+			return err
+		}
+	}
+	printSandboxBanner(cmd.OutOrStdout(), emu, opts, urls, key)
+	<-cmd.Context().Done()
+	fmt.Fprintln(cmd.OutOrStdout(), "sandbox stopped; its state is gone")
+	return errStopped
+}
+
+func newSandboxEmulator(opts sandboxOptions) (*grafanatest.Emulator, error) {
+	v, err := grafanatest.ParseVersion(opts.version)
+	if err != nil {
+		return nil, fmt.Errorf("--grafana-version: %w", err)
+	}
+	if opts.faultRate < 0 || opts.faultRate > 1 {
+		return nil, fmt.Errorf("--fault-rate %v: give a share between 0 and 1, e.g. 0.1 for 10%%", opts.faultRate)
+	}
+	if opts.replicas < 1 {
+		return nil, fmt.Errorf("--replicas %d: at least one replica is needed", opts.replicas)
+	}
+	return grafanatest.New(grafanatest.Options{
+		Version:       v,
+		AdminLogin:    opts.adminUser,
+		AdminPassword: opts.adminPassword,
+		Seed:          opts.seed,
+		Faults: grafanatest.Faults{
+			Latency:     opts.latency,
+			ErrorRate:   opts.faultRate * 0.60,
+			TooManyRate: opts.faultRate * 0.25,
+			DropRate:    opts.faultRate * 0.15,
+			RetryAfter:  time.Second,
+		},
+	}), nil
+}
+
+// replicaAddrs gives n consecutive ports starting at listen's. Port 0 (any
+// free port) is allowed for every replica.
+func replicaAddrs(listen string, n int) ([]string, error) {
+	host, portStr, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("--listen %q: want host:port, e.g. 127.0.0.1:3000", listen)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port < 0 || port+n-1 > 65535 {
+		return nil, fmt.Errorf("--listen %q: port must be a number from 0 to 65535", listen)
+	}
+	addrs := make([]string, n)
+	for i := range addrs {
+		p := port
+		if port != 0 {
+			p = port + i
+		}
+		addrs[i] = net.JoinHostPort(host, strconv.Itoa(p))
+	}
+	return addrs, nil
+}
+
+func printSandboxBanner(w io.Writer, emu *grafanatest.Emulator, opts sandboxOptions, urls []string, key string) {
+	fmt.Fprintf(w, "grafsync sandbox: an in-memory emulator of the Grafana %s HTTP API.\n", emu.Version())
+	fmt.Fprintln(w, "It is not a real Grafana (no UI, no queries); everything is lost when it stops.")
+	for i, u := range urls {
+		fmt.Fprintf(w, "  replica %d: %s\n", i, u)
+	}
+	fmt.Fprintf(w, "  basic auth (server admin): %s / %s\n", opts.adminUser, opts.adminPassword)
+	if key != "" {
+		fmt.Fprintf(w, "  token (Admin, org 1): %s\n", key)
+	}
+	if opts.latency > 0 || opts.faultRate > 0 {
+		fmt.Fprintf(w, "  faults: %v latency per request, %.0f%% of requests fail (seed %d)\n", opts.latency, opts.faultRate*100, opts.seed)
+	}
+	env := "GRAFANA_URL=" + strings.Join(urls, ",")
+	if key != "" {
+		env += " GRAFANA_TOKEN=" + key
+	} else {
+		env += fmt.Sprintf(" GRAFANA_USER=%s GRAFANA_PASSWORD=%s", opts.adminUser, opts.adminPassword)
+	}
+	fmt.Fprintf(w, "Use it with: %s\n", env)
+	fmt.Fprintln(w, "Stop it with Ctrl-C (SIGINT) or SIGTERM.")
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestReplicaAddrs(t *testing.T) {
+	tests := []struct {
+		listen  string
+		n       int
+		want    []string
+		wantErr string
+	}{
+		{"127.0.0.1:3000", 3, []string{"127.0.0.1:3000", "127.0.0.1:3001", "127.0.0.1:3002"}, ""},
+		{"127.0.0.1:0", 2, []string{"127.0.0.1:0", "127.0.0.1:0"}, ""},
+		{"[::1]:3000", 1, []string{"[::1]:3000"}, ""},
+		{"localhost", 1, nil, "want host:port"},
+		{"127.0.0.1:65535", 2, nil, "port must be a number"},
+		{"127.0.0.1:http", 1, nil, "port must be a number"},
+	}
+	for _, tt := range tests {
+		got, err := replicaAddrs(tt.listen, tt.n)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("replicaAddrs(%q): error %v, want one containing %q", tt.listen, err, tt.wantErr)
+			}
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" || err != nil {
+			t.Errorf("replicaAddrs(%q, %d): %v (-want +got):\n%s", tt.listen, tt.n, err, diff)
+		}
+	}
+}
+
+func TestSandboxOptionErrors(t *testing.T) {
+	base := sandboxOptions{listen: "127.0.0.1:0", replicas: 1, version: "11", adminUser: "admin", adminPassword: "admin"}
+	tests := []struct {
+		name string
+		edit func(*sandboxOptions)
+		want string
+	}{
+		{"bad version", func(o *sandboxOptions) { o.version = "9.5" }, "--grafana-version"},
+		{"fault rate above 1", func(o *sandboxOptions) { o.faultRate = 1.5 }, "--fault-rate"},
+		{"no replicas", func(o *sandboxOptions) { o.replicas = 0 }, "--replicas"},
+	}
+	for _, tt := range tests {
+		o := base
+		tt.edit(&o)
+		if _, err := newSandboxEmulator(o); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want one naming %s", tt.name, err, tt.want)
+		}
+	}
+	if _, err := newSandboxEmulator(base); err != nil {
+		t.Errorf("valid options: %v", err)
+	}
+}
