@@ -1,0 +1,114 @@
+package grafana
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config says how to reach Grafana. Exactly one form of credentials is used:
+// a service-account token, or a user and password (basic auth).
+type Config struct {
+	URLs     []string // one base URL per replica, e.g. https://grafana.example.com
+	Token    string   // service-account token (GRAFANA_TOKEN); never logged
+	User     string   // basic auth (GRAFANA_USER)
+	Password string   // basic auth (GRAFANA_PASSWORD); never logged
+	OrgID    int64    // sent as X-Grafana-Org-Id when > 0
+
+	Concurrency int           // requests in flight at once; default 4
+	Timeout     time.Duration // per attempt; default 30s
+	Retry       RetryPolicy
+
+	Logger *slog.Logger // default: discard
+	// Transport is the base round tripper (tests may inject faults); default
+	// a clone of http.DefaultTransport.
+	Transport http.RoundTripper
+	// OnResponse, when set, is called with every response status (0 for a
+	// failed attempt), e.g. to count Grafana requests by status code.
+	OnResponse func(status int)
+}
+
+// RetryPolicy bounds retries of one request.
+type RetryPolicy struct {
+	MaxAttempts int           // including the first; default 6
+	MinWait     time.Duration // first backoff; default 100ms
+	MaxWait     time.Duration // cap on one wait, also on Retry-After; default 15s
+}
+
+// DefaultConcurrency is gentle enough for a small Grafana on one SQLite file.
+const DefaultConcurrency = 4
+
+func (c Config) withDefaults() Config {
+	if c.Concurrency <= 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 30 * time.Second
+	}
+	if c.Retry.MaxAttempts <= 0 {
+		c.Retry.MaxAttempts = 6
+	}
+	if c.Retry.MinWait <= 0 {
+		c.Retry.MinWait = 100 * time.Millisecond
+	}
+	if c.Retry.MaxWait <= 0 {
+		c.Retry.MaxWait = 15 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Transport == nil {
+		c.Transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	return c
+}
+
+// ErrNoURL is returned when no Grafana URL was given. grafsync never falls
+// back to a default Grafana: an explicit URL (or --sandbox) is required.
+var ErrNoURL = errors.New("no Grafana URL: set GRAFANA_URL or pass --grafana-url (several replicas: comma-separated); to try grafsync without a Grafana, use --sandbox")
+
+// ErrNoCredentials is returned when neither a token nor a user is given.
+var ErrNoCredentials = errors.New("no Grafana credentials: set GRAFANA_TOKEN to a service-account token with the Admin role (or GRAFANA_USER and GRAFANA_PASSWORD)")
+
+// parseURLs checks every replica URL and strips trailing slashes. All
+// replicas must share one scheme and base path (they sit behind one
+// load balancer path in a real deployment).
+func parseURLs(raw []string) ([]*url.URL, error) {
+	var out []*url.URL
+	for _, r := range raw {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		u, err := url.Parse(r)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("grafana url %q: want http(s)://host[:port][/path]", redact(r))
+		}
+		if u.User != nil {
+			return nil, fmt.Errorf("grafana url %q: put credentials in GRAFANA_TOKEN or GRAFANA_USER/GRAFANA_PASSWORD, not in the URL", redact(r))
+		}
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		if len(out) > 0 && (u.Scheme != out[0].Scheme || u.Path != out[0].Path) {
+			return nil, fmt.Errorf("grafana url %q: every replica must use the scheme and path of %s", u, out[0])
+		}
+		out = append(out, u)
+	}
+	if len(out) == 0 {
+		return nil, ErrNoURL
+	}
+	return out, nil
+}
+
+// redact removes userinfo from a URL string for messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = url.User("REDACTED")
+	return u.String()
+}

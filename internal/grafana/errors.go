@@ -1,0 +1,80 @@
+package grafana
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/go-openapi/runtime"
+	"github.com/grafana/grafana-openapi-client-go/models"
+)
+
+// APIError is an answer from Grafana other than success. Callers branch on
+// Status (and Reason, Grafana's "status" field such as "version-mismatch");
+// Message is Grafana's own text.
+type APIError struct {
+	Op      string // what grafsync was doing, e.g. "save dashboard platform/ecs"
+	Status  int
+	Reason  string
+	Message string
+}
+
+func (e *APIError) Error() string {
+	msg := fmt.Sprintf("%s: grafana answered %d %s", e.Op, e.Status, http.StatusText(e.Status))
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if hint := e.hint(); hint != "" {
+		msg += " (" + hint + ")"
+	}
+	return msg
+}
+
+// hint says what to do about the statuses a user can fix.
+func (e *APIError) hint() string {
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return "check GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD; a service-account token only works for its own org"
+	case http.StatusForbidden:
+		return "the credentials lack a permission: use a service account with the Admin role"
+	}
+	return ""
+}
+
+// IsStatus reports whether err is an APIError with that status.
+func IsStatus(err error, status int) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == status
+}
+
+// wrap turns an openapi client error into an APIError naming op, or keeps a
+// transport error (dial, timeout, cancellation) as it is, with op in front.
+func (c *Client) wrap(err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) {
+		ae := &APIError{Op: op, Status: coded.Code()}
+		var withBody interface {
+			GetPayload() *models.ErrorResponseBody
+		}
+		if errors.As(err, &withBody) && withBody.GetPayload() != nil {
+			p := withBody.GetPayload()
+			ae.Reason = p.Status
+			if p.Message != nil {
+				ae.Message = *p.Message
+			}
+		}
+		return ae
+	}
+	var raw *runtime.APIError
+	if errors.As(err, &raw) {
+		return &APIError{Op: op, Status: raw.Code}
+	}
+	return fmt.Errorf("%s: cannot reach grafana at %s: %w", op, c.reps.urls[0].Host, err)
+}
