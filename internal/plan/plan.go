@@ -1,0 +1,268 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Action is what apply does to one resource.
+type Action string
+
+const (
+	NoOp    Action = "no-op"
+	Create  Action = "create"
+	Update  Action = "update"
+	Delete  Action = "delete"
+	Blocked Action = "blocked" // differs, but Grafana will not let grafsync change it
+)
+
+// Symbol is the one-character mark views print before a change.
+func (a Action) Symbol() string {
+	switch a {
+	case Create:
+		return "+"
+	case Update:
+		return "~"
+	case Delete:
+		return "-"
+	case Blocked:
+		return "!"
+	}
+	return " "
+}
+
+// Kind is a kind of Grafana resource, in apply (dependency) order.
+type Kind string
+
+const (
+	Org               Kind = "org"
+	Folder            Kind = "folder"
+	Datasource        Kind = "datasource"
+	Dashboard         Kind = "dashboard"
+	Team              Kind = "team"
+	FolderPermissions Kind = "folder-permissions"
+	Preferences       Kind = "preferences"
+)
+
+// kindOrder is the order in which creates and updates run; deletes run in
+// the reverse order. Preferences come last: a home dashboard must exist first.
+func kindOrder(k Kind) int {
+	for i, o := range []Kind{Org, Folder, Datasource, Dashboard, Team, FolderPermissions, Preferences} {
+		if k == o {
+			return i
+		}
+	}
+	return 99
+}
+
+// Resource is one resource on one side, already normalized: Doc is what is
+// compared, field by field. Desired and live resources are the same type so
+// that both sides pass through the same code.
+type Resource struct {
+	Kind  Kind
+	OrgID int64  // the org it lives in; 0 = the only org
+	ID    string // identity within kind and org: a uid, or a name where no uid exists
+	Name  string // how people name it, e.g. "platform/ecs-services"; for subjects
+	Doc   map[string]any
+	// Depth orders folders parents-first (1 = top level); 0 for other kinds.
+	Depth int
+	// Source is where a desired resource was declared (file:line); empty live.
+	Source string
+
+	// Live-only facts.
+	Version  int  // Grafana's version of it, for optimistic locking and stale plans
+	Managed  bool // carries grafsync's marker: grafsync created or updated it
+	ReadOnly bool // provisioned from files in Grafana: the API refuses changes
+	// Secrets lists document paths that hold secret fingerprints; a change
+	// there is shown masked.
+	Secrets []string
+}
+
+// Subject names the resource in every message, log line and plan line:
+// "dashboard platform/ecs-services", "datasource cw-prod".
+func (r *Resource) Subject() string {
+	name := r.Name
+	if name == "" {
+		name = r.ID
+	}
+	s := string(r.Kind) + " " + name
+	if r.OrgID > 1 {
+		s += fmt.Sprintf(" (org %d)", r.OrgID)
+	}
+	return s
+}
+
+// key is a resource's identity.
+type key struct {
+	kind  Kind
+	orgID int64
+	id    string
+}
+
+func (r *Resource) key() key { return key{r.Kind, r.OrgID, r.ID} }
+
+// Change is one step of a plan. Before == nil: create. After == nil: delete.
+type Change struct {
+	Action  Action
+	Subject string
+	Before  *Resource
+	After   *Resource
+	Diff    []FieldDiff // for updates and blocked changes
+	Reason  string      // for blocked changes and notes: why, and what to do
+}
+
+// Resource is the side that identifies the change: After, or Before for deletes.
+func (c *Change) Resource() *Resource {
+	if c.After != nil {
+		return c.After
+	}
+	return c.Before
+}
+
+// Plan is the ordered list of changes that brings Grafana to the desired state.
+type Plan struct {
+	Revision string   // the Git revision the desired state came from
+	Changes  []Change // in apply order; no-ops included, views may hide them
+	// Unmanaged counts live resources that are not in Git and carry no
+	// marker: grafsync leaves them alone.
+	Unmanaged int
+	// Orphans are managed resources that left Git while prune is off:
+	// "--prune would delete" them.
+	Orphans []string
+}
+
+// Options shape a plan.
+type Options struct {
+	Prune        bool // delete managed resources that left Git
+	MaxDeletions int  // refuse a prune that would delete more; 0 = no deletions allowed
+}
+
+// TooManyDeletionsError is returned when a prune would delete more than
+// MaxDeletions resources. Nothing has been deleted.
+type TooManyDeletionsError struct {
+	Deletions, Max int
+	Subjects       []string
+}
+
+func (e *TooManyDeletionsError) Error() string {
+	return fmt.Sprintf("prune would delete %d resources, more than --max-deletions %d; nothing was deleted. Check that the repo and --org-id are right, then raise --max-deletions if these deletions are intended: %s",
+		e.Deletions, e.Max, strings.Join(e.Subjects, ", "))
+}
+
+// Make pairs desired and live resources and returns the plan. Resources are
+// paired by kind, org and ID; desired IDs must be unique (the loader
+// guarantees it).
+func Make(revision string, desired, live []Resource, opts Options) (*Plan, error) {
+	p := &Plan{Revision: revision}
+	liveByKey := make(map[key]*Resource, len(live))
+	for i := range live {
+		liveByKey[live[i].key()] = &live[i]
+	}
+	seen := make(map[key]bool, len(desired))
+	for i := range desired {
+		d := &desired[i]
+		if seen[d.key()] {
+			return nil, fmt.Errorf("%s is declared twice (second at %s); each resource may appear once", d.Subject(), d.Source)
+		}
+		seen[d.key()] = true
+		l := liveByKey[d.key()]
+		p.Changes = append(p.Changes, pair(d, l))
+	}
+	var deletions []Change
+	for i := range live {
+		l := &live[i]
+		if seen[l.key()] {
+			continue
+		}
+		switch {
+		case !l.Managed || l.ReadOnly:
+			p.Unmanaged++
+		case !opts.Prune:
+			p.Orphans = append(p.Orphans, l.Subject())
+		default:
+			deletions = append(deletions, Change{Action: Delete, Subject: l.Subject(), Before: l})
+		}
+	}
+	sort.Strings(p.Orphans)
+	if len(deletions) > opts.MaxDeletions {
+		subjects := make([]string, len(deletions))
+		for i, d := range deletions {
+			subjects[i] = d.Subject
+		}
+		sort.Strings(subjects)
+		return nil, &TooManyDeletionsError{Deletions: len(deletions), Max: opts.MaxDeletions, Subjects: subjects}
+	}
+	sortApplyOrder(p.Changes, false)
+	sortApplyOrder(deletions, true)
+	p.Changes = append(p.Changes, deletions...)
+	return p, nil
+}
+
+// pair compares one desired resource with its live counterpart (nil: absent).
+func pair(d, l *Resource) Change {
+	if l == nil {
+		return Change{Action: Create, Subject: d.Subject(), After: d}
+	}
+	c := Change{Action: NoOp, Subject: d.Subject(), Before: l, After: d}
+	c.Diff = Diff(l.Doc, d.Doc, append(append([]string(nil), l.Secrets...), d.Secrets...))
+	switch {
+	case len(c.Diff) == 0:
+	case l.ReadOnly:
+		c.Action = Blocked
+		c.Reason = "it is provisioned from files in Grafana (read-only to the API); change it there, or remove it from Grafana's provisioning and let grafsync own it"
+	default:
+		c.Action = Update
+	}
+	return c
+}
+
+// sortApplyOrder orders changes for apply: by kind (reversed for deletes),
+// then folders by depth (parents first; children first for deletes), then by
+// org and ID, so the same inputs always give the same order.
+func sortApplyOrder(cs []Change, deleting bool) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i].Resource(), cs[j].Resource()
+		ka, kb := kindOrder(a.Kind), kindOrder(b.Kind)
+		if ka != kb {
+			return (ka < kb) != deleting
+		}
+		if a.Depth != b.Depth {
+			return (a.Depth < b.Depth) != deleting
+		}
+		if a.OrgID != b.OrgID {
+			return a.OrgID < b.OrgID
+		}
+		return a.ID < b.ID
+	})
+}
+
+// Counts tallies the changes by action.
+func (p *Plan) Counts() map[Action]int {
+	n := map[Action]int{}
+	for _, c := range p.Changes {
+		n[c.Action]++
+	}
+	return n
+}
+
+// HasChanges reports whether applying the plan would change Grafana (or
+// would be refused because of a blocked change).
+func (p *Plan) HasChanges() bool {
+	for _, c := range p.Changes {
+		if c.Action != NoOp {
+			return true
+		}
+	}
+	return false
+}
+
+// Summary is the one-line summary every view ends with.
+func (p *Plan) Summary() string {
+	n := p.Counts()
+	s := fmt.Sprintf("Plan: %d to create, %d to update, %d to delete.", n[Create], n[Update], n[Delete])
+	if n[Blocked] > 0 {
+		s += fmt.Sprintf(" %d blocked.", n[Blocked])
+	}
+	return s
+}

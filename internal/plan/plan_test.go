@@ -1,0 +1,177 @@
+package plan
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func res(kind Kind, id string, doc map[string]any) Resource {
+	return Resource{Kind: kind, ID: id, Doc: doc}
+}
+
+func live(kind Kind, id string, doc map[string]any, managed bool) Resource {
+	r := res(kind, id, doc)
+	r.Managed = managed
+	r.Version = 3
+	return r
+}
+
+type line struct {
+	Action  Action
+	Subject string
+}
+
+func lines(p *Plan) []line {
+	var out []line
+	for _, c := range p.Changes {
+		out = append(out, line{c.Action, c.Subject})
+	}
+	return out
+}
+
+func TestMakePairsByIdentity(t *testing.T) {
+	desired := []Resource{
+		res(Dashboard, "same", map[string]any{"title": "Same"}),
+		res(Dashboard, "edited", map[string]any{"title": "New title"}),
+		res(Dashboard, "new", map[string]any{"title": "New"}),
+		res(Folder, "child", map[string]any{"title": "Child"}),
+		res(Datasource, "loki", map[string]any{"url": "http://loki:3100"}),
+	}
+	desired[3].Depth = 2
+	desired = append(desired, Resource{Kind: Folder, ID: "parent", Depth: 1, Doc: map[string]any{"title": "Parent"}})
+	lv := []Resource{
+		live(Dashboard, "same", map[string]any{"title": "Same"}, true),
+		live(Dashboard, "edited", map[string]any{"title": "Old title"}, true),
+		live(Dashboard, "handmade", map[string]any{"title": "Hand"}, false),
+		live(Dashboard, "left-git", map[string]any{"title": "Gone"}, true),
+	}
+	p, err := Make("abc123", desired, lv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []line{
+		{Create, "folder parent"},
+		{Create, "folder child"},
+		{Create, "datasource loki"},
+		{Update, "dashboard edited"},
+		{Create, "dashboard new"},
+		{NoOp, "dashboard same"},
+	}
+	if diff := cmp.Diff(want, lines(p)); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+	if p.Unmanaged != 1 || len(p.Orphans) != 1 || p.Orphans[0] != "dashboard left-git" {
+		t.Errorf("unmanaged %d, orphans %v", p.Unmanaged, p.Orphans)
+	}
+	if got := p.Summary(); got != "Plan: 4 to create, 1 to update, 0 to delete." {
+		t.Errorf("summary %q", got)
+	}
+}
+
+func TestPruneDeletesOnlyManaged(t *testing.T) {
+	lv := []Resource{
+		live(Dashboard, "managed-gone", nil, true),
+		live(Dashboard, "handmade", nil, false),
+		{Kind: Datasource, ID: "provisioned", Managed: true, ReadOnly: true},
+		{Kind: Folder, ID: "top", Depth: 1, Managed: true},
+		{Kind: Folder, ID: "nested", Depth: 2, Managed: true},
+	}
+	p, err := Make("r", nil, lv, Options{Prune: true, MaxDeletions: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []line{
+		{Delete, "dashboard managed-gone"},
+		{Delete, "folder nested"},
+		{Delete, "folder top"},
+	}
+	if diff := cmp.Diff(want, lines(p)); diff != "" {
+		t.Errorf("deletes in reverse dependency order, managed only (-want +got):\n%s", diff)
+	}
+	if p.Unmanaged != 2 {
+		t.Errorf("unmanaged %d, want 2 (hand-made and provisioned)", p.Unmanaged)
+	}
+}
+
+func TestMaxDeletionsGuard(t *testing.T) {
+	lv := []Resource{live(Dashboard, "a", nil, true), live(Dashboard, "b", nil, true)}
+	_, err := Make("r", nil, lv, Options{Prune: true, MaxDeletions: 1})
+	var tm *TooManyDeletionsError
+	if !errors.As(err, &tm) || tm.Deletions != 2 || tm.Max != 1 {
+		t.Fatalf("error %v, want TooManyDeletionsError 2 > 1", err)
+	}
+	if diff := cmp.Diff([]string{"dashboard a", "dashboard b"}, tm.Subjects); diff != "" {
+		t.Errorf("subjects (-want +got):\n%s", diff)
+	}
+}
+
+func TestReadOnlyIsBlocked(t *testing.T) {
+	d := []Resource{res(Datasource, "prom", map[string]any{"url": "http://new"})}
+	l := []Resource{{Kind: Datasource, ID: "prom", ReadOnly: true, Doc: map[string]any{"url": "http://old"}}}
+	p, err := Make("r", d, l, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Changes[0]; c.Action != Blocked || c.Reason == "" {
+		t.Errorf("change %+v, want blocked with a reason", c)
+	}
+	// An identical read-only resource is simply in step.
+	l[0].Doc = map[string]any{"url": "http://new"}
+	p, _ = Make("r", d, l, Options{})
+	if p.Changes[0].Action != NoOp || p.HasChanges() {
+		t.Errorf("identical read-only resource: %+v", p.Changes[0])
+	}
+}
+
+func TestDuplicateDesired(t *testing.T) {
+	d := []Resource{res(Dashboard, "x", nil), res(Dashboard, "x", nil)}
+	if _, err := Make("r", d, nil, Options{}); err == nil {
+		t.Fatal("duplicate desired resources were accepted")
+	}
+}
+
+func TestSameIDInTwoOrgs(t *testing.T) {
+	a := res(Dashboard, "x", map[string]any{"title": "A"})
+	b := res(Dashboard, "x", map[string]any{"title": "B"})
+	b.OrgID = 2
+	p, err := Make("r", []Resource{a, b}, []Resource{live(Dashboard, "x", map[string]any{"title": "A"}, true)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []line{{NoOp, "dashboard x"}, {Create, "dashboard x (org 2)"}}
+	if diff := cmp.Diff(want, lines(p)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	before := map[string]any{
+		"title":            "A",
+		"panels":           []any{map[string]any{"id": 1.0, "targets": []any{map[string]any{"expr": "up"}}}, "x"},
+		"gone":             true,
+		"secureJsonFields": map[string]any{"password": "fp1"},
+		"weird.key":        1.0,
+	}
+	after := map[string]any{
+		"title":            "B",
+		"panels":           []any{map[string]any{"id": 1.0, "targets": []any{map[string]any{"expr": "up{job=\"x\"}"}}}},
+		"new":              []any{},
+		"secureJsonFields": map[string]any{"password": "fp2"},
+		"weird.key":        2.0,
+	}
+	got := Diff(before, after, []string{"secureJsonFields"})
+	want := []FieldDiff{
+		{Path: "gone", Before: true, AfterAbsent: true},
+		{Path: "new", After: []any{}, BeforeAbsent: true},
+		{Path: "panels[0].targets[0].expr", Before: "up", After: `up{job="x"}`},
+		{Path: "panels[1]", Before: "x", AfterAbsent: true},
+		{Path: "secureJsonFields.password", Secret: true},
+		{Path: "title", Before: "A", After: "B"},
+		{Path: `["weird.key"]`, Before: 1.0, After: 2.0},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
