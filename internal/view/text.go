@@ -1,0 +1,99 @@
+package view
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/grafsync/grafsync/internal/plan"
+)
+
+// TextOptions shape the terminal view.
+type TextOptions struct {
+	Color     bool // ANSI colours, for terminals only
+	ShowNoOps bool // list unchanged resources too
+	MaxFields int  // field lines per change before "… and N more"; 0 = 20
+}
+
+const (
+	ansiReset   = "\x1b[0m"
+	ansiGreen   = "\x1b[32m"
+	ansiYellow  = "\x1b[33m"
+	ansiRed     = "\x1b[31m"
+	ansiMagenta = "\x1b[35m"
+	ansiBold    = "\x1b[1m"
+)
+
+func actionColor(a plan.Action) string {
+	switch a {
+	case plan.Create:
+		return ansiGreen
+	case plan.Update:
+		return ansiYellow
+	case plan.Delete:
+		return ansiRed
+	case plan.Blocked:
+		return ansiMagenta
+	}
+	return ""
+}
+
+// Text writes the plan for a terminal: one line per change, its changed
+// fields indented below, then the summary line.
+func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
+	if opts.MaxFields <= 0 {
+		opts.MaxFields = 20
+	}
+	paint := func(color, s string) string {
+		if !opts.Color || color == "" {
+			return s
+		}
+		return color + s + ansiReset
+	}
+	ew := &errWriter{w: w}
+	if p.Revision != "" {
+		ew.printf("grafsync plan for revision %s\n\n", shortRev(p.Revision))
+	}
+	for _, c := range p.Changes {
+		if c.Action == plan.NoOp && !opts.ShowNoOps {
+			continue
+		}
+		ew.printf("  %s %s\n", paint(actionColor(c.Action), c.Action.Symbol()), c.Subject)
+		if c.Action == plan.Blocked {
+			ew.printf("      %s\n", paint(ansiMagenta, "cannot change it: "+c.Reason))
+		}
+		for i, f := range c.Diff {
+			if i == opts.MaxFields {
+				ew.printf("      … and %d more fields\n", len(c.Diff)-i)
+				break
+			}
+			ew.printf("      %s\n", fieldLine(f, 60))
+		}
+	}
+	if !p.HasChanges() {
+		ew.printf("No changes: Grafana matches the repository.\n")
+	}
+	for _, o := range p.Orphans {
+		ew.printf("  note: %s is managed by grafsync but no longer in Git; --prune would delete it\n", o)
+	}
+	ew.printf("\n%s\n", paint(ansiBold, p.Summary()))
+	return ew.err
+}
+
+func shortRev(rev string) string {
+	if len(rev) > 12 {
+		return rev[:12]
+	}
+	return rev
+}
+
+// errWriter keeps the first write error so views can write line by line.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
