@@ -110,7 +110,7 @@ func (l *loader) orgEntry(f yfile, n *yaml.Node, at path, first bool) *orgState 
 		}
 	} else if !first {
 		l.errorf(f.pos(n), "add dir: orgs/<name>; only the first org uses the top-level dashboards/ and datasources/", "%s: org %q has no dir", at, o.org.Name)
-		o.org.Dir = "\x00" // matches no directory
+		o.org.Dir = "" // loadOrg skips it
 	}
 	if fl, ok := m["preferences"]; ok {
 		o.org.Preferences = l.preferences(f, fl, at.with("preferences"), o)

@@ -324,7 +324,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		return
 	}
 	delete(model, "id")
-	l.resolveInputs(o, d, model)
+	inputs := l.resolveInputs(o, d, model)
 
 	db := &resource.Dashboard{FolderUID: folderUID, Path: rel, Model: model, Source: resource.Pos{File: file}}
 	u := uidUse{what: "dashboard " + rel, file: file}
@@ -373,6 +373,6 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 			s.titles[key] = file
 		}
 	}
-	l.checkRefs(o, d, model)
+	l.checkRefs(o, d, model, inputs)
 	o.org.Dashboards = append(o.org.Dashboards, db)
 }

@@ -86,6 +86,9 @@ type mapped struct {
 }
 
 func (l *loader) loadOrg(o *orgState) {
+	if o.org.Dir == "" {
+		return // the config error is reported
+	}
 	dsDir := pathpkg.Join(o.org.Dir, "datasources")
 	dbDir := pathpkg.Join(o.org.Dir, "dashboards")
 	hasDS, hasDB := l.isDir(dsDir), l.isDir(dbDir)

@@ -19,14 +19,15 @@ var varRef = regexp.MustCompile(`^(?:\$(\w+)|\$\{(\w+)(?::[\w-]+)?\}|\[\[(\w+)(?
 // datasourceInputs in grafsync.yaml names, or the only one of its pluginId),
 // constants to their value; ${NAME} is replaced throughout the model and
 // __inputs, __requires and __elements are dropped.
-func (l *loader) resolveInputs(o *orgState, d doc, model map[string]any) {
+func (l *loader) resolveInputs(o *orgState, d doc, model map[string]any) (names map[string]bool) {
 	inputs, _ := model["__inputs"].([]any)
 	delete(model, "__inputs")
 	delete(model, "__requires")
 	delete(model, "__elements")
 	if len(inputs) == 0 {
-		return
+		return nil
 	}
+	names = map[string]bool{}
 	var repl []string
 	for i, in := range inputs {
 		at := path{"__inputs", i}
@@ -37,6 +38,7 @@ func (l *loader) resolveInputs(o *orgState, d doc, model map[string]any) {
 			l.errorf(d.pos(at, false), "", "%s: input has no name", at)
 			continue
 		}
+		names[name] = true
 		switch typ {
 		case "constant":
 			v, _ := m["value"].(string)
@@ -85,6 +87,7 @@ func (l *loader) resolveInputs(o *orgState, d doc, model map[string]any) {
 	if len(repl) > 0 {
 		replaceStrings(model, strings.NewReplacer(repl...))
 	}
+	return names
 }
 
 func cond(c bool, a, b string) string {
@@ -118,12 +121,15 @@ type dashRefs struct {
 	o    *orgState
 	d    doc
 	vars map[string]string // template variable name → type
+	// inputs are the dashboard's __inputs names; references to them that
+	// remain were not resolved, which resolveInputs already reported.
+	inputs map[string]bool
 }
 
 // checkRefs checks every datasource reference of a dashboard: on panels
 // (nested in rows too), their targets, template variables and annotations.
-func (l *loader) checkRefs(o *orgState, d doc, model map[string]any) {
-	r := &dashRefs{o: o, d: d, vars: map[string]string{}}
+func (l *loader) checkRefs(o *orgState, d doc, model map[string]any, inputs map[string]bool) {
+	r := &dashRefs{o: o, d: d, vars: map[string]string{}, inputs: inputs}
 	tl, _ := getPath(model, path{"templating", "list"}).([]any)
 	for i, v := range tl {
 		m, _ := v.(map[string]any)
@@ -216,6 +222,7 @@ func (l *loader) checkRef(r *dashRefs, at path, parent map[string]any) {
 		name := m[1] + m[2] + m[3]
 		vt, defined := r.vars[name]
 		switch {
+		case r.inputs[name]:
 		case !defined && strings.HasPrefix(name, "DS_"):
 			l.errorf(r.d.pos(at, false), "add an __inputs entry for it (export the dashboard \"for sharing\" again) or use the datasource's uid",
 				"%s: %q is neither an __inputs entry nor a variable of this dashboard", at, ref)
