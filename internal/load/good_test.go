@@ -53,7 +53,7 @@ datasources:
       basicAuthPassword: ${LOKI_PASSWORD}
       tlsClientKey: $__file{/run/secrets/loki.key}
 `,
-		"dashboards/home.yaml": "title: Home\nuid: home\npanels:\n  - {id: 1, datasource: Graphite}\n",
+		"dashboards/home.yaml":        "title: Home\nuid: home\npanels:\n  - {id: 1, datasource: Graphite}\n",
 		"dashboards/ops/_folder.yaml": "uid: ops\ntitle: Operations\npermissions:\n  - {role: Viewer, permission: View}\n  - {team: sre, permission: Admin}\n  - {user: ana, permission: Edit}\n",
 		"dashboards/ops/ecs/Service Overview.json": `{"id": 42, "title": " Service overview ",
   "templating": {"list": [{"name": "ds", "type": "datasource", "query": "prometheus"}]},
@@ -67,8 +67,10 @@ datasources:
 	}
 	env := map[string]string{"THANOS_HOST": "thanos", "LOKI_PASSWORD": "pw"}
 	opts := Options{
-		Getenv:   func(k string) string { return env[k] },
-		ReadFile: func(name string) ([]byte, error) { return []byte("KEY\n"), map[bool]error{true: nil, false: os.ErrNotExist}[name == "/run/secrets/loki.key"] },
+		Getenv: func(k string) string { return env[k] },
+		ReadFile: func(name string) ([]byte, error) {
+			return []byte("KEY\n"), map[bool]error{true: nil, false: os.ErrNotExist}[name == "/run/secrets/loki.key"]
+		},
 		Revision: "abc123",
 	}
 	got, problems := Load(mapFS(files), opts)
