@@ -1,0 +1,378 @@
+package load
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io/fs"
+	pathpkg "path"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/grafsync/grafsync/internal/resource"
+)
+
+var (
+	folderKeys     = []string{"uid", "title", "permissions"}
+	permissionKeys = []string{"role", "team", "user", "permission"}
+)
+
+// FolderFile is the optional per-directory folder config.
+const FolderFile = "_folder.yaml"
+
+// doc is a dashboard file being checked; positions are computed from it
+// only when a problem must be reported.
+type doc struct {
+	file string
+	data []byte     // JSON source
+	node *yaml.Node // YAML source
+}
+
+func (d doc) pos(p path, key bool) resource.Pos {
+	pos := resource.Pos{File: d.file}
+	if d.node != nil {
+		n := yamlLocate(d.node, p, key)
+		pos.Line, pos.Col = n.Line, n.Column
+	} else if d.data != nil {
+		pos.Line, pos.Col = lineCol(d.data, jsonLocate(d.data, p, key))
+	}
+	return pos
+}
+
+// reopen re-reads a dashboard file to find a position in it.
+func (l *loader) reopen(file string) doc {
+	d := doc{file: file}
+	data, err := fs.ReadFile(l.fsys, file)
+	if err != nil {
+		return d
+	}
+	if isJSON(file) {
+		d.data = data
+	} else {
+		var n yaml.Node
+		if yaml.Unmarshal(data, &n) == nil {
+			d.node = &n
+		}
+	}
+	return d
+}
+
+func isJSON(name string) bool { return strings.HasSuffix(name, ".json") }
+
+// DerivedUID is the uid of a dashboard or folder that does not set one: its
+// path relative to the org's dashboards/ directory (without the file
+// extension), lowercased, with every character other than a-z, 0-9, - and _
+// replaced by "-". Longer than 40 characters, it is the first 31 characters,
+// "-" and the first 8 hex digits of the SHA-256 of the path. It depends only
+// on the path, so it never changes between runs.
+func DerivedUID(rel string) string {
+	b := []byte(strings.ToLower(rel))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '-'
+		}
+	}
+	if len(b) <= 40 {
+		return string(b)
+	}
+	sum := sha256.Sum256([]byte(rel))
+	return string(b[:31]) + "-" + hex.EncodeToString(sum[:4])
+}
+
+// uidUse records who holds a folder or dashboard uid (one namespace in Grafana).
+type uidUse struct {
+	what string // "folder platform" or "dashboard platform/ecs.json"
+	file string
+	pos  resource.Pos // zero: compute from file when needed
+	// explicit is true when the file sets the uid (otherwise it is derived).
+	explicit bool
+}
+
+func (l *loader) usePos(u uidUse) resource.Pos {
+	if u.pos.File != "" {
+		return u.pos
+	}
+	if u.explicit {
+		return l.reopen(u.file).pos(path{"uid"}, false)
+	}
+	return resource.Pos{File: u.file}
+}
+
+// dbState is the state of walking one org's dashboards/.
+type dbState struct {
+	root   string // org's dashboards/ directory
+	uids   map[string]uidUse
+	titles map[string]string // folderUID + "\x00" + title → file
+}
+
+func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos resource.Pos) {
+	if prev, dup := s.uids[uid]; dup {
+		hint := "uids must be unique across folders and dashboards in an org"
+		if !u.explicit {
+			hint = "set a uid in one of them"
+		}
+		l.errorf(pos, hint, "uid %q of %s is already used by %s at %s", uid, u.what, prev.what, l.usePos(prev))
+		return
+	}
+	s.uids[uid] = u
+}
+
+func (l *loader) loadDashboards(o *orgState, dir string) {
+	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}}
+	l.walkFolder(o, s, "", "", 0)
+}
+
+// walkFolder loads the dashboards in root/rel and its subdirectories.
+func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, depth int) {
+	dir := pathpkg.Join(s.root, rel)
+	entries, err := fs.ReadDir(l.fsys, dir)
+	if err != nil {
+		l.errorf(resource.Pos{File: dir}, "", "cannot read directory: %v", err)
+		return
+	}
+	for _, de := range entries {
+		name := de.Name()
+		file := pathpkg.Join(dir, name)
+		switch ext := pathpkg.Ext(name); {
+		case de.IsDir() || strings.HasPrefix(name, "."):
+		case name == FolderFile:
+			if depth == 0 {
+				l.errorf(resource.Pos{File: file}, "move it into a subdirectory; the General folder cannot be configured",
+					"%s at the top of dashboards/ configures nothing: files here go to the General (root) folder", FolderFile)
+			}
+		case ext == ".json" || ext == ".yaml" || ext == ".yml":
+			l.loadDashboard(o, s, file, pathpkg.Join(rel, name), folderUID)
+		case ext == ".md" || ext == ".txt":
+		default:
+			l.warnf(resource.Pos{File: file}, "dashboards end in .json, .yaml or .yml", "ignored: not a dashboard file")
+		}
+	}
+	for _, de := range entries {
+		if !de.IsDir() || strings.HasPrefix(de.Name(), ".") {
+			continue
+		}
+		sub := pathpkg.Join(rel, de.Name())
+		if depth+1 > maxFolderDepth {
+			l.errorf(resource.Pos{File: pathpkg.Join(s.root, sub) + "/"}, "Grafana allows at most 4 levels of nested folders; move it up",
+				"folder %s is nested %d levels deep, max %d", sub, depth+1, maxFolderDepth)
+			continue
+		}
+		f := l.loadFolder(o, s, sub, folderUID)
+		o.org.Folders = append(o.org.Folders, f)
+		l.walkFolder(o, s, sub, f.UID, depth+1)
+	}
+}
+
+func (l *loader) loadFolder(o *orgState, s *dbState, rel, parentUID string) *resource.Folder {
+	dir := pathpkg.Join(s.root, rel)
+	f := &resource.Folder{UID: DerivedUID(rel), Title: pathpkg.Base(rel), ParentUID: parentUID, Path: rel, Source: resource.Pos{File: dir + "/"}}
+	u := uidUse{what: "folder " + rel, pos: f.Source}
+	uidPos := f.Source
+	file := pathpkg.Join(dir, FolderFile)
+	if _, err := fs.Stat(l.fsys, file); err == nil {
+		l.folderFile(o, f, file, &u, &uidPos)
+	}
+	if strings.TrimSpace(f.Title) == "" {
+		l.errorf(f.Source, "", "folder %s: title is empty", rel)
+	} else if parentUID == "" && strings.EqualFold(strings.TrimSpace(f.Title), "General") {
+		l.errorf(f.Source, "choose another title; General is the root folder", "folder %s: title %q is reserved at the top level", rel, f.Title)
+	}
+	if l.checkUID(uidPos, path{"uid"}, f.UID) {
+		switch strings.ToLower(f.UID) {
+		case "general", "sharedwithme":
+			l.errorf(uidPos, "set another uid in "+file, "folder %s: uid %q is reserved by Grafana", rel, f.UID)
+		}
+	}
+	l.claimUID(s, f.UID, u, uidPos)
+	return f
+}
+
+func (l *loader) folderFile(o *orgState, f *resource.Folder, file string, u *uidUse, uidPos *resource.Pos) {
+	f.Source = resource.Pos{File: file, Line: 1, Col: 1}
+	u.pos = f.Source
+	data, ok := l.readFile(file)
+	if !ok {
+		return
+	}
+	yf, ok := l.parseYAML(file, data)
+	if !ok || yf.root == nil {
+		return
+	}
+	m, ok := l.mapping(yf, yf.root, nil, folderKeys...)
+	if !ok {
+		return
+	}
+	if fl, ok := m["uid"]; ok {
+		if v, ok := l.str(yf, fl, path{"uid"}); ok && v != "" {
+			f.UID = v
+			*uidPos = yf.pos(fl.val)
+			u.pos, u.explicit = *uidPos, true
+		}
+	}
+	if fl, ok := m["title"]; ok {
+		f.Title, _ = l.str(yf, fl, path{"title"})
+	}
+	if fl, ok := m["permissions"]; ok {
+		f.Permissions = []resource.Permission{}
+		seen := map[string]int{}
+		for i, n := range l.list(yf, fl.val, path{"permissions"}) {
+			at := path{"permissions", i}
+			pm, ok := l.mapping(yf, n, at, permissionKeys...)
+			if !ok {
+				continue
+			}
+			var p resource.Permission
+			var who []string
+			for _, k := range []string{"role", "team", "user"} {
+				if fl, ok := pm[k]; ok {
+					v, _ := l.str(yf, fl, at.with(k))
+					switch k {
+					case "role":
+						p.Role = v
+					case "team":
+						p.Team = v
+					case "user":
+						p.User = v
+					}
+					who = append(who, k)
+				}
+			}
+			if len(who) != 1 {
+				l.errorf(yf.pos(n), "write one entry per role, team or user", "%s: set exactly one of role, team or user (found %d)", at, len(who))
+				continue
+			}
+			if fl, ok := pm["permission"]; ok {
+				p.Permission, _ = l.str(yf, fl, at.with("permission"))
+				valid := []string{"View", "Edit", "Admin"}
+				if p.Role != "" {
+					valid = valid[:2]
+				}
+				if !contains(valid, p.Permission) {
+					l.errorf(yf.pos(fl.val), "use "+strings.Join(valid, ", "), "%s.permission: invalid permission %q for a %s", at, p.Permission, who[0])
+					continue
+				}
+			} else {
+				l.errorf(yf.pos(n), "add permission: View, Edit or Admin", "%s: permission is missing", at)
+				continue
+			}
+			switch {
+			case who[0] == "role" && p.Role != "Viewer" && p.Role != "Editor":
+				hint := "use Viewer or Editor"
+				if p.Role == "Admin" {
+					hint = "org Admins always have access; remove this entry"
+				}
+				l.errorf(yf.pos(pm["role"].val), hint, "%s.role: invalid role %q", at, p.Role)
+				continue
+			case who[0] != "role" && strings.TrimSpace(p.Team+p.User) == "":
+				l.errorf(yf.pos(pm[who[0]].val), "", "%s.%s: empty %s", at, who[0], who[0])
+				continue
+			case p.Team != "" && o.teams != nil && !o.teams[p.Team]:
+				l.warnf(yf.pos(pm["team"].val), "add it to the org's teams in grafsync.yaml, or make sure it exists in Grafana",
+					"%s.team: team %q is not defined in grafsync.yaml", at, p.Team)
+			}
+			key := who[0] + "\x00" + p.Role + p.Team + p.User
+			if prev, dup := seen[key]; dup {
+				l.errorf(yf.pos(n), "keep one entry per role, team or user", "%s: %s %q already has an entry, permissions[%d]", at, who[0], p.Role+p.Team+p.User, prev)
+				continue
+			}
+			seen[key] = i
+			f.Permissions = append(f.Permissions, p)
+		}
+	}
+}
+
+// loadDashboard reads one dashboard file. Its bytes are dropped when it
+// returns; later problems re-read the file (reopen).
+func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID string) {
+	data, ok := l.readFile(file)
+	if !ok {
+		return
+	}
+	d := doc{file: file}
+	var v any
+	if isJSON(file) {
+		d.data = data
+		if err := json.Unmarshal(data, &v); err != nil {
+			off, _ := jsonSyntaxOffset(err)
+			pos := resource.Pos{File: file}
+			pos.Line, pos.Col = lineCol(data, off)
+			l.errorf(pos, "", "invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+			return
+		}
+	} else {
+		yf, ok := l.parseYAML(file, data)
+		if !ok {
+			return
+		}
+		if yf.root == nil {
+			l.errorf(resource.Pos{File: file}, "", "empty dashboard file")
+			return
+		}
+		d.node = yf.root
+		v = l.toJSON(yf, yf.root, nil, nil)
+	}
+	model, ok := v.(map[string]any)
+	if !ok {
+		l.errorf(d.pos(nil, false), "", "a dashboard must be a JSON object")
+		return
+	}
+	if inner, ok := model["dashboard"].(map[string]any); ok && model["meta"] != nil {
+		_ = inner
+		l.errorf(d.pos(path{"dashboard"}, true), "keep only the value of \"dashboard\" in the file (jq .dashboard)",
+			"this is a Grafana API response, not a dashboard")
+		return
+	}
+	delete(model, "id")
+	inputs := l.resolveInputs(o, d, model)
+
+	db := &resource.Dashboard{FolderUID: folderUID, Path: rel, Model: model, Source: resource.Pos{File: file}}
+	u := uidUse{what: "dashboard " + rel, file: file}
+	uidPos := resource.Pos{File: file}
+	switch uid := model["uid"].(type) {
+	case nil:
+		db.UID = DerivedUID(strings.TrimSuffix(rel, pathpkg.Ext(rel)))
+	case string:
+		if uid == "" {
+			db.UID = DerivedUID(strings.TrimSuffix(rel, pathpkg.Ext(rel)))
+			break
+		}
+		db.UID, u.explicit = uid, true
+		uidPos = d.pos(path{"uid"}, false)
+		l.checkUID(uidPos, path{"uid"}, uid)
+	default:
+		uidPos = d.pos(path{"uid"}, false)
+		l.errorf(uidPos, "", "uid: want a string")
+	}
+	model["uid"] = db.UID
+	if u.explicit {
+		u.pos = uidPos
+	}
+	l.claimUID(s, db.UID, u, uidPos)
+
+	switch title := model["title"].(type) {
+	case string:
+		db.Title = strings.TrimSpace(title)
+		model["title"] = db.Title
+		if db.Title == "" {
+			l.errorf(d.pos(path{"title"}, false), "", "title: dashboard title is empty")
+		} else if n := len([]rune(db.Title)); n > 5000 {
+			l.errorf(d.pos(path{"title"}, false), "", "title: %d characters, max 5000", n)
+		}
+	case nil:
+		l.errorf(d.pos(nil, false), "add a \"title\"", "dashboard title is missing")
+	default:
+		l.errorf(d.pos(path{"title"}, false), "", "title: want a string")
+	}
+	if db.Title != "" {
+		key := folderUID + "\x00" + strings.ToLower(db.Title)
+		if prev, dup := s.titles[key]; dup {
+			l.warnf(d.pos(path{"title"}, false), "Grafana 11.2 and older reject two dashboards with one title in a folder",
+				"title: %q is also the title of %s in the same folder", db.Title, prev)
+		} else {
+			s.titles[key] = file
+		}
+	}
+	l.checkRefs(o, d, model, inputs)
+	o.org.Dashboards = append(o.org.Dashboards, db)
+}

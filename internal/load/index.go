@@ -1,0 +1,186 @@
+package load
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/grafsync/grafsync/internal/resource"
+)
+
+func slicesSort(s []string) { slices.Sort(s) }
+
+var uidRE = regexp.MustCompile(`^[a-zA-Z0-9_-]*$`)
+
+// checkUID applies Grafana's uid rules (grafana-api.md §3.1).
+func (l *loader) checkUID(pos resource.Pos, at path, uid string) bool {
+	switch {
+	case !uidRE.MatchString(uid):
+		l.errorf(pos, "use only letters, digits, - and _", "%s: %q contains illegal characters", at, uid)
+	case len(uid) > 40:
+		l.errorf(pos, "", "%s: %q is %d characters long, max 40", at, uid, len(uid))
+	default:
+		return true
+	}
+	return false
+}
+
+// dsInfo is a datasource a reference can resolve to.
+type dsInfo struct {
+	uid, name, typ string
+	pos            resource.Pos
+	external       bool
+}
+
+type dsIndex struct {
+	byUID, byName map[string]*dsInfo
+	byType        map[string][]*dsInfo
+}
+
+// lookup resolves a uid or, failing that, a name.
+func (x dsIndex) lookup(ref string) *dsInfo {
+	if d := x.byUID[ref]; d != nil {
+		return d
+	}
+	return x.byName[ref]
+}
+
+// indexDatasources indexes the org's repo and external datasources and
+// reports duplicate names and uids and more than one default.
+func (l *loader) indexDatasources(o *orgState) dsIndex {
+	x := dsIndex{byUID: map[string]*dsInfo{}, byName: map[string]*dsInfo{}, byType: map[string][]*dsInfo{}}
+	add := func(d *dsInfo, uidPos, namePos resource.Pos, at string) {
+		if d.uid != "" {
+			if prev := x.byUID[d.uid]; prev != nil {
+				l.errorf(uidPos, "datasource uids must be unique in an org", "%suid: datasource uid %q is already used at %s", at, d.uid, prev.pos)
+			} else {
+				x.byUID[d.uid] = d
+			}
+		}
+		if d.name != "" {
+			if prev := x.byName[d.name]; prev != nil {
+				l.errorf(namePos, "datasource names must be unique in an org", "%sname: datasource name %q is already used at %s", at, d.name, prev.pos)
+			} else {
+				x.byName[d.name] = d
+			}
+		}
+		x.byType[d.typ] = append(x.byType[d.typ], d)
+	}
+	var firstDefault *dsEntry
+	for _, e := range o.entries {
+		d := &dsInfo{uid: e.ds.UID, name: e.ds.Name, typ: e.ds.Type, pos: e.ds.Source}
+		add(d, e.pos(path{"uid"}, false), e.pos(path{"name"}, false), e.at.String()+".")
+		if e.ds.IsDefault {
+			if firstDefault != nil {
+				l.errorf(e.pos(path{"isDefault"}, false), "Grafana keeps one default datasource per org; remove isDefault from all but one",
+					"%s.isDefault: datasource %q is a second default in org %q (the first is %q at %s)", e.at, e.ds.Name, o.org.Name, firstDefault.ds.Name, firstDefault.ds.Source)
+			} else {
+				firstDefault = e
+			}
+		}
+	}
+	for i, ext := range o.org.External {
+		d := &dsInfo{uid: ext.UID, name: ext.Name, typ: ext.Type, pos: ext.Source, external: true}
+		add(d, ext.Source, ext.Source, "externalDatasources["+strconv.Itoa(i)+"].")
+	}
+	return x
+}
+
+// link is a jsonData field that holds another datasource's uid.
+type link struct {
+	// list is the jsonData key of an object or list of objects holding key;
+	// empty when key is at the top of jsonData.
+	list, key string
+	want      []string // sensible target types; nil: any
+}
+
+var (
+	tracingTypes = []string{"tempo", "jaeger", "zipkin", "grafana-x-ray-datasource"}
+	logsTypes    = []string{"loki", "elasticsearch", "grafana-opensearch-datasource", "cloudwatch", "grafana-splunk-datasource", "grafana-falconlogscale-datasource"}
+	metricTypes  = []string{"prometheus"}
+	links        = []link{
+		{"derivedFields", "datasourceUid", tracingTypes},                                // Loki
+		{"exemplarTraceIdDestinations", "datasourceUid", tracingTypes},                  // Prometheus
+		{"tracesToLogsV2", "datasourceUid", logsTypes},                                  // Tempo
+		{"tracesToLogs", "datasourceUid", logsTypes},                                    // Tempo, legacy
+		{"tracesToMetrics", "datasourceUid", metricTypes},                               // Tempo
+		{"tracesToProfiles", "datasourceUid", []string{"grafana-pyroscope-datasource"}}, // Tempo
+		{"serviceMap", "datasourceUid", metricTypes},                                    // Tempo
+		{"lokiSearch", "datasourceUid", []string{"loki"}},                               // Tempo, legacy
+		{"", "tracingDatasourceUid", []string{"grafana-x-ray-datasource"}},              // CloudWatch
+		{"", "alertmanagerUid", []string{"alertmanager"}},                               // Prometheus, Loki
+	}
+)
+
+// checkDatasourceLinks checks that links between datasources (Loki derived
+// fields → Tempo, Tempo → Loki and Prometheus, exemplars → Tempo) resolve to
+// a repo or external datasource of a sensible type.
+func (l *loader) checkDatasourceLinks(o *orgState) {
+	for _, e := range o.entries {
+		for _, lk := range links {
+			for _, p := range linkPaths(e.ds.JSONData, lk) {
+				uid, _ := getPath(e.ds.JSONData, p).(string)
+				if uid == "" || e.unresolved[path{"jsonData"}.with(p...).String()] {
+					continue
+				}
+				full := path{"jsonData"}.with(p...)
+				pos := e.pos(full, false)
+				d := o.ds.byUID[uid]
+				if d == nil {
+					hint := "define it in datasources/ or declare it in grafsync.yaml externalDatasources"
+					if byName := o.ds.byName[uid]; byName != nil && byName.uid != "" {
+						hint = "\"" + uid + "\" is a datasource name; this field takes the uid: " + byName.uid
+					}
+					l.errorf(pos, hint, "%s: no datasource with uid %q in org %q", e.at.with(full...), uid, o.org.Name)
+					continue
+				}
+				if d.typ != "" && lk.want != nil && !slices.Contains(lk.want, d.typ) {
+					l.warnf(pos, "", "%s: datasource %q is of type %s, expected %s", e.at.with(full...), uid, d.typ, strings.Join(lk.want, " or "))
+				}
+			}
+		}
+	}
+}
+
+// linkPaths returns the jsonData paths where lk's uid may be.
+func linkPaths(jd map[string]any, lk link) []path {
+	if lk.list == "" {
+		if _, ok := jd[lk.key]; ok {
+			return []path{{lk.key}}
+		}
+		return nil
+	}
+	switch v := jd[lk.list].(type) {
+	case map[string]any:
+		return []path{{lk.list, lk.key}}
+	case []any:
+		var ps []path
+		for i := range v {
+			ps = append(ps, path{lk.list, i, lk.key})
+		}
+		return ps
+	}
+	return nil
+}
+
+// getPath returns the value at p in a JSON-shaped value, or nil.
+func getPath(v any, p path) any {
+	for _, e := range p {
+		switch e := e.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[e]
+		case int:
+			s, ok := v.([]any)
+			if !ok || e >= len(s) {
+				return nil
+			}
+			v = s[e]
+		}
+	}
+	return v
+}

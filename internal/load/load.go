@@ -1,0 +1,133 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	pathpkg "path"
+
+	"github.com/grafsync/grafsync/internal/resource"
+)
+
+// Options control one Load. The zero value validates with no environment.
+type Options struct {
+	// Strict makes an unset environment variable or missing $__file{} an
+	// error instead of a warning. apply sets it; validate and plan do not,
+	// because CI on a pull request has no secrets.
+	Strict bool
+	// Getenv looks up an environment variable; "" means unset. nil: none set.
+	Getenv func(name string) string
+	// ReadFile reads a $__file{path} reference (an absolute path on the host,
+	// not in the repository). nil: every such file is missing.
+	ReadFile func(name string) ([]byte, error)
+	// Revision is copied into State.Revision.
+	Revision string
+}
+
+// ConfigFile is the org config at the repository root. It is optional.
+const ConfigFile = "grafsync.yaml"
+
+// Default org, used when there is no ConfigFile.
+const (
+	DefaultOrgName       = "Main Org."
+	DefaultOrgID   int64 = 1
+)
+
+// maxFolderDepth is Grafana's nested folder limit (grafana-api.md §5).
+const maxFolderDepth = 4
+
+// Load reads the repository in fsys (its root is the repository root) and
+// returns the desired state and every problem found, sorted by position.
+// The state is returned even when there are errors, for tools that want to
+// show as much as possible; callers must not plan or apply it then.
+func Load(fsys fs.FS, opts Options) (*resource.State, Problems) {
+	l := &loader{fsys: fsys, opts: opts}
+	st := &resource.State{Revision: opts.Revision}
+	for _, oc := range l.loadConfig() {
+		l.loadOrg(oc)
+		st.Orgs = append(st.Orgs, oc.org)
+	}
+	l.problems.sort()
+	return st, l.problems
+}
+
+type loader struct {
+	fsys     fs.FS
+	opts     Options
+	problems Problems
+}
+
+func (l *loader) errorf(pos resource.Pos, hint, format string, args ...any) {
+	l.problems = append(l.problems, Problem{Pos: pos, Severity: Error, Message: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (l *loader) warnf(pos resource.Pos, hint, format string, args ...any) {
+	l.problems = append(l.problems, Problem{Pos: pos, Severity: Warning, Message: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// orgState is what loading one org needs beyond the resource.Org itself.
+type orgState struct {
+	org *resource.Org
+	// inputs maps a dashboard __inputs name (DS_PROMETHEUS) to a datasource
+	// uid or name, from the org config's datasourceInputs.
+	inputs map[string]mapped
+	// home is where preferences.homeDashboardUid was written.
+	home resource.Pos
+	// teams declared in the org config, by name.
+	teams map[string]bool
+
+	entries []*dsEntry
+	ds      dsIndex
+}
+
+type mapped struct {
+	target string
+	pos    resource.Pos
+}
+
+func (l *loader) loadOrg(o *orgState) {
+	if o.org.Dir == "" {
+		return // the config error is reported
+	}
+	dsDir := pathpkg.Join(o.org.Dir, "datasources")
+	dbDir := pathpkg.Join(o.org.Dir, "dashboards")
+	hasDS, hasDB := l.isDir(dsDir), l.isDir(dbDir)
+	if !hasDS && !hasDB {
+		l.warnf(resource.Pos{File: orRootDir(o.org.Dir)}, "grafsync reads dashboards/ and datasources/ from the repository root (or an org's dir in grafsync.yaml); check --repo",
+			"org %q: no dashboards/ or datasources/ directory", o.org.Name)
+	}
+	if hasDS {
+		l.loadDatasources(o, dsDir)
+	}
+	o.ds = l.indexDatasources(o)
+	l.checkDatasourceLinks(o)
+	if hasDB {
+		l.loadDashboards(o, dbDir)
+	}
+	l.checkOrgRefs(o)
+}
+
+func orRootDir(dir string) string {
+	if dir == "." {
+		return "./"
+	}
+	return dir + "/"
+}
+
+func (l *loader) isDir(name string) bool {
+	fi, err := fs.Stat(l.fsys, name)
+	return err == nil && fi.IsDir()
+}
+
+// readFile reads a repository file, reporting failure.
+func (l *loader) readFile(name string) ([]byte, bool) {
+	data, err := fs.ReadFile(l.fsys, name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = fs.ErrNotExist
+		}
+		l.errorf(resource.Pos{File: name}, "", "cannot read: %v", err)
+		return nil, false
+	}
+	return data, true
+}

@@ -1,0 +1,486 @@
+package load
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// mapFS builds a repository from path → content pairs.
+func mapFS(files map[string]string) fstest.MapFS {
+	fsys := fstest.MapFS{}
+	for name, data := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	return fsys
+}
+
+// short renders a problem without its hint, as the table expects it.
+func short(p Problem) string {
+	s := p.Pos.String() + ": "
+	if p.Severity == Warning {
+		s += "warning: "
+	}
+	return s + p.Message
+}
+
+func shorts(ps Problems) []string {
+	out := []string{}
+	for _, p := range ps {
+		out = append(out, short(p))
+	}
+	return out
+}
+
+// Fixture parts shared by the cases.
+const (
+	dsProm = `apiVersion: 1
+datasources:
+  - name: Thanos
+    type: prometheus
+    uid: thanos
+`
+	dsLGTM = `apiVersion: 1
+datasources:
+  - name: Thanos
+    type: prometheus
+    uid: thanos
+  - name: Loki
+    type: loki
+    uid: loki
+  - name: Tempo
+    type: tempo
+    uid: tempo
+`
+	okDash = `{"uid": "ok", "title": "OK", "panels": []}`
+)
+
+func TestLoadProblems(t *testing.T) {
+	tests := []struct {
+		name   string
+		files  map[string]string
+		env    map[string]string
+		strict bool
+		want   []string
+	}{
+		{
+			name:  "json syntax error",
+			files: map[string]string{"dashboards/a.json": "{\n  \"title\": \"A\",,\n}"},
+			want:  []string{`dashboards/a.json:2:17: invalid JSON: invalid character ',' looking for beginning of object key string`},
+		},
+		{
+			name:  "json not an object",
+			files: map[string]string{"dashboards/a.json": "[1, 2]"},
+			want:  []string{`dashboards/a.json:1:1: a dashboard must be a JSON object`},
+		},
+		{
+			name:  "yaml dashboard syntax error",
+			files: map[string]string{"dashboards/a.yaml": "title: A\npanels: [\n  {id: 1\n"},
+			want:  []string{`dashboards/a.yaml:2:1: invalid YAML: did not find expected ',' or '}'`},
+		},
+		{
+			name:  "datasource yaml syntax error",
+			files: map[string]string{"datasources/a.yaml": "apiVersion: 1\ndatasources:\n  - name: x\n   type: y\n"},
+			want:  []string{`datasources/a.yaml:2:1: invalid YAML: did not find expected '-' indicator`},
+		},
+		{
+			name: "duplicate dashboard uid across files",
+			files: map[string]string{
+				"dashboards/a.json":   "{\n  \"uid\": \"same\",\n  \"title\": \"A\"\n}",
+				"dashboards/x/b.json": "{\"title\": \"B\", \"uid\": \"same\"}",
+			},
+			want: []string{`dashboards/x/b.json:1:23: uid "same" of dashboard x/b.json is already used by dashboard a.json at dashboards/a.json:2:10`},
+		},
+		{
+			name: "derived uids collide",
+			files: map[string]string{
+				"dashboards/a b.json": `{"title": "A"}`,
+				"dashboards/a-b.json": `{"title": "B"}`,
+			},
+			want: []string{`dashboards/a-b.json: uid "a-b" of dashboard a-b.json is already used by dashboard a b.json at dashboards/a b.json`},
+		},
+		{
+			name: "duplicate folder uids",
+			files: map[string]string{
+				"dashboards/a/_folder.yaml": "uid: team\n",
+				"dashboards/b/_folder.yaml": "title: B\nuid: team\n",
+			},
+			want: []string{`dashboards/b/_folder.yaml:2:6: uid "team" of folder b is already used by folder a at dashboards/a/_folder.yaml:1:6`},
+		},
+		{
+			name: "folder and dashboard share a derived uid",
+			files: map[string]string{
+				"dashboards/ops.json":   `{"title": "Ops"}`,
+				"dashboards/ops/x.json": `{"title": "X"}`,
+			},
+			want: []string{`dashboards/ops/: uid "ops" of folder ops is already used by dashboard ops.json at dashboards/ops.json`},
+		},
+		{
+			name: "duplicate datasource names across files",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm,
+				"datasources/b.yaml": "apiVersion: 1\ndatasources:\n  - name: Thanos\n    type: prometheus\n",
+			},
+			want: []string{`datasources/b.yaml:3:11: datasources[0].name: datasource name "Thanos" is already used at datasources/a.yaml:3:5`},
+		},
+		{
+			name: "duplicate datasource uids",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm + "  - name: Other\n    type: loki\n    uid: thanos\n",
+			},
+			want: []string{`datasources/a.yaml:8:10: datasources[1].uid: datasource uid "thanos" is already used at datasources/a.yaml:3:5`},
+		},
+		{
+			name:  "dashboard uid with illegal characters",
+			files: map[string]string{"dashboards/a.json": `{"uid": "a/b c", "title": "A"}`},
+			want:  []string{`dashboards/a.json:1:9: uid: "a/b c" contains illegal characters`},
+		},
+		{
+			name:  "dashboard uid too long",
+			files: map[string]string{"dashboards/a.json": `{"title": "A", "uid": "` + strings.Repeat("x", 41) + `"}`},
+			want:  []string{`dashboards/a.json:1:23: uid: "` + strings.Repeat("x", 41) + `" is 41 characters long, max 40`},
+		},
+		{
+			name:  "folder uid general is reserved",
+			files: map[string]string{"dashboards/general/x.json": `{"title": "X"}`},
+			want: []string{
+				`dashboards/general/: folder general: title "general" is reserved at the top level`,
+				`dashboards/general/: folder general: uid "general" is reserved by Grafana`,
+			},
+		},
+		{
+			name:  "folder uid sharedwithme is reserved",
+			files: map[string]string{"dashboards/s/_folder.yaml": "uid: sharedWithMe\n"},
+			want:  []string{`dashboards/s/_folder.yaml:1:6: folder s: uid "sharedWithMe" is reserved by Grafana`},
+		},
+		{
+			name:  "folders nested five deep",
+			files: map[string]string{"dashboards/a/b/c/d/e/x.json": `{"title": "X"}`},
+			want:  []string{`dashboards/a/b/c/d/e/: folder a/b/c/d/e is nested 5 levels deep, max 4`},
+		},
+		{
+			name:  "missing dashboard title",
+			files: map[string]string{"dashboards/a.json": "{\n  \"uid\": \"a\"\n}"},
+			want:  []string{`dashboards/a.json:1:1: dashboard title is missing`},
+		},
+		{
+			name:  "blank dashboard title",
+			files: map[string]string{"dashboards/a.yaml": "uid: a\ntitle: '  '\n"},
+			want:  []string{`dashboards/a.yaml:2:8: title: dashboard title is empty`},
+		},
+		{
+			name:  "dashboard title too long",
+			files: map[string]string{"dashboards/a.json": `{"title": "` + strings.Repeat("t", 5001) + `"}`},
+			want:  []string{`dashboards/a.json:1:11: title: 5001 characters, max 5000`},
+		},
+		{
+			name:  "datasource without name or type",
+			files: map[string]string{"datasources/a.yaml": "apiVersion: 1\ndatasources:\n  - uid: x\n"},
+			want: []string{
+				`datasources/a.yaml:3:5: datasources[0]: datasource "" has no type`,
+				`datasources/a.yaml:3:5: datasources[0]: datasource name is missing`,
+			},
+		},
+		{
+			name:  "unknown key in _folder.yaml",
+			files: map[string]string{"dashboards/a/_folder.yaml": "tittle: A\n"},
+			want:  []string{`dashboards/a/_folder.yaml:1:1: top level: unknown key "tittle"`},
+		},
+		{
+			name:  "unknown keys in grafsync.yaml",
+			files: map[string]string{"grafsync.yaml": "orgs:\n  - name: Main Org.\n    preferences:\n      theme: dark\n      timeZone: utc\n    colour: red\n"},
+			want: []string{
+				`./: warning: org "Main Org.": no dashboards/ or datasources/ directory`,
+				`grafsync.yaml:5:7: orgs[0].preferences: unknown key "timeZone"`,
+				`grafsync.yaml:6:5: orgs[0]: unknown key "colour"`,
+			},
+		},
+		{
+			name:  "unknown key in a datasource",
+			files: map[string]string{"datasources/a.yaml": dsProm + "    jsondata: {}\n"},
+			want:  []string{`datasources/a.yaml:6:5: datasources[0]: unknown key "jsondata"`},
+		},
+		{
+			name:  "legacy password field",
+			files: map[string]string{"datasources/a.yaml": dsProm + "    password: hunter2\n"},
+			want:  []string{`datasources/a.yaml:6:5: datasources[0].password: plain-text password is not supported by Grafana 10+`},
+		},
+		{
+			name: "two default datasources",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm + "    isDefault: true\n",
+				"datasources/b.yaml": "apiVersion: 1\ndatasources:\n  - name: Loki\n    type: loki\n    isDefault: true\n",
+			},
+			want: []string{`datasources/b.yaml:5:16: datasources[0].isDefault: datasource "Loki" is a second default in org "Main Org." (the first is "Thanos" at datasources/a.yaml:3:5)`},
+		},
+		{
+			name: "panel uid reference not found",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm,
+				"dashboards/a.json":  "{\"title\": \"A\",\n \"panels\": [\n  {\"datasource\": {\"type\": \"prometheus\", \"uid\": \"thanoss\"}}]}",
+			},
+			want: []string{`dashboards/a.json:3:48: panels[0].datasource.uid: no datasource with uid or name "thanoss" in org "Main Org."`},
+		},
+		{
+			name: "target name reference not found, in a collapsed row",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm,
+				"dashboards/a.json":  `{"title": "A", "panels": [{"type": "row", "panels": [{"targets": [{"datasource": "Thanos"}, {"datasource": "Prometheus"}]}]}]}`,
+			},
+			want: []string{`dashboards/a.json:1:108: panels[0].panels[0].targets[1].datasource: no datasource with uid or name "Prometheus" in org "Main Org."`},
+		},
+		{
+			name: "variable reference to an undefined variable",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm,
+				"dashboards/a.yaml":  "title: A\npanels:\n  - datasource: {type: prometheus, uid: $ds}\n",
+			},
+			want: []string{`dashboards/a.yaml:3:41: panels[0].datasource.uid: "$ds" refers to variable ds, which is not defined`},
+		},
+		{
+			name: "variable reference to a query variable",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm,
+				"dashboards/a.yaml":  "title: A\ntemplating:\n  list:\n    - {name: job, type: query, datasource: thanos}\npanels:\n  - datasource: ${job}\n",
+			},
+			want: []string{`dashboards/a.yaml:6:17: panels[0].datasource: "${job}" refers to variable job of type query, not datasource`},
+		},
+		{
+			name: "annotation and old rows reference unknown datasources; [[var]] resolves",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm,
+				"dashboards/a.yaml": "title: A\ntemplating:\n  list:\n    - {name: ds, type: datasource, query: prometheus}\nannotations:\n  list:\n    - {name: deploys, datasource: Elastic}\n" +
+					"rows:\n  - panels:\n      - datasource: '[[ds]]'\n      - datasource: graphite\n",
+			},
+			want: []string{
+				`dashboards/a.yaml:7:35: annotations.list[0].datasource: no datasource with uid or name "Elastic" in org "Main Org."`,
+				`dashboards/a.yaml:11:21: rows[0].panels[1].datasource: no datasource with uid or name "graphite" in org "Main Org."`,
+			},
+		},
+		{
+			name: "datasource variable of a type the org lacks",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm,
+				"dashboards/a.yaml":  "title: A\ntemplating:\n  list:\n    - {name: ds, type: datasource, query: loki}\n",
+			},
+			want: []string{`dashboards/a.yaml:4:43: warning: templating.list[0].query: variable ds lists loki datasources, but org "Main Org." has none`},
+		},
+		{
+			name: "DS input without __inputs",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm,
+				"dashboards/a.json":  `{"title": "A", "panels": [{"datasource": {"uid": "${DS_PROM}"}}]}`,
+			},
+			want: []string{`dashboards/a.json:1:50: panels[0].datasource.uid: "${DS_PROM}" is neither an __inputs entry nor a variable of this dashboard`},
+		},
+		{
+			name: "__inputs with two candidate datasources",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm + "  - name: Other\n    type: prometheus\n    uid: other\n",
+				"dashboards/a.json":  `{"__inputs": [{"name": "DS_PROM", "type": "datasource", "pluginId": "prometheus"}], "title": "A", "panels": [{"datasource": "${DS_PROM}"}]}`,
+			},
+			want: []string{`dashboards/a.json:1:15: __inputs[0]: DS_PROM could be any of the 2 prometheus datasources (Thanos, Other)`},
+		},
+		{
+			name: "__inputs with no datasource of the type",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm,
+				"dashboards/a.json":  `{"__inputs": [{"name": "DS_LOKI", "type": "datasource", "pluginId": "loki"}], "title": "A"}`,
+			},
+			want: []string{`dashboards/a.json:1:15: __inputs[0]: DS_LOKI needs a datasource of type "loki"; org "Main Org." has none`},
+		},
+		{
+			name: "__inputs mapped in grafsync.yaml to a missing datasource",
+			files: map[string]string{
+				"grafsync.yaml":      "orgs:\n  - name: Main Org.\n    datasourceInputs:\n      DS_PROM: thanos-eu\n",
+				"datasources/a.yaml": dsProm,
+				"dashboards/a.json":  `{"__inputs": [{"name": "DS_PROM", "type": "datasource", "pluginId": "prometheus"}], "title": "A"}`,
+			},
+			want: []string{`dashboards/a.json:1:15: __inputs[0]: DS_PROM is mapped to "thanos-eu" at grafsync.yaml:4:16, which is not a datasource of org "Main Org."`},
+		},
+		{
+			name:  "loki derived field to a missing datasource",
+			files: map[string]string{"datasources/a.yaml": dsProm + "  - name: Loki\n    type: loki\n    jsonData:\n      derivedFields:\n        - name: TraceID\n          datasourceUid: tempo\n"},
+			want:  []string{`datasources/a.yaml:11:26: datasources[1].jsonData.derivedFields[0].datasourceUid: no datasource with uid "tempo" in org "Main Org."`},
+		},
+		{
+			name:  "tempo traces-to-logs pointing at prometheus",
+			files: map[string]string{"datasources/a.yaml": dsLGTM + "    jsonData:\n      tracesToLogsV2: {datasourceUid: thanos}\n      serviceMap: {datasourceUid: thanos}\n"},
+			want:  []string{`datasources/a.yaml:13:39: warning: datasources[2].jsonData.tracesToLogsV2.datasourceUid: datasource "thanos" is of type prometheus, expected loki or elasticsearch or grafana-opensearch-datasource or cloudwatch or grafana-splunk-datasource or grafana-falconlogscale-datasource`},
+		},
+		{
+			name:  "exemplar destination by name instead of uid",
+			files: map[string]string{"datasources/a.yaml": dsLGTM + "    jsonData: {}\n  - name: Mimir\n    type: prometheus\n    jsonData:\n      exemplarTraceIdDestinations:\n        - {name: traceID, datasourceUid: Tempo}\n"},
+			want:  []string{`datasources/a.yaml:17:42: datasources[3].jsonData.exemplarTraceIdDestinations[0].datasourceUid: no datasource with uid "Tempo" in org "Main Org."`},
+		},
+		{
+			name: "cloudwatch role ARN, external id, region, auth type",
+			files: map[string]string{"datasources/cw.yaml": `apiVersion: 1
+datasources:
+  - name: a
+    type: cloudwatch
+    jsonData:
+      assumeRoleArn: arn:aws:iam::111111111111:root
+      externalId: has space
+      defaultRegion: Ireland
+  - name: b
+    type: cloudwatch
+    jsonData:
+      authType: assume_role
+      assumeRoleArn: arn:aws:iam::111111111111:user/grafana
+  - name: c
+    type: cloudwatch
+    jsonData:
+      assumeRoleArn: arn:aws:iam::1111:role/grafana
+      logsTimeout: 30 minutes
+`},
+			want: []string{
+				`datasources/cw.yaml:6:22: datasources[0].jsonData.assumeRoleArn: "arn:aws:iam::111111111111:root" is an account principal (:root), not a role Grafana can assume`,
+				`datasources/cw.yaml:7:19: datasources[0].jsonData.externalId: "has space" is not a valid STS external id`,
+				`datasources/cw.yaml:8:22: datasources[0].jsonData.defaultRegion: "Ireland" is not an AWS region code`,
+				`datasources/cw.yaml:12:17: datasources[1].jsonData.authType: unknown authType "assume_role" (Grafana would silently use default)`,
+				`datasources/cw.yaml:13:22: datasources[1].jsonData.assumeRoleArn: "arn:aws:iam::111111111111:user/grafana" is an IAM user, not a role`,
+				`datasources/cw.yaml:17:22: datasources[2].jsonData.assumeRoleArn: "arn:aws:iam::1111:role/grafana" has an account id that is not 12 digits`,
+				`datasources/cw.yaml:18:20: datasources[2].jsonData.logsTimeout: "30 minutes" is not a duration`,
+			},
+		},
+		{
+			name:  "literal secret",
+			files: map[string]string{"datasources/a.yaml": dsProm + "    secureJsonData:\n      basicAuthPassword: hunter2\n"},
+			want:  []string{`datasources/a.yaml:7:26: datasources[0].secureJsonData.basicAuthPassword: a literal secret must not be stored in Git`},
+		},
+		{
+			name:  "unset secret warns in validate mode",
+			files: map[string]string{"datasources/a.yaml": dsProm + "    secureJsonData:\n      basicAuthPassword: $__env{PROM_PASSWORD}\n"},
+			want:  []string{`datasources/a.yaml:7:26: warning: datasources[0].secureJsonData.basicAuthPassword: environment variable PROM_PASSWORD is not set; the secret is not available`},
+		},
+		{
+			name:   "unset secret fails in strict mode",
+			files:  map[string]string{"datasources/a.yaml": dsProm + "    secureJsonData:\n      basicAuthPassword: $__file{/run/secrets/prom}\n"},
+			strict: true,
+			want:   []string{`datasources/a.yaml:7:26: datasources[0].secureJsonData.basicAuthPassword: file /run/secrets/prom cannot be read; the secret is not available`},
+		},
+		{
+			name:  "set secret and expanded url are fine",
+			files: map[string]string{"datasources/a.yaml": dsProm + "    url: http://${PROM_HOST}:9090/$$x\n    secureJsonData:\n      basicAuthPassword: ${PROM_PASSWORD}\n"},
+			env:   map[string]string{"PROM_PASSWORD": "s3cret", "PROM_HOST": "prom"},
+			want:  []string{},
+		},
+		{
+			name: "preferences",
+			files: map[string]string{
+				"grafsync.yaml":     "orgs:\n  - name: Main Org.\n    preferences:\n      theme: blue\n      timezone: Mars/Olympus\n      weekStart: friday\n      homeDashboardUid: nope\n",
+				"dashboards/a.json": okDash,
+			},
+			want: []string{
+				`grafsync.yaml:4:14: orgs[0].preferences.theme: invalid theme "blue"`,
+				`grafsync.yaml:5:17: orgs[0].preferences.timezone: unknown timezone "Mars/Olympus"`,
+				`grafsync.yaml:6:18: orgs[0].preferences.weekStart: invalid week start "friday"`,
+				`grafsync.yaml:7:25: preferences.homeDashboardUid: no dashboard with uid "nope" in org "Main Org."`,
+			},
+		},
+		{
+			name: "team members listed twice",
+			files: map[string]string{
+				"grafsync.yaml":     "orgs:\n  - name: Main Org.\n    teams:\n      - name: sre\n        members: [ana@example.com, bob, Ana@example.com]\n",
+				"dashboards/a.json": okDash,
+			},
+			want: []string{`grafsync.yaml:5:41: orgs[0].teams[0].members[2]: "Ana@example.com" is already listed as members[0]`},
+		},
+		{
+			name: "folder permissions",
+			files: map[string]string{
+				"grafsync.yaml": "orgs:\n  - name: Main Org.\n    teams: [{name: sre}]\n",
+				"dashboards/a/_folder.yaml": `permissions:
+  - {role: Viewer, team: sre, permission: View}
+  - {team: sre, permission: Owner}
+  - {role: Editor, permission: Admin}
+  - {role: Admin, permission: View}
+  - {user: ana}
+  - {team: dba, permission: Edit}
+  - {team: sre, permission: Edit}
+  - {team: sre, permission: View}
+`,
+			},
+			want: []string{
+				`dashboards/a/_folder.yaml:2:5: permissions[0]: set exactly one of role, team or user (found 2)`,
+				`dashboards/a/_folder.yaml:3:29: permissions[1].permission: invalid permission "Owner" for a team`,
+				`dashboards/a/_folder.yaml:4:32: permissions[2].permission: invalid permission "Admin" for a role`,
+				`dashboards/a/_folder.yaml:5:12: permissions[3].role: invalid role "Admin"`,
+				`dashboards/a/_folder.yaml:6:5: permissions[4]: permission is missing`,
+				`dashboards/a/_folder.yaml:7:12: warning: permissions[5].team: team "dba" is not defined in grafsync.yaml`,
+				`dashboards/a/_folder.yaml:9:5: permissions[7]: team "sre" already has an entry, permissions[6]`,
+			},
+		},
+		{
+			name:  "provisioning file without apiVersion",
+			files: map[string]string{"datasources/a.yaml": "datasources: []\n"},
+			want:  []string{`datasources/a.yaml:1:1: top level: missing apiVersion`},
+		},
+		{
+			name:  "dashboard saved from the API",
+			files: map[string]string{"dashboards/a.json": "{\"meta\": {},\n \"dashboard\": {\"title\": \"A\"}}"},
+			want:  []string{`dashboards/a.json:2:2: this is a Grafana API response, not a dashboard`},
+		},
+		{
+			name:  "datasource orgId does not match the org",
+			files: map[string]string{"datasources/a.yaml": dsProm + "    orgId: 2\n"},
+			want:  []string{`datasources/a.yaml:6:12: datasources[0].orgId: orgId 2 does not match org "Main Org." (id 1) whose directory this file is in`},
+		},
+		{
+			name:  "_folder.yaml at the top of dashboards",
+			files: map[string]string{"dashboards/_folder.yaml": "title: Root\n", "dashboards/a.json": okDash},
+			want:  []string{`dashboards/_folder.yaml: _folder.yaml at the top of dashboards/ configures nothing: files here go to the General (root) folder`},
+		},
+		{
+			name: "second org without dir; duplicate org names",
+			files: map[string]string{
+				"grafsync.yaml":     "orgs:\n  - name: Main Org.\n  - name: Tenant\n  - name: Tenant\n    dir: orgs/t\n",
+				"dashboards/a.json": okDash,
+			},
+			want: []string{
+				`grafsync.yaml:3:5: orgs[1]: org "Tenant" has no dir`,
+				`grafsync.yaml:4:5: orgs[2].name: org "Tenant" is already defined at grafsync.yaml:3:5`,
+				`orgs/t/: warning: org "Tenant": no dashboards/ or datasources/ directory`,
+			},
+		},
+		{
+			name:  "unknown file in dashboards",
+			files: map[string]string{"dashboards/a.jsn": "{}", "dashboards/README.md": "# docs"},
+			want:  []string{`dashboards/a.jsn: warning: ignored: not a dashboard file`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := Options{Strict: tt.strict, Getenv: func(k string) string { return tt.env[k] }}
+			_, got := Load(mapFS(tt.files), opts)
+			if tt.want == nil {
+				tt.want = []string{}
+			}
+			if diff := cmp.Diff(tt.want, shorts(got)); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestProblemString(t *testing.T) {
+	_, ps := Load(mapFS(map[string]string{"datasources/a.yaml": "apiVersion: 1\ndatasources:\n  - name: Loki\n    type: loki\n    secureJsonData:\n      password: hunter2\n"}), Options{})
+	want := "datasources/a.yaml:6:17: datasources[0].secureJsonData.password: a literal secret must not be stored in Git\n" +
+		"\thint: secureJsonData.password: use ${LOKI_PASSWORD} and set it in the environment (or $__file{/path/to/secret})"
+	if len(ps) != 1 {
+		t.Fatalf("got %d problems, want 1: %v", len(ps), ps)
+	}
+	if diff := cmp.Diff(want, ps[0].String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if strings.Contains(fmt.Sprint(ps), "hunter2") {
+		t.Errorf("secret leaked into a problem: %v", ps)
+	}
+	if got, want := ps.Summary(), "1 error, 0 warnings"; got != want {
+		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,262 @@
+package load
+
+import (
+	"fmt"
+	pathpkg "path"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Built-in datasource names and uids that need no datasource in the org.
+var builtinDatasources = []string{"-- Grafana --", "-- Mixed --", "-- Dashboard --", "grafana", "__expr__"}
+
+// A template variable reference: $var, ${var}, ${var:fmt}, [[var]], [[var:fmt]].
+var varRef = regexp.MustCompile(`^(?:\$(\w+)|\$\{(\w+)(?::[\w-]+)?\}|\[\[(\w+)(?::[\w-]+)?\]\])$`)
+
+// resolveInputs handles dashboards exported "for sharing": every __inputs
+// entry of type datasource is mapped to a datasource of the org (the one
+// datasourceInputs in grafsync.yaml names, or the only one of its pluginId),
+// constants to their value; ${NAME} is replaced throughout the model and
+// __inputs, __requires and __elements are dropped.
+func (l *loader) resolveInputs(o *orgState, d doc, model map[string]any) (names map[string]bool) {
+	inputs, _ := model["__inputs"].([]any)
+	delete(model, "__inputs")
+	delete(model, "__requires")
+	delete(model, "__elements")
+	if len(inputs) == 0 {
+		return nil
+	}
+	names = map[string]bool{}
+	var repl []string
+	for i, in := range inputs {
+		at := path{"__inputs", i}
+		m, _ := in.(map[string]any)
+		name, _ := m["name"].(string)
+		typ, _ := m["type"].(string)
+		if name == "" {
+			l.errorf(d.pos(at, false), "", "%s: input has no name", at)
+			continue
+		}
+		names[name] = true
+		switch typ {
+		case "constant":
+			v, _ := m["value"].(string)
+			repl = append(repl, "${"+name+"}", v)
+			continue
+		case "datasource":
+		default:
+			l.errorf(d.pos(at.with("type"), false), "", "%s.type: unsupported input type %q (datasource and constant are supported)", at, typ)
+			continue
+		}
+		plugin, _ := m["pluginId"].(string)
+		var target *dsInfo
+		if mp, ok := o.inputs[name]; ok {
+			target = o.ds.lookup(mp.target)
+			if target == nil {
+				l.errorf(d.pos(at, false), "", "%s: %s is mapped to %q at %s, which is not a datasource of org %q", at, name, mp.target, mp.pos, o.org.Name)
+				continue
+			}
+			if plugin != "" && target.typ != "" && target.typ != plugin {
+				l.warnf(d.pos(at, false), "", "%s: %s expects a %s datasource; %q (mapped at %s) is %s", at, name, plugin, mp.target, mp.pos, target.typ)
+			}
+		} else {
+			cands := o.ds.byType[plugin]
+			hint := fmt.Sprintf("map it in grafsync.yaml: datasourceInputs: {%s: <datasource uid>}", name)
+			switch len(cands) {
+			case 0:
+				l.errorf(d.pos(at, false), hint, "%s: %s needs a datasource of type %q; org %q has none", at, name, plugin, o.org.Name)
+				continue
+			case 1:
+				target = cands[0]
+			default:
+				var names []string
+				for _, c := range cands {
+					names = append(names, c.name+cond(c.name == "", c.uid, ""))
+				}
+				l.errorf(d.pos(at, false), hint, "%s: %s could be any of the %d %s datasources (%s)", at, name, len(cands), plugin, strings.Join(names, ", "))
+				continue
+			}
+		}
+		if target.uid == "" {
+			l.errorf(d.pos(at, false), "give datasource "+target.name+" a uid", "%s: datasource %q has no uid to substitute for ${%s}", at, target.name, name)
+			continue
+		}
+		repl = append(repl, "${"+name+"}", target.uid)
+	}
+	if len(repl) > 0 {
+		replaceStrings(model, strings.NewReplacer(repl...))
+	}
+	return names
+}
+
+func cond(c bool, a, b string) string {
+	if c {
+		return a
+	}
+	return b
+}
+
+// replaceStrings rewrites, in place, every string value containing "${".
+func replaceStrings(v any, r *strings.Replacer) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = replaceStrings(e, r)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = replaceStrings(e, r)
+		}
+	case string:
+		if strings.Contains(v, "${") {
+			return r.Replace(v)
+		}
+	}
+	return v
+}
+
+// dashRefs is what checking one dashboard's datasource references needs.
+type dashRefs struct {
+	o    *orgState
+	d    doc
+	vars map[string]string // template variable name → type
+	// inputs are the dashboard's __inputs names; references to them that
+	// remain were not resolved, which resolveInputs already reported.
+	inputs map[string]bool
+}
+
+// checkRefs checks every datasource reference of a dashboard: on panels
+// (nested in rows too), their targets, template variables and annotations.
+func (l *loader) checkRefs(o *orgState, d doc, model map[string]any, inputs map[string]bool) {
+	r := &dashRefs{o: o, d: d, vars: map[string]string{}, inputs: inputs}
+	tl, _ := getPath(model, path{"templating", "list"}).([]any)
+	for i, v := range tl {
+		m, _ := v.(map[string]any)
+		name, _ := m["name"].(string)
+		typ, _ := m["type"].(string)
+		if name == "" {
+			continue
+		}
+		r.vars[name] = typ
+		if typ == "datasource" {
+			plugin, _ := m["query"].(string)
+			if plugin != "" && len(o.ds.byType[plugin]) == 0 {
+				at := path{"templating", "list", i, "query"}
+				l.warnf(d.pos(at, false), "add a "+plugin+" datasource or declare one in grafsync.yaml externalDatasources",
+					"%s: variable %s lists %s datasources, but org %q has none", at, name, plugin, o.org.Name)
+			}
+		}
+	}
+	for i, v := range tl {
+		if m, ok := v.(map[string]any); ok {
+			l.checkRef(r, path{"templating", "list", i, "datasource"}, m)
+		}
+	}
+	al, _ := getPath(model, path{"annotations", "list"}).([]any)
+	for i, v := range al {
+		if m, ok := v.(map[string]any); ok {
+			l.checkRef(r, path{"annotations", "list", i, "datasource"}, m)
+		}
+	}
+	l.checkPanels(r, path{"panels"}, model["panels"])
+	rows, _ := model["rows"].([]any)
+	for i, row := range rows {
+		if m, ok := row.(map[string]any); ok {
+			l.checkPanels(r, path{"rows", i, "panels"}, m["panels"])
+		}
+	}
+}
+
+func (l *loader) checkPanels(r *dashRefs, at path, v any) {
+	panels, _ := v.([]any)
+	for i, p := range panels {
+		m, ok := p.(map[string]any)
+		if !ok {
+			continue
+		}
+		pat := at.with(i)
+		l.checkRef(r, pat.with("datasource"), m)
+		targets, _ := m["targets"].([]any)
+		for j, t := range targets {
+			if tm, ok := t.(map[string]any); ok {
+				l.checkRef(r, pat.with("targets", j, "datasource"), tm)
+			}
+		}
+		if sub, ok := m["panels"]; ok { // a collapsed row holds its panels
+			l.checkPanels(r, pat.with("panels"), sub)
+		}
+	}
+}
+
+// checkRef checks parent["datasource"]; at is the path of that field.
+func (l *loader) checkRef(r *dashRefs, at path, parent map[string]any) {
+	v, ok := parent["datasource"]
+	if !ok || v == nil {
+		return // the default datasource
+	}
+	o := r.o
+	var ref, typ string
+	switch v := v.(type) {
+	case string:
+		ref = v
+	case map[string]any:
+		uid, ok := v["uid"]
+		if !ok || uid == nil {
+			return // {type: x} alone: the default datasource of that type
+		}
+		if ref, ok = uid.(string); !ok {
+			l.errorf(r.d.pos(at.with("uid"), false), "", "%s.uid: want a string", at)
+			return
+		}
+		typ, _ = v["type"].(string)
+		at = at.with("uid")
+	default:
+		l.errorf(r.d.pos(at, false), "", "%s: want a datasource uid object {type, uid} or a name", at)
+		return
+	}
+	if ref == "" || slices.Contains(builtinDatasources, ref) {
+		return
+	}
+	if m := varRef.FindStringSubmatch(ref); m != nil {
+		name := m[1] + m[2] + m[3]
+		vt, defined := r.vars[name]
+		switch {
+		case r.inputs[name]:
+		case !defined && strings.HasPrefix(name, "DS_"):
+			l.errorf(r.d.pos(at, false), "add an __inputs entry for it (export the dashboard \"for sharing\" again) or use the datasource's uid",
+				"%s: %q is neither an __inputs entry nor a variable of this dashboard", at, ref)
+		case !defined:
+			l.errorf(r.d.pos(at, false), "define a variable of type datasource named "+name+" in templating.list, or use a datasource uid",
+				"%s: %q refers to variable %s, which is not defined", at, ref, name)
+		case vt != "datasource":
+			l.errorf(r.d.pos(at, false), "a datasource reference needs a variable of type datasource",
+				"%s: %q refers to variable %s of type %s, not datasource", at, ref, name, vt)
+		}
+		return
+	}
+	d := o.ds.lookup(ref)
+	if d == nil {
+		l.errorf(r.d.pos(at, false), "define it in datasources/ or, if it exists only in Grafana, declare it in grafsync.yaml externalDatasources",
+			"%s: no datasource with uid or name %q in org %q", at, ref, o.org.Name)
+		return
+	}
+	if typ != "" && d.typ != "" && typ != d.typ && typ != "datasource" {
+		l.warnf(r.d.pos(at, false), "", "%s: datasource %q is of type %s, the reference says %s", at, ref, d.typ, typ)
+	}
+}
+
+// checkOrgRefs checks references from the org config into the org's content.
+func (l *loader) checkOrgRefs(o *orgState) {
+	p := o.org.Preferences
+	if p == nil || p.HomeDashboardUID == "" {
+		return
+	}
+	for _, d := range o.org.Dashboards {
+		if d.UID == p.HomeDashboardUID {
+			return
+		}
+	}
+	l.errorf(o.home, "use the uid of a dashboard in "+pathpkg.Join(o.org.Dir, "dashboards")+"/",
+		"preferences.homeDashboardUid: no dashboard with uid %q in org %q", p.HomeDashboardUID, o.org.Name)
+}

@@ -1,0 +1,241 @@
+package load
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/grafsync/grafsync/internal/resource"
+)
+
+// yfile is a parsed YAML file; positions come from its nodes.
+type yfile struct {
+	name string
+	root *yaml.Node // the document's top value; nil for an empty file
+}
+
+func (f yfile) pos(n *yaml.Node) resource.Pos {
+	return resource.Pos{File: f.name, Line: n.Line, Col: n.Column}
+}
+
+var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parseYAML parses data; a syntax error is reported with its line.
+func (l *loader) parseYAML(name string, data []byte) (yfile, bool) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		pos := resource.Pos{File: name, Line: 1, Col: 1}
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlErrLine.FindStringSubmatch(err.Error()); m != nil {
+			pos.Line, _ = strconv.Atoi(m[1])
+			msg = m[2]
+		}
+		l.errorf(pos, "", "invalid YAML: %s", msg)
+		return yfile{name: name}, false
+	}
+	f := yfile{name: name}
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		f.root = doc.Content[0]
+	}
+	return f, true
+}
+
+// field is one key/value of a YAML mapping.
+type field struct {
+	key, val *yaml.Node
+}
+
+// mapping returns the entries of a mapping node by key, reporting a
+// non-mapping node, duplicate keys and keys not in known (typos must not be
+// silently ignored). at is the path of n, for messages.
+func (l *loader) mapping(f yfile, n *yaml.Node, at path, known ...string) (map[string]field, bool) {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode {
+		if n.Tag == "!!null" {
+			return map[string]field{}, true
+		}
+		l.errorf(f.pos(n), "", "%s: want a mapping (key: value), found %s", orRoot(at), kindName(n))
+		return nil, false
+	}
+	m := make(map[string]field, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if prev, dup := m[k.Value]; dup {
+			l.errorf(f.pos(k), "", "%s: duplicate key %q (first at line %d)", at.with(k.Value), k.Value, prev.key.Line)
+			continue
+		}
+		if known != nil && !contains(known, k.Value) {
+			l.errorf(f.pos(k), suggest(k.Value, known), "%s: unknown key %q", orRoot(at), k.Value)
+			continue
+		}
+		m[k.Value] = field{k, deref(v)}
+	}
+	return m, true
+}
+
+func orRoot(p path) string {
+	if len(p) == 0 {
+		return "top level"
+	}
+	return p.String()
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "something else"
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// suggest returns a "did you mean" hint for a misspelt key.
+func suggest(key string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if strings.EqualFold(k, key) {
+			return fmt.Sprintf("did you mean %q? keys are case-sensitive", k)
+		}
+		if d := editDistance(strings.ToLower(key), strings.ToLower(k)); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	return "known keys: " + strings.Join(known, ", ")
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := prev[j-1]
+			if a[i-1] != b[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// str reads a scalar as a string; a list or mapping is reported.
+func (l *loader) str(f yfile, fl field, at path) (string, bool) {
+	if fl.val.Kind != yaml.ScalarNode {
+		l.errorf(f.pos(fl.val), "", "%s: want a string, found %s", at, kindName(fl.val))
+		return "", false
+	}
+	if fl.val.Tag == "!!null" {
+		return "", true
+	}
+	return fl.val.Value, true
+}
+
+func (l *loader) boolean(f yfile, fl field, at path) (bool, bool) {
+	var b bool
+	if fl.val.Kind != yaml.ScalarNode || fl.val.Decode(&b) != nil {
+		l.errorf(f.pos(fl.val), "", "%s: want true or false, found %s", at, kindName(fl.val))
+		return false, false
+	}
+	return b, true
+}
+
+func (l *loader) integer(f yfile, fl field, at path) (int64, bool) {
+	var i int64
+	if fl.val.Kind != yaml.ScalarNode || fl.val.Decode(&i) != nil {
+		l.errorf(f.pos(fl.val), "", "%s: want a whole number, found %s", at, kindName(fl.val))
+		return 0, false
+	}
+	return i, true
+}
+
+// list returns the items of a sequence node (null is an empty list).
+func (l *loader) list(f yfile, n *yaml.Node, at path) []*yaml.Node {
+	n = deref(n)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		l.errorf(f.pos(n), "", "%s: want a list, found %s", at, kindName(n))
+		return nil
+	}
+	return n.Content
+}
+
+// toJSON converts a YAML value to the shapes encoding/json produces
+// (map[string]any, []any, string, float64, bool, nil). Every string scalar is
+// passed through conv. Non-string keys are reported.
+func (l *loader) toJSON(f yfile, n *yaml.Node, at path, conv func(s string, n *yaml.Node, at path) string) any {
+	n = deref(n)
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := deref(n.Content[i])
+			if k.Kind != yaml.ScalarNode {
+				l.errorf(f.pos(k), "", "%s: keys must be strings", orRoot(at))
+				continue
+			}
+			m[k.Value] = l.toJSON(f, n.Content[i+1], at.with(k.Value), conv)
+		}
+		return m
+	case yaml.SequenceNode:
+		s := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			s[i] = l.toJSON(f, c, at.with(i), conv)
+		}
+		return s
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return nil
+		case "!!bool":
+			var b bool
+			if n.Decode(&b) == nil {
+				return b
+			}
+		case "!!int", "!!float":
+			var x float64
+			if n.Decode(&x) == nil {
+				return x
+			}
+		}
+		if conv != nil {
+			return conv(n.Value, n, at)
+		}
+		return n.Value
+	}
+	return nil
+}
