@@ -1,0 +1,287 @@
+package grafana
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/grafana/grafana-openapi-client-go/client/dashboards"
+	"github.com/grafana/grafana-openapi-client-go/client/datasources"
+	"github.com/grafana/grafana-openapi-client-go/client/folders"
+	"github.com/grafana/grafana-openapi-client-go/client/search"
+	"golang.org/x/sync/errgroup"
+)
+
+// Folder is a live folder as Grafana reports it.
+type Folder struct {
+	UID, Title, ParentUID string
+	Version               int
+	CreatedBy             string
+}
+
+// Dashboard is a live dashboard: its stored JSON and the meta grafsync needs.
+type Dashboard struct {
+	UID         string
+	FolderUID   string
+	Version     int
+	Model       map[string]any
+	Provisioned bool
+}
+
+// Datasource is a live datasource. Grafana never returns secret values, only
+// which secret keys are set (SecureJSONFields).
+type Datasource struct {
+	ID                                                          int64
+	UID, Name, Type, Access, URL, User, Database, BasicAuthUser string
+	BasicAuth, WithCredentials, IsDefault, ReadOnly             bool
+	JSONData                                                    map[string]any
+	SecureJSONFields                                            []string
+	Version                                                     int
+}
+
+// State is everything grafsync manages, as one org of Grafana has it now.
+type State struct {
+	Folders     []Folder
+	Dashboards  []Dashboard
+	Datasources []Datasource
+}
+
+// searchPageSize is Grafana's maximum search page (§4); fewer pages, fewer requests.
+const searchPageSize = 5000
+
+// folderPageSize is /api/folders' default and largest sensible page.
+const folderPageSize = 1000
+
+// ReadState reads the folders, dashboards and datasources of the client's
+// org, with at most Concurrency requests in flight. Dashboards are listed by
+// search, then each is read by uid (search may lag writes in 12.x; GET by uid
+// is always consistent).
+func (c *Client) ReadState(ctx context.Context) (*State, error) {
+	st := &State{}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		fs, err := c.readFolders(gctx)
+		st.Folders = fs
+		return err
+	})
+	g.Go(func() error {
+		ds, err := c.readDashboards(gctx)
+		st.Dashboards = ds
+		return err
+	})
+	g.Go(func() error {
+		ds, err := c.readDatasources(gctx)
+		st.Datasources = ds
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// readFolders walks the folder tree level by level (/api/folders lists
+// direct children only, §5.1), then reads each folder for its version.
+func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
+	var uids []string
+	parents := []string{""}
+	for depth := 0; len(parents) > 0 && depth < 8; depth++ {
+		var next []string
+		for _, parent := range parents {
+			children, err := c.listFolders(ctx, parent)
+			if err != nil {
+				return nil, err
+			}
+			next = append(next, children...)
+		}
+		uids = append(uids, next...)
+		parents = next
+	}
+	out := make([]Folder, len(uids))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, uid := range uids {
+		g.Go(func() error {
+			f, err := c.GetFolder(gctx, uid)
+			out[i] = f
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
+	return out, nil
+}
+
+// listFolders pages through the direct children of parent ("" = root),
+// skipping Grafana's virtual "Shared with me" entry (§5.1).
+func (c *Client) listFolders(ctx context.Context, parent string) ([]string, error) {
+	var uids []string
+	for page := int64(1); ; page++ {
+		release, err := c.acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		limit := int64(folderPageSize)
+		p := folders.NewGetFoldersParamsWithContext(ctx).WithLimit(&limit).WithPage(&page)
+		if parent != "" {
+			p = p.WithParentUID(&parent)
+		}
+		ok, err := c.api.Folders.GetFolders(p)
+		release()
+		if err != nil {
+			return nil, c.wrap(err, "list folders under "+orRoot(parent))
+		}
+		for _, h := range ok.GetPayload() {
+			if h.UID != "sharedwithme" {
+				uids = append(uids, h.UID)
+			}
+		}
+		if len(ok.GetPayload()) < folderPageSize {
+			return uids, nil
+		}
+	}
+}
+
+func orRoot(uid string) string {
+	if uid == "" {
+		return "the root"
+	}
+	return "folder " + uid
+}
+
+// GetFolder reads one folder.
+func (c *Client) GetFolder(ctx context.Context, uid string) (Folder, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return Folder{}, err
+	}
+	defer release()
+	ok, err := c.api.Folders.GetFolderByUIDWithParams(folders.NewGetFolderByUIDParamsWithContext(ctx).WithFolderUID(uid))
+	if err != nil {
+		return Folder{}, c.wrap(err, "read folder "+uid)
+	}
+	p := ok.GetPayload()
+	return Folder{UID: p.UID, Title: p.Title, ParentUID: p.ParentUID, Version: int(p.Version), CreatedBy: p.CreatedBy}, nil
+}
+
+// readDashboards lists every dashboard by search, then reads each by uid.
+func (c *Client) readDashboards(ctx context.Context) ([]Dashboard, error) {
+	var uids []string
+	typ := "dash-db"
+	for page := int64(1); ; page++ {
+		release, err := c.acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		limit := int64(searchPageSize)
+		ok, err := c.api.Search.Search(search.NewSearchParamsWithContext(ctx).WithType(&typ).WithLimit(&limit).WithPage(&page))
+		release()
+		if err != nil {
+			return nil, c.wrap(err, "search dashboards")
+		}
+		for _, h := range ok.GetPayload() {
+			uids = append(uids, h.UID)
+		}
+		if len(ok.GetPayload()) < searchPageSize {
+			break
+		}
+	}
+	out := make([]Dashboard, len(uids))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, uid := range uids {
+		g.Go(func() error {
+			d, err := c.GetDashboard(gctx, uid)
+			out[i] = d
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
+	return out, nil
+}
+
+// GetDashboard reads one dashboard by uid.
+func (c *Client) GetDashboard(ctx context.Context, uid string) (Dashboard, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	defer release()
+	ok, err := c.api.Dashboards.GetDashboardByUIDWithParams(dashboards.NewGetDashboardByUIDParamsWithContext(ctx).WithUID(uid))
+	if err != nil {
+		return Dashboard{}, c.wrap(err, "read dashboard "+uid)
+	}
+	p := ok.GetPayload()
+	model, _ := p.Dashboard.(map[string]any)
+	if model == nil {
+		return Dashboard{}, fmt.Errorf("read dashboard %s: grafana returned no dashboard JSON", uid)
+	}
+	d := Dashboard{UID: uid, Model: model}
+	if p.Meta != nil {
+		d.FolderUID, d.Version, d.Provisioned = p.Meta.FolderUID, int(p.Meta.Version), p.Meta.Provisioned
+	}
+	return d, nil
+}
+
+// readDatasources lists datasources, then reads each by uid: only the single
+// GET reports version and secureJsonFields (§6.1, §6.2).
+func (c *Client) readDatasources(ctx context.Context) ([]Datasource, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := c.api.Datasources.GetDataSourcesWithParams(datasources.NewGetDataSourcesParamsWithContext(ctx))
+	release()
+	if err != nil {
+		return nil, c.wrap(err, "list datasources")
+	}
+	list := ok.GetPayload()
+	out := make([]Datasource, len(list))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, item := range list {
+		g.Go(func() error {
+			d, err := c.GetDatasource(gctx, item.UID)
+			out[i] = d
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	return out, nil
+}
+
+// GetDatasource reads one datasource by uid.
+func (c *Client) GetDatasource(ctx context.Context, uid string) (Datasource, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return Datasource{}, err
+	}
+	defer release()
+	ok, err := c.api.Datasources.GetDataSourceByUIDWithParams(datasources.NewGetDataSourceByUIDParamsWithContext(ctx).WithUID(uid))
+	if err != nil {
+		return Datasource{}, c.wrap(err, "read datasource "+uid)
+	}
+	p := ok.GetPayload()
+	jd, _ := p.JSONData.(map[string]any)
+	if jd == nil {
+		jd = map[string]any{}
+	}
+	var secure []string
+	for k, set := range p.SecureJSONFields {
+		if set {
+			secure = append(secure, k)
+		}
+	}
+	sort.Strings(secure)
+	return Datasource{
+		ID: p.ID, UID: p.UID, Name: p.Name, Type: p.Type, Access: string(p.Access), URL: p.URL, User: p.User,
+		Database: p.Database, BasicAuthUser: p.BasicAuthUser, BasicAuth: p.BasicAuth, WithCredentials: p.WithCredentials,
+		IsDefault: p.IsDefault, ReadOnly: p.ReadOnly, JSONData: jd, SecureJSONFields: secure, Version: int(p.Version),
+	}, nil
+}

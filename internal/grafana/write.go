@@ -1,0 +1,158 @@
+package grafana
+
+import (
+	"context"
+
+	"github.com/grafana/grafana-openapi-client-go/client/dashboards"
+	"github.com/grafana/grafana-openapi-client-go/client/datasources"
+	"github.com/grafana/grafana-openapi-client-go/client/folders"
+	"github.com/grafana/grafana-openapi-client-go/models"
+)
+
+// Every write states the version it expects to replace (optimistic locking),
+// so an edit made in Grafana since the plan was read surfaces as a 409/412
+// APIError instead of being overwritten. None of them sends overwrite=true.
+
+// CreateFolder creates a folder; parentUID "" puts it at the root.
+func (c *Client) CreateFolder(ctx context.Context, uid, title, parentUID string) error {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = c.api.Folders.CreateFolderWithParams(folders.NewCreateFolderParamsWithContext(ctx).
+		WithBody(&models.CreateFolderCommand{UID: uid, Title: title, ParentUID: parentUID}))
+	return c.wrap(err, "create folder "+uid)
+}
+
+// UpdateFolder retitles a folder whose live version is version.
+func (c *Client) UpdateFolder(ctx context.Context, uid, title string, version int) error {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = c.api.Folders.UpdateFolderWithParams(folders.NewUpdateFolderParamsWithContext(ctx).WithFolderUID(uid).
+		WithBody(&models.UpdateFolderCommand{Title: title, Version: int64(version)}))
+	return c.wrap(err, "update folder "+uid)
+}
+
+// MoveFolder moves a folder under parentUID ("" = root).
+func (c *Client) MoveFolder(ctx context.Context, uid, parentUID string) error {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = c.api.Folders.MoveFolderWithParams(folders.NewMoveFolderParamsWithContext(ctx).WithFolderUID(uid).
+		WithBody(&models.MoveFolderCommand{ParentUID: parentUID}))
+	return c.wrap(err, "move folder "+uid)
+}
+
+// DeleteFolder deletes a folder. Grafana deletes everything in it too (§5.6):
+// callers must have checked it holds nothing they may not delete.
+func (c *Client) DeleteFolder(ctx context.Context, uid string) error {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = c.api.Folders.DeleteFolder(folders.NewDeleteFolderParamsWithContext(ctx).WithFolderUID(uid))
+	return c.wrap(err, "delete folder "+uid)
+}
+
+// SaveDashboard creates (version 0) or updates (the live version) a
+// dashboard in folderUID ("" = General) and returns the new version.
+func (c *Client) SaveDashboard(ctx context.Context, model map[string]any, folderUID string, version int, message string) (int, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	body := make(map[string]any, len(model)+1)
+	for k, v := range model {
+		body[k] = v
+	}
+	delete(body, "id")
+	if version > 0 {
+		body["version"] = version
+	} else {
+		delete(body, "version")
+	}
+	uid, _ := body["uid"].(string)
+	ok, err := c.api.Dashboards.PostDashboardWithParams(dashboards.NewPostDashboardParamsWithContext(ctx).
+		WithBody(&models.SaveDashboardCommand{Dashboard: body, FolderUID: folderUID, Message: message}))
+	if err != nil {
+		return 0, c.wrap(err, "save dashboard "+uid)
+	}
+	if v := ok.GetPayload().Version; v != nil {
+		return int(*v), nil
+	}
+	return 0, nil
+}
+
+// DeleteDashboard deletes a dashboard by uid.
+func (c *Client) DeleteDashboard(ctx context.Context, uid string) error {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = c.api.Dashboards.DeleteDashboardByUIDWithParams(dashboards.NewDeleteDashboardByUIDParamsWithContext(ctx).WithUID(uid))
+	return c.wrap(err, "delete dashboard "+uid)
+}
+
+// DatasourceSpec is what grafsync writes for a datasource. Secure holds the
+// secret values to set; a key with "" clears that secret (§6.4).
+type DatasourceSpec struct {
+	UID, Name, Type, Access, URL, User, Database, BasicAuthUser string
+	BasicAuth, WithCredentials, IsDefault                       bool
+	JSONData                                                    map[string]any
+	Secure                                                      map[string]string
+}
+
+// CreateDatasource creates a datasource and returns what Grafana stored
+// (Grafana may make it the default: the first datasource of an org always is).
+func (c *Client) CreateDatasource(ctx context.Context, s DatasourceSpec) (Datasource, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return Datasource{}, err
+	}
+	_, err = c.api.Datasources.AddDataSourceWithParams(datasources.NewAddDataSourceParamsWithContext(ctx).WithBody(&models.AddDataSourceCommand{
+		UID: s.UID, Name: s.Name, Type: s.Type, Access: models.DsAccess(s.Access), URL: s.URL, User: s.User, Database: s.Database,
+		BasicAuth: s.BasicAuth, BasicAuthUser: s.BasicAuthUser, WithCredentials: s.WithCredentials, IsDefault: s.IsDefault,
+		JSONData: s.JSONData, SecureJSONData: s.Secure,
+	}))
+	release()
+	if err != nil {
+		return Datasource{}, c.wrap(err, "create datasource "+s.Name)
+	}
+	return c.GetDatasource(ctx, s.UID)
+}
+
+// UpdateDatasource replaces datasource uid, whose live version is version.
+// Grafana refuses (409) when the stored version is newer (§6.4).
+func (c *Client) UpdateDatasource(ctx context.Context, uid string, s DatasourceSpec, version int) error {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = c.api.Datasources.UpdateDataSourceByUIDWithParams(datasources.NewUpdateDataSourceByUIDParamsWithContext(ctx).WithUID(uid).WithBody(&models.UpdateDataSourceCommand{
+		UID: s.UID, Name: s.Name, Type: s.Type, Access: models.DsAccess(s.Access), URL: s.URL, User: s.User, Database: s.Database,
+		BasicAuth: s.BasicAuth, BasicAuthUser: s.BasicAuthUser, WithCredentials: s.WithCredentials, IsDefault: s.IsDefault,
+		JSONData: s.JSONData, SecureJSONData: s.Secure, Version: int64(version),
+	}))
+	return c.wrap(err, "update datasource "+s.Name)
+}
+
+// DeleteDatasource deletes a datasource by uid.
+func (c *Client) DeleteDatasource(ctx context.Context, uid string) error {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = c.api.Datasources.DeleteDataSourceByUIDWithParams(datasources.NewDeleteDataSourceByUIDParamsWithContext(ctx).WithUID(uid))
+	return c.wrap(err, "delete datasource "+uid)
+}
