@@ -43,11 +43,13 @@ func memberTemplate(set *Set) ([]byte, error) {
 	accounts := mapping()
 	for _, r := range set.Roles {
 		a := r.Account
+		var all StringList
+		for _, s := range r.Permissions.Statement {
+			all = append(all, s.Action...)
+		}
 		var actions []*yaml.Node
-		for _, s := range r.Permissions.Canonical().Statement {
-			for _, act := range s.Action {
-				actions = append(actions, str(act))
-			}
+		for _, act := range all.canonical(true) {
+			actions = append(actions, str(act))
 		}
 		accounts.Content = append(accounts.Content, str(a.ID), mapping(
 			"Name", str(a.Name),
@@ -74,7 +76,7 @@ func memberTemplate(set *Set) ([]byte, error) {
 	)
 	tmpl := mapping(
 		"AWSTemplateFormatVersion", str("2010-09-09"),
-		"Description", str("IAM role that "+roleDescription(set.Grafana.AccountID)+". Deploy with a StackSet to the accounts under Mappings, one region per account, with CAPABILITY_NAMED_IAM."),
+		"Description", str(roleDescription(set.Grafana.AccountID)+". Deploy with a StackSet to the accounts under Mappings, one region per account, with CAPABILITY_NAMED_IAM."),
 		"Mappings", mapping("Accounts", accounts),
 		"Resources", mapping("GrafanaCloudWatchRole", mapping(
 			"Type", str("AWS::IAM::Role"),
