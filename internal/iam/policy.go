@@ -54,7 +54,7 @@ const (
 )
 
 var (
-	actionRe = regexp.MustCompile(`^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$`)
+	actionRe = regexp.MustCompile(`^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$`)
 	sidRe    = regexp.MustCompile(`^[A-Za-z0-9]*$`)
 )
 
