@@ -368,3 +368,23 @@ func manyAccounts(n int) string {
 	}
 	return b.String()
 }
+
+// BenchmarkBuildRender measures parse + build + render of all formats for
+// 150 accounts (just under the task-role inline policy quota).
+func BenchmarkBuildRender(b *testing.B) {
+	src := []byte(manyAccounts(150))
+	b.ReportAllocs()
+	for b.Loop() {
+		cfg, problems := accounts.Parse("roles/accounts.yaml", src)
+		if accounts.HasErrors(problems) {
+			b.Fatal(problems)
+		}
+		set, problems := Build(cfg)
+		if len(problems) > 0 {
+			b.Fatal(problems)
+		}
+		if _, err := Render(set, Formats()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
