@@ -187,10 +187,15 @@ func writeFileAtomic(name string, data []byte) error {
 	return nil
 }
 
-// printProblems writes each problem as file:line:col: message, then its hint.
+// printProblems writes each problem as file:line:col: message (warnings as
+// file:line:col: warning: message), then its hint.
 func printProblems(w io.Writer, ps []accounts.Problem) {
 	for _, p := range ps {
-		fmt.Fprintln(w, p.String())
+		if p.Severity == accounts.Warning {
+			fmt.Fprintf(w, "%s:%d:%d: warning: %s\n", p.File, p.Line, p.Col, p.Message)
+		} else {
+			fmt.Fprintln(w, p.String())
+		}
 		if p.Hint != "" {
 			fmt.Fprintf(w, "\thint: %s\n", p.Hint)
 		}

@@ -176,3 +176,17 @@ func TestRolesBadFormat(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestRolesWarningsDoNotFail(t *testing.T) {
+	dir := t.TempDir()
+	writeRepo(t, dir, exampleAccounts+"defaults: {maxSessionDuration: 7200}\n")
+	code, stdout, stderr := runRolesCLI(t, "--repo", dir, "--format", "json")
+	wantErr := "roles/accounts.yaml:7:32: warning: maxSessionDuration 7200 above 3600 has no effect for Grafana\n" +
+		"\thint: Grafana's task role credentials assume the role by role chaining, which AWS caps at 1 hour; 3600 is enough\n"
+	if code != 0 || stderr != wantErr {
+		t.Errorf("exit %d, stderr mismatch (-want +got):\n%s", code, cmp.Diff(wantErr, stderr))
+	}
+	if want := "roles: 2 roles for 2 accounts; 5 files written, 0 removed, 0 unchanged\n"; stdout != want {
+		t.Errorf("summary mismatch (-want +got):\n%s", cmp.Diff(want, stdout))
+	}
+}

@@ -8,7 +8,7 @@
 //
 // Invariants of a *Config returned without error problems:
 //   - every account id is 12 digits and unique; every name matches
-//     ^[a-z][a-z0-9-]{0,28}[a-z0-9]$|^[a-z]$ and is unique;
+//     ^[a-z]([a-z0-9-]{0,27}[a-z0-9])?$ (1-29 characters) and is unique;
 //   - every assume-role account has an effective role name, path, external id,
 //     session duration and permission set (defaults applied);
 //   - all regions belong to the Grafana partition;

@@ -93,6 +93,7 @@ type field struct {
 // mapping checks that n is a mapping, rejects unknown and repeated keys,
 // reports missing required keys and calls each handler in file order.
 func (l *loader) mapping(n *yaml.Node, what string, fields []field) bool {
+	n = deref(n)
 	if n.Kind != yaml.MappingNode {
 		l.errorf(n, "write "+what+" as a mapping of key: value", "%s must be a mapping, got %s", what, kindName(n))
 		return false
@@ -126,6 +127,14 @@ func (l *loader) mapping(n *yaml.Node, what string, fields []field) bool {
 	return true
 }
 
+// deref follows a YAML alias (*name) to its anchored node.
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
 func kindName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -146,6 +155,7 @@ func kindName(n *yaml.Node) string {
 // str returns the text of a non-empty scalar. Numbers are taken as written,
 // so an unquoted account id keeps its digits.
 func (l *loader) str(n *yaml.Node, what string) (string, bool) {
+	n = deref(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" || n.Value == "" {
 		l.errorf(n, "give "+what+" a value", "%s must be a non-empty string, got %s", what, kindName(n))
 		return "", false
@@ -154,6 +164,7 @@ func (l *loader) str(n *yaml.Node, what string) (string, bool) {
 }
 
 func (l *loader) integer(n *yaml.Node, what string) (int, bool) {
+	n = deref(n)
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
 		if v, err := strconv.Atoi(n.Value); err == nil {
 			return v, true
@@ -164,6 +175,7 @@ func (l *loader) integer(n *yaml.Node, what string) (int, bool) {
 }
 
 func (l *loader) list(n *yaml.Node, what string) ([]*yaml.Node, bool) {
+	n = deref(n)
 	if n.Kind != yaml.SequenceNode {
 		l.errorf(n, "write "+what+" as a list, e.g. [a, b]", "%s must be a list, got %s", what, kindName(n))
 		return nil, false
@@ -193,6 +205,7 @@ func (l *loader) config(root *yaml.Node) *Config {
 			PolicyName:          DefaultPolicyName,
 			TrustPolicyMaxChars: DefaultTrustPolicyMaxChars,
 		},
+		Grafana:     Grafana{Partition: DefaultPartition, AssumePolicyName: DefaultAssumePolicyName},
 		Permissions: DefaultPermissions(),
 	}
 	var raws []*rawAccount
@@ -232,8 +245,6 @@ func (l *loader) config(root *yaml.Node) *Config {
 
 func (l *loader) grafana(n *yaml.Node, g *Grafana) {
 	g.Pos = pos(n)
-	g.Partition = DefaultPartition
-	g.AssumePolicyName = DefaultAssumePolicyName
 	var arnNode, partNode, idNode *yaml.Node
 	l.mapping(n, "grafana", []field{
 		{"accountId", true, func(v *yaml.Node) {

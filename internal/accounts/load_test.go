@@ -135,6 +135,7 @@ func TestParseBad(t *testing.T) {
 		{"repeated key", head + "accounts: []\naccounts: []\n", 5, 1, `key "accounts" repeated`},
 		{"grafana not a mapping", "grafana: central\naccounts: [{id: \"111111111111\", name: a, regions: [eu-west-1]}]\n", 1, 10, "grafana must be a mapping"},
 		{"trust quota out of range", head + "defaults:\n  trustPolicyMaxChars: 9000\naccounts: [{id: \"111111111111\", name: a, regions: [eu-west-1]}]\n", 5, 24, "outside 2048-4096"},
+		{"missing grafana", "accounts: [{id: \"111111111111\", name: a, regions: [eu-west-1]}]\n", 1, 1, "accounts file has no grafana"},
 		{"yaml syntax", "grafana: [\n", 1, 1, "invalid YAML"},
 	}
 	for _, tc := range tests {
@@ -176,10 +177,10 @@ func TestParseWarnings(t *testing.T) {
 			if cfg == nil {
 				t.Fatalf("warnings must not reject the config; problems: %v", problems)
 			}
-			want := []string{fmt.Sprintf("roles/accounts.yaml:%d:%d: warning: %s", tc.line, tc.col, tc.msg)}
+			want := []string{fmt.Sprintf("warning roles/accounts.yaml:%d:%d: %s", tc.line, tc.col, tc.msg)}
 			var got []string
 			for _, p := range problems {
-				got = append(got, p.String())
+				got = append(got, p.Severity.String()+" "+p.String())
 			}
 			if len(got) != 1 || !strings.HasPrefix(got[0], want[0]) {
 				t.Errorf("problems mismatch (-want +got):\n%s", cmp.Diff(want, got))
@@ -232,5 +233,34 @@ func TestParseRoleARN(t *testing.T) {
 		if got.String() != tc.in {
 			t.Errorf("String() = %q, want %q", got.String(), tc.in)
 		}
+	}
+}
+
+func TestParseAliases(t *testing.T) {
+	cfg, problems := Parse("roles/accounts.yaml", []byte(head+`accounts:
+  - id: "111111111111"
+    name: prod
+    regions: &eu [eu-west-1, eu-central-1]
+  - id: "222222222222"
+    name: staging
+    regions: *eu
+`))
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	if diff := cmp.Diff([]string{"eu-west-1", "eu-central-1"}, cfg.Accounts[1].Regions); diff != "" {
+		t.Errorf("aliased regions mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestMissingGrafanaIsOneProblem(t *testing.T) {
+	_, problems := Parse("roles/accounts.yaml", []byte("accounts: [{id: \"111111111111\", name: a, regions: [eu-west-1]}]\n"))
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.String())
+	}
+	want := []string{"roles/accounts.yaml:1:1: accounts file has no grafana"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems mismatch (-want +got):\n%s", diff)
 	}
 }

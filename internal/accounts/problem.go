@@ -30,13 +30,9 @@ type Problem struct {
 	Hint string
 }
 
-// String is "file:line:col: message"; a warning's message starts with "warning: ".
+// String is "file:line:col: message" (severity and hint are not included).
 func (p Problem) String() string {
-	msg := p.Message
-	if p.Severity == Warning {
-		msg = "warning: " + msg
-	}
-	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, msg)
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Message)
 }
 
 // HasErrors reports whether any problem has Error severity.
