@@ -183,16 +183,21 @@ func (l *loader) list(n *yaml.Node, what string) ([]*yaml.Node, bool) {
 	return n.Content, true
 }
 
-// rawAccount keeps the nodes of one account item for cross-checks.
+// rawAccount is one account item before defaults are applied: the values it
+// sets itself ("" or 0 when absent) and the nodes cross-checks point at.
 type rawAccount struct {
-	acc                                                 Account
-	node, idNode, nameNode, modeNode, extNode, roleNode *yaml.Node
-	pathNode, permNode, sessionNode                     *yaml.Node
-	roleName, rolePath, externalID, policyName          string
-	maxSession                                          int
-	perms                                               []Permission
-	permsSet                                            bool
-	regionNodes                                         []*yaml.Node
+	acc Account
+
+	roleName, rolePath, externalID, policyName string
+	maxSession                                 int
+	perms                                      []Permission
+	permsSet                                   bool
+
+	idNode, nameNode, modeNode *yaml.Node
+	roleNode, pathNode         *yaml.Node
+	extNode, permNode          *yaml.Node
+	sessionNode                *yaml.Node
+	regionNodes                []*yaml.Node // parallel to acc.Regions
 }
 
 func (l *loader) config(root *yaml.Node) *Config {
@@ -419,7 +424,7 @@ func (l *loader) session(n *yaml.Node, i int) bool {
 }
 
 func (l *loader) account(n *yaml.Node) *rawAccount {
-	r := &rawAccount{node: n}
+	r := &rawAccount{}
 	a := &r.acc
 	a.Pos = pos(n)
 	a.Mode = AssumeRole
