@@ -1,0 +1,203 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/grafsync/grafsync/internal/accounts"
+	"github.com/grafsync/grafsync/internal/iam"
+)
+
+// rolesOptions are the flags of grafsync roles.
+type rolesOptions struct {
+	Repo    string
+	Check   bool
+	Formats []string
+}
+
+func (o *rolesOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Repo, "repo", ".", "repository directory holding "+accounts.DefaultFile)
+	fs.BoolVar(&o.Check, "check", false, "write nothing; exit 1 if any generated file is stale, missing or extra")
+	fs.StringSliceVar(&o.Formats, "format", []string{"json", "terraform", "cloudformation"}, "formats to generate or check: json, terraform, cloudformation")
+}
+
+func newRolesCmd() *cobra.Command {
+	var opts rolesOptions
+	cmd := &cobra.Command{
+		Use:   "roles",
+		Short: "Write the IAM roles and policies for the accounts in " + accounts.DefaultFile,
+		Long: "roles reads " + accounts.DefaultFile + " and writes, under " + iam.GeneratedDir + "/, the trust and\n" +
+			"permission policies of a CloudWatch read role per account and the Grafana task role's\n" +
+			"assume policy, as JSON, Terraform and CloudFormation. With --check it writes nothing\n" +
+			"and fails when the committed files are not what it would write.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRoles(opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func runRoles(opts rolesOptions, stdout, stderr io.Writer) error {
+	formats, err := parseFormats(opts.Formats)
+	if err != nil {
+		return err
+	}
+	fsys := os.DirFS(opts.Repo)
+	cfg, problems := accounts.Load(fsys, accounts.DefaultFile)
+	if cfg != nil {
+		set, more := iam.Build(cfg)
+		problems = append(problems, more...)
+		if !accounts.HasErrors(problems) {
+			printProblems(stderr, problems)
+			return writeRoles(opts, fsys, set, cfg, formats, stdout, stderr)
+		}
+	}
+	printProblems(stderr, problems)
+	return silentError{fmt.Errorf("%s is invalid", accounts.DefaultFile)}
+}
+
+func writeRoles(opts rolesOptions, fsys fs.FS, set *iam.Set, cfg *accounts.Config, formats []iam.Format, stdout, stderr io.Writer) error {
+	files, err := iam.Render(set, formats)
+	if err != nil {
+		return err
+	}
+	onDisk, err := readGenerated(fsys, formats)
+	if err != nil {
+		return err
+	}
+	changes := iam.Compare(files, onDisk)
+	if opts.Check {
+		if changes.Empty() {
+			fmt.Fprintf(stdout, "roles: %d generated files are current\n", len(files))
+			return nil
+		}
+		for _, l := range []struct {
+			what  string
+			paths []string
+		}{{"missing", changes.Missing}, {"stale", changes.Stale}, {"extra", changes.Extra}} {
+			for _, p := range l.paths {
+				fmt.Fprintf(stderr, "%s: %s\n", path.Join(iam.GeneratedDir, p), l.what)
+			}
+		}
+		fmt.Fprintf(stderr, "run grafsync roles and commit %s/\n", iam.GeneratedDir)
+		return silentError{errors.New("generated roles are not current")}
+	}
+
+	root := filepath.Join(opts.Repo, filepath.FromSlash(iam.GeneratedDir))
+	byPath := map[string][]byte{}
+	for _, f := range files {
+		byPath[f.Path] = f.Data
+	}
+	for _, p := range append(changes.Missing, changes.Stale...) {
+		if err := writeFileAtomic(filepath.Join(root, filepath.FromSlash(p)), byPath[p]); err != nil {
+			return err
+		}
+	}
+	for _, p := range changes.Extra {
+		if err := os.Remove(filepath.Join(root, filepath.FromSlash(p))); err != nil {
+			return fmt.Errorf("remove generated file %s: %w", p, err)
+		}
+	}
+	fmt.Fprintf(stdout, "roles: %d roles for %d accounts; %d files written, %d removed, %d unchanged\n",
+		len(set.Roles), len(cfg.Accounts), len(changes.Missing)+len(changes.Stale), len(changes.Extra), len(changes.Unchanged))
+	return nil
+}
+
+func parseFormats(names []string) ([]iam.Format, error) {
+	var out []iam.Format
+	seen := map[iam.Format]bool{}
+	for _, n := range names {
+		f := iam.Format(n)
+		switch f {
+		case iam.JSON, iam.Terraform, iam.CloudFormation:
+		default:
+			return nil, fmt.Errorf("unknown --format %q; use json, terraform or cloudformation", n)
+		}
+		if !seen[f] {
+			out = append(out, f)
+		}
+		seen[f] = true
+	}
+	return out, nil
+}
+
+// readGenerated returns the owned files under roles/generated/ for formats.
+func readGenerated(fsys fs.FS, formats []iam.Format) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, f := range formats {
+		dir := path.Join(iam.GeneratedDir, string(f))
+		entries, err := fs.ReadDir(fsys, dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", dir, err)
+		}
+		for _, e := range entries {
+			rel := string(f) + "/" + e.Name()
+			if !e.Type().IsRegular() || !iam.Owned(rel, formats) {
+				continue
+			}
+			data, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", path.Join(dir, e.Name()), err)
+			}
+			out[rel] = data
+		}
+	}
+	return out, nil
+}
+
+// writeFileAtomic replaces name with data so that readers see the old or the
+// new content, never a part.
+func writeFileAtomic(name string, data []byte) error {
+	dir := filepath.Dir(name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".grafsync-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
+
+// printProblems writes each problem as file:line:col: message (warnings as
+// file:line:col: warning: message), then its hint.
+func printProblems(w io.Writer, ps []accounts.Problem) {
+	for _, p := range ps {
+		if p.Severity == accounts.Warning {
+			fmt.Fprintf(w, "%s:%d:%d: warning: %s\n", p.File, p.Line, p.Col, p.Message)
+		} else {
+			fmt.Fprintln(w, p.String())
+		}
+		if p.Hint != "" {
+			fmt.Fprintf(w, "\thint: %s\n", p.Hint)
+		}
+	}
+}

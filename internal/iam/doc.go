@@ -1,0 +1,13 @@
+// Package iam turns the accounts list into typed IAM policy documents and
+// renders them as canonical JSON, Terraform and CloudFormation.
+//
+// Pipeline position: accounts.Load -> iam.Build (documents, quota checks) ->
+// Render (files for roles/generated/) -> Compare (against what is on disk).
+// Everything here is pure; the command does the reading and writing.
+//
+// Invariants:
+//   - documents are built from typed structs, never from text templates;
+//   - every document passes Validate before it is rendered;
+//   - rendering is deterministic: the same Set gives the same bytes;
+//   - every role in Set.Roles appears exactly once in the task-role policy.
+package iam
