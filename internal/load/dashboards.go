@@ -106,13 +106,13 @@ type dbState struct {
 	titles map[string]string // folderUID + "\x00" + title → file
 }
 
-func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos resource.Pos) {
+func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.Pos) {
 	if prev, dup := s.uids[uid]; dup {
 		hint := "uids must be unique across folders and dashboards in an org"
 		if !u.explicit {
 			hint = "set a uid in one of them"
 		}
-		l.errorf(pos, hint, "uid %q of %s is already used by %s at %s", uid, u.what, prev.what, l.usePos(prev))
+		l.errorf(pos(), hint, "uid %q of %s is already used by %s at %s", uid, u.what, prev.what, l.usePos(prev))
 		return
 	}
 	s.uids[uid] = u
@@ -178,13 +178,14 @@ func (l *loader) loadFolder(o *orgState, s *dbState, rel, parentUID string) *res
 	} else if parentUID == "" && strings.EqualFold(strings.TrimSpace(f.Title), "General") {
 		l.errorf(f.Source, "choose another title; General is the root folder", "folder %s: title %q is reserved at the top level", rel, f.Title)
 	}
-	if l.checkUID(uidPos, path{"uid"}, f.UID) {
+	at := func() resource.Pos { return uidPos }
+	if l.checkUID(at, path{"uid"}, f.UID) {
 		switch strings.ToLower(f.UID) {
 		case "general", "sharedwithme":
 			l.errorf(uidPos, "set another uid in "+file, "folder %s: uid %q is reserved by Grafana", rel, f.UID)
 		}
 	}
-	l.claimUID(s, f.UID, u, uidPos)
+	l.claimUID(s, f.UID, u, at)
 	return f
 }
 
@@ -328,7 +329,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 
 	db := &resource.Dashboard{FolderUID: folderUID, Path: rel, Model: model, Source: resource.Pos{File: file}}
 	u := uidUse{what: "dashboard " + rel, file: file}
-	uidPos := resource.Pos{File: file}
+	uidPos := func() resource.Pos { return resource.Pos{File: file} }
 	switch uid := model["uid"].(type) {
 	case nil:
 		db.UID = DerivedUID(strings.TrimSuffix(rel, pathpkg.Ext(rel)))
@@ -338,16 +339,12 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 			break
 		}
 		db.UID, u.explicit = uid, true
-		uidPos = d.pos(path{"uid"}, false)
+		uidPos = func() resource.Pos { return d.pos(path{"uid"}, false) }
 		l.checkUID(uidPos, path{"uid"}, uid)
 	default:
-		uidPos = d.pos(path{"uid"}, false)
-		l.errorf(uidPos, "", "uid: want a string")
+		l.errorf(d.pos(path{"uid"}, false), "", "uid: want a string")
 	}
 	model["uid"] = db.UID
-	if u.explicit {
-		u.pos = uidPos
-	}
 	l.claimUID(s, db.UID, u, uidPos)
 
 	switch title := model["title"].(type) {

@@ -214,7 +214,7 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 		l.errorf(ds.Source, "set type: prometheus, loki, tempo, cloudwatch, ...", "%s: datasource %q has no type", at, ds.Name)
 	}
 	if ds.UID != "" {
-		l.checkUID(e.pos(path{"uid"}, false), at.with("uid"), ds.UID)
+		l.checkUID(func() resource.Pos { return e.pos(path{"uid"}, false) }, at.with("uid"), ds.UID)
 	}
 	switch ds.Access {
 	case "", "proxy", "direct":
