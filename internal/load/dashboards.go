@@ -318,8 +318,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		l.errorf(d.pos(nil, false), "", "a dashboard must be a JSON object")
 		return
 	}
-	if inner, ok := model["dashboard"].(map[string]any); ok && model["meta"] != nil {
-		_ = inner
+	if _, ok := model["dashboard"].(map[string]any); ok && model["meta"] != nil {
 		l.errorf(d.pos(path{"dashboard"}, true), "keep only the value of \"dashboard\" in the file (jq .dashboard)",
 			"this is a Grafana API response, not a dashboard")
 		return

@@ -9,8 +9,6 @@ import (
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
-func slicesSort(s []string) { slices.Sort(s) }
-
 var uidRE = regexp.MustCompile(`^[a-zA-Z0-9_-]*$`)
 
 // checkUID applies Grafana's uid rules (grafana-api.md §3.1).

@@ -100,6 +100,12 @@ func (l *loader) loadOrg(o *orgState) {
 		l.loadDatasources(o, dsDir)
 	}
 	o.ds = l.indexDatasources(o)
+	for _, ref := range o.org.DeleteDatasources {
+		if d := o.ds.byName[ref.Name]; d != nil && !d.external {
+			l.warnf(ref.Source, "Grafana deletes it, then creates it again with a new id; remove one of the two",
+				"deleteDatasources: %q is also defined at %s", ref.Name, d.pos)
+		}
+	}
 	l.checkDatasourceLinks(o)
 	if hasDB {
 		l.loadDashboards(o, dbDir)

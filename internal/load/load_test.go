@@ -448,6 +448,11 @@ datasources:
 			},
 		},
 		{
+			name:  "datasource both deleted and defined",
+			files: map[string]string{"datasources/a.yaml": dsProm + "deleteDatasources:\n  - {name: Thanos, orgId: 1}\n"},
+			want:  []string{`datasources/a.yaml:7:5: warning: deleteDatasources: "Thanos" is also defined at datasources/a.yaml:3:5`},
+		},
+		{
 			name:  "unknown file in dashboards",
 			files: map[string]string{"dashboards/a.jsn": "{}", "dashboards/README.md": "# docs"},
 			want:  []string{`dashboards/a.jsn: warning: ignored: not a dashboard file`},
