@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -48,7 +49,7 @@ func (l *loader) reopen(file string) doc {
 		return d
 	}
 	if isJSON(file) {
-		d.data = data
+		d.data = bytes.TrimPrefix(data, utf8BOM)
 	} else {
 		var n yaml.Node
 		if yaml.Unmarshal(data, &n) == nil {
@@ -59,6 +60,8 @@ func (l *loader) reopen(file string) doc {
 }
 
 func isJSON(name string) bool { return strings.HasSuffix(name, ".json") }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // DerivedUID is the uid of a dashboard or folder that does not set one: its
 // path relative to the org's dashboards/ directory (without the file
@@ -293,11 +296,11 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	d := doc{file: file}
 	var v any
 	if isJSON(file) {
-		d.data = data
-		if err := json.Unmarshal(data, &v); err != nil {
+		d.data = bytes.TrimPrefix(data, utf8BOM) // Windows editors add one; Grafana's export does not
+		if err := json.Unmarshal(d.data, &v); err != nil {
 			off, _ := jsonSyntaxOffset(err)
 			pos := resource.Pos{File: file}
-			pos.Line, pos.Col = lineCol(data, off)
+			pos.Line, pos.Col = lineCol(d.data, off)
 			l.errorf(pos, "", "invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 			return
 		}
@@ -341,6 +344,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		uidPos = func() resource.Pos { return d.pos(path{"uid"}, false) }
 		l.checkUID(uidPos, path{"uid"}, uid)
 	default:
+		db.UID = DerivedUID(strings.TrimSuffix(rel, pathpkg.Ext(rel)))
 		l.errorf(d.pos(path{"uid"}, false), "", "uid: want a string")
 	}
 	model["uid"] = db.UID
