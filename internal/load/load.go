@@ -129,8 +129,9 @@ func (l *loader) isDir(name string) bool {
 func (l *loader) readFile(name string) ([]byte, bool) {
 	data, err := fs.ReadFile(l.fsys, name)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			err = fs.ErrNotExist
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the position already names the file
 		}
 		l.errorf(resource.Pos{File: name}, "", "cannot read: %v", err)
 		return nil, false
