@@ -142,7 +142,7 @@ func (l *loader) orgEntry(f yfile, n *yaml.Node, at path, first bool) *orgState 
 				continue
 			}
 			if e.UID != "" {
-				l.checkUID(f.pos(em["uid"].val), eat.with("uid"), e.UID)
+				l.checkUID(func() resource.Pos { return f.pos(em["uid"].val) }, eat.with("uid"), e.UID)
 			}
 			o.org.External = append(o.org.External, e)
 		}

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -48,7 +49,7 @@ func (l *loader) reopen(file string) doc {
 		return d
 	}
 	if isJSON(file) {
-		d.data = data
+		d.data = bytes.TrimPrefix(data, utf8BOM)
 	} else {
 		var n yaml.Node
 		if yaml.Unmarshal(data, &n) == nil {
@@ -59,6 +60,8 @@ func (l *loader) reopen(file string) doc {
 }
 
 func isJSON(name string) bool { return strings.HasSuffix(name, ".json") }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // DerivedUID is the uid of a dashboard or folder that does not set one: its
 // path relative to the org's dashboards/ directory (without the file
@@ -106,13 +109,13 @@ type dbState struct {
 	titles map[string]string // folderUID + "\x00" + title → file
 }
 
-func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos resource.Pos) {
+func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.Pos) {
 	if prev, dup := s.uids[uid]; dup {
 		hint := "uids must be unique across folders and dashboards in an org"
 		if !u.explicit {
 			hint = "set a uid in one of them"
 		}
-		l.errorf(pos, hint, "uid %q of %s is already used by %s at %s", uid, u.what, prev.what, l.usePos(prev))
+		l.errorf(pos(), hint, "uid %q of %s is already used by %s at %s", uid, u.what, prev.what, l.usePos(prev))
 		return
 	}
 	s.uids[uid] = u
@@ -178,13 +181,14 @@ func (l *loader) loadFolder(o *orgState, s *dbState, rel, parentUID string) *res
 	} else if parentUID == "" && strings.EqualFold(strings.TrimSpace(f.Title), "General") {
 		l.errorf(f.Source, "choose another title; General is the root folder", "folder %s: title %q is reserved at the top level", rel, f.Title)
 	}
-	if l.checkUID(uidPos, path{"uid"}, f.UID) {
+	at := func() resource.Pos { return uidPos }
+	if l.checkUID(at, path{"uid"}, f.UID) {
 		switch strings.ToLower(f.UID) {
 		case "general", "sharedwithme":
 			l.errorf(uidPos, "set another uid in "+file, "folder %s: uid %q is reserved by Grafana", rel, f.UID)
 		}
 	}
-	l.claimUID(s, f.UID, u, uidPos)
+	l.claimUID(s, f.UID, u, at)
 	return f
 }
 
@@ -292,11 +296,11 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	d := doc{file: file}
 	var v any
 	if isJSON(file) {
-		d.data = data
-		if err := json.Unmarshal(data, &v); err != nil {
+		d.data = bytes.TrimPrefix(data, utf8BOM) // Windows editors add one; Grafana's export does not
+		if err := json.Unmarshal(d.data, &v); err != nil {
 			off, _ := jsonSyntaxOffset(err)
 			pos := resource.Pos{File: file}
-			pos.Line, pos.Col = lineCol(data, off)
+			pos.Line, pos.Col = lineCol(d.data, off)
 			l.errorf(pos, "", "invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 			return
 		}
@@ -317,8 +321,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		l.errorf(d.pos(nil, false), "", "a dashboard must be a JSON object")
 		return
 	}
-	if inner, ok := model["dashboard"].(map[string]any); ok && model["meta"] != nil {
-		_ = inner
+	if _, ok := model["dashboard"].(map[string]any); ok && model["meta"] != nil {
 		l.errorf(d.pos(path{"dashboard"}, true), "keep only the value of \"dashboard\" in the file (jq .dashboard)",
 			"this is a Grafana API response, not a dashboard")
 		return
@@ -328,7 +331,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 
 	db := &resource.Dashboard{FolderUID: folderUID, Path: rel, Model: model, Source: resource.Pos{File: file}}
 	u := uidUse{what: "dashboard " + rel, file: file}
-	uidPos := resource.Pos{File: file}
+	uidPos := func() resource.Pos { return resource.Pos{File: file} }
 	switch uid := model["uid"].(type) {
 	case nil:
 		db.UID = DerivedUID(strings.TrimSuffix(rel, pathpkg.Ext(rel)))
@@ -338,16 +341,13 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 			break
 		}
 		db.UID, u.explicit = uid, true
-		uidPos = d.pos(path{"uid"}, false)
+		uidPos = func() resource.Pos { return d.pos(path{"uid"}, false) }
 		l.checkUID(uidPos, path{"uid"}, uid)
 	default:
-		uidPos = d.pos(path{"uid"}, false)
-		l.errorf(uidPos, "", "uid: want a string")
+		db.UID = DerivedUID(strings.TrimSuffix(rel, pathpkg.Ext(rel)))
+		l.errorf(d.pos(path{"uid"}, false), "", "uid: want a string")
 	}
 	model["uid"] = db.UID
-	if u.explicit {
-		u.pos = uidPos
-	}
 	l.claimUID(s, db.UID, u, uidPos)
 
 	switch title := model["title"].(type) {

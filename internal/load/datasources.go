@@ -2,8 +2,10 @@ package load
 
 import (
 	"io/fs"
+	"maps"
 	"net/url"
 	pathpkg "path"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -214,7 +216,7 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 		l.errorf(ds.Source, "set type: prometheus, loki, tempo, cloudwatch, ...", "%s: datasource %q has no type", at, ds.Name)
 	}
 	if ds.UID != "" {
-		l.checkUID(e.pos(path{"uid"}, false), at.with("uid"), ds.UID)
+		l.checkUID(func() resource.Pos { return e.pos(path{"uid"}, false) }, at.with("uid"), ds.UID)
 	}
 	switch ds.Access {
 	case "", "proxy", "direct":
@@ -249,7 +251,7 @@ func (l *loader) secureJSONData(f yfile, fl field, at path, ds *resource.Datasou
 		return nil
 	}
 	out := make(map[string]resource.Secret, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		v := m[k]
 		kat := at.with("secureJsonData", k)
 		if v.val.Kind != yaml.ScalarNode {
@@ -277,13 +279,4 @@ func (l *loader) secureJSONData(f yfile, fl field, at path, ds *resource.Datasou
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slicesSort(keys)
-	return keys
 }

@@ -9,17 +9,18 @@ import (
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
-func slicesSort(s []string) { slices.Sort(s) }
-
 var uidRE = regexp.MustCompile(`^[a-zA-Z0-9_-]*$`)
 
 // checkUID applies Grafana's uid rules (grafana-api.md §3.1).
-func (l *loader) checkUID(pos resource.Pos, at path, uid string) bool {
+//
+// pos is called only when the uid is invalid: finding a position in a
+// dashboard costs a second scan of its file.
+func (l *loader) checkUID(pos func() resource.Pos, at path, uid string) bool {
 	switch {
 	case !uidRE.MatchString(uid):
-		l.errorf(pos, "use only letters, digits, - and _", "%s: %q contains illegal characters", at, uid)
+		l.errorf(pos(), "use only letters, digits, - and _", "%s: %q contains illegal characters", at, uid)
 	case len(uid) > 40:
-		l.errorf(pos, "", "%s: %q is %d characters long, max 40", at, uid, len(uid))
+		l.errorf(pos(), "", "%s: %q is %d characters long, max 40", at, uid, len(uid))
 	default:
 		return true
 	}

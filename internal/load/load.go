@@ -100,6 +100,12 @@ func (l *loader) loadOrg(o *orgState) {
 		l.loadDatasources(o, dsDir)
 	}
 	o.ds = l.indexDatasources(o)
+	for _, ref := range o.org.DeleteDatasources {
+		if d := o.ds.byName[ref.Name]; d != nil && !d.external {
+			l.warnf(ref.Source, "Grafana deletes it, then creates it again with a new id; remove one of the two",
+				"deleteDatasources: %q is also defined at %s", ref.Name, d.pos)
+		}
+	}
 	l.checkDatasourceLinks(o)
 	if hasDB {
 		l.loadDashboards(o, dbDir)
@@ -123,8 +129,9 @@ func (l *loader) isDir(name string) bool {
 func (l *loader) readFile(name string) ([]byte, bool) {
 	data, err := fs.ReadFile(l.fsys, name)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			err = fs.ErrNotExist
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the position already names the file
 		}
 		l.errorf(resource.Pos{File: name}, "", "cannot read: %v", err)
 		return nil, false

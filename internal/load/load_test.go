@@ -448,6 +448,21 @@ datasources:
 			},
 		},
 		{
+			name:  "datasource both deleted and defined",
+			files: map[string]string{"datasources/a.yaml": dsProm + "deleteDatasources:\n  - {name: Thanos, orgId: 1}\n"},
+			want:  []string{`datasources/a.yaml:7:5: warning: deleteDatasources: "Thanos" is also defined at datasources/a.yaml:3:5`},
+		},
+		{
+			name:  "uid not a string, after a byte order mark",
+			files: map[string]string{"dashboards/a.json": "\xef\xbb\xbf{\"uid\": 12, \"title\": \"A\"}"},
+			want:  []string{`dashboards/a.json:1:9: uid: want a string`},
+		},
+		{
+			name:  "unset variable in a checked field skips the format check",
+			files: map[string]string{"datasources/a.yaml": "apiVersion: 1\ndatasources:\n  - {name: cw, type: cloudwatch, jsonData: {assumeRoleArn: '${ROLE_ARN}'}}\n"},
+			want:  []string{`datasources/a.yaml:3:60: warning: datasources[0].jsonData.assumeRoleArn: environment variable ROLE_ARN is not set; the value expands to ""`},
+		},
+		{
 			name:  "unknown file in dashboards",
 			files: map[string]string{"dashboards/a.jsn": "{}", "dashboards/README.md": "# docs"},
 			want:  []string{`dashboards/a.jsn: warning: ignored: not a dashboard file`},

@@ -125,11 +125,7 @@ func (s *jsonScanner) value(p path, key bool) (off int64, found bool) {
 				if key && len(p) == 1 {
 					return koff, true
 				}
-				if o, ok := s.value(p[1:], key); ok {
-					return o, true
-				} else {
-					return o, false
-				}
+				return s.value(p[1:], key)
 			}
 			if s.skip() != nil {
 				return off, false
