@@ -1,0 +1,91 @@
+package normalize
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/plan"
+	"github.com/grafsync/grafsync/internal/resource"
+)
+
+// minRefresh is Grafana's default min_refresh_interval: a save with a faster
+// refresh is silently raised to it (grafana-api.md §3.1).
+const minRefresh = 5 * time.Second
+
+// Dashboard is the one normaliser for dashboard JSON, desired or live: a
+// copy without the server-owned id and version, with the title trimmed and
+// the refresh raised to Grafana's minimum, and the folder as "folderUid".
+func Dashboard(model map[string]any, folderUID string) map[string]any {
+	doc := make(map[string]any, len(model)+1)
+	for k, v := range model {
+		doc[k] = v
+	}
+	delete(doc, "id")
+	delete(doc, "version")
+	if t, ok := doc["title"].(string); ok {
+		doc["title"] = strings.TrimSpace(t)
+	}
+	if r, ok := doc["refresh"].(string); ok {
+		if d, ok := parseInterval(r); ok && d > 0 && d < minRefresh {
+			doc["refresh"] = "5s"
+		}
+	}
+	doc["folderUid"] = folderUID
+	return doc
+}
+
+// DesiredDashboards are an org's dashboards from Git, marked as managed.
+func DesiredDashboards(org *resource.Org, orgID int64) []plan.Resource {
+	out := make([]plan.Resource, 0, len(org.Dashboards))
+	for _, d := range org.Dashboards {
+		doc := Dashboard(d.Model, d.FolderUID)
+		doc[MarkerKey] = marker()
+		out = append(out, plan.Resource{
+			Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
+			Doc: doc, Source: d.Source.String(),
+		})
+	}
+	return out
+}
+
+// LiveDashboards are dashboards as Grafana has them.
+func LiveDashboards(ds []grafana.Dashboard, orgID int64) []plan.Resource {
+	out := make([]plan.Resource, 0, len(ds))
+	for _, d := range ds {
+		doc := Dashboard(d.Model, d.FolderUID)
+		out = append(out, plan.Resource{
+			Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Doc: doc,
+			Version: d.Version, Managed: isManaged(doc[MarkerKey]), ReadOnly: d.Provisioned,
+		})
+	}
+	return out
+}
+
+func pathExt(p string) string {
+	if i := strings.LastIndexByte(p, '.'); i > strings.LastIndexByte(p, '/') {
+		return p[i:]
+	}
+	return ""
+}
+
+// parseInterval reads Grafana's interval syntax: a number and one of
+// ms, s, m, h, d, w, M, y ("30s", "1m"). Anything else is left alone.
+func parseInterval(s string) (time.Duration, bool) {
+	units := []struct {
+		suffix string
+		d      time.Duration
+	}{{"ms", time.Millisecond}, {"s", time.Second}, {"m", time.Minute}, {"h", time.Hour}, {"d", 24 * time.Hour},
+		{"w", 7 * 24 * time.Hour}, {"M", 30 * 24 * time.Hour}, {"y", 365 * 24 * time.Hour}}
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			v, err := strconv.Atoi(n)
+			if err != nil || v < 0 {
+				return 0, false
+			}
+			return time.Duration(v) * u.d, true
+		}
+	}
+	return 0, false
+}

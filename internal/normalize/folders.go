@@ -1,0 +1,53 @@
+package normalize
+
+import (
+	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/plan"
+	"github.com/grafsync/grafsync/internal/resource"
+)
+
+// Folder is the one normaliser for folders: title and parent are all
+// grafsync compares (permissions are their own kind).
+func Folder(title, parentUID string) map[string]any {
+	return map[string]any{"title": title, "parentUid": parentUID}
+}
+
+// DesiredFolders are an org's folders from Git, parents first.
+func DesiredFolders(org *resource.Org, orgID int64) []plan.Resource {
+	depth := map[string]int{}
+	out := make([]plan.Resource, 0, len(org.Folders))
+	for _, f := range org.Folders {
+		depth[f.UID] = depth[f.ParentUID] + 1
+		out = append(out, plan.Resource{
+			Kind: plan.Folder, OrgID: orgID, ID: f.UID, Name: f.Path, Depth: depth[f.UID],
+			Doc: Folder(f.Title, f.ParentUID), Source: f.Source.String(),
+		})
+	}
+	return out
+}
+
+// LiveFolders are folders as Grafana has them. Grafana keeps no free-form
+// field on a folder, so ownership is who created it: a folder is managed when
+// grafsync's own identity (owner, its login) created it. Prune additionally
+// never deletes a folder that would still hold anything (see apply).
+func LiveFolders(fs []grafana.Folder, orgID int64, owner string) []plan.Resource {
+	parent := map[string]string{}
+	for _, f := range fs {
+		parent[f.UID] = f.ParentUID
+	}
+	depthOf := func(uid string) int {
+		d := 0
+		for ; uid != "" && d < 16; uid = parent[uid] {
+			d++
+		}
+		return d
+	}
+	out := make([]plan.Resource, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, plan.Resource{
+			Kind: plan.Folder, OrgID: orgID, ID: f.UID, Name: f.Title, Depth: depthOf(f.UID),
+			Doc: Folder(f.Title, f.ParentUID), Version: f.Version, Managed: owner != "" && f.CreatedBy == owner,
+		})
+	}
+	return out
+}

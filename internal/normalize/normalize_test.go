@@ -1,0 +1,140 @@
+package normalize
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/plan"
+	"github.com/grafsync/grafsync/internal/resource"
+)
+
+// What Grafana does to a saved dashboard (§3.1) is undone by Dashboard, so
+// Git's copy and Grafana's copy normalise to the same doc.
+func TestDashboardBothSidesAgree(t *testing.T) {
+	git := map[string]any{"uid": "ecs", "title": "  ECS services ", "refresh": "1s", "panels": []any{}, "id": 7.0}
+	stored := map[string]any{"uid": "ecs", "title": "ECS services", "refresh": "5s", "panels": []any{}, "id": 42.0, "version": 3.0}
+	if diff := cmp.Diff(Dashboard(git, "platform"), Dashboard(stored, "platform")); diff != "" {
+		t.Errorf("(-git +grafana):\n%s", diff)
+	}
+	if _, ok := Dashboard(git, "")["id"]; ok {
+		t.Error("id survives normalisation")
+	}
+	if got := Dashboard(map[string]any{"refresh": "1m"}, "")["refresh"]; got != "1m" {
+		t.Errorf("a refresh above the minimum changed to %v", got)
+	}
+	if got := Dashboard(map[string]any{"refresh": ""}, "")["refresh"]; got != "" {
+		t.Errorf("an empty refresh changed to %v", got)
+	}
+	if git["title"] != "  ECS services " {
+		t.Error("Dashboard modified its input")
+	}
+}
+
+func TestDashboardMarkerAndAdoption(t *testing.T) {
+	org := &resource.Org{Dashboards: []*resource.Dashboard{{UID: "ecs", Path: "platform/ecs.json", FolderUID: "platform", Model: map[string]any{"uid": "ecs", "title": "ECS"}}}}
+	desired := DesiredDashboards(org, 1)
+	handmade := LiveDashboards([]grafana.Dashboard{{UID: "ecs", FolderUID: "platform", Version: 2, Model: map[string]any{"uid": "ecs", "title": "ECS", "id": 1.0}}}, 1)
+	if handmade[0].Managed {
+		t.Fatal("a dashboard without the marker counts as managed")
+	}
+	got := plan.Diff(handmade[0].Doc, desired[0].Doc, nil)
+	want := []plan.FieldDiff{{Path: "grafsync", After: map[string]any{"managed": true}, BeforeAbsent: true}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("adopting shows as (-want +got):\n%s", diff)
+	}
+	if desired[0].Name != "platform/ecs" {
+		t.Errorf("subject name %q", desired[0].Name)
+	}
+}
+
+func TestDatasourceBothSidesAgree(t *testing.T) {
+	fp := NewFingerprinter()
+	org := &resource.Org{Datasources: []*resource.Datasource{{
+		UID: "loki", Name: "Loki", Type: "loki", URL: "http://loki:3100", BasicAuth: true, BasicAuthUser: "grafana",
+		JSONData: map[string]any{"maxLines": 1000.0},
+		Secure:   map[string]resource.Secret{"basicAuthPassword": resource.NewSecret("hunter2", "env LOKI_PASSWORD")},
+	}}}
+	// What apply writes, read back as Grafana returns it.
+	d0 := DesiredDatasources(org, 1, nil, fp)[0]
+	written := JSONDataToWrite(org.Datasources[0].JSONData, d0.Doc[secretsPath].(map[string]any))
+	live := grafana.Datasource{UID: "loki", Name: "Loki", Type: "loki", Access: "proxy", URL: "http://loki:3100", BasicAuth: true,
+		BasicAuthUser: "grafana", JSONData: written, SecureJSONFields: []string{"basicAuthPassword"}, Version: 1}
+	l := LiveDatasources([]grafana.Datasource{live}, 1)[0]
+	d := DesiredDatasources(org, 1, []grafana.Datasource{live}, fp)[0]
+	if diff := cmp.Diff(d.Doc, l.Doc); diff != "" {
+		t.Errorf("(-desired +live):\n%s", diff)
+	}
+	if !l.Managed {
+		t.Error("a datasource grafsync wrote does not count as managed")
+	}
+	for _, r := range []plan.Resource{d, l} {
+		if strings.Contains(cmp.Diff(nil, r.Doc), "hunter2") {
+			t.Errorf("the secret value is in a doc: %v", r.Doc)
+		}
+	}
+
+	// A rotated secret changes the fingerprint: a masked diff.
+	org.Datasources[0].Secure["basicAuthPassword"] = resource.NewSecret("rotated", "env LOKI_PASSWORD")
+	d = DesiredDatasources(org, 1, []grafana.Datasource{live}, fp)[0]
+	diffs := plan.Diff(l.Doc, d.Doc, d.Secrets)
+	if len(diffs) != 1 || !diffs[0].Secret || diffs[0].Path != "secureJsonData.basicAuthPassword" {
+		t.Errorf("rotation diff %+v", diffs)
+	}
+
+	// An unset secret (no environment in a pull request) is taken as unchanged.
+	org.Datasources[0].Secure["basicAuthPassword"] = resource.UnsetSecret("env LOKI_PASSWORD")
+	d = DesiredDatasources(org, 1, []grafana.Datasource{live}, fp)[0]
+	if diffs := plan.Diff(l.Doc, d.Doc, d.Secrets); len(diffs) != 0 {
+		t.Errorf("unset secret shows as a change: %+v", diffs)
+	}
+}
+
+// A secret set in Grafana by hand has no fingerprint: it must be rewritten once.
+func TestUnknownSecretIsRewritten(t *testing.T) {
+	live := grafana.Datasource{UID: "x", Name: "X", JSONData: map[string]any{}, SecureJSONFields: []string{"password", "extra"}}
+	doc := LiveDatasources([]grafana.Datasource{live}, 1)[0].Doc
+	want := map[string]any{"password": unknownFingerprint, "extra": unknownFingerprint}
+	if diff := cmp.Diff(want, doc[secretsPath]); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// Datasources without a uid pair with the live datasource of the same name.
+func TestDatasourceWithoutUID(t *testing.T) {
+	org := &resource.Org{Datasources: []*resource.Datasource{{Name: "Prometheus", Type: "prometheus"}, {Name: "New", Type: "loki"}}}
+	got := DesiredDatasources(org, 1, []grafana.Datasource{{UID: "abc123", Name: "Prometheus"}}, NewFingerprinter())
+	if got[0].ID != "abc123" || got[1].ID != "name:New" {
+		t.Errorf("ids %q, %q", got[0].ID, got[1].ID)
+	}
+}
+
+func TestFingerprint(t *testing.T) {
+	f := NewFingerprinter()
+	a := f.Fingerprint("loki", "password", "hunter2")
+	if a != f.Fingerprint("loki", "password", "hunter2") {
+		t.Error("fingerprint is not deterministic")
+	}
+	if a == f.Fingerprint("tempo", "password", "hunter2") || a == f.Fingerprint("loki", "basicAuthPassword", "hunter2") {
+		t.Error("the same secret on another datasource or key has the same fingerprint")
+	}
+	if a == f.Fingerprint("loki", "password", "hunter3") {
+		t.Error("different secrets share a fingerprint")
+	}
+	if !strings.HasPrefix(a, fingerprintPrefix) || strings.Contains(a, "hunter2") {
+		t.Errorf("fingerprint %q", a)
+	}
+	if got := NewFingerprinter().Fingerprint("loki", "password", "hunter2"); got != a {
+		t.Error("a new Fingerprinter computes another fingerprint")
+	}
+}
+
+func TestLiveFolderOwnership(t *testing.T) {
+	fs := []grafana.Folder{{UID: "a", Title: "A", CreatedBy: "sa-1-grafsync"}, {UID: "b", Title: "B", ParentUID: "a", CreatedBy: "alice"}}
+	got := LiveFolders(fs, 1, "sa-1-grafsync")
+	if !got[0].Managed || got[1].Managed || got[0].Depth != 1 || got[1].Depth != 2 {
+		t.Errorf("folders %+v", got)
+	}
+}
