@@ -1,6 +1,8 @@
 package grafanatest
 
 import (
+	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -239,4 +241,23 @@ func TestTeamPreferences(t *testing.T) {
 	admin.expect("GET", "/api/teams/1/preferences", nil, 200, map[string]any{"theme": ""})
 	admin.expect("GET", "/api/teams/9/preferences", nil, 404, nil)
 	admin.expect("GET", "/api/org/preferences", nil, 200, map[string]any{"timezone": ""})
+}
+
+// BenchmarkSearchTeams measures one search page over 1000 teams through the
+// handler (no network): the cost a syncer's team listing puts on the emulator.
+func BenchmarkSearchTeams(b *testing.B) {
+	e := New(Options{})
+	for i := range 1000 {
+		e.AddTeam(1, "team-"+strconv.Itoa(i), "")
+	}
+	h := e.Handler()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "/api/teams/search?query=team-1&perpage=100", nil)
+		req.Header.Set("Authorization", basicAuth("admin", "admin"))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
 }
