@@ -238,6 +238,10 @@ func (e *Emulator) updateOrg(c *call, o *org) {
 	if !decodeBody(c.w, c.r, &body) {
 		return
 	}
+	if body.Name == "" {
+		errMessage(c.w, http.StatusBadRequest, "bad request data") // binding:"Required"
+		return
+	}
 	if other := e.st.orgByName(body.Name); other != nil && other != o {
 		errMessage(c.w, http.StatusBadRequest, "Organization name taken")
 		return

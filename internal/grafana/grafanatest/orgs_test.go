@@ -45,6 +45,8 @@ func TestCurrentOrg(t *testing.T) {
 		{"viewer cannot rename", viewer, "PUT", map[string]any{"name": "X"}, 403, map[string]any{"title": "Access denied"}},
 		// §7.1: a taken name is 400.
 		{"name taken", admin, "PUT", map[string]any{"name": "Taken"}, 400, map[string]any{"message": "Organization name taken"}},
+		// §7.1: the name is required.
+		{"empty name", admin, "PUT", map[string]any{"name": ""}, 400, map[string]any{"message": "bad request data"}},
 		// §0.2: malformed body.
 		{"malformed body", admin, "PUT", "{", 400, map[string]any{"message": "bad request data"}},
 		// §7.1: rename.
