@@ -76,11 +76,7 @@ func (e *Emulator) AddServiceAccountToken(orgID int64, name, role string) (strin
 }
 
 func (e *Emulator) addServiceAccountLocked(o *org, name, role string) *user {
-	login := "sa-" + slugify(name)
-	if e.version.ServiceAccountLoginHasOrg() {
-		login = fmt.Sprintf("sa-%d-%s", o.id, slugify(name))
-	}
-	u := e.addUserLocked(UserSpec{Login: login, Name: name})
+	u := e.addUserLocked(UserSpec{Login: e.serviceAccountLogin(o.id, name), Name: name})
 	u.serviceAccount, u.orgID = true, o.id
 	o.members[u.id] = role
 	return u
@@ -103,4 +99,26 @@ func (e *Emulator) addTokenLocked(sa *user, name string, ttl time.Duration) (str
 	}
 	s.tokens[t.hash] = t
 	return key, t
+}
+
+// OrgIDByName finds an org by its exact name.
+func (e *Emulator) OrgIDByName(name string) (int64, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if o := e.st.orgByName(name); o != nil {
+		return o.id, true
+	}
+	return 0, false
+}
+
+// UserIDByLogin finds a user or service account by its exact login.
+func (e *Emulator) UserIDByLogin(login string) (int64, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, u := range e.st.users {
+		if u.login == login {
+			return u.id, true
+		}
+	}
+	return 0, false
 }

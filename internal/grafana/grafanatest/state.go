@@ -53,6 +53,7 @@ type user struct {
 	orgID          int64 // a user's current org; a service account's only org
 	created        time.Time
 	updated        time.Time
+	prefs          map[int64]*preferences // per org (§7.3 /api/user/preferences); appended by the orgs area
 }
 
 // token is a service-account token. Only the sha256 of the key is kept.
@@ -152,6 +153,7 @@ type team struct {
 	members map[int64]int // user id → team permission (0 member, 4 admin)
 	created time.Time
 	updated time.Time
+	prefs   preferences // §7.3 /api/teams/:id/preferences; appended by the orgs area
 }
 
 type preferences struct {
@@ -160,6 +162,14 @@ type preferences struct {
 	Timezone         string `json:"timezone"`
 	WeekStart        string `json:"weekStart"`
 	Language         string `json:"language"`
+	// Appended by the orgs area (§7.3). Grafana stores the home dashboard by
+	// id and resolves its uid on read, so HomeDashboardID is authoritative and
+	// HomeDashboardUID is only the uid it had when it was set.
+	HomeDashboardID     int64    `json:"homeDashboardId"`
+	RegionalFormat      string   `json:"regionalFormat"`
+	QueryHistoryHomeTab string   `json:"-"`
+	NavbarBookmarkURLs  []string `json:"-"`
+	Cookies             []string `json:"-"`
 }
 
 func newStore() *store {

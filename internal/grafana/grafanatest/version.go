@@ -98,3 +98,17 @@ func (v Version) ServiceAccountLoginHasOrg() bool { return v.atLeast(10, 4) }
 // UnifiedStorage: 12.x serves dashboards and folders through the k8s path:
 // meta.apiVersion in GETs and eventually consistent search (§3.2, §4, §13, §14).
 func (v Version) UnifiedStorage() bool { return v.Major >= 12 }
+
+// DeleteActiveOrgMessage is the 400 message for deleting the caller's active
+// org: "Can not delete org for current user" up to 11.x, reworded in 12.0 (§7.2).
+func (v Version) DeleteActiveOrgMessage() string {
+	if v.Major >= 12 {
+		return "Cannot delete your active organization"
+	}
+	return "Can not delete org for current user"
+}
+
+// TeamUpdateChecksExistence: PUT /api/teams/:id on an unknown team is 404
+// "Team not found" from 12.0; before, the SQL update fails and Grafana
+// answers 500 "Failed to update Team" (§8; grafana-client integration tests).
+func (v Version) TeamUpdateChecksExistence() bool { return v.Major >= 12 }
