@@ -83,7 +83,7 @@ func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) *identit
 			errUtil(w, http.StatusUnauthorized, "service-account.disabled", "Service account is disabled")
 			return nil
 		}
-		tok.lastUsed = e.now()
+		tok.lastUsed.Store(e.now().Unix())
 	}
 
 	orgID := u.orgID

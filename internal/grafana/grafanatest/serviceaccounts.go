@@ -115,8 +115,8 @@ func (e *Emulator) tokenJSON(t *token) map[string]any {
 		seconds = math.Max(0, t.expires.Sub(e.now()).Seconds())
 		expired = !e.now().Before(t.expires)
 	}
-	if !t.lastUsed.IsZero() {
-		lastUsed = t.lastUsed
+	if sec := t.lastUsed.Load(); sec != 0 {
+		lastUsed = time.Unix(sec, 0).UTC()
 	}
 	return map[string]any{
 		"id": t.id, "name": t.name, "created": t.created, "expiration": expiration,

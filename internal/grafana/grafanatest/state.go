@@ -2,6 +2,7 @@ package grafanatest
 
 import (
 	"encoding/json"
+	"sync/atomic"
 	"time"
 )
 
@@ -65,7 +66,9 @@ type token struct {
 	created  time.Time
 	expires  time.Time // zero: never
 	revoked  bool
-	lastUsed time.Time
+	// lastUsed is unix seconds; atomic because reads (under the read lock)
+	// record it too.
+	lastUsed atomic.Int64
 }
 
 type folder struct {
