@@ -2,6 +2,7 @@ package grafanatest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -598,8 +599,9 @@ func (e *Emulator) updateDatasourceByID(c *call) {
 	e.finishUpdate(c, datasourceByID(c.org(), id), b, jsonData)
 }
 
-// finishUpdate is the shared tail of both PUT routes (§6.4). The response's
-// "name" is the request's, as in Grafana.
+// finishUpdate is the shared tail of both PUT routes (§6.4). The answer's
+// "name" is the request's, as in Grafana; binding makes it non-empty, so it
+// is also the stored name.
 func (e *Emulator) finishUpdate(c *call, ds *datasource, b datasourceBody, jsonData map[string]any) {
 	if ds == nil {
 		errMessage(c.w, http.StatusNotFound, msgDatasourceNotFound)
@@ -706,19 +708,20 @@ type DatasourceInfo struct {
 func (e *Emulator) SeedDatasource(orgID int64, spec DatasourceSpec) (string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	subject := cmp.Or(spec.Name, spec.UID, spec.Type)
 	o := e.st.orgs[orgID]
 	if o == nil {
-		return "", fmt.Errorf("seed datasource %s: org %d does not exist; create it with AddOrg", spec.Name, orgID)
+		return "", fmt.Errorf("seed datasource %s: org %d does not exist; create it with AddOrg", subject, orgID)
 	}
 	if spec.Type == "" {
-		return "", fmt.Errorf("seed datasource %s: type is required, e.g. prometheus", spec.Name)
+		return "", fmt.Errorf("seed datasource %s: type is required, e.g. prometheus", subject)
 	}
 	if spec.Access == "" {
 		spec.Access = "proxy"
 	}
 	jsonData, err := copyJSONData(spec.JSONData, true)
 	if err != nil {
-		return "", fmt.Errorf("seed datasource %s: jsonData: %w", spec.Name, err)
+		return "", fmt.Errorf("seed datasource %s: jsonData: %w", subject, err)
 	}
 	b := datasourceBody{
 		Name: spec.Name, Type: spec.Type, Access: spec.Access, URL: spec.URL, User: spec.User,
@@ -728,7 +731,7 @@ func (e *Emulator) SeedDatasource(orgID int64, spec DatasourceSpec) (string, err
 	}
 	ds, derr := e.createDatasourceLocked(o, b, jsonData, spec.ReadOnly)
 	if derr != nil {
-		return "", fmt.Errorf("seed datasource %s: %d %s", spec.Name, derr.status, derr.msg)
+		return "", fmt.Errorf("seed datasource %s: %d %s", subject, derr.status, derr.msg)
 	}
 	return ds.uid, nil
 }

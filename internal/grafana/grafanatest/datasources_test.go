@@ -1,8 +1,11 @@
 package grafanatest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
@@ -882,5 +885,48 @@ func TestDatasourceJSONDataNumbers(t *testing.T) {
 	_, raw := admin.do("GET", "/api/datasources/name/cw", nil)
 	if !strings.Contains(string(raw), `"accountId":222222222222222222`) || !strings.Contains(string(raw), `"ratio":0.1`) {
 		t.Errorf("jsonData numbers changed: %s", raw)
+	}
+}
+
+// BenchmarkDatasourceList lists an org of 500 datasources through the handler.
+func BenchmarkDatasourceList(b *testing.B) {
+	e := New(Options{})
+	for i := range 500 {
+		if _, err := e.SeedDatasource(1, DatasourceSpec{Name: fmt.Sprintf("cw-%012d", i), Type: "cloudwatch",
+			JSONData: map[string]any{"authType": "default", "assumeRoleArn": cwAssumeRole, "defaultRegion": "eu-west-1"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	req := httptest.NewRequest("GET", "/api/datasources", nil)
+	req.Header.Set("Authorization", basicAuth("admin", "admin"))
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		e.Handler().ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Code)
+		}
+	}
+}
+
+// BenchmarkDatasourceUpdate updates one datasource through the handler.
+func BenchmarkDatasourceUpdate(b *testing.B) {
+	e := New(Options{})
+	if _, err := e.SeedDatasource(1, DatasourceSpec{UID: "loki-prod", Name: "loki-prod", Type: "loki"}); err != nil {
+		b.Fatal(err)
+	}
+	body, err := json.Marshal(lokiBody("loki-prod", ""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("PUT", "/api/datasources/uid/loki-prod", bytes.NewReader(body))
+		req.Header.Set("Authorization", basicAuth("admin", "admin"))
+		rec := httptest.NewRecorder()
+		e.Handler().ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Code, rec.Body.String())
+		}
 	}
 }
