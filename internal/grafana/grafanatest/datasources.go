@@ -50,6 +50,7 @@ func (e *Emulator) datasourceRoutes() {
 const (
 	maxDatasourceNameLen = 190 // §6.3, §12
 	maxDatasourceURLLen  = 255
+	datasourceLimit      = 5000 // [datasources] datasource_limit default (§6.1, §12)
 
 	msgDatasourceNotFound = "Data source not found"
 )
@@ -398,12 +399,18 @@ type datasourceListItem struct {
 	ReadOnly    bool           `json:"readOnly"`
 }
 
-// sortedDatasources orders an org's datasources by name, case-insensitively
-// (§6.1); ties (names differing only in case) go by id.
-func sortedDatasources(o *org) []*datasource {
+// listedDatasources is what GET /api/datasources returns (§6.1): the SQL
+// query keeps the first datasourceLimit by byte order of name, then the
+// handler sorts them by name case-insensitively; ties (names differing only
+// in case) go by id.
+func listedDatasources(o *org) []*datasource {
 	out := make([]*datasource, 0, len(o.datasources))
 	for _, ds := range o.datasources {
 		out = append(out, ds)
+	}
+	if len(out) > datasourceLimit {
+		sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+		out = out[:datasourceLimit]
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := strings.ToLower(out[i].name), strings.ToLower(out[j].name)
@@ -421,7 +428,7 @@ func (e *Emulator) listDatasources(c *call) {
 	}
 	o := c.org()
 	items := []datasourceListItem{}
-	for _, ds := range sortedDatasources(o) {
+	for _, ds := range listedDatasources(o) {
 		typeName, logo, _ := pluginInfo(ds.typ)
 		jsonData := ds.jsonData
 		if jsonData == nil {

@@ -930,3 +930,22 @@ func BenchmarkDatasourceUpdate(b *testing.B) {
 		}
 	}
 }
+
+// §6.1, §12: the list is capped at datasource_limit (5000), applied in the
+// SQL query's byte order of names before the case-insensitive sort.
+func TestDatasourceListLimit(t *testing.T) {
+	e, admin := newClient(t, Options{})
+	for i := range 5000 {
+		mustSeed(t, e, 1, DatasourceSpec{Name: fmt.Sprintf("ds-%05d", i), UID: fmt.Sprintf("ds-%05d", i), Type: "prometheus"})
+	}
+	mustSeed(t, e, 1, DatasourceSpec{Name: "Zeta", UID: "zeta", Type: "prometheus"}) // 'Z' < 'd' in byte order
+	_, got := admin.call("GET", "/api/datasources", nil)
+	items, _ := got.([]any)
+	if len(items) != 5000 {
+		t.Fatalf("%d items, want 5000", len(items))
+	}
+	first, last := items[0].(map[string]any)["name"], items[len(items)-1].(map[string]any)["name"]
+	if first != "ds-00000" || last != "Zeta" {
+		t.Errorf("first %v, last %v; want ds-00000 and Zeta (ds-04999 cut by the limit)", first, last)
+	}
+}
