@@ -786,7 +786,8 @@ func (e *Emulator) DatasourceUIDs(orgID int64) []string {
 // reload): edit changes a copy, which is written back with version+1.
 // ID, Version and SecureJSONFields edits are ignored; an empty UID or Name
 // keeps the stored one; IsDefault true takes the flag from the others. It
-// bypasses the read-only rule, as provisioning does.
+// bypasses the read-only rule, as provisioning does. edit runs under the
+// emulator's lock and must not call the emulator.
 func (e *Emulator) EditDatasource(orgID int64, uid string, edit func(*DatasourceInfo)) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -766,6 +766,10 @@ func TestDatasourceOrgScoped(t *testing.T) {
 	c2.expect("POST", "/api/datasources", with(promBody("thanos", "thanos"), "url", "http://thanos-b:9090"), 200, nil)
 	c2.expect("GET", "/api/datasources/uid/thanos", nil, 200, map[string]any{"orgId": float64(org2), "url": "http://thanos-b:9090"})
 	admin.expect("GET", "/api/datasources/uid/thanos", nil, 200, map[string]any{"orgId": float64(1), "url": "http://thanos-query.monitoring:9090"})
+	// Ids come from one table but are looked up within the caller's org.
+	id2 := c2.expect("GET", "/api/datasources/id/thanos", nil, 200, nil)["id"]
+	admin.expect("GET", fmt.Sprintf("/api/datasources/%v", id2), nil, 404, nil)
+	admin.expect("DELETE", fmt.Sprintf("/api/datasources/%v", id2), nil, 404, nil)
 	c2.expect("DELETE", "/api/datasources/uid/thanos", nil, 200, nil)
 	admin.expect("GET", "/api/datasources/uid/thanos", nil, 200, nil)
 }
