@@ -225,8 +225,9 @@ func (e *Emulator) createDatasourceLocked(o *org, b datasourceBody, jsonData map
 		url: b.URL, user: b.User, database: b.Database, basicAuth: b.BasicAuth,
 		basicAuthUser: b.BasicAuthUser, withCredentials: b.WithCredentials,
 		jsonData: jsonData, secureJSON: mergeSecrets(nil, b.SecureJSONData),
-		version: 1, readOnly: readOnly,
+		version: 1, readOnly: readOnly, secretWrites: map[string]int{},
 	}
+	countSecretWrites(ds, b.SecureJSONData)
 	o.datasources[ds.uid] = ds
 	if isDefault {
 		makeDefault(o, ds)
@@ -250,6 +251,17 @@ func mergeSecrets(stored, update map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// countSecretWrites records which secrets a create or update sent, for
+// SecretWrites.
+func countSecretWrites(ds *datasource, sent map[string]string) {
+	if ds.secretWrites == nil {
+		ds.secretWrites = map[string]int{}
+	}
+	for k := range sent {
+		ds.secretWrites[k]++
+	}
 }
 
 // updateDatasourceLocked applies a PUT to ds following §6.4 from the
@@ -289,6 +301,7 @@ func (e *Emulator) updateDatasourceLocked(o *org, ds *datasource, b datasourceBo
 	ds.basicAuth, ds.withCredentials, ds.isDefault = b.BasicAuth, b.WithCredentials, b.IsDefault
 	ds.jsonData = jsonData
 	ds.secureJSON = mergeSecrets(ds.secureJSON, b.SecureJSONData)
+	countSecretWrites(ds, b.SecureJSONData)
 	ds.version = b.Version + 1
 	if b.UID != "" && b.UID != ds.uid {
 		delete(o.datasources, ds.uid)
@@ -766,6 +779,19 @@ func (e *Emulator) SecretValue(orgID int64, uid, key string) (string, bool) {
 	}
 	v, ok := ds.secureJSON[key]
 	return v, ok && v != ""
+}
+
+// SecretWrites counts the successful creates and updates whose
+// secureJsonData carried key (a new value, the same value again, or "" to
+// clear it). Test-only: it shows whether a client re-sends unchanged
+// secrets, which the HTTP API cannot tell.
+func (e *Emulator) SecretWrites(orgID int64, uid, key string) int {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if ds := e.datasourceLocked(orgID, uid); ds != nil {
+		return ds.secretWrites[key]
+	}
+	return 0
 }
 
 // DatasourceUIDs lists the uids of an org's datasources, sorted.

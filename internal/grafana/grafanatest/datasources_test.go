@@ -588,6 +588,17 @@ func TestDatasourceUpdateSecrets(t *testing.T) {
 	if _, ok := e.SecretValue(1, "loki-prod", "httpHeaderValue1"); ok {
 		t.Errorf("cleared secret still readable")
 	}
+	// Sent at create, rotated once, left out twice; cleared once after create.
+	if got := e.SecretWrites(1, "loki-prod", "basicAuthPassword"); got != 2 {
+		t.Errorf("basicAuthPassword written %d times, want 2", got)
+	}
+	if got := e.SecretWrites(1, "loki-prod", "httpHeaderValue1"); got != 2 {
+		t.Errorf("httpHeaderValue1 written %d times, want 2", got)
+	}
+	admin.expect("PUT", "/api/datasources/uid/loki-prod", with(lokiBody("loki-prod", ""), "url", "http://a b"), 400, nil)
+	if got := e.SecretWrites(1, "loki-prod", "basicAuthPassword"); got != 2 {
+		t.Errorf("a refused update counted as a secret write: %d", got)
+	}
 }
 
 // §6.4: refusals of an update, in Grafana's order.

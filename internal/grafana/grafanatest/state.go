@@ -142,6 +142,9 @@ type datasource struct {
 	secureJSON      map[string]string // never returned by any route
 	version         int
 	readOnly        bool // provisioned
+
+	// Appended by the datasources area.
+	secretWrites map[string]int // per secureJsonData key: creates/updates that set or cleared it; test-only
 }
 
 type team struct {
