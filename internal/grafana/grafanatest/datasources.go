@@ -109,7 +109,9 @@ func decodeDatasourceBody(c *call, b *datasourceBody, update bool, autoName bool
 	return jsonData, true
 }
 
-// parseJSONData decodes jsonData keeping numbers verbatim; null or absent is {}.
+// parseJSONData decodes jsonData keeping numbers verbatim; null or absent is
+// {}. A non-object jsonData is an error (400 "bad request data"), where
+// Grafana's simplejson would store it: a deliberate strictness.
 func parseJSONData(raw json.RawMessage) (map[string]any, error) {
 	m := map[string]any{}
 	if len(raw) == 0 || string(raw) == "null" {
