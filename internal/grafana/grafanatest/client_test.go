@@ -141,3 +141,13 @@ func (c *client) expect(method, path string, body any, wantStatus int, wantField
 	}
 	return got
 }
+
+// mustVersion parses a version the test knows to be valid.
+func mustVersion(t *testing.T, s string) Version {
+	t.Helper()
+	v, err := ParseVersion(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

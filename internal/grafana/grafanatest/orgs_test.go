@@ -6,15 +6,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func mustVersion(t *testing.T, s string) Version {
-	t.Helper()
-	v, err := ParseVersion(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 // seedDashboard stores a bare dashboard in org for preference tests; the
 // dashboards area owns the real save path.
 func seedDashboard(e *Emulator, orgID, id int64, uid string) {

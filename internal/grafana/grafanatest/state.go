@@ -59,13 +59,13 @@ type user struct {
 
 // token is a service-account token. Only the sha256 of the key is kept.
 type token struct {
-	id       int64
-	name     string
-	saID     int64
-	hash     string
-	created  time.Time
-	expires  time.Time // zero: never
-	revoked  bool
+	id      int64
+	name    string
+	saID    int64
+	hash    string
+	created time.Time
+	expires time.Time // zero: never
+	revoked bool
 	// lastUsed is unix seconds; atomic because reads (under the read lock)
 	// record it too.
 	lastUsed atomic.Int64
@@ -146,6 +146,9 @@ type datasource struct {
 	secureJSON      map[string]string // never returned by any route
 	version         int
 	readOnly        bool // provisioned
+
+	// Appended by the datasources area.
+	secretWrites map[string]int // per secureJsonData key: creates/updates that set or cleared it; test-only
 }
 
 type team struct {

@@ -112,3 +112,21 @@ func (v Version) DeleteActiveOrgMessage() string {
 // "Team not found" from 12.0; before, the SQL update fails and Grafana
 // answers 500 "Failed to update Team" (§8; grafana-client integration tests).
 func (v Version) TeamUpdateChecksExistence() bool { return v.Major >= 12 }
+
+// DatasourceAutoName: a datasource created without a name is named after its
+// type (<type>, <type>-1, ...) from 10.3; before, name is a required field
+// and an empty one is 400 "bad request data" (§6.3; grafana#78479).
+func (v Version) DatasourceAutoName() bool { return v.atLeast(10, 3) }
+
+// DatasourceNameExistsMessage is the 409 message for a datasource name taken
+// in the org; 10.x capitalises it (§6.3).
+func (v Version) DatasourceNameExistsMessage() string {
+	if v.Major == 10 {
+		return "Data source with the same name already exists"
+	}
+	return "data source with the same name already exists"
+}
+
+// DatasourceAPIVersionField: the datasource DTO carries "apiVersion" (usually
+// "") from 11.0 (§6.2).
+func (v Version) DatasourceAPIVersionField() bool { return v.Major >= 11 }
