@@ -27,9 +27,13 @@ func folderEmulator(t *testing.T, version string, nested *bool) (*Emulator, *cli
 	return newClient(t, Options{Version: v, NestedFolders: nested, Now: func() time.Time { return frozen }})
 }
 
-// roleClient adds a basic-auth user with role in org 1, login = lowercase role.
+// roleClient adds a basic-auth user with role in org 1, login = lowercase
+// role (orgadmin for Admin).
 func roleClient(e *Emulator, admin *client, role string) (*client, int64) {
 	login := strings.ToLower(role)
+	if role == "Admin" {
+		login = "orgadmin" // "admin" is the server admin
+	}
 	id := e.AddUser(UserSpec{Login: login, Email: login + "@example.com", Password: "pw", OrgRoles: map[int64]string{1: role}})
 	return admin.as(basicAuth(login, "pw")), id
 }
