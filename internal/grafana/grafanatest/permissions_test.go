@@ -323,3 +323,21 @@ func TestSetPermissionsUnknown(t *testing.T) {
 		t.Error("permissions listed for unknown targets")
 	}
 }
+
+// §5.8: a server admin has implicit Admin even where its org role is weaker.
+func TestFolderPermissionsServerAdminImplicit(t *testing.T) {
+	e, admin := folderEmulator(t, "11", nil)
+	org2 := e.AddOrg("Two")
+	e.mu.Lock()
+	e.st.orgs[org2].members[1] = "Viewer"
+	e.mu.Unlock()
+	if _, err := e.SeedFolder(org2, FolderSpec{UID: "f", Title: "F"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SetFolderPermissions(org2, "f", nil); err != nil { // drop the creator's entry
+		t.Fatal(err)
+	}
+	in2 := admin.withHeader("X-Grafana-Org-Id", "2")
+	in2.expect("GET", "/api/folders/f/permissions", nil, 200, nil)
+	in2.expect("PUT", "/api/folders/f", map[string]any{"title": "F2", "version": 1}, 200, map[string]any{"canAdmin": true})
+}
