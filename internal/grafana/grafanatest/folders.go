@@ -136,8 +136,8 @@ func (e *Emulator) createFolder(c *call) {
 		e.errDuplicateFolderUID(c.w)
 		return
 	}
-	if msg := e.titleClash(o, "", req.ParentUID, title); msg != "" {
-		errMessage(c.w, titleClashStatus(msg), msg)
+	if status, msg := e.titleClash(o, "", req.ParentUID, title); status != 0 {
+		errMessage(c.w, status, msg)
 		return
 	}
 	uid := req.UID
@@ -174,46 +174,36 @@ func errMaxDepth(w http.ResponseWriter) {
 	errUtil(w, http.StatusBadRequest, "folder.maximum-depth-reached", "Maximum nested folder depth reached")
 }
 
-// titleClash is the error message when a folder (other than self) may not
-// take title under parentUID, or "". "General" is reserved at the root in
-// every version (the dashboard service's check); other clashes exist only
-// where titles are unique (≤11.2, §5.3, §14), and at the root a dashboard's
-// title clashes too, as folders and dashboards shared one table.
-func (e *Emulator) titleClash(o *org, self, parentUID, title string) string {
+// titleClash checks that a folder (other than self) may take title under
+// parentUID, and returns the refusal's status and message, or 0. "General" is
+// reserved at the root in every version (the dashboard service's check, 400);
+// other clashes exist only where titles are unique (≤11.2, §5.3, §14, 409),
+// and at the root a dashboard's title clashes too, as folders and dashboards
+// shared one table.
+func (e *Emulator) titleClash(o *org, self, parentUID, title string) (int, string) {
 	if parentUID == "" && strings.EqualFold(title, "General") {
-		return "A folder with that name already exists"
+		return http.StatusBadRequest, "A folder with that name already exists"
 	}
 	if !e.version.UniqueTitles() {
-		return ""
+		return 0, ""
 	}
+	clash := false
 	for _, f := range o.folders {
-		if f.uid != self && f.parentUID == parentUID && f.title == title {
-			return sameTitleMessage(parentUID)
-		}
+		clash = clash || (f.uid != self && f.parentUID == parentUID && f.title == title)
 	}
 	if parentUID == "" {
 		for _, d := range o.dashboards {
-			if d.folderUID == "" && d.title == title {
-				return sameTitleMessage(parentUID)
-			}
+			clash = clash || (d.folderUID == "" && d.title == title)
 		}
 	}
-	return ""
-}
-
-func sameTitleMessage(parentUID string) string {
-	if parentUID == "" {
-		return "a folder or dashboard in the general folder with the same name already exists"
+	switch {
+	case !clash:
+		return 0, ""
+	case parentUID == "":
+		return http.StatusConflict, "a folder or dashboard in the general folder with the same name already exists"
+	default:
+		return http.StatusConflict, "a folder with the same name already exists in the current location"
 	}
-	return "a folder with the same name already exists in the current location"
-}
-
-// titleClashStatus: the reserved name is a 400, a same-level clash a 409.
-func titleClashStatus(msg string) int {
-	if msg == "A folder with that name already exists" {
-		return http.StatusBadRequest
-	}
-	return http.StatusConflict
 }
 
 // addFolderLocked stores a new folder at version 1 with the default
@@ -276,8 +266,8 @@ func (e *Emulator) updateFolder(c *call) {
 			errMessage(c.w, http.StatusBadRequest, "folder title cannot be empty")
 			return
 		}
-		if msg := e.titleClash(o, f.uid, f.parentUID, title); msg != "" {
-			errMessage(c.w, titleClashStatus(msg), msg)
+		if status, msg := e.titleClash(o, f.uid, f.parentUID, title); status != 0 {
+			errMessage(c.w, status, msg)
 			return
 		}
 	}
@@ -335,8 +325,8 @@ func (e *Emulator) moveFolder(c *call) {
 		errMaxDepth(c.w)
 		return
 	}
-	if msg := e.titleClash(o, f.uid, req.ParentUID, f.title); msg != "" {
-		errMessage(c.w, titleClashStatus(msg), msg)
+	if status, msg := e.titleClash(o, f.uid, req.ParentUID, f.title); status != 0 {
+		errMessage(c.w, status, msg)
 		return
 	}
 	f.parentUID = req.ParentUID
