@@ -99,18 +99,23 @@ type createFolderRequest struct {
 	ParentUID   string `json:"parentUid"`
 }
 
-// §5.3, validation in the reference's order.
+// §5.3, validation in the reference's order. Creating needs Editor, or Edit
+// on the parent folder; like Grafana's middleware, a caller with Edit nowhere
+// is refused before the body is read.
 func (e *Emulator) createFolder(c *call) {
+	o := c.org()
+	if !c.editsSomeFolder() {
+		errAccessDenied(c.w, "folders:create")
+		return
+	}
 	var req createFolderRequest
 	if !decodeBody(c.w, c.r, &req) {
 		return
 	}
-	o := c.org()
 	if !e.nested {
 		req.ParentUID = ""
 	}
 	parent := o.folders[req.ParentUID]
-	// Creating needs Editor, or Edit on the parent folder.
 	if c.folderAccess(parent) < permEdit {
 		errAccessDenied(c.w, "folders:create")
 		return

@@ -121,6 +121,8 @@ func TestFolderCreate(t *testing.T) {
 		{"level 5 refused", "11", nil, "", map[string]any{"title": "X", "parentUid": "l4"}, 400, map[string]any{"message": "Maximum nested folder depth reached", "messageId": "folder.maximum-depth-reached"}},
 		// §5.3: creating needs Editor.
 		{"viewer denied", "11", nil, "Viewer", map[string]any{"title": "X"}, 403, map[string]any{"title": "Access denied"}},
+		// §5.3, §0.1: the role check comes before the body is read.
+		{"viewer denied before body", "11", nil, "Viewer", "{", 403, map[string]any{"title": "Access denied"}},
 		// §0.2: a malformed body.
 		{"malformed body", "11", nil, "", "{", 400, map[string]any{"message": "bad request data"}},
 	}

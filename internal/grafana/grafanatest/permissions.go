@@ -102,6 +102,19 @@ func (c *call) folderAccess(f *folder) int {
 	return best
 }
 
+// editsSomeFolder reports whether the caller may edit the root or any folder.
+func (c *call) editsSomeFolder() bool {
+	if c.roleAccess() >= permEdit {
+		return true
+	}
+	for _, f := range c.org().folders {
+		if c.folderAccess(f) >= permEdit {
+			return true
+		}
+	}
+	return false
+}
+
 // dashboardAccess is the caller's permission on d (nil: the role's).
 func (c *call) dashboardAccess(d *dashboard) int {
 	if d == nil {
