@@ -68,8 +68,11 @@ func (e *Emulator) listFolders(c *call) {
 		}
 		out = append(out, item)
 	}
-	start := min((page-1)*limit, len(out))
-	end := min(start+limit, len(out))
+	start := len(out)
+	if page-1 <= len(out)/limit { // so (page-1)*limit cannot overflow
+		start = min((page-1)*limit, len(out))
+	}
+	end := start + min(limit, len(out)-start)
 	writeJSON(c.w, http.StatusOK, out[start:end])
 }
 

@@ -310,6 +310,9 @@ func TestFolderList(t *testing.T) {
 		{"limit", "/api/folders?limit=2", 200, []any{item{"id": float64(2), "uid": "a", "title": "Alpha"}, item{"id": float64(1), "uid": "b", "title": "beta"}}},
 		{"page is 1-based", "/api/folders?limit=2&page=2", 200, []any{item{"id": float64(3), "uid": "c", "title": "Gamma"}}},
 		{"page past the end", "/api/folders?limit=2&page=3", 200, []any{}},
+		{"huge page and limit", "/api/folders?limit=9223372036854775807&page=9223372036854775807", 200, []any{}},
+		{"malformed paging falls back to defaults", "/api/folders?limit=x&page=-1", 200, []any{
+			item{"id": float64(2), "uid": "a", "title": "Alpha"}, item{"id": float64(1), "uid": "b", "title": "beta"}, item{"id": float64(3), "uid": "c", "title": "Gamma"}}},
 		{"leaf has no children", "/api/folders?parentUid=a21", 200, []any{}},
 		{"unknown parentUid", "/api/folders?parentUid=nope", 404, map[string]any{"message": "folder not found", "status": "not-found"}},
 	}
