@@ -8,7 +8,7 @@ import (
 
 // seedDashboard stores a bare dashboard in org for preference tests; the
 // dashboards area owns the real save path.
-func seedDashboard(e *Emulator, orgID, id int64, uid string) {
+func seedDashboardWithID(e *Emulator, orgID, id int64, uid string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.st.orgs[orgID].dashboards[uid] = &dashboard{id: id, uid: uid, title: uid}
@@ -280,7 +280,7 @@ func TestOrgUsersByID(t *testing.T) {
 // §7.3: preferences validation and PUT (replace) vs PATCH (partial).
 func TestOrgPreferences(t *testing.T) {
 	e, admin := newClient(t, Options{})
-	seedDashboard(e, 1, 42, "home")
+	seedDashboardWithID(e, 1, 42, "home")
 	e.AddUser(UserSpec{Login: "editor", Password: "pw", OrgRoles: map[int64]string{1: "Editor"}})
 	editor := admin.as(basicAuth("editor", "pw"))
 	const path = "/api/org/preferences"
@@ -358,7 +358,7 @@ func TestPreferencesThemeSystem(t *testing.T) {
 // the id and resolves the uid on read).
 func TestPreferencesHomeDashboardGone(t *testing.T) {
 	e, admin := newClient(t, Options{})
-	seedDashboard(e, 1, 42, "home")
+	seedDashboardWithID(e, 1, 42, "home")
 	admin.expect("PATCH", "/api/org/preferences", map[string]any{"homeDashboardUID": "home"}, 200, nil)
 	e.mu.Lock()
 	delete(e.st.orgs[1].dashboards, "home")
@@ -380,7 +380,7 @@ func TestUserPreferences(t *testing.T) {
 // Test-facing API: SetPreferences seeds what GET returns.
 func TestSetPreferences(t *testing.T) {
 	e, admin := newClient(t, Options{})
-	seedDashboard(e, 1, 42, "home")
+	seedDashboardWithID(e, 1, 42, "home")
 	if err := e.SetPreferences(1, PreferencesInfo{Theme: "dark", HomeDashboardUID: "home"}); err != nil {
 		t.Fatal(err)
 	}
