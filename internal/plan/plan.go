@@ -130,6 +130,9 @@ type Plan struct {
 	// Orphans are managed resources that left Git while prune is off:
 	// "--prune would delete" them.
 	Orphans []string
+	// Kept are managed resources that left Git but that prune keeps, each
+	// with the reason (a folder that still holds what grafsync may not delete).
+	Kept []string
 }
 
 // Options shape a plan.
@@ -185,6 +188,7 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 		}
 	}
 	sort.Strings(p.Orphans)
+	deletions, p.Kept = keepNonEmptyFolders(deletions, desired, live)
 	if len(deletions) > opts.MaxDeletions {
 		subjects := make([]string, len(deletions))
 		for i, d := range deletions {
@@ -197,6 +201,59 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 	sortApplyOrder(deletions, true)
 	p.Changes = append(p.Changes, deletions...)
 	return p, nil
+}
+
+// keepNonEmptyFolders drops folder deletions that would take something
+// with them: Grafana deletes a folder's dashboards and sub-folders too
+// (grafana-api.md §5.6). A folder is deleted only when every dashboard and
+// folder under it is also being deleted or is moved out by the plan.
+func keepNonEmptyFolders(deletions []Change, desired, live []Resource) ([]Change, []string) {
+	deleting := map[key]bool{}
+	for _, d := range deletions {
+		deleting[d.Before.key()] = true
+	}
+	// Where each live dashboard and folder will be after creates and updates.
+	parentAfter := map[key]string{}
+	for i := range live {
+		parentAfter[live[i].key()] = parentOf(&live[i])
+	}
+	for i := range desired {
+		parentAfter[desired[i].key()] = parentOf(&desired[i])
+	}
+	var keptNotes []string
+	for changed := true; changed; {
+		changed = false
+		for i := range live {
+			l := &live[i]
+			if deleting[l.key()] || (l.Kind != Dashboard && l.Kind != Folder) {
+				continue
+			}
+			parent := key{Folder, l.OrgID, parentAfter[l.key()]}
+			if parent.id != "" && deleting[parent] {
+				delete(deleting, parent)
+				keptNotes = append(keptNotes, fmt.Sprintf("folder %s is kept: it still holds %s, which grafsync does not delete", parent.id, l.Subject()))
+				changed = true
+			}
+		}
+	}
+	var out []Change
+	for _, d := range deletions {
+		if deleting[d.Before.key()] {
+			out = append(out, d)
+		}
+	}
+	sort.Strings(keptNotes)
+	return out, keptNotes
+}
+
+// parentOf is the folder a dashboard or folder sits in ("" at the root).
+func parentOf(r *Resource) string {
+	field := "folderUid"
+	if r.Kind == Folder {
+		field = "parentUid"
+	}
+	s, _ := r.Doc[field].(string)
+	return s
 }
 
 // pair compares one desired resource with its live counterpart (nil: absent).

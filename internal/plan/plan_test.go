@@ -175,3 +175,42 @@ func TestDiff(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// §5.6: deleting a folder deletes what it holds, so prune keeps a folder that
+// still holds a hand-made dashboard or sub-folder, and says why.
+func TestPruneKeepsFolderThatStillHoldsSomething(t *testing.T) {
+	folder := func(id, parent string, managed bool) Resource {
+		return Resource{Kind: Folder, ID: id, Managed: managed, Doc: map[string]any{"title": id, "parentUid": parent}}
+	}
+	dash := func(id, folder string, managed bool) Resource {
+		return Resource{Kind: Dashboard, ID: id, Managed: managed, Doc: map[string]any{"folderUid": folder}}
+	}
+	lv := []Resource{
+		folder("empty-after", "", true), dash("managed-in-it", "empty-after", true),
+		folder("holds-handmade", "", true), dash("handmade", "holds-handmade", false),
+		folder("outer", "", true), folder("inner", "outer", false),
+		folder("moved-out", "", true), dash("moving", "moved-out", true),
+	}
+	desired := []Resource{{Kind: Dashboard, ID: "moving", Doc: map[string]any{"folderUid": ""}}}
+	p, err := Make("r", desired, lv, Options{Prune: true, MaxDeletions: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deleted []string
+	for _, c := range p.Changes {
+		if c.Action == Delete {
+			deleted = append(deleted, c.Subject)
+		}
+	}
+	want := []string{"dashboard managed-in-it", "folder empty-after", "folder moved-out"}
+	if diff := cmp.Diff(want, deleted); diff != "" {
+		t.Errorf("deleted (-want +got):\n%s", diff)
+	}
+	wantKept := []string{
+		"folder holds-handmade is kept: it still holds dashboard handmade, which grafsync does not delete",
+		"folder outer is kept: it still holds folder inner, which grafsync does not delete",
+	}
+	if diff := cmp.Diff(wantKept, p.Kept); diff != "" {
+		t.Errorf("kept (-want +got):\n%s", diff)
+	}
+}

@@ -62,6 +62,7 @@ func ToJSON(p *plan.Plan) JSONPlan {
 		Summary:       JSONSummary{n[plan.Create], n[plan.Update], n[plan.Delete], n[plan.Blocked], n[plan.NoOp]},
 		Changes:       []JSONChange{},
 		Orphans:       append([]string{}, p.Orphans...),
+		Kept:          append([]string{}, p.Kept...),
 		Unmanaged:     p.Unmanaged,
 	}
 	for _, c := range p.Changes {

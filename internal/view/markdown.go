@@ -83,6 +83,9 @@ func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 	for _, o := range p.Orphans {
 		fmt.Fprintf(&tail, "\n> note: %s is managed by grafsync but no longer in Git; `--prune` would delete it\n", mdEscape(o))
 	}
+	for _, k := range p.Kept {
+		fmt.Fprintf(&tail, "\n> note: %s\n", mdEscape(k))
+	}
 	fmt.Fprintf(&tail, "\n**%s**\n", p.Summary())
 
 	body := fitSections(opts.Limit-len(head.String())-len(tail.String()), sections, shorts)

@@ -75,6 +75,9 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	for _, o := range p.Orphans {
 		ew.printf("  note: %s is managed by grafsync but no longer in Git; --prune would delete it\n", o)
 	}
+	for _, k := range p.Kept {
+		ew.printf("  note: %s\n", k)
+	}
 	ew.printf("\n%s\n", paint(ansiBold, p.Summary()))
 	return ew.err
 }
