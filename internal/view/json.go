@@ -18,6 +18,7 @@ type JSONPlan struct {
 	Summary       JSONSummary  `json:"summary"`
 	Changes       []JSONChange `json:"changes"`
 	Orphans       []string     `json:"orphans"`
+	Kept          []string     `json:"kept"`
 	Unmanaged     int          `json:"unmanaged"`
 }
 
