@@ -56,23 +56,10 @@ func Datasource(f DatasourceFields, fingerprints map[string]string) map[string]a
 // name when there is one. A secret that is unset here (no environment in a
 // pull request's CI) is taken to be unchanged.
 func DesiredDatasources(org *resource.Org, orgID int64, live []grafana.Datasource, fp *Fingerprinter) []plan.Resource {
-	byName := map[string]*grafana.Datasource{}
-	byUID := map[string]*grafana.Datasource{}
-	for i := range live {
-		byName[live[i].Name] = &live[i]
-		byUID[live[i].UID] = &live[i]
-	}
+	byUID, byName := indexLive(live)
 	out := make([]plan.Resource, 0, len(org.Datasources))
 	for _, d := range org.Datasources {
-		id := d.UID
-		l := byUID[id]
-		if id == "" {
-			if l = byName[d.Name]; l != nil {
-				id = l.UID
-			} else {
-				id = "name:" + d.Name
-			}
-		}
+		id, l := datasourceID(d, byUID, byName)
 		var liveFP map[string]string
 		if l != nil {
 			liveFP = storedFingerprints(*l)
@@ -97,6 +84,41 @@ func DesiredDatasources(org *resource.Org, orgID int64, live []grafana.Datasourc
 			Kind: plan.Datasource, OrgID: orgID, ID: id, Name: d.Name, Doc: doc, Source: d.Source.String(),
 			Secrets: []string{secretsPath},
 		})
+	}
+	return out
+}
+
+// datasourceID is a desired datasource's identity: its uid, or for one
+// without a uid the uid of the live datasource with its name, or "name:"+name
+// when there is none yet. It also returns that live datasource, if any.
+func datasourceID(d *resource.Datasource, byUID, byName map[string]*grafana.Datasource) (string, *grafana.Datasource) {
+	if d.UID != "" {
+		return d.UID, byUID[d.UID]
+	}
+	if l := byName[d.Name]; l != nil {
+		return l.UID, l
+	}
+	return "name:" + d.Name, nil
+}
+
+// indexLive indexes live datasources by uid and by name.
+func indexLive(live []grafana.Datasource) (byUID, byName map[string]*grafana.Datasource) {
+	byUID, byName = map[string]*grafana.Datasource{}, map[string]*grafana.Datasource{}
+	for i := range live {
+		byUID[live[i].UID] = &live[i]
+		byName[live[i].Name] = &live[i]
+	}
+	return byUID, byName
+}
+
+// DatasourceSecrets maps each desired datasource's identity (as in
+// DesiredDatasources) to its secrets, for apply to send.
+func DatasourceSecrets(org *resource.Org, live []grafana.Datasource) map[string]map[string]resource.Secret {
+	byUID, byName := indexLive(live)
+	out := map[string]map[string]resource.Secret{}
+	for _, d := range org.Datasources {
+		id, _ := datasourceID(d, byUID, byName)
+		out[id] = d.Secure
 	}
 	return out
 }

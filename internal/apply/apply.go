@@ -1,0 +1,313 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/normalize"
+	"github.com/grafsync/grafsync/internal/plan"
+	"github.com/grafsync/grafsync/internal/resource"
+)
+
+// Options shape one apply.
+type Options struct {
+	// Message is recorded in each saved dashboard's version history.
+	Message string
+	// Secrets are the secret values of the desired datasources, by the
+	// datasource identity normalize gives (normalize.DatasourceSecrets).
+	Secrets map[string]map[string]resource.Secret
+	// Grace is how long writes in flight may finish after ctx is cancelled; default 5s.
+	Grace time.Duration
+	// Progress, when set, is told after each change how many are done.
+	Progress func(done, total int)
+	Logger   *slog.Logger
+}
+
+// Result is what an apply did.
+type Result struct {
+	Done   map[plan.Action]int
+	Failed []error
+}
+
+// Summary is the one line every apply prints.
+func (r *Result) Summary() string {
+	s := fmt.Sprintf("Apply: %d created, %d updated, %d deleted.", r.Done[plan.Create], r.Done[plan.Update], r.Done[plan.Delete])
+	if len(r.Failed) > 0 {
+		s += fmt.Sprintf(" %d failed.", len(r.Failed))
+	}
+	return s
+}
+
+// Conflict is a change Grafana refused because the resource changed there
+// since it was read (a 409 or 412): the plan is stale for it.
+type Conflict struct {
+	Subject string
+	Err     error
+}
+
+func (c *Conflict) Error() string {
+	return fmt.Sprintf("%s was changed in Grafana since it was read; nothing was overwritten: run grafsync plan again to see the change (%v)", c.Subject, c.Err)
+}
+
+func (c *Conflict) Unwrap() error { return c.Err }
+
+// Blocked is returned, before anything is written, for a plan that holds a
+// blocked change.
+type Blocked struct{ Subjects []string }
+
+func (b *Blocked) Error() string {
+	return fmt.Sprintf("the plan has changes Grafana will not accept (%v); nothing was applied", b.Subjects)
+}
+
+// Apply runs the plan's changes against c. It returns the result and, when
+// anything failed or ctx ended early, an error: ctx's error, or the first
+// failure (all are in Result.Failed).
+func Apply(ctx context.Context, c *grafana.Client, p *plan.Plan, opts Options) (*Result, error) {
+	if opts.Grace <= 0 {
+		opts.Grace = 5 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	var blocked []string
+	for _, ch := range p.Changes {
+		if ch.Action == plan.Blocked {
+			blocked = append(blocked, ch.Subject)
+		}
+	}
+	res := &Result{Done: map[plan.Action]int{}}
+	if len(blocked) > 0 {
+		return res, &Blocked{Subjects: blocked}
+	}
+	// Writes run on a context that outlives ctx by Grace, so a signal lets
+	// the requests in flight finish instead of cutting them off mid-write.
+	writeCtx, cancelWrites := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWrites()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(opts.Grace, cancelWrites) })
+	defer stop()
+
+	steps := stepsOf(p.Changes)
+	total := 0
+	for _, s := range steps {
+		total += len(s)
+	}
+	a := &applier{c: c, opts: opts, res: res, total: total}
+	for _, step := range steps {
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		g := new(errgroup.Group)
+		g.SetLimit(c.Concurrency())
+		for _, ch := range step {
+			if ctx.Err() != nil {
+				break
+			}
+			g.Go(func() error {
+				a.run(writeCtx, ch)
+				return nil
+			})
+		}
+		g.Wait()
+		if len(res.Failed) > 0 {
+			return res, res.Failed[0]
+		}
+	}
+	return res, ctx.Err()
+}
+
+// stepsOf cuts the plan's changes (already in apply order) into steps of one
+// kind, depth and phase (deletes apart); no-ops are dropped.
+func stepsOf(changes []plan.Change) [][]plan.Change {
+	var steps [][]plan.Change
+	type stepKey struct {
+		kind   plan.Kind
+		depth  int
+		delete bool
+	}
+	var last stepKey
+	for _, ch := range changes {
+		if ch.Action == plan.NoOp {
+			continue
+		}
+		r := ch.Resource()
+		k := stepKey{r.Kind, r.Depth, ch.Action == plan.Delete}
+		if len(steps) == 0 || k != last {
+			steps = append(steps, nil)
+			last = k
+		}
+		steps[len(steps)-1] = append(steps[len(steps)-1], ch)
+	}
+	return steps
+}
+
+type applier struct {
+	c     *grafana.Client
+	opts  Options
+	total int
+
+	mu   sync.Mutex
+	res  *Result
+	done int
+}
+
+func (a *applier) run(ctx context.Context, ch plan.Change) {
+	err := a.change(ctx, ch)
+	if err != nil && (grafana.IsStatus(err, http.StatusConflict) || grafana.IsStatus(err, http.StatusPreconditionFailed)) {
+		err = &Conflict{Subject: ch.Subject, Err: err}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.done++
+	if err != nil {
+		a.res.Failed = append(a.res.Failed, fmt.Errorf("%s %s: %w", ch.Action, ch.Subject, err))
+		a.opts.Logger.Error("change failed", "action", ch.Action, "subject", ch.Subject, "error", err)
+	} else {
+		a.res.Done[ch.Action]++
+		a.opts.Logger.Debug("change applied", "action", ch.Action, "subject", ch.Subject)
+	}
+	if a.opts.Progress != nil {
+		a.opts.Progress(a.done, a.total)
+	}
+}
+
+// change makes the requests for one change.
+func (a *applier) change(ctx context.Context, ch plan.Change) error {
+	r := ch.Resource()
+	switch r.Kind {
+	case plan.Folder:
+		return a.folder(ctx, ch)
+	case plan.Dashboard:
+		return a.dashboard(ctx, ch)
+	case plan.Datasource:
+		return a.datasource(ctx, ch)
+	}
+	return fmt.Errorf("grafsync cannot apply %s changes yet", r.Kind)
+}
+
+func str(doc map[string]any, k string) string {
+	s, _ := doc[k].(string)
+	return s
+}
+
+func (a *applier) folder(ctx context.Context, ch plan.Change) error {
+	switch ch.Action {
+	case plan.Create:
+		d := ch.After
+		return a.c.CreateFolder(ctx, d.ID, str(d.Doc, "title"), str(d.Doc, "parentUid"))
+	case plan.Delete:
+		return a.c.DeleteFolder(ctx, ch.Before.ID)
+	}
+	before, after := ch.Before.Doc, ch.After.Doc
+	if str(before, "parentUid") != str(after, "parentUid") {
+		if err := a.c.MoveFolder(ctx, ch.After.ID, str(after, "parentUid")); err != nil {
+			return err
+		}
+	}
+	if str(before, "title") != str(after, "title") {
+		version := ch.Before.Version
+		if str(before, "parentUid") != str(after, "parentUid") {
+			version++ // the move above was a write, and Grafana counted it
+		}
+		return a.c.UpdateFolder(ctx, ch.After.ID, str(after, "title"), version)
+	}
+	return nil
+}
+
+func (a *applier) dashboard(ctx context.Context, ch plan.Change) error {
+	if ch.Action == plan.Delete {
+		return a.c.DeleteDashboard(ctx, ch.Before.ID)
+	}
+	model := maps.Clone(ch.After.Doc)
+	folder := str(model, "folderUid")
+	delete(model, "folderUid")
+	version := 0
+	if ch.Before != nil {
+		version = ch.Before.Version
+	}
+	_, err := a.c.SaveDashboard(ctx, model, folder, version, a.opts.Message)
+	return err
+}
+
+func (a *applier) datasource(ctx context.Context, ch plan.Change) error {
+	if ch.Action == plan.Delete {
+		return a.c.DeleteDatasource(ctx, ch.Before.ID)
+	}
+	d := ch.After
+	spec, err := a.datasourceSpec(ch)
+	if err != nil {
+		return err
+	}
+	if ch.Action == plan.Create {
+		created, err := a.c.CreateDatasource(ctx, spec)
+		if err != nil {
+			return err
+		}
+		// Grafana makes an org's first datasource its default whatever was
+		// asked (grafana-api.md §6.3); put back what Git says.
+		if created.IsDefault != spec.IsDefault {
+			spec.UID = created.UID
+			spec.Secure = nil
+			return a.c.UpdateDatasource(ctx, created.UID, spec, created.Version)
+		}
+		return nil
+	}
+	_ = d
+	return a.c.UpdateDatasource(ctx, ch.Before.ID, spec, ch.Before.Version)
+}
+
+// datasourceSpec builds what to send for a datasource: every field from the
+// doc, jsonData with grafsync's marker and fingerprints, and only the secrets
+// whose fingerprints changed (the others stay as Grafana has them; §6.4
+// merges secureJsonData). Secrets Grafana has but Git does not are cleared.
+func (a *applier) datasourceSpec(ch plan.Change) (grafana.DatasourceSpec, error) {
+	d := ch.After.Doc
+	want, _ := d["secureJsonData"].(map[string]any)
+	have := map[string]any{}
+	if ch.Before != nil {
+		have, _ = ch.Before.Doc["secureJsonData"].(map[string]any)
+	}
+	values := a.opts.Secrets[ch.After.ID]
+	send := map[string]string{}
+	for key, fp := range want {
+		if have[key] == fp {
+			continue
+		}
+		s, ok := values[key]
+		if !ok || s.IsUnset() {
+			return grafana.DatasourceSpec{}, fmt.Errorf("secret %s is not set (%s); set it in the environment and run apply again", key, s.From())
+		}
+		send[key] = s.Reveal()
+	}
+	for key := range have {
+		if _, ok := want[key]; !ok {
+			send[key] = ""
+		}
+	}
+	jd, _ := d["jsonData"].(map[string]any)
+	b := func(k string) bool { v, _ := d[k].(bool); return v }
+	uid := ch.After.ID
+	if ch.Before == nil && len(uid) > 5 && uid[:5] == "name:" {
+		uid = "" // no uid in Git: Grafana generates one
+	}
+	return grafana.DatasourceSpec{
+		UID: uid, Name: str(d, "name"), Type: str(d, "type"), Access: str(d, "access"), URL: str(d, "url"),
+		User: str(d, "user"), Database: str(d, "database"), BasicAuthUser: str(d, "basicAuthUser"),
+		BasicAuth: b("basicAuth"), WithCredentials: b("withCredentials"), IsDefault: b("isDefault"),
+		JSONData: normalize.JSONDataToWrite(jd, want), Secure: send,
+	}, nil
+}
+
+// IsConflict reports whether err holds a Conflict.
+func IsConflict(err error) bool {
+	var c *Conflict
+	return errors.As(err, &c)
+}

@@ -1,0 +1,17 @@
+// Package apply executes a plan against Grafana: it is the only stage that
+// writes, and it writes exactly the plan's creates, updates and deletes.
+//
+// Place in the pipeline: plan -> apply -> report.
+//
+// Invariants:
+//   - No-ops are never sent: Grafana bumps a dashboard's version on every
+//     save, so an unchanged resource must not be saved.
+//   - Changes run in plan order, one step at a time (a kind, and for folders
+//     a depth); within a step they run concurrently, bounded by the client.
+//     A step with a failure is the last one run: nothing that depends on a
+//     failed change is attempted, and deletes never follow a failure.
+//   - Every update states the live version the plan saw, so an edit made in
+//     Grafana since then fails as a Conflict instead of being overwritten.
+//   - When the context is cancelled (SIGTERM), no new change starts; writes
+//     in flight get Grace to finish, so Grafana is left consistent.
+package apply
