@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Limits of reference §3.1 and §12.
@@ -87,11 +86,11 @@ func (e *Emulator) saveDashboard(c *call) {
 		errStatus(c.w, http.StatusBadRequest, "empty-name", "Dashboard title cannot be empty")
 		return
 	}
-	if utf8.RuneCountInString(title) > maxDashboardTitle {
-		errStatus(c.w, http.StatusBadRequest, "title-too-long", "Dashboard title cannot be longer than 5000 characters")
+	if len(title) > maxDashboardTitle { // bytes, as Grafana counts
+		errStatus(c.w, http.StatusBadRequest, "title-too-long", "Dashboard title cannot contain more than 5 000 characters")
 		return
 	}
-	if utf8.RuneCountInString(cmd.Message) > maxVersionMessage {
+	if len(cmd.Message) > maxVersionMessage {
 		errMessage(c.w, http.StatusBadRequest, "message too long, max 500 characters")
 		return
 	}

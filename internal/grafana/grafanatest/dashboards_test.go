@@ -129,7 +129,7 @@ func TestDashboardSaveValidation(t *testing.T) {
 			want: jobj("message", "Dashboard title cannot be empty", "status", "empty-name")},
 		// §3.1: title over 5000 characters.
 		{name: "title too long", body: jobj("dashboard", jobj("title", strings.Repeat("t", 5001))), status: 400,
-			want: jobj("message", "Dashboard title cannot be longer than 5000 characters", "status", "title-too-long")},
+			want: jobj("message", "Dashboard title cannot contain more than 5 000 characters", "status", "title-too-long")},
 		// §3.1: message over 500 characters.
 		{name: "message too long", body: jobj("dashboard", jobj("title", "x"), "message", strings.Repeat("m", 501)), status: 400,
 			want: jobj("message", "message too long, max 500 characters")},

@@ -101,8 +101,8 @@ type searchQuery struct {
 }
 
 // search is GET /api/search (§4): checks in the handler's order (limit,
-// UIDs with IDs, then a failing search for an unknown type in 12.x), then
-// filter, order, page.
+// UIDs with IDs, for dashboards or for folders, then a failing search for an
+// unknown type in 12.x), then filter, order, page.
 func (e *Emulator) search(c *call) {
 	q, ok := e.parseSearch(c.w, c.r)
 	if !ok {
@@ -147,7 +147,8 @@ func (e *Emulator) parseSearch(w http.ResponseWriter, r *http.Request) (searchQu
 		uids = v["dashboardUID"]
 	}
 	ids := parseIDs(v["dashboardIds"])
-	if len(uids) > 0 && len(ids) > 0 {
+	folderIDs := parseIDs(v["folderIds"])
+	if len(uids) > 0 && len(ids) > 0 || len(v["folderUIDs"]) > 0 && len(folderIDs) > 0 {
 		errMessage(w, http.StatusBadRequest, "search supports UIDs or IDs, not both")
 		return q, false
 	}
@@ -172,9 +173,9 @@ func (e *Emulator) parseSearch(w http.ResponseWriter, r *http.Request) (searchQu
 			q.folderUIDs[u] = true
 		}
 	}
-	if f := parseIDs(v["folderIds"]); len(f) > 0 {
+	if len(folderIDs) > 0 {
 		q.folderIDs = map[int64]bool{}
-		for _, id := range f {
+		for _, id := range folderIDs {
 			q.folderIDs[id] = true
 		}
 	}

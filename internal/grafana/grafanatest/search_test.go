@@ -144,6 +144,8 @@ func TestSearchErrors(t *testing.T) {
 		// §4: UIDs and IDs together.
 		{"11", "?dashboardUIDs=a&dashboardIds=1", 400, jobj("message", "search supports UIDs or IDs, not both")},
 		{"11", "?dashboardUID=a&dashboardIds=1", 400, jobj("message", "search supports UIDs or IDs, not both")},
+		{"11", "?folderUIDs=a&folderIds=1", 400, jobj("message", "search supports UIDs or IDs, not both")},
+		{"11", "?dashboardUIDs=a&folderIds=1", 200, nil},
 		// §4, §14: an unknown type fails only in 12.x.
 		{"12", "?type=dash-panel", 500, jobj("message", "Search failed")},
 		{"11", "?type=dash-panel", 200, nil},
