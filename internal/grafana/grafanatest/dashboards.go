@@ -24,9 +24,11 @@ const (
 // dashboardRoutes: reference §3. Dashboard permission routes belong to the
 // folders area.
 //
-// Role model (document deviations here): Viewer reads; Editor saves, deletes
-// and restores. Grafana checks these in the RBAC middleware, before the
-// handler validates anything, so a Viewer gets 403 whatever the body.
+// Role model (document deviations here): Viewer reads dashboards and tags;
+// Editor saves, deletes, and reads and restores versions (Grafana guards the
+// versions routes with dashboards:write). Grafana checks these in the RBAC
+// middleware, before the handler validates anything, so a Viewer gets 403
+// whatever the body.
 func (e *Emulator) dashboardRoutes() {
 	e.write("POST /api/dashboards/db", e.saveDashboard)
 	e.read("GET /api/dashboards/uid/{uid}", e.getDashboard)
@@ -410,7 +412,7 @@ func versionJSON(d *dashboard, v dashboardVersion, withData bool) dashboardVersi
 // a bare array in 10.x, {versions, continueToken} from 11. The token is the
 // next start offset, accepted back as continueToken; "" on the last page.
 func (e *Emulator) listDashboardVersions(c *call) {
-	if !c.requireRole("Viewer", "dashboards:read") {
+	if !c.requireRole("Editor", "dashboards:write") {
 		return
 	}
 	d := c.org().dashboards[c.r.PathValue("uid")]
@@ -445,7 +447,7 @@ func (e *Emulator) listDashboardVersions(c *call) {
 
 // getDashboardVersion is GET .../versions/{version} (§3.4), with data.
 func (e *Emulator) getDashboardVersion(c *call) {
-	if !c.requireRole("Viewer", "dashboards:read") {
+	if !c.requireRole("Editor", "dashboards:write") {
 		return
 	}
 	d := c.org().dashboards[c.r.PathValue("uid")]

@@ -634,7 +634,7 @@ func TestDashboardVersionsList(t *testing.T) {
 // saves the old data as a new version with restoredFrom.
 func TestDashboardVersionGetAndRestore(t *testing.T) {
 	clock := newDashTestClock()
-	_, admin := newClient(t, clock.options("11"))
+	e, admin := newClient(t, clock.options("11"))
 	created := save(admin, jobj("dashboard", jobj("title", "First", "uid", "r"), "message", "hello"))
 	save(admin, jobj("dashboard", jobj("title", "Second", "uid", "r", "version", 1)))
 
@@ -645,6 +645,12 @@ func TestDashboardVersionGetAndRestore(t *testing.T) {
 	if diff := cmp.Diff(want, got); status != 200 || diff != "" {
 		t.Errorf("version 1: status %d (-want +got):\n%s", status, diff)
 	}
+	// §3.4: the versions routes need dashboards:write (Editor).
+	viewer := dashTestUser(e, admin, "vi", "Viewer")
+	for _, path := range []string{"/api/dashboards/uid/r/versions", "/api/dashboards/uid/r/versions/1"} {
+		viewer.expect("GET", path, nil, 403, jobj("message", "You'll need additional permissions to perform this action. Permissions needed: dashboards:write"))
+	}
+	viewer.expect("POST", "/api/dashboards/uid/r/restore", jobj("version", 1), 403, nil)
 	admin.expect("GET", "/api/dashboards/uid/r/versions/9", nil, 404, jobj("message", "Dashboard version not found"))
 	admin.expect("GET", "/api/dashboards/uid/nope/versions/1", nil, 404, jobj("message", "Dashboard not found"))
 	admin.expect("POST", "/api/dashboards/uid/r/restore", jobj("version", 9), 404, jobj("message", "Dashboard version not found"))
