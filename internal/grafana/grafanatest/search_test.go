@@ -291,3 +291,28 @@ func TestSearchEventualConsistency(t *testing.T) {
 		})
 	}
 }
+
+// §13: replicas share one database, so a dashboard saved through one replica
+// is at once readable by uid through another; in 12.x search on the other
+// replica still lags.
+func TestDashboardAcrossReplicas(t *testing.T) {
+	clock := newDashTestClock()
+	opts := clock.options("12")
+	opts.SearchLag = 10 * time.Second
+	e, admin := newClient(t, opts)
+	second, err := e.StartReplica("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := admin.inT(t)
+	other.base = second.URL()
+	save(admin, jobj("dashboard", jobj("uid", "ha", "title", "HA")))
+	other.expect("GET", "/api/dashboards/uid/ha", nil, 200, nil)
+	if diff := cmp.Diff([]string{}, searchUIDs(other, "?type=dash-db")); diff != "" {
+		t.Errorf("search on the other replica right after the write (-want +got):\n%s", diff)
+	}
+	clock.advance(10 * time.Second)
+	if diff := cmp.Diff([]string{"ha"}, searchUIDs(other, "?type=dash-db")); diff != "" {
+		t.Errorf("search on the other replica after the lag (-want +got):\n%s", diff)
+	}
+}
