@@ -440,8 +440,6 @@ func (e *Emulator) generalFolderDTO(c *call) map[string]any {
 
 const zeroTime = "0001-01-01T00:00:00Z"
 
-func folderURL(f *folder) string { return "/dashboards/f/" + f.uid + "/" + slugify(f.title) }
-
 // childFolders lists the direct children of parentUID ("" = root), sorted
 // by title (case-insensitively), then uid.
 func (e *Emulator) childFolders(o *org, parentUID string) []*folder {

@@ -601,15 +601,6 @@ func validTimezone(tz string) bool {
 	return err == nil
 }
 
-func dashboardByID(o *org, id int64) *dashboard {
-	for _, d := range o.dashboards {
-		if d.id == id {
-			return d
-		}
-	}
-	return nil
-}
-
 // prefsJSON is the GET preferences body with every field of §7.3; the home
 // dashboard uid is resolved from the stored id, "" once it is gone.
 func prefsJSON(o *org, p *preferences) map[string]any {

@@ -104,6 +104,11 @@ type dashboard struct {
 	pluginID              string
 	versions              []dashboardVersion // oldest first
 	permissions           []permission
+	// Appended by the dashboards area (dashboards.go, search.go).
+	tags        []string     // data's "tags": sorted, de-duplicated, never nil after a save
+	description string       // data's "description" (12.x search hits)
+	searchPrev  *searchEntry // what 12.x search shows until searchAt+lag; nil: not yet visible (§4, §13)
+	searchAt    time.Time    // when the latest write happened
 }
 
 type dashboardVersion struct {

@@ -130,3 +130,28 @@ func (v Version) DatasourceNameExistsMessage() string {
 // DatasourceAPIVersionField: the datasource DTO carries "apiVersion" (usually
 // "") from 11.0 (§6.2).
 func (v Version) DatasourceAPIVersionField() bool { return v.Major >= 11 }
+
+// DashboardNotFoundHasStatus: from 11.0 a missing dashboard is answered through
+// apierrors, adding "status":"not-found" to the 404 (§3.2).
+func (v Version) DashboardNotFoundHasStatus() bool { return v.Major >= 11 }
+
+// SaveFolderNotFoundMessage is the 400 a dashboard save into an unknown folder
+// gets: 10.x capitalizes it (§3.1).
+func (v Version) SaveFolderNotFoundMessage() string {
+	if v.Major < 11 {
+		return "Folder not found"
+	}
+	return "folder not found"
+}
+
+// ProvisionedDashboardDeleteMessage is the 400 for deleting a provisioned
+// dashboard; the wording changed after 10.x (§3.3).
+func (v Version) ProvisionedDashboardDeleteMessage() string {
+	if v.Major < 11 {
+		return "Dashboard cannot be deleted because it was provisioned"
+	}
+	return "provisioned dashboard cannot be deleted"
+}
+
+// DeleteDashboardReturnsID: the 10.x delete response also carries "id" (§3.3).
+func (v Version) DeleteDashboardReturnsID() bool { return v.Major < 11 }
