@@ -23,6 +23,8 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newSandboxCmd(),
 		newValidateCmd(),
 		newRolesCmd(),
+		newPlanCmd(osEnv()),
+		newApplyCmd(osEnv()),
 	)
 	return root
 }

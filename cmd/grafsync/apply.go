@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/grafsync/grafsync/internal/apply"
+	"github.com/grafsync/grafsync/internal/plan"
+	"github.com/grafsync/grafsync/internal/planfile"
+	"github.com/grafsync/grafsync/internal/reconcile"
+	"github.com/grafsync/grafsync/internal/view"
+)
+
+func newApplyCmd(e env) *cobra.Command {
+	var opts planOptions
+	cmd := &cobra.Command{
+		Use:   "apply [PLANFILE]",
+		Short: "Change Grafana to match the repository",
+		Long: `apply plans (reading Grafana again) and makes exactly the planned changes.
+Given a PLANFILE saved by plan --out, it refuses to run when Grafana or the
+repository moved since, and says what moved. Secrets must be set in the
+environment. --prune deletes managed resources that left the repository,
+at most --max-deletions of them.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file := ""
+			if len(args) == 1 {
+				file = args[0]
+			}
+			return runApply(cmd.Context(), opts, file, e, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	opts.repo.addFlags(cmd)
+	opts.grafana.addFlags(cmd)
+	opts.addPruneFlags(cmd)
+	return cmd
+}
+
+func runApply(ctx context.Context, opts planOptions, file string, e env, stdout, stderr io.Writer) error {
+	var saved *planfile.File
+	if file != "" {
+		var err error
+		if saved, err = planfile.Read(file); err != nil {
+			return err
+		}
+		// The saved plan's choices are the ones its reviewer saw.
+		opts.prune, opts.maxDeletions = saved.Prune, saved.MaxDeletions
+	}
+	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, true, plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions})
+	if err != nil {
+		return err
+	}
+	defer run.close()
+	out, err := reconcile.Plan(run.ctx, run.in)
+	if err := reportProblems(stdout, out, err); err != nil {
+		return err
+	}
+	if saved != nil {
+		if err := planfile.Check(saved, out.Plan.Revision, view.ToJSON(out.Plan)); err != nil {
+			return err
+		}
+	}
+	if err := view.Text(stdout, out.Plan, view.TextOptions{Color: isTerminal(stdout)}); err != nil {
+		return err
+	}
+	if !out.Plan.HasChanges() {
+		return nil
+	}
+	opt := apply.Options{Message: "grafsync apply " + shortRevision(out.Plan.Revision)}
+	if isTerminal(stderr) {
+		bar := progressbar.NewOptions(0, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("applying"),
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+		opt.Progress = func(done, total int) {
+			bar.ChangeMax(total)
+			bar.Set(done)
+		}
+	}
+	res, err := reconcile.Apply(run.ctx, run.in, out, opt)
+	if res != nil {
+		fmt.Fprintln(stdout, res.Summary())
+		for _, f := range res.Failed {
+			fmt.Fprintln(stdout, "  failed:", f)
+		}
+		run.log.Info("applied", "summary", res.Summary())
+	}
+	return err
+}
+
+func shortRevision(rev string) string {
+	if rev == "" {
+		return "(working tree)"
+	}
+	if len(rev) > 12 {
+		return rev[:12]
+	}
+	return rev
+}

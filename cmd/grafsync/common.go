@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+)
+
+// env is how commands read the environment; tests may replace it.
+type env struct {
+	getenv   func(string) string
+	readFile func(string) ([]byte, error)
+}
+
+func osEnv() env { return env{getenv: os.Getenv, readFile: os.ReadFile} }
+
+// isTerminal reports whether w is a terminal (colour, progress bars, text logs).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// newLogger logs to stderr: text on a terminal, JSON otherwise (CI, Fargate).
+func newLogger(stderr io.Writer, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if isTerminal(stderr) {
+		return slog.New(slog.NewTextHandler(stderr, opts)), nil
+	}
+	return slog.New(slog.NewJSONHandler(stderr, opts)), nil
+}
+
+// repoOptions say which repository and revision to read.
+type repoOptions struct {
+	repo string
+	ref  string
+}
+
+func (o *repoOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.repo, "repo", ".", "the repository: a directory")
+	cmd.Flags().StringVar(&o.ref, "ref", "", "branch, tag or commit to read")
+}
+
+// grafanaOptions say which Grafana to talk to and how.
+type grafanaOptions struct {
+	urls        []string
+	orgID       int64
+	concurrency int
+	timeout     time.Duration
+	sandbox     bool
+	logLevel    string
+}
+
+func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringSliceVar(&o.urls, "grafana-url", nil, "Grafana base URL; several replicas comma-separated (default $GRAFANA_URL)")
+	f.Int64Var(&o.orgID, "org-id", 0, "org to work in (sent as X-Grafana-Org-Id); default: the credentials' org")
+	f.IntVar(&o.concurrency, "concurrency", grafana.DefaultConcurrency, "requests to Grafana in flight at once")
+	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up on the whole run after this long")
+	f.BoolVar(&o.sandbox, "sandbox", false, "use the built-in, in-memory Grafana emulator instead of a real Grafana (for trying grafsync)")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
+}
+
+// connect builds the Grafana client: the sandbox when asked for, otherwise
+// the URL from --grafana-url or GRAFANA_URL. A missing URL is an error, never
+// a silent fallback to the sandbox.
+func (o *grafanaOptions) connect(e env, log *slog.Logger) (*grafana.Client, func(), error) {
+	cfg := grafana.Config{
+		OrgID: o.orgID, Concurrency: o.concurrency, Logger: log,
+		Token: e.getenv("GRAFANA_TOKEN"), User: e.getenv("GRAFANA_USER"), Password: e.getenv("GRAFANA_PASSWORD"),
+	}
+	cleanup := func() {}
+	switch {
+	case o.sandbox:
+		if len(o.urls) > 0 {
+			return nil, nil, fmt.Errorf("--sandbox and --grafana-url both given: choose one")
+		}
+		emu := grafanatest.New(grafanatest.Options{})
+		rep, err := emu.StartReplica("127.0.0.1:0")
+		if err != nil {
+			return nil, nil, fmt.Errorf("start the sandbox: %w", err)
+		}
+		log.Info("using the built-in sandbox: an in-memory Grafana API emulator; nothing reaches a real Grafana", "url", rep.URL())
+		cfg.URLs, cfg.Token, cfg.User, cfg.Password = []string{rep.URL()}, "", "admin", "admin"
+		cleanup = emu.Close
+	case len(o.urls) > 0:
+		cfg.URLs = o.urls
+	default:
+		cfg.URLs = strings.Split(e.getenv("GRAFANA_URL"), ",")
+	}
+	c, err := grafana.New(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return c, cleanup, nil
+}
+
+// withTimeout bounds a whole run.
+func (o *grafanaOptions) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, o.timeout)
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/grafsync/grafsync/internal/plan"
+	"github.com/grafsync/grafsync/internal/planfile"
+	"github.com/grafsync/grafsync/internal/reconcile"
+	"github.com/grafsync/grafsync/internal/view"
+)
+
+// planOptions are the flags of grafsync plan.
+type planOptions struct {
+	repo             repoOptions
+	grafana          grafanaOptions
+	detailedExitCode bool
+	out              string
+	format           string
+	prune            bool
+	maxDeletions     int
+}
+
+// defaultMaxDeletions caps a prune unless raised on purpose.
+const defaultMaxDeletions = 10
+
+func (o *planOptions) addPruneFlags(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&o.prune, "prune", false, "delete managed resources that are no longer in the repository")
+	cmd.Flags().IntVar(&o.maxDeletions, "max-deletions", defaultMaxDeletions, "refuse a prune that would delete more resources than this (nothing is deleted)")
+}
+
+func newPlanCmd(e env) *cobra.Command {
+	var opts planOptions
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what apply would change in Grafana",
+		Long: `plan validates the repository, reads Grafana, and prints the changes that
+apply would make. With --detailed-exitcode it exits 0 when Grafana matches the
+repository, 2 when there are changes (drift), 1 on error.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPlan(cmd.Context(), opts, e, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	opts.repo.addFlags(cmd)
+	opts.grafana.addFlags(cmd)
+	opts.addPruneFlags(cmd)
+	cmd.Flags().BoolVar(&opts.detailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none")
+	cmd.Flags().StringVar(&opts.out, "out", "", "save the plan to this file, for grafsync apply FILE")
+	cmd.Flags().StringVar(&opts.format, "format", "text", "output: text, markdown (for a pull-request comment) or json")
+	return cmd
+}
+
+func runPlan(ctx context.Context, opts planOptions, e env, stdout, stderr io.Writer) error {
+	if opts.format != "text" && opts.format != "markdown" && opts.format != "json" {
+		return fmt.Errorf("--format %q: choose text, markdown or json", opts.format)
+	}
+	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, false, plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions})
+	if err != nil {
+		return err
+	}
+	defer run.close()
+	out, err := reconcile.Plan(run.ctx, run.in)
+	if err := reportProblems(stdout, out, err); err != nil {
+		return err
+	}
+	p := out.Plan
+	switch opts.format {
+	case "markdown":
+		err = view.Markdown(stdout, p, view.MarkdownOptions{Title: "grafsync plan", Marker: "grafsync-plan"})
+	case "json":
+		err = view.JSON(stdout, p)
+	default:
+		err = view.Text(stdout, p, view.TextOptions{Color: isTerminal(stdout)})
+	}
+	if err != nil {
+		return err
+	}
+	if opts.out != "" {
+		if err := planfile.Write(opts.out, planfile.File{
+			Revision: p.Revision, OrgID: opts.grafana.orgID, Prune: opts.prune, MaxDeletions: opts.maxDeletions, Plan: view.ToJSON(p),
+		}); err != nil {
+			return err
+		}
+		run.log.Info("plan saved", "file", opts.out)
+	}
+	if opts.detailedExitCode && p.HasChanges() {
+		return errChanges
+	}
+	return nil
+}
+
+// reportProblems prints the repository's problems (warnings too) and turns
+// a planning error into the command's error.
+func reportProblems(stdout io.Writer, out *reconcile.Outcome, err error) error {
+	if out != nil {
+		for _, p := range out.Problems {
+			fmt.Fprintln(stdout, p)
+		}
+	}
+	var pe *reconcile.ProblemsError
+	if errors.As(err, &pe) {
+		fmt.Fprintln(stdout, pe.Problems.Summary())
+		return silentError{err}
+	}
+	return err
+}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"github.com/grafsync/grafsync/internal/normalize"
+	"github.com/grafsync/grafsync/internal/plan"
+	"github.com/grafsync/grafsync/internal/reconcile"
+)
+
+// pipelineRun is one plan or apply: its context, logger, Grafana client and
+// the pipeline inputs, and what must be closed afterwards.
+type pipelineRun struct {
+	ctx   context.Context
+	log   *slog.Logger
+	in    reconcile.Inputs
+	close func()
+}
+
+// startRun opens the repository and connects to Grafana.
+func startRun(ctx context.Context, ro repoOptions, g grafanaOptions, e env, stderr io.Writer, strict bool, po plan.Options) (*pipelineRun, error) {
+	log, err := newLogger(stderr, g.logLevel)
+	if err != nil {
+		return nil, err
+	}
+	fsys, rev, err := openRepo(ctx, ro.repo, ro.ref)
+	if err != nil {
+		return nil, err
+	}
+	client, closeClient, err := g.connect(e, log)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := g.withTimeout(ctx)
+	return &pipelineRun{
+		ctx: ctx,
+		log: log,
+		in: reconcile.Inputs{
+			Repo: fsys, Revision: rev, Client: client, OrgID: g.orgID, Strict: strict,
+			Getenv: e.getenv, ReadFile: e.readFile, Plan: po, Fingerprinter: normalize.NewFingerprinter(), Logger: log,
+		},
+		close: func() { cancel(); closeClient() },
+	}, nil
+}
