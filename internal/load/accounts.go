@@ -111,11 +111,11 @@ func (l *loader) handRef(e *dsEntry) {
 	arn, _ := e.ds.JSONData["assumeRoleArn"].(string)
 	ext, _ := e.ds.JSONData["externalId"].(string)
 	switch {
-	case arn == "":
-		return
-	case e.unresolved["jsonData.assumeRoleArn"], e.unresolved["jsonData.externalId"], checkRoleARN(arn) != "":
+	case e.unresolved["jsonData.assumeRoleArn"], e.unresolved["jsonData.externalId"], arn != "" && checkRoleARN(arn) != "":
 		// an unset variable or an ARN already reported: its account is unknown
 		l.acc.incomplete = true
+		return
+	case arn == "":
 		return
 	}
 	l.acc.hand = append(l.acc.hand, accounts.DatasourceRef{
