@@ -75,10 +75,11 @@ func (l *loader) expandTemplate(o *orgState, e *dsEntry) []*dsEntry {
 		l.errorf(e.pos(path{"jsonData", accounts.TemplateKey}, false),
 			"create "+accounts.DefaultFile+" listing the AWS accounts (see docs/roles.md), or remove "+accounts.TemplateKey+" and write the datasource out",
 			"%s: a CloudWatch template needs %s, which does not exist", key, accounts.DefaultFile)
+		l.notExpanded(o, e)
 		return nil
 	case e.ds.Type != "cloudwatch", l.acc.cfg == nil:
 		// reported: the wrong type at the entry, an invalid accounts file there
-		l.acc.incomplete = true
+		l.notExpanded(o, e)
 		return nil
 	}
 	src := e.ds.Source
@@ -91,7 +92,7 @@ func (l *loader) expandTemplate(o *orgState, e *dsEntry) []*dsEntry {
 	}
 	l.accountProblems(problems)
 	if accounts.HasErrors(problems) {
-		l.acc.incomplete = true
+		l.notExpanded(o, e)
 		return nil
 	}
 	l.acc.generated = append(l.acc.generated, gen...)
@@ -103,6 +104,15 @@ func (l *loader) expandTemplate(o *orgState, e *dsEntry) []*dsEntry {
 		out = append(out, &dsEntry{ds: &ds, f: e.f, node: e.node, at: e.at, unresolved: e.unresolved, account: g.Account})
 	}
 	return out
+}
+
+// notExpanded records a template that stands for no datasource because of a
+// problem already reported.
+func (l *loader) notExpanded(o *orgState, e *dsEntry) {
+	l.acc.incomplete = true
+	if o.unexpanded == nil {
+		o.unexpanded = &e.ds.Source
+	}
 }
 
 // handRef records a hand-written CloudWatch datasource that assumes a role,

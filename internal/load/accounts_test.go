@@ -292,4 +292,19 @@ func TestAccountsProblemHints(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
+	// A reference to a datasource of a template that generated none says so.
+	_, got = Load(mapFS(map[string]string{accounts.DefaultFile: strings.Replace(accountsYAML, "prod", "Prod", 1),
+		"datasources/cw.yaml": cwTemplate,
+		"dashboards/a.json":   `{"uid": "a", "title": "A", "panels": [{"datasource": {"uid": "cw-prod"}}]}`}), Options{})
+	var hints []string
+	for _, p := range got {
+		hints = append(hints, p.Pos.String()+": "+p.Hint)
+	}
+	wantHints := []string{
+		`dashboards/a.json:1:62: the CloudWatch template at datasources/cw.yaml:3:5 generated no datasources; fix the problems reported there or in roles/accounts.yaml first, or define it in datasources/ or, if it exists only in Grafana, declare it in grafsync.yaml externalDatasources`,
+		`roles/accounts.yaml:6:11: names are 1-29 characters of a-z, 0-9 and -, starting with a letter and not ending with -; they become datasource uids and file names`,
+	}
+	if diff := cmp.Diff(wantHints, hints); diff != "" {
+		t.Errorf("hints (-want +got):\n%s", diff)
+	}
 }

@@ -84,7 +84,10 @@ type orgState struct {
 	entries []*dsEntry
 	// templates are the CloudWatch templates, checked once each.
 	templates []*dsEntry
-	ds        dsIndex
+	// unexpanded is the position of the first template that could not be
+	// expanded; references to its datasources cannot resolve.
+	unexpanded *resource.Pos
+	ds         dsIndex
 }
 
 type mapped struct {
