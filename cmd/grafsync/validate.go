@@ -27,10 +27,11 @@ func newValidateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the repository offline and print every problem",
-		Long: `Validate loads dashboards/, datasources/ and grafsync.yaml and checks them
-offline: syntax, uids, folder depth, datasource references, secrets and AWS
-settings. It prints every problem as path:line:col: message and exits 1 if
-any is an error. It makes no network call.`,
+		Long: `Validate loads dashboards/, datasources/, grafsync.yaml and roles/accounts.yaml
+and checks them offline: syntax, uids, folder depth, datasource references,
+secrets, AWS settings, and that CloudWatch datasources and the accounts list
+agree. It prints every problem as path:line:col: message and exits 1 if any
+is an error. It makes no network call.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runValidate(cmd.Context(), opts, cmd.OutOrStdout())

@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
@@ -31,6 +32,12 @@ type dsEntry struct {
 	// unresolved holds the paths ("jsonData.assumeRoleArn") whose value used
 	// an unset variable; format checks skip them.
 	unresolved map[string]bool
+	// template marks a CloudWatch template (jsonData.grafsyncAccounts): it
+	// is never a datasource itself.
+	template bool
+	// account is the account a datasource was generated for from the
+	// template at node; "" for a datasource written out in the file.
+	account string
 }
 
 func (e *dsEntry) pos(p path, key bool) resource.Pos {
@@ -113,7 +120,15 @@ func (l *loader) loadDatasourceFile(o *orgState, name string) {
 	}
 	if fl, ok := top["datasources"]; ok {
 		for i, n := range l.list(f, fl.val, path{"datasources"}) {
-			if e := l.datasource(o, f, n, path{"datasources", i}); e != nil {
+			e := l.datasource(o, f, n, path{"datasources", i})
+			switch {
+			case e == nil:
+			case e.template:
+				for _, g := range l.expandTemplate(o, e) {
+					o.entries = append(o.entries, g)
+					o.org.Datasources = append(o.org.Datasources, g.ds)
+				}
+			default:
 				o.entries = append(o.entries, e)
 				o.org.Datasources = append(o.org.Datasources, e.ds)
 			}
@@ -207,15 +222,24 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 		ds.Secure = l.secureJSONData(f, fl, at, ds, e)
 	}
 
-	if ds.Name == "" {
+	// A template's name and uid are patterns ("cw-{{name}}"); package
+	// accounts checks them and the names and uids they produce.
+	e.template = isTemplate(ds)
+	switch {
+	case e.template:
+	case ds.Name == "":
 		l.errorf(ds.Source, "", "%s: datasource name is missing", at)
-	} else if len(ds.Name) > 190 {
+	case len(ds.Name) > 190:
 		l.errorf(e.pos(path{"name"}, false), "", "%s.name: %d characters, max 190", at, len(ds.Name))
 	}
-	if ds.Type == "" {
+	switch {
+	case ds.Type == "":
 		l.errorf(ds.Source, "set type: prometheus, loki, tempo, cloudwatch, ...", "%s: datasource %q has no type", at, ds.Name)
+	case e.template && ds.Type != "cloudwatch":
+		l.errorf(e.pos(path{"type"}, false), "remove jsonData."+accounts.TemplateKey+"; only CloudWatch datasources are expanded per account",
+			"%s.type: jsonData.%s makes a CloudWatch template, but the type is %q", at, accounts.TemplateKey, ds.Type)
 	}
-	if ds.UID != "" {
+	if ds.UID != "" && !e.template {
 		l.checkUID(func() resource.Pos { return e.pos(path{"uid"}, false) }, at.with("uid"), ds.UID)
 	}
 	switch ds.Access {
@@ -232,6 +256,9 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 	}
 	if ds.Type == "cloudwatch" {
 		l.checkCloudWatch(e)
+		if !e.template {
+			l.handRef(e)
+		}
 	}
 	return e
 }

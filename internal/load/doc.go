@@ -12,5 +12,10 @@
 //     package resource (valid unique uids, resolvable datasource references,
 //     folders at most 4 deep, no literal secrets);
 //   - file contents are parsed once; a file is re-read only to find the
-//     position of a problem in it.
+//     position of a problem in it;
+//   - a CloudWatch template (jsonData.grafsyncAccounts) never appears in the
+//     State: it is replaced by the datasources package accounts expands it
+//     into from roles/accounts.yaml, whose Source is the template's position;
+//     when roles/accounts.yaml exists, hand-written CloudWatch datasources
+//     and the accounts in it have been checked against each other.
 package load

@@ -32,6 +32,20 @@ type dsInfo struct {
 	uid, name, typ string
 	pos            resource.Pos
 	external       bool
+	// at ("datasources[0].") and the positions of the uid and name, for
+	// reporting a clash.
+	at              string
+	uidPos, namePos resource.Pos
+	// account is set on a datasource generated from a CloudWatch template.
+	account string
+}
+
+// origin describes where a datasource comes from, for clash messages.
+func (d *dsInfo) origin() string {
+	if d.account == "" {
+		return d.pos.String()
+	}
+	return d.pos.String() + " (the CloudWatch template, account " + d.account + ")"
 }
 
 type dsIndex struct {
@@ -48,20 +62,29 @@ func (x dsIndex) lookup(ref string) *dsInfo {
 }
 
 // indexDatasources indexes the org's repo and external datasources and
-// reports duplicate names and uids and more than one default.
+// reports duplicate names and uids and more than one default. A clash that
+// involves a datasource generated from a template is reported at both
+// places: either may be the one to change.
 func (l *loader) indexDatasources(o *orgState) dsIndex {
 	x := dsIndex{byUID: map[string]*dsInfo{}, byName: map[string]*dsInfo{}, byType: map[string][]*dsInfo{}}
-	add := func(d *dsInfo, uidPos, namePos resource.Pos, at string) {
+	clash := func(d, prev *dsInfo, field, value string, pos, prevPos resource.Pos) {
+		hint := "datasource " + field + "s must be unique in an org"
+		l.errorf(pos, hint, "%s%s: datasource %s %q is already used at %s", d.at, field, field, value, prev.origin())
+		if d.account != "" || prev.account != "" {
+			l.errorf(prevPos, hint, "%s%s: datasource %s %q is used again at %s", prev.at, field, field, value, d.origin())
+		}
+	}
+	add := func(d *dsInfo) {
 		if d.uid != "" {
 			if prev := x.byUID[d.uid]; prev != nil {
-				l.errorf(uidPos, "datasource uids must be unique in an org", "%suid: datasource uid %q is already used at %s", at, d.uid, prev.pos)
+				clash(d, prev, "uid", d.uid, d.uidPos, prev.uidPos)
 			} else {
 				x.byUID[d.uid] = d
 			}
 		}
 		if d.name != "" {
 			if prev := x.byName[d.name]; prev != nil {
-				l.errorf(namePos, "datasource names must be unique in an org", "%sname: datasource name %q is already used at %s", at, d.name, prev.pos)
+				clash(d, prev, "name", d.name, d.namePos, prev.namePos)
 			} else {
 				x.byName[d.name] = d
 			}
@@ -70,8 +93,8 @@ func (l *loader) indexDatasources(o *orgState) dsIndex {
 	}
 	var firstDefault *dsEntry
 	for _, e := range o.entries {
-		d := &dsInfo{uid: e.ds.UID, name: e.ds.Name, typ: e.ds.Type, pos: e.ds.Source}
-		add(d, e.pos(path{"uid"}, false), e.pos(path{"name"}, false), e.at.String()+".")
+		add(&dsInfo{uid: e.ds.UID, name: e.ds.Name, typ: e.ds.Type, pos: e.ds.Source, at: e.at.String() + ".",
+			uidPos: e.pos(path{"uid"}, false), namePos: e.pos(path{"name"}, false), account: e.account})
 		if e.ds.IsDefault {
 			if firstDefault != nil {
 				l.errorf(e.pos(path{"isDefault"}, false), "Grafana keeps one default datasource per org; remove isDefault from all but one",
@@ -82,8 +105,8 @@ func (l *loader) indexDatasources(o *orgState) dsIndex {
 		}
 	}
 	for i, ext := range o.org.External {
-		d := &dsInfo{uid: ext.UID, name: ext.Name, typ: ext.Type, pos: ext.Source, external: true}
-		add(d, ext.Source, ext.Source, "externalDatasources["+strconv.Itoa(i)+"].")
+		add(&dsInfo{uid: ext.UID, name: ext.Name, typ: ext.Type, pos: ext.Source, external: true,
+			at: "externalDatasources[" + strconv.Itoa(i) + "].", uidPos: ext.Source, namePos: ext.Source})
 	}
 	return x
 }
@@ -116,9 +139,13 @@ var (
 
 // checkDatasourceLinks checks that links between datasources (Loki derived
 // fields → Tempo, Tempo → Loki and Prometheus, exemplars → Tempo) resolve to
-// a repo or external datasource of a sensible type.
+// a repo or external datasource of a sensible type. A template is checked
+// once, not once per generated datasource.
 func (l *loader) checkDatasourceLinks(o *orgState) {
-	for _, e := range o.entries {
+	for _, e := range slices.Concat(o.entries, o.templates) {
+		if e.account != "" {
+			continue
+		}
 		for _, lk := range links {
 			for _, p := range linkPaths(e.ds.JSONData, lk) {
 				uid, _ := getPath(e.ds.JSONData, p).(string)

@@ -43,10 +43,12 @@ const maxFolderDepth = 4
 func Load(fsys fs.FS, opts Options) (*resource.State, Problems) {
 	l := &loader{fsys: fsys, opts: opts}
 	st := &resource.State{Revision: opts.Revision}
+	l.loadAccounts()
 	for _, oc := range l.loadConfig() {
 		l.loadOrg(oc)
 		st.Orgs = append(st.Orgs, oc.org)
 	}
+	l.checkAccounts()
 	l.problems.sort()
 	return st, l.problems
 }
@@ -55,6 +57,7 @@ type loader struct {
 	fsys     fs.FS
 	opts     Options
 	problems Problems
+	acc      accountsState
 }
 
 func (l *loader) errorf(pos resource.Pos, hint, format string, args ...any) {
@@ -76,8 +79,15 @@ type orgState struct {
 	// teams declared in the org config, by name.
 	teams map[string]bool
 
+	// entries are the org's datasources, templates replaced by the
+	// datasources generated from them.
 	entries []*dsEntry
-	ds      dsIndex
+	// templates are the CloudWatch templates, checked once each.
+	templates []*dsEntry
+	// unexpanded is the position of the first template that could not be
+	// expanded; references to its datasources cannot resolve.
+	unexpanded *resource.Pos
+	ds         dsIndex
 }
 
 type mapped struct {

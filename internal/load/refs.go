@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/grafsync/grafsync/internal/accounts"
 )
 
 // Built-in datasource names and uids that need no datasource in the org.
@@ -237,8 +239,11 @@ func (l *loader) checkRef(r *dashRefs, at path, parent map[string]any) {
 	}
 	d := o.ds.lookup(ref)
 	if d == nil {
-		l.errorf(r.d.pos(at, false), "define it in datasources/ or, if it exists only in Grafana, declare it in grafsync.yaml externalDatasources",
-			"%s: no datasource with uid or name %q in org %q", at, ref, o.org.Name)
+		hint := "define it in datasources/ or, if it exists only in Grafana, declare it in grafsync.yaml externalDatasources"
+		if o.unexpanded != nil {
+			hint = "the CloudWatch template at " + o.unexpanded.String() + " generated no datasources; fix the problems reported there or in " + accounts.DefaultFile + " first, or " + hint
+		}
+		l.errorf(r.d.pos(at, false), hint, "%s: no datasource with uid or name %q in org %q", at, ref, o.org.Name)
 		return
 	}
 	if typ != "" && d.typ != "" && typ != d.typ && typ != "datasource" {
