@@ -13,6 +13,16 @@ func TestMain(m *testing.M) {
 	})
 }
 
+// TestScripts runs the CLI scripts in testdata/script: each .txtar holds a
+// script and its fixture repository. The emu command (emu_test.go) runs a
+// Grafana emulator inside the test process for grafsync to talk to.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	testscript.Run(t, testscript.Params{
+		Dir:   "testdata/script",
+		Setup: setupHarness,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"emu":   cmdEmu,
+			"exits": cmdExits,
+		},
+	})
 }

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+)
+
+type harnessKey struct{}
+
+// harness is one script's emulator.
+type harness struct {
+	emu *grafanatest.Emulator
+}
+
+func setupHarness(env *testscript.Env) error {
+	h := &harness{}
+	env.Values[harnessKey{}] = h
+	env.Defer(func() {
+		if h.emu != nil {
+			h.emu.Close()
+		}
+	})
+	// Scripts never see the developer's Grafana or secrets.
+	for _, k := range []string{"GRAFANA_URL", "GRAFANA_TOKEN", "GRAFANA_USER", "GRAFANA_PASSWORD"} {
+		env.Setenv(k, "")
+	}
+	return nil
+}
+
+func harnessOf(ts *testscript.TestScript) *harness { return ts.Value(harnessKey{}).(*harness) }
+
+// cmdExits runs grafsync with args and checks its exit status:
+//
+//	exits 2 grafsync plan --detailed-exitcode
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: %q is not an exit status", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("exits: %v", err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
+	}
+}
+
+// cmdEmu drives the emulator: emu start, emu writes N, emu seed-dashboard...
+// See the usage below; every subcommand fails the script on misuse.
+func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: emu start|reset|writes|requests|dashboard|folder|datasource|secret|secret-writes|edit-dashboard|seed-dashboard|seed-datasource|faults|stop-replica|start-replica ...")
+	}
+	h := harnessOf(ts)
+	if args[0] != "start" && h.emu == nil {
+		ts.Fatalf("emu %s: run emu start first", args[0])
+	}
+	kv := keyValues(ts, args[1:])
+	switch args[0] {
+	case "start":
+		h.start(ts, kv)
+	case "reset":
+		h.emu.ResetCounters()
+	case "writes":
+		n, _ := strconv.Atoi(args[1])
+		got := h.emu.Writes()
+		if (got == n) == neg {
+			ts.Fatalf("emulator saw %d write requests, want %s%d", got, map[bool]string{true: "not ", false: ""}[neg], n)
+		}
+	case "requests":
+		counts := h.emu.RouteCounts()
+		routes := make([]string, 0, len(counts))
+		for r := range counts {
+			routes = append(routes, r)
+		}
+		sort.Strings(routes)
+		for _, r := range routes {
+			fmt.Fprintf(ts.Stdout(), "%d %s\n", counts[r], r)
+		}
+	case "dashboard":
+		data, folder, version, ok := h.emu.GetDashboard(1, args[1])
+		if ok == neg {
+			ts.Fatalf("dashboard %s exists: %v", args[1], ok)
+		}
+		if ok {
+			fmt.Fprintf(ts.Stdout(), "folder=%s version=%d\n%s\n", folder, version, data)
+		}
+	case "folder":
+		f, ok := h.emu.GetFolder(1, args[1])
+		if ok == neg {
+			ts.Fatalf("folder %s exists: %v", args[1], ok)
+		}
+		if ok {
+			fmt.Fprintf(ts.Stdout(), "title=%s parent=%s version=%d\n", f.Title, f.ParentUID, f.Version)
+		}
+	case "datasource":
+		d, ok := h.emu.GetDatasource(1, args[1])
+		if ok == neg {
+			ts.Fatalf("datasource %s exists: %v", args[1], ok)
+		}
+		if ok {
+			b, _ := json.Marshal(d)
+			fmt.Fprintf(ts.Stdout(), "%s\n", b)
+		}
+	case "secret":
+		v, _ := h.emu.SecretValue(1, args[1], args[2])
+		fmt.Fprintf(ts.Stdout(), "%s\n", v)
+	case "secret-writes":
+		n, _ := strconv.Atoi(args[3])
+		if got := h.emu.SecretWrites(1, args[1], args[2]); got != n {
+			ts.Fatalf("secret %s of %s written %d times, want %d", args[2], args[1], got, n)
+		}
+	case "edit-dashboard": // emu edit-dashboard UID key=value...: a hand edit in the UI
+		err := h.emu.EditDashboard(1, args[1], func(m map[string]any) {
+			for k, v := range keyValues(ts, args[2:]) {
+				m[k] = v
+			}
+		})
+		ts.Check(err)
+	case "seed-dashboard": // emu seed-dashboard UID title=T [folder=F] [provisioned=true] [managed=true]
+		model := map[string]any{"uid": args[1], "title": kv["title"], "panels": []any{}}
+		if kv["managed"] == "true" {
+			model["grafsync"] = map[string]any{"managed": true}
+		}
+		_, err := h.emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: model, FolderUID: kv["folder"], Provisioned: kv["provisioned"] == "true"})
+		ts.Check(err)
+	case "seed-folder": // emu seed-folder UID title=T [parent=P]
+		_, err := h.emu.SeedFolder(1, grafanatest.FolderSpec{UID: args[1], Title: kv["title"], ParentUID: kv["parent"]})
+		ts.Check(err)
+	case "seed-datasource": // emu seed-datasource UID name=N type=T [url=U] [readonly=true] [managed=true]
+		jd := map[string]any{}
+		if kv["managed"] == "true" {
+			jd["grafsync"] = map[string]any{"managed": true}
+		}
+		_, err := h.emu.SeedDatasource(1, grafanatest.DatasourceSpec{UID: args[1], Name: kv["name"], Type: kv["type"], URL: kv["url"], Access: "proxy", ReadOnly: kv["readonly"] == "true", JSONData: jd})
+		ts.Check(err)
+	case "faults": // emu faults errors=0.1 toomany=0.05 drop=0.05 latency=20ms
+		f := grafanatest.Faults{RetryAfter: time.Second}
+		f.ErrorRate, _ = strconv.ParseFloat(kv["errors"], 64)
+		f.TooManyRate, _ = strconv.ParseFloat(kv["toomany"], 64)
+		f.DropRate, _ = strconv.ParseFloat(kv["drop"], 64)
+		if kv["latency"] != "" {
+			d, err := time.ParseDuration(kv["latency"])
+			ts.Check(err)
+			f.Latency = d
+		}
+		if kv["retryafter"] != "" {
+			d, err := time.ParseDuration(kv["retryafter"])
+			ts.Check(err)
+			f.RetryAfter = d
+		}
+		h.emu.SetFaults(f)
+	case "stop-replica", "start-replica":
+		i, _ := strconv.Atoi(args[1])
+		reps := h.emu.Replicas()
+		if i >= len(reps) {
+			ts.Fatalf("no replica %d", i)
+		}
+		if args[0] == "stop-replica" {
+			reps[i].Stop()
+		} else {
+			ts.Check(reps[i].Start())
+		}
+	default:
+		ts.Fatalf("emu: unknown subcommand %q", args[0])
+	}
+}
+
+// start runs the emulator with replicas on free loopback ports and points
+// grafsync at it through GRAFANA_URL and an Admin GRAFANA_TOKEN.
+//
+//	emu start [version=11] [replicas=1] [seed=1]
+func (h *harness) start(ts *testscript.TestScript, kv map[string]string) {
+	opts := grafanatest.Options{Seed: 1}
+	if v := kv["version"]; v != "" {
+		ver, err := grafanatest.ParseVersion(v)
+		ts.Check(err)
+		opts.Version = ver
+	}
+	if s := kv["seed"]; s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		ts.Check(err)
+		opts.Seed = n
+	}
+	h.emu = grafanatest.New(opts)
+	n := 1
+	if r := kv["replicas"]; r != "" {
+		n, _ = strconv.Atoi(r)
+	}
+	var urls []string
+	for range n {
+		rep, err := h.emu.StartReplica("127.0.0.1:0")
+		ts.Check(err)
+		urls = append(urls, rep.URL())
+	}
+	key, err := h.emu.AddServiceAccountToken(1, "grafsync", "Admin")
+	ts.Check(err)
+	ts.Setenv("GRAFANA_URL", strings.Join(urls, ","))
+	ts.Setenv("GRAFANA_TOKEN", key)
+}
+
+func keyValues(ts *testscript.TestScript, args []string) map[string]string {
+	kv := map[string]string{}
+	for _, a := range args {
+		if k, v, ok := strings.Cut(a, "="); ok {
+			kv[k] = v
+		}
+	}
+	return kv
+}
