@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os/exec"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/grafsync/grafsync/internal/benchrepo"
+	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+)
+
+// benchLatency is the latency the emulator adds to every request, as a
+// Grafana behind a load balancer in another availability zone might.
+const benchLatency = 20 * time.Millisecond
+
+// BenchmarkSync1000 measures grafsync as users run it: the real binary (the
+// test binary acting as grafsync) against an emulator in this process that
+// holds 1,000 real-sized dashboards in 20 folders and 30 datasources, with
+// 20 ms latency per request. Reported per run:
+//   - wall-s and bound-s: wall time, and the lower bound requests ÷
+//     concurrency × latency; ratio = wall-s ÷ bound-s (target ≤ 1.5);
+//   - requests and writes, with the breakdown by route in the log (-v);
+//   - maxrss-MB: the grafsync process's peak resident memory, against
+//     dashboards-MB, the size of the dashboard files.
+//
+// Run: go test ./cmd/grafsync -run '^$' -bench Sync1000 -benchtime 1x -v
+func BenchmarkSync1000(b *testing.B) {
+	dir := b.TempDir()
+	size := benchrepo.Write(b, dir, 1000)
+	for _, conc := range []int{4, 16} {
+		b.Run(fmt.Sprintf("apply-from-empty/concurrency=%d", conc), func(b *testing.B) {
+			for b.Loop() {
+				emu, url, token := benchEmulator(b)
+				emu.SetFaults(grafanatest.Faults{Latency: benchLatency})
+				m := benchRun(b, emu, url, token, dir, conc, "apply")
+				m.report(b, size)
+			}
+		})
+		b.Run(fmt.Sprintf("noop-plan/concurrency=%d", conc), func(b *testing.B) {
+			emu, url, token := benchEmulator(b)
+			benchRun(b, emu, url, token, dir, 16, "apply") // converge first, without latency
+			emu.SetFaults(grafanatest.Faults{Latency: benchLatency})
+			for b.Loop() {
+				m := benchRun(b, emu, url, token, dir, conc, "plan", "--detailed-exitcode")
+				if m.writes != 0 {
+					b.Fatalf("a no-op plan made %d write requests", m.writes)
+				}
+				m.report(b, size)
+			}
+		})
+	}
+}
+
+func benchEmulator(b *testing.B) (*grafanatest.Emulator, string, string) {
+	emu := grafanatest.New(grafanatest.Options{Seed: 1})
+	rep, err := emu.StartReplica("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(emu.Close)
+	token, err := emu.AddServiceAccountToken(1, "grafsync", "Admin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return emu, rep.URL(), token
+}
+
+type runMeasure struct {
+	wall        time.Duration
+	requests    int
+	writes      int
+	concurrency int
+	maxRSS      int64 // bytes
+	routes      map[string]int
+}
+
+// benchRun runs grafsync once as a separate process and measures it.
+func benchRun(b *testing.B, emu *grafanatest.Emulator, url, token, dir string, conc int, args ...string) runMeasure {
+	emu.ResetCounters()
+	cmd := exec.Command("grafsync", append(args, "--repo", dir, "--concurrency", fmt.Sprint(conc), "--log-level", "warn")...)
+	cmd.Env = append(cmd.Environ(), "GRAFANA_URL="+url, "GRAFANA_TOKEN="+token, "GRAFANA_USER=", "GRAFANA_PASSWORD=")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+			b.Fatalf("grafsync %s: %v\n%s", strings.Join(args, " "), err, tail(out.String(), 2000))
+		}
+	}
+	m := runMeasure{wall: wall, writes: emu.Writes(), concurrency: conc, routes: emu.RouteCounts()}
+	for _, n := range m.routes {
+		m.requests += n
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		m.maxRSS = ru.Maxrss * 1024 // Linux reports KiB
+	}
+	return m
+}
+
+func (m runMeasure) report(b *testing.B, dashboardBytes int) {
+	bound := time.Duration(float64(m.requests) / float64(m.concurrency) * float64(benchLatency))
+	b.ReportMetric(m.wall.Seconds(), "wall-s")
+	b.ReportMetric(bound.Seconds(), "bound-s")
+	b.ReportMetric(m.wall.Seconds()/bound.Seconds(), "ratio")
+	b.ReportMetric(float64(m.requests), "requests")
+	b.ReportMetric(float64(m.writes), "writes")
+	b.ReportMetric(float64(m.maxRSS)/1e6, "maxrss-MB")
+	b.ReportMetric(float64(dashboardBytes)/1e6, "dashboards-MB")
+	routes := make([]string, 0, len(m.routes))
+	for r := range m.routes {
+		routes = append(routes, r)
+	}
+	sort.Strings(routes)
+	var lines []string
+	for _, r := range routes {
+		lines = append(lines, fmt.Sprintf("%6d %s", m.routes[r], r))
+	}
+	b.Logf("requests by route:\n%s", strings.Join(lines, "\n"))
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
