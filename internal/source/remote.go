@@ -1,0 +1,337 @@
+package source
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
+	"github.com/go-git/go-git/v5/plumbing/format/objfile"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+)
+
+// fetchSpecs make each cache a mirror of the remote's branches and tags:
+// refs/heads/* and refs/tags/* in the cache are the remote's own, pruned when
+// the remote deletes them and forced when it rewrites them.
+var fetchSpecs = []config.RefSpec{
+	"+refs/heads/*:refs/heads/*",
+	"+refs/tags/*:refs/tags/*",
+}
+
+// remote is a parsed remote repository address.
+type remote struct {
+	origin   string // redacted, for messages
+	url      string // without credentials: the only form go-git sees
+	endpoint *transport.Endpoint
+	key      string // normalised URL: one cache directory per key
+	// Credentials that were in the URL; secrets.
+	user, password string
+}
+
+func parseRemote(repo string) (*remote, error) {
+	r := &remote{origin: Redact(repo), url: repo}
+	if isURL(repo) {
+		u, err := url.Parse(repo)
+		if err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // url.Error quotes the URL, credentials and all
+			}
+			return nil, fmt.Errorf("repository %s is not a valid URL: %w", r.origin, err)
+		}
+		switch strings.ToLower(u.Scheme) {
+		case "http", "https":
+			if u.User != nil {
+				r.user = u.User.Username()
+				r.password, _ = u.User.Password()
+				u.User = nil
+			}
+		case "ssh", "git+ssh", "ssh+git":
+			if u.User != nil {
+				if _, ok := u.User.Password(); ok {
+					return nil, fmt.Errorf("repository %s: ssh passwords are not supported; use a key (%s)", r.origin, EnvSSHKey)
+				}
+			}
+		case "file", "git":
+		default:
+			return nil, fmt.Errorf("repository %s: unsupported URL scheme %q; use https://, ssh://, file:// or a directory", r.origin, u.Scheme)
+		}
+		r.url = u.String()
+	}
+	ep, err := transport.NewEndpoint(r.url)
+	if err != nil {
+		return nil, fmt.Errorf("repository %s is not a valid Git URL: %w", r.origin, err)
+	}
+	r.endpoint = ep
+	p := strings.TrimSuffix(strings.Trim(ep.Path, "/"), ".git")
+	if ep.Protocol == "file" {
+		p = filepath.Clean(ep.Path)
+	}
+	r.key = fmt.Sprintf("%s://%s:%d/%s", ep.Protocol, strings.ToLower(ep.Host), ep.Port, p)
+	return r, nil
+}
+
+// cacheName is the cache directory name for r: readable and unique.
+func (r *remote) cacheName() string {
+	sum := sha256.Sum256([]byte(r.key))
+	base := strings.TrimSuffix(path.Base(filepath.ToSlash(strings.TrimRight(r.endpoint.Path, "/"))), ".git")
+	clean := strings.Map(func(c rune) rune {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' {
+			return c
+		}
+		return '_'
+	}, base)
+	if clean == "" || clean == "." || clean == ".." {
+		clean = "repo"
+	}
+	return clean + "-" + hex.EncodeToString(sum[:8])
+}
+
+// DefaultCacheDir is where remote clones are kept when Options.CacheDir is
+// empty: os.UserCacheDir()/grafsync/repos.
+func DefaultCacheDir() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("find a cache directory: %w; set a cache directory explicitly", err)
+	}
+	return filepath.Join(base, "grafsync", "repos"), nil
+}
+
+func openRemote(ctx context.Context, opts Options, r *remote) (*Snapshot, error) {
+	log := opts.Logger.With("repo", r.origin)
+	cacheRoot := opts.CacheDir
+	if cacheRoot == "" {
+		var err error
+		if cacheRoot, err = DefaultCacheDir(); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(cacheRoot, 0o700); err != nil {
+		return nil, fmt.Errorf("create Git cache directory: %w", err)
+	}
+	dir := filepath.Join(cacheRoot, r.cacheName())
+	unlock, err := lockFile(ctx, dir+".lock")
+	if err != nil {
+		return nil, fmt.Errorf("lock the cache of %s: %w", r.origin, err)
+	}
+	defer unlock()
+
+	auth, err := opts.Auth.transportAuth(r.endpoint, r.user, r.password)
+	if err != nil {
+		return nil, withRepo(r.origin, err)
+	}
+	rem := git.NewRemote(nil, &config.RemoteConfig{Name: "origin", URLs: []string{r.url}})
+
+	ref := opts.Ref
+	if ref == "" {
+		if ref, err = defaultBranch(ctx, rem, auth); err != nil {
+			return nil, explain(ctx, r, opts.Auth, "list the branches of", err)
+		}
+		log.Debug("using the remote's default branch", "ref", ref)
+	}
+
+	repo, err := openCache(dir)
+	if err != nil {
+		log.Warn("Git cache is unusable; cloning again", "dir", dir, "error", err)
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, fmt.Errorf("remove broken cache of %s at %s: %w", r.origin, dir, err)
+		}
+	}
+	fresh := repo == nil
+	if repo != nil {
+		log.Info("fetching", "dir", dir)
+		if err := fetch(ctx, repo, r, auth); err != nil {
+			if !isStorageError(err) {
+				return nil, explain(ctx, r, opts.Auth, "fetch", err)
+			}
+			log.Warn("Git cache is corrupt; cloning again", "dir", dir, "error", err)
+			if repo, err = reclone(ctx, log, cacheRoot, dir, r, auth); err != nil {
+				return nil, explain(ctx, r, opts.Auth, "clone", err)
+			}
+			fresh = true
+		}
+	} else {
+		if repo, err = reclone(ctx, log, cacheRoot, dir, r, auth); err != nil {
+			return nil, explain(ctx, r, opts.Auth, "clone", err)
+		}
+	}
+
+	snap, err := snapshotAt(repo, r.origin, ref)
+	if err != nil && !fresh && isStorageError(err) {
+		log.Warn("Git cache is corrupt; cloning again", "dir", dir, "error", err)
+		if repo, err = reclone(ctx, log, cacheRoot, dir, r, auth); err != nil {
+			return nil, explain(ctx, r, opts.Auth, "clone", err)
+		}
+		snap, err = snapshotAt(repo, r.origin, ref)
+	}
+	if err != nil {
+		return nil, err
+	}
+	log.Debug("resolved", "ref", ref, "revision", snap.Revision)
+	return snap, nil
+}
+
+func snapshotAt(repo *git.Repository, origin, ref string) (*Snapshot, error) {
+	commit, err := resolveRef(repo, origin, ref)
+	if err != nil {
+		return nil, err
+	}
+	fsys, err := commitFS(repo, commit, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read %s at %s (%s): %w", origin, ref, commit.Hash, err)
+	}
+	return &Snapshot{Origin: origin, Ref: ref, Revision: commit.Hash.String(), FS: fsys}, nil
+}
+
+// defaultBranch asks the remote which branch its HEAD points to.
+func defaultBranch(ctx context.Context, rem *git.Remote, auth transport.AuthMethod) (string, error) {
+	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: auth})
+	if err != nil {
+		return "", err
+	}
+	branches := map[string]bool{}
+	var head string
+	for _, r := range refs {
+		switch {
+		case r.Name() == plumbing.HEAD && r.Type() == plumbing.SymbolicReference:
+			head = r.Target().Short()
+		case r.Name().IsBranch():
+			branches[r.Name().Short()] = true
+		}
+	}
+	switch {
+	case head != "":
+		return head, nil
+	case len(branches) == 0:
+		return "", transport.ErrEmptyRemoteRepository
+	case branches["main"]:
+		return "main", nil
+	case branches["master"]:
+		return "master", nil
+	}
+	return "", errors.New("the remote does not say which branch is its default; give --ref")
+}
+
+// openCache opens the clone at dir and checks that every ref it holds points
+// to an object it has. It returns nil, nil when there is no clone yet.
+func openCache(dir string) (*git.Repository, error) {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	repo, err := git.PlainOpen(dir)
+	if err != nil {
+		return nil, err
+	}
+	iter, err := repo.References()
+	if err != nil {
+		return nil, err
+	}
+	err = iter.ForEach(func(r *plumbing.Reference) error {
+		if r.Type() != plumbing.HashReference {
+			return nil
+		}
+		if _, err := peel(repo, r.Hash()); err != nil {
+			return fmt.Errorf("%s: %w", r.Name(), err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return repo, nil
+}
+
+// reclone clones r into a temporary directory and moves it to dir, so that
+// dir is either absent or a complete clone, even if the process is killed.
+func reclone(ctx context.Context, log interface{ Info(string, ...any) }, cacheRoot, dir string, r *remote, auth transport.AuthMethod) (*git.Repository, error) {
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(cacheRoot, ".clone-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp) // a no-op after the rename
+	log.Info("cloning", "dir", dir)
+	repo, err := git.PlainInit(tmp, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := fetch(ctx, repo, r, auth); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return nil, err
+	}
+	return git.PlainOpen(dir)
+}
+
+// fetch brings the mirror refs of repo up to date with the remote.
+func fetch(ctx context.Context, repo *git.Repository, r *remote, auth transport.AuthMethod) error {
+	rem := git.NewRemote(repo.Storer, &config.RemoteConfig{Name: "origin", URLs: []string{r.url}})
+	err := rem.FetchContext(ctx, &git.FetchOptions{
+		RefSpecs: fetchSpecs,
+		Auth:     auth,
+		Tags:     git.NoTags, // tags come from the refspec
+		Prune:    true,
+		Force:    true,
+	})
+	if errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return nil
+	}
+	return err
+}
+
+// isStorageError reports whether err comes from broken local Git storage
+// rather than from the network or the server.
+func isStorageError(err error) bool {
+	for _, target := range []error{
+		plumbing.ErrObjectNotFound, plumbing.ErrInvalidType,
+		packfile.ErrMalformedPackFile, packfile.ErrInvalidDelta, packfile.ErrReferenceDeltaNotFound,
+		packfile.ErrInflatedSizeMismatch, idxfile.ErrMalformedIdxFile, idxfile.ErrUnsupportedVersion,
+		objfile.ErrHeader, objfile.ErrNegativeSize,
+	} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// explain turns a transport error into one that names the repository and
+// says what to do.
+func explain(ctx context.Context, r *remote, a Auth, op string, err error) error {
+	var hostKey *HostKeyError
+	haveHTTPCreds := a.Token != "" || a.Username != "" || a.Password != "" || r.user != "" || r.password != ""
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s %s: stopped before it finished: %w", op, r.origin, context.Cause(ctx))
+	case errors.As(err, &hostKey):
+		return fmt.Errorf("connect to %s: %w", r.origin, hostKey)
+	case isAuthFailure(err) && !haveHTTPCreds:
+		return fmt.Errorf("authentication required for %s: set %s (or %s and %s): %w",
+			r.origin, EnvToken, EnvUsername, EnvPassword, err)
+	case isAuthFailure(err):
+		return fmt.Errorf("authentication failed for %s: check %s/%s or %s, and that they may read the repository: %w",
+			r.origin, EnvUsername, EnvPassword, EnvToken, err)
+	case r.endpoint.Protocol == "ssh" && strings.Contains(err.Error(), "unable to authenticate"):
+		return fmt.Errorf("ssh authentication failed for %s: check %s (and %s), and that its public key may read the repository: %w",
+			r.origin, EnvSSHKey, EnvSSHKeyPassphrase, err)
+	case errors.Is(err, transport.ErrRepositoryNotFound):
+		return fmt.Errorf("repository %s not found: check the URL, and that the credentials may read it: %w", r.origin, err)
+	case errors.Is(err, transport.ErrEmptyRemoteRepository):
+		return fmt.Errorf("repository %s is empty: push a commit to it first: %w", r.origin, err)
+	}
+	return fmt.Errorf("%s %s: %w", op, r.origin, err)
+}
