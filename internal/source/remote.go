@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path"
@@ -18,6 +19,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 	"github.com/go-git/go-git/v5/plumbing/format/objfile"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
@@ -188,10 +190,35 @@ func snapshotAt(repo *git.Repository, origin, ref string) (*Snapshot, error) {
 		return nil, err
 	}
 	fsys, err := commitFS(repo, commit, ".")
+	if err == nil {
+		err = checkComplete(repo, fsys.root)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s (%s): %w", origin, ref, commit.Hash, err)
 	}
 	return &Snapshot{Origin: origin, Ref: ref, Revision: commit.Hash.String(), FS: fsys}, nil
+}
+
+// checkComplete verifies that every object under tree is in the cache, so
+// that a damaged cache is found (and cloned again) during Open rather than
+// when a later stage reads a file.
+func checkComplete(repo *git.Repository, tree *object.Tree) error {
+	w := object.NewTreeWalker(tree, true, nil)
+	defer w.Close()
+	for {
+		name, e, err := w.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if e.Mode.IsFile() {
+			if err := repo.Storer.HasEncodedObject(e.Hash); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	}
 }
 
 // defaultBranch asks the remote which branch its HEAD points to.
