@@ -80,7 +80,11 @@ func parseRemote(repo string) (*remote, error) {
 	if ep.Protocol == "file" {
 		p = filepath.Clean(ep.Path)
 	}
-	r.key = fmt.Sprintf("%s://%s:%d/%s", ep.Protocol, strings.ToLower(ep.Host), ep.Port, p)
+	port := ep.Port
+	if port == 0 {
+		port = map[string]int{"http": 80, "https": 443, "ssh": 22, "git": 9418}[ep.Protocol]
+	}
+	r.key = fmt.Sprintf("%s://%s:%d/%s", ep.Protocol, strings.ToLower(ep.Host), port, p)
 	return r, nil
 }
 

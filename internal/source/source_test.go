@@ -3,10 +3,12 @@ package source_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/grafsync/grafsync/internal/source"
 	"github.com/grafsync/grafsync/internal/source/sourcetest"
@@ -131,24 +134,56 @@ func TestOpenMissingRef(t *testing.T) {
 }
 
 func TestOpenAmbiguousAbbreviation(t *testing.T) {
-	bare := sourcetest.NewBareRepo(t, map[string]string{"f": "0"})
-	// Make commits until two share their first four hex digits.
-	seen := map[string]string{}
+	// A thousand commits in one fast-import run all but guarantee two that
+	// share their first four hex digits (and, being deterministic, do).
+	bare := filepath.Join(t.TempDir(), "many.git")
+	sourcetest.Git(t, "", "init", "--quiet", "--bare", "--initial-branch=main", bare)
+	var stream strings.Builder
+	for i := 1; i <= 1000; i++ {
+		msg, content := fmt.Sprintf("commit %d\n", i), fmt.Sprintf("%d\n", i)
+		fmt.Fprintf(&stream, "commit refs/heads/main\nmark :%d\ncommitter t <t@example.com> 1767225600 +0000\ndata %d\n%s", i, len(msg), msg)
+		if i > 1 {
+			fmt.Fprintf(&stream, "from :%d\n", i-1)
+		}
+		fmt.Fprintf(&stream, "M 644 inline f\ndata %d\n%s\n", len(content), content)
+	}
+	cmd := exec.Command("git", "fast-import", "--quiet")
+	cmd.Dir, cmd.Stdin = bare, strings.NewReader(stream.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git fast-import: %v: %s", err, out)
+	}
+	byPrefix := map[string][]string{}
 	var prefix string
-	for i := 1; prefix == ""; i++ {
-		h := sourcetest.Commit(t, bare, "main", "c", map[string]string{"f": strings.Repeat("x", i)})
-		if other, ok := seen[h[:4]]; ok && other != h {
+	for _, h := range strings.Fields(sourcetest.Git(t, bare, "rev-list", "main")) {
+		byPrefix[h[:4]] = append(byPrefix[h[:4]], h)
+		if len(byPrefix[h[:4]]) == 2 {
 			prefix = h[:4]
 		}
-		seen[h[:4]] = h
 	}
-	_, err := source.Open(t.Context(), source.Options{Repo: "file://" + bare, Ref: prefix, CacheDir: t.TempDir()})
-	var amb *source.AmbiguousRefError
-	if !errors.As(err, &amb) {
-		t.Fatalf("Open(%s): got error %v, want an AmbiguousRefError", prefix, err)
+	if prefix == "" {
+		t.Fatal("no two commits share a 4-digit prefix; make more commits")
 	}
-	if len(amb.Candidates) < 2 {
-		t.Errorf("candidates = %v, want at least two", amb.Candidates)
+
+	for _, repo := range []string{bare, "file://" + bare} {
+		_, err := source.Open(t.Context(), source.Options{Repo: repo, Ref: prefix, CacheDir: t.TempDir()})
+		var amb *source.AmbiguousRefError
+		if !errors.As(err, &amb) {
+			t.Fatalf("Open(%s, %s): got error %v, want an AmbiguousRefError", repo, prefix, err)
+		}
+		if diff := cmp.Diff(byPrefix[prefix], amb.Candidates, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+			t.Errorf("candidates (-want +got):\n%s", diff)
+		}
+		// One more digit, or a full hash, settles it.
+		want := byPrefix[prefix][0]
+		for _, ref := range []string{want, want[:12]} {
+			snap, err := source.Open(t.Context(), source.Options{Repo: repo, Ref: ref, CacheDir: t.TempDir()})
+			if err != nil {
+				t.Fatalf("Open(%s, %s): %v", repo, ref, err)
+			}
+			if snap.Revision != want {
+				t.Errorf("Open(%s, %s): Revision %s, want %s", repo, ref, snap.Revision, want)
+			}
+		}
 	}
 }
 

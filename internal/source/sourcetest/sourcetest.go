@@ -10,6 +10,7 @@ package sourcetest
 import (
 	"bytes"
 	"crypto/subtle"
+	"io"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -165,8 +166,9 @@ func ServeHTTP(t testing.TB, root, user, pass string) *HTTPServer {
 	t.Helper()
 	execPath := Git(t, "", "--exec-path")
 	backend := &cgi.Handler{
-		Path: filepath.Join(execPath, "git-http-backend"),
-		Root: "/",
+		Path:   filepath.Join(execPath, "git-http-backend"),
+		Root:   "/",
+		Stderr: io.Discard, // "not found" and the like; the client reports them
 		Env: []string{
 			"GIT_PROJECT_ROOT=" + root,
 			"GIT_HTTP_EXPORT_ALL=1",
