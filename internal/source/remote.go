@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"path"
@@ -106,22 +107,21 @@ func (r *remote) cacheName() string {
 
 // DefaultCacheDir is where remote clones are kept when Options.CacheDir is
 // empty: os.UserCacheDir()/grafsync/repos.
-func DefaultCacheDir() (string, error) {
+// Without a user cache directory (no $HOME, as in some containers) it is
+// under os.TempDir().
+func DefaultCacheDir() string {
 	base, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("find a cache directory: %w; set a cache directory explicitly", err)
+		base = os.TempDir()
 	}
-	return filepath.Join(base, "grafsync", "repos"), nil
+	return filepath.Join(base, "grafsync", "repos")
 }
 
 func openRemote(ctx context.Context, opts Options, r *remote) (*Snapshot, error) {
 	log := opts.Logger.With("repo", r.origin)
 	cacheRoot := opts.CacheDir
 	if cacheRoot == "" {
-		var err error
-		if cacheRoot, err = DefaultCacheDir(); err != nil {
-			return nil, err
-		}
+		cacheRoot = DefaultCacheDir()
 	}
 	if err := os.MkdirAll(cacheRoot, 0o700); err != nil {
 		return nil, fmt.Errorf("create Git cache directory: %w", err)
@@ -137,11 +137,18 @@ func openRemote(ctx context.Context, opts Options, r *remote) (*Snapshot, error)
 	if err != nil {
 		return nil, withRepo(r.origin, err)
 	}
+	if auth != nil && r.endpoint.Protocol == "http" && !isLoopback(r.endpoint.Host) {
+		log.Warn("sending Git credentials over plain http; use https")
+	}
 	rem := git.NewRemote(nil, &config.RemoteConfig{Name: "origin", URLs: []string{r.url}})
 
 	ref := opts.Ref
 	if ref == "" {
-		if ref, err = defaultBranch(ctx, rem, auth); err != nil {
+		err = bounded(ctx, func() (err error) {
+			ref, err = defaultBranch(ctx, rem, auth)
+			return err
+		})
+		if err != nil {
 			return nil, explain(ctx, r, opts.Auth, "list the branches of", err)
 		}
 		log.Debug("using the remote's default branch", "ref", ref)
@@ -156,8 +163,8 @@ func openRemote(ctx context.Context, opts Options, r *remote) (*Snapshot, error)
 	}
 	fresh := repo == nil
 	if repo != nil {
-		log.Info("fetching", "dir", dir)
-		if err := fetch(ctx, repo, r, auth); err != nil {
+		log.Debug("fetching", "dir", dir)
+		if err := bounded(ctx, func() error { return fetch(ctx, repo, r, auth) }); err != nil {
 			if !isStorageError(err) {
 				return nil, explain(ctx, r, opts.Auth, "fetch", err)
 			}
@@ -299,7 +306,7 @@ func reclone(ctx context.Context, log interface{ Info(string, ...any) }, cacheRo
 	if err != nil {
 		return nil, err
 	}
-	if err := fetch(ctx, repo, r, auth); err != nil {
+	if err := bounded(ctx, func() error { return fetch(ctx, repo, r, auth) }); err != nil {
 		return nil, err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
@@ -322,6 +329,30 @@ func fetch(ctx context.Context, repo *git.Repository, r *remote, auth transport.
 		return nil
 	}
 	return err
+}
+
+// bounded runs op, a network operation, and returns its error, or the
+// context's cause as soon as the context ends even if op has not noticed:
+// go-git watches the context everywhere except during an ssh handshake, so a
+// server that accepts the connection and then says nothing would otherwise
+// hang Open. An abandoned op finishes (or fails) in the background.
+func bounded(ctx context.Context, op func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- op() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // isStorageError reports whether err comes from broken local Git storage

@@ -3,9 +3,11 @@ package source_test
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,5 +133,54 @@ func TestSSHWithoutCredentials(t *testing.T) {
 	_, err := source.Open(t.Context(), source.Options{Repo: "ssh://git@127.0.0.1:1/x.git", CacheDir: t.TempDir(), Auth: source.Auth{KnownHostsFile: kh}})
 	if err == nil || !strings.Contains(err.Error(), "set GRAFSYNC_GIT_SSH_KEY") {
 		t.Errorf("Open over ssh without a key: error %v, want it to ask for GRAFSYNC_GIT_SSH_KEY", err)
+	}
+}
+
+func TestSSHHonoursDeadline(t *testing.T) {
+	// A server that accepts connections and never speaks: go-git's ssh
+	// handshake does not watch the context, so this proves Open does.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	key, _ := sourcetest.NewSSHKey(t, "")
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	write(t, kh, "")
+
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	repo := "ssh://git@" + ln.Addr().String() + "/x.git"
+	for _, ref := range []string{"", "main"} {
+		_, err = source.Open(ctx, source.Options{Repo: repo, Ref: ref, CacheDir: t.TempDir(),
+			Auth: source.Auth{SSHKeyFile: key, KnownHostsFile: kh}})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Open(ref %q) against a silent ssh server: error %v, want the context's deadline", ref, err)
+		}
+		if !strings.Contains(err.Error(), repo) {
+			t.Errorf("error %q does not name the repository", err)
+		}
 	}
 }
