@@ -36,6 +36,7 @@ type treeFS struct {
 	objects storer.EncodedObjectStorer
 	root    *object.Tree
 	modTime time.Time
+	trees   map[plumbing.Hash]*object.Tree // decoded trees, guarded by mu
 }
 
 var (
@@ -46,7 +47,21 @@ var (
 )
 
 func newTreeFS(objects storer.EncodedObjectStorer, root *object.Tree, modTime time.Time) *treeFS {
-	return &treeFS{mu: &sync.Mutex{}, objects: objects, root: root, modTime: modTime}
+	return &treeFS{mu: &sync.Mutex{}, objects: objects, root: root, modTime: modTime,
+		trees: map[plumbing.Hash]*object.Tree{root.Hash: root}}
+}
+
+// tree returns the tree object h, decoding it once. Callers hold f.mu.
+func (f *treeFS) tree(h plumbing.Hash) (*object.Tree, error) {
+	if t, ok := f.trees[h]; ok {
+		return t, nil
+	}
+	t, err := object.GetTree(f.objects, h)
+	if err != nil {
+		return nil, err
+	}
+	f.trees[h] = t
+	return t, nil
 }
 
 // node is a resolved path: a tree entry, or the root.
@@ -107,7 +122,7 @@ restart:
 		if e.Mode != filemode.Dir {
 			return node{}, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
 		}
-		if cur, err = object.GetTree(f.objects, e.Hash); err != nil {
+		if cur, err = f.tree(e.Hash); err != nil {
 			return node{}, &fs.PathError{Op: op, Path: name, Err: err}
 		}
 	}
@@ -158,7 +173,7 @@ func (f *treeFS) entries(n node) ([]fs.DirEntry, error) {
 	if n.mode == filemode.Submodule {
 		return nil, nil
 	}
-	t, err := object.GetTree(f.objects, n.hash)
+	t, err := f.tree(n.hash)
 	if err != nil {
 		return nil, err
 	}
