@@ -293,6 +293,12 @@ func TestCorruptCacheIsRecloned(t *testing.T) {
 		{"blob missing", func(t *testing.T, clone string) {
 			removeObject(t, clone, "main:dashboards/a.json")
 		}},
+		{"killed while cloning", func(t *testing.T, clone string) {
+			partial := filepath.Join(filepath.Dir(clone), ".clone-"+filepath.Base(clone)+"-123")
+			if err := os.Rename(clone, partial); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"HEAD garbage", func(t *testing.T, clone string) {
 			write(t, filepath.Join(clone, "refs/heads/main"), "not a hash\n")
 		}},

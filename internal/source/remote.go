@@ -296,7 +296,15 @@ func reclone(ctx context.Context, log interface{ Info(string, ...any) }, cacheRo
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(cacheRoot, ".clone-")
+	// Left by a process killed while cloning; we hold the lock, so no
+	// other process is cloning this repository now.
+	prefix := ".clone-" + filepath.Base(dir) + "-"
+	if stale, err := filepath.Glob(filepath.Join(cacheRoot, prefix+"*")); err == nil {
+		for _, s := range stale {
+			_ = os.RemoveAll(s)
+		}
+	}
+	tmp, err := os.MkdirTemp(cacheRoot, prefix)
 	if err != nil {
 		return nil, err
 	}

@@ -23,12 +23,12 @@ type Options struct {
 	// directory its files as they are on disk.
 	Ref string
 	// CacheDir holds the clones of remote repositories, one directory per
-	// repository URL, reused by later runs. "" means
-	// os.UserCacheDir()/grafsync/repos.
+	// repository URL, reused by later runs. "" means DefaultCacheDir().
 	CacheDir string
 	// Auth is the credentials for remote repositories. Never logged.
 	Auth Auth
-	// Logger receives progress at Info (clone, fetch) and Debug levels;
+	// Logger receives a clone at Info, a damaged cache or credentials sent
+	// over plain http at Warn, fetches and resolved revisions at Debug;
 	// nil discards it.
 	Logger *slog.Logger
 }
