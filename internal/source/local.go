@@ -3,6 +3,7 @@ package source
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,8 +42,12 @@ func openLocal(opts Options) (*Snapshot, error) {
 		if opts.Ref != "" {
 			return nil, fmt.Errorf("repository %s is not a Git repository, so --ref %s cannot be read; drop --ref to read the directory as it is", origin, opts.Ref)
 		}
+		fsys, err := dirFS(dir)
+		if err != nil {
+			return nil, fmt.Errorf("repository %s: %w", origin, err)
+		}
 		opts.Logger.Debug("reading plain directory", "repo", origin)
-		return &Snapshot{Origin: origin, FS: os.DirFS(dir)}, nil
+		return &Snapshot{Origin: origin, FS: fsys}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open Git repository %s: %w", origin, err)
@@ -60,7 +65,11 @@ func openLocal(opts Options) (*Snapshot, error) {
 	}
 
 	if opts.Ref == "" && !bare {
-		snap := &Snapshot{Origin: origin, FS: os.DirFS(dir)}
+		fsys, err := dirFS(dir)
+		if err != nil {
+			return nil, fmt.Errorf("repository %s: %w", origin, err)
+		}
+		snap := &Snapshot{Origin: origin, FS: fsys}
 		head, err := repo.Head()
 		if errors.Is(err, plumbing.ErrReferenceNotFound) {
 			opts.Logger.Debug("Git repository has no commit yet", "repo", origin)
@@ -105,6 +114,16 @@ func openLocal(opts Options) (*Snapshot, error) {
 	}
 	opts.Logger.Debug("reading Git tree", "repo", origin, "ref", ref, "revision", commit.Hash.String())
 	return &Snapshot{Origin: origin, Ref: ref, Revision: commit.Hash.String(), FS: fsys}, nil
+}
+
+// dirFS is the files under dir. Like the tree FS, it follows symbolic links
+// only while they stay inside dir (os.DirFS would follow them anywhere).
+func dirFS(dir string) (fs.FS, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return root.FS(), nil // root is closed by its finalizer once unused
 }
 
 // commitFS returns the tree of commit at sub ("." for its root).

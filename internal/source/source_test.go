@@ -55,6 +55,10 @@ func readAll(t *testing.T, fsys fs.FS) map[string]string {
 		if err != nil || d.IsDir() {
 			return err
 		}
+		if d.Type() == fs.ModeSymlink && strings.HasPrefix(p, "link") {
+			got[p] = "(link)"
+			return nil
+		}
 		b, err := fs.ReadFile(fsys, p)
 		got[p] = string(b)
 		return err
@@ -229,6 +233,17 @@ func TestOpenLocalDirectory(t *testing.T) {
 			want:   result{Ref: "main", Revision: h.main + "-dirty", Files: map[string]string{"dashboards/a.json": `{"title":"A v3"}`, "new.json": "{}"}},
 		},
 		{
+			name: "link out of the directory", repo: work,
+			change: func(t *testing.T) {
+				write(t, filepath.Join(work, ".git/info/exclude"), "link\n")
+				if err := os.Symlink(plain, filepath.Join(work, "link")); err != nil {
+					t.Fatal(err)
+				}
+			},
+			// WalkDir does not follow links; reading through it is refused below.
+			want: result{Ref: "main", Revision: h.main, Files: map[string]string{"dashboards/a.json": `{"title":"A v3"}`, "link": "(link)"}},
+		},
+		{
 			name: "ignored file is not dirt", repo: work,
 			change: func(t *testing.T) {
 				write(t, filepath.Join(work, ".git/info/exclude"), "*.tmp\n")
@@ -260,6 +275,9 @@ func TestOpenLocalDirectory(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("snapshot (-want +got):\n%s", diff)
+			}
+			if _, err := fs.ReadFile(snap.FS, "link/x.yaml"); err == nil {
+				t.Errorf("read link/x.yaml through a link that leaves the directory")
 			}
 			if snap.Origin != tt.repo {
 				t.Errorf("Origin = %q, want %q", snap.Origin, tt.repo)
