@@ -399,3 +399,53 @@ func TestOpenEmptyRemote(t *testing.T) {
 		}
 	}
 }
+
+func TestFetchRefsOutsideTheMirror(t *testing.T) {
+	s := serve(t, "", "")
+	cache := t.TempDir()
+	open := func(ref string) (*source.Snapshot, error) {
+		return source.Open(t.Context(), source.Options{Repo: s.url, Ref: ref, CacheDir: cache})
+	}
+	// hiddenCommit makes a commit that only ref points to.
+	hiddenCommit := func(ref, content string) string {
+		h := sourcetest.Commit(t, s.bare, "tmp", "hidden", map[string]string{"pr.json": content})
+		sourcetest.Git(t, s.bare, "update-ref", ref, h)
+		sourcetest.Git(t, s.bare, "branch", "-D", "tmp")
+		return h
+	}
+
+	t.Run("pull request ref, followed when it moves", func(t *testing.T) {
+		for _, content := range []string{"1", "2"} {
+			want := hiddenCommit("refs/pull/1/merge", content)
+			snap, err := open("refs/pull/1/merge")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if snap.Revision != want {
+				t.Errorf("Revision = %s, want %s", snap.Revision, want)
+			}
+		}
+		sourcetest.Git(t, s.bare, "update-ref", "-d", "refs/pull/1/merge")
+		var nf *source.RefNotFoundError
+		if _, err := open("refs/pull/1/merge"); !errors.As(err, &nf) {
+			t.Errorf("Open of a deleted pull request ref: error %v, want RefNotFoundError", err)
+		}
+	})
+
+	t.Run("commit on no branch", func(t *testing.T) {
+		hidden := hiddenCommit("refs/keep/x", "hidden")
+		_, err := open(hidden)
+		var nf *source.RefNotFoundError
+		if !errors.As(err, &nf) || nf.Hint == "" {
+			t.Fatalf("Open(%s) from a server that refuses fetching by hash: error %v, want RefNotFoundError with a hint", hidden, err)
+		}
+		sourcetest.Git(t, s.bare, "config", "uploadpack.allowReachableSHA1InWant", "true")
+		snap, err := open(hidden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap.Revision != hidden {
+			t.Errorf("Revision = %s, want %s", snap.Revision, hidden)
+		}
+	})
+}

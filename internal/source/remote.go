@@ -164,7 +164,7 @@ func openRemote(ctx context.Context, opts Options, r *remote) (*Snapshot, error)
 	fresh := repo == nil
 	if repo != nil {
 		log.Debug("fetching", "dir", dir)
-		if err := bounded(ctx, func() error { return fetch(ctx, repo, r, auth) }); err != nil {
+		if err := bounded(ctx, func() error { return fetch(ctx, repo, r, auth, fetchSpecs, true) }); err != nil {
 			if !isStorageError(err) {
 				return nil, explain(ctx, r, opts.Auth, "fetch", err)
 			}
@@ -180,19 +180,54 @@ func openRemote(ctx context.Context, opts Options, r *remote) (*Snapshot, error)
 		}
 	}
 
-	snap, err := snapshotAt(repo, r.origin, ref)
+	snap, err := remoteSnapshot(ctx, repo, r, auth, ref)
 	if err != nil && !fresh && isStorageError(err) {
 		log.Warn("Git cache is corrupt; cloning again", "dir", dir, "error", err)
 		if repo, err = reclone(ctx, log, cacheRoot, dir, r, auth); err != nil {
 			return nil, explain(ctx, r, opts.Auth, "clone", err)
 		}
-		snap, err = snapshotAt(repo, r.origin, ref)
+		snap, err = remoteSnapshot(ctx, repo, r, auth, ref)
 	}
 	if err != nil {
-		return nil, err
+		return nil, explain(ctx, r, opts.Auth, "fetch", err)
 	}
 	log.Debug("resolved", "ref", ref, "revision", snap.Revision)
 	return snap, nil
+}
+
+// remoteSnapshot resolves ref in the up-to-date cache. Refs the mirror does
+// not hold are fetched on demand: a full ref name outside refs/heads and
+// refs/tags (refs/pull/7/merge) every time, since it may have moved; a full
+// commit hash that is on no branch or tag once (where the server allows it),
+// kept under refs/grafsync/commits/.
+func remoteSnapshot(ctx context.Context, repo *git.Repository, r *remote, auth transport.AuthMethod, ref string) (*Snapshot, error) {
+	if strings.HasPrefix(ref, "refs/") && !strings.HasPrefix(ref, "refs/heads/") && !strings.HasPrefix(ref, "refs/tags/") {
+		spec := config.RefSpec("+" + ref + ":" + ref)
+		err := bounded(ctx, func() error { return fetch(ctx, repo, r, auth, []config.RefSpec{spec}, false) })
+		if errors.Is(err, git.NoMatchingRefSpecError{}) {
+			if rerr := repo.Storer.RemoveReference(plumbing.ReferenceName(ref)); rerr != nil {
+				return nil, rerr
+			}
+			return nil, notFound(repo, r.origin, ref)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	snap, err := snapshotAt(repo, r.origin, ref)
+	var nf *RefNotFoundError
+	if errors.As(err, &nf) && len(ref) == 2*len(plumbing.ZeroHash) && isHex(ref) {
+		spec := config.RefSpec(strings.ToLower(ref) + ":refs/grafsync/commits/" + strings.ToLower(ref))
+		ferr := bounded(ctx, func() error { return fetch(ctx, repo, r, auth, []config.RefSpec{spec}, false) })
+		if ferr == nil {
+			return snapshotAt(repo, r.origin, ref)
+		}
+		if ctx.Err() != nil {
+			return nil, ferr
+		}
+		nf.Hint = "the commit is on no branch or tag of the remote, and the server does not let it be fetched by hash"
+	}
+	return snap, err
 }
 
 func snapshotAt(repo *git.Repository, origin, ref string) (*Snapshot, error) {
@@ -314,7 +349,7 @@ func reclone(ctx context.Context, log interface{ Info(string, ...any) }, cacheRo
 	if err != nil {
 		return nil, err
 	}
-	if err := bounded(ctx, func() error { return fetch(ctx, repo, r, auth) }); err != nil {
+	if err := bounded(ctx, func() error { return fetch(ctx, repo, r, auth, fetchSpecs, true) }); err != nil {
 		return nil, err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
@@ -323,14 +358,15 @@ func reclone(ctx context.Context, log interface{ Info(string, ...any) }, cacheRo
 	return git.PlainOpen(dir)
 }
 
-// fetch brings the mirror refs of repo up to date with the remote.
-func fetch(ctx context.Context, repo *git.Repository, r *remote, auth transport.AuthMethod) error {
+// fetch brings the refs of repo that specs name up to date with the
+// remote, deleting those the remote no longer has when prune is set.
+func fetch(ctx context.Context, repo *git.Repository, r *remote, auth transport.AuthMethod, specs []config.RefSpec, prune bool) error {
 	rem := git.NewRemote(repo.Storer, &config.RemoteConfig{Name: "origin", URLs: []string{r.url}})
 	err := rem.FetchContext(ctx, &git.FetchOptions{
-		RefSpecs: fetchSpecs,
+		RefSpecs: specs,
 		Auth:     auth,
-		Tags:     git.NoTags, // tags come from the refspec
-		Prune:    true,
+		Tags:     git.NoTags, // tags come from the refspecs
+		Prune:    prune,
 		Force:    true,
 	})
 	if errors.Is(err, git.NoErrAlreadyUpToDate) {
@@ -382,7 +418,14 @@ func isStorageError(err error) bool {
 // explain turns a transport error into one that names the repository and
 // says what to do.
 func explain(ctx context.Context, r *remote, a Auth, op string, err error) error {
-	var hostKey *HostKeyError
+	var (
+		hostKey   *HostKeyError
+		notFound  *RefNotFoundError
+		ambiguous *AmbiguousRefError
+	)
+	if errors.As(err, &notFound) || errors.As(err, &ambiguous) {
+		return err // already names the repository and says what to do
+	}
 	haveHTTPCreds := a.Token != "" || a.Username != "" || a.Password != "" || r.user != "" || r.password != ""
 	switch {
 	case ctx.Err() != nil:
@@ -402,6 +445,9 @@ func explain(ctx context.Context, r *remote, a Auth, op string, err error) error
 		return fmt.Errorf("repository %s not found: check the URL, and that the credentials may read it: %w", r.origin, err)
 	case errors.Is(err, transport.ErrEmptyRemoteRepository):
 		return fmt.Errorf("repository %s is empty: push a commit to it first: %w", r.origin, err)
+	}
+	if strings.Contains(err.Error(), r.origin) {
+		return err
 	}
 	return fmt.Errorf("%s %s: %w", op, r.origin, err)
 }

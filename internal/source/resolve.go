@@ -21,11 +21,15 @@ type RefNotFoundError struct {
 	Ref      string
 	Branches []string // some of the branches that do exist
 	Tags     []string // some of the tags that do exist
+	Hint     string   // why a commit hash was not found, if known
 }
 
 func (e *RefNotFoundError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ref %q not found in %s: it is not a branch, a tag or a commit hash", e.Ref, e.Repo)
+	if e.Hint != "" {
+		b.WriteString(" (" + e.Hint + ")")
+	}
 	b.WriteString("; branches: " + listSome(e.Branches))
 	b.WriteString("; tags: " + listSome(e.Tags))
 	fmt.Fprintf(&b, "; list them all with `git ls-remote --heads --tags %s`", e.Repo)

@@ -125,6 +125,9 @@ func TestOpenMissingRef(t *testing.T) {
 				t.Fatalf("Open: got error %v, want a RefNotFoundError", err)
 			}
 			want := &source.RefNotFoundError{Repo: "file://" + h.bare, Ref: ref, Branches: []string{"dev", "main"}, Tags: []string{"light", "v1.0.0"}}
+			if len(ref) == 40 {
+				want.Hint = "the commit is on no branch or tag of the remote, and the server does not let it be fetched by hash"
+			}
 			if diff := cmp.Diff(want, nf); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
