@@ -4,19 +4,23 @@
 //
 //	source (git) -> load + validate -> desired state -> ...
 //
-// A repository is a local directory (read in place) or a remote URL
-// (file://, https://, ssh://, scp-style git@host:org/repo.git), kept as a bare
-// clone under Options.CacheDir and brought up to date with an incremental
-// fetch on every Open.
+// A repository is a local directory (read in place: the files on disk, or
+// the Git tree at --ref) or a remote URL (file://, https://, ssh://,
+// scp-style git@host:org/repo.git). A remote is kept under Options.CacheDir
+// as a bare clone that mirrors its branches and tags, brought up to date with
+// an incremental fetch on every Open, and cloned again when found damaged.
 //
 // Invariants:
-//   - Only go-git is used to read and fetch repositories; no git binary is run.
-//   - A Snapshot never changes after Open returns: its FS reads one commit's
-//     tree (or, for a local directory without --ref, the directory itself).
+//   - Only go-git reads and fetches repositories; this package runs no git
+//     binary. (go-git itself runs git-upload-pack for file:// URLs.)
+//   - A Snapshot does not change after Open returns: its FS reads one
+//     commit's tree (or, for a local directory without --ref, the directory
+//     itself). Symbolic links are followed only inside the snapshot's root.
 //   - Credentials (Auth, and any user:password@ in a URL) never appear in an
-//     error, a log line or a file written to the cache: URLs are redacted with
-//     Redact, and credentials in a URL are moved into transport auth before
-//     go-git sees the URL.
-//   - Every network operation runs under the caller's context; a cancelled or
-//     expired context ends Open with an error naming the repository.
+//     error, a log line or a file in the cache: URLs are shown through
+//     Redact, credentials in a URL are moved into transport auth before
+//     go-git sees the URL, and known secret values are scrubbed from errors.
+//   - Every network operation ends when the caller's context does.
+//   - One process at a time fetches into a cache directory (a lock file);
+//     a snapshot read from the cache stays readable while later Opens fetch.
 package source
