@@ -22,5 +22,6 @@
 //     go-git sees the URL, and known secret values are scrubbed from errors.
 //   - Every network operation ends when the caller's context does.
 //   - One process at a time fetches into a cache directory (a lock file);
-//     a snapshot read from the cache stays readable while later Opens fetch.
+//     a snapshot read from the cache stays readable while later Opens fetch
+//     (but not once one finds the cache damaged and clones it again).
 package source
