@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -448,4 +449,49 @@ func TestFetchRefsOutsideTheMirror(t *testing.T) {
 			t.Errorf("Revision = %s, want %s", snap.Revision, hidden)
 		}
 	})
+}
+
+func TestConcurrentOpensShareOneClone(t *testing.T) {
+	s := serve(t, "", "")
+	cache := t.TempDir()
+	var logs lockedBuffer
+	opts := source.Options{Repo: s.url, Ref: "main", CacheDir: cache, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	const n = 4
+	want := s.revision(t)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			snap, err := source.Open(t.Context(), opts)
+			if err == nil && snap.Revision != want {
+				err = errors.New("wrong revision " + snap.Revision)
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := strings.Count(logs.String(), "msg=cloning"); got != 1 {
+		t.Errorf("%d concurrent Opens cloned %d times, want once:\n%s", n, got, logs.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
