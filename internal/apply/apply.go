@@ -226,14 +226,18 @@ func (a *applier) dashboard(ctx context.Context, ch plan.Change) error {
 	if ch.Action == plan.Delete {
 		return a.c.DeleteDashboard(ctx, ch.Before.ID)
 	}
-	model := maps.Clone(ch.After.Doc)
+	model, err := ch.After.Document()
+	if err != nil {
+		return err
+	}
+	model = maps.Clone(model)
 	folder := str(model, "folderUid")
 	delete(model, "folderUid")
 	version := 0
 	if ch.Before != nil {
 		version = ch.Before.Version
 	}
-	_, err := a.c.SaveDashboard(ctx, model, folder, version, a.opts.Message)
+	_, err = a.c.SaveDashboard(ctx, model, folder, version, a.opts.Message)
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/grafana/grafana-openapi-client-go/client/dashboards"
 	"github.com/grafana/grafana-openapi-client-go/client/datasources"
@@ -43,7 +44,7 @@ type Datasource struct {
 // State is everything grafsync manages, as one org of Grafana has it now.
 type State struct {
 	Folders     []Folder
-	Dashboards  []Dashboard
+	Dashboards  []Dashboard // empty when ReadState was given a callback
 	Datasources []Datasource
 }
 
@@ -57,19 +58,22 @@ const folderPageSize = 1000
 // org, with at most Concurrency requests in flight. Dashboards are listed by
 // search, then each is read by uid (search may lag writes in 12.x; GET by uid
 // is always consistent).
-func (c *Client) ReadState(ctx context.Context) (*State, error) {
+//
+// When each is not nil, every dashboard is handed to it as soon as it is read
+// (one call at a time) and not kept in the State: a caller that keeps only
+// what it needs of each holds one dashboard's map at a time, not thousands.
+func (c *Client) ReadState(ctx context.Context, each func(Dashboard)) (*State, error) {
 	st := &State{}
+	if each == nil {
+		each = func(d Dashboard) { st.Dashboards = append(st.Dashboards, d) }
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		fs, err := c.readFolders(gctx)
 		st.Folders = fs
 		return err
 	})
-	g.Go(func() error {
-		ds, err := c.readDashboards(gctx)
-		st.Dashboards = ds
-		return err
-	})
+	g.Go(func() error { return c.readDashboards(gctx, each) })
 	g.Go(func() error {
 		ds, err := c.readDatasources(gctx)
 		st.Datasources = ds
@@ -78,6 +82,7 @@ func (c *Client) ReadState(ctx context.Context) (*State, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	sort.Slice(st.Dashboards, func(i, j int) bool { return st.Dashboards[i].UID < st.Dashboards[j].UID })
 	return st, nil
 }
 
@@ -87,13 +92,20 @@ func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
 	var uids []string
 	parents := []string{""}
 	for depth := 0; len(parents) > 0 && depth < 8; depth++ {
+		children := make([][]string, len(parents))
+		g, gctx := errgroup.WithContext(ctx)
+		for i, parent := range parents {
+			g.Go(func() (err error) {
+				children[i], err = c.listFolders(gctx, parent)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
 		var next []string
-		for _, parent := range parents {
-			children, err := c.listFolders(ctx, parent)
-			if err != nil {
-				return nil, err
-			}
-			next = append(next, children...)
+		for _, cs := range children {
+			next = append(next, cs...)
 		}
 		uids = append(uids, next...)
 		parents = next
@@ -166,20 +178,21 @@ func (c *Client) GetFolder(ctx context.Context, uid string) (Folder, error) {
 	return Folder{UID: p.UID, Title: p.Title, ParentUID: p.ParentUID, Version: int(p.Version), CreatedBy: p.CreatedBy}, nil
 }
 
-// readDashboards lists every dashboard by search, then reads each by uid.
-func (c *Client) readDashboards(ctx context.Context) ([]Dashboard, error) {
+// readDashboards lists every dashboard by search, then reads each by uid and
+// hands it to each, one call at a time.
+func (c *Client) readDashboards(ctx context.Context, each func(Dashboard)) error {
 	var uids []string
 	typ := "dash-db"
 	for page := int64(1); ; page++ {
 		release, err := c.acquire(ctx)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		limit := int64(searchPageSize)
 		ok, err := c.api.Search.Search(search.NewSearchParamsWithContext(ctx).WithType(&typ).WithLimit(&limit).WithPage(&page))
 		release()
 		if err != nil {
-			return nil, c.wrap(err, "search dashboards")
+			return c.wrap(err, "search dashboards")
 		}
 		for _, h := range ok.GetPayload() {
 			uids = append(uids, h.UID)
@@ -188,20 +201,21 @@ func (c *Client) readDashboards(ctx context.Context) ([]Dashboard, error) {
 			break
 		}
 	}
-	out := make([]Dashboard, len(uids))
+	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
-	for i, uid := range uids {
+	for _, uid := range uids {
 		g.Go(func() error {
 			d, err := c.GetDashboard(gctx, uid)
-			out[i] = d
-			return err
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			each(d)
+			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
-	return out, nil
+	return g.Wait()
 }
 
 // GetDashboard reads one dashboard by uid.

@@ -60,10 +60,10 @@ func TestLoadTemplateState(t *testing.T) {
 	want := &resource.State{Orgs: []*resource.Org{{
 		Name: DefaultOrgName, ID: DefaultOrgID, Dir: ".",
 		Dashboards: []*resource.Dashboard{{UID: "alb", Title: "ALB", Path: "alb.json", Source: resource.Pos{File: "dashboards/alb.json"},
-			Model: map[string]any{"uid": "alb", "title": "ALB", "panels": []any{
+			JSON: mustJSON(t, map[string]any{"uid": "alb", "title": "ALB", "panels": []any{
 				map[string]any{"datasource": map[string]any{"type": "cloudwatch", "uid": "cw-prod"}},
 				map[string]any{"datasource": "CloudWatch staging"},
-			}}}},
+			}})}},
 		Datasources: []*resource.Datasource{
 			{Name: "CloudWatch prod", Type: "cloudwatch", UID: "cw-prod", Source: tmpl, JSONData: map[string]any{
 				"authType":      "default",

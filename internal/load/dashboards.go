@@ -329,7 +329,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	delete(model, "id")
 	inputs := l.resolveInputs(o, d, model)
 
-	db := &resource.Dashboard{FolderUID: folderUID, Path: rel, Model: model, Source: resource.Pos{File: file}}
+	db := &resource.Dashboard{FolderUID: folderUID, Path: rel, Source: resource.Pos{File: file}}
 	u := uidUse{what: "dashboard " + rel, file: file}
 	uidPos := func() resource.Pos { return resource.Pos{File: file} }
 	switch uid := model["uid"].(type) {
@@ -374,5 +374,13 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		}
 	}
 	l.checkRefs(o, d, model, inputs)
+	// Keep the dashboard encoded: the map is garbage once this returns, so
+	// loading holds one dashboard's map at a time, not all of them.
+	enc, err := json.Marshal(model)
+	if err != nil {
+		l.errorf(d.pos(nil, false), "", "cannot encode the dashboard: %v", err)
+		return
+	}
+	db.JSON = enc
 	o.org.Dashboards = append(o.org.Dashboards, db)
 }

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"encoding/json"
 	"os"
 	"testing"
 
@@ -90,18 +91,18 @@ datasources:
 				},
 				Dashboards: []*resource.Dashboard{
 					{UID: "home", Title: "Home", Path: "home.yaml", Source: resource.Pos{File: "dashboards/home.yaml"},
-						Model: map[string]any{"title": "Home", "uid": "home", "panels": []any{map[string]any{"id": 1.0, "datasource": "Graphite"}}}},
+						JSON: mustJSON(t, map[string]any{"title": "Home", "uid": "home", "panels": []any{map[string]any{"id": 1.0, "datasource": "Graphite"}}})},
 					{UID: "shared", Title: "Shared", FolderUID: "ops", Path: "ops/shared.json", Source: resource.Pos{File: "dashboards/ops/shared.json"},
-						Model: map[string]any{"uid": "shared", "title": "Shared", "panels": []any{map[string]any{
+						JSON: mustJSON(t, map[string]any{"uid": "shared", "title": "Shared", "panels": []any{map[string]any{
 							"datasource": map[string]any{"type": "prometheus", "uid": "thanos"},
 							"targets":    []any{map[string]any{"expr": `up{env="prod"}`}},
-						}}}},
+						}}})},
 					{UID: "ops-ecs-service-overview", Title: "Service overview", FolderUID: "ops-ecs", Path: "ops/ecs/Service Overview.json",
 						Source: resource.Pos{File: "dashboards/ops/ecs/Service Overview.json"},
-						Model: map[string]any{"uid": "ops-ecs-service-overview", "title": "Service overview",
+						JSON: mustJSON(t, map[string]any{"uid": "ops-ecs-service-overview", "title": "Service overview",
 							"templating": map[string]any{"list": []any{map[string]any{"name": "ds", "type": "datasource", "query": "prometheus"}}},
 							"panels": []any{map[string]any{"datasource": map[string]any{"type": "prometheus", "uid": "${ds}"},
-								"targets": []any{map[string]any{"datasource": "-- Mixed --"}}}}}},
+								"targets": []any{map[string]any{"datasource": "-- Mixed --"}}}}})},
 				},
 				Datasources: []*resource.Datasource{
 					{Name: "Thanos", Type: "prometheus", UID: "thanos", URL: "http://thanos:10902", IsDefault: true,
@@ -127,7 +128,7 @@ datasources:
 				Name: "Tenant A", ID: 3, Dir: "orgs/tenant-a",
 				Source: resource.Pos{File: "grafsync.yaml", Line: 10, Col: 5},
 				Dashboards: []*resource.Dashboard{{UID: "a", Title: "A", Path: "a.json", Source: resource.Pos{File: "orgs/tenant-a/dashboards/a.json"},
-					Model: map[string]any{"uid": "a", "title": "A"}}},
+					JSON: mustJSON(t, map[string]any{"uid": "a", "title": "A"})}},
 			},
 		},
 	}
@@ -170,4 +171,14 @@ func TestExampleRepo(t *testing.T) {
 	if n := len(st.Orgs[0].Dashboards); n < 6 {
 		t.Errorf("example repository has %d dashboards, want at least 6", n)
 	}
+}
+
+// mustJSON encodes an expected dashboard the way the loader keeps it.
+func mustJSON(t *testing.T, v map[string]any) json.RawMessage {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -1,6 +1,8 @@
 package normalize
 
 import (
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -36,31 +38,40 @@ func Dashboard(model map[string]any, folderUID string) map[string]any {
 	return doc
 }
 
-// DesiredDashboards are an org's dashboards from Git, marked as managed.
-func DesiredDashboards(org *resource.Org, orgID int64) []plan.Resource {
+// DesiredDashboards are an org's dashboards from Git, marked as managed,
+// each kept encoded (plan.Resource.Raw).
+func DesiredDashboards(org *resource.Org, orgID int64) ([]plan.Resource, error) {
 	out := make([]plan.Resource, 0, len(org.Dashboards))
 	for _, d := range org.Dashboards {
-		doc := Dashboard(d.Model, d.FolderUID)
+		model, err := d.Decode()
+		if err != nil {
+			return nil, err
+		}
+		doc := Dashboard(model, d.FolderUID)
 		doc[MarkerKey] = marker()
+		raw, err := json.Marshal(doc)
+		if err != nil {
+			return nil, fmt.Errorf("dashboard %s: %w", d.Path, err)
+		}
 		out = append(out, plan.Resource{
 			Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
-			Doc: doc, Source: d.Source.String(),
+			Raw: raw, Parent: d.FolderUID, Source: d.Source.String(),
 		})
 	}
-	return out
+	return out, nil
 }
 
-// LiveDashboards are dashboards as Grafana has them.
-func LiveDashboards(ds []grafana.Dashboard, orgID int64) []plan.Resource {
-	out := make([]plan.Resource, 0, len(ds))
-	for _, d := range ds {
-		doc := Dashboard(d.Model, d.FolderUID)
-		out = append(out, plan.Resource{
-			Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Doc: doc,
-			Version: d.Version, Managed: isManaged(doc[MarkerKey]), ReadOnly: d.Provisioned,
-		})
+// LiveDashboard is one dashboard as Grafana has it, kept encoded.
+func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
+	doc := Dashboard(d.Model, d.FolderUID)
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return plan.Resource{}, fmt.Errorf("dashboard %s: %w", d.UID, err)
 	}
-	return out
+	return plan.Resource{
+		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Raw: raw, Parent: d.FolderUID,
+		Version: d.Version, Managed: isManaged(doc[MarkerKey]), ReadOnly: d.Provisioned,
+	}, nil
 }
 
 func pathExt(p string) string {

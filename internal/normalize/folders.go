@@ -19,7 +19,7 @@ func DesiredFolders(org *resource.Org, orgID int64) []plan.Resource {
 	for _, f := range org.Folders {
 		depth[f.UID] = depth[f.ParentUID] + 1
 		out = append(out, plan.Resource{
-			Kind: plan.Folder, OrgID: orgID, ID: f.UID, Name: f.Path, Depth: depth[f.UID],
+			Kind: plan.Folder, OrgID: orgID, ID: f.UID, Name: f.Path, Depth: depth[f.UID], Parent: f.ParentUID,
 			Doc: Folder(f.Title, f.ParentUID), Source: f.Source.String(),
 		})
 	}
@@ -45,7 +45,7 @@ func LiveFolders(fs []grafana.Folder, orgID int64, owner string) []plan.Resource
 	out := make([]plan.Resource, 0, len(fs))
 	for _, f := range fs {
 		out = append(out, plan.Resource{
-			Kind: plan.Folder, OrgID: orgID, ID: f.UID, Name: f.Title, Depth: depthOf(f.UID),
+			Kind: plan.Folder, OrgID: orgID, ID: f.UID, Name: f.Title, Depth: depthOf(f.UID), Parent: f.ParentUID,
 			Doc: Folder(f.Title, f.ParentUID), Version: f.Version, Managed: owner != "" && f.CreatedBy == owner,
 		})
 	}

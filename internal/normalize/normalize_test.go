@@ -34,16 +34,30 @@ func TestDashboardBothSidesAgree(t *testing.T) {
 }
 
 func TestDashboardMarkerAndAdoption(t *testing.T) {
-	org := &resource.Org{Dashboards: []*resource.Dashboard{{UID: "ecs", Path: "platform/ecs.json", FolderUID: "platform", Model: map[string]any{"uid": "ecs", "title": "ECS"}}}}
-	desired := DesiredDashboards(org, 1)
-	handmade := LiveDashboards([]grafana.Dashboard{{UID: "ecs", FolderUID: "platform", Version: 2, Model: map[string]any{"uid": "ecs", "title": "ECS", "id": 1.0}}}, 1)
-	if handmade[0].Managed {
-		t.Fatal("a dashboard without the marker counts as managed")
+	org := &resource.Org{Dashboards: []*resource.Dashboard{{UID: "ecs", Path: "platform/ecs.json", FolderUID: "platform", JSON: []byte(`{"uid": "ecs", "title": "ECS"}`)}}}
+	desired, err := DesiredDashboards(org, 1)
+	if err != nil {
+		t.Fatal(err)
 	}
-	got := plan.Diff(handmade[0].Doc, desired[0].Doc, nil)
+	handmade, err := LiveDashboard(grafana.Dashboard{UID: "ecs", FolderUID: "platform", Version: 2, Model: map[string]any{"uid": "ecs", "title": "ECS", "id": 1.0}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if handmade.Managed || handmade.Parent != "platform" {
+		t.Fatalf("live dashboard %+v", handmade)
+	}
+	before, _ := handmade.Document()
+	after, _ := desired[0].Document()
+	got := plan.Diff(before, after, nil)
 	want := []plan.FieldDiff{{Path: "grafsync", After: map[string]any{"managed": true}, BeforeAbsent: true}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("adopting shows as (-want +got):\n%s", diff)
+	}
+	// What apply stores, read back, is the same document: a no-op.
+	stored, _ := desired[0].Document()
+	back, err := LiveDashboard(grafana.Dashboard{UID: "ecs", FolderUID: "platform", Version: 3, Model: stored}, 1)
+	if err != nil || string(back.Raw) != string(desired[0].Raw) || !back.Managed {
+		t.Errorf("round trip: %v\n%s\n%s", err, back.Raw, desired[0].Raw)
 	}
 	if desired[0].Name != "platform/ecs" {
 		t.Errorf("subject name %q", desired[0].Name)

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -65,6 +67,12 @@ type Resource struct {
 	ID    string // identity within kind and org: a uid, or a name where no uid exists
 	Name  string // how people name it, e.g. "platform/ecs-services"; for subjects
 	Doc   map[string]any
+	// Raw, when set, is Doc encoded as canonical JSON (encoding/json's, keys
+	// sorted) and Doc is nil: large documents (dashboards) stay encoded, equal
+	// bytes mean equal documents, and only changed ones are decoded to diff.
+	Raw []byte
+	// Parent is the folder a dashboard or folder sits in ("" at the root).
+	Parent string
 	// Depth orders folders parents-first (1 = top level); 0 for other kinds.
 	Depth int
 	// Source is where a desired resource was declared (file:line); empty live.
@@ -91,6 +99,19 @@ func (r *Resource) Subject() string {
 		s += fmt.Sprintf(" (org %d)", r.OrgID)
 	}
 	return s
+}
+
+// Document is the resource's document, decoded from Raw when needed (a
+// fresh map each time then).
+func (r *Resource) Document() (map[string]any, error) {
+	if r.Doc != nil || r.Raw == nil {
+		return r.Doc, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(r.Raw, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", r.Subject(), err)
+	}
+	return m, nil
 }
 
 // key is a resource's identity.
@@ -169,8 +190,11 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 			return nil, fmt.Errorf("%s is declared twice (second at %s); each resource may appear once", d.Subject(), d.Source)
 		}
 		seen[d.key()] = true
-		l := liveByKey[d.key()]
-		p.Changes = append(p.Changes, pair(d, l))
+		c, err := pair(d, liveByKey[d.key()])
+		if err != nil {
+			return nil, err
+		}
+		p.Changes = append(p.Changes, c)
 	}
 	var deletions []Change
 	for i := range live {
@@ -215,10 +239,10 @@ func keepNonEmptyFolders(deletions []Change, desired, live []Resource) ([]Change
 	// Where each live dashboard and folder will be after creates and updates.
 	parentAfter := map[key]string{}
 	for i := range live {
-		parentAfter[live[i].key()] = parentOf(&live[i])
+		parentAfter[live[i].key()] = live[i].Parent
 	}
 	for i := range desired {
-		parentAfter[desired[i].key()] = parentOf(&desired[i])
+		parentAfter[desired[i].key()] = desired[i].Parent
 	}
 	var keptNotes []string
 	for changed := true; changed; {
@@ -246,23 +270,24 @@ func keepNonEmptyFolders(deletions []Change, desired, live []Resource) ([]Change
 	return out, keptNotes
 }
 
-// parentOf is the folder a dashboard or folder sits in ("" at the root).
-func parentOf(r *Resource) string {
-	field := "folderUid"
-	if r.Kind == Folder {
-		field = "parentUid"
-	}
-	s, _ := r.Doc[field].(string)
-	return s
-}
-
 // pair compares one desired resource with its live counterpart (nil: absent).
-func pair(d, l *Resource) Change {
+func pair(d, l *Resource) (Change, error) {
 	if l == nil {
-		return Change{Action: Create, Subject: d.Subject(), After: d}
+		return Change{Action: Create, Subject: d.Subject(), After: d}, nil
 	}
 	c := Change{Action: NoOp, Subject: d.Subject(), Before: l, After: d}
-	c.Diff = Diff(l.Doc, d.Doc, append(append([]string(nil), l.Secrets...), d.Secrets...))
+	if d.Raw != nil && l.Raw != nil && bytes.Equal(d.Raw, l.Raw) {
+		return c, nil
+	}
+	before, err := l.Document()
+	if err != nil {
+		return c, err
+	}
+	after, err := d.Document()
+	if err != nil {
+		return c, err
+	}
+	c.Diff = Diff(before, after, append(append([]string(nil), l.Secrets...), d.Secrets...))
 	switch {
 	case len(c.Diff) == 0:
 	case l.ReadOnly:
@@ -271,7 +296,7 @@ func pair(d, l *Resource) Change {
 	default:
 		c.Action = Update
 	}
-	return c
+	return c, nil
 }
 
 // sortApplyOrder orders changes for apply: by kind (reversed for deletes),

@@ -180,10 +180,10 @@ func TestDiff(t *testing.T) {
 // still holds a hand-made dashboard or sub-folder, and says why.
 func TestPruneKeepsFolderThatStillHoldsSomething(t *testing.T) {
 	folder := func(id, parent string, managed bool) Resource {
-		return Resource{Kind: Folder, ID: id, Managed: managed, Doc: map[string]any{"title": id, "parentUid": parent}}
+		return Resource{Kind: Folder, ID: id, Managed: managed, Parent: parent, Doc: map[string]any{"title": id, "parentUid": parent}}
 	}
 	dash := func(id, folder string, managed bool) Resource {
-		return Resource{Kind: Dashboard, ID: id, Managed: managed, Doc: map[string]any{"folderUid": folder}}
+		return Resource{Kind: Dashboard, ID: id, Managed: managed, Parent: folder, Doc: map[string]any{"folderUid": folder}}
 	}
 	lv := []Resource{
 		folder("empty-after", "", true), dash("managed-in-it", "empty-after", true),
@@ -191,7 +191,7 @@ func TestPruneKeepsFolderThatStillHoldsSomething(t *testing.T) {
 		folder("outer", "", true), folder("inner", "outer", false),
 		folder("moved-out", "", true), dash("moving", "moved-out", true),
 	}
-	desired := []Resource{{Kind: Dashboard, ID: "moving", Doc: map[string]any{"folderUid": ""}}}
+	desired := []Resource{{Kind: Dashboard, ID: "moving", Parent: "", Doc: map[string]any{"folderUid": ""}}}
 	p, err := Make("r", desired, lv, Options{Prune: true, MaxDeletions: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -212,5 +212,29 @@ func TestPruneKeepsFolderThatStillHoldsSomething(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantKept, p.Kept); diff != "" {
 		t.Errorf("kept (-want +got):\n%s", diff)
+	}
+}
+
+// Equal encoded documents pair as a no-op without being decoded; different
+// ones are decoded and diffed.
+func TestRawDocuments(t *testing.T) {
+	d := Resource{Kind: Dashboard, ID: "x", Raw: []byte(`{"title":"A"}`)}
+	same := Resource{Kind: Dashboard, ID: "x", Managed: true, Raw: []byte(`{"title":"A"}`)}
+	other := Resource{Kind: Dashboard, ID: "x", Managed: true, Raw: []byte(`{"title":"B"}`)}
+	broken := Resource{Kind: Dashboard, ID: "x", Managed: true, Raw: []byte(`{`)}
+	p, err := Make("r", []Resource{d}, []Resource{same}, Options{})
+	if err != nil || p.Changes[0].Action != NoOp {
+		t.Fatalf("equal raw docs: %v %+v", err, p.Changes)
+	}
+	p, err = Make("r", []Resource{d}, []Resource{other}, Options{})
+	if err != nil || p.Changes[0].Action != Update {
+		t.Fatalf("different raw docs: %v %+v", err, p.Changes)
+	}
+	want := []FieldDiff{{Path: "title", Before: "B", After: "A"}}
+	if diff := cmp.Diff(want, p.Changes[0].Diff); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if _, err := Make("r", []Resource{d}, []Resource{broken}, Options{}); err == nil {
+		t.Error("an undecodable document was accepted")
 	}
 }

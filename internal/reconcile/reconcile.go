@@ -60,37 +60,71 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	if in.Logger == nil {
 		in.Logger = slog.New(slog.DiscardHandler)
 	}
+	// Reading Grafana waits on the network and loading Git on the CPU: do
+	// both at once. Live dashboards are normalised as they arrive, so only
+	// their encoded documents are kept.
+	var (
+		live        *grafana.State
+		me          grafana.Identity
+		liveDash    []plan.Resource
+		liveDashErr error
+	)
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	reading, readCtx := errgroup.WithContext(readCtx)
+	reading.Go(func() (err error) {
+		live, err = in.Client.ReadState(readCtx, func(d grafana.Dashboard) {
+			r, err := normalize.LiveDashboard(d, in.OrgID)
+			if err != nil && liveDashErr == nil {
+				liveDashErr = err
+			}
+			liveDash = append(liveDash, r)
+		})
+		return err
+	})
+	reading.Go(func() (err error) { me, err = in.Client.Whoami(readCtx); return err })
+
 	state, problems := load.Load(in.Repo, load.Options{Strict: in.Strict, Getenv: in.Getenv, ReadFile: in.ReadFile, Revision: in.Revision})
 	out := &Outcome{State: state, Problems: problems}
-	if problems.HasErrors() {
-		return out, &ProblemsError{Problems: problems}
+	var loadErr error
+	switch {
+	case problems.HasErrors():
+		loadErr = &ProblemsError{Problems: problems}
+	case len(state.Orgs) != 1:
+		loadErr = fmt.Errorf("the repository declares %d orgs in grafsync.yaml; this version of grafsync plans one org at a time: keep one org there, or run once per org with --org-id", len(state.Orgs))
 	}
-	if len(state.Orgs) != 1 {
-		return out, fmt.Errorf("the repository declares %d orgs in grafsync.yaml; this version of grafsync plans one org at a time: keep one org there, or run once per org with --org-id", len(state.Orgs))
+	if loadErr != nil {
+		// Nothing is planned: stop reading Grafana, report the repository.
+		stopReading()
+		reading.Wait()
+		return out, loadErr
 	}
 	org := state.Orgs[0]
-
-	var live *grafana.State
-	var me grafana.Identity
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { live, err = in.Client.ReadState(gctx); return err })
-	g.Go(func() (err error) { me, err = in.Client.Whoami(gctx); return err })
-	if err := g.Wait(); err != nil {
+	desiredDash, err := normalize.DesiredDashboards(org, in.OrgID)
+	if err != nil {
 		return out, err
+	}
+	if err := reading.Wait(); err != nil {
+		return out, err
+	}
+	if liveDashErr != nil {
+		return out, liveDashErr
 	}
 	out.Live = live
 	orgID := in.OrgID
 	if orgID == 0 {
 		orgID = me.OrgID
 	}
+	setOrg(desiredDash, orgID)
+	setOrg(liveDash, orgID)
 
 	var desired, current []plan.Resource
 	desired = append(desired, normalize.DesiredFolders(org, orgID)...)
 	desired = append(desired, normalize.DesiredDatasources(org, orgID, live.Datasources, in.Fingerprinter)...)
-	desired = append(desired, normalize.DesiredDashboards(org, orgID)...)
+	desired = append(desired, desiredDash...)
 	current = append(current, normalize.LiveFolders(live.Folders, orgID, me.Login)...)
 	current = append(current, normalize.LiveDatasources(live.Datasources, orgID)...)
-	current = append(current, normalize.LiveDashboards(live.Dashboards, orgID)...)
+	current = append(current, liveDash...)
 	out.Secrets = normalize.DatasourceSecrets(org, live.Datasources)
 
 	p, err := plan.Make(in.Revision, desired, current, in.Plan)
@@ -101,6 +135,13 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	in.Logger.Info("planned", "revision", in.Revision, "summary", p.Summary(),
 		"folders", len(live.Folders), "dashboards", len(live.Dashboards), "datasources", len(live.Datasources))
 	return out, nil
+}
+
+// setOrg stamps resources normalised before the org id was known.
+func setOrg(rs []plan.Resource, orgID int64) {
+	for i := range rs {
+		rs[i].OrgID = orgID
+	}
 }
 
 // Apply applies a planning run's plan.

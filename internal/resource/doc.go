@@ -7,7 +7,7 @@
 //   - folder and dashboard UIDs are unique within an org (Grafana keeps them in
 //     one namespace); datasource names and UIDs are unique within an org;
 //   - Org.Folders lists parents before their children, at most 4 levels deep;
-//   - JSON-shaped values (Dashboard.Model, Datasource.JSONData) contain only
+//   - JSON-shaped values (Dashboard.JSON once decoded, Datasource.JSONData) contain only
 //     map[string]any, []any, string, float64, bool and nil, as encoding/json
 //     decodes them, whether the file was JSON or YAML;
 //   - secrets exist only as Secret values, which print as "(secret)".

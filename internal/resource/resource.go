@@ -1,6 +1,9 @@
 package resource
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // Pos is a position in the repository: a slash-separated path relative to the
 // repository root, and a 1-based line and column. Line 0 means the whole file
@@ -78,10 +81,12 @@ type Dashboard struct {
 	FolderUID string
 	// Path is the file relative to the org's dashboards/ ("platform/ecs.json").
 	Path string
-	// Model is the dashboard JSON with id, __inputs, __requires and
-	// __elements removed and ${DS_X} inputs replaced by datasource uids.
-	// Model["uid"] and Model["title"] equal UID and Title.
-	Model map[string]any
+	// JSON is the dashboard JSON, compact, with id, __inputs, __requires and
+	// __elements removed and ${DS_X} inputs replaced by datasource uids; its
+	// "uid" and "title" equal UID and Title. It is kept encoded, not as a map,
+	// because a map costs about four times the bytes and a repository may hold
+	// thousands of dashboards; Decode it where a map is needed.
+	JSON json.RawMessage
 	// Source is the file (line 0).
 	Source Pos
 }
@@ -131,4 +136,13 @@ type Team struct {
 type Preferences struct {
 	Theme, Timezone, WeekStart, HomeDashboardUID string
 	Source                                       Pos
+}
+
+// Decode returns the dashboard JSON as a map (a fresh one on every call).
+func (d *Dashboard) Decode() (map[string]any, error) {
+	var m map[string]any
+	if err := json.Unmarshal(d.JSON, &m); err != nil {
+		return nil, fmt.Errorf("dashboard %s: %w", d.Path, err)
+	}
+	return m, nil
 }
