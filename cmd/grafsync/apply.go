@@ -92,10 +92,7 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 
 func shortRevision(rev string) string {
 	if rev == "" {
-		return "(working tree)"
+		return "(a plain directory)"
 	}
-	if len(rev) > 12 {
-		return rev[:12]
-	}
-	return rev
+	return view.ShortRevision(rev)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+	"github.com/grafsync/grafsync/internal/source"
 )
 
 // env is how commands read the environment; tests may replace it.
@@ -50,8 +51,18 @@ type repoOptions struct {
 }
 
 func (o *repoOptions) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.repo, "repo", ".", "the repository: a directory")
-	cmd.Flags().StringVar(&o.ref, "ref", "", "branch, tag or commit to read")
+	cmd.Flags().StringVar(&o.repo, "repo", ".", "the repository: a directory, or a Git URL (https://, ssh://, git@host:org/repo.git, file://)")
+	cmd.Flags().StringVar(&o.ref, "ref", "", "branch, tag or commit to read (default: a directory's files as they are; a URL's default branch)")
+}
+
+// openRepo reads the repository at the asked revision: a local directory
+// (its working tree, or a ref of it) or a remote cloned into the cache and
+// fetched incrementally on later runs. Credentials come from the
+// GRAFSYNC_GIT_* environment (docs/source.md).
+func openRepo(ctx context.Context, o repoOptions, e env, log *slog.Logger) (*source.Snapshot, error) {
+	return source.Open(ctx, source.Options{
+		Repo: o.repo, Ref: o.ref, CacheDir: e.getenv("GRAFSYNC_CACHE_DIR"), Auth: source.AuthFromEnv(e.getenv), Logger: log,
+	})
 }
 
 // grafanaOptions say which Grafana to talk to and how.

@@ -21,7 +21,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(
 		newVersionCmd(),
 		newSandboxCmd(),
-		newValidateCmd(),
+		newValidateCmd(osEnv()),
 		newRolesCmd(),
 		newPlanCmd(osEnv()),
 		newApplyCmd(osEnv()),

@@ -25,7 +25,7 @@ func startRun(ctx context.Context, ro repoOptions, g grafanaOptions, e env, stde
 	if err != nil {
 		return nil, err
 	}
-	fsys, rev, err := openRepo(ctx, ro.repo, ro.ref)
+	snap, err := openRepo(ctx, ro, e, log)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func startRun(ctx context.Context, ro repoOptions, g grafanaOptions, e env, stde
 		ctx: ctx,
 		log: log,
 		in: reconcile.Inputs{
-			Repo: fsys, Revision: rev, Client: client, OrgID: g.orgID, Strict: strict,
+			Repo: snap.FS, Revision: snap.Revision, Client: client, OrgID: g.orgID, Strict: strict,
 			Getenv: e.getenv, ReadFile: e.readFile, Plan: po, Fingerprinter: normalize.NewFingerprinter(), Logger: log,
 		},
 		close: func() { cancel(); closeClient() },

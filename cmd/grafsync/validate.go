@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -15,55 +13,40 @@ import (
 
 // validateOptions are the flags of grafsync validate.
 type validateOptions struct {
-	Repo string
+	repo     repoOptions
+	logLevel string
 }
 
-func (o *validateOptions) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.Repo, "repo", ".", "repository directory to validate")
-}
-
-func newValidateCmd() *cobra.Command {
+func newValidateCmd(e env) *cobra.Command {
 	opts := validateOptions{}
 	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the repository offline and print every problem",
 		Long: `Validate loads dashboards/, datasources/, grafsync.yaml and roles/accounts.yaml
 and checks them offline: syntax, uids, folder depth, datasource references,
-secrets, AWS settings, and that CloudWatch datasources and the accounts list
-agree. It prints every problem as path:line:col: message and exits 1 if any
-is an error. It makes no network call.`,
+secrets, CloudWatch datasources against roles/accounts.yaml, and AWS settings.
+It prints every problem as path:line:col: message and exits 1 if any is an
+error. It makes no network call to Grafana (a remote --repo is fetched).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runValidate(cmd.Context(), opts, cmd.OutOrStdout())
+			return runValidate(cmd.Context(), opts, e, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	opts.AddFlags(cmd)
+	opts.repo.addFlags(cmd)
+	cmd.Flags().StringVar(&opts.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	return cmd
 }
 
-// openRepo returns the repository snapshot to load.
-// TODO(lead): swap in internal/source (Git URLs, --ref).
-func openRepo(_ context.Context, repo, _ string) (fs.FS, string, error) {
-	fi, err := os.Stat(repo)
-	if err != nil {
-		return nil, "", fmt.Errorf("repository %s: %w", repo, err)
-	}
-	if !fi.IsDir() {
-		return nil, "", fmt.Errorf("repository %s is not a directory; pass the repository root with --repo", repo)
-	}
-	return os.DirFS(repo), "", nil
-}
-
-func runValidate(ctx context.Context, opts validateOptions, stdout io.Writer) error {
-	fsys, rev, err := openRepo(ctx, opts.Repo, "")
+func runValidate(ctx context.Context, opts validateOptions, e env, stdout, stderr io.Writer) error {
+	log, err := newLogger(stderr, opts.logLevel)
 	if err != nil {
 		return err
 	}
-	_, problems := load.Load(fsys, load.Options{
-		Getenv:   os.Getenv,
-		ReadFile: os.ReadFile,
-		Revision: rev,
-	})
+	snap, err := openRepo(ctx, opts.repo, e, log)
+	if err != nil {
+		return err
+	}
+	_, problems := load.Load(snap.FS, load.Options{Getenv: e.getenv, ReadFile: e.readFile, Revision: snap.Revision})
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p)
 	}

@@ -40,7 +40,7 @@ func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 	}
 	fmt.Fprintf(&head, "### %s\n\n", title)
 	if p.Revision != "" {
-		fmt.Fprintf(&head, "Revision `%s`\n\n", shortRev(p.Revision))
+		fmt.Fprintf(&head, "Revision `%s`\n\n", ShortRevision(p.Revision))
 	}
 	n := p.Counts()
 	head.WriteString("| Action | Count |\n|---|---:|\n")

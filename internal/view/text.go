@@ -3,6 +3,7 @@ package view
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/grafsync/grafsync/internal/plan"
 )
@@ -51,7 +52,7 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	}
 	ew := &errWriter{w: w}
 	if p.Revision != "" {
-		ew.printf("grafsync plan for revision %s\n\n", shortRev(p.Revision))
+		ew.printf("grafsync plan for revision %s\n\n", ShortRevision(p.Revision))
 	}
 	for _, c := range p.Changes {
 		if c.Action == plan.NoOp && !opts.ShowNoOps {
@@ -82,11 +83,16 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	return ew.err
 }
 
-func shortRev(rev string) string {
-	if len(rev) > 12 {
-		return rev[:12]
+// ShortRevision shortens a commit hash to 12 characters, keeping a "-dirty" mark.
+func ShortRevision(rev string) string {
+	base, dirty := strings.CutSuffix(rev, "-dirty")
+	if len(base) > 12 {
+		base = base[:12]
 	}
-	return rev
+	if dirty {
+		return base + "-dirty"
+	}
+	return base
 }
 
 // errWriter keeps the first write error so views can write line by line.
