@@ -131,3 +131,22 @@ func tail(s string, n int) string {
 	}
 	return s
 }
+
+// BenchmarkValidate1000 runs grafsync validate as a process over the same
+// 1,000-dashboard repository and reports its wall time and peak RSS.
+func BenchmarkValidate1000(b *testing.B) {
+	dir := b.TempDir()
+	size := benchrepo.Write(b, dir, 1000)
+	for b.Loop() {
+		cmd := exec.Command("grafsync", "validate", "--repo", dir)
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("validate: %v\n%s", err, tail(string(out), 2000))
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "wall-s")
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			b.ReportMetric(float64(ru.Maxrss*1024)/1e6, "maxrss-MB")
+		}
+		b.ReportMetric(float64(size)/1e6, "dashboards-MB")
+	}
+}
