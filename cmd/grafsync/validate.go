@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grafsync/grafsync/internal/load"
+	"github.com/grafsync/grafsync/internal/view"
 )
 
 // validateOptions are the flags of grafsync validate.
@@ -50,7 +51,11 @@ func runValidate(ctx context.Context, opts validateOptions, e env, stdout, stder
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p)
 	}
-	fmt.Fprintln(stdout, problems.Summary())
+	summary := problems.Summary()
+	if snap.Revision != "" {
+		summary += " (revision " + view.ShortRevision(snap.Revision) + ")"
+	}
+	fmt.Fprintln(stdout, summary)
 	if problems.HasErrors() {
 		return silentError{errors.New("validation failed: " + problems.Summary())}
 	}
