@@ -359,3 +359,103 @@ func TestCheckInvocation(t *testing.T) {
 		})
 	}
 }
+
+// actionStep returns the run: script of the action's step with the given id.
+func actionStep(t *testing.T, id string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, actionFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct {
+		Runs struct {
+			Steps []struct {
+				ID  string `yaml:"id"`
+				Run string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"runs"`
+	}
+	if err := yaml.Unmarshal(data, &a); err != nil {
+		t.Fatalf("%s: %v", actionFile, err)
+	}
+	for _, s := range a.Runs.Steps {
+		if s.ID == id {
+			return s.Run
+		}
+	}
+	t.Fatalf("%s has no step %q", actionFile, id)
+	return ""
+}
+
+// The action's run step, run by bash as a runner would, with this package's
+// grafsync: inputs come only from the environment, the token is masked and
+// printed nowhere else, outputs are written, allow-exit-codes decides.
+func TestActionRunStep(t *testing.T) {
+	script := actionStep(t, "run")
+	if strings.Contains(script, "${{") {
+		t.Fatalf("the run step splices an expression into the script; pass inputs as env instead:\n%s", script)
+	}
+	prog, err := exec.LookPath("grafsync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := filepath.Abs(repoRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const token = "glsa_not-a-real-token-7f3a"
+	for _, tc := range []struct {
+		name, command, allow string
+		wantStatus           int
+		wantOutputs          string // exit-code line of GITHUB_OUTPUT
+		wantStdout           string // in the step's output
+		wantOutFile          string // in the stdout-file output
+	}{
+		{"drift allowed", "plan --sandbox\n  --detailed-exitcode --format markdown", "0 2", 0, "exit-code=2", "<!-- grafsync-plan -->", "**Plan: 16 to create"},
+		{"drift fails", "plan --sandbox --detailed-exitcode", "0", 2, "exit-code=2", "::error title=grafsync plan::grafsync plan exited with status 2", "Plan: 16 to create"},
+		{"validate", "validate", "0", 0, "exit-code=0", "0 errors, 1 warning", "0 errors, 1 warning"},
+		{"error", "plan --no-such-flag", "0 2", 1, "exit-code=1", "exited with status 1", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(tmp, "grafsync-bin"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(prog, filepath.Join(tmp, "grafsync-bin", "grafsync")); err != nil {
+				t.Fatal(err)
+			}
+			outputs := filepath.Join(tmp, "github-output")
+			cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+			cmd.Dir = repo
+			cmd.Env = append(os.Environ(),
+				"RUNNER_TEMP="+tmp, "GITHUB_OUTPUT="+outputs,
+				"INPUT_COMMAND="+tc.command, "INPUT_GRAFANA_URL=", "INPUT_GRAFANA_TOKEN="+token,
+				"INPUT_REPO="+repo, "INPUT_ALLOW_EXIT_CODES="+tc.allow, "GRAFANA_TOKEN=", "GRAFANA_PASSWORD=", "LOKI_PASSWORD=")
+			out, _ := cmd.CombinedOutput()
+			if got := cmd.ProcessState.ExitCode(); got != tc.wantStatus {
+				t.Errorf("step exit status %d, want %d; output:\n%s", got, tc.wantStatus, out)
+			}
+			if n := strings.Count(string(out), token); n != 1 || !strings.Contains(string(out), "::add-mask::"+token+"\n") {
+				t.Errorf("the token appears %d times, want once, in ::add-mask:: only:\n%s", n, out)
+			}
+			if !strings.Contains(string(out), tc.wantStdout) {
+				t.Errorf("output lacks %q:\n%s", tc.wantStdout, out)
+			}
+			kv, err := os.ReadFile(outputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(kv)), "\n")
+			if len(lines) != 2 || lines[0] != tc.wantOutputs || !strings.HasPrefix(lines[1], "stdout-file="+tmp+"/") {
+				t.Fatalf("GITHUB_OUTPUT:\n%s\nwant %s and stdout-file=%s/...", kv, tc.wantOutputs, tmp)
+			}
+			file, err := os.ReadFile(strings.TrimPrefix(lines[1], "stdout-file="))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(file), tc.wantOutFile) || strings.Contains(string(file), token) {
+				t.Errorf("stdout-file lacks %q or holds the token:\n%s", tc.wantOutFile, file)
+			}
+		})
+	}
+}
