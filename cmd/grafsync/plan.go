@@ -65,7 +65,13 @@ func runPlan(ctx context.Context, opts planOptions, e env, stdout, stderr io.Wri
 	}
 	defer run.close()
 	out, err := reconcile.Plan(run.ctx, run.in)
-	if err := reportProblems(stdout, out, err); err != nil {
+	// Text output carries the problems; machine formats keep stdout pure
+	// (the markdown marker first, JSON parseable) and report them on stderr.
+	problemsTo := stdout
+	if opts.format != "text" {
+		problemsTo = stderr
+	}
+	if err := reportProblems(problemsTo, out, err); err != nil {
 		return err
 	}
 	p := out.Plan
@@ -94,17 +100,17 @@ func runPlan(ctx context.Context, opts planOptions, e env, stdout, stderr io.Wri
 	return nil
 }
 
-// reportProblems prints the repository's problems (warnings too) and turns
-// a planning error into the command's error.
-func reportProblems(stdout io.Writer, out *reconcile.Outcome, err error) error {
+// reportProblems prints the repository's problems (warnings too) to w and
+// turns a planning error into the command's error.
+func reportProblems(w io.Writer, out *reconcile.Outcome, err error) error {
 	if out != nil {
 		for _, p := range out.Problems {
-			fmt.Fprintln(stdout, p)
+			fmt.Fprintln(w, p)
 		}
 	}
 	var pe *reconcile.ProblemsError
 	if errors.As(err, &pe) {
-		fmt.Fprintln(stdout, pe.Problems.Summary())
+		fmt.Fprintln(w, pe.Problems.Summary())
 		return silentError{err}
 	}
 	return err

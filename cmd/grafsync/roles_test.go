@@ -72,7 +72,7 @@ func TestRolesWriteCheckRemove(t *testing.T) {
 	dir := t.TempDir()
 	writeRepo(t, dir, exampleAccounts)
 
-	code, stdout, stderr := runRolesCLI(t, "--repo", dir, "--check")
+	code, _, stderr := runRolesCLI(t, "--repo", dir, "--check")
 	if code != 1 || !strings.Contains(stderr, "roles/generated/json/prod-trust.json: missing\n") {
 		t.Errorf("--check before generating: exit %d, stderr:\n%s", code, stderr)
 	}
@@ -80,7 +80,7 @@ func TestRolesWriteCheckRemove(t *testing.T) {
 		t.Errorf("--check wrote files")
 	}
 
-	code, stdout, stderr = runRolesCLI(t, "--repo", dir)
+	code, stdout, stderr := runRolesCLI(t, "--repo", dir)
 	if code != 0 {
 		t.Fatalf("roles: exit %d\n%s%s", code, stdout, stderr)
 	}

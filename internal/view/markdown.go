@@ -3,17 +3,25 @@ package view
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/grafsync/grafsync/internal/plan"
 )
 
-// GitHubCommentLimit is the most characters a GitHub comment may hold.
+// GitHubCommentLimit is the most characters a GitHub comment (or issue
+// body) may hold.
 const GitHubCommentLimit = 65536
+
+// CommentReserve is what the default limit leaves free under
+// GitHubCommentLimit, so that CI can add a line naming the commit and the
+// run (see docs/ci.md) without GitHub refusing the comment.
+const CommentReserve = 1024
 
 // MarkdownOptions shape the pull-request view.
 type MarkdownOptions struct {
-	// Limit is the most characters the output may have; 0 = GitHubCommentLimit.
+	// Limit is the most bytes the output may have (bytes, so never more
+	// characters than that); 0 = GitHubCommentLimit - CommentReserve.
 	Limit int
 	// Title heads the comment; CI sets it to something like "grafsync plan for abc123".
 	Title string
@@ -24,11 +32,15 @@ type MarkdownOptions struct {
 
 // Markdown writes the plan as a pull-request comment: a title naming the
 // revision, a summary table, then one collapsible section per change with
-// its field diff. When the whole would exceed Limit, per-change diffs are
-// dropped from the end, and then change lines, and the comment says so.
+// its field diff, then notes and the summary line. The title, table and
+// summary line are always there. When the whole would exceed Limit, the
+// largest field diffs are folded into one-line entries first, then entries
+// are dropped from the end, deletes and blocked changes last, and notes
+// beyond a quarter of the room are dropped; a closing line says what was
+// left out.
 func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 	if opts.Limit <= 0 {
-		opts.Limit = GitHubCommentLimit
+		opts.Limit = GitHubCommentLimit - CommentReserve
 	}
 	var head strings.Builder
 	if opts.Marker != "" {
@@ -50,8 +62,7 @@ func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 	}
 	head.WriteString("\n")
 
-	var sections []string // one per change: full (with diff) and short forms
-	var shorts []string
+	var entries []mdEntry
 	for _, c := range p.Changes {
 		if c.Action == plan.NoOp {
 			continue
@@ -60,9 +71,10 @@ func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 		if c.Action == plan.Blocked {
 			short += " — cannot change it: " + mdEscape(c.Reason)
 		}
-		shorts = append(shorts, short+"\n")
+		e := mdEntry{action: c.Action, short: short + "\n"}
 		if len(c.Diff) == 0 {
-			sections = append(sections, short+"\n")
+			e.full = e.short
+			entries = append(entries, e)
 			continue
 		}
 		var b strings.Builder
@@ -72,63 +84,153 @@ func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 		}
 		b.WriteString("```\n\n</details>\n\n")
 		if c.Action == plan.Blocked {
-			b.WriteString("  cannot change it: " + mdEscape(c.Reason) + "\n")
+			b.WriteString("⛔ cannot change it: " + mdEscape(c.Reason) + "\n\n")
 		}
-		sections = append(sections, b.String())
+		e.full = b.String()
+		entries = append(entries, e)
 	}
-	var tail strings.Builder
-	if len(shorts) == 0 {
-		tail.WriteString("No changes: Grafana matches the repository.\n")
-	}
+	var notes []string
 	for _, o := range p.Orphans {
-		fmt.Fprintf(&tail, "\n> note: %s is managed by grafsync but no longer in Git; `--prune` would delete it\n", mdEscape(o))
+		notes = append(notes, fmt.Sprintf("\n> note: %s is managed by grafsync but no longer in Git; `--prune` would delete it\n", mdEscape(o)))
 	}
 	for _, k := range p.Kept {
-		fmt.Fprintf(&tail, "\n> note: %s\n", mdEscape(k))
+		notes = append(notes, fmt.Sprintf("\n> note: %s\n", mdEscape(k)))
+	}
+	var tail strings.Builder
+	if len(entries) == 0 {
+		tail.WriteString("No changes: Grafana matches the repository.\n")
 	}
 	fmt.Fprintf(&tail, "\n**%s**\n", p.Summary())
 
-	body := fitSections(opts.Limit-len(head.String())-len(tail.String()), sections, shorts)
+	body := fitEntries(opts.Limit-head.Len()-tail.Len(), entries, notes)
 	_, err := io.WriteString(w, head.String()+body+tail.String())
 	return err
 }
 
-// fitSections joins the per-change sections, replacing full sections by
-// short lines from the end, then dropping short lines, until the result fits
-// in limit characters; what was left out is said in a closing line.
-func fitSections(limit int, full, short []string) string {
-	const reserve = 200 // room for the closing line
-	total := func(parts []string) int {
-		n := 0
-		for _, p := range parts {
-			n += len(p)
+// mdEntry is one change in the markdown view, in two sizes.
+type mdEntry struct {
+	action plan.Action
+	full   string // with its field diff; equal to short when there is none
+	short  string // one line
+}
+
+// fitEntries joins the entries and notes within limit bytes. When they do
+// not fit it folds the largest diffs into one-line entries first (so one
+// huge dashboard does not hide the diffs of small changes), then drops
+// entries from the end, creates and updates before deletes and blocked
+// changes (the ones a reviewer must see); notes are kept as room allows but
+// never take more than a quarter of it from changes. A closing line says
+// what was left out.
+func fitEntries(limit int, entries []mdEntry, notes []string) string {
+	const reserve = 300 // room for the closing line
+	parts := make([]string, len(entries))
+	size := 0
+	for i, e := range entries {
+		parts[i] = e.full
+		size += len(e.full)
+	}
+	if size+totalLen(notes) <= limit {
+		return strings.Join(parts, "") + strings.Join(notes, "")
+	}
+	// Changes get the room but a quarter kept for notes, if they need it.
+	budget := limit - reserve - min(totalLen(notes), (limit-reserve)/4)
+
+	// Fold the diffs that save the most first; among equals, later ones.
+	order := make([]int, len(entries))
+	for i := range order {
+		order[i] = i
+	}
+	saving := func(i int) int { return len(entries[i].full) - len(entries[i].short) }
+	sort.SliceStable(order, func(a, b int) bool {
+		if saving(order[a]) != saving(order[b]) {
+			return saving(order[a]) > saving(order[b])
 		}
-		return n
+		return order[a] > order[b]
+	})
+	for _, i := range order {
+		if size <= budget || saving(i) == 0 {
+			break
+		}
+		parts[i] = entries[i].short
+		size -= saving(i)
 	}
-	parts := append([]string(nil), full...)
-	if total(parts) <= limit {
-		return strings.Join(parts, "")
-	}
-	for i := len(parts) - 1; i >= 0 && total(parts) > limit-reserve; i-- {
-		parts[i] = short[i]
-	}
-	dropped := 0
-	for len(parts) > 0 && total(parts) > limit-reserve {
-		parts = parts[:len(parts)-1]
-		dropped++
-	}
-	collapsed := 0
-	for i := range parts {
-		if parts[i] != full[i] {
-			collapsed++
+
+	dropped := make([]bool, len(entries))
+	droppedBy := map[plan.Action]int{}
+	for _, mustSee := range []bool{false, true} {
+		for i := len(entries) - 1; i >= 0 && size > budget; i-- {
+			a := entries[i].action
+			if dropped[i] || (a == plan.Delete || a == plan.Blocked) != mustSee {
+				continue
+			}
+			dropped[i] = true
+			droppedBy[a]++
+			size -= len(parts[i])
 		}
 	}
-	note := fmt.Sprintf("\n> ✂️ This comment is shortened to fit GitHub's limit: %d of %d changes are listed without their field diffs", collapsed, len(full))
-	if dropped > 0 {
-		note += fmt.Sprintf(", and %d changes are not listed", dropped)
+
+	// Notes get what the changes left.
+	kept, room := 0, limit-reserve-size
+	for _, n := range notes {
+		if len(n) > room {
+			break
+		}
+		room -= len(n)
+		kept++
 	}
-	note += ". Run `grafsync plan` for the full plan.\n"
-	return strings.Join(parts, "") + note
+	keptNotes := notes[:kept]
+
+	var b strings.Builder
+	folded := 0
+	for i, part := range parts {
+		if dropped[i] {
+			continue
+		}
+		if part != entries[i].full {
+			folded++
+		}
+		b.WriteString(part)
+	}
+	fmt.Fprintf(&b, "\n> ✂️ This comment is shortened to fit GitHub's limit: %d of %d changes are listed without their field diffs", folded, len(entries))
+	if n := totalCount(droppedBy); n > 0 {
+		fmt.Fprintf(&b, ", and %d changes are not listed (%s)", n, countList(droppedBy))
+	}
+	if n := len(notes) - len(keptNotes); n > 0 {
+		fmt.Fprintf(&b, "; %d of %d notes are left out", n, len(notes))
+	}
+	b.WriteString(". Run `grafsync plan` for the full plan.\n")
+	b.WriteString(strings.Join(keptNotes, ""))
+	return b.String()
+}
+
+func totalCount(by map[plan.Action]int) int {
+	n := 0
+	for _, c := range by {
+		n += c
+	}
+	return n
+}
+
+// countList says "3 to create, 1 to delete", leaving out actions with none.
+func countList(by map[plan.Action]int) string {
+	var out []string
+	for _, a := range []struct {
+		action plan.Action
+		say    string
+	}{{plan.Create, "to create"}, {plan.Update, "to update"}, {plan.Delete, "to delete"}, {plan.Blocked, "blocked"}} {
+		if by[a.action] > 0 {
+			out = append(out, fmt.Sprintf("%d %s", by[a.action], a.say))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func totalLen(parts []string) int {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	return n
 }
 
 func plural(n int, one, many string) string {
@@ -138,12 +240,15 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// mdEscape keeps subjects from turning into markdown.
-func mdEscape(s string) string {
-	r := strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "`", "'", "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`)
-	return r.Replace(s)
-}
+// mdEscaper and htmlEscaper are built once; a Replacer is immutable and
+// safe for concurrent use, and costly to build.
+var (
+	mdEscaper   = strings.NewReplacer("\n", " ", "\r", " ", "|", `\|`, "*", `\*`, "_", `\_`, "`", "'", "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`)
+	htmlEscaper = strings.NewReplacer("\n", " ", "\r", " ", "&", "&amp;", "<", "&lt;", ">", "&gt;")
+)
 
-func htmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+// mdEscape keeps subjects on one line and from turning into markdown.
+func mdEscape(s string) string { return mdEscaper.Replace(s) }
+
+// htmlEscape keeps subjects on one line and from turning into HTML.
+func htmlEscape(s string) string { return htmlEscaper.Replace(s) }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,5 +168,164 @@ func TestViewsMaskSecrets(t *testing.T) {
 	}
 	if !strings.Contains(all.String(), "(secret)") {
 		t.Error("no view marks the secret change")
+	}
+}
+
+// diffOf is n changed fields.
+func diffOf(n int) []plan.FieldDiff {
+	var d []plan.FieldDiff
+	for i := range n {
+		d = append(d, plan.FieldDiff{Path: fmt.Sprintf("panels[%d].title", i), Before: fmt.Sprintf("Panel %d", i), After: fmt.Sprintf("Panel %d, renamed", i)})
+	}
+	return d
+}
+
+// mixedPlan has one huge update first, small updates, many creates, deletes
+// and a blocked change at the end, and many orphans: a plan that does not fit.
+func mixedPlan(creates, bigFields, orphans int) *plan.Plan {
+	p := &plan.Plan{Revision: "0123456789abcdef"}
+	p.Changes = append(p.Changes, plan.Change{Action: plan.Update, Subject: "dashboard platform/huge", Diff: diffOf(bigFields)})
+	for i := range 3 {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.Update, Subject: fmt.Sprintf("dashboard platform/small-%d", i), Diff: diffOf(2)})
+	}
+	for i := range creates {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.Create, Subject: fmt.Sprintf("dashboard imported/new-%04d", i)})
+	}
+	p.Changes = append(p.Changes,
+		plan.Change{Action: plan.Blocked, Subject: "datasource Prometheus", Reason: "it is provisioned from files in Grafana", Diff: diffOf(1)},
+		plan.Change{Action: plan.Delete, Subject: "dashboard old/retired-1"},
+		plan.Change{Action: plan.Delete, Subject: "dashboard old/retired-2"},
+	)
+	for i := range orphans {
+		p.Orphans = append(p.Orphans, fmt.Sprintf("dashboard left/orphan-%04d", i))
+	}
+	return p
+}
+
+// The comment fits GitHub however large the plan, and shortening keeps what
+// a reviewer needs most: small diffs over one huge one, deletes and blocked
+// changes over creates, changes over notes.
+func TestMarkdownFitsGitHub(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		plan   *plan.Plan
+		limit  int
+		want   []string // substrings the comment must hold
+		reject []string // substrings it must not hold
+	}{
+		{
+			name: "fits whole", plan: mixedPlan(2, 3, 1),
+			want:   []string{"<summary><code>~</code> dashboard platform/huge (3 fields)</summary>", "> note: dashboard left/orphan-0000 is managed"},
+			reject: []string{"shortened"},
+		},
+		{
+			name: "one huge diff is folded, small diffs stay", plan: mixedPlan(2, 5000, 0),
+			want: []string{
+				"- `~` dashboard platform/huge\n",
+				"<summary><code>~</code> dashboard platform/small-2 (2 fields)</summary>",
+				"<summary><code>!</code> datasource Prometheus (1 field)</summary>",
+				"1 of 9 changes are listed without their field diffs. Run",
+			},
+			reject: []string{"not listed"},
+		},
+		{
+			name: "deletes and blocked outlast creates", plan: mixedPlan(5000, 10, 0),
+			want: []string{
+				"- `-` dashboard old/retired-1\n", "- `-` dashboard old/retired-2\n", "datasource Prometheus",
+				"- `+` dashboard imported/new-0000\n",
+				"changes are not listed (", " to create)",
+			},
+			reject: []string{"to delete)", "blocked)"},
+		},
+		{
+			name: "notes give way to changes", plan: mixedPlan(0, 3, 20000),
+			want: []string{
+				"<summary><code>~</code> dashboard platform/huge (3 fields)</summary>",
+				"> note: dashboard left/orphan-0000 is managed",
+				" of 20000 notes are left out",
+			},
+			reject: []string{"orphan-19999"},
+		},
+		{
+			name: "small limit", plan: mixedPlan(5000, 5000, 20000), limit: 2000,
+			want: []string{"- `-` dashboard old/retired-2\n", "**Plan: 5000 to create, 4 to update, 2 to delete. 1 blocked.**\n"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := Markdown(&b, tc.plan, MarkdownOptions{Marker: "grafsync-plan", Limit: tc.limit}); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			limit := tc.limit
+			if limit == 0 {
+				limit = GitHubCommentLimit - CommentReserve
+			}
+			if b.Len() > limit {
+				t.Errorf("%d bytes, over the limit %d", b.Len(), limit)
+			}
+			if !strings.HasPrefix(out, "<!-- grafsync-plan -->\n### grafsync plan\n") {
+				t.Errorf("does not start with the marker and the title:\n%.200s", out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("lacks %q; ends:\n%s", w, tail(out, 600))
+				}
+			}
+			for _, r := range tc.reject {
+				if strings.Contains(out, r) {
+					t.Errorf("holds %q; ends:\n%s", r, tail(out, 600))
+				}
+			}
+		})
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
+
+// The shortening decisions on a plan small enough to review by eye.
+func TestMarkdownShortenedMixed(t *testing.T) {
+	var b bytes.Buffer
+	if err := Markdown(&b, mixedPlan(40, 100, 30), MarkdownOptions{Marker: "grafsync-plan", Limit: 4000}); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() > 4000 {
+		t.Errorf("limit 4000: got %d bytes", b.Len())
+	}
+	golden(t, "plan-shortened-mixed.md", b.Bytes())
+}
+
+// A subject holding markdown or a line break stays one line of text.
+func TestMarkdownEscapesSubjects(t *testing.T) {
+	p := &plan.Plan{Changes: []plan.Change{
+		{Action: plan.Create, Subject: "dashboard a|b\n# not a heading"},
+		{Action: plan.Update, Subject: "dashboard <x>\n</details>", Diff: diffOf(1)},
+	}}
+	var b bytes.Buffer
+	if err := Markdown(&b, p, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{
+		"- `+` dashboard a\\|b # not a heading\n",
+		"<summary><code>~</code> dashboard &lt;x&gt; &lt;/details&gt; (1 field)</summary>",
+	} {
+		if !strings.Contains(b.String(), w) {
+			t.Errorf("lacks %q:\n%s", w, b.String())
+		}
+	}
+}
+
+// go test ./internal/view -bench Markdown -benchmem
+func BenchmarkMarkdownShortened(b *testing.B) {
+	p := mixedPlan(5000, 5000, 20000)
+	for b.Loop() {
+		if err := Markdown(io.Discard, p, MarkdownOptions{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
