@@ -29,8 +29,13 @@ func startRun(ctx context.Context, ro repoOptions, g grafanaOptions, e env, stde
 	if err != nil {
 		return nil, err
 	}
-	client, closeClient, err := g.connect(e, log)
+	client, cfg, closeClient, err := g.connect(e, log)
 	if err != nil {
+		return nil, err
+	}
+	access, err := newOrgAccess(cfg, e.getenv)
+	if err != nil {
+		closeClient()
 		return nil, err
 	}
 	ctx, cancel := g.withTimeout(ctx)
@@ -39,7 +44,7 @@ func startRun(ctx context.Context, ro repoOptions, g grafanaOptions, e env, stde
 		log: log,
 		in: reconcile.Inputs{
 			Repo: snap.FS, Revision: snap.Revision, Client: client, OrgID: g.orgID, Strict: strict,
-			Getenv: e.getenv, ReadFile: e.readFile, Plan: po, Fingerprinter: normalize.NewFingerprinter(), Logger: log,
+			Getenv: e.getenv, ReadFile: e.readFile, Access: access, Plan: po, Fingerprinter: normalize.NewFingerprinter(), Logger: log,
 		},
 		close: func() { cancel(); closeClient() },
 	}, nil

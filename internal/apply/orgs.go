@@ -28,7 +28,7 @@ type Orgs struct {
 	// Secrets by plan org id, as Options.Secrets for one org.
 	Secrets map[int64]map[string]map[string]resource.Secret
 	// Connect makes a client for an org this apply created.
-	Connect func(orgID int64) (*grafana.Client, error)
+	Connect func(orgName string, orgID int64) (*grafana.Client, error)
 
 	mu sync.Mutex
 }
@@ -69,7 +69,7 @@ func (a *applier) org(ctx context.Context, ch plan.Change) error {
 		if err != nil {
 			return err
 		}
-		c, err := o.Connect(id)
+		c, err := o.Connect(name, id)
 		if err != nil {
 			return err
 		}

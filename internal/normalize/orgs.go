@@ -161,17 +161,11 @@ func PermissionLevel(name string) int64 {
 // FolderPermissions is the one normaliser for a folder's permissions: one
 // field per entry, grouped by kind — {"role": {"Viewer": "View"}, "team":
 // {"platform": "Edit"}, "user": {"ana": "Admin"}} — so a plan shows
-// `team.platform: "Edit" → "Admin"`. Empty groups are left out.
+// `team.platform: "Edit" → "Admin"`. The three groups are always there,
+// so an entry added or removed is one field too.
 func FolderPermissions(ps []resource.Permission) map[string]any {
-	doc := map[string]any{}
-	add := func(group, who, level string) {
-		g, _ := doc[group].(map[string]any)
-		if g == nil {
-			g = map[string]any{}
-			doc[group] = g
-		}
-		g[who] = level
-	}
+	doc := map[string]any{"role": map[string]any{}, "team": map[string]any{}, "user": map[string]any{}}
+	add := func(group, who, level string) { doc[group].(map[string]any)[who] = level }
 	for _, p := range ps {
 		switch {
 		case p.Role != "":

@@ -3,7 +3,6 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 
@@ -29,6 +28,10 @@ type Inputs struct {
 	Getenv   func(string) string
 	ReadFile func(string) ([]byte, error)
 
+	// Access reaches each org of a repository that declares several (nil:
+	// such a repository is refused). Client and OrgID serve a single org.
+	Access Access
+
 	Plan          plan.Options
 	Fingerprinter *normalize.Fingerprinter // nil: a fresh one
 	Logger        *slog.Logger
@@ -42,6 +45,8 @@ type Outcome struct {
 	Plan     *plan.Plan
 	// Secrets are the desired secret values by datasource identity, for apply.
 	Secrets map[string]map[string]resource.Secret
+	// orgs routes apply's changes when the plan spans several orgs.
+	orgs *apply.Orgs
 }
 
 // ProblemsError is returned when the repository has errors: nothing was
@@ -90,14 +95,18 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	switch {
 	case problems.HasErrors():
 		loadErr = &ProblemsError{Problems: problems}
-	case len(state.Orgs) != 1:
-		loadErr = fmt.Errorf("the repository declares %d orgs in grafsync.yaml; this version of grafsync plans one org at a time: keep one org there, or run once per org with --org-id", len(state.Orgs))
 	}
 	if loadErr != nil {
 		// Nothing is planned: stop reading Grafana, report the repository.
 		stopReading()
 		reading.Wait()
 		return out, loadErr
+	}
+	if len(state.Orgs) > 1 {
+		// Each org is read with its own client: the default one is not needed.
+		stopReading()
+		reading.Wait()
+		return planOrgs(ctx, in, out)
 	}
 	org := state.Orgs[0]
 	desiredDash, err := normalize.DesiredDashboards(org, in.OrgID)
@@ -126,11 +135,18 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	current = append(current, normalize.LiveDatasources(live.Datasources, orgID)...)
 	current = append(current, liveDash...)
 	out.Secrets = normalize.DatasourceSecrets(org, live.Datasources)
+	cfgDesired, cfgLive, notes, err := orgConfig(ctx, in.Client, org, orgID, me, live)
+	if err != nil {
+		return out, err
+	}
+	desired = append(desired, cfgDesired...)
+	current = append(current, cfgLive...)
 
 	p, err := plan.Make(in.Revision, desired, current, in.Plan)
 	if err != nil {
 		return out, err
 	}
+	p.Kept = append(p.Kept, notes...)
 	out.Plan = p
 	in.Logger.Info("planned", "revision", in.Revision, "summary", p.Summary(),
 		"folders", len(live.Folders), "dashboards", len(live.Dashboards), "datasources", len(live.Datasources))
@@ -150,6 +166,7 @@ func Apply(ctx context.Context, in Inputs, o *Outcome, opts apply.Options) (*app
 		return nil, errors.New("nothing to apply: planning failed")
 	}
 	opts.Secrets = o.Secrets
+	opts.Orgs = o.orgs
 	if opts.Logger == nil {
 		opts.Logger = in.Logger
 	}
