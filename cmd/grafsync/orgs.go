@@ -51,7 +51,7 @@ func (a *orgAccess) ForOrg(name string, id int64) (*grafana.Client, error) {
 	case a.token != "":
 		cfg.Token = a.token
 	default:
-		return nil, fmt.Errorf("no credentials for org %q: set %s to a service-account token of that org, or GRAFANA_USER and GRAFANA_PASSWORD of a Grafana server admin", name, reconcile.TokenEnv(name))
+		return nil, fmt.Errorf("no credentials: set %s to a service-account token of that org, or GRAFANA_USER and GRAFANA_PASSWORD of a Grafana server admin", reconcile.TokenEnv(name))
 	}
 	return grafana.New(cfg)
 }

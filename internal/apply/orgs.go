@@ -33,6 +33,17 @@ type Orgs struct {
 	mu sync.Mutex
 }
 
+// AnyClient is one of the clients (Apply takes its concurrency limit).
+func (o *Orgs) AnyClient() *grafana.Client {
+	if o.Admin != nil {
+		return o.Admin
+	}
+	for _, c := range o.Clients {
+		return c
+	}
+	return nil
+}
+
 // client is the client of a plan org id.
 func (o *Orgs) client(orgID int64) (*grafana.Client, error) {
 	o.mu.Lock()

@@ -21,6 +21,9 @@ type Inputs struct {
 	Repo     fs.FS  // the repository snapshot
 	Revision string // its commit, "" for a plain directory
 	Client   *grafana.Client
+	// ClientErr says why Client is nil (no shared credentials); only a
+	// repository of several orgs, reached through Access, can run then.
+	ClientErr error
 	OrgID    int64 // the org the client works in; 0 = the identity's default
 
 	// Strict: unset secrets are errors (apply), not warnings (validate, plan).
@@ -78,6 +81,9 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	defer stopReading()
 	reading, readCtx := errgroup.WithContext(readCtx)
 	reading.Go(func() (err error) {
+		if in.Client == nil {
+			return nil
+		}
 		live, err = in.Client.ReadState(readCtx, func(d grafana.Dashboard) {
 			r, err := normalize.LiveDashboard(d, in.OrgID)
 			if err != nil && liveDashErr == nil {
@@ -87,7 +93,13 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 		})
 		return err
 	})
-	reading.Go(func() (err error) { me, err = in.Client.Whoami(readCtx); return err })
+	reading.Go(func() (err error) {
+		if in.Client == nil {
+			return nil
+		}
+		me, err = in.Client.Whoami(readCtx)
+		return err
+	})
 
 	state, problems := load.Load(in.Repo, load.Options{Strict: in.Strict, Getenv: in.Getenv, ReadFile: in.ReadFile, Revision: in.Revision})
 	out := &Outcome{State: state, Problems: problems}
@@ -107,6 +119,10 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 		stopReading()
 		reading.Wait()
 		return planOrgs(ctx, in, out)
+	}
+	if in.Client == nil {
+		reading.Wait()
+		return out, in.ClientErr
 	}
 	org := state.Orgs[0]
 	desiredDash, err := normalize.DesiredDashboards(org, in.OrgID)
@@ -170,5 +186,9 @@ func Apply(ctx context.Context, in Inputs, o *Outcome, opts apply.Options) (*app
 	if opts.Logger == nil {
 		opts.Logger = in.Logger
 	}
-	return apply.Apply(ctx, in.Client, o.Plan, opts)
+	c := in.Client
+	if o.orgs != nil {
+		c = o.orgs.AnyClient()
+	}
+	return apply.Apply(ctx, c, o.Plan, opts)
 }
