@@ -24,7 +24,7 @@ type Inputs struct {
 	// ClientErr says why Client is nil (no shared credentials); only a
 	// repository of several orgs, reached through Access, can run then.
 	ClientErr error
-	OrgID    int64 // the org the client works in; 0 = the identity's default
+	OrgID     int64 // the org the client works in; 0 = the identity's default
 
 	// Strict: unset secrets are errors (apply), not warnings (validate, plan).
 	Strict   bool
