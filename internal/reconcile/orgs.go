@@ -273,9 +273,13 @@ func checkUsers(o *resource.Org, users []grafana.OrgUser, self string) error {
 		return false
 	}
 	for _, t := range o.Teams {
-		for _, m := range t.Members {
+		for i, m := range t.Members {
 			if !known(m) {
-				return fmt.Errorf("%s: team %s: member %q is not a user of org %q (by login or email): add the user to the org in Grafana, or fix the name in grafsync.yaml", t.Source, t.Name, m, o.Name)
+				at := t.Source
+				if i < len(t.MemberSources) {
+					at = t.MemberSources[i]
+				}
+				return fmt.Errorf("%s: team %s: member %q is not a user of org %q (by login or email): add the user to the org in Grafana, or fix the name in grafsync.yaml", at, t.Name, m, o.Name)
 			}
 		}
 	}
