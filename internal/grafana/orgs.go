@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-openapi-client-go/client/signed_in_user"
 	"github.com/grafana/grafana-openapi-client-go/client/teams"
 	"github.com/grafana/grafana-openapi-client-go/models"
+	"golang.org/x/sync/errgroup"
 )
 
 // Org config calls: orgs (§7.2, server admin), the client's own org and its
@@ -240,12 +241,15 @@ func (c *Client) Teams(ctx context.Context) ([]Team, error) {
 			break
 		}
 	}
+	g, gctx := errgroup.WithContext(ctx)
 	for i := range out {
-		ms, err := c.TeamMembers(ctx, out[i].ID)
-		if err != nil {
-			return nil, err
-		}
-		out[i].Members = ms
+		g.Go(func() (err error) {
+			out[i].Members, err = c.TeamMembers(gctx, out[i].ID)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

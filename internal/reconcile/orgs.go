@@ -300,6 +300,9 @@ func planOrgs(ctx context.Context, in Inputs, out *Outcome) (*Outcome, error) {
 	if in.Access == nil {
 		return out, fmt.Errorf("the repository declares %d orgs in grafsync.yaml, and no per-org credentials were set up", len(out.State.Orgs))
 	}
+	if in.OrgID != 0 {
+		return out, fmt.Errorf("--org-id %d: grafsync.yaml declares %d orgs, each planned in its own org; remove --org-id (pin an org's id with id: in grafsync.yaml)", in.OrgID, len(out.State.Orgs))
+	}
 	targets, err := resolveOrgs(ctx, in, out.State.Orgs)
 	if err != nil {
 		return out, err
@@ -329,7 +332,9 @@ func planOrgs(ctx context.Context, in Inputs, out *Outcome) (*Outcome, error) {
 		part.desired = append(part.desired, org)
 		for _, rs := range [][]plan.Resource{part.desired, part.live} {
 			for i := range rs {
-				rs[i].OrgName = t.org.Name
+				if rs[i].Kind != plan.Org && rs[i].Kind != plan.Preferences { // already named after the org
+					rs[i].OrgName = t.org.Name
+				}
 			}
 		}
 		desired = append(desired, part.desired...)
