@@ -198,10 +198,7 @@ func orgConfig(ctx context.Context, c *grafana.Client, o *resource.Org, orgID in
 	if o.Teams == nil && o.Preferences == nil && !wantsPerms {
 		return nil, nil, nil, nil
 	}
-	self := normalize.Self{Login: me.Login}
-	if self.UserID, err = c.UserID(ctx); err != nil {
-		return nil, nil, nil, err
-	}
+	self := normalize.Self{UserID: me.ID, Login: me.Login}
 	users, err := c.OrgUsers(ctx)
 	switch {
 	case err == nil:
