@@ -113,6 +113,17 @@ func TokenEnv(org string) string {
 	return b.String()
 }
 
+// checkPinnedOrg refuses to plan the one org of a grafsync.yaml that pins
+// its id in another org (the credentials' org, or --org-id): its
+// dashboards would land in the wrong org. Without grafsync.yaml nothing is
+// pinned.
+func checkPinnedOrg(o *resource.Org, orgID int64) error {
+	if o.Source.File == "" || o.ID == 0 || o.ID == orgID {
+		return nil
+	}
+	return fmt.Errorf("org %q (%s) has id %d, but grafsync works in org %d: pass --org-id %d, or use credentials of that org (a service-account token works only in its own org)", o.Name, o.Source, o.ID, orgID, o.ID)
+}
+
 // orgPart is what one org contributes to the plan.
 type orgPart struct {
 	desired, live []plan.Resource

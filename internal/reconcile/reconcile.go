@@ -140,6 +140,9 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	if orgID == 0 {
 		orgID = me.OrgID
 	}
+	if err := checkPinnedOrg(org, orgID); err != nil {
+		return out, err
+	}
 	setOrg(desiredDash, orgID)
 	setOrg(liveDash, orgID)
 
