@@ -224,6 +224,7 @@ func orgConfig(ctx context.Context, c *grafana.Client, o *resource.Org, orgID in
 			return nil, nil, nil, err
 		}
 	}
+	teamExists := map[string]bool{}
 	if o.Teams != nil {
 		teams, err := c.Teams(ctx)
 		if err != nil {
@@ -231,6 +232,25 @@ func orgConfig(ctx context.Context, c *grafana.Client, o *resource.Org, orgID in
 		}
 		desired = append(desired, normalize.DesiredTeams(o, orgID)...)
 		current = append(current, normalize.LiveTeams(teams, o.Teams, orgID, self.UserID)...)
+		for _, t := range teams {
+			teamExists[t.Name] = true
+		}
+		for _, t := range o.Teams {
+			teamExists[t.Name] = true
+		}
+	} else if wantsPerms && self.OrgAdmin {
+		ids, err := c.TeamIDs(ctx)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("org %q: %w", o.Name, err)
+		}
+		for name := range ids {
+			teamExists[name] = true
+		}
+	}
+	if self.OrgAdmin {
+		if err := checkTeams(o, teamExists); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	if p := normalize.DesiredPreferences(o, orgID); p != nil {
 		lp, err := c.OrgPreferences(ctx)
@@ -264,6 +284,19 @@ func orgConfig(ctx context.Context, c *grafana.Client, o *resource.Org, orgID in
 		}
 	}
 	return desired, current, notes, nil
+}
+
+// checkTeams reports the first folder permission that names a team that
+// neither grafsync.yaml nor Grafana has.
+func checkTeams(o *resource.Org, exists map[string]bool) error {
+	for _, f := range o.Folders {
+		for _, p := range f.Permissions {
+			if p.Team != "" && !exists[p.Team] {
+				return fmt.Errorf("%s: permissions: team %q is not a team of org %q: declare it in grafsync.yaml teams, or create it in Grafana", f.Source, p.Team, o.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // checkUsers reports the first team member or folder permission that names
