@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -121,7 +122,9 @@ func LiveTeams(ts []grafana.Team, desired []*resource.Team, orgID, self int64) [
 		for _, m := range t.Members {
 			if m.UserID == self {
 				managed = true
-				continue
+				if !names(named, m.Login, m.Email) {
+					continue // the marker, unless the repository lists grafsync as a member
+				}
 			}
 			if members != nil {
 				members = append(members, userName(m.Login, m.Email, named))
@@ -134,13 +137,21 @@ func LiveTeams(ts []grafana.Team, desired []*resource.Team, orgID, self int64) [
 	return out
 }
 
+// names reports whether named holds this login or email (case-insensitive).
+func names(named []string, login, email string) bool {
+	return slices.ContainsFunc(named, func(n string) bool { return sameUser(n, login, email) })
+}
+
+// sameUser reports whether name is this login or email, in any case.
+func sameUser(name, login, email string) bool {
+	return strings.EqualFold(name, login) || (email != "" && strings.EqualFold(name, email))
+}
+
 // userName is how the repository names a user with this login and email:
 // the entry of named that matches either (case-insensitive), else the login.
 func userName(login, email string, named []string) string {
-	for _, n := range named {
-		if strings.EqualFold(n, login) || (email != "" && strings.EqualFold(n, email)) {
-			return n
-		}
+	if i := slices.IndexFunc(named, func(n string) bool { return sameUser(n, login, email) }); i >= 0 {
+		return named[i]
 	}
 	return login
 }

@@ -37,6 +37,13 @@ func TestLiveTeams(t *testing.T) {
 		want:    map[string]any{"email": "", MarkerKey: map[string]any{"managed": true}},
 		managed: true,
 	}, {
+		name:    "grafsync listed as a member of its own team",
+		live:    grafana.Team{Name: "sre", Members: []grafana.TeamMember{ana, grafsync}},
+		desired: []*resource.Team{{Name: "sre", Members: []string{"ana", "sa-1-grafsync"}}},
+		want: map[string]any{"email": "", "members": map[string]any{"ana": "member", "sa-1-grafsync": "member"},
+			MarkerKey: map[string]any{"managed": true}},
+		managed: true,
+	}, {
 		name: "a team not in the repository, made by hand",
 		live: grafana.Team{Name: "hand-made", Members: []grafana.TeamMember{bob}},
 		want: map[string]any{"email": "", "members": map[string]any{"bob": "member"}, MarkerKey: map[string]any{}},
