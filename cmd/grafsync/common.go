@@ -88,7 +88,23 @@ func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
 // connect builds the Grafana client: the sandbox when asked for, otherwise
 // the URL from --grafana-url or GRAFANA_URL. A missing URL is an error, never
 // a silent fallback to the sandbox.
-func (o *grafanaOptions) connect(e env, log *slog.Logger) (*grafana.Client, func(), error) {
+// It also returns the configuration it used, for the clients of other orgs.
+func (o *grafanaOptions) connect(e env, log *slog.Logger) (*grafana.Client, grafana.Config, func(), error) {
+	cfg, cleanup, err := o.config(e, log)
+	if err != nil {
+		return nil, cfg, nil, err
+	}
+	c, err := grafana.New(cfg)
+	if err != nil {
+		cleanup()
+		return nil, cfg, nil, err
+	}
+	return c, cfg, cleanup, nil
+}
+
+// config is the Grafana configuration connect uses (the sandbox started
+// when asked for); cleanup stops the sandbox.
+func (o *grafanaOptions) config(e env, log *slog.Logger) (grafana.Config, func(), error) {
 	cfg := grafana.Config{
 		OrgID: o.orgID, Concurrency: o.concurrency, Logger: log,
 		Token: e.getenv("GRAFANA_TOKEN"), User: e.getenv("GRAFANA_USER"), Password: e.getenv("GRAFANA_PASSWORD"),
@@ -97,12 +113,12 @@ func (o *grafanaOptions) connect(e env, log *slog.Logger) (*grafana.Client, func
 	switch {
 	case o.sandbox:
 		if len(o.urls) > 0 {
-			return nil, nil, fmt.Errorf("--sandbox and --grafana-url both given: choose one")
+			return grafana.Config{}, nil, fmt.Errorf("--sandbox and --grafana-url both given: choose one")
 		}
 		emu := grafanatest.New(grafanatest.Options{})
 		rep, err := emu.StartReplica("127.0.0.1:0")
 		if err != nil {
-			return nil, nil, fmt.Errorf("start the sandbox: %w", err)
+			return grafana.Config{}, nil, fmt.Errorf("start the sandbox: %w", err)
 		}
 		log.Info("using the built-in sandbox: an in-memory Grafana API emulator; nothing reaches a real Grafana", "url", rep.URL())
 		cfg.URLs, cfg.Token, cfg.User, cfg.Password = []string{rep.URL()}, "", "admin", "admin"
@@ -112,12 +128,7 @@ func (o *grafanaOptions) connect(e env, log *slog.Logger) (*grafana.Client, func
 	default:
 		cfg.URLs = strings.Split(e.getenv("GRAFANA_URL"), ",")
 	}
-	c, err := grafana.New(cfg)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	return c, cleanup, nil
+	return cfg, cleanup, nil
 }
 
 // withTimeout bounds a whole run.

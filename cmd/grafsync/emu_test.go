@@ -181,7 +181,9 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Check(reps[i].Start())
 		}
 	default:
-		ts.Fatalf("emu: unknown subcommand %q", args[0])
+		if !h.orgCommand(ts, neg, args, kv) {
+			ts.Fatalf("emu: unknown subcommand %q", args[0])
+		}
 	}
 }
 

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 
+	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/normalize"
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/reconcile"
@@ -29,8 +31,18 @@ func startRun(ctx context.Context, ro repoOptions, g grafanaOptions, e env, stde
 	if err != nil {
 		return nil, err
 	}
-	client, closeClient, err := g.connect(e, log)
+	client, cfg, closeClient, err := g.connect(e, log)
+	var clientErr error
+	if errors.Is(err, grafana.ErrNoCredentials) {
+		// Per-org tokens alone are enough for a repository of several orgs.
+		clientErr, err, closeClient = err, nil, func() {}
+	}
 	if err != nil {
+		return nil, err
+	}
+	access, err := newOrgAccess(cfg, e.getenv)
+	if err != nil {
+		closeClient()
 		return nil, err
 	}
 	ctx, cancel := g.withTimeout(ctx)
@@ -38,8 +50,8 @@ func startRun(ctx context.Context, ro repoOptions, g grafanaOptions, e env, stde
 		ctx: ctx,
 		log: log,
 		in: reconcile.Inputs{
-			Repo: snap.FS, Revision: snap.Revision, Client: client, OrgID: g.orgID, Strict: strict,
-			Getenv: e.getenv, ReadFile: e.readFile, Plan: po, Fingerprinter: normalize.NewFingerprinter(), Logger: log,
+			Repo: snap.FS, Revision: snap.Revision, Client: client, ClientErr: clientErr, OrgID: g.orgID, Strict: strict,
+			Getenv: e.getenv, ReadFile: e.readFile, Access: access, Plan: po, Fingerprinter: normalize.NewFingerprinter(), Logger: log,
 		},
 		close: func() { cancel(); closeClient() },
 	}, nil

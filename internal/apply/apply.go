@@ -30,6 +30,9 @@ type Options struct {
 	// Progress, when set, is told after each change how many are done.
 	Progress func(done, total int)
 	Logger   *slog.Logger
+	// Orgs, when set, routes each change to its org's client (a plan that
+	// spans several orgs); nil: every change goes to the one client.
+	Orgs *Orgs
 }
 
 // Result is what an apply did.
@@ -182,7 +185,18 @@ func (a *applier) run(ctx context.Context, ch plan.Change) {
 // change makes the requests for one change.
 func (a *applier) change(ctx context.Context, ch plan.Change) error {
 	r := ch.Resource()
+	if a.opts.Orgs != nil && r.Kind != plan.Org {
+		return a.opts.Orgs.inOrg(ctx, a, ch)
+	}
 	switch r.Kind {
+	case plan.Org:
+		return a.org(ctx, ch)
+	case plan.Team:
+		return a.team(ctx, ch)
+	case plan.FolderPermissions:
+		return a.folderPermissions(ctx, ch)
+	case plan.Preferences:
+		return a.preferences(ctx, ch)
 	case plan.Folder:
 		return a.folder(ctx, ch)
 	case plan.Dashboard:

@@ -14,4 +14,8 @@
 //     Grafana since then fails as a Conflict instead of being overwritten.
 //   - When the context is cancelled (SIGTERM), no new change starts; writes
 //     in flight get Grace to finish, so Grafana is left consistent.
+//   - A plan spanning several orgs (Options.Orgs) sends each change with its
+//     org's client; orgs are created first, so later steps find their client.
+//   - grafsync's own membership of a team (its ownership marker) and its own
+//     Admin entry on a folder it is not org Admin of are never removed.
 package apply

@@ -121,6 +121,7 @@ func (c *Client) String() string { return "grafana " + strings.Join(c.URLs(), ",
 
 // Identity is who the credentials are, in which org.
 type Identity struct {
+	ID          int64 // the user's or service account's id
 	Login       string
 	OrgID       int64
 	ServerAdmin bool
@@ -138,5 +139,5 @@ func (c *Client) Whoami(ctx context.Context) (Identity, error) {
 		return Identity{}, c.wrap(err, "check credentials")
 	}
 	p := ok.GetPayload()
-	return Identity{Login: p.Login, OrgID: p.OrgID, ServerAdmin: p.IsGrafanaAdmin}, nil
+	return Identity{ID: p.ID, Login: p.Login, OrgID: p.OrgID, ServerAdmin: p.IsGrafanaAdmin}, nil
 }

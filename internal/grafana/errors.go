@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/go-openapi/runtime"
 	"github.com/grafana/grafana-openapi-client-go/models"
@@ -33,6 +34,10 @@ func (e *APIError) Error() string {
 
 // hint says what to do about the statuses a user can fix.
 func (e *APIError) hint() string {
+	switch {
+	case e.Status == http.StatusUnauthorized && strings.Contains(e.Message, orgMismatch):
+		return "the service-account token belongs to another org than the one asked for with --org-id or in grafsync.yaml: use a token of a service account created in that org (GRAFANA_TOKEN, or GRAFANA_TOKEN_<ORG> per org), or GRAFANA_USER and GRAFANA_PASSWORD of a server admin that is a member of the org"
+	}
 	switch e.Status {
 	case http.StatusUnauthorized:
 		return "check GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD; a service-account token only works for its own org"

@@ -239,6 +239,7 @@ func (l *loader) team(f yfile, n *yaml.Node, at path, o *orgState) *resource.Tea
 			}
 			seen[key] = i
 			t.Members = append(t.Members, s)
+			t.MemberSources = append(t.MemberSources, f.pos(mn))
 		}
 	}
 	return t

@@ -121,8 +121,9 @@ datasources:
 				DeleteDatasources: []resource.DatasourceRef{{Name: "Old", OrgID: 1, Source: resource.Pos{File: "datasources/all.yaml", Line: 4, Col: 5}}},
 				PruneDatasources:  true,
 				External:          []resource.ExternalDatasource{{UID: "legacy-graphite", Name: "Graphite", Type: "graphite", Source: resource.Pos{File: "grafsync.yaml", Line: 7, Col: 9}}},
-				Teams:             []*resource.Team{{Name: "sre", Email: "sre@example.com", Members: []string{"ana", "bob@example.com"}, Source: resource.Pos{File: "grafsync.yaml", Line: 5, Col: 9}}},
-				Preferences:       &resource.Preferences{Theme: "dark", Timezone: "Europe/Berlin", WeekStart: "monday", HomeDashboardUID: "home", Source: resource.Pos{File: "grafsync.yaml", Line: 3, Col: 18}},
+				Teams: []*resource.Team{{Name: "sre", Email: "sre@example.com", Members: []string{"ana", "bob@example.com"}, Source: resource.Pos{File: "grafsync.yaml", Line: 5, Col: 9},
+					MemberSources: []resource.Pos{{File: "grafsync.yaml", Line: 5, Col: 55}, {File: "grafsync.yaml", Line: 5, Col: 60}}}},
+				Preferences: &resource.Preferences{Theme: "dark", Timezone: "Europe/Berlin", WeekStart: "monday", HomeDashboardUID: "home", Source: resource.Pos{File: "grafsync.yaml", Line: 3, Col: 18}},
 			},
 			{
 				Name: "Tenant A", ID: 3, Dir: "orgs/tenant-a",

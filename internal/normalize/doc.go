@@ -14,4 +14,7 @@
 //     Fingerprinter), and their paths are listed in Resource.Secrets.
 //   - grafsync's ownership marker is part of the doc, so adopting a
 //     hand-made resource shows in the plan as a change of grafsync.managed.
+//     Teams have no free-form field: their marker is grafsync's own
+//     identity being a member, and that membership is never a member in
+//     the doc.
 package normalize

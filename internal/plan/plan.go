@@ -77,6 +77,9 @@ type Resource struct {
 	Depth int
 	// Source is where a desired resource was declared (file:line); empty live.
 	Source string
+	// OrgName names the org in subjects when a plan spans several orgs ("" for
+	// one org); OrgID < 0 then stands for an org that apply creates first.
+	OrgName string
 
 	// Live-only facts.
 	Version  int  // Grafana's version of it, for optimistic locking and stale plans
@@ -95,6 +98,9 @@ func (r *Resource) Subject() string {
 		name = r.ID
 	}
 	s := string(r.Kind) + " " + name
+	if r.OrgName != "" {
+		return s + " (org " + r.OrgName + ")"
+	}
 	if r.OrgID > 1 {
 		s += fmt.Sprintf(" (org %d)", r.OrgID)
 	}

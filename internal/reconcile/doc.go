@@ -7,6 +7,14 @@
 //	                                   ├─ normalize -> plan -> apply
 //	grafana client -> live ────────────┘
 //
-// Invariant: nothing is written to Grafana unless the repository loaded
-// without errors and the plan has no blocked change.
+// A repository that declares several orgs is one plan: each org is found
+// (or planned for creation), read and normalised with its own client and
+// org id (Access), and its resources carry the org's name in subjects.
+//
+// Invariants:
+//   - Nothing is written to Grafana unless the repository loaded without
+//     errors and the plan has no blocked change.
+//   - Org config is read only where the repository manages it: teams when
+//     an org lists teams, preferences when it sets them, permissions of
+//     folders whose _folder.yaml sets them.
 package reconcile

@@ -3,7 +3,6 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 
@@ -22,12 +21,19 @@ type Inputs struct {
 	Repo     fs.FS  // the repository snapshot
 	Revision string // its commit, "" for a plain directory
 	Client   *grafana.Client
-	OrgID    int64 // the org the client works in; 0 = the identity's default
+	// ClientErr says why Client is nil (no shared credentials); only a
+	// repository of several orgs, reached through Access, can run then.
+	ClientErr error
+	OrgID     int64 // the org the client works in; 0 = the identity's default
 
 	// Strict: unset secrets are errors (apply), not warnings (validate, plan).
 	Strict   bool
 	Getenv   func(string) string
 	ReadFile func(string) ([]byte, error)
+
+	// Access reaches each org of a repository that declares several (nil:
+	// such a repository is refused). Client and OrgID serve a single org.
+	Access Access
 
 	Plan          plan.Options
 	Fingerprinter *normalize.Fingerprinter // nil: a fresh one
@@ -42,6 +48,8 @@ type Outcome struct {
 	Plan     *plan.Plan
 	// Secrets are the desired secret values by datasource identity, for apply.
 	Secrets map[string]map[string]resource.Secret
+	// orgs routes apply's changes when the plan spans several orgs.
+	orgs *apply.Orgs
 }
 
 // ProblemsError is returned when the repository has errors: nothing was
@@ -73,6 +81,9 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	defer stopReading()
 	reading, readCtx := errgroup.WithContext(readCtx)
 	reading.Go(func() (err error) {
+		if in.Client == nil {
+			return nil
+		}
 		live, err = in.Client.ReadState(readCtx, func(d grafana.Dashboard) {
 			r, err := normalize.LiveDashboard(d, in.OrgID)
 			if err != nil && liveDashErr == nil {
@@ -82,7 +93,13 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 		})
 		return err
 	})
-	reading.Go(func() (err error) { me, err = in.Client.Whoami(readCtx); return err })
+	reading.Go(func() (err error) {
+		if in.Client == nil {
+			return nil
+		}
+		me, err = in.Client.Whoami(readCtx)
+		return err
+	})
 
 	state, problems := load.Load(in.Repo, load.Options{Strict: in.Strict, Getenv: in.Getenv, ReadFile: in.ReadFile, Revision: in.Revision})
 	out := &Outcome{State: state, Problems: problems}
@@ -90,14 +107,22 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	switch {
 	case problems.HasErrors():
 		loadErr = &ProblemsError{Problems: problems}
-	case len(state.Orgs) != 1:
-		loadErr = fmt.Errorf("the repository declares %d orgs in grafsync.yaml; this version of grafsync plans one org at a time: keep one org there, or run once per org with --org-id", len(state.Orgs))
 	}
 	if loadErr != nil {
 		// Nothing is planned: stop reading Grafana, report the repository.
 		stopReading()
 		reading.Wait()
 		return out, loadErr
+	}
+	if len(state.Orgs) > 1 {
+		// Each org is read with its own client: the default one is not needed.
+		stopReading()
+		reading.Wait()
+		return planOrgs(ctx, in, out)
+	}
+	if in.Client == nil {
+		reading.Wait()
+		return out, in.ClientErr
 	}
 	org := state.Orgs[0]
 	desiredDash, err := normalize.DesiredDashboards(org, in.OrgID)
@@ -115,6 +140,9 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	if orgID == 0 {
 		orgID = me.OrgID
 	}
+	if err := checkPinnedOrg(org, orgID); err != nil {
+		return out, err
+	}
 	setOrg(desiredDash, orgID)
 	setOrg(liveDash, orgID)
 
@@ -126,11 +154,18 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	current = append(current, normalize.LiveDatasources(live.Datasources, orgID)...)
 	current = append(current, liveDash...)
 	out.Secrets = normalize.DatasourceSecrets(org, live.Datasources)
+	cfgDesired, cfgLive, notes, err := orgConfig(ctx, in.Client, org, orgID, me, live)
+	if err != nil {
+		return out, err
+	}
+	desired = append(desired, cfgDesired...)
+	current = append(current, cfgLive...)
 
 	p, err := plan.Make(in.Revision, desired, current, in.Plan)
 	if err != nil {
 		return out, err
 	}
+	p.Kept = append(p.Kept, notes...)
 	out.Plan = p
 	in.Logger.Info("planned", "revision", in.Revision, "summary", p.Summary(),
 		"folders", len(live.Folders), "dashboards", len(live.Dashboards), "datasources", len(live.Datasources))
@@ -150,8 +185,13 @@ func Apply(ctx context.Context, in Inputs, o *Outcome, opts apply.Options) (*app
 		return nil, errors.New("nothing to apply: planning failed")
 	}
 	opts.Secrets = o.Secrets
+	opts.Orgs = o.orgs
 	if opts.Logger == nil {
 		opts.Logger = in.Logger
 	}
-	return apply.Apply(ctx, in.Client, o.Plan, opts)
+	c := in.Client
+	if o.orgs != nil {
+		c = o.orgs.AnyClient()
+	}
+	return apply.Apply(ctx, c, o.Plan, opts)
 }

@@ -130,6 +130,8 @@ type Team struct {
 	Name, Email string
 	Members     []string
 	Source      Pos
+	// MemberSources are the positions of Members, index by index.
+	MemberSources []Pos
 }
 
 // Preferences are an org's preferences; empty strings mean Grafana's default.
