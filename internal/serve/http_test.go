@@ -16,6 +16,7 @@ import (
 
 	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/reconcile"
+	"github.com/grafsync/grafsync/internal/serve/servetest"
 )
 
 func sign(secret, body string) string {
@@ -99,7 +100,7 @@ func TestTriggerAuth(t *testing.T) {
 			}
 		})
 	}
-	got := scrapeURL(t, base+"/metrics")
+	got := servetest.Scrape(t, base+"/metrics")
 	want := map[string]float64{
 		`grafsync_triggers_total{result="accepted",source="webhook"}`: 1,
 		`grafsync_triggers_total{result="rejected",source="webhook"}`: 5,
@@ -107,7 +108,7 @@ func TestTriggerAuth(t *testing.T) {
 		`grafsync_triggers_total{result="accepted",source="api"}`:     1,
 		`grafsync_triggers_total{result="rejected",source="api"}`:     4,
 	}
-	if diff := cmp.Diff(want, pick(got, want)); diff != "" {
+	if diff := cmp.Diff(want, servetest.Pick(got, want)); diff != "" {
 		t.Errorf("trigger metrics (-want +got):\n%s", diff)
 	}
 }

@@ -2,16 +2,20 @@ package serve
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
-	"github.com/grafsync/grafsync/internal/serve/pgtest"
+	"github.com/grafsync/grafsync/internal/serve/servetest"
 )
 
 // TestPGLock: one holder at a time; a second name is a second lock; closing
 // the holder's session frees the lock for the next.
 func TestPGLock(t *testing.T) {
-	dsn := pgtest.Start(t)
+	dsn := servetest.Postgres(t)
 	ctx := context.Background()
 	newLock := func(name string) *PGLock {
 		l, err := NewPGLock(dsn, name)
@@ -82,4 +86,82 @@ func TestPGLockUnreachable(t *testing.T) {
 	if ok || err == nil {
 		t.Fatalf("TryAcquire on a closed port = %v, %v; want false and an error", ok, err)
 	}
+}
+
+// fakeLock is a Lock the test opens and closes.
+type fakeLock struct {
+	mu   sync.Mutex
+	free bool  // nobody holds it
+	held bool  // this replica holds it
+	err  error // the database cannot be reached
+}
+
+func (l *fakeLock) set(f func(*fakeLock)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f(l)
+}
+
+func (l *fakeLock) TryAcquire(context.Context) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err != nil {
+		return false, l.err
+	}
+	if l.free {
+		l.free, l.held = false, true
+	}
+	return l.held, nil
+}
+
+func (l *fakeLock) Check(context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.held {
+		return errors.New("session gone")
+	}
+	return nil
+}
+
+func (l *fakeLock) Release(context.Context) error {
+	l.set(func(l *fakeLock) { l.held = false })
+	return nil
+}
+
+func (l *fakeLock) String() string { return "fake lock" }
+
+// TestStandby: while another replica holds the lock this one runs nothing
+// and is ready (standby); it syncs as soon as it takes the lock, and stops
+// when it loses it. An unreachable lock database makes it unready.
+func TestStandby(t *testing.T) {
+	lock := &fakeLock{}
+	f := startServer(t, Options{Interval: 50 * time.Millisecond, Lock: lock, LockRetry: 20 * time.Millisecond}, nil)
+	const held = "grafsync_lock_held"
+	readyz := func() string { code, body := f.get(t, "/readyz"); return fmt.Sprint(code, " ", body) }
+
+	waitFor(t, "standby", func() bool { return strings.Contains(readyz(), "200 ready: standby") })
+	before := f.metric(t, runsOK)
+	tries := f.emu.Writes()
+	if before != 0 || f.metric(t, held) != 0 || tries != 0 {
+		t.Fatalf("on standby: %v runs, lock held %v, %d writes; want 0, 0, 0", before, f.metric(t, held), tries)
+	}
+
+	lock.set(func(l *fakeLock) { l.free = true })
+	waitFor(t, "the lock taken and a run", func() bool { return f.metric(t, held) == 1 && f.metric(t, runsOK) >= 1 })
+	if f.dashboardTitle("ecs") != "ECS" {
+		t.Error("the lock holder did not sync")
+	}
+
+	lock.set(func(l *fakeLock) { l.held = false })
+	waitFor(t, "standby after losing the lock", func() bool { return f.metric(t, held) == 0 })
+	runs := f.metric(t, runsOK)
+	waitFor(t, "ready on standby", func() bool { return strings.Contains(readyz(), "200 ready: standby") })
+	if n := f.metric(t, runsOK); n != runs {
+		t.Errorf("runs went from %v to %v on standby", runs, n)
+	}
+
+	lock.set(func(l *fakeLock) { l.err = errors.New("connection refused") })
+	waitFor(t, "unready without the lock database", func() bool {
+		return strings.Contains(readyz(), "503 not ready: the lock's database cannot be reached")
+	})
 }

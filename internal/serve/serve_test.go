@@ -11,20 +11,17 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
 	"github.com/grafsync/grafsync/internal/reconcile"
+	"github.com/grafsync/grafsync/internal/serve/servetest"
 )
 
 // testRepo is a small desired state: one folder, two dashboards, one
@@ -34,17 +31,17 @@ var testRepo = map[string]string{
 	"dashboards/platform/ecs.json": `{"uid": "ecs", "title": "ECS", "panels": [
   {"id": 1, "type": "timeseries", "title": "Logs", "datasource": {"type": "loki", "uid": "loki"},
    "targets": [{"refId": "A", "expr": "rate({app=\"ecs\"}[5m])"}]}]}`,
-	"dashboards/home.json": `{"uid": "home", "title": "Home", "panels": []}`,
+	"dashboards/home.json":  `{"uid": "home", "title": "Home", "panels": []}`,
 	"datasources/loki.yaml": "apiVersion: 1\ndatasources:\n  - name: Loki\n    uid: loki\n    type: loki\n    url: http://loki:3100\n",
 }
 
 // fixture is a Server syncing testRepo into an emulator, serving HTTP on
 // loopback.
 type fixture struct {
-	emu  *grafanatest.Emulator
-	rep  *grafanatest.Replica
-	srv  *Server
-	base string // http://127.0.0.1:port
+	emu      *grafanatest.Emulator
+	rep      *grafanatest.Replica
+	srv      *Server
+	base     string // http://127.0.0.1:port
 	fetchErr error
 }
 
@@ -118,66 +115,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// scrape reads /metrics over HTTP and flattens it to `name{k="v",...}` ->
-// value (counters, gauges; histograms as _count and _sum).
 func (f *fixture) scrape(t *testing.T) map[string]float64 {
 	t.Helper()
-	return scrapeURL(t, f.base+"/metrics")
-}
-
-func scrapeURL(t *testing.T, url string) map[string]float64 {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("parse /metrics: %v", err)
-	}
-	out := map[string]float64{}
-	for name, mf := range families {
-		for _, m := range mf.GetMetric() {
-			key := name + labelString(m.GetLabel())
-			switch mf.GetType() {
-			case dto.MetricType_COUNTER:
-				out[key] = m.GetCounter().GetValue()
-			case dto.MetricType_GAUGE:
-				out[key] = m.GetGauge().GetValue()
-			case dto.MetricType_HISTOGRAM:
-				out[name+"_count"+labelString(m.GetLabel())] = float64(m.GetHistogram().GetSampleCount())
-				out[name+"_sum"+labelString(m.GetLabel())] = m.GetHistogram().GetSampleSum()
-			}
-		}
-	}
-	return out
-}
-
-func labelString(ls []*dto.LabelPair) string {
-	if len(ls) == 0 {
-		return ""
-	}
-	parts := make([]string, len(ls))
-	for i, l := range ls {
-		parts[i] = fmt.Sprintf("%s=%q", l.GetName(), l.GetValue())
-	}
-	sort.Strings(parts)
-	return "{" + strings.Join(parts, ",") + "}"
-}
-
-// pick keeps the metrics named in want's keys (absent ones as -1).
-func pick(got, want map[string]float64) map[string]float64 {
-	out := map[string]float64{}
-	for k := range want {
-		v, ok := got[k]
-		if !ok {
-			v = -1
-		}
-		out[k] = v
-	}
-	return out
+	return servetest.Scrape(t, f.base+"/metrics")
 }
 
 func (f *fixture) metric(t *testing.T, key string) float64 {
@@ -219,9 +159,9 @@ func TestMetricsMatchWhatHappened(t *testing.T) {
 
 	got := f.scrape(t)
 	want := map[string]float64{
-		runsOK:     1,
-		runsFailed: 0,
-		`grafsync_run_duration_seconds_count`:                                1,
+		runsOK:                                1,
+		runsFailed:                            0,
+		`grafsync_run_duration_seconds_count`: 1,
 		`grafsync_changes_applied_total{action="create",kind="folder"}`:     1,
 		`grafsync_changes_applied_total{action="create",kind="dashboard"}`:  2,
 		`grafsync_changes_applied_total{action="create",kind="datasource"}`: 1,
@@ -230,7 +170,7 @@ func TestMetricsMatchWhatHappened(t *testing.T) {
 		`grafsync_drift_resources{kind="datasource"}`:                       0,
 		`grafsync_last_applied_revision_info{revision="rev-1"}`:             1,
 	}
-	if diff := cmp.Diff(want, pick(got, want)); diff != "" {
+	if diff := cmp.Diff(want, servetest.Pick(got, want)); diff != "" {
 		t.Errorf("metrics (-want +got):\n%s", diff)
 	}
 	if ts := got["grafsync_last_success_timestamp_seconds"]; ts < float64(time.Now().Add(-time.Minute).Unix()) {
@@ -388,7 +328,7 @@ func TestPlanModeReportsDrift(t *testing.T) {
 		`grafsync_changes_applied_total{action="create",kind="dashboard"}`: -1,
 		`grafsync_last_applied_revision_info{revision="rev-1"}`:            -1,
 	}
-	if diff := cmp.Diff(want, pick(got, want)); diff != "" {
+	if diff := cmp.Diff(want, servetest.Pick(got, want)); diff != "" {
 		t.Errorf("metrics (-want +got; -1: absent):\n%s", diff)
 	}
 	if n := f.emu.Writes(); n != 0 {

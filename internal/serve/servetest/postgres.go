@@ -1,9 +1,4 @@
-// Package pgtest runs a throwaway PostgreSQL server for tests: initdb in a
-// temporary directory, a server on a free loopback port with its socket in
-// that directory, stopped and removed when the test ends. It needs Debian's
-// postgresql package (.ci/run installs it); without it the test fails,
-// saying so.
-package pgtest
+package servetest
 
 import (
 	"context"
@@ -22,9 +17,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Start runs a server and returns a DSN for its superuser "postgres"
-// (trust authentication, loopback only).
-func Start(tb testing.TB) string {
+// Postgres runs a throwaway PostgreSQL server: initdb in a temporary
+// directory, a server on a free loopback port with its socket in that
+// directory, stopped and removed when the test ends. It returns a DSN for
+// its superuser "postgres" (trust authentication, loopback only). It needs
+// Debian's postgresql package (.ci/run installs it); without it the test
+// fails, saying so.
+func Postgres(tb testing.TB) string {
 	tb.Helper()
 	bin := binDir(tb)
 	dir, err := os.MkdirTemp("", "grafsync-pg-")
