@@ -247,3 +247,33 @@ func TestServeLock(t *testing.T) {
 		t.Errorf("replica B after SIGTERM: exit status %d, want 0", code)
 	}
 }
+
+// TestHealthcheckCommand: grafsync healthcheck exits 0 on a 200 and 1
+// otherwise (what an ECS container health check sees).
+func TestHealthcheckCommand(t *testing.T) {
+	repo := writeServeRepo(t, map[string]string{"dashboards/ecs.json": `{"uid": "ecs", "title": "ECS", "panels": []}`})
+	emu, _ := grafanatest.Start(t, grafanatest.Options{Seed: 1})
+	p := startServe(t, emu, repo, nil, "--interval", "1h")
+	waitUntil(t, "the first run", func() bool { return p.metric(`grafsync_runs_total{result="success"}`) == 1 })
+	tests := []struct {
+		url  string
+		code int
+	}{
+		{p.base + "/healthz", 0},
+		{p.base + "/readyz", 0},
+		{p.base + "/nothing-here", 1},
+		{"http://127.0.0.1:1/healthz", 1},
+	}
+	for _, tt := range tests {
+		out, err := exec.Command("grafsync", "healthcheck", "--url", tt.url, "--timeout", "2s").CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tt.code {
+			t.Errorf("grafsync healthcheck --url %s: exit %d, want %d\n%s", tt.url, code, tt.code, out)
+		}
+	}
+}

@@ -273,13 +273,19 @@ func delay(interval, maxBackoff time.Duration, failures int, jitter, r float64) 
 	return d
 }
 
+// lockTimeout bounds one lock operation (connect and query), so a database
+// that stopped answering cannot hang the loop.
+const lockTimeout = 10 * time.Second
+
 // holdLock makes sure this replica holds the lock, taking it if free. It
 // reports false while another replica holds it (standby) or the lock's
 // database cannot be reached.
 func (s *Server) holdLock(ctx context.Context) bool {
 	lock := s.opts.Lock
+	lctx, cancel := context.WithTimeout(ctx, lockTimeout)
+	defer cancel()
 	if s.locked {
-		err := lock.Check(ctx)
+		err := lock.Check(lctx)
 		if err == nil {
 			return true
 		}
@@ -289,7 +295,7 @@ func (s *Server) holdLock(ctx context.Context) bool {
 		s.log.Warn("lost the lock; syncing stops until it is taken again", "lock", lock.String(), "error", err)
 		s.locked = false
 	}
-	ok, err := lock.TryAcquire(ctx)
+	ok, err := lock.TryAcquire(lctx)
 	if ctx.Err() != nil {
 		return false
 	}
