@@ -49,7 +49,7 @@ func NewPGLock(dsn, name string) (*PGLock, error) {
 		// pgx's message quotes the DSN, password redaction is best effort:
 		// say nothing of it.
 		return nil, errors.New("the lock DSN (--lock-dsn or GRAFSYNC_LOCK_DSN) is not a PostgreSQL connection string; " +
-			"want postgres://USER:PASSWORD@HOST:5432/DB?sslmode=require or host=... user=... dbname=...")
+			"want postgres://USER:PASSWORD@HOST:5432/DB?sslmode=require or the key=value form (host=HOST user=USER dbname=DB)")
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 5 * time.Second
