@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -129,12 +130,26 @@ func runServe(ctx context.Context, opts serveOptions, e env, stderr io.Writer) e
 		lockName = lock.String()
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "mode", string(mode), "interval", opts.interval.String(),
-		"repo", repo, "ref", ref, "grafana", client.String(), "lock", lockName,
+		"repo", redactRepo(repo), "ref", ref, "grafana", client.String(), "lock", lockName,
 		"webhook", e.getenv(envWebhookSecret) != "", "trigger", e.getenv(envTriggerToken) != "")
 	if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
 		return err
 	}
 	return errStopped
+}
+
+// redactRepo hides credentials in an http(s) repository URL
+// (https://user:token@host/...) for logs; an ssh user name is no secret.
+func redactRepo(repo string) string {
+	u, err := url.Parse(repo)
+	if err != nil || u.User == nil {
+		return repo
+	}
+	if _, hasPassword := u.User.Password(); !hasPassword && u.Scheme != "https" && u.Scheme != "http" {
+		return repo
+	}
+	u.User = nil
+	return u.Scheme + "://***@" + strings.TrimPrefix(u.String(), u.Scheme+"://")
 }
 
 // serveClient is grafanaOptions.connect with a hook on every Grafana

@@ -277,3 +277,20 @@ func TestHealthcheckCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactRepo(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://x-access-token:ghp_s3cret@github.com/acme/cfg.git", "https://***@github.com/acme/cfg.git"},
+		{"https://ghp_s3cret@github.com/acme/cfg.git", "https://***@github.com/acme/cfg.git"},
+		{"https://github.com/acme/cfg.git", "https://github.com/acme/cfg.git"},
+		{"ssh://git@github.com/acme/cfg.git", "ssh://git@github.com/acme/cfg.git"},
+		{"ssh://git:pw@github.com/acme/cfg.git", "ssh://***@github.com/acme/cfg.git"},
+		{"git@github.com:acme/cfg.git", "git@github.com:acme/cfg.git"},
+		{"/srv/monitoring", "/srv/monitoring"},
+	}
+	for _, tt := range tests {
+		if got := redactRepo(tt.in); got != tt.want {
+			t.Errorf("redactRepo(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
