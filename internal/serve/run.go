@@ -24,8 +24,8 @@ type report struct {
 }
 
 // runOnce runs the pipeline once, then records it: metrics, status, and one
-// summary log line.
-func (s *Server) runOnce(ctx context.Context, trigger string) {
+// summary log line. It returns the wait before the next run.
+func (s *Server) runOnce(ctx context.Context, trigger string) time.Duration {
 	start := time.Now()
 	rctx, cancel := context.WithTimeout(ctx, s.opts.RunTimeout)
 	r := s.reconcile(rctx)
@@ -47,7 +47,7 @@ func (s *Server) runOnce(ctx context.Context, trigger string) {
 		// counted as a failure, and the status is left as it was.
 		s.recordChanges(r)
 		s.log.Info("run", append(attrs, "result", "interrupted", "error", errString(r.err))...)
-		return
+		return 0
 	}
 
 	s.m.runDuration.Observe(took.Seconds())
@@ -62,7 +62,7 @@ func (s *Server) runOnce(ctx context.Context, trigger string) {
 		next := s.nextDelay()
 		s.log.Error("run", append(attrs, "result", resultFailure, "error", r.err.Error(),
 			"consecutive_failures", s.failures, "next_run_in", next.Round(time.Millisecond).String())...)
-		return
+		return next
 	}
 	s.failures = 0
 	s.m.runs.WithLabelValues(resultSuccess).Inc()
@@ -71,6 +71,7 @@ func (s *Server) runOnce(ctx context.Context, trigger string) {
 		s.m.setRevision(r.revision)
 	}
 	s.log.Info("run", append(attrs, "result", resultSuccess)...)
+	return s.nextDelay()
 }
 
 // reconcile fetches the repository, plans, and (in apply mode) applies.

@@ -227,9 +227,9 @@ func (s *Server) loop(ctx context.Context) {
 			trigger = "lock acquired"
 			continue
 		}
-		s.runOnce(ctx, trigger)
+		next := s.runOnce(ctx, trigger)
 		var ok bool
-		if trigger, ok = s.wait(ctx, s.nextDelay()); !ok {
+		if trigger, ok = s.wait(ctx, next); !ok {
 			return
 		}
 	}
