@@ -115,10 +115,18 @@ func (l *PGLock) Check(ctx context.Context) error {
 	return nil
 }
 
-// Release closes the session, which releases the lock.
+// Release unlocks and closes the session. The unlock is explicit, so the
+// lock is free when Release returns (closing alone frees it only once the
+// server has noticed).
 func (l *PGLock) Release(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.held && l.conn != nil {
+		if _, err := l.conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", l.key); err != nil {
+			l.closeLocked(ctx)
+			return fmt.Errorf("%s: unlock: %w", l, err)
+		}
+	}
 	return l.closeLocked(ctx)
 }
 
