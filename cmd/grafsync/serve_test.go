@@ -208,6 +208,9 @@ func TestServeSIGTERM(t *testing.T) {
 	if !p.logged("run", "result=interrupted") || !p.logged("stopped") {
 		t.Errorf("want an interrupted run and a stop in the log")
 	}
+	if p.logged("change failed") {
+		t.Errorf("a write in flight was cut off instead of finishing")
+	}
 }
 
 // TestServeLock: two replicas share a PostgreSQL lock; one syncs, the other
@@ -241,7 +244,9 @@ func TestServeLock(t *testing.T) {
 	if err := emu.EditDashboard(1, "ecs", func(m map[string]any) { m["title"] = "Edited by hand" }); err != nil {
 		t.Fatal(err)
 	}
+	killed := time.Now()
 	waitUntil(t, "replica B to take over", func() bool { return b.metric(held) == 1 })
+	t.Logf("replica B took the lock %v after A was killed (--lock-retry 100ms)", time.Since(killed).Round(time.Millisecond))
 	waitUntil(t, "replica B to revert the hand edit", func() bool { return dashboardTitle(emu, "ecs") == "ECS" })
 	if code, _ := b.signal(syscall.SIGTERM, 10*time.Second); code != 0 {
 		t.Errorf("replica B after SIGTERM: exit status %d, want 0", code)
