@@ -89,8 +89,10 @@ func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
 // the URL from --grafana-url or GRAFANA_URL. A missing URL is an error, never
 // a silent fallback to the sandbox.
 // It also returns the configuration it used, for the clients of other orgs.
-func (o *grafanaOptions) connect(e env, log *slog.Logger) (*grafana.Client, grafana.Config, func(), error) {
+// onResponse, when not nil, sees the status of every Grafana response.
+func (o *grafanaOptions) connect(e env, log *slog.Logger, onResponse func(int)) (*grafana.Client, grafana.Config, func(), error) {
 	cfg, cleanup, err := o.config(e, log)
+	cfg.OnResponse = onResponse
 	if err != nil {
 		return nil, cfg, nil, err
 	}

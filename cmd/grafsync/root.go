@@ -25,6 +25,8 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newRolesCmd(),
 		newPlanCmd(osEnv()),
 		newApplyCmd(osEnv()),
+		newServeCmd(osEnv()),
+		newHealthcheckCmd(),
 	)
 	return root
 }

@@ -31,28 +31,36 @@ func startRun(ctx context.Context, ro repoOptions, g grafanaOptions, e env, stde
 	if err != nil {
 		return nil, err
 	}
-	client, cfg, closeClient, err := g.connect(e, log)
+	in, closeInputs, err := pipelineInputs(g, e, log, strict, po, nil)
+	if err != nil {
+		return nil, err
+	}
+	in.Repo, in.Revision = snap.FS, snap.Revision
+	ctx, cancel := g.withTimeout(ctx)
+	return &pipelineRun{ctx: ctx, log: log, in: in, close: func() { cancel(); closeInputs() }}, nil
+}
+
+// pipelineInputs connects to Grafana, and to every org a repository may
+// declare, and returns the pipeline's inputs without a repository (the
+// caller sets Repo and Revision for each run). onResponse, when not nil,
+// sees every Grafana response status.
+func pipelineInputs(g grafanaOptions, e env, log *slog.Logger, strict bool, po plan.Options, onResponse func(int)) (reconcile.Inputs, func(), error) {
+	client, cfg, closeClient, err := g.connect(e, log, onResponse)
 	var clientErr error
 	if errors.Is(err, grafana.ErrNoCredentials) {
 		// Per-org tokens alone are enough for a repository of several orgs.
 		clientErr, err, closeClient = err, nil, func() {}
 	}
 	if err != nil {
-		return nil, err
+		return reconcile.Inputs{}, nil, err
 	}
 	access, err := newOrgAccess(cfg, e.getenv)
 	if err != nil {
 		closeClient()
-		return nil, err
+		return reconcile.Inputs{}, nil, err
 	}
-	ctx, cancel := g.withTimeout(ctx)
-	return &pipelineRun{
-		ctx: ctx,
-		log: log,
-		in: reconcile.Inputs{
-			Repo: snap.FS, Revision: snap.Revision, Client: client, ClientErr: clientErr, OrgID: g.orgID, Strict: strict,
-			Getenv: e.getenv, ReadFile: e.readFile, Access: access, Plan: po, Fingerprinter: normalize.NewFingerprinter(), Logger: log,
-		},
-		close: func() { cancel(); closeClient() },
-	}, nil
+	return reconcile.Inputs{
+		Client: client, ClientErr: clientErr, OrgID: g.orgID, Strict: strict,
+		Getenv: e.getenv, ReadFile: e.readFile, Access: access, Plan: po, Fingerprinter: normalize.NewFingerprinter(), Logger: log,
+	}, closeClient, nil
 }

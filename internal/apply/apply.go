@@ -38,6 +38,7 @@ type Options struct {
 // Result is what an apply did.
 type Result struct {
 	Done   map[plan.Action]int
+	ByKind map[plan.Kind]map[plan.Action]int // Done, split by kind
 	Failed []error
 }
 
@@ -87,7 +88,7 @@ func Apply(ctx context.Context, c *grafana.Client, p *plan.Plan, opts Options) (
 			blocked = append(blocked, ch.Subject)
 		}
 	}
-	res := &Result{Done: map[plan.Action]int{}}
+	res := &Result{Done: map[plan.Action]int{}, ByKind: map[plan.Kind]map[plan.Action]int{}}
 	if len(blocked) > 0 {
 		return res, &Blocked{Subjects: blocked}
 	}
@@ -175,6 +176,11 @@ func (a *applier) run(ctx context.Context, ch plan.Change) {
 		a.opts.Logger.Error("change failed", "action", ch.Action, "subject", ch.Subject, "error", err)
 	} else {
 		a.res.Done[ch.Action]++
+		kind := ch.Resource().Kind
+		if a.res.ByKind[kind] == nil {
+			a.res.ByKind[kind] = map[plan.Action]int{}
+		}
+		a.res.ByKind[kind][ch.Action]++
 		a.opts.Logger.Debug("change applied", "action", ch.Action, "subject", ch.Subject)
 	}
 	if a.opts.Progress != nil {
