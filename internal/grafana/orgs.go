@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-openapi/runtime"
 	"github.com/grafana/grafana-openapi-client-go/client/folders"
 	"github.com/grafana/grafana-openapi-client-go/client/org"
 	"github.com/grafana/grafana-openapi-client-go/client/orgs"
@@ -21,11 +20,6 @@ import (
 // Org config calls: orgs (§7.2, server admin), the client's own org and its
 // users and preferences (§7.1, §7.3), teams (§8) and folder permissions
 // (§5.8). Every call works in the client's org (Config.OrgID).
-
-// withContext makes ctx the context of one generated-client operation.
-func withContext[O ~func(*runtime.ClientOperation)](ctx context.Context) O {
-	return O(func(op *runtime.ClientOperation) { op.Context = ctx })
-}
 
 // OrgInfo is an org's id and name.
 type OrgInfo struct {
@@ -51,7 +45,7 @@ func (c *Client) CurrentOrg(ctx context.Context) (OrgInfo, error) {
 		return OrgInfo{}, err
 	}
 	defer release()
-	ok, err := c.api.Org.GetCurrentOrg(withContext[org.ClientOption](ctx))
+	ok, err := c.api.Org.GetCurrentOrgWithParams(org.NewGetCurrentOrgParamsWithContext(ctx))
 	if err != nil {
 		return OrgInfo{}, c.wrap(err, "read the current org")
 	}
@@ -66,7 +60,7 @@ func (c *Client) OrgByName(ctx context.Context, name string) (o OrgInfo, found b
 		return OrgInfo{}, false, err
 	}
 	defer release()
-	ok, err := c.api.Orgs.GetOrgByName(name, withContext[orgs.ClientOption](ctx))
+	ok, err := c.api.Orgs.GetOrgByNameWithParams(orgs.NewGetOrgByNameParamsWithContext(ctx).WithOrgName(name))
 	if err != nil {
 		err = c.wrap(err, "find org "+strconv.Quote(name))
 		if IsStatus(err, http.StatusNotFound) {
@@ -85,7 +79,7 @@ func (c *Client) OrgByID(ctx context.Context, id int64) (o OrgInfo, found bool, 
 		return OrgInfo{}, false, err
 	}
 	defer release()
-	ok, err := c.api.Orgs.GetOrgByID(id, withContext[orgs.ClientOption](ctx))
+	ok, err := c.api.Orgs.GetOrgByIDWithParams(orgs.NewGetOrgByIDParamsWithContext(ctx).WithOrgID(id))
 	if err != nil {
 		err = c.wrap(err, "read org "+strconv.FormatInt(id, 10))
 		if IsStatus(err, http.StatusNotFound) {
@@ -104,7 +98,7 @@ func (c *Client) CreateOrg(ctx context.Context, name string) (int64, error) {
 		return 0, err
 	}
 	defer release()
-	ok, err := c.api.Orgs.CreateOrg(&models.CreateOrgCommand{Name: name}, withContext[orgs.ClientOption](ctx))
+	ok, err := c.api.Orgs.CreateOrgWithParams(orgs.NewCreateOrgParamsWithContext(ctx).WithBody(&models.CreateOrgCommand{Name: name}))
 	if err != nil {
 		return 0, c.wrap(err, "create org "+strconv.Quote(name))
 	}
@@ -121,7 +115,7 @@ func (c *Client) RenameCurrentOrg(ctx context.Context, name string) error {
 		return err
 	}
 	defer release()
-	_, err = c.api.Org.UpdateCurrentOrg(&models.UpdateOrgForm{Name: name}, withContext[org.ClientOption](ctx))
+	_, err = c.api.Org.UpdateCurrentOrgWithParams(org.NewUpdateCurrentOrgParamsWithContext(ctx).WithBody(&models.UpdateOrgForm{Name: name}))
 	return c.wrap(err, "rename org to "+strconv.Quote(name))
 }
 
@@ -139,7 +133,7 @@ func (c *Client) OrgUsers(ctx context.Context) ([]OrgUser, error) {
 		return nil, err
 	}
 	defer release()
-	ok, err := c.api.Org.GetOrgUsersForCurrentOrg(org.NewGetOrgUsersForCurrentOrgParams(), withContext[org.ClientOption](ctx))
+	ok, err := c.api.Org.GetOrgUsersForCurrentOrg(org.NewGetOrgUsersForCurrentOrgParamsWithContext(ctx))
 	if err != nil {
 		return nil, c.wrap(err, "list the org's users")
 	}
@@ -167,7 +161,7 @@ func (c *Client) OrgPreferences(ctx context.Context) (Preferences, error) {
 		return Preferences{}, err
 	}
 	defer release()
-	ok, err := c.api.Org.GetOrgPreferences(withContext[org.ClientOption](ctx))
+	ok, err := c.api.Org.GetOrgPreferencesWithParams(org.NewGetOrgPreferencesParamsWithContext(ctx))
 	if err != nil {
 		return Preferences{}, c.wrap(err, "read org preferences")
 	}
@@ -180,9 +174,7 @@ func (c *Client) OrgPreferences(ctx context.Context) (Preferences, error) {
 		out.QueryHistoryHomeTab = p.QueryHistory.HomeTab
 	}
 	if p.Navbar != nil {
-		for _, b := range p.Navbar.BookmarkUrls {
-			out.NavbarBookmarkURLs = append(out.NavbarBookmarkURLs, b)
-		}
+		out.NavbarBookmarkURLs = append(out.NavbarBookmarkURLs, p.Navbar.BookmarkUrls...)
 	}
 	return out, nil
 }
@@ -205,7 +197,7 @@ func (c *Client) SetOrgPreferences(ctx context.Context, p Preferences) error {
 	if len(p.NavbarBookmarkURLs) > 0 {
 		cmd.Navbar = &models.NavbarPreference{BookmarkUrls: p.NavbarBookmarkURLs}
 	}
-	_, err = c.api.Org.UpdateOrgPreferences(cmd, withContext[org.ClientOption](ctx))
+	_, err = c.api.Org.UpdateOrgPreferencesWithParams(org.NewUpdateOrgPreferencesParamsWithContext(ctx).WithBody(cmd))
 	return c.wrap(err, "save org preferences")
 }
 
@@ -262,7 +254,7 @@ func (c *Client) searchTeams(ctx context.Context, page int64) ([]Team, int64, er
 	}
 	defer release()
 	perPage := int64(teamPageSize)
-	ok, err := c.api.Teams.SearchTeams(teams.NewSearchTeamsParams().WithPage(&page).WithPerpage(&perPage), withContext[teams.ClientOption](ctx))
+	ok, err := c.api.Teams.SearchTeams(teams.NewSearchTeamsParamsWithContext(ctx).WithPage(&page).WithPerpage(&perPage))
 	if err != nil {
 		return nil, 0, c.wrap(err, "list teams")
 	}
@@ -283,7 +275,7 @@ func (c *Client) TeamMembers(ctx context.Context, teamID int64) ([]TeamMember, e
 		return nil, err
 	}
 	defer release()
-	ok, err := c.api.Teams.GetTeamMembers(strconv.FormatInt(teamID, 10), withContext[teams.ClientOption](ctx))
+	ok, err := c.api.Teams.GetTeamMembersWithParams(teams.NewGetTeamMembersParamsWithContext(ctx).WithTeamID(strconv.FormatInt(teamID, 10)))
 	if err != nil {
 		return nil, c.wrap(err, "list members of team "+strconv.FormatInt(teamID, 10))
 	}
@@ -303,7 +295,7 @@ func (c *Client) CreateTeam(ctx context.Context, name, email string) (int64, err
 		return 0, err
 	}
 	defer release()
-	ok, err := c.api.Teams.CreateTeam(&models.CreateTeamCommand{Name: &name, Email: email}, withContext[teams.ClientOption](ctx))
+	ok, err := c.api.Teams.CreateTeamWithParams(teams.NewCreateTeamParamsWithContext(ctx).WithBody(&models.CreateTeamCommand{Name: &name, Email: email}))
 	if err != nil {
 		return 0, c.wrap(err, "create team "+strconv.Quote(name))
 	}
@@ -317,7 +309,7 @@ func (c *Client) UpdateTeam(ctx context.Context, id int64, name, email string) e
 		return err
 	}
 	defer release()
-	_, err = c.api.Teams.UpdateTeam(strconv.FormatInt(id, 10), &models.UpdateTeamCommand{Name: name, Email: email}, withContext[teams.ClientOption](ctx))
+	_, err = c.api.Teams.UpdateTeamWithParams(teams.NewUpdateTeamParamsWithContext(ctx).WithTeamID(strconv.FormatInt(id, 10)).WithBody(&models.UpdateTeamCommand{Name: name, Email: email}))
 	return c.wrap(err, "update team "+strconv.Quote(name))
 }
 
@@ -328,7 +320,7 @@ func (c *Client) DeleteTeam(ctx context.Context, id int64) error {
 		return err
 	}
 	defer release()
-	_, err = c.api.Teams.DeleteTeamByID(strconv.FormatInt(id, 10), withContext[teams.ClientOption](ctx))
+	_, err = c.api.Teams.DeleteTeamByIDWithParams(teams.NewDeleteTeamByIDParamsWithContext(ctx).WithTeamID(strconv.FormatInt(id, 10)))
 	return c.wrap(err, "delete team "+strconv.FormatInt(id, 10))
 }
 
@@ -339,7 +331,7 @@ func (c *Client) AddTeamMember(ctx context.Context, teamID, userID int64) error 
 		return err
 	}
 	defer release()
-	_, err = c.api.Teams.AddTeamMember(strconv.FormatInt(teamID, 10), &models.AddTeamMemberCommand{UserID: &userID}, withContext[teams.ClientOption](ctx))
+	_, err = c.api.Teams.AddTeamMemberWithParams(teams.NewAddTeamMemberParamsWithContext(ctx).WithTeamID(strconv.FormatInt(teamID, 10)).WithBody(&models.AddTeamMemberCommand{UserID: &userID}))
 	return c.wrap(err, "add user "+strconv.FormatInt(userID, 10)+" to team "+strconv.FormatInt(teamID, 10))
 }
 
@@ -350,7 +342,7 @@ func (c *Client) RemoveTeamMember(ctx context.Context, teamID, userID int64) err
 		return err
 	}
 	defer release()
-	_, err = c.api.Teams.RemoveTeamMember(userID, strconv.FormatInt(teamID, 10), withContext[teams.ClientOption](ctx))
+	_, err = c.api.Teams.RemoveTeamMemberWithParams(teams.NewRemoveTeamMemberParamsWithContext(ctx).WithTeamID(strconv.FormatInt(teamID, 10)).WithUserID(userID))
 	return c.wrap(err, "remove user "+strconv.FormatInt(userID, 10)+" from team "+strconv.FormatInt(teamID, 10))
 }
 
@@ -374,7 +366,7 @@ func (c *Client) FolderPermissions(ctx context.Context, uid string) ([]Permissio
 		return nil, err
 	}
 	defer release()
-	ok, err := c.api.Folders.GetFolderPermissionList(uid, withContext[folders.ClientOption](ctx))
+	ok, err := c.api.Folders.GetFolderPermissionListWithParams(folders.NewGetFolderPermissionListParamsWithContext(ctx).WithFolderUID(uid))
 	if err != nil {
 		return nil, c.wrap(err, "read permissions of folder "+uid)
 	}
@@ -402,7 +394,7 @@ func (c *Client) SetFolderPermissions(ctx context.Context, uid string, ps []Perm
 			UserID: p.UserID, TeamID: p.TeamID, Role: p.Role, Permission: models.PermissionType(p.Permission),
 		})
 	}
-	_, err = c.api.Folders.UpdateFolderPermissions(uid, &models.UpdateDashboardACLCommand{Items: items}, withContext[folders.ClientOption](ctx))
+	_, err = c.api.Folders.UpdateFolderPermissionsWithParams(folders.NewUpdateFolderPermissionsParamsWithContext(ctx).WithFolderUID(uid).WithBody(&models.UpdateDashboardACLCommand{Items: items}))
 	return c.wrap(err, "set permissions of folder "+uid)
 }
 
@@ -413,7 +405,7 @@ func (c *Client) UserID(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	defer release()
-	ok, err := c.api.SignedInUser.GetSignedInUser(withContext[signed_in_user.ClientOption](ctx))
+	ok, err := c.api.SignedInUser.GetSignedInUserWithParams(signed_in_user.NewGetSignedInUserParamsWithContext(ctx))
 	if err != nil {
 		return 0, c.wrap(err, "check credentials")
 	}
