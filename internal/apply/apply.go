@@ -207,19 +207,28 @@ func (a *applier) folder(ctx context.Context, ch plan.Change) error {
 		return a.c.DeleteFolder(ctx, ch.Before.ID)
 	}
 	before, after := ch.Before.Doc, ch.After.Doc
-	if str(before, "parentUid") != str(after, "parentUid") {
-		if err := a.c.MoveFolder(ctx, ch.After.ID, str(after, "parentUid")); err != nil {
+	version := ch.Before.Version
+	moved := str(before, "parentUid") != str(after, "parentUid")
+	if moved {
+		v, err := a.c.MoveFolder(ctx, ch.After.ID, str(after, "parentUid"))
+		if err != nil {
 			return err
 		}
+		version = v
 	}
-	if str(before, "title") != str(after, "title") {
-		version := ch.Before.Version
-		if str(before, "parentUid") != str(after, "parentUid") {
-			version++ // the move above was a write, and Grafana counted it
+	if str(before, "title") == str(after, "title") {
+		return nil
+	}
+	if moved && version == 0 {
+		// The move answered without a version: the retitle must state the
+		// one the move left, so read it (this folder was just written by us).
+		f, err := a.c.GetFolder(ctx, ch.After.ID)
+		if err != nil {
+			return err
 		}
-		return a.c.UpdateFolder(ctx, ch.After.ID, str(after, "title"), version)
+		version = f.Version
 	}
-	return nil
+	return a.c.UpdateFolder(ctx, ch.After.ID, str(after, "title"), version)
 }
 
 func (a *applier) dashboard(ctx context.Context, ch plan.Change) error {

@@ -37,16 +37,24 @@ func (c *Client) UpdateFolder(ctx context.Context, uid, title string, version in
 	return c.wrap(err, "update folder "+uid)
 }
 
-// MoveFolder moves a folder under parentUID ("" = root).
-func (c *Client) MoveFolder(ctx context.Context, uid, parentUID string) error {
+// MoveFolder moves a folder under parentUID ("" = root) and returns the
+// folder's version after the move, which a retitle must state next (§5.4).
+// A response without a version (0) means: read the folder to know it.
+func (c *Client) MoveFolder(ctx context.Context, uid, parentUID string) (int, error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer release()
-	_, err = c.api.Folders.MoveFolderWithParams(folders.NewMoveFolderParamsWithContext(ctx).WithFolderUID(uid).
+	ok, err := c.api.Folders.MoveFolderWithParams(folders.NewMoveFolderParamsWithContext(ctx).WithFolderUID(uid).
 		WithBody(&models.MoveFolderCommand{ParentUID: parentUID}))
-	return c.wrap(err, "move folder "+uid)
+	if err != nil {
+		return 0, c.wrap(err, "move folder "+uid)
+	}
+	if p := ok.GetPayload(); p != nil {
+		return int(p.Version), nil
+	}
+	return 0, nil
 }
 
 // DeleteFolder deletes a folder. Grafana deletes everything in it too (§5.6):
