@@ -10,6 +10,7 @@ import (
 	"github.com/grafana/grafana-openapi-client-go/client/datasources"
 	"github.com/grafana/grafana-openapi-client-go/client/folders"
 	"github.com/grafana/grafana-openapi-client-go/client/search"
+	"github.com/grafana/grafana-openapi-client-go/models"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -267,7 +268,11 @@ func (c *Client) GetDatasource(ctx context.Context, uid string) (Datasource, err
 	if err != nil {
 		return Datasource{}, c.wrap(err, "read datasource "+uid)
 	}
-	p := ok.GetPayload()
+	return datasourceOf(ok.GetPayload()), nil
+}
+
+// datasourceOf converts Grafana's datasource DTO (§6.2).
+func datasourceOf(p *models.DataSource) Datasource {
 	jd, _ := p.JSONData.(map[string]any)
 	if jd == nil {
 		jd = map[string]any{}
@@ -283,5 +288,19 @@ func (c *Client) GetDatasource(ctx context.Context, uid string) (Datasource, err
 		ID: p.ID, UID: p.UID, Name: p.Name, Type: p.Type, Access: string(p.Access), URL: p.URL, User: p.User,
 		Database: p.Database, BasicAuthUser: p.BasicAuthUser, BasicAuth: p.BasicAuth, WithCredentials: p.WithCredentials,
 		IsDefault: p.IsDefault, ReadOnly: p.ReadOnly, JSONData: jd, SecureJSONFields: secure, Version: int(p.Version),
-	}, nil
+	}
+}
+
+// GetDatasourceByName reads one datasource by its name (§6.2).
+func (c *Client) GetDatasourceByName(ctx context.Context, name string) (Datasource, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return Datasource{}, err
+	}
+	defer release()
+	ok, err := c.api.Datasources.GetDataSourceByNameWithParams(datasources.NewGetDataSourceByNameParamsWithContext(ctx).WithName(name))
+	if err != nil {
+		return Datasource{}, c.wrap(err, "read datasource "+name)
+	}
+	return datasourceOf(ok.GetPayload()), nil
 }

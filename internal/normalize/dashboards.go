@@ -44,7 +44,7 @@ func DesiredDashboards(org *resource.Org, orgID int64) []plan.Resource {
 		doc[MarkerKey] = marker()
 		out = append(out, plan.Resource{
 			Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
-			Doc: doc, Source: d.Source.String(),
+			Doc: doc, Source: d.Source.String(), Marker: MarkerKey,
 		})
 	}
 	return out

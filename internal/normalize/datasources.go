@@ -82,7 +82,7 @@ func DesiredDatasources(org *resource.Org, orgID int64, live []grafana.Datasourc
 		doc[MarkerKey] = marker()
 		out = append(out, plan.Resource{
 			Kind: plan.Datasource, OrgID: orgID, ID: id, Name: d.Name, Doc: doc, Source: d.Source.String(),
-			Secrets: []string{secretsPath},
+			Secrets: []string{secretsPath}, Marker: MarkerKey,
 		})
 	}
 	return out

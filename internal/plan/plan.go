@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -77,6 +78,10 @@ type Resource struct {
 	// Secrets lists document paths that hold secret fingerprints; a change
 	// there is shown masked.
 	Secrets []string
+	// Marker is the document path of grafsync's ownership marker on a
+	// desired resource ("" = none). A read-only live resource can never
+	// carry it, so against one it is not a difference.
+	Marker string
 }
 
 // Subject names the resource in every message, log line and plan line:
@@ -263,6 +268,9 @@ func pair(d, l *Resource) Change {
 	}
 	c := Change{Action: NoOp, Subject: d.Subject(), Before: l, After: d}
 	c.Diff = Diff(l.Doc, d.Doc, append(append([]string(nil), l.Secrets...), d.Secrets...))
+	if l.ReadOnly && d.Marker != "" {
+		c.Diff = slices.DeleteFunc(c.Diff, func(f FieldDiff) bool { return underPath(f.Path, d.Marker) })
+	}
 	switch {
 	case len(c.Diff) == 0:
 	case l.ReadOnly:

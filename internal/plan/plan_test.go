@@ -125,6 +125,46 @@ func TestReadOnlyIsBlocked(t *testing.T) {
 	}
 }
 
+// A read-only resource cannot carry grafsync's marker: one that matches Git
+// otherwise is in step, not blocked forever; the marker still counts
+// against a writable resource (that is how grafsync adopts it).
+func TestReadOnlyIgnoresMarker(t *testing.T) {
+	tests := []struct {
+		name     string
+		readOnly bool
+		liveURL  string
+		want     Action
+		wantDiff []string
+	}{
+		{"read-only, same", true, "http://a", NoOp, nil},
+		{"read-only, differs", true, "http://b", Blocked, []string{"url"}},
+		{"writable, same but unmarked", false, "http://a", Update, []string{"grafsync.managed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Resource{Kind: Datasource, ID: "prom", Marker: "grafsync",
+				Doc: map[string]any{"url": "http://a", "grafsync": map[string]any{"managed": true}}}
+			l := Resource{Kind: Datasource, ID: "prom", ReadOnly: tt.readOnly,
+				Doc: map[string]any{"url": tt.liveURL, "grafsync": map[string]any{}}}
+			p, err := Make("r", []Resource{d}, []Resource{l}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := p.Changes[0]
+			var paths []string
+			for _, f := range c.Diff {
+				paths = append(paths, f.Path)
+			}
+			if diff := cmp.Diff(tt.want, c.Action); diff != "" {
+				t.Errorf("action (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantDiff, paths); diff != "" {
+				t.Errorf("diff paths (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestDuplicateDesired(t *testing.T) {
 	d := []Resource{res(Dashboard, "x", nil), res(Dashboard, "x", nil)}
 	if _, err := Make("r", d, nil, Options{}); err == nil {
