@@ -68,7 +68,7 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 // See the usage below; every subcommand fails the script on misuse.
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: emu start|reset|writes|requests|dashboard|folder|datasource|secret|secret-writes|edit-dashboard|seed-dashboard|seed-datasource|faults|stop-replica|start-replica ...")
+		ts.Fatalf("usage: emu start|reset|writes|requests|dashboard|folder|datasource|secret|secret-writes|edit-dashboard|delete-dashboard|seed-dashboard|seed-datasource|faults|stop-replica|start-replica ...")
 	}
 	h := harnessOf(ts)
 	if args[0] != "start" && h.emu == nil {
@@ -136,6 +136,8 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		})
 		ts.Check(err)
+	case "delete-dashboard": // emu delete-dashboard UID: a hand delete in the UI
+		ts.Check(h.emu.DeleteDashboard(1, args[1]))
 	case "seed-dashboard": // emu seed-dashboard UID title=T [folder=F] [provisioned=true] [managed=true]
 		model := map[string]any{"uid": args[1], "title": kv["title"], "panels": []any{}}
 		if kv["managed"] == "true" {

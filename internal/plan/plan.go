@@ -183,17 +183,22 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 		if seen[l.key()] {
 			continue
 		}
-		switch {
-		case !l.Managed || l.ReadOnly:
+		if !l.Managed || l.ReadOnly {
 			p.Unmanaged++
-		case !opts.Prune:
-			p.Orphans = append(p.Orphans, l.Subject())
-		default:
-			deletions = append(deletions, Change{Action: Delete, Subject: l.Subject(), Before: l})
+			continue
 		}
+		deletions = append(deletions, Change{Action: Delete, Subject: l.Subject(), Before: l})
 	}
-	sort.Strings(p.Orphans)
+	// Kept is worked out with or without Prune, so that "--prune would
+	// delete" never names a folder that a prune would keep.
 	deletions, p.Kept = keepNonEmptyFolders(deletions, desired, live)
+	if !opts.Prune {
+		for _, d := range deletions {
+			p.Orphans = append(p.Orphans, d.Subject)
+		}
+		sort.Strings(p.Orphans)
+		deletions = nil
+	}
 	if len(deletions) > opts.MaxDeletions {
 		subjects := make([]string, len(deletions))
 		for i, d := range deletions {

@@ -253,4 +253,17 @@ func TestPruneKeepsFolderThatStillHoldsSomething(t *testing.T) {
 	if diff := cmp.Diff(wantKept, p.Kept); diff != "" {
 		t.Errorf("kept (-want +got):\n%s", diff)
 	}
+
+	// Without prune, "--prune would delete" names exactly what a prune
+	// would delete, and the kept folders are still explained.
+	p, err = Make("r", desired, lv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, p.Orphans); diff != "" {
+		t.Errorf("orphans without prune (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantKept, p.Kept); diff != "" {
+		t.Errorf("kept without prune (-want +got):\n%s", diff)
+	}
 }
