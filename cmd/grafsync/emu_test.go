@@ -68,7 +68,7 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 // See the usage below; every subcommand fails the script on misuse.
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: emu start|reset|writes|requests|dashboard|folder|datasource|secret|secret-writes|edit-dashboard|delete-dashboard|seed-dashboard|seed-datasource|faults|stop-replica|start-replica ...")
+		ts.Fatalf("usage: emu start|reset|writes|requests|statuses|dashboard|folder|datasource|secret|secret-writes|edit-dashboard|delete-dashboard|seed-dashboard|seed-datasource|faults|stop-replica|start-replica ...")
 	}
 	h := harnessOf(ts)
 	if args[0] != "start" && h.emu == nil {
@@ -95,6 +95,19 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		sort.Strings(routes)
 		for _, r := range routes {
 			fmt.Fprintf(ts.Stdout(), "%d %s\n", counts[r], r)
+		}
+	case "statuses": // emu statuses: requests per answered status, e.g. "3 429"
+		counts := map[int]int{}
+		for _, rc := range h.emu.Requests() {
+			counts[rc.Status] += rc.Count
+		}
+		statuses := make([]int, 0, len(counts))
+		for s := range counts {
+			statuses = append(statuses, s)
+		}
+		sort.Ints(statuses)
+		for _, s := range statuses {
+			fmt.Fprintf(ts.Stdout(), "%d %d\n", counts[s], s)
 		}
 	case "dashboard":
 		data, folder, version, ok := h.emu.GetDashboard(1, args[1])

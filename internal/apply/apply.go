@@ -161,8 +161,19 @@ type applier struct {
 
 func (a *applier) run(ctx context.Context, ch plan.Change) {
 	err := a.change(ctx, ch)
-	if err != nil && (grafana.IsStatus(err, http.StatusConflict) || grafana.IsStatus(err, http.StatusPreconditionFailed)) {
-		err = &Conflict{Subject: ch.Subject, Err: err}
+	switch {
+	case ch.Action == plan.Delete && grafana.IsStatus(err, http.StatusNotFound):
+		// Gone already: a retried delete whose first attempt landed, or a
+		// hand delete. Either way Grafana is as the plan wants it.
+		a.opts.Logger.Debug("already deleted", "subject", ch.Subject)
+		err = nil
+	case isConflict(err):
+		if same, verr := a.verify(ctx, ch); verr == nil && same {
+			a.opts.Logger.Debug("write verified after a conflict: grafana holds what was asked", "subject", ch.Subject)
+			err = nil
+		} else {
+			err = &Conflict{Subject: ch.Subject, Err: err}
+		}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -29,17 +29,24 @@ type fixture struct {
 func newFixture(t *testing.T, opts grafanatest.Options, files map[string]string) *fixture {
 	t.Helper()
 	emu, rep := grafanatest.Start(t, opts)
+	f := fixtureOn(t, emu, grafana.Config{URLs: []string{rep.URL()}})
+	f.write(files)
+	return f
+}
+
+// fixtureOn connects to emu with cfg and a new Admin service-account token.
+func fixtureOn(t *testing.T, emu *grafanatest.Emulator, cfg grafana.Config) *fixture {
+	t.Helper()
 	key, err := emu.AddServiceAccountToken(1, "grafsync", "Admin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := grafana.New(grafana.Config{URLs: []string{rep.URL()}, Token: key})
+	cfg.Token = key
+	c, err := grafana.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{emu: emu, client: c, repo: fstest.MapFS{}, env: map[string]string{}}
-	f.write(files)
-	return f
+	return &fixture{emu: emu, client: c, repo: fstest.MapFS{}, env: map[string]string{}}
 }
 
 // write sets repository files; an empty content removes the file.
@@ -54,7 +61,8 @@ func (f *fixture) write(files map[string]string) {
 }
 
 func (f *fixture) inputs() reconcile.Inputs {
-	return reconcile.Inputs{Repo: f.repo, Client: f.client, Strict: true, Getenv: func(k string) string { return f.env[k] }}
+	return reconcile.Inputs{Repo: f.repo, Client: f.client, Strict: true, Getenv: func(k string) string { return f.env[k] },
+		Plan: plan.Options{Prune: true, MaxDeletions: 10}}
 }
 
 // plan plans the repository against the emulator.

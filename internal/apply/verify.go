@@ -1,0 +1,81 @@
+package apply
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/normalize"
+	"github.com/grafsync/grafsync/internal/plan"
+)
+
+// Behind a load balancer a write can land and its answer be lost (a replica
+// stopped mid-request, a proxy timed out, grafana-api.md §13). The client
+// retries, and the retry conflicts with the write itself: a 412 for a
+// dashboard or folder, a 409 for a datasource. So a conflict is verified
+// before it is reported: when Grafana now holds exactly what the change
+// wanted, the change is done; otherwise it is a Conflict and nothing was
+// overwritten.
+
+// isConflict reports Grafana's optimistic-locking refusals (§3.1, §5.4, §6.4)
+// and its "already exists" for a create.
+func isConflict(err error) bool {
+	return grafana.IsStatus(err, http.StatusConflict) || grafana.IsStatus(err, http.StatusPreconditionFailed)
+}
+
+// verify reads the change's resource back and reports whether Grafana holds
+// what the change wanted. A datasource create that landed but that Grafana
+// made the default (§6.3) is corrected here, as after any create.
+func (a *applier) verify(ctx context.Context, ch plan.Change) (bool, error) {
+	want := ch.After
+	live, ok, err := a.readBack(ctx, want)
+	if err != nil || !ok {
+		return false, err
+	}
+	diff := plan.Diff(live.Doc, want.Doc, want.Secrets)
+	if want.Kind == plan.Datasource && ch.Action == plan.Create && len(diff) == 1 && diff[0].Path == "isDefault" {
+		spec, err := a.datasourceSpec(plan.Change{Action: plan.Update, Before: live, After: want})
+		if err != nil {
+			return false, err
+		}
+		return true, a.c.UpdateDatasource(ctx, live.ID, spec, live.Version)
+	}
+	return len(diff) == 0, nil
+}
+
+// readBack reads one resource as plan saw it, normalized by the same code;
+// ok is false when Grafana does not have it.
+func (a *applier) readBack(ctx context.Context, r *plan.Resource) (*plan.Resource, bool, error) {
+	var out []plan.Resource
+	var err error
+	switch r.Kind {
+	case plan.Folder:
+		var f grafana.Folder
+		if f, err = a.c.GetFolder(ctx, r.ID); err == nil {
+			out = normalize.LiveFolders([]grafana.Folder{f}, r.OrgID, "")
+		}
+	case plan.Dashboard:
+		var d grafana.Dashboard
+		if d, err = a.c.GetDashboard(ctx, r.ID); err == nil {
+			out = normalize.LiveDashboards([]grafana.Dashboard{d}, r.OrgID)
+		}
+	case plan.Datasource:
+		var d grafana.Datasource
+		if name, byName := strings.CutPrefix(r.ID, "name:"); byName {
+			d, err = a.c.GetDatasourceByName(ctx, name)
+		} else {
+			d, err = a.c.GetDatasource(ctx, r.ID)
+		}
+		if err == nil {
+			out = normalize.LiveDatasources([]grafana.Datasource{d}, r.OrgID)
+		}
+	}
+	if grafana.IsStatus(err, http.StatusNotFound) || (err == nil && len(out) == 0) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return &out[0], true, nil
+}
