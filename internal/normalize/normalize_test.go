@@ -138,3 +138,43 @@ func TestLiveFolderOwnership(t *testing.T) {
 		t.Errorf("folders %+v", got)
 	}
 }
+
+// Datasource names are unique in an org (§6.3, §6.4): a desired datasource
+// whose name another live datasource holds cannot be written, unless Git
+// renames that one too.
+func TestDatasourceNameTaken(t *testing.T) {
+	live := []grafana.Datasource{
+		{UID: "hand", Name: "Mimir", Type: "prometheus"},
+		{UID: "old", Name: "Thanos", Type: "prometheus"},
+		{UID: "same", Name: "Same", Type: "prometheus"},
+	}
+	tests := []struct {
+		name  string
+		git   []*resource.Datasource
+		taken map[string]bool // by desired id
+	}{
+		{"name held by a hand-made datasource", []*resource.Datasource{{UID: "mimir", Name: "Mimir", Type: "prometheus"}}, map[string]bool{"mimir": true}},
+		{"its own name", []*resource.Datasource{{UID: "same", Name: "Same", Type: "prometheus"}}, map[string]bool{}},
+		{"no uid: found by name", []*resource.Datasource{{Name: "Mimir", Type: "prometheus"}}, map[string]bool{}},
+		{"freed by a rename in Git", []*resource.Datasource{
+			{UID: "new", Name: "Thanos", Type: "prometheus"},
+			{UID: "old", Name: "Thanos (old)", Type: "prometheus"},
+		}, map[string]bool{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := map[string]bool{}
+			for _, r := range DesiredDatasources(&resource.Org{Datasources: tt.git}, 1, live, NewFingerprinter()) {
+				if r.Unwritable != "" {
+					got[r.ID] = true
+					if !strings.Contains(r.Unwritable, "uid hand") {
+						t.Errorf("reason %q does not name the holder", r.Unwritable)
+					}
+				}
+			}
+			if diff := cmp.Diff(tt.taken, got); diff != "" {
+				t.Errorf("unwritable (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

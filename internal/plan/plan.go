@@ -82,6 +82,10 @@ type Resource struct {
 	// desired resource ("" = none). A read-only live resource can never
 	// carry it, so against one it is not a difference.
 	Marker string
+	// Unwritable, on a desired resource, says why Grafana will refuse to
+	// create or change it as it stands (e.g. its name is held by another
+	// resource), and what to do: such a change is Blocked, not attempted.
+	Unwritable string
 }
 
 // Subject names the resource in every message, log line and plan line:
@@ -269,6 +273,9 @@ func parentOf(r *Resource) string {
 // pair compares one desired resource with its live counterpart (nil: absent).
 func pair(d, l *Resource) Change {
 	if l == nil {
+		if d.Unwritable != "" {
+			return Change{Action: Blocked, Subject: d.Subject(), After: d, Reason: d.Unwritable}
+		}
 		return Change{Action: Create, Subject: d.Subject(), After: d}
 	}
 	c := Change{Action: NoOp, Subject: d.Subject(), Before: l, After: d}
@@ -281,6 +288,9 @@ func pair(d, l *Resource) Change {
 	case l.ReadOnly:
 		c.Action = Blocked
 		c.Reason = "it is provisioned from files in Grafana (read-only to the API); change it there, or remove it from Grafana's provisioning and let grafsync own it"
+	case d.Unwritable != "":
+		c.Action = Blocked
+		c.Reason = d.Unwritable
 	default:
 		c.Action = Update
 	}

@@ -165,6 +165,33 @@ func TestReadOnlyIgnoresMarker(t *testing.T) {
 	}
 }
 
+// A desired resource normalize found unwritable is Blocked, with its
+// reason, whether it would be a create or an update; in step, it is a no-op.
+func TestUnwritableIsBlocked(t *testing.T) {
+	d := []Resource{
+		{Kind: Datasource, ID: "new", Unwritable: "name taken", Doc: map[string]any{"name": "Mimir"}},
+		{Kind: Datasource, ID: "renamed", Unwritable: "name taken", Doc: map[string]any{"name": "Mimir"}},
+		{Kind: Datasource, ID: "same", Unwritable: "name taken", Doc: map[string]any{"name": "Same"}},
+	}
+	l := []Resource{
+		live(Datasource, "renamed", map[string]any{"name": "Old"}, true),
+		live(Datasource, "same", map[string]any{"name": "Same"}, true),
+	}
+	p, err := Make("r", d, l, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []line{{Blocked, "datasource new"}, {Blocked, "datasource renamed"}, {NoOp, "datasource same"}}
+	if diff := cmp.Diff(want, lines(p)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, c := range p.Changes[:2] {
+		if c.Reason != "name taken" {
+			t.Errorf("%s: reason %q", c.Subject, c.Reason)
+		}
+	}
+}
+
 func TestDuplicateDesired(t *testing.T) {
 	d := []Resource{res(Dashboard, "x", nil), res(Dashboard, "x", nil)}
 	if _, err := Make("r", d, nil, Options{}); err == nil {

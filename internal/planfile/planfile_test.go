@@ -45,7 +45,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(&in, got); diff != "" {
 		t.Errorf("read back (-want +got):\n%s", diff)
 	}
-	if err := Check(got, "abc", samplePlan()); err != nil {
+	if err := Check(got, File{Revision: "abc", Plan: samplePlan()}); err != nil {
 		t.Errorf("Check of an unchanged plan: %v", err)
 	}
 	// The temporary file of the atomic write is gone.
@@ -138,7 +138,7 @@ func TestCheck(t *testing.T) {
 			saved := &File{Revision: "abc", Plan: samplePlan()}
 			fresh := samplePlan()
 			tt.fresh(&fresh)
-			err := Check(saved, tt.revision, fresh)
+			err := Check(saved, File{Revision: tt.revision, Plan: fresh})
 			var got []string
 			var stale *StaleError
 			if errors.As(err, &stale) {
@@ -183,5 +183,44 @@ func TestWriteHoldsNoSecret(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"secret": true`) {
 		t.Errorf("the secret field is not marked secret:\n%s", b)
+	}
+}
+
+// A secret that changed again between plan and apply makes the saved plan
+// stale, though both plans say "(secret) changed"; the file holds a digest,
+// never the fingerprint or the value.
+func TestCheckSeesASecretThatChangedAgain(t *testing.T) {
+	rotation := func(fingerprint string) *plan.Plan {
+		return &plan.Plan{Revision: "abc", Changes: []plan.Change{{
+			Action: plan.Update, Subject: "datasource Loki",
+			Before: &plan.Resource{Kind: plan.Datasource, ID: "loki", Version: 2},
+			After: &plan.Resource{Kind: plan.Datasource, ID: "loki",
+				Doc: map[string]any{"secureJsonData": map[string]any{"password": fingerprint}}},
+			Diff: plan.Diff(map[string]any{"secureJsonData": map[string]any{"password": "fp-old"}},
+				map[string]any{"secureJsonData": map[string]any{"password": fingerprint}}, []string{"secureJsonData"}),
+		}}}
+	}
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := Write(path, New(rotation("fp-planned"), 0, false, 10)); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); strings.Contains(string(b), "fp-planned") {
+		t.Errorf("the plan file holds the fingerprint:\n%s", b)
+	}
+	if err := Check(saved, New(rotation("fp-planned"), 0, false, 10)); err != nil {
+		t.Errorf("the same rotation: %v", err)
+	}
+	err = Check(saved, New(rotation("fp-newer"), 0, false, 10))
+	var stale *StaleError
+	if !errors.As(err, &stale) {
+		t.Fatalf("Check error %v, want a StaleError", err)
+	}
+	want := []string{"datasource Loki secureJsonData.password: the secret's value is not the one planned (it changed again since)"}
+	if diff := cmp.Diff(want, stale.Moved); diff != "" {
+		t.Errorf("moved (-want +got):\n%s", diff)
 	}
 }
