@@ -205,6 +205,9 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	emu start [version=11] [replicas=1] [seed=1]
 func (h *harness) start(ts *testscript.TestScript, kv map[string]string) {
+	if h.emu != nil {
+		h.emu.Close() // a script may start a fresh Grafana, e.g. another version
+	}
 	opts := grafanatest.Options{Seed: 1}
 	if v := kv["version"]; v != "" {
 		ver, err := grafanatest.ParseVersion(v)

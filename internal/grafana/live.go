@@ -86,6 +86,7 @@ func (c *Client) ReadState(ctx context.Context) (*State, error) {
 // direct children only, §5.1), then reads each folder for its version.
 func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
 	var uids []string
+	seen := map[string]bool{}
 	parents := []string{""}
 	for depth := 0; len(parents) > 0 && depth < 8; depth++ {
 		var next []string
@@ -94,7 +95,14 @@ func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
 			if err != nil {
 				return nil, err
 			}
-			next = append(next, children...)
+			// With nested folders off (10.x), parentUid is ignored and
+			// every level lists the root again: a folder is taken once.
+			for _, uid := range children {
+				if !seen[uid] {
+					seen[uid] = true
+					next = append(next, uid)
+				}
+			}
 		}
 		uids = append(uids, next...)
 		parents = next
@@ -303,4 +311,24 @@ func (c *Client) GetDatasourceByName(ctx context.Context, name string) (Datasour
 		return Datasource{}, c.wrap(err, "read datasource "+name)
 	}
 	return datasourceOf(ok.GetPayload()), nil
+}
+
+// nestedProbe is a valid folder uid that nobody uses.
+const nestedProbe = "grafsync-probe-no-such-folder-7c1e9a"
+
+// NestedFolders reports whether Grafana has nested folders (on from 11.0; a
+// feature toggle in 10.x). With them on, listing the children of a folder
+// that does not exist is a 404 (§5.1); with them off, parentUid is ignored.
+func (c *Client) NestedFolders(ctx context.Context) (bool, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	parent, limit := nestedProbe, int64(1)
+	_, err = c.api.Folders.GetFolders(folders.NewGetFoldersParamsWithContext(ctx).WithParentUID(&parent).WithLimit(&limit))
+	if IsStatus(c.wrap(err, "list folders"), 404) {
+		return true, nil
+	}
+	return false, c.wrap(err, "check for nested folders")
 }

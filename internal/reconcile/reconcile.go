@@ -72,11 +72,18 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 
 	var live *grafana.State
 	var me grafana.Identity
+	nested := true
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { live, err = in.Client.ReadState(gctx); return err })
 	g.Go(func() (err error) { me, err = in.Client.Whoami(gctx); return err })
+	if f := firstNested(org); f != nil {
+		g.Go(func() (err error) { nested, err = in.Client.NestedFolders(gctx); return err })
+	}
 	if err := g.Wait(); err != nil {
 		return out, err
+	}
+	if f := firstNested(org); f != nil && !nested {
+		return out, fmt.Errorf("folder %s is nested (%s), but this Grafana has nested folders off (Grafana 10.x without the nestedFolders feature toggle); nothing was written: enable the toggle, upgrade to Grafana 11, or move the directory to the top of dashboards/", f.Path, f.Source)
 	}
 	out.Live = live
 	orgID := in.OrgID
@@ -113,4 +120,14 @@ func Apply(ctx context.Context, in Inputs, o *Outcome, opts apply.Options) (*app
 		opts.Logger = in.Logger
 	}
 	return apply.Apply(ctx, in.Client, o.Plan, opts)
+}
+
+// firstNested is the first folder below another, or nil.
+func firstNested(org *resource.Org) *resource.Folder {
+	for _, f := range org.Folders {
+		if f.ParentUID != "" {
+			return f
+		}
+	}
+	return nil
 }
