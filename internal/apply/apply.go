@@ -167,11 +167,16 @@ func (a *applier) run(ctx context.Context, ch plan.Change) {
 		// hand delete. Either way Grafana is as the plan wants it.
 		a.opts.Logger.Debug("already deleted", "subject", ch.Subject)
 		err = nil
-	case isConflict(err):
-		if same, verr := a.verify(ctx, ch); verr == nil && same {
-			a.opts.Logger.Debug("write verified after a conflict: grafana holds what was asked", "subject", ch.Subject)
+	case isRefused(err):
+		same, verr := a.verify(ctx, ch)
+		switch {
+		case verr == nil && same:
+			a.opts.Logger.Debug("write verified after a refusal: grafana holds what was asked", "subject", ch.Subject)
 			err = nil
-		} else {
+		case verr != nil:
+			a.opts.Logger.Warn("could not read back a refused write", "subject", ch.Subject, "error", verr)
+		}
+		if err != nil && isVersionConflict(err) {
 			err = &Conflict{Subject: ch.Subject, Err: err}
 		}
 	}

@@ -325,3 +325,26 @@ func TestSummary(t *testing.T) {
 		t.Errorf("Summary() = %q, want %q", got, want)
 	}
 }
+
+// Up to 11.2 a title is unique in its folder (§3.1): a hand-made dashboard
+// holding the title is Grafana's error, said as Grafana says it, not a
+// Conflict that "run plan again" would never clear.
+func TestTitleTakenIsNotAConflict(t *testing.T) {
+	v, err := grafanatest.ParseVersion("11.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, grafanatest.Options{Version: v}, map[string]string{
+		"dashboards/mine.json": `{"uid": "mine", "title": "Overview", "panels": []}`,
+	})
+	if _, err := f.emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "hand", "title": "Overview"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.apply(t, f.plan(t))
+	if err == nil || apply.IsConflict(err) {
+		t.Fatalf("apply error %v, want Grafana's own error", err)
+	}
+	if !strings.Contains(err.Error(), "same name in the folder already exists") {
+		t.Errorf("error %q does not say what Grafana refused", err)
+	}
+}

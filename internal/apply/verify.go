@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -18,10 +19,28 @@ import (
 // wanted, the change is done; otherwise it is a Conflict and nothing was
 // overwritten.
 
-// isConflict reports Grafana's optimistic-locking refusals (§3.1, §5.4, §6.4)
-// and its "already exists" for a create.
-func isConflict(err error) bool {
+// isRefused reports the 409 and 412 answers a write that already landed
+// gets when it is retried: the ones verify looks into.
+func isRefused(err error) bool {
 	return grafana.IsStatus(err, http.StatusConflict) || grafana.IsStatus(err, http.StatusPreconditionFailed)
+}
+
+// isVersionConflict reports Grafana's optimistic-locking refusals: the
+// resource changed (or was created) since grafsync read it (§3.1, §5.4,
+// §6.4). Other 409/412 answers (a title or name another resource holds,
+// a plugin's dashboard) are errors of their own, with Grafana's message.
+func isVersionConflict(err error) bool {
+	var ae *grafana.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.Status {
+	case http.StatusPreconditionFailed:
+		return ae.Reason == "version-mismatch" || ae.Reason == ""
+	case http.StatusConflict:
+		return strings.Contains(ae.Message, "updated by someone else")
+	}
+	return false
 }
 
 // verify reads the change's resource back and reports whether Grafana holds
