@@ -75,6 +75,11 @@ func DesiredDatasources(org *resource.Org, orgID int64, live []grafana.Datasourc
 				unwritable = fmt.Sprintf("its name is taken in Grafana by datasource uid %s, which grafsync does not rename; rename one of them, or give this datasource uid %s in Git so grafsync takes that one over", holder.UID, holder.UID)
 			}
 		}
+		// An update ignores an empty url (§6.4): it can never be cleared, and
+		// the update would be sent again on every run.
+		if l != nil && l.URL != "" && d.URL == "" {
+			unwritable = "Grafana's API cannot clear a datasource's url (an empty url is ignored); set a url in Git, or delete the datasource in Grafana so grafsync creates it again"
+		}
 		var liveFP map[string]string
 		if l != nil {
 			liveFP = storedFingerprints(*l)

@@ -178,3 +178,17 @@ func TestDatasourceNameTaken(t *testing.T) {
 		})
 	}
 }
+
+// §6.4: an update ignores an empty url, so a url removed from Git could
+// never reach Grafana and would be re-sent forever: it is unwritable.
+func TestDatasourceURLCannotBeCleared(t *testing.T) {
+	live := []grafana.Datasource{{UID: "cw", Name: "CW", Type: "cloudwatch", URL: "http://old"}, {UID: "empty", Name: "Empty", Type: "cloudwatch"}}
+	git := []*resource.Datasource{{UID: "cw", Name: "CW", Type: "cloudwatch"}, {UID: "empty", Name: "Empty", Type: "cloudwatch"}, {UID: "new", Name: "New", Type: "cloudwatch"}}
+	got := map[string]bool{}
+	for _, r := range DesiredDatasources(&resource.Org{Datasources: git}, 1, live, NewFingerprinter()) {
+		got[r.ID] = r.Unwritable != ""
+	}
+	if diff := cmp.Diff(map[string]bool{"cw": true, "empty": false, "new": false}, got); diff != "" {
+		t.Errorf("unwritable (-want +got):\n%s", diff)
+	}
+}
