@@ -203,7 +203,7 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 // start runs the emulator with replicas on free loopback ports and points
 // grafsync at it through GRAFANA_URL and an Admin GRAFANA_TOKEN.
 //
-//	emu start [version=11] [replicas=1] [seed=1]
+//	emu start [version=11] [replicas=1] [seed=1] [lag=2s (12.x search lag)]
 func (h *harness) start(ts *testscript.TestScript, kv map[string]string) {
 	if h.emu != nil {
 		h.emu.Close() // a script may start a fresh Grafana, e.g. another version
@@ -213,6 +213,11 @@ func (h *harness) start(ts *testscript.TestScript, kv map[string]string) {
 		ver, err := grafanatest.ParseVersion(v)
 		ts.Check(err)
 		opts.Version = ver
+	}
+	if l := kv["lag"]; l != "" {
+		d, err := time.ParseDuration(l)
+		ts.Check(err)
+		opts.SearchLag = d
 	}
 	if s := kv["seed"]; s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)

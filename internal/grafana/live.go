@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/grafana/grafana-openapi-client-go/client/dashboards"
@@ -56,9 +57,11 @@ const folderPageSize = 1000
 
 // ReadState reads the folders, dashboards and datasources of the client's
 // org, with at most Concurrency requests in flight. Dashboards are listed by
-// search, then each is read by uid (search may lag writes in 12.x; GET by uid
-// is always consistent).
-func (c *Client) ReadState(ctx context.Context) (*State, error) {
+// search, then each is read by uid. On 12.x search lags writes (§4, §13)
+// while GET by uid is consistent: there the expected dashboard uids that
+// search does not list are read by uid too, and a listed one that is gone
+// is skipped, so a plan right after an apply sees what the apply did.
+func (c *Client) ReadState(ctx context.Context, expected ...string) (*State, error) {
 	st := &State{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -67,7 +70,7 @@ func (c *Client) ReadState(ctx context.Context) (*State, error) {
 		return err
 	})
 	g.Go(func() error {
-		ds, err := c.readDashboards(gctx)
+		ds, err := c.readDashboards(gctx, expected)
 		st.Dashboards = ds
 		return err
 	})
@@ -176,7 +179,15 @@ func (c *Client) GetFolder(ctx context.Context, uid string) (Folder, error) {
 }
 
 // readDashboards lists every dashboard by search, then reads each by uid.
-func (c *Client) readDashboards(ctx context.Context) ([]Dashboard, error) {
+func (c *Client) readDashboards(ctx context.Context, expected []string) ([]Dashboard, error) {
+	lags := false
+	if len(expected) > 0 {
+		h, err := c.Health(ctx)
+		if err != nil {
+			return nil, err
+		}
+		lags = searchLags(h.Version)
+	}
 	var uids []string
 	typ := "dash-db"
 	for page := int64(1); ; page++ {
@@ -197,20 +208,50 @@ func (c *Client) readDashboards(ctx context.Context) ([]Dashboard, error) {
 			break
 		}
 	}
+	if lags {
+		listed := make(map[string]bool, len(uids))
+		for _, uid := range uids {
+			listed[uid] = true
+		}
+		for _, uid := range expected {
+			if !listed[uid] {
+				listed[uid] = true
+				uids = append(uids, uid)
+			}
+		}
+	}
 	out := make([]Dashboard, len(uids))
+	found := make([]bool, len(uids))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, uid := range uids {
 		g.Go(func() error {
 			d, err := c.GetDashboard(gctx, uid)
-			out[i] = d
+			if IsStatus(err, 404) {
+				return nil // not written yet, or deleted since search listed it
+			}
+			out[i], found[i] = d, err == nil
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
-	return out, nil
+	kept := out[:0]
+	for i, d := range out {
+		if found[i] {
+			kept = append(kept, d)
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].UID < kept[j].UID })
+	return kept, nil
+}
+
+// searchLags reports whether a Grafana version's search is eventually
+// consistent: 12.x serves it from an index (§13, §14).
+func searchLags(version string) bool {
+	major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n >= 12
 }
 
 // GetDashboard reads one dashboard by uid.

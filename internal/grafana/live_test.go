@@ -1,7 +1,11 @@
 package grafana
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -52,6 +56,81 @@ func TestReadFoldersAndNestedFolders(t *testing.T) {
 			}
 			if nested != tt.wantNested {
 				t.Errorf("NestedFolders() = %v, want %v", nested, tt.wantNested)
+			}
+		})
+	}
+}
+
+// A dashboard search still lists but that is gone (deleted since; search
+// lags on 12.x) is skipped, not an error that stops every plan.
+func TestReadStateSkipsListedButGone(t *testing.T) {
+	emu := grafanatest.New(grafanatest.Options{})
+	if _, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "here", "title": "Here"}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/search" {
+			emu.Handler().ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		emu.Handler().ServeHTTP(rec, r)
+		var hits []map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &hits); err != nil {
+			t.Errorf("search answer: %v", err)
+		}
+		hits = append(hits, map[string]any{"uid": "gone", "title": "Gone", "type": "dash-db"})
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(hits)
+	}))
+	t.Cleanup(srv.Close)
+	c := newTestClient(t, Config{URLs: []string{srv.URL}})
+	st, err := c.ReadState(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []string
+	for _, d := range st.Dashboards {
+		uids = append(uids, d.UID)
+	}
+	if diff := cmp.Diff([]string{"here"}, uids); diff != "" {
+		t.Errorf("dashboards (-want +got):\n%s", diff)
+	}
+}
+
+// On 12.x an expected dashboard that search does not list yet is read by
+// uid; before 12.x search is immediate and trusted: no extra requests.
+func TestReadStateExpectedOnLaggingSearch(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		want    []string
+		gets    int // GET by uid
+	}{{"11", []string{"listed", "unlisted"}, 2}, {"12", []string{"listed", "unlisted"}, 3}} {
+		t.Run(tt.version, func(t *testing.T) {
+			v, _ := grafanatest.ParseVersion(tt.version)
+			emu, rep := grafanatest.Start(t, grafanatest.Options{Version: v, SearchLag: time.Hour})
+			c := newTestClient(t, Config{URLs: []string{rep.URL()}})
+			if _, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "listed", "title": "Listed"}}); err != nil {
+				t.Fatal(err)
+			}
+			// Saved through the API: 12.x search does not list it for an hour.
+			if _, err := c.SaveDashboard(t.Context(), map[string]any{"uid": "unlisted", "title": "Unlisted"}, "", 0, ""); err != nil {
+				t.Fatal(err)
+			}
+			emu.ResetCounters()
+			st, err := c.ReadState(t.Context(), "listed", "unlisted", "never-made")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var uids []string
+			for _, d := range st.Dashboards {
+				uids = append(uids, d.UID)
+			}
+			if diff := cmp.Diff(tt.want, uids); diff != "" {
+				t.Errorf("dashboards (-want +got):\n%s", diff)
+			}
+			if got := emu.RouteCounts()["GET /api/dashboards/uid/{uid}"]; got != tt.gets {
+				t.Errorf("%d reads by uid, want %d", got, tt.gets)
 			}
 		})
 	}

@@ -74,7 +74,11 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	var me grafana.Identity
 	nested := true
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { live, err = in.Client.ReadState(gctx); return err })
+	expected := make([]string, 0, len(org.Dashboards))
+	for _, d := range org.Dashboards {
+		expected = append(expected, d.UID)
+	}
+	g.Go(func() (err error) { live, err = in.Client.ReadState(gctx, expected...); return err })
 	g.Go(func() (err error) { me, err = in.Client.Whoami(gctx); return err })
 	if f := firstNested(org); f != nil {
 		g.Go(func() (err error) { nested, err = in.Client.NestedFolders(gctx); return err })
