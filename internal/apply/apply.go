@@ -266,7 +266,6 @@ func (a *applier) datasource(ctx context.Context, ch plan.Change) error {
 	if ch.Action == plan.Delete {
 		return a.c.DeleteDatasource(ctx, ch.Before.ID)
 	}
-	d := ch.After
 	spec, err := a.datasourceSpec(ch)
 	if err != nil {
 		return err
@@ -285,7 +284,6 @@ func (a *applier) datasource(ctx context.Context, ch plan.Change) error {
 		}
 		return nil
 	}
-	_ = d
 	return a.c.UpdateDatasource(ctx, ch.Before.ID, spec, ch.Before.Version)
 }
 
