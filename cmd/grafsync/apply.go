@@ -60,7 +60,7 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 		return err
 	}
 	if saved != nil {
-		if err := planfile.Check(saved, out.Plan.Revision, view.ToJSON(out.Plan)); err != nil {
+		if err := planfile.Check(saved, planfile.New(out.Plan, opts.grafana.orgID, opts.prune, opts.maxDeletions)); err != nil {
 			return err
 		}
 	}

@@ -68,7 +68,7 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 // See the usage below; every subcommand fails the script on misuse.
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: emu start|reset|writes|requests|dashboard|folder|datasource|secret|secret-writes|edit-dashboard|seed-dashboard|seed-datasource|faults|stop-replica|start-replica ...")
+		ts.Fatalf("usage: emu start|reset|writes|requests|statuses|dashboard|folder|datasource|secret|secret-writes|edit-dashboard|delete-dashboard|seed-dashboard|seed-datasource|faults|stop-replica|start-replica ...")
 	}
 	h := harnessOf(ts)
 	if args[0] != "start" && h.emu == nil {
@@ -95,6 +95,19 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		sort.Strings(routes)
 		for _, r := range routes {
 			fmt.Fprintf(ts.Stdout(), "%d %s\n", counts[r], r)
+		}
+	case "statuses": // emu statuses: requests per answered status, e.g. "3 429"
+		counts := map[int]int{}
+		for _, rc := range h.emu.Requests() {
+			counts[rc.Status] += rc.Count
+		}
+		statuses := make([]int, 0, len(counts))
+		for s := range counts {
+			statuses = append(statuses, s)
+		}
+		sort.Ints(statuses)
+		for _, s := range statuses {
+			fmt.Fprintf(ts.Stdout(), "%d %d\n", counts[s], s)
 		}
 	case "dashboard":
 		data, folder, version, ok := h.emu.GetDashboard(1, args[1])
@@ -136,6 +149,8 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		})
 		ts.Check(err)
+	case "delete-dashboard": // emu delete-dashboard UID: a hand delete in the UI
+		ts.Check(h.emu.DeleteDashboard(1, args[1]))
 	case "seed-dashboard": // emu seed-dashboard UID title=T [folder=F] [provisioned=true] [managed=true]
 		model := map[string]any{"uid": args[1], "title": kv["title"], "panels": []any{}}
 		if kv["managed"] == "true" {
@@ -190,13 +205,21 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 // start runs the emulator with replicas on free loopback ports and points
 // grafsync at it through GRAFANA_URL and an Admin GRAFANA_TOKEN.
 //
-//	emu start [version=11] [replicas=1] [seed=1]
+//	emu start [version=11] [replicas=1] [seed=1] [lag=2s (12.x search lag)]
 func (h *harness) start(ts *testscript.TestScript, kv map[string]string) {
+	if h.emu != nil {
+		h.emu.Close() // a script may start a fresh Grafana, e.g. another version
+	}
 	opts := grafanatest.Options{Seed: 1}
 	if v := kv["version"]; v != "" {
 		ver, err := grafanatest.ParseVersion(v)
 		ts.Check(err)
 		opts.Version = ver
+	}
+	if l := kv["lag"]; l != "" {
+		d, err := time.ParseDuration(l)
+		ts.Check(err)
+		opts.SearchLag = d
 	}
 	if s := kv["seed"]; s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)

@@ -23,6 +23,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"emu":   cmdEmu,
 			"exits": cmdExits,
+			"jsonq": cmdJSONQ,
 		},
 	})
 }

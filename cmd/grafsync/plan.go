@@ -87,9 +87,7 @@ func runPlan(ctx context.Context, opts planOptions, e env, stdout, stderr io.Wri
 		return err
 	}
 	if opts.out != "" {
-		if err := planfile.Write(opts.out, planfile.File{
-			Revision: p.Revision, OrgID: opts.grafana.orgID, Prune: opts.prune, MaxDeletions: opts.maxDeletions, Plan: view.ToJSON(p),
-		}); err != nil {
+		if err := planfile.Write(opts.out, planfile.New(p, opts.grafana.orgID, opts.prune, opts.maxDeletions)); err != nil {
 			return err
 		}
 		run.log.Info("plan saved", "file", opts.out)

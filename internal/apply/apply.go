@@ -165,8 +165,24 @@ type applier struct {
 
 func (a *applier) run(ctx context.Context, ch plan.Change) {
 	err := a.change(ctx, ch)
-	if err != nil && (grafana.IsStatus(err, http.StatusConflict) || grafana.IsStatus(err, http.StatusPreconditionFailed)) {
-		err = &Conflict{Subject: ch.Subject, Err: err}
+	switch {
+	case ch.Action == plan.Delete && grafana.IsStatus(err, http.StatusNotFound):
+		// Gone already: a retried delete whose first attempt landed, or a
+		// hand delete. Either way Grafana is as the plan wants it.
+		a.opts.Logger.Debug("already deleted", "subject", ch.Subject)
+		err = nil
+	case isRefused(err):
+		same, verr := a.verify(ctx, ch)
+		switch {
+		case verr == nil && same:
+			a.opts.Logger.Debug("write verified after a refusal: grafana holds what was asked", "subject", ch.Subject)
+			err = nil
+		case verr != nil:
+			a.opts.Logger.Warn("could not read back a refused write", "subject", ch.Subject, "error", verr)
+		}
+		if err != nil && isVersionConflict(err) {
+			err = &Conflict{Subject: ch.Subject, Err: err}
+		}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -227,19 +243,28 @@ func (a *applier) folder(ctx context.Context, ch plan.Change) error {
 		return a.c.DeleteFolder(ctx, ch.Before.ID)
 	}
 	before, after := ch.Before.Doc, ch.After.Doc
-	if str(before, "parentUid") != str(after, "parentUid") {
-		if err := a.c.MoveFolder(ctx, ch.After.ID, str(after, "parentUid")); err != nil {
+	version := ch.Before.Version
+	moved := str(before, "parentUid") != str(after, "parentUid")
+	if moved {
+		v, err := a.c.MoveFolder(ctx, ch.After.ID, str(after, "parentUid"))
+		if err != nil {
 			return err
 		}
+		version = v
 	}
-	if str(before, "title") != str(after, "title") {
-		version := ch.Before.Version
-		if str(before, "parentUid") != str(after, "parentUid") {
-			version++ // the move above was a write, and Grafana counted it
+	if str(before, "title") == str(after, "title") {
+		return nil
+	}
+	if moved && version == 0 {
+		// The move answered without a version: the retitle must state the
+		// one the move left, so read it (this folder was just written by us).
+		f, err := a.c.GetFolder(ctx, ch.After.ID)
+		if err != nil {
+			return err
 		}
-		return a.c.UpdateFolder(ctx, ch.After.ID, str(after, "title"), version)
+		version = f.Version
 	}
-	return nil
+	return a.c.UpdateFolder(ctx, ch.After.ID, str(after, "title"), version)
 }
 
 func (a *applier) dashboard(ctx context.Context, ch plan.Change) error {
@@ -265,7 +290,6 @@ func (a *applier) datasource(ctx context.Context, ch plan.Change) error {
 	if ch.Action == plan.Delete {
 		return a.c.DeleteDatasource(ctx, ch.Before.ID)
 	}
-	d := ch.After
 	spec, err := a.datasourceSpec(ch)
 	if err != nil {
 		return err
@@ -284,7 +308,6 @@ func (a *applier) datasource(ctx context.Context, ch plan.Change) error {
 		}
 		return nil
 	}
-	_ = d
 	return a.c.UpdateDatasource(ctx, ch.Before.ID, spec, ch.Before.Version)
 }
 

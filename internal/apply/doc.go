@@ -12,6 +12,9 @@
 //     failed change is attempted, and deletes never follow a failure.
 //   - Every update states the live version the plan saw, so an edit made in
 //     Grafana since then fails as a Conflict instead of being overwritten.
+//     A refusal is verified first (verify.go): when Grafana already holds
+//     what the change wanted (a retried write whose first answer was lost),
+//     the change is done. A delete of what is already gone is done.
 //   - When the context is cancelled (SIGTERM), no new change starts; writes
 //     in flight get Grace to finish, so Grafana is left consistent.
 //   - A plan spanning several orgs (Options.Orgs) sends each change with its

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/grafana/grafana-openapi-client-go/client/datasources"
 	"github.com/grafana/grafana-openapi-client-go/client/folders"
 	"github.com/grafana/grafana-openapi-client-go/client/search"
+	"github.com/grafana/grafana-openapi-client-go/models"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -56,13 +58,17 @@ const folderPageSize = 1000
 
 // ReadState reads the folders, dashboards and datasources of the client's
 // org, with at most Concurrency requests in flight. Dashboards are listed by
-// search, then each is read by uid (search may lag writes in 12.x; GET by uid
-// is always consistent).
+// search, then each is read by uid. On 12.x search lags writes (§4, §13)
+// while GET by uid is consistent: there the expected dashboard uids that
+// search does not list are read by uid too (expected is called once search
+// has answered, and only on 12.x, so it may wait for the repository to
+// load), and a listed one that is gone is skipped, so a plan right after an
+// apply sees what the apply did.
 //
 // When each is not nil, every dashboard is handed to it as soon as it is read
 // (one call at a time) and not kept in the State: a caller that keeps only
 // what it needs of each holds one dashboard's map at a time, not thousands.
-func (c *Client) ReadState(ctx context.Context, each func(Dashboard)) (*State, error) {
+func (c *Client) ReadState(ctx context.Context, each func(Dashboard), expected func() []string) (*State, error) {
 	st := &State{}
 	if each == nil {
 		each = func(d Dashboard) { st.Dashboards = append(st.Dashboards, d) }
@@ -73,7 +79,7 @@ func (c *Client) ReadState(ctx context.Context, each func(Dashboard)) (*State, e
 		st.Folders = fs
 		return err
 	})
-	g.Go(func() error { return c.readDashboards(gctx, each) })
+	g.Go(func() error { return c.readDashboards(gctx, each, expected) })
 	g.Go(func() error {
 		ds, err := c.readDatasources(gctx)
 		st.Datasources = ds
@@ -90,6 +96,7 @@ func (c *Client) ReadState(ctx context.Context, each func(Dashboard)) (*State, e
 // direct children only, §5.1), then reads each folder for its version.
 func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
 	var uids []string
+	seen := map[string]bool{}
 	parents := []string{""}
 	for depth := 0; len(parents) > 0 && depth < 8; depth++ {
 		children := make([][]string, len(parents))
@@ -105,7 +112,14 @@ func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
 		}
 		var next []string
 		for _, cs := range children {
-			next = append(next, cs...)
+			// With nested folders off (10.x), parentUid is ignored and every
+			// level lists the root again: a folder is taken once.
+			for _, uid := range cs {
+				if !seen[uid] {
+					seen[uid] = true
+					next = append(next, uid)
+				}
+			}
 		}
 		uids = append(uids, next...)
 		parents = next
@@ -180,7 +194,15 @@ func (c *Client) GetFolder(ctx context.Context, uid string) (Folder, error) {
 
 // readDashboards lists every dashboard by search, then reads each by uid and
 // hands it to each, one call at a time.
-func (c *Client) readDashboards(ctx context.Context, each func(Dashboard)) error {
+func (c *Client) readDashboards(ctx context.Context, each func(Dashboard), expected func() []string) error {
+	lags := false
+	if expected != nil {
+		h, err := c.Health(ctx)
+		if err != nil {
+			return err
+		}
+		lags = searchLags(h.Version)
+	}
 	var uids []string
 	typ := "dash-db"
 	for page := int64(1); ; page++ {
@@ -201,11 +223,26 @@ func (c *Client) readDashboards(ctx context.Context, each func(Dashboard)) error
 			break
 		}
 	}
+	if lags {
+		listed := make(map[string]bool, len(uids))
+		for _, uid := range uids {
+			listed[uid] = true
+		}
+		for _, uid := range expected() {
+			if !listed[uid] {
+				listed[uid] = true
+				uids = append(uids, uid)
+			}
+		}
+	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	for _, uid := range uids {
 		g.Go(func() error {
 			d, err := c.GetDashboard(gctx, uid)
+			if IsStatus(err, 404) {
+				return nil // not written yet, or deleted since search listed it
+			}
 			if err != nil {
 				return err
 			}
@@ -216,6 +253,14 @@ func (c *Client) readDashboards(ctx context.Context, each func(Dashboard)) error
 		})
 	}
 	return g.Wait()
+}
+
+// searchLags reports whether a Grafana version's search is eventually
+// consistent: 12.x serves it from an index (§13, §14).
+func searchLags(version string) bool {
+	major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n >= 12
 }
 
 // GetDashboard reads one dashboard by uid.
@@ -281,7 +326,11 @@ func (c *Client) GetDatasource(ctx context.Context, uid string) (Datasource, err
 	if err != nil {
 		return Datasource{}, c.wrap(err, "read datasource "+uid)
 	}
-	p := ok.GetPayload()
+	return datasourceOf(ok.GetPayload()), nil
+}
+
+// datasourceOf converts Grafana's datasource DTO (§6.2).
+func datasourceOf(p *models.DataSource) Datasource {
 	jd, _ := p.JSONData.(map[string]any)
 	if jd == nil {
 		jd = map[string]any{}
@@ -297,5 +346,39 @@ func (c *Client) GetDatasource(ctx context.Context, uid string) (Datasource, err
 		ID: p.ID, UID: p.UID, Name: p.Name, Type: p.Type, Access: string(p.Access), URL: p.URL, User: p.User,
 		Database: p.Database, BasicAuthUser: p.BasicAuthUser, BasicAuth: p.BasicAuth, WithCredentials: p.WithCredentials,
 		IsDefault: p.IsDefault, ReadOnly: p.ReadOnly, JSONData: jd, SecureJSONFields: secure, Version: int(p.Version),
-	}, nil
+	}
+}
+
+// GetDatasourceByName reads one datasource by its name (§6.2).
+func (c *Client) GetDatasourceByName(ctx context.Context, name string) (Datasource, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return Datasource{}, err
+	}
+	defer release()
+	ok, err := c.api.Datasources.GetDataSourceByNameWithParams(datasources.NewGetDataSourceByNameParamsWithContext(ctx).WithName(name))
+	if err != nil {
+		return Datasource{}, c.wrap(err, "read datasource "+name)
+	}
+	return datasourceOf(ok.GetPayload()), nil
+}
+
+// nestedProbe is a valid folder uid that nobody uses.
+const nestedProbe = "grafsync-probe-no-such-folder-7c1e9a"
+
+// NestedFolders reports whether Grafana has nested folders (on from 11.0; a
+// feature toggle in 10.x). With them on, listing the children of a folder
+// that does not exist is a 404 (§5.1); with them off, parentUid is ignored.
+func (c *Client) NestedFolders(ctx context.Context) (bool, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	parent, limit := nestedProbe, int64(1)
+	_, err = c.api.Folders.GetFolders(folders.NewGetFoldersParamsWithContext(ctx).WithParentUID(&parent).WithLimit(&limit))
+	if IsStatus(c.wrap(err, "list folders"), 404) {
+		return true, nil
+	}
+	return false, c.wrap(err, "check for nested folders")
 }

@@ -37,16 +37,24 @@ func (c *Client) UpdateFolder(ctx context.Context, uid, title string, version in
 	return c.wrap(err, "update folder "+uid)
 }
 
-// MoveFolder moves a folder under parentUID ("" = root).
-func (c *Client) MoveFolder(ctx context.Context, uid, parentUID string) error {
+// MoveFolder moves a folder under parentUID ("" = root) and returns the
+// folder's version after the move, which a retitle must state next (§5.4).
+// A response without a version (0) means: read the folder to know it.
+func (c *Client) MoveFolder(ctx context.Context, uid, parentUID string) (int, error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer release()
-	_, err = c.api.Folders.MoveFolderWithParams(folders.NewMoveFolderParamsWithContext(ctx).WithFolderUID(uid).
+	ok, err := c.api.Folders.MoveFolderWithParams(folders.NewMoveFolderParamsWithContext(ctx).WithFolderUID(uid).
 		WithBody(&models.MoveFolderCommand{ParentUID: parentUID}))
-	return c.wrap(err, "move folder "+uid)
+	if err != nil {
+		return 0, c.wrap(err, "move folder "+uid)
+	}
+	if p := ok.GetPayload(); p != nil {
+		return int(p.Version), nil
+	}
+	return 0, nil
 }
 
 // DeleteFolder deletes a folder. Grafana deletes everything in it too (§5.6):
@@ -112,13 +120,14 @@ type DatasourceSpec struct {
 }
 
 // CreateDatasource creates a datasource and returns what Grafana stored
-// (Grafana may make it the default: the first datasource of an org always is).
+// (Grafana may make it the default: the first datasource of an org always
+// is; it generates the uid when s.UID is empty, §6.3).
 func (c *Client) CreateDatasource(ctx context.Context, s DatasourceSpec) (Datasource, error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return Datasource{}, err
 	}
-	_, err = c.api.Datasources.AddDataSourceWithParams(datasources.NewAddDataSourceParamsWithContext(ctx).WithBody(&models.AddDataSourceCommand{
+	ok, err := c.api.Datasources.AddDataSourceWithParams(datasources.NewAddDataSourceParamsWithContext(ctx).WithBody(&models.AddDataSourceCommand{
 		UID: s.UID, Name: s.Name, Type: s.Type, Access: models.DsAccess(s.Access), URL: s.URL, User: s.User, Database: s.Database,
 		BasicAuth: s.BasicAuth, BasicAuthUser: s.BasicAuthUser, WithCredentials: s.WithCredentials, IsDefault: s.IsDefault,
 		JSONData: s.JSONData, SecureJSONData: s.Secure,
@@ -127,7 +136,15 @@ func (c *Client) CreateDatasource(ctx context.Context, s DatasourceSpec) (Dataso
 	if err != nil {
 		return Datasource{}, c.wrap(err, "create datasource "+s.Name)
 	}
-	return c.GetDatasource(ctx, s.UID)
+	if p := ok.GetPayload(); p != nil && p.Datasource != nil && p.Datasource.UID != "" {
+		return datasourceOf(p.Datasource), nil
+	}
+	// An answer without the stored datasource: read it back by the uid
+	// asked for, or by name when Grafana generated the uid.
+	if s.UID != "" {
+		return c.GetDatasource(ctx, s.UID)
+	}
+	return c.GetDatasourceByName(ctx, s.Name)
 }
 
 // UpdateDatasource replaces datasource uid, whose live version is version.

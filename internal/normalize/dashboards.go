@@ -55,7 +55,7 @@ func DesiredDashboards(org *resource.Org, orgID int64) ([]plan.Resource, error) 
 		}
 		out = append(out, plan.Resource{
 			Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
-			Raw: raw, Parent: d.FolderUID, Source: d.Source.String(),
+			Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey,
 		})
 	}
 	return out, nil

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"fmt"
 	"maps"
 	"strings"
 
@@ -57,9 +58,28 @@ func Datasource(f DatasourceFields, fingerprints map[string]string) map[string]a
 // pull request's CI) is taken to be unchanged.
 func DesiredDatasources(org *resource.Org, orgID int64, live []grafana.Datasource, fp *Fingerprinter) []plan.Resource {
 	byUID, byName := indexLive(live)
+	desiredName := map[string]string{} // by uid, for names freed by a rename
+	for _, d := range org.Datasources {
+		if d.UID != "" {
+			desiredName[d.UID] = d.Name
+		}
+	}
 	out := make([]plan.Resource, 0, len(org.Datasources))
 	for _, d := range org.Datasources {
 		id, l := datasourceID(d, byUID, byName)
+		unwritable := ""
+		// Names are unique in an org (§6.3, §6.4): a name held by another
+		// datasource that Git does not rename makes Grafana refuse (409).
+		if holder := byName[d.Name]; holder != nil && holder.UID != id {
+			if n, renamed := desiredName[holder.UID]; !renamed || n == d.Name {
+				unwritable = fmt.Sprintf("its name is taken in Grafana by datasource uid %s, which grafsync does not rename; rename one of them, or give this datasource uid %s in Git so grafsync takes that one over", holder.UID, holder.UID)
+			}
+		}
+		// An update ignores an empty url (§6.4): it can never be cleared, and
+		// the update would be sent again on every run.
+		if l != nil && l.URL != "" && d.URL == "" {
+			unwritable = "Grafana's API cannot clear a datasource's url (an empty url is ignored); set a url in Git, or delete the datasource in Grafana so grafsync creates it again"
+		}
 		var liveFP map[string]string
 		if l != nil {
 			liveFP = storedFingerprints(*l)
@@ -82,7 +102,7 @@ func DesiredDatasources(org *resource.Org, orgID int64, live []grafana.Datasourc
 		doc[MarkerKey] = marker()
 		out = append(out, plan.Resource{
 			Kind: plan.Datasource, OrgID: orgID, ID: id, Name: d.Name, Doc: doc, Source: d.Source.String(),
-			Secrets: []string{secretsPath},
+			Secrets: []string{secretsPath}, Marker: MarkerKey, Unwritable: unwritable,
 		})
 	}
 	return out

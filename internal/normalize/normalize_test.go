@@ -152,3 +152,57 @@ func TestLiveFolderOwnership(t *testing.T) {
 		t.Errorf("folders %+v", got)
 	}
 }
+
+// Datasource names are unique in an org (§6.3, §6.4): a desired datasource
+// whose name another live datasource holds cannot be written, unless Git
+// renames that one too.
+func TestDatasourceNameTaken(t *testing.T) {
+	live := []grafana.Datasource{
+		{UID: "hand", Name: "Mimir", Type: "prometheus"},
+		{UID: "old", Name: "Thanos", Type: "prometheus"},
+		{UID: "same", Name: "Same", Type: "prometheus"},
+	}
+	tests := []struct {
+		name  string
+		git   []*resource.Datasource
+		taken map[string]bool // by desired id
+	}{
+		{"name held by a hand-made datasource", []*resource.Datasource{{UID: "mimir", Name: "Mimir", Type: "prometheus"}}, map[string]bool{"mimir": true}},
+		{"its own name", []*resource.Datasource{{UID: "same", Name: "Same", Type: "prometheus"}}, map[string]bool{}},
+		{"no uid: found by name", []*resource.Datasource{{Name: "Mimir", Type: "prometheus"}}, map[string]bool{}},
+		{"freed by a rename in Git", []*resource.Datasource{
+			{UID: "new", Name: "Thanos", Type: "prometheus"},
+			{UID: "old", Name: "Thanos (old)", Type: "prometheus"},
+		}, map[string]bool{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := map[string]bool{}
+			for _, r := range DesiredDatasources(&resource.Org{Datasources: tt.git}, 1, live, NewFingerprinter()) {
+				if r.Unwritable != "" {
+					got[r.ID] = true
+					if !strings.Contains(r.Unwritable, "uid hand") {
+						t.Errorf("reason %q does not name the holder", r.Unwritable)
+					}
+				}
+			}
+			if diff := cmp.Diff(tt.taken, got); diff != "" {
+				t.Errorf("unwritable (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// §6.4: an update ignores an empty url, so a url removed from Git could
+// never reach Grafana and would be re-sent forever: it is unwritable.
+func TestDatasourceURLCannotBeCleared(t *testing.T) {
+	live := []grafana.Datasource{{UID: "cw", Name: "CW", Type: "cloudwatch", URL: "http://old"}, {UID: "empty", Name: "Empty", Type: "cloudwatch"}}
+	git := []*resource.Datasource{{UID: "cw", Name: "CW", Type: "cloudwatch"}, {UID: "empty", Name: "Empty", Type: "cloudwatch"}, {UID: "new", Name: "New", Type: "cloudwatch"}}
+	got := map[string]bool{}
+	for _, r := range DesiredDatasources(&resource.Org{Datasources: git}, 1, live, NewFingerprinter()) {
+		got[r.ID] = r.Unwritable != ""
+	}
+	if diff := cmp.Diff(map[string]bool{"cw": true, "empty": false, "new": false}, got); diff != "" {
+		t.Errorf("unwritable (-want +got):\n%s", diff)
+	}
+}

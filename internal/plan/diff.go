@@ -35,11 +35,16 @@ func Diff(before, after map[string]any, secret []string) []FieldDiff {
 
 func isSecretPath(path string, secret []string) bool {
 	for _, s := range secret {
-		if path == s || strings.HasPrefix(path, s+".") || strings.HasPrefix(path, s+"[") {
+		if underPath(path, s) {
 			return true
 		}
 	}
 	return false
+}
+
+// underPath reports whether path is root or below it.
+func underPath(path, root string) bool {
+	return path == root || strings.HasPrefix(path, root+".") || strings.HasPrefix(path, root+"[")
 }
 
 func diffValue(path string, a, b any, aAbsent, bAbsent bool, out *[]FieldDiff) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -88,6 +89,14 @@ type Resource struct {
 	// Secrets lists document paths that hold secret fingerprints; a change
 	// there is shown masked.
 	Secrets []string
+	// Marker is the document path of grafsync's ownership marker on a
+	// desired resource ("" = none). A read-only live resource can never
+	// carry it, so against one it is not a difference.
+	Marker string
+	// Unwritable, on a desired resource, says why Grafana will refuse to
+	// create or change it as it stands (e.g. its name is held by another
+	// resource), and what to do: such a change is Blocked, not attempted.
+	Unwritable string
 }
 
 // Subject names the resource in every message, log line and plan line:
@@ -208,17 +217,22 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 		if seen[l.key()] {
 			continue
 		}
-		switch {
-		case !l.Managed || l.ReadOnly:
+		if !l.Managed || l.ReadOnly {
 			p.Unmanaged++
-		case !opts.Prune:
-			p.Orphans = append(p.Orphans, l.Subject())
-		default:
-			deletions = append(deletions, Change{Action: Delete, Subject: l.Subject(), Before: l})
+			continue
 		}
+		deletions = append(deletions, Change{Action: Delete, Subject: l.Subject(), Before: l})
 	}
-	sort.Strings(p.Orphans)
+	// Kept is worked out with or without Prune, so that "--prune would
+	// delete" never names a folder that a prune would keep.
 	deletions, p.Kept = keepNonEmptyFolders(deletions, desired, live)
+	if !opts.Prune {
+		for _, d := range deletions {
+			p.Orphans = append(p.Orphans, d.Subject)
+		}
+		sort.Strings(p.Orphans)
+		deletions = nil
+	}
 	if len(deletions) > opts.MaxDeletions {
 		subjects := make([]string, len(deletions))
 		for i, d := range deletions {
@@ -279,6 +293,9 @@ func keepNonEmptyFolders(deletions []Change, desired, live []Resource) ([]Change
 // pair compares one desired resource with its live counterpart (nil: absent).
 func pair(d, l *Resource) (Change, error) {
 	if l == nil {
+		if d.Unwritable != "" {
+			return Change{Action: Blocked, Subject: d.Subject(), After: d, Reason: d.Unwritable}, nil
+		}
 		return Change{Action: Create, Subject: d.Subject(), After: d}, nil
 	}
 	c := Change{Action: NoOp, Subject: d.Subject(), Before: l, After: d}
@@ -294,11 +311,17 @@ func pair(d, l *Resource) (Change, error) {
 		return c, err
 	}
 	c.Diff = Diff(before, after, append(append([]string(nil), l.Secrets...), d.Secrets...))
+	if l.ReadOnly && d.Marker != "" {
+		c.Diff = slices.DeleteFunc(c.Diff, func(f FieldDiff) bool { return underPath(f.Path, d.Marker) })
+	}
 	switch {
 	case len(c.Diff) == 0:
 	case l.ReadOnly:
 		c.Action = Blocked
 		c.Reason = "it is provisioned from files in Grafana (read-only to the API); change it there, or remove it from Grafana's provisioning and let grafsync own it"
+	case d.Unwritable != "":
+		c.Action = Blocked
+		c.Reason = d.Unwritable
 	default:
 		c.Action = Update
 	}

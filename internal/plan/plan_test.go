@@ -125,6 +125,73 @@ func TestReadOnlyIsBlocked(t *testing.T) {
 	}
 }
 
+// A read-only resource cannot carry grafsync's marker: one that matches Git
+// otherwise is in step, not blocked forever; the marker still counts
+// against a writable resource (that is how grafsync adopts it).
+func TestReadOnlyIgnoresMarker(t *testing.T) {
+	tests := []struct {
+		name     string
+		readOnly bool
+		liveURL  string
+		want     Action
+		wantDiff []string
+	}{
+		{"read-only, same", true, "http://a", NoOp, nil},
+		{"read-only, differs", true, "http://b", Blocked, []string{"url"}},
+		{"writable, same but unmarked", false, "http://a", Update, []string{"grafsync.managed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Resource{Kind: Datasource, ID: "prom", Marker: "grafsync",
+				Doc: map[string]any{"url": "http://a", "grafsync": map[string]any{"managed": true}}}
+			l := Resource{Kind: Datasource, ID: "prom", ReadOnly: tt.readOnly,
+				Doc: map[string]any{"url": tt.liveURL, "grafsync": map[string]any{}}}
+			p, err := Make("r", []Resource{d}, []Resource{l}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := p.Changes[0]
+			var paths []string
+			for _, f := range c.Diff {
+				paths = append(paths, f.Path)
+			}
+			if diff := cmp.Diff(tt.want, c.Action); diff != "" {
+				t.Errorf("action (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantDiff, paths); diff != "" {
+				t.Errorf("diff paths (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A desired resource normalize found unwritable is Blocked, with its
+// reason, whether it would be a create or an update; in step, it is a no-op.
+func TestUnwritableIsBlocked(t *testing.T) {
+	d := []Resource{
+		{Kind: Datasource, ID: "new", Unwritable: "name taken", Doc: map[string]any{"name": "Mimir"}},
+		{Kind: Datasource, ID: "renamed", Unwritable: "name taken", Doc: map[string]any{"name": "Mimir"}},
+		{Kind: Datasource, ID: "same", Unwritable: "name taken", Doc: map[string]any{"name": "Same"}},
+	}
+	l := []Resource{
+		live(Datasource, "renamed", map[string]any{"name": "Old"}, true),
+		live(Datasource, "same", map[string]any{"name": "Same"}, true),
+	}
+	p, err := Make("r", d, l, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []line{{Blocked, "datasource new"}, {Blocked, "datasource renamed"}, {NoOp, "datasource same"}}
+	if diff := cmp.Diff(want, lines(p)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, c := range p.Changes[:2] {
+		if c.Reason != "name taken" {
+			t.Errorf("%s: reason %q", c.Subject, c.Reason)
+		}
+	}
+}
+
 func TestDuplicateDesired(t *testing.T) {
 	d := []Resource{res(Dashboard, "x", nil), res(Dashboard, "x", nil)}
 	if _, err := Make("r", d, nil, Options{}); err == nil {
@@ -212,6 +279,19 @@ func TestPruneKeepsFolderThatStillHoldsSomething(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantKept, p.Kept); diff != "" {
 		t.Errorf("kept (-want +got):\n%s", diff)
+	}
+
+	// Without prune, "--prune would delete" names exactly what a prune
+	// would delete, and the kept folders are still explained.
+	p, err = Make("r", desired, lv, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, p.Orphans); diff != "" {
+		t.Errorf("orphans without prune (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantKept, p.Kept); diff != "" {
+		t.Errorf("kept without prune (-want +got):\n%s", diff)
 	}
 }
 

@@ -7,16 +7,22 @@
 // reviewer did not see.
 //
 // Invariant: a plan file holds no secret value; secrets appear only as
-// "secret": true on changed fields.
+// "secret": true on changed fields, and as a digest of the fingerprint
+// Grafana already stores next to the datasource (normalize), so that a
+// secret that changed again since the plan is seen.
 package planfile
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
+	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/view"
 )
 
@@ -31,6 +37,55 @@ type File struct {
 	Prune         bool          `json:"prune"`
 	MaxDeletions  int           `json:"max_deletions"`
 	Plan          view.JSONPlan `json:"plan"`
+	// Secrets digests each planned secret change by "subject path".
+	Secrets map[string]string `json:"secrets,omitempty"`
+}
+
+// New makes the saved form of a plan.
+func New(p *plan.Plan, orgID int64, prune bool, maxDeletions int) File {
+	return File{
+		FormatVersion: FormatVersion, Revision: p.Revision, OrgID: orgID, Prune: prune, MaxDeletions: maxDeletions,
+		Plan: view.ToJSON(p), Secrets: secretDigests(p),
+	}
+}
+
+// secretDigests digests the desired fingerprint of every secret field a
+// plan changes. A fingerprint is already a salted memory-hard hash (and
+// Grafana shows it to Viewers); its SHA-256 adds nothing to guess from.
+func secretDigests(p *plan.Plan) map[string]string {
+	out := map[string]string{}
+	for _, c := range p.Changes {
+		if c.After == nil {
+			continue
+		}
+		for _, f := range c.Diff {
+			if !f.Secret || f.AfterAbsent {
+				continue
+			}
+			v, ok := lookup(c.After.Doc, f.Path)
+			if !ok {
+				continue
+			}
+			sum := sha256.Sum256([]byte(fmt.Sprintf("grafsync plan secret\x00%v", v)))
+			out[c.Subject+" "+f.Path] = hex.EncodeToString(sum[:8])
+		}
+	}
+	return out
+}
+
+// lookup finds a dotted path of plain keys ("secureJsonData.password").
+func lookup(doc map[string]any, path string) (any, bool) {
+	var v any = doc
+	for _, k := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
 }
 
 // Write saves f to path atomically.
@@ -82,12 +137,19 @@ func (e *StaleError) Error() string {
 	return msg + "\nRun grafsync plan again, review it, and apply the new plan."
 }
 
-// Check compares a saved plan with a fresh plan of the same repository and
-// Grafana, and returns a StaleError naming every difference, or nil.
-func Check(saved *File, revision string, fresh view.JSONPlan) error {
+// Check compares a saved plan with a fresh plan (New) of the same
+// repository and Grafana, and returns a StaleError naming every
+// difference, or nil.
+func Check(saved *File, fresh File) error {
 	var moved []string
+	revision := fresh.Revision
 	if saved.Revision != revision {
 		moved = append(moved, fmt.Sprintf("the repository: the plan was made at revision %s, it is now at %s", orNone(saved.Revision), orNone(revision)))
+	}
+	for field, digest := range saved.Secrets {
+		if fresh.Secrets[field] != digest {
+			moved = append(moved, field+": the secret's value is not the one planned (it changed again since)")
+		}
 	}
 	index := func(p view.JSONPlan) map[string]view.JSONChange {
 		m := map[string]view.JSONChange{}
@@ -98,7 +160,7 @@ func Check(saved *File, revision string, fresh view.JSONPlan) error {
 		}
 		return m
 	}
-	before, after := index(saved.Plan), index(fresh)
+	before, after := index(saved.Plan), index(fresh.Plan)
 	for subject, b := range before {
 		a, ok := after[subject]
 		switch {

@@ -143,6 +143,12 @@ func readOrg(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 			dashErr = err
 		}
 		liveDash = append(liveDash, r)
+	}, func() []string {
+		uids := make([]string, len(t.org.Dashboards))
+		for i, d := range t.org.Dashboards {
+			uids[i] = d.UID
+		}
+		return uids
 	})
 	if err == nil {
 		err = dashErr

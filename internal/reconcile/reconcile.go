@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 
@@ -80,6 +81,18 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	readCtx, stopReading := context.WithCancel(ctx)
 	defer stopReading()
 	reading, readCtx := errgroup.WithContext(readCtx)
+	// The dashboards the repository holds, once loaded: on 12.x, whose search
+	// lags writes, they are read by uid even when search misses them.
+	loaded := make(chan struct{})
+	var expectedUIDs []string
+	expected := func() []string {
+		select {
+		case <-loaded:
+			return expectedUIDs
+		case <-readCtx.Done():
+			return nil
+		}
+	}
 	reading.Go(func() (err error) {
 		if in.Client == nil {
 			return nil
@@ -90,7 +103,7 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 				liveDashErr = err
 			}
 			liveDash = append(liveDash, r)
-		})
+		}, expected)
 		return err
 	})
 	reading.Go(func() (err error) {
@@ -125,6 +138,10 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 		return out, in.ClientErr
 	}
 	org := state.Orgs[0]
+	for _, d := range org.Dashboards {
+		expectedUIDs = append(expectedUIDs, d.UID)
+	}
+	close(loaded)
 	desiredDash, err := normalize.DesiredDashboards(org, in.OrgID)
 	if err != nil {
 		return out, err
@@ -134,6 +151,15 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	}
 	if liveDashErr != nil {
 		return out, liveDashErr
+	}
+	if f := firstNested(org); f != nil {
+		nested, err := in.Client.NestedFolders(ctx)
+		if err != nil {
+			return out, err
+		}
+		if !nested {
+			return out, fmt.Errorf("folder %s is nested (%s), but this Grafana has nested folders off (Grafana 10.x without the nestedFolders feature toggle); nothing was written: enable the toggle, upgrade to Grafana 11, or move the directory to the top of dashboards/", f.Path, f.Source)
+		}
 	}
 	out.Live = live
 	orgID := in.OrgID
@@ -194,4 +220,14 @@ func Apply(ctx context.Context, in Inputs, o *Outcome, opts apply.Options) (*app
 		c = o.orgs.AnyClient()
 	}
 	return apply.Apply(ctx, c, o.Plan, opts)
+}
+
+// firstNested is the first folder below another, or nil.
+func firstNested(org *resource.Org) *resource.Folder {
+	for _, f := range org.Folders {
+		if f.ParentUID != "" {
+			return f
+		}
+	}
+	return nil
 }

@@ -1,0 +1,350 @@
+package apply_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/grafsync/grafsync/internal/apply"
+	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+	"github.com/grafsync/grafsync/internal/plan"
+	"github.com/grafsync/grafsync/internal/reconcile"
+)
+
+// fixture is an emulator, a client logged in as grafsync's service
+// account, and a repository that tests edit between runs.
+type fixture struct {
+	emu    *grafanatest.Emulator
+	client *grafana.Client
+	repo   fstest.MapFS
+	env    map[string]string
+}
+
+func newFixture(t *testing.T, opts grafanatest.Options, files map[string]string) *fixture {
+	t.Helper()
+	emu, rep := grafanatest.Start(t, opts)
+	f := fixtureOn(t, emu, grafana.Config{URLs: []string{rep.URL()}})
+	f.write(files)
+	return f
+}
+
+// fixtureOn connects to emu with cfg and a new Admin service-account token.
+func fixtureOn(t *testing.T, emu *grafanatest.Emulator, cfg grafana.Config) *fixture {
+	t.Helper()
+	key, err := emu.AddServiceAccountToken(1, "grafsync", "Admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Token = key
+	c, err := grafana.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{emu: emu, client: c, repo: fstest.MapFS{}, env: map[string]string{}}
+}
+
+// write sets repository files; an empty content removes the file.
+func (f *fixture) write(files map[string]string) {
+	for name, content := range files {
+		if content == "" {
+			delete(f.repo, name)
+			continue
+		}
+		f.repo[name] = &fstest.MapFile{Data: []byte(content)}
+	}
+}
+
+func (f *fixture) inputs() reconcile.Inputs {
+	return reconcile.Inputs{Repo: f.repo, Client: f.client, Strict: true, Getenv: func(k string) string { return f.env[k] },
+		Plan: plan.Options{Prune: true, MaxDeletions: 10}}
+}
+
+// plan plans the repository against the emulator.
+func (f *fixture) plan(t *testing.T) *reconcile.Outcome {
+	t.Helper()
+	out, err := reconcile.Plan(context.Background(), f.inputs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// apply applies a planning run's plan.
+func (f *fixture) apply(t *testing.T, out *reconcile.Outcome) (*apply.Result, error) {
+	t.Helper()
+	return apply.Apply(context.Background(), f.client, out.Plan, apply.Options{Secrets: out.Secrets, Message: "test"})
+}
+
+// converge applies the repository and checks that the re-plan is empty.
+func (f *fixture) converge(t *testing.T) {
+	t.Helper()
+	if _, err := f.apply(t, f.plan(t)); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.plan(t).Plan; p.HasChanges() {
+		t.Fatalf("re-plan after apply: %s", p.Summary())
+	}
+}
+
+const folderYAML = "uid: team\ntitle: Team\n"
+
+// An edit made in Grafana between plan and apply is a Conflict naming the
+// resource, and the edit survives: apply states the version it planned
+// against and never overwrites.
+func TestEditBetweenPlanAndApplyIsAConflict(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  map[string]string // the reviewed change in Git
+		edit    func(t *testing.T, f *fixture)
+		subject string
+		kept    func(f *fixture) string // what the hand edit left, read from the emulator
+		want    string
+	}{
+		{
+			name:   "dashboard",
+			change: map[string]string{"dashboards/team/d.json": `{"uid": "d", "title": "From Git", "panels": []}`},
+			edit: func(t *testing.T, f *fixture) {
+				if err := f.emu.EditDashboard(1, "d", func(m map[string]any) { m["description"] = "by hand" }); err != nil {
+					t.Fatal(err)
+				}
+			},
+			subject: "dashboard team/d",
+			kept: func(f *fixture) string {
+				data, _, _, _ := f.emu.GetDashboard(1, "d")
+				var m map[string]any
+				json.Unmarshal(data, &m)
+				return m["title"].(string) + " / " + m["description"].(string)
+			},
+			want: "D / by hand",
+		},
+		{
+			name:   "datasource",
+			change: map[string]string{"datasources/ds.yaml": "apiVersion: 1\ndatasources:\n  - {name: Prom, uid: prom, type: prometheus, url: 'http://git:9090'}\n"},
+			edit: func(t *testing.T, f *fixture) {
+				err := f.emu.EditDatasource(1, "prom", func(d *grafanatest.DatasourceInfo) { d.URL = "http://hand:9090" })
+				if err != nil {
+					t.Fatal(err)
+				}
+			},
+			subject: "datasource Prom",
+			kept: func(f *fixture) string {
+				d, _ := f.emu.GetDatasource(1, "prom")
+				return d.URL
+			},
+			want: "http://hand:9090",
+		},
+		{
+			name:   "folder",
+			change: map[string]string{"dashboards/team/_folder.yaml": "uid: team\ntitle: Team from Git\n"},
+			edit: func(t *testing.T, f *fixture) {
+				live, err := f.client.GetFolder(context.Background(), "team")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := f.client.UpdateFolder(context.Background(), "team", "Team by hand", live.Version); err != nil {
+					t.Fatal(err)
+				}
+			},
+			subject: "folder team",
+			kept: func(f *fixture) string {
+				fi, _ := f.emu.GetFolder(1, "team")
+				return fi.Title
+			},
+			want: "Team by hand",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, grafanatest.Options{}, map[string]string{
+				"dashboards/team/_folder.yaml": folderYAML,
+				"dashboards/team/d.json":       `{"uid": "d", "title": "D", "panels": []}`,
+				"datasources/ds.yaml":          "apiVersion: 1\ndatasources:\n  - {name: Prom, uid: prom, type: prometheus, url: 'http://prom:9090'}\n",
+			})
+			f.converge(t)
+
+			f.write(tt.change)
+			out := f.plan(t)
+			if n := out.Plan.Counts()[plan.Update]; n != 1 {
+				t.Fatalf("plan has %d updates, want 1: %s", n, out.Plan.Summary())
+			}
+			tt.edit(t, f)
+			f.emu.ResetCounters()
+			res, err := f.apply(t, out)
+
+			var conflict *apply.Conflict
+			if !errors.As(err, &conflict) || !apply.IsConflict(err) {
+				t.Fatalf("apply error %v, want a Conflict", err)
+			}
+			if conflict.Subject != tt.subject {
+				t.Errorf("conflict on %q, want %q", conflict.Subject, tt.subject)
+			}
+			msg := err.Error()
+			for _, part := range []string{tt.subject, "changed in Grafana since it was read", "nothing was overwritten", "grafsync plan again"} {
+				if !strings.Contains(msg, part) {
+					t.Errorf("error %q does not say %q", msg, part)
+				}
+			}
+			if len(res.Failed) != 1 || res.Done[plan.Update] != 0 {
+				t.Errorf("result %+v, want the one update failed", res)
+			}
+			if got := tt.kept(f); got != tt.want {
+				t.Errorf("after apply Grafana has %q, want the hand edit %q", got, tt.want)
+			}
+			// A fresh plan sees the hand edit, and applying it converges.
+			f.converge(t)
+		})
+	}
+}
+
+// A blocked change stops the whole apply before any request.
+func TestBlockedWritesNothing(t *testing.T) {
+	f := newFixture(t, grafanatest.Options{}, map[string]string{
+		"dashboards/new.json": `{"uid": "new", "title": "New", "panels": []}`,
+		"datasources/ds.yaml": "apiVersion: 1\ndatasources:\n  - {name: Prov, uid: prov, type: prometheus, url: 'http://git:9090'}\n",
+	})
+	if _, err := f.emu.SeedDatasource(1, grafanatest.DatasourceSpec{UID: "prov", Name: "Prov", Type: "prometheus", URL: "http://prov:9090", ReadOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	out := f.plan(t)
+	f.emu.ResetCounters()
+	res, err := f.apply(t, out)
+	var blocked *apply.Blocked
+	if !errors.As(err, &blocked) {
+		t.Fatalf("apply error %v, want Blocked", err)
+	}
+	if diff := cmp.Diff([]string{"datasource Prov"}, blocked.Subjects); diff != "" {
+		t.Errorf("blocked subjects (-want +got):\n%s", diff)
+	}
+	if n := f.emu.Writes(); n != 0 || len(res.Done) != 0 {
+		t.Errorf("%d writes, done %v; want none", n, res.Done)
+	}
+}
+
+// A step with a failure is the last one run: a folder that cannot be
+// created stops the dashboards that would go into it.
+func TestFailedStepStopsLaterSteps(t *testing.T) {
+	f := newFixture(t, grafanatest.Options{}, map[string]string{
+		"dashboards/taken/_folder.yaml": "uid: taken\ntitle: Taken\n",
+		"dashboards/taken/d.json":       `{"uid": "d", "title": "D", "panels": []}`,
+	})
+	// Folders and dashboards share uids: a hand-made dashboard holds "taken".
+	if _, err := f.emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "taken", "title": "Hand"}}); err != nil {
+		t.Fatal(err)
+	}
+	out := f.plan(t)
+	res, err := f.apply(t, out)
+	if err == nil || !strings.Contains(err.Error(), "create folder taken") {
+		t.Fatalf("apply error %v, want the folder create to fail", err)
+	}
+	if _, _, _, ok := f.emu.GetDashboard(1, "d"); ok || res.Done[plan.Create] != 0 {
+		t.Errorf("dashboard d was attempted after its folder failed (done %v)", res.Done)
+	}
+}
+
+// A plan of no-ops sends nothing: Grafana would bump every version.
+func TestNoOpsSendNothing(t *testing.T) {
+	f := newFixture(t, grafanatest.Options{}, map[string]string{
+		"dashboards/team/_folder.yaml": folderYAML,
+		"dashboards/team/d.json":       `{"uid": "d", "title": "D", "panels": []}`,
+	})
+	f.converge(t)
+	out := f.plan(t)
+	f.emu.ResetCounters()
+	res, err := f.apply(t, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.emu.Writes(); n != 0 || len(res.Done) != 0 {
+		t.Errorf("%d writes, done %v; want none", n, res.Done)
+	}
+}
+
+// Cancelled before it starts (SIGTERM during planning): nothing is written.
+func TestCancelledApplyStartsNothing(t *testing.T) {
+	f := newFixture(t, grafanatest.Options{}, map[string]string{
+		"dashboards/d.json": `{"uid": "d", "title": "D", "panels": []}`,
+	})
+	out := f.plan(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f.emu.ResetCounters()
+	_, err := apply.Apply(ctx, f.client, out.Plan, apply.Options{})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+	if n := f.emu.Writes(); n != 0 {
+		t.Errorf("%d writes after cancellation, want 0", n)
+	}
+}
+
+// Grafana makes an org's first datasource the default whatever was asked
+// (§6.3); apply puts back what Git says, so the re-plan is empty.
+func TestFirstDatasourceDefaultIsCorrected(t *testing.T) {
+	f := newFixture(t, grafanatest.Options{}, map[string]string{
+		"datasources/ds.yaml": "apiVersion: 1\ndatasources:\n  - {name: Prom, type: prometheus, url: 'http://prom:9090'}\n",
+	})
+	f.converge(t)
+	uids := f.emu.DatasourceUIDs(1)
+	if len(uids) != 1 {
+		t.Fatalf("datasources %v, want one", uids)
+	}
+	if d, _ := f.emu.GetDatasource(1, uids[0]); d.IsDefault {
+		t.Errorf("datasource %s is the default; Git says it is not", d.Name)
+	}
+}
+
+// A folder moved and retitled in one change: the retitle states the version
+// the move left (§5.4 refuses any other).
+func TestFolderMoveAndRetitle(t *testing.T) {
+	f := newFixture(t, grafanatest.Options{}, map[string]string{
+		"dashboards/a/_folder.yaml": "uid: a\ntitle: A\n",
+		"dashboards/b/_folder.yaml": "uid: b\ntitle: B\n",
+	})
+	f.converge(t)
+	f.write(map[string]string{
+		"dashboards/b/_folder.yaml":   "",
+		"dashboards/a/b/_folder.yaml": "uid: b\ntitle: B renamed\n",
+	})
+	f.converge(t)
+	got, _ := f.emu.GetFolder(1, "b")
+	if got.Title != "B renamed" || got.ParentUID != "a" {
+		t.Errorf("folder b is %q under %q, want %q under %q", got.Title, got.ParentUID, "B renamed", "a")
+	}
+}
+
+// Result.Summary is the one line every apply prints.
+func TestSummary(t *testing.T) {
+	r := &apply.Result{Done: map[plan.Action]int{plan.Create: 2, plan.Delete: 1}, Failed: []error{errors.New("x")}}
+	if got, want := r.Summary(), "Apply: 2 created, 0 updated, 1 deleted. 1 failed."; got != want {
+		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+}
+
+// Up to 11.2 a title is unique in its folder (§3.1): a hand-made dashboard
+// holding the title is Grafana's error, said as Grafana says it, not a
+// Conflict that "run plan again" would never clear.
+func TestTitleTakenIsNotAConflict(t *testing.T) {
+	v, err := grafanatest.ParseVersion("11.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, grafanatest.Options{Version: v}, map[string]string{
+		"dashboards/mine.json": `{"uid": "mine", "title": "Overview", "panels": []}`,
+	})
+	if _, err := f.emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "hand", "title": "Overview"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.apply(t, f.plan(t))
+	if err == nil || apply.IsConflict(err) {
+		t.Fatalf("apply error %v, want Grafana's own error", err)
+	}
+	if !strings.Contains(err.Error(), "same name in the folder already exists") {
+		t.Errorf("error %q does not say what Grafana refused", err)
+	}
+}

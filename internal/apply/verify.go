@@ -1,0 +1,111 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/normalize"
+	"github.com/grafsync/grafsync/internal/plan"
+)
+
+// Behind a load balancer a write can land and its answer be lost (a replica
+// stopped mid-request, a proxy timed out, grafana-api.md §13). The client
+// retries, and the retry conflicts with the write itself: a 412 for a
+// dashboard or folder, a 409 for a datasource. So a conflict is verified
+// before it is reported: when Grafana now holds exactly what the change
+// wanted, the change is done; otherwise it is a Conflict and nothing was
+// overwritten.
+
+// isRefused reports the 409 and 412 answers a write that already landed
+// gets when it is retried: the ones verify looks into.
+func isRefused(err error) bool {
+	return grafana.IsStatus(err, http.StatusConflict) || grafana.IsStatus(err, http.StatusPreconditionFailed)
+}
+
+// isVersionConflict reports Grafana's optimistic-locking refusals: the
+// resource changed (or was created) since grafsync read it (§3.1, §5.4,
+// §6.4). Other 409/412 answers (a title or name another resource holds,
+// a plugin's dashboard) are errors of their own, with Grafana's message.
+func isVersionConflict(err error) bool {
+	var ae *grafana.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.Status {
+	case http.StatusPreconditionFailed:
+		return ae.Reason == "version-mismatch" || ae.Reason == ""
+	case http.StatusConflict:
+		return strings.Contains(ae.Message, "updated by someone else")
+	}
+	return false
+}
+
+// verify reads the change's resource back and reports whether Grafana holds
+// what the change wanted. A datasource create that landed but that Grafana
+// made the default (§6.3) is corrected here, as after any create.
+func (a *applier) verify(ctx context.Context, ch plan.Change) (bool, error) {
+	want := ch.After
+	live, ok, err := a.readBack(ctx, want)
+	if err != nil || !ok {
+		return false, err
+	}
+	have, err := live.Document()
+	if err != nil {
+		return false, err
+	}
+	wanted, err := want.Document()
+	if err != nil {
+		return false, err
+	}
+	diff := plan.Diff(have, wanted, want.Secrets)
+	if want.Kind == plan.Datasource && ch.Action == plan.Create && len(diff) == 1 && diff[0].Path == "isDefault" {
+		spec, err := a.datasourceSpec(plan.Change{Action: plan.Update, Before: live, After: want})
+		if err != nil {
+			return false, err
+		}
+		return true, a.c.UpdateDatasource(ctx, live.ID, spec, live.Version)
+	}
+	return len(diff) == 0, nil
+}
+
+// readBack reads one resource as plan saw it, normalized by the same code;
+// ok is false when Grafana does not have it.
+func (a *applier) readBack(ctx context.Context, r *plan.Resource) (*plan.Resource, bool, error) {
+	var out []plan.Resource
+	var err error
+	switch r.Kind {
+	case plan.Folder:
+		var f grafana.Folder
+		if f, err = a.c.GetFolder(ctx, r.ID); err == nil {
+			out = normalize.LiveFolders([]grafana.Folder{f}, r.OrgID, "")
+		}
+	case plan.Dashboard:
+		var d grafana.Dashboard
+		if d, err = a.c.GetDashboard(ctx, r.ID); err == nil {
+			var one plan.Resource
+			if one, err = normalize.LiveDashboard(d, r.OrgID); err == nil {
+				out = []plan.Resource{one}
+			}
+		}
+	case plan.Datasource:
+		var d grafana.Datasource
+		if name, byName := strings.CutPrefix(r.ID, "name:"); byName {
+			d, err = a.c.GetDatasourceByName(ctx, name)
+		} else {
+			d, err = a.c.GetDatasource(ctx, r.ID)
+		}
+		if err == nil {
+			out = normalize.LiveDatasources([]grafana.Datasource{d}, r.OrgID)
+		}
+	}
+	if grafana.IsStatus(err, http.StatusNotFound) || (err == nil && len(out) == 0) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return &out[0], true, nil
+}

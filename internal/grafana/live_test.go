@@ -1,0 +1,137 @@
+package grafana
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+)
+
+// Folders are read once each, whether Grafana walks a nested tree (11+) or
+// ignores parentUid and lists the root at every level (10.x, §5.1); and
+// NestedFolders tells the two apart.
+func TestReadFoldersAndNestedFolders(t *testing.T) {
+	tests := []struct {
+		version    string
+		nested     []grafanatest.FolderSpec // seeded after the top-level folders
+		wantUIDs   []string
+		wantNested bool
+	}{
+		{"10", nil, []string{"a", "b"}, false},
+		{"11", []grafanatest.FolderSpec{{UID: "c", Title: "C", ParentUID: "a"}}, []string{"a", "b", "c"}, true},
+		{"12", []grafanatest.FolderSpec{{UID: "c", Title: "C", ParentUID: "a"}}, []string{"a", "b", "c"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.version, func(t *testing.T) {
+			v, err := grafanatest.ParseVersion(tt.version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			emu, rep := grafanatest.Start(t, grafanatest.Options{Version: v})
+			for _, f := range append([]grafanatest.FolderSpec{{UID: "a", Title: "A"}, {UID: "b", Title: "B"}}, tt.nested...) {
+				if _, err := emu.SeedFolder(1, f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := newTestClient(t, Config{URLs: []string{rep.URL()}})
+			st, err := c.ReadState(t.Context(), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var uids []string
+			for _, f := range st.Folders {
+				uids = append(uids, f.UID)
+			}
+			if diff := cmp.Diff(tt.wantUIDs, uids); diff != "" {
+				t.Errorf("folders (-want +got):\n%s", diff)
+			}
+			nested, err := c.NestedFolders(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if nested != tt.wantNested {
+				t.Errorf("NestedFolders() = %v, want %v", nested, tt.wantNested)
+			}
+		})
+	}
+}
+
+// A dashboard search still lists but that is gone (deleted since; search
+// lags on 12.x) is skipped, not an error that stops every plan.
+func TestReadStateSkipsListedButGone(t *testing.T) {
+	emu := grafanatest.New(grafanatest.Options{})
+	if _, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "here", "title": "Here"}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/search" {
+			emu.Handler().ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		emu.Handler().ServeHTTP(rec, r)
+		var hits []map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &hits); err != nil {
+			t.Errorf("search answer: %v", err)
+		}
+		hits = append(hits, map[string]any{"uid": "gone", "title": "Gone", "type": "dash-db"})
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(hits)
+	}))
+	t.Cleanup(srv.Close)
+	c := newTestClient(t, Config{URLs: []string{srv.URL}})
+	st, err := c.ReadState(t.Context(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []string
+	for _, d := range st.Dashboards {
+		uids = append(uids, d.UID)
+	}
+	if diff := cmp.Diff([]string{"here"}, uids); diff != "" {
+		t.Errorf("dashboards (-want +got):\n%s", diff)
+	}
+}
+
+// On 12.x an expected dashboard that search does not list yet is read by
+// uid; before 12.x search is immediate and trusted: no extra requests.
+func TestReadStateExpectedOnLaggingSearch(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		want    []string
+		gets    int // GET by uid
+	}{{"11", []string{"listed", "unlisted"}, 2}, {"12", []string{"listed", "unlisted"}, 3}} {
+		t.Run(tt.version, func(t *testing.T) {
+			v, _ := grafanatest.ParseVersion(tt.version)
+			emu, rep := grafanatest.Start(t, grafanatest.Options{Version: v, SearchLag: time.Hour})
+			c := newTestClient(t, Config{URLs: []string{rep.URL()}})
+			if _, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "listed", "title": "Listed"}}); err != nil {
+				t.Fatal(err)
+			}
+			// Saved through the API: 12.x search does not list it for an hour.
+			if _, err := c.SaveDashboard(t.Context(), map[string]any{"uid": "unlisted", "title": "Unlisted"}, "", 0, ""); err != nil {
+				t.Fatal(err)
+			}
+			emu.ResetCounters()
+			st, err := c.ReadState(t.Context(), nil, func() []string { return []string{"listed", "unlisted", "never-made"} })
+			if err != nil {
+				t.Fatal(err)
+			}
+			var uids []string
+			for _, d := range st.Dashboards {
+				uids = append(uids, d.UID)
+			}
+			if diff := cmp.Diff(tt.want, uids); diff != "" {
+				t.Errorf("dashboards (-want +got):\n%s", diff)
+			}
+			if got := emu.RouteCounts()["GET /api/dashboards/uid/{uid}"]; got != tt.gets {
+				t.Errorf("%d reads by uid, want %d", got, tt.gets)
+			}
+		})
+	}
+}

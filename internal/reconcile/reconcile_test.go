@@ -1,0 +1,79 @@
+package reconcile
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+)
+
+func inputsFor(t *testing.T, version string, files map[string]string) (Inputs, *grafanatest.Emulator) {
+	t.Helper()
+	v, err := grafanatest.ParseVersion(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, rep := grafanatest.Start(t, grafanatest.Options{Version: v})
+	key, err := emu.AddServiceAccountToken(1, "grafsync", "Admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := grafana.New(grafana.Config{URLs: []string{rep.URL()}, Token: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := fstest.MapFS{}
+	for name, content := range files {
+		repo[name] = &fstest.MapFile{Data: []byte(content)}
+	}
+	return Inputs{Repo: repo, Client: c}, emu
+}
+
+// A nested directory on a Grafana with nested folders off (10.x without
+// the toggle) is refused while planning, naming the folder and what to do;
+// with nested folders on it plans as usual.
+func TestNestedFoldersNeedGrafanaSupport(t *testing.T) {
+	files := map[string]string{
+		"dashboards/platform/aws/_folder.yaml": "uid: aws\ntitle: AWS\n",
+		"dashboards/platform/aws/ecs.json":     `{"uid": "ecs", "title": "ECS", "panels": []}`,
+	}
+	tests := []struct {
+		version string
+		wantErr string
+	}{
+		{"10", "folder platform/aws is nested (dashboards/platform/aws/_folder.yaml"},
+		{"11", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.version, func(t *testing.T) {
+			in, _ := inputsFor(t, tt.version, files)
+			out, err := Plan(t.Context(), in)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("plan: %v", err)
+			case tt.wantErr == "":
+				if got := out.Plan.Summary(); got != "Plan: 3 to create, 0 to update, 0 to delete." {
+					t.Errorf("summary %q", got)
+				}
+			case err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "enable the toggle"):
+				t.Errorf("plan error %v, want one containing %q and what to do", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// A repository with errors is reported without asking Grafana anything.
+func TestProblemsStopBeforeGrafana(t *testing.T) {
+	in, emu := inputsFor(t, "11", map[string]string{"dashboards/broken.json": `{"uid": "x"`})
+	out, err := Plan(t.Context(), in)
+	var pe *ProblemsError
+	if !errors.As(err, &pe) || len(out.Problems) == 0 {
+		t.Fatalf("plan error %v, want a ProblemsError with the problems", err)
+	}
+	if n := len(emu.Requests()); n != 0 {
+		t.Errorf("%d requests reached Grafana, want none", n)
+	}
+}
