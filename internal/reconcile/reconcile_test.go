@@ -65,7 +65,9 @@ func TestNestedFoldersNeedGrafanaSupport(t *testing.T) {
 	}
 }
 
-// A repository with errors is reported without asking Grafana anything.
+// A repository with errors is reported, and nothing is written to Grafana.
+// (Plan reads Grafana while it loads the repository, so some reads may have
+// gone out; they are abandoned, and their errors do not hide the problems.)
 func TestProblemsStopBeforeGrafana(t *testing.T) {
 	in, emu := inputsFor(t, "11", map[string]string{"dashboards/broken.json": `{"uid": "x"`})
 	out, err := Plan(t.Context(), in)
@@ -73,7 +75,21 @@ func TestProblemsStopBeforeGrafana(t *testing.T) {
 	if !errors.As(err, &pe) || len(out.Problems) == 0 {
 		t.Fatalf("plan error %v, want a ProblemsError with the problems", err)
 	}
-	if n := len(emu.Requests()); n != 0 {
-		t.Errorf("%d requests reached Grafana, want none", n)
+	if n := emu.Writes(); n != 0 {
+		t.Errorf("%d write requests reached Grafana, want none", n)
+	}
+}
+
+// The repository's problems win over Grafana being unreachable: they are
+// what the user must fix first.
+func TestProblemsWinOverUnreachableGrafana(t *testing.T) {
+	in, emu := inputsFor(t, "11", map[string]string{"dashboards/broken.json": `{"uid": "x"`})
+	for _, r := range emu.Replicas() {
+		r.Stop()
+	}
+	_, err := Plan(t.Context(), in)
+	var pe *ProblemsError
+	if !errors.As(err, &pe) {
+		t.Fatalf("plan error %v, want the repository's problems", err)
 	}
 }
