@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -761,14 +762,10 @@ func (e *Emulator) GetDashboard(orgID int64, uid string) (data []byte, folderUID
 func (e *Emulator) DashboardUIDs(orgID int64) []string {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	var uids []string
 	if o := e.st.orgs[orgID]; o != nil {
-		for uid := range o.dashboards {
-			uids = append(uids, uid)
-		}
+		return slices.Sorted(maps.Keys(o.dashboards))
 	}
-	slices.Sort(uids)
-	return uids
+	return nil
 }
 
 // DashboardVersions lists a dashboard's kept versions, oldest first.

@@ -578,12 +578,8 @@ func (e *Emulator) GetFolder(orgID int64, uid string) (FolderInfo, bool) {
 func (e *Emulator) FolderUIDs(orgID int64) []string {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	var out []string
 	if o := e.st.orgs[orgID]; o != nil {
-		for uid := range o.folders {
-			out = append(out, uid)
-		}
+		return slices.Sorted(maps.Keys(o.folders))
 	}
-	slices.Sort(out)
-	return out
+	return nil
 }
