@@ -491,21 +491,11 @@ func (e *Emulator) getDatasourceByName(c *call) {
 	}
 }
 
-// pathID parses {id}; a non-integer is 400 "id is invalid".
-func pathID(c *call) (int64, bool) {
-	id, err := strconv.ParseInt(c.r.PathValue("id"), 10, 64)
-	if err != nil {
-		errMessage(c.w, http.StatusBadRequest, "id is invalid")
-		return 0, false
-	}
-	return id, true
-}
-
 func (e *Emulator) getDatasourceByID(c *call) {
 	if !c.requireRole("Viewer", "datasources:read") {
 		return
 	}
-	id, ok := pathID(c)
+	id, ok := pathInt(c, "id")
 	if !ok {
 		return
 	}
@@ -599,7 +589,7 @@ func (e *Emulator) updateDatasourceByID(c *call) {
 	if !ok {
 		return
 	}
-	id, ok := pathID(c)
+	id, ok := pathInt(c, "id")
 	if !ok {
 		return
 	}
@@ -679,7 +669,7 @@ func (e *Emulator) deleteDatasourceByID(c *call) {
 	if !c.requireRole("Admin", "datasources:delete") {
 		return
 	}
-	id, ok := pathID(c)
+	id, ok := pathInt(c, "id")
 	if !ok {
 		return
 	}

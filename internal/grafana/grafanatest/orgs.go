@@ -72,13 +72,10 @@ func (e *Emulator) orgRoutes() {
 			}
 			writeJSON(c.w, http.StatusOK, orgDetails(o))
 		case c.r.PathValue("sub") == "users":
-			id, err := strconv.ParseInt(c.r.PathValue("orgId"), 10, 64)
-			if err != nil {
-				errMessage(c.w, http.StatusBadRequest, "orgId is invalid")
-				return
-			}
 			// Grafana queries org_user by org id: an unknown org has no users.
-			e.listOrgUsers(c, e.st.orgs[id])
+			if id, ok := pathInt(c, "orgId"); ok {
+				e.listOrgUsers(c, e.st.orgs[id])
+			}
 		default:
 			errMessage(c.w, http.StatusNotFound, "Not found")
 		}
@@ -88,12 +85,9 @@ func (e *Emulator) orgRoutes() {
 		if !c.requireServerAdmin() {
 			return
 		}
-		id, err := strconv.ParseInt(c.r.PathValue("orgId"), 10, 64)
-		if err != nil {
-			errMessage(c.w, http.StatusBadRequest, "orgId is invalid")
-			return
+		if id, ok := pathInt(c, "orgId"); ok {
+			e.updateOrg(c, e.st.orgs[id])
 		}
-		e.updateOrg(c, e.st.orgs[id])
 	})
 	e.write("DELETE /api/orgs/{orgId}", e.deleteOrg)
 	e.write("POST /api/orgs/{orgId}/users", func(c *call) {
@@ -161,9 +155,8 @@ func orgDetails(o *org) map[string]any {
 // orgParam resolves {orgId}, writing 400 for a non-number and 404
 // "Organization not found" for an unknown org.
 func (e *Emulator) orgParam(c *call) (*org, bool) {
-	id, err := strconv.ParseInt(c.r.PathValue("orgId"), 10, 64)
-	if err != nil {
-		errMessage(c.w, http.StatusBadRequest, "orgId is invalid")
+	id, ok := pathInt(c, "orgId")
+	if !ok {
 		return nil, false
 	}
 	o := e.st.orgs[id]
@@ -260,9 +253,8 @@ func (e *Emulator) deleteOrg(c *call) {
 	if !c.requireServerAdmin() {
 		return
 	}
-	id, err := strconv.ParseInt(c.r.PathValue("orgId"), 10, 64)
-	if err != nil {
-		errMessage(c.w, http.StatusBadRequest, "orgId is invalid")
+	id, ok := pathInt(c, "orgId")
+	if !ok {
 		return
 	}
 	if id == c.org().id {
@@ -380,9 +372,8 @@ func (e *Emulator) updateOrgUser(c *call, o *org) {
 		errMessage(c.w, http.StatusBadRequest, "Invalid role specified")
 		return
 	}
-	userID, err := strconv.ParseInt(c.r.PathValue("userId"), 10, 64)
-	if err != nil {
-		errMessage(c.w, http.StatusBadRequest, "userId is invalid")
+	userID, ok := pathInt(c, "userId")
+	if !ok {
 		return
 	}
 	var role string
@@ -405,9 +396,8 @@ func (e *Emulator) updateOrgUser(c *call, o *org) {
 // removeOrgUser: DELETE (§7.1). With deleteOrphan (the current-org route),
 // a user left in no org is deleted entirely: "User deleted".
 func (e *Emulator) removeOrgUser(c *call, o *org, deleteOrphan bool) {
-	userID, err := strconv.ParseInt(c.r.PathValue("userId"), 10, 64)
-	if err != nil {
-		errMessage(c.w, http.StatusBadRequest, "userId is invalid")
+	userID, ok := pathInt(c, "userId")
+	if !ok {
 		return
 	}
 	u := e.st.users[userID]
@@ -619,29 +609,6 @@ func prefsJSON(o *org, p *preferences) map[string]any {
 		"regionalFormat": p.RegionalFormat, "navbar": map[string]any{"bookmarkUrls": bookmarks},
 		"queryHistory": map[string]any{"homeTab": p.QueryHistoryHomeTab}, "cookiePreferences": cookies,
 	}
-}
-
-// paging reads page (1-based; below 1 means 1) and the per-page parameter
-// (named perpage on most routes; default 1000, §12).
-func paging(r *http.Request, perPageKey string) (page, perPage int) {
-	q := r.URL.Query()
-	page, _ = strconv.Atoi(q.Get("page"))
-	perPage, _ = strconv.Atoi(q.Get(perPageKey))
-	if page < 1 {
-		page = 1
-	}
-	if perPage <= 0 {
-		perPage = 1000
-	}
-	return page, perPage
-}
-
-func pageOf[T any](items []T, page, perPage int) []T {
-	start := (page - 1) * perPage
-	if start >= len(items) {
-		return nil
-	}
-	return items[start:min(start+perPage, len(items))]
 }
 
 // PreferencesInfo is an org's preferences as the test-facing API reads and

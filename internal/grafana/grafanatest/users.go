@@ -52,9 +52,8 @@ func (e *Emulator) userRoutes() {
 		if !c.requireServerAdmin() {
 			return
 		}
-		id, err := strconv.ParseInt(c.r.PathValue("id"), 10, 64)
-		if err != nil {
-			errMessage(c.w, http.StatusBadRequest, "id is invalid")
+		id, ok := pathInt(c, "id")
+		if !ok {
 			return
 		}
 		u := e.st.users[id]
