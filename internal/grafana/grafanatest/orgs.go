@@ -20,32 +20,14 @@ import (
 // the legacy one (§0.1) — clients match on the 403 status.
 func (e *Emulator) orgRoutes() {
 	e.read("GET /api/org", func(c *call) { writeJSON(c.w, http.StatusOK, orgDetails(c.org())) })
-	e.write("PUT /api/org", func(c *call) {
-		if c.requireRole("Admin", "orgs:write") {
-			e.updateOrg(c, c.org())
-		}
-	})
-	e.read("GET /api/org/users", func(c *call) {
-		if c.requireRole("Admin", "org.users:read") {
-			e.listOrgUsers(c, c.org())
-		}
-	})
-	e.write("POST /api/org/users", func(c *call) {
-		if c.requireRole("Admin", "org.users:add") {
-			e.addOrgUser(c, c.org())
-		}
-	})
-	e.write("PATCH /api/org/users/{userId}", func(c *call) {
-		if c.requireRole("Admin", "org.users:write") {
-			e.updateOrgUser(c, c.org())
-		}
-	})
-	e.write("DELETE /api/org/users/{userId}", func(c *call) {
-		// The current-org route deletes a user left in no org at all.
-		if c.requireRole("Admin", "org.users:remove") {
-			e.removeOrgUser(c, c.org(), true)
-		}
-	})
+	e.write("PUT /api/org", currentOrgAdmin("orgs:write", e.updateOrg))
+	e.read("GET /api/org/users", currentOrgAdmin("org.users:read", e.listOrgUsers))
+	e.write("POST /api/org/users", currentOrgAdmin("org.users:add", e.addOrgUser))
+	e.write("PATCH /api/org/users/{userId}", currentOrgAdmin("org.users:write", e.updateOrgUser))
+	// The current-org route deletes a user left in no org at all.
+	e.write("DELETE /api/org/users/{userId}", currentOrgAdmin("org.users:remove", func(c *call, o *org) {
+		e.removeOrgUser(c, o, true)
+	}))
 
 	e.read("GET /api/orgs", e.searchOrgs)
 	e.read("GET /api/orgs/{orgId}", func(c *call) {
@@ -110,17 +92,13 @@ func (e *Emulator) orgRoutes() {
 	})
 
 	// §7.3 org preferences: org Admin (orgs.preferences:read/write).
-	e.read("GET /api/org/preferences", func(c *call) {
-		if c.requireRole("Admin", "orgs.preferences:read") {
-			writeJSON(c.w, http.StatusOK, prefsJSON(c.org(), &c.org().prefs))
-		}
-	})
+	e.read("GET /api/org/preferences", currentOrgAdmin("orgs.preferences:read", func(c *call, o *org) {
+		writeJSON(c.w, http.StatusOK, prefsJSON(o, &o.prefs))
+	}))
 	for _, method := range []string{"PUT", "PATCH"} {
-		e.write(method+" /api/org/preferences", func(c *call) {
-			if c.requireRole("Admin", "orgs.preferences:write") {
-				e.savePrefs(c, &c.org().prefs)
-			}
-		})
+		e.write(method+" /api/org/preferences", currentOrgAdmin("orgs.preferences:write", func(c *call, o *org) {
+			e.savePrefs(c, &o.prefs)
+		}))
 	}
 	// §7.3 user preferences: the caller's own, per org; any signed-in identity.
 	e.read("GET /api/user/preferences", func(c *call) {
@@ -144,6 +122,16 @@ func (e *Emulator) orgRoutes() {
 				u.prefs[c.org().id] = p
 			}
 		})
+	}
+}
+
+// currentOrgAdmin serves h on the caller's current org to its Admins; others
+// get the RBAC 403 naming action.
+func currentOrgAdmin(action string, h func(*call, *org)) func(*call) {
+	return func(c *call) {
+		if c.requireRole("Admin", action) {
+			h(c, c.org())
+		}
 	}
 }
 
