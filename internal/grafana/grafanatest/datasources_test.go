@@ -759,10 +759,7 @@ func TestDatasourceHealth(t *testing.T) {
 func TestDatasourceOrgScoped(t *testing.T) {
 	e, admin := newClient(t, Options{})
 	org2 := e.AddOrg("Tenant B")
-	tok2, err := e.AddServiceAccountToken(org2, "ci", "Admin")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok2 := mustToken(t, e, org2, "ci", "Admin")
 	c2 := admin.as("Bearer " + tok2)
 	admin.expect("POST", "/api/datasources", promBody("thanos", "thanos"), 200, nil)
 	c2.expect("POST", "/api/datasources", with(promBody("thanos", "thanos"), "url", "http://thanos-b:9090"), 200, nil)
