@@ -5,7 +5,8 @@ import (
 	"strconv"
 )
 
-// Request parameters read the same way on every route that has them.
+// Request parameters, and the paged answer, that are the same on every
+// route that has them.
 
 // pathInt parses the path value key as an integer; a non-integer is 400
 // "<key> is invalid", as Grafana's handlers answer, and false.
@@ -31,6 +32,18 @@ func paging(r *http.Request, perPageKey string) (page, perPage int) {
 		perPage = 1000
 	}
 	return page, perPage
+}
+
+// writeSearchPage answers a paged search (§12) with the page of all that page
+// and perpage ask for, each element rendered by item:
+// {"totalCount": len(all), key: [...], "page", "perPage"}.
+func writeSearchPage[T any](c *call, key string, all []T, item func(T) map[string]any) {
+	page, perPage := paging(c.r, "perpage")
+	out := []map[string]any{}
+	for _, x := range pageOf(all, page, perPage) {
+		out = append(out, item(x))
+	}
+	writeJSON(c.w, http.StatusOK, map[string]any{"totalCount": len(all), key: out, "page": page, "perPage": perPage})
 }
 
 func pageOf[T any](items []T, page, perPage int) []T {

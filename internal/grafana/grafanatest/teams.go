@@ -201,12 +201,7 @@ func (e *Emulator) searchTeams(c *call) {
 		}
 		return teams[i].id < teams[j].id
 	})
-	page, perPage := paging(c.r, "perpage")
-	out := []map[string]any{}
-	for _, t := range pageOf(teams, page, perPage) {
-		out = append(out, teamJSON(c, t))
-	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"totalCount": len(teams), "teams": out, "page": page, "perPage": perPage})
+	writeSearchPage(c, "teams", teams, func(t *team) map[string]any { return teamJSON(c, t) })
 }
 
 type teamBody struct {
