@@ -191,39 +191,43 @@ func (e *Emulator) createOrg(c *call) {
 	if !c.requireServerAdmin() {
 		return
 	}
+	name, ok := bindOrgName(c)
+	if !ok {
+		return
+	}
+	if e.st.orgByName(name) != nil {
+		errMessage(c.w, http.StatusConflict, "Organization name taken")
+		return
+	}
+	o := e.st.addOrg(name)
+	o.members[c.id.user.id] = "Admin"
+	writeJSON(c.w, http.StatusOK, map[string]any{"orgId": o.id, "message": "Organization created"})
+}
+
+// bindOrgName binds the {name} body of an org create or update; name is
+// required (binding:"Required"), so "" is 400 "bad request data".
+func bindOrgName(c *call) (string, bool) {
 	var body struct {
 		Name string `json:"name"`
 	}
 	if !decodeBody(c.w, c.r, &body) {
-		return
+		return "", false
 	}
 	if body.Name == "" {
 		errMessage(c.w, http.StatusBadRequest, "bad request data")
-		return
+		return "", false
 	}
-	if e.st.orgByName(body.Name) != nil {
-		errMessage(c.w, http.StatusConflict, "Organization name taken")
-		return
-	}
-	o := e.st.addOrg(body.Name)
-	o.members[c.id.user.id] = "Admin"
-	writeJSON(c.w, http.StatusOK, map[string]any{"orgId": o.id, "message": "Organization created"})
+	return body.Name, true
 }
 
 // updateOrg: PUT /api/org and /api/orgs/:id (§7.1, §7.2). An unknown org is
 // 500 "Failed to update organization", as Grafana 10.4+ answers.
 func (e *Emulator) updateOrg(c *call, o *org) {
-	var body struct {
-		Name string `json:"name"`
-	}
-	if !decodeBody(c.w, c.r, &body) {
+	name, ok := bindOrgName(c)
+	if !ok {
 		return
 	}
-	if body.Name == "" {
-		errMessage(c.w, http.StatusBadRequest, "bad request data") // binding:"Required"
-		return
-	}
-	if other := e.st.orgByName(body.Name); other != nil && other != o {
+	if other := e.st.orgByName(name); other != nil && other != o {
 		errMessage(c.w, http.StatusBadRequest, "Organization name taken")
 		return
 	}
@@ -231,7 +235,7 @@ func (e *Emulator) updateOrg(c *call, o *org) {
 		errMessage(c.w, http.StatusInternalServerError, "Failed to update organization")
 		return
 	}
-	o.name = body.Name
+	o.name = name
 	errMessage(c.w, http.StatusOK, "Organization updated")
 }
 

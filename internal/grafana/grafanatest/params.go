@@ -46,6 +46,8 @@ func writeSearchPage[T any](c *call, key string, all []T, item func(T) map[strin
 	writeJSON(c.w, http.StatusOK, map[string]any{"totalCount": len(all), key: out, "page": page, "perPage": perPage})
 }
 
+// pageOf is the page-th run of perPage items (page is 1-based); nil past the
+// end.
 func pageOf[T any](items []T, page, perPage int) []T {
 	start := (page - 1) * perPage
 	if start >= len(items) {
