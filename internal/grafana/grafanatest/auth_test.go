@@ -9,10 +9,7 @@ import (
 // §1.1, §1.3: each credential type, and the 401 each failure gets.
 func TestAuthCredentials(t *testing.T) {
 	e, admin := newClient(t, Options{})
-	key, err := e.AddServiceAccountToken(1, "ci", "Admin")
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := mustToken(t, e, 1, "ci", "Admin")
 	unauthorized := map[string]any{"message": "Unauthorized", "messageId": "auth.unauthorized", "statusCode": float64(401)}
 	tests := []struct {
 		name       string

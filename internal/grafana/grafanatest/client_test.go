@@ -52,11 +52,7 @@ func (c *client) withHeader(k, v string) *client {
 // token creates a service account with role in org and returns its Bearer client.
 func (c *client) token(e *Emulator, orgID int64, role string) *client {
 	c.t.Helper()
-	key, err := e.AddServiceAccountToken(orgID, "sa-"+role+"-"+c.t.Name(), role)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return c.as("Bearer " + key)
+	return c.as("Bearer " + mustToken(c.t, e, orgID, "sa-"+role+"-"+c.t.Name(), role))
 }
 
 // do sends a request; body is JSON-encoded unless it is a string (sent raw).
@@ -150,4 +146,25 @@ func mustVersion(t *testing.T, s string) Version {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// addOrgWithServerAdmin creates org name with the server admin (user 1) in
+// it as role (AddOrg alone adds no member) and returns the org id.
+func addOrgWithServerAdmin(e *Emulator, name, role string) int64 {
+	id := e.AddOrg(name)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.st.orgs[id].members[1] = role
+	return id
+}
+
+// mustToken creates a service account with role in org and returns its
+// token's key.
+func mustToken(t *testing.T, e *Emulator, orgID int64, name, role string) string {
+	t.Helper()
+	key, err := e.AddServiceAccountToken(orgID, name, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }

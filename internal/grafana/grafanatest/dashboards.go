@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -267,9 +268,8 @@ func (e *Emulator) getDashboard(c *call) {
 	if !c.requireRole("Viewer", "dashboards:read") {
 		return
 	}
-	d := c.org().dashboards[c.r.PathValue("uid")]
+	d := e.dashboardParam(c)
 	if d == nil {
-		e.dashboardNotFound(c.w)
 		return
 	}
 	meta, err := json.Marshal(e.dashboardMeta(c, d))
@@ -366,9 +366,8 @@ func (e *Emulator) deleteDashboard(c *call) {
 		errMessage(c.w, http.StatusBadRequest, "Use folders endpoint for deleting folders.")
 		return
 	}
-	d := o.dashboards[uid]
+	d := e.dashboardParam(c)
 	if d == nil {
-		e.dashboardNotFound(c.w)
 		return
 	}
 	if d.provisioned {
@@ -415,9 +414,8 @@ func (e *Emulator) listDashboardVersions(c *call) {
 	if !c.requireRole("Editor", "dashboards:write") {
 		return
 	}
-	d := c.org().dashboards[c.r.PathValue("uid")]
+	d := e.dashboardParam(c)
 	if d == nil {
-		e.dashboardNotFound(c.w)
 		return
 	}
 	q := c.r.URL.Query()
@@ -450,9 +448,8 @@ func (e *Emulator) getDashboardVersion(c *call) {
 	if !c.requireRole("Editor", "dashboards:write") {
 		return
 	}
-	d := c.org().dashboards[c.r.PathValue("uid")]
+	d := e.dashboardParam(c)
 	if d == nil {
-		e.dashboardNotFound(c.w)
 		return
 	}
 	v, ok := findVersion(d, c.r.PathValue("version"))
@@ -477,9 +474,8 @@ func (e *Emulator) restoreDashboardVersion(c *call) {
 		return
 	}
 	o := c.org()
-	d := o.dashboards[c.r.PathValue("uid")]
+	d := e.dashboardParam(c)
 	if d == nil {
-		e.dashboardNotFound(c.w)
 		return
 	}
 	v, ok := findVersion(d, strconv.Itoa(body.Version))
@@ -526,6 +522,16 @@ func (e *Emulator) dashboardTags(c *call) {
 	}
 	slices.SortFunc(out, func(a, b term) int { return strings.Compare(a.Term, b.Term) })
 	writeJSON(c.w, http.StatusOK, out)
+}
+
+// dashboardParam resolves {uid} to a dashboard of the caller's org; nil
+// means it has answered dashboardNotFound.
+func (e *Emulator) dashboardParam(c *call) *dashboard {
+	d := c.org().dashboards[c.r.PathValue("uid")]
+	if d == nil {
+		e.dashboardNotFound(c.w)
+	}
+	return d
 }
 
 // dashboardNotFound is the 404 of §3.2; "status" is added from 11.0.
@@ -756,14 +762,10 @@ func (e *Emulator) GetDashboard(orgID int64, uid string) (data []byte, folderUID
 func (e *Emulator) DashboardUIDs(orgID int64) []string {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	var uids []string
 	if o := e.st.orgs[orgID]; o != nil {
-		for uid := range o.dashboards {
-			uids = append(uids, uid)
-		}
+		return slices.Sorted(maps.Keys(o.dashboards))
 	}
-	slices.Sort(uids)
-	return uids
+	return nil
 }
 
 // DashboardVersions lists a dashboard's kept versions, oldest first.

@@ -194,6 +194,19 @@ func makeDefault(o *org, ds *datasource) {
 	}
 }
 
+// settleDatasource finishes an update of ds: it moves ds to uid (unless uid is "" or
+// unchanged) and, when ds is the default, takes the flag from the others.
+func settleDatasource(o *org, ds *datasource, uid string) {
+	if uid != "" && uid != ds.uid {
+		delete(o.datasources, ds.uid)
+		ds.uid = uid
+		o.datasources[ds.uid] = ds
+	}
+	if ds.isDefault {
+		makeDefault(o, ds)
+	}
+}
+
 // createDatasourceLocked stores a new datasource following §6.3 from the
 // URL check on (binding is the caller's). The caller holds e.mu.
 func (e *Emulator) createDatasourceLocked(o *org, b datasourceBody, jsonData map[string]any, readOnly bool) (*datasource, *dsError) {
@@ -305,14 +318,7 @@ func (e *Emulator) updateDatasourceLocked(o *org, ds *datasource, b datasourceBo
 	ds.secureJSON = mergeSecrets(ds.secureJSON, b.SecureJSONData)
 	countSecretWrites(ds, b.SecureJSONData)
 	ds.version = b.Version + 1
-	if b.UID != "" && b.UID != ds.uid {
-		delete(o.datasources, ds.uid)
-		ds.uid = b.UID
-		o.datasources[ds.uid] = ds
-	}
-	if ds.isDefault {
-		makeDefault(o, ds)
-	}
+	settleDatasource(o, ds, b.UID)
 	return nil
 }
 
@@ -472,46 +478,24 @@ func accessControlMetadata(c *call) map[string]bool {
 }
 
 func (e *Emulator) getDatasourceByUID(c *call) {
-	if !c.requireRole("Viewer", "datasources:read") {
-		return
+	if c.requireRole("Viewer", "datasources:read") {
+		e.writeDatasource(c, c.org().datasources[c.r.PathValue("uid")], true)
 	}
-	ds := c.org().datasources[c.r.PathValue("uid")]
-	if ds == nil {
-		errMessage(c.w, http.StatusNotFound, msgDatasourceNotFound)
-		return
-	}
-	dto := e.datasourceDTO(c.org(), ds)
-	dto.AccessControl = accessControlMetadata(c)
-	writeJSON(c.w, http.StatusOK, dto)
 }
 
+// getDatasourceByName never adds accessControl, as Grafana's by-name
+// handler does not.
 func (e *Emulator) getDatasourceByName(c *call) {
-	if !c.requireRole("Viewer", "datasources:read") {
-		return
+	if c.requireRole("Viewer", "datasources:read") {
+		e.writeDatasource(c, datasourceByName(c.org(), c.r.PathValue("name")), false)
 	}
-	ds := datasourceByName(c.org(), c.r.PathValue("name"))
-	if ds == nil {
-		errMessage(c.w, http.StatusNotFound, msgDatasourceNotFound)
-		return
-	}
-	writeJSON(c.w, http.StatusOK, e.datasourceDTO(c.org(), ds))
-}
-
-// pathID parses {id}; a non-integer is 400 "id is invalid".
-func pathID(c *call) (int64, bool) {
-	id, err := strconv.ParseInt(c.r.PathValue("id"), 10, 64)
-	if err != nil {
-		errMessage(c.w, http.StatusBadRequest, "id is invalid")
-		return 0, false
-	}
-	return id, true
 }
 
 func (e *Emulator) getDatasourceByID(c *call) {
 	if !c.requireRole("Viewer", "datasources:read") {
 		return
 	}
-	id, ok := pathID(c)
+	id, ok := pathInt(c, "id")
 	if !ok {
 		return
 	}
@@ -520,13 +504,20 @@ func (e *Emulator) getDatasourceByID(c *call) {
 		errMessage(c.w, http.StatusBadRequest, "Datasource id is missing")
 		return
 	}
-	ds := datasourceByID(c.org(), id)
+	e.writeDatasource(c, datasourceByID(c.org(), id), true)
+}
+
+// writeDatasource answers a single-datasource GET (§6.2): the DTO of ds,
+// with accessControl when the route offers it, or 404 when ds is nil.
+func (e *Emulator) writeDatasource(c *call, ds *datasource, withAccessControl bool) {
 	if ds == nil {
 		errMessage(c.w, http.StatusNotFound, msgDatasourceNotFound)
 		return
 	}
 	dto := e.datasourceDTO(c.org(), ds)
-	dto.AccessControl = accessControlMetadata(c)
+	if withAccessControl {
+		dto.AccessControl = accessControlMetadata(c)
+	}
 	writeJSON(c.w, http.StatusOK, dto)
 }
 
@@ -582,11 +573,7 @@ func (e *Emulator) createDatasource(c *call) {
 }
 
 func (e *Emulator) updateDatasourceByUID(c *call) {
-	if !c.requireRole("Admin", "datasources:write") {
-		return
-	}
-	var b datasourceBody
-	jsonData, ok := decodeDatasourceBody(c, &b, true, false)
+	b, jsonData, ok := bindDatasourceUpdate(c)
 	if !ok {
 		return
 	}
@@ -598,15 +585,11 @@ func (e *Emulator) updateDatasourceByUID(c *call) {
 }
 
 func (e *Emulator) updateDatasourceByID(c *call) {
-	if !c.requireRole("Admin", "datasources:write") {
-		return
-	}
-	var b datasourceBody
-	jsonData, ok := decodeDatasourceBody(c, &b, true, false)
+	b, jsonData, ok := bindDatasourceUpdate(c)
 	if !ok {
 		return
 	}
-	id, ok := pathID(c)
+	id, ok := pathInt(c, "id")
 	if !ok {
 		return
 	}
@@ -619,6 +602,17 @@ func (e *Emulator) updateDatasourceByID(c *call) {
 		return
 	}
 	e.finishUpdate(c, datasourceByID(c.org(), id), b, jsonData)
+}
+
+// bindDatasourceUpdate is the shared head of both PUT routes (§6.4): the
+// role check, then binding. On false it has answered.
+func bindDatasourceUpdate(c *call) (datasourceBody, map[string]any, bool) {
+	var b datasourceBody
+	if !c.requireRole("Admin", "datasources:write") {
+		return b, nil, false
+	}
+	jsonData, ok := decodeDatasourceBody(c, &b, true, false)
+	return b, jsonData, ok
 }
 
 // finishUpdate is the shared tail of both PUT routes (§6.4). The answer's
@@ -639,38 +633,35 @@ func (e *Emulator) finishUpdate(c *call, ds *datasource, b datasourceBody, jsonD
 	})
 }
 
-// deleteDatasourceLocked removes ds unless it is provisioned (§6.5). The
-// default flag is not handed to another datasource.
-func deleteDatasourceLocked(c *call, ds *datasource) bool {
+// deleteDatasourceLocked removes ds unless it is provisioned (§6.5) and
+// answers; only the by-id route leaves the id out of its answer. The default
+// flag is not handed to another datasource.
+func deleteDatasourceLocked(c *call, ds *datasource, answerID bool) {
 	if ds == nil {
 		errMessage(c.w, http.StatusNotFound, msgDatasourceNotFound)
-		return false
+		return
 	}
 	if ds.readOnly {
 		errMessage(c.w, http.StatusForbidden, "Cannot delete read-only data source")
-		return false
+		return
 	}
 	delete(c.org().datasources, ds.uid)
-	return true
+	answer := map[string]any{"message": "Data source deleted"}
+	if answerID {
+		answer["id"] = ds.id
+	}
+	writeJSON(c.w, http.StatusOK, answer)
 }
 
 func (e *Emulator) deleteDatasourceByUID(c *call) {
-	if !c.requireRole("Admin", "datasources:delete") {
-		return
-	}
-	ds := c.org().datasources[c.r.PathValue("uid")]
-	if deleteDatasourceLocked(c, ds) {
-		writeJSON(c.w, http.StatusOK, map[string]any{"message": "Data source deleted", "id": ds.id})
+	if c.requireRole("Admin", "datasources:delete") {
+		deleteDatasourceLocked(c, c.org().datasources[c.r.PathValue("uid")], true)
 	}
 }
 
 func (e *Emulator) deleteDatasourceByName(c *call) {
-	if !c.requireRole("Admin", "datasources:delete") {
-		return
-	}
-	ds := datasourceByName(c.org(), c.r.PathValue("name"))
-	if deleteDatasourceLocked(c, ds) {
-		writeJSON(c.w, http.StatusOK, map[string]any{"message": "Data source deleted", "id": ds.id})
+	if c.requireRole("Admin", "datasources:delete") {
+		deleteDatasourceLocked(c, datasourceByName(c.org(), c.r.PathValue("name")), true)
 	}
 }
 
@@ -678,7 +669,7 @@ func (e *Emulator) deleteDatasourceByID(c *call) {
 	if !c.requireRole("Admin", "datasources:delete") {
 		return
 	}
-	id, ok := pathID(c)
+	id, ok := pathInt(c, "id")
 	if !ok {
 		return
 	}
@@ -686,9 +677,7 @@ func (e *Emulator) deleteDatasourceByID(c *call) {
 		errMessage(c.w, http.StatusBadRequest, "Missing valid datasource id")
 		return
 	}
-	if deleteDatasourceLocked(c, datasourceByID(c.org(), id)) {
-		writeJSON(c.w, http.StatusOK, map[string]any{"message": "Data source deleted"}) // no id on this route
-	}
+	deleteDatasourceLocked(c, datasourceByID(c.org(), id), false)
 }
 
 // The test-facing side of datasources: seed, read and edit state without
@@ -843,14 +832,7 @@ func (e *Emulator) EditDatasource(orgID int64, uid string, edit func(*Datasource
 	ds.basicAuth, ds.basicAuthUser, ds.withCredentials = info.BasicAuth, info.BasicAuthUser, info.WithCredentials
 	ds.isDefault, ds.readOnly, ds.jsonData = info.IsDefault, info.ReadOnly, jsonData
 	ds.version++
-	if info.UID != "" && info.UID != ds.uid {
-		delete(o.datasources, ds.uid)
-		ds.uid = info.UID
-		o.datasources[ds.uid] = ds
-	}
-	if ds.isDefault {
-		makeDefault(o, ds)
-	}
+	settleDatasource(o, ds, info.UID)
 	return nil
 }
 

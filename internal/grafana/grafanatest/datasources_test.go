@@ -89,6 +89,16 @@ func with(body map[string]any, kv ...any) map[string]any {
 	return out
 }
 
+// newVersionClient is newClient for a table row's version; "" is the default.
+func newVersionClient(t *testing.T, version string) (*Emulator, *client) {
+	t.Helper()
+	opts := Options{}
+	if version != "" {
+		opts.Version = mustVersion(t, version)
+	}
+	return newClient(t, opts)
+}
+
 func mustSeed(t *testing.T, e *Emulator, orgID int64, spec DatasourceSpec) string {
 	t.Helper()
 	uid, err := e.SeedDatasource(orgID, spec)
@@ -327,11 +337,7 @@ func TestDatasourceCreate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := Options{}
-			if tt.version != "" {
-				opts.Version = mustVersion(t, tt.version)
-			}
-			e, admin := newClient(t, opts)
+			e, admin := newVersionClient(t, tt.version)
 			for _, s := range tt.seed {
 				mustSeed(t, e, 1, s)
 			}
@@ -631,11 +637,7 @@ func TestDatasourceUpdateErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := Options{}
-			if tt.version != "" {
-				opts.Version = mustVersion(t, tt.version)
-			}
-			e, admin := newClient(t, opts)
+			e, admin := newVersionClient(t, tt.version)
 			admin.t = t
 			mustSeed(t, e, 1, DatasourceSpec{UID: "thanos", Name: "thanos", Type: "prometheus", URL: "http://thanos:9090"})
 			mustSeed(t, e, 1, DatasourceSpec{UID: "loki", Name: "loki", Type: "loki"})
@@ -759,10 +761,7 @@ func TestDatasourceHealth(t *testing.T) {
 func TestDatasourceOrgScoped(t *testing.T) {
 	e, admin := newClient(t, Options{})
 	org2 := e.AddOrg("Tenant B")
-	tok2, err := e.AddServiceAccountToken(org2, "ci", "Admin")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok2 := mustToken(t, e, org2, "ci", "Admin")
 	c2 := admin.as("Bearer " + tok2)
 	admin.expect("POST", "/api/datasources", promBody("thanos", "thanos"), 200, nil)
 	c2.expect("POST", "/api/datasources", with(promBody("thanos", "thanos"), "url", "http://thanos-b:9090"), 200, nil)

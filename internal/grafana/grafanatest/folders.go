@@ -3,6 +3,7 @@ package grafanatest
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -83,16 +84,26 @@ func (e *Emulator) getFolder(c *call) {
 		writeJSON(c.w, http.StatusOK, e.generalFolderDTO(c))
 		return
 	}
-	f := c.org().folders[uid]
-	if c.folderAccess(f) < permView {
-		errAccessDenied(c.w, "folders:read")
-		return
+	if f := folderParam(c, permView, "folders:read"); f != nil {
+		writeJSON(c.w, http.StatusOK, e.folderDTO(c, f))
+	}
+}
+
+// folderParam resolves {uid} for a caller who needs permission need on the
+// folder. The RBAC 403 naming action comes first, judged on the role alone
+// for an unknown folder, as Grafana's middleware runs before the lookup; then
+// 404. nil means it has answered.
+func folderParam(c *call, need int, action string) *folder {
+	f := c.org().folders[c.r.PathValue("uid")]
+	if c.folderAccess(f) < need {
+		errAccessDenied(c.w, action)
+		return nil
 	}
 	if f == nil {
 		errStatus(c.w, http.StatusNotFound, "not-found", folderNotFound)
-		return
+		return nil
 	}
-	writeJSON(c.w, http.StatusOK, e.folderDTO(c, f))
+	return f
 }
 
 type createFolderRequest struct {
@@ -251,13 +262,8 @@ type updateFolderRequest struct {
 // §5.4: version compare-and-set; uid and parentUid are not changed by PUT.
 func (e *Emulator) updateFolder(c *call) {
 	o := c.org()
-	f := o.folders[c.r.PathValue("uid")]
-	if c.folderAccess(f) < permEdit {
-		errAccessDenied(c.w, "folders:write")
-		return
-	}
+	f := folderParam(c, permEdit, "folders:write")
 	if f == nil {
-		errStatus(c.w, http.StatusNotFound, "not-found", folderNotFound)
 		return
 	}
 	var req updateFolderRequest
@@ -301,13 +307,8 @@ func (e *Emulator) moveFolder(c *call) {
 		return
 	}
 	o := c.org()
-	f := o.folders[c.r.PathValue("uid")]
-	if c.folderAccess(f) < permEdit {
-		errAccessDenied(c.w, "folders:write")
-		return
-	}
+	f := folderParam(c, permEdit, "folders:write")
 	if f == nil {
-		errStatus(c.w, http.StatusNotFound, "not-found", folderNotFound)
 		return
 	}
 	var req struct {
@@ -346,19 +347,11 @@ func (e *Emulator) moveFolder(c *call) {
 // them, recursively; nothing is moved to the root.
 func (e *Emulator) deleteFolder(c *call) {
 	o := c.org()
-	f := o.folders[c.r.PathValue("uid")]
-	if c.folderAccess(f) < permEdit {
-		errAccessDenied(c.w, "folders:delete")
-		return
-	}
+	f := folderParam(c, permEdit, "folders:delete")
 	if f == nil {
-		errStatus(c.w, http.StatusNotFound, "not-found", folderNotFound)
 		return
 	}
-	doomed := map[string]bool{}
-	for _, uid := range e.subtree(o, f.uid) {
-		doomed[uid] = true
-	}
+	doomed := e.subtree(o, f.uid)
 	for uid, d := range o.dashboards {
 		if doomed[d.folderUID] {
 			delete(o.dashboards, uid)
@@ -373,19 +366,11 @@ func (e *Emulator) deleteFolder(c *call) {
 // §5.7: counts of everything below the folder, at any depth.
 func (e *Emulator) folderCounts(c *call) {
 	o := c.org()
-	f := o.folders[c.r.PathValue("uid")]
-	if c.folderAccess(f) < permView {
-		errAccessDenied(c.w, "folders:read")
-		return
-	}
+	f := folderParam(c, permView, "folders:read")
 	if f == nil {
-		errStatus(c.w, http.StatusNotFound, "not-found", folderNotFound)
 		return
 	}
-	in := map[string]bool{}
-	for _, uid := range e.subtree(o, f.uid) {
-		in[uid] = true
-	}
+	in := e.subtree(o, f.uid)
 	dashboards := 0
 	for _, d := range o.dashboards {
 		if in[d.folderUID] {
@@ -497,11 +482,11 @@ func (e *Emulator) isDescendant(o *org, uid, ancestor string) bool {
 	return false
 }
 
-// subtree lists uid and every folder below it.
-func (e *Emulator) subtree(o *org, uid string) []string {
-	out := []string{uid}
+// subtree is the set of uid and every folder below it.
+func (e *Emulator) subtree(o *org, uid string) map[string]bool {
+	out := map[string]bool{uid: true}
 	for _, child := range e.childFolders(o, uid) {
-		out = append(out, e.subtree(o, child.uid)...)
+		maps.Copy(out, e.subtree(o, child.uid))
 	}
 	return out
 }
@@ -593,12 +578,8 @@ func (e *Emulator) GetFolder(orgID int64, uid string) (FolderInfo, bool) {
 func (e *Emulator) FolderUIDs(orgID int64) []string {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	var out []string
 	if o := e.st.orgs[orgID]; o != nil {
-		for uid := range o.folders {
-			out = append(out, uid)
-		}
+		return slices.Sorted(maps.Keys(o.folders))
 	}
-	slices.Sort(out)
-	return out
+	return nil
 }

@@ -577,10 +577,7 @@ func TestFolderCounts(t *testing.T) {
 // §1.2: folders are per org; the same uid may exist in two orgs.
 func TestFolderPerOrg(t *testing.T) {
 	e, admin := folderEmulator(t, "11", nil)
-	org2 := e.AddOrg("Two")
-	e.mu.Lock()
-	e.st.orgs[org2].members[1] = "Admin"
-	e.mu.Unlock()
+	addOrgWithServerAdmin(e, "Two", "Admin")
 	seedFolder(t, e, "same", "Org one", "")
 	admin.withHeader("X-Grafana-Org-Id", "2").expect("POST", "/api/folders", map[string]any{"uid": "same", "title": "Org two"}, 200, nil)
 	admin.withHeader("X-Grafana-Org-Id", "2").expect("GET", "/api/folders/same", nil, 200, map[string]any{"title": "Org two", "orgId": float64(2)})

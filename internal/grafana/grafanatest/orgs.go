@@ -20,32 +20,14 @@ import (
 // the legacy one (§0.1) — clients match on the 403 status.
 func (e *Emulator) orgRoutes() {
 	e.read("GET /api/org", func(c *call) { writeJSON(c.w, http.StatusOK, orgDetails(c.org())) })
-	e.write("PUT /api/org", func(c *call) {
-		if c.requireRole("Admin", "orgs:write") {
-			e.updateOrg(c, c.org())
-		}
-	})
-	e.read("GET /api/org/users", func(c *call) {
-		if c.requireRole("Admin", "org.users:read") {
-			e.listOrgUsers(c, c.org())
-		}
-	})
-	e.write("POST /api/org/users", func(c *call) {
-		if c.requireRole("Admin", "org.users:add") {
-			e.addOrgUser(c, c.org())
-		}
-	})
-	e.write("PATCH /api/org/users/{userId}", func(c *call) {
-		if c.requireRole("Admin", "org.users:write") {
-			e.updateOrgUser(c, c.org())
-		}
-	})
-	e.write("DELETE /api/org/users/{userId}", func(c *call) {
-		// The current-org route deletes a user left in no org at all.
-		if c.requireRole("Admin", "org.users:remove") {
-			e.removeOrgUser(c, c.org(), true)
-		}
-	})
+	e.write("PUT /api/org", currentOrgAdmin("orgs:write", e.updateOrg))
+	e.read("GET /api/org/users", currentOrgAdmin("org.users:read", e.listOrgUsers))
+	e.write("POST /api/org/users", currentOrgAdmin("org.users:add", e.addOrgUser))
+	e.write("PATCH /api/org/users/{userId}", currentOrgAdmin("org.users:write", e.updateOrgUser))
+	// The current-org route deletes a user left in no org at all.
+	e.write("DELETE /api/org/users/{userId}", currentOrgAdmin("org.users:remove", func(c *call, o *org) {
+		e.removeOrgUser(c, o, true)
+	}))
 
 	e.read("GET /api/orgs", e.searchOrgs)
 	e.read("GET /api/orgs/{orgId}", func(c *call) {
@@ -72,13 +54,10 @@ func (e *Emulator) orgRoutes() {
 			}
 			writeJSON(c.w, http.StatusOK, orgDetails(o))
 		case c.r.PathValue("sub") == "users":
-			id, err := strconv.ParseInt(c.r.PathValue("orgId"), 10, 64)
-			if err != nil {
-				errMessage(c.w, http.StatusBadRequest, "orgId is invalid")
-				return
-			}
 			// Grafana queries org_user by org id: an unknown org has no users.
-			e.listOrgUsers(c, e.st.orgs[id])
+			if id, ok := pathInt(c, "orgId"); ok {
+				e.listOrgUsers(c, e.st.orgs[id])
+			}
 		default:
 			errMessage(c.w, http.StatusNotFound, "Not found")
 		}
@@ -88,12 +67,9 @@ func (e *Emulator) orgRoutes() {
 		if !c.requireServerAdmin() {
 			return
 		}
-		id, err := strconv.ParseInt(c.r.PathValue("orgId"), 10, 64)
-		if err != nil {
-			errMessage(c.w, http.StatusBadRequest, "orgId is invalid")
-			return
+		if id, ok := pathInt(c, "orgId"); ok {
+			e.updateOrg(c, e.st.orgs[id])
 		}
-		e.updateOrg(c, e.st.orgs[id])
 	})
 	e.write("DELETE /api/orgs/{orgId}", e.deleteOrg)
 	e.write("POST /api/orgs/{orgId}/users", func(c *call) {
@@ -116,17 +92,13 @@ func (e *Emulator) orgRoutes() {
 	})
 
 	// §7.3 org preferences: org Admin (orgs.preferences:read/write).
-	e.read("GET /api/org/preferences", func(c *call) {
-		if c.requireRole("Admin", "orgs.preferences:read") {
-			writeJSON(c.w, http.StatusOK, prefsJSON(c.org(), &c.org().prefs))
-		}
-	})
+	e.read("GET /api/org/preferences", currentOrgAdmin("orgs.preferences:read", func(c *call, o *org) {
+		writeJSON(c.w, http.StatusOK, prefsJSON(o, &o.prefs))
+	}))
 	for _, method := range []string{"PUT", "PATCH"} {
-		e.write(method+" /api/org/preferences", func(c *call) {
-			if c.requireRole("Admin", "orgs.preferences:write") {
-				e.savePrefs(c, &c.org().prefs)
-			}
-		})
+		e.write(method+" /api/org/preferences", currentOrgAdmin("orgs.preferences:write", func(c *call, o *org) {
+			e.savePrefs(c, &o.prefs)
+		}))
 	}
 	// §7.3 user preferences: the caller's own, per org; any signed-in identity.
 	e.read("GET /api/user/preferences", func(c *call) {
@@ -153,6 +125,16 @@ func (e *Emulator) orgRoutes() {
 	}
 }
 
+// currentOrgAdmin serves h on the caller's current org to its Admins; others
+// get the RBAC 403 naming action.
+func currentOrgAdmin(action string, h func(*call, *org)) func(*call) {
+	return func(c *call) {
+		if c.requireRole("Admin", action) {
+			h(c, c.org())
+		}
+	}
+}
+
 // orgDetails is the OrgDetailsDTO of GET /api/org and /api/orgs/:id (§7.2).
 func orgDetails(o *org) map[string]any {
 	return map[string]any{"id": o.id, "name": o.name, "address": o.address}
@@ -161,9 +143,8 @@ func orgDetails(o *org) map[string]any {
 // orgParam resolves {orgId}, writing 400 for a non-number and 404
 // "Organization not found" for an unknown org.
 func (e *Emulator) orgParam(c *call) (*org, bool) {
-	id, err := strconv.ParseInt(c.r.PathValue("orgId"), 10, 64)
-	if err != nil {
-		errMessage(c.w, http.StatusBadRequest, "orgId is invalid")
+	id, ok := pathInt(c, "orgId")
+	if !ok {
 		return nil, false
 	}
 	o := e.st.orgs[id]
@@ -210,39 +191,43 @@ func (e *Emulator) createOrg(c *call) {
 	if !c.requireServerAdmin() {
 		return
 	}
+	name, ok := bindOrgName(c)
+	if !ok {
+		return
+	}
+	if e.st.orgByName(name) != nil {
+		errMessage(c.w, http.StatusConflict, "Organization name taken")
+		return
+	}
+	o := e.st.addOrg(name)
+	o.members[c.id.user.id] = "Admin"
+	writeJSON(c.w, http.StatusOK, map[string]any{"orgId": o.id, "message": "Organization created"})
+}
+
+// bindOrgName binds the {name} body of an org create or update; name is
+// required (binding:"Required"), so "" is 400 "bad request data".
+func bindOrgName(c *call) (string, bool) {
 	var body struct {
 		Name string `json:"name"`
 	}
 	if !decodeBody(c.w, c.r, &body) {
-		return
+		return "", false
 	}
 	if body.Name == "" {
 		errMessage(c.w, http.StatusBadRequest, "bad request data")
-		return
+		return "", false
 	}
-	if e.st.orgByName(body.Name) != nil {
-		errMessage(c.w, http.StatusConflict, "Organization name taken")
-		return
-	}
-	o := e.st.addOrg(body.Name)
-	o.members[c.id.user.id] = "Admin"
-	writeJSON(c.w, http.StatusOK, map[string]any{"orgId": o.id, "message": "Organization created"})
+	return body.Name, true
 }
 
 // updateOrg: PUT /api/org and /api/orgs/:id (§7.1, §7.2). An unknown org is
 // 500 "Failed to update organization", as Grafana 10.4+ answers.
 func (e *Emulator) updateOrg(c *call, o *org) {
-	var body struct {
-		Name string `json:"name"`
-	}
-	if !decodeBody(c.w, c.r, &body) {
+	name, ok := bindOrgName(c)
+	if !ok {
 		return
 	}
-	if body.Name == "" {
-		errMessage(c.w, http.StatusBadRequest, "bad request data") // binding:"Required"
-		return
-	}
-	if other := e.st.orgByName(body.Name); other != nil && other != o {
+	if other := e.st.orgByName(name); other != nil && other != o {
 		errMessage(c.w, http.StatusBadRequest, "Organization name taken")
 		return
 	}
@@ -250,7 +235,7 @@ func (e *Emulator) updateOrg(c *call, o *org) {
 		errMessage(c.w, http.StatusInternalServerError, "Failed to update organization")
 		return
 	}
-	o.name = body.Name
+	o.name = name
 	errMessage(c.w, http.StatusOK, "Organization updated")
 }
 
@@ -260,9 +245,8 @@ func (e *Emulator) deleteOrg(c *call) {
 	if !c.requireServerAdmin() {
 		return
 	}
-	id, err := strconv.ParseInt(c.r.PathValue("orgId"), 10, 64)
-	if err != nil {
-		errMessage(c.w, http.StatusBadRequest, "orgId is invalid")
+	id, ok := pathInt(c, "orgId")
+	if !ok {
 		return
 	}
 	if id == c.org().id {
@@ -380,9 +364,8 @@ func (e *Emulator) updateOrgUser(c *call, o *org) {
 		errMessage(c.w, http.StatusBadRequest, "Invalid role specified")
 		return
 	}
-	userID, err := strconv.ParseInt(c.r.PathValue("userId"), 10, 64)
-	if err != nil {
-		errMessage(c.w, http.StatusBadRequest, "userId is invalid")
+	userID, ok := pathInt(c, "userId")
+	if !ok {
 		return
 	}
 	var role string
@@ -405,9 +388,8 @@ func (e *Emulator) updateOrgUser(c *call, o *org) {
 // removeOrgUser: DELETE (§7.1). With deleteOrphan (the current-org route),
 // a user left in no org is deleted entirely: "User deleted".
 func (e *Emulator) removeOrgUser(c *call, o *org, deleteOrphan bool) {
-	userID, err := strconv.ParseInt(c.r.PathValue("userId"), 10, 64)
-	if err != nil {
-		errMessage(c.w, http.StatusBadRequest, "userId is invalid")
+	userID, ok := pathInt(c, "userId")
+	if !ok {
 		return
 	}
 	u := e.st.users[userID]
@@ -619,29 +601,6 @@ func prefsJSON(o *org, p *preferences) map[string]any {
 		"regionalFormat": p.RegionalFormat, "navbar": map[string]any{"bookmarkUrls": bookmarks},
 		"queryHistory": map[string]any{"homeTab": p.QueryHistoryHomeTab}, "cookiePreferences": cookies,
 	}
-}
-
-// paging reads page (1-based; below 1 means 1) and the per-page parameter
-// (named perpage on most routes; default 1000, §12).
-func paging(r *http.Request, perPageKey string) (page, perPage int) {
-	q := r.URL.Query()
-	page, _ = strconv.Atoi(q.Get("page"))
-	perPage, _ = strconv.Atoi(q.Get(perPageKey))
-	if page < 1 {
-		page = 1
-	}
-	if perPage <= 0 {
-		perPage = 1000
-	}
-	return page, perPage
-}
-
-func pageOf[T any](items []T, page, perPage int) []T {
-	start := (page - 1) * perPage
-	if start >= len(items) {
-		return nil
-	}
-	return items[start:min(start+perPage, len(items))]
 }
 
 // PreferencesInfo is an org's preferences as the test-facing API reads and

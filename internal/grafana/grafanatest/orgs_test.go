@@ -62,9 +62,7 @@ func TestCurrentOrgUsers(t *testing.T) {
 	org2 := e.AddOrg("Other")
 	alice := e.AddUser(UserSpec{Login: "alice", Email: "alice@example.com", Password: "pw", OrgRoles: map[int64]string{org2: "Viewer"}})
 	bob := e.AddUser(UserSpec{Login: "bob", Email: "bob@example.com", Password: "pw", OrgRoles: map[int64]string{org2: "Admin"}})
-	if _, err := e.AddServiceAccountToken(1, "robot", "Admin"); err != nil {
-		t.Fatal(err)
-	}
+	mustToken(t, e, 1, "robot", "Admin")
 	viewer := admin.as(basicAuth("alice", "pw")).withHeader("X-Grafana-Org-Id", "2")
 
 	// §7.1: a Viewer may not list org users (org.users:read is Admin's).
@@ -121,9 +119,7 @@ func TestLastOrgAdmin(t *testing.T) {
 	admin.expect("PATCH", "/api/org/users/1", map[string]any{"role": "Editor"}, 400,
 		map[string]any{"message": "Cannot change role so that there is no organization admin left"})
 	admin.expect("DELETE", "/api/org/users/1", nil, 400, map[string]any{"message": "Cannot remove last organization admin"})
-	if _, err := e.AddServiceAccountToken(1, "robot", "Admin"); err != nil {
-		t.Fatal(err)
-	}
+	mustToken(t, e, 1, "robot", "Admin")
 	admin.expect("PATCH", "/api/org/users/1", map[string]any{"role": "Editor"}, 200, nil)
 }
 
@@ -232,10 +228,7 @@ func TestDeleteActiveOrg(t *testing.T) {
 			e, admin := newClient(t, Options{Version: mustVersion(t, tt.version)})
 			admin.t = t
 			admin.expect("DELETE", "/api/orgs/1", nil, 400, map[string]any{"message": tt.want})
-			org2 := e.AddOrg("Two")
-			e.mu.Lock()
-			e.st.orgs[org2].members[1] = "Admin"
-			e.mu.Unlock()
+			addOrgWithServerAdmin(e, "Two", "Admin")
 			admin.withHeader("X-Grafana-Org-Id", "2").expect("DELETE", "/api/orgs/2", nil, 400, map[string]any{"message": tt.want})
 		})
 	}

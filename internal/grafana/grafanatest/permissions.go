@@ -177,16 +177,9 @@ func (e *Emulator) permissionList(o *org, entries []permission, target aclTarget
 
 // §5.8 GET: needs Admin on the folder.
 func (e *Emulator) getFolderPermissions(c *call) {
-	f := c.org().folders[c.r.PathValue("uid")]
-	if c.folderAccess(f) < permAdmin {
-		errAccessDenied(c.w, "folders.permissions:read")
-		return
+	if f := folderParam(c, permAdmin, "folders.permissions:read"); f != nil {
+		writeJSON(c.w, http.StatusOK, e.permissionList(c.org(), f.permissions, folderTarget(f)))
 	}
-	if f == nil {
-		errStatus(c.w, http.StatusNotFound, "not-found", folderNotFound)
-		return
-	}
-	writeJSON(c.w, http.StatusOK, e.permissionList(c.org(), f.permissions, folderTarget(f)))
 }
 
 // §3.5 GET: as for folders, on a dashboard.

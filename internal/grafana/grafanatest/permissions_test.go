@@ -327,10 +327,7 @@ func TestSetPermissionsUnknown(t *testing.T) {
 // §5.8: a server admin has implicit Admin even where its org role is weaker.
 func TestFolderPermissionsServerAdminImplicit(t *testing.T) {
 	e, admin := folderEmulator(t, "11", nil)
-	org2 := e.AddOrg("Two")
-	e.mu.Lock()
-	e.st.orgs[org2].members[1] = "Viewer"
-	e.mu.Unlock()
+	org2 := addOrgWithServerAdmin(e, "Two", "Viewer")
 	if _, err := e.SeedFolder(org2, FolderSpec{UID: "f", Title: "F"}); err != nil {
 		t.Fatal(err)
 	}

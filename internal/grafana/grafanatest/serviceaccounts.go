@@ -144,12 +144,9 @@ func (e *Emulator) searchServiceAccounts(c *call) {
 		}
 		return sas[i].id < sas[j].id
 	})
-	page, perPage := paging(c.r, "perpage")
-	out := []map[string]any{}
-	for _, sa := range pageOf(sas, page, perPage) {
-		out = append(out, e.serviceAccountJSON(c.org(), sa))
-	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"totalCount": len(sas), "serviceAccounts": out, "page": page, "perPage": perPage})
+	writeSearchPage(c, "serviceAccounts", sas, func(sa *user) map[string]any {
+		return e.serviceAccountJSON(c.org(), sa)
+	})
 }
 
 // checkSARole validates a requested role: one of the org roles (None

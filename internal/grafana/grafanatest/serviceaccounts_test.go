@@ -59,10 +59,7 @@ func TestServiceAccountNameAcrossOrgs(t *testing.T) {
 		t.Run(tt.version, func(t *testing.T) {
 			e, admin := newClient(t, Options{Version: mustVersion(t, tt.version)})
 			admin.t = t
-			org2 := e.AddOrg("Two")
-			e.mu.Lock()
-			e.st.orgs[org2].members[1] = "Admin"
-			e.mu.Unlock()
+			addOrgWithServerAdmin(e, "Two", "Admin")
 			admin.expect("POST", "/api/serviceaccounts", map[string]any{"name": "ci"}, 201, nil)
 			admin.withHeader("X-Grafana-Org-Id", "2").expect("POST", "/api/serviceaccounts", map[string]any{"name": "ci"}, tt.wantStatus, nil)
 		})
@@ -73,10 +70,7 @@ func TestServiceAccountNameAcrossOrgs(t *testing.T) {
 func TestServiceAccountOrgScope(t *testing.T) {
 	e, admin := newClient(t, Options{})
 	org2 := e.AddOrg("Two")
-	key, err := e.AddServiceAccountToken(org2, "elsewhere", "Admin")
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := mustToken(t, e, org2, "elsewhere", "Admin")
 	id, _ := e.UserIDByLogin("sa-2-elsewhere")
 	notFound := map[string]any{"statusCode": float64(404), "messageId": "serviceaccounts.ErrNotFound", "message": "service account not found"}
 	path := "/api/serviceaccounts/" + strconv.FormatInt(id, 10)
@@ -205,10 +199,7 @@ func TestServiceAccountTokens(t *testing.T) {
 // its org and teams.
 func TestDeleteServiceAccount(t *testing.T) {
 	e, admin := newClient(t, Options{})
-	key, err := e.AddServiceAccountToken(1, "ci", "Editor")
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := mustToken(t, e, 1, "ci", "Editor")
 	id, _ := e.UserIDByLogin("sa-1-ci")
 	team := e.AddTeam(1, "bots", "", id)
 	admin.expect("DELETE", "/api/serviceaccounts/"+strconv.FormatInt(id, 10), nil, 200, map[string]any{"message": "Service account deleted"})

@@ -17,11 +17,7 @@ func (e *Emulator) teamRoutes() {
 	e.read("GET /api/teams/search", e.searchTeams)
 	e.read("GET /api/teams/{id}", func(c *call) {
 		t, ok := e.teamForRead(c)
-		if !ok {
-			return
-		}
-		if t == nil {
-			errMessage(c.w, http.StatusNotFound, "Team not found")
+		if !ok || !requireTeam(c, t) {
 			return
 		}
 		writeJSON(c.w, http.StatusOK, teamJSON(c, t))
@@ -63,16 +59,11 @@ func (e *Emulator) teamRoutes() {
 	e.write("PUT /api/teams/{id}/members", e.setTeamMembers)
 	e.write("DELETE /api/teams/{id}/members/{userId}", func(c *call) {
 		t, ok := e.teamForWrite(c, "teams.permissions:write")
+		if !ok || !requireTeam(c, t) {
+			return
+		}
+		userID, ok := pathInt(c, "userId")
 		if !ok {
-			return
-		}
-		if t == nil {
-			errMessage(c.w, http.StatusNotFound, "Team not found")
-			return
-		}
-		userID, err := strconv.ParseInt(c.r.PathValue("userId"), 10, 64)
-		if err != nil {
-			errMessage(c.w, http.StatusBadRequest, "userId is invalid")
 			return
 		}
 		if _, member := t.members[userID]; !member {
@@ -88,22 +79,14 @@ func (e *Emulator) teamRoutes() {
 	// a team that does not exist.
 	e.read("GET /api/teams/{id}/preferences", func(c *call) {
 		t, ok := e.teamForRead(c)
-		if !ok {
-			return
-		}
-		if t == nil {
-			errMessage(c.w, http.StatusNotFound, "Team not found")
+		if !ok || !requireTeam(c, t) {
 			return
 		}
 		writeJSON(c.w, http.StatusOK, prefsJSON(c.org(), &t.prefs))
 	})
 	e.write("PUT /api/teams/{id}/preferences", func(c *call) {
 		t, ok := e.teamForWrite(c, "teams:write")
-		if !ok {
-			return
-		}
-		if t == nil {
-			errMessage(c.w, http.StatusNotFound, "Team not found")
+		if !ok || !requireTeam(c, t) {
 			return
 		}
 		e.savePrefs(c, &t.prefs)
@@ -152,6 +135,15 @@ func (e *Emulator) teamForWrite(c *call, action string) (*team, bool) {
 	}
 	errAccessDenied(c.w, action)
 	return nil, false
+}
+
+// requireTeam answers 404 "Team not found" unless the route's team exists.
+func requireTeam(c *call, t *team) bool {
+	if t == nil {
+		errMessage(c.w, http.StatusNotFound, "Team not found")
+		return false
+	}
+	return true
 }
 
 // teamJSON is the TeamDTO of search and GET; permission is the caller's own
@@ -209,12 +201,7 @@ func (e *Emulator) searchTeams(c *call) {
 		}
 		return teams[i].id < teams[j].id
 	})
-	page, perPage := paging(c.r, "perpage")
-	out := []map[string]any{}
-	for _, t := range pageOf(teams, page, perPage) {
-		out = append(out, teamJSON(c, t))
-	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"totalCount": len(teams), "teams": out, "page": page, "perPage": perPage})
+	writeSearchPage(c, "teams", teams, func(t *team) map[string]any { return teamJSON(c, t) })
 }
 
 type teamBody struct {
@@ -317,8 +304,7 @@ func (e *Emulator) addTeamMember(c *call) {
 		errMessage(c.w, http.StatusBadRequest, "bad request data") // binding:"Required"
 		return
 	}
-	if t == nil {
-		errMessage(c.w, http.StatusNotFound, "Team not found")
+	if !requireTeam(c, t) {
 		return
 	}
 	if _, member := t.members[body.UserID]; member {
@@ -349,8 +335,7 @@ func (e *Emulator) setTeamMembers(c *call) {
 	if !decodeBody(c.w, c.r, &body) {
 		return
 	}
-	if t == nil {
-		errMessage(c.w, http.StatusNotFound, "Team not found")
+	if !requireTeam(c, t) {
 		return
 	}
 	next := map[int64]int{}

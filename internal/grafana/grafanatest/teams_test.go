@@ -43,10 +43,7 @@ func TestCreateTeam(t *testing.T) {
 func TestTeamNamesPerOrg(t *testing.T) {
 	e, admin := newClient(t, Options{})
 	e.AddTeam(1, "ops", "")
-	org2 := e.AddOrg("Two")
-	e.mu.Lock()
-	e.st.orgs[org2].members[1] = "Admin"
-	e.mu.Unlock()
+	addOrgWithServerAdmin(e, "Two", "Admin")
 	admin.withHeader("X-Grafana-Org-Id", "2").expect("POST", "/api/teams", map[string]any{"name": "ops"}, 200, nil)
 	admin.expect("GET", "/api/teams/2", nil, 404, map[string]any{"message": "Team not found"})
 }

@@ -37,24 +37,14 @@ func (e *Emulator) userRoutes() {
 			}
 		}
 		sort.Slice(users, func(i, j int) bool { return users[i].login < users[j].login })
-		page, perPage := paging(c.r, "perpage")
-		out := []map[string]any{}
-		for _, u := range pageOf(users, page, perPage) {
-			out = append(out, map[string]any{
-				"id": u.id, "uid": u.uid, "name": u.name, "login": u.login, "email": u.email,
-				"avatarUrl": avatarURL(u.email), "isAdmin": u.serverAdmin, "isDisabled": u.disabled,
-				"lastSeenAt": u.created.AddDate(-10, 0, 0), "lastSeenAtAge": "10 years", "authLabels": []string{},
-			})
-		}
-		writeJSON(c.w, http.StatusOK, map[string]any{"totalCount": len(users), "users": out, "page": page, "perPage": perPage})
+		writeSearchPage(c, "users", users, userSearchHit)
 	})
 	e.read("GET /api/users/{id}", func(c *call) {
 		if !c.requireServerAdmin() {
 			return
 		}
-		id, err := strconv.ParseInt(c.r.PathValue("id"), 10, 64)
-		if err != nil {
-			errMessage(c.w, http.StatusBadRequest, "id is invalid")
+		id, ok := pathInt(c, "id")
+		if !ok {
 			return
 		}
 		u := e.st.users[id]
@@ -82,6 +72,15 @@ func (e *Emulator) userRoutes() {
 		}
 		writeJSON(c.w, http.StatusOK, out)
 	})
+}
+
+// userSearchHit is one user of GET /api/users/search.
+func userSearchHit(u *user) map[string]any {
+	return map[string]any{
+		"id": u.id, "uid": u.uid, "name": u.name, "login": u.login, "email": u.email,
+		"avatarUrl": avatarURL(u.email), "isAdmin": u.serverAdmin, "isDisabled": u.disabled,
+		"lastSeenAt": u.created.AddDate(-10, 0, 0), "lastSeenAtAge": "10 years", "authLabels": []string{},
+	}
 }
 
 // userProfile is the UserProfileDTO of /api/users/lookup and /api/users/:id.

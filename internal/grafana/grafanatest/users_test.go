@@ -11,9 +11,7 @@ import (
 func TestUserLookup(t *testing.T) {
 	e, admin := newClient(t, Options{})
 	id := e.AddUser(UserSpec{Login: "alice", Email: "alice@example.com", Name: "Alice", Password: "pw", OrgRoles: map[int64]string{1: "Admin"}})
-	if _, err := e.AddServiceAccountToken(1, "robot", "Viewer"); err != nil {
-		t.Fatal(err)
-	}
+	mustToken(t, e, 1, "robot", "Viewer")
 	want := map[string]any{"id": float64(id), "login": "alice", "email": "alice@example.com", "name": "Alice", "isGrafanaAdmin": false}
 	admin.expect("GET", "/api/users/lookup?loginOrEmail=alice", nil, 200, want)
 	admin.expect("GET", "/api/users/lookup?loginOrEmail=alice@example.com", nil, 200, want)
@@ -31,9 +29,7 @@ func TestUserSearch(t *testing.T) {
 	for _, l := range []string{"carol", "bob", "Bobby"} {
 		e.AddUser(UserSpec{Login: l, Email: l + "@example.com", Password: "pw"})
 	}
-	if _, err := e.AddServiceAccountToken(1, "bob-bot", "Viewer"); err != nil {
-		t.Fatal(err)
-	}
+	mustToken(t, e, 1, "bob-bot", "Viewer")
 	tests := []struct {
 		query      string
 		wantLogins []string
