@@ -8,7 +8,8 @@ import (
 )
 
 // RequestCount is how many requests one replica answered on one route with
-// one status. Route is the registered pattern, e.g.
+// one status (0: the connection was dropped with no answer). Route is the
+// registered pattern, e.g.
 // "GET /api/dashboards/uid/{uid}"; unknown routes count under "/".
 type RequestCount struct {
 	Replica int

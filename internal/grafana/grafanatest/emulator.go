@@ -90,8 +90,16 @@ func (e *Emulator) Handler() http.Handler { return e.mux }
 func (e *Emulator) handle(pattern string, h http.HandlerFunc) {
 	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		defer func() { e.counters.add(replicaOf(r), pattern, rec.status) }()
-		if e.faults.inject(rec, r) {
+		counted := false
+		// A dropped request is counted (status 0) before its connection
+		// closes: the client may look at the counters as soon as it sees EOF.
+		countDropped := func() { e.counters.add(replicaOf(r), pattern, 0); counted = true }
+		defer func() {
+			if !counted {
+				e.counters.add(replicaOf(r), pattern, rec.status)
+			}
+		}()
+		if e.faults.inject(rec, r, countDropped) {
 			return
 		}
 		h(rec, r)

@@ -43,7 +43,8 @@ func (e *Emulator) SetFaults(f Faults) {
 // inject applies latency and maybe a fault; it reports whether the request
 // was answered (or dropped) and must not reach its handler. /api/health is
 // exempt from faults but not from latency, like a load balancer's probe.
-func (fi *faultInjector) inject(w http.ResponseWriter, r *http.Request) bool {
+// beforeDrop runs just before a connection is dropped.
+func (fi *faultInjector) inject(w http.ResponseWriter, r *http.Request, beforeDrop func()) bool {
 	fi.mu.Lock()
 	f := fi.f
 	var p float64
@@ -68,6 +69,7 @@ func (fi *faultInjector) inject(w http.ResponseWriter, r *http.Request) bool {
 	}
 	switch {
 	case p < f.DropRate:
+		beforeDrop()
 		dropConnection(w)
 	case p < f.DropRate+f.TooManyRate:
 		ra := f.RetryAfter

@@ -69,11 +69,7 @@ func (e *Emulator) listFolders(c *call) {
 		}
 		out = append(out, item)
 	}
-	start := len(out)
-	if page-1 <= len(out)/limit { // so (page-1)*limit cannot overflow
-		start = min((page-1)*limit, len(out))
-	}
-	end := start + min(limit, len(out)-start)
+	start, end := pageBounds(len(out), page, limit)
 	writeJSON(c.w, http.StatusOK, out[start:end])
 }
 

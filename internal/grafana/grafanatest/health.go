@@ -32,7 +32,7 @@ func (e *Emulator) healthRoutes() {
 		writeJSON(c.w, http.StatusOK, map[string]any{
 			"id": u.id, "uid": u.uid, "email": u.email, "name": u.name, "login": u.login,
 			"theme": "", "orgId": c.org().id, "isGrafanaAdmin": u.serverAdmin, "isDisabled": u.disabled,
-			"isExternal": false, "updatedAt": u.updated, "createdAt": u.created, "avatarUrl": "/avatar/" + hashKey(u.email)[:32],
+			"isExternal": false, "updatedAt": u.updated, "createdAt": u.created, "avatarUrl": avatarURL(u.email),
 		})
 	})
 	e.read("GET /api/frontend/settings", func(c *call) {

@@ -49,9 +49,20 @@ func writeSearchPage[T any](c *call, key string, all []T, item func(T) map[strin
 // pageOf is the page-th run of perPage items (page is 1-based); nil past the
 // end.
 func pageOf[T any](items []T, page, perPage int) []T {
-	start := (page - 1) * perPage
-	if start >= len(items) {
+	start, end := pageBounds(len(items), page, perPage)
+	if start == end {
 		return nil
 	}
-	return items[start:min(start+perPage, len(items))]
+	return items[start:end]
+}
+
+// pageBounds is the [start, end) of 1-based page of size perPage over n
+// items, clamped to n. A page far past the end is empty: (page-1)*perPage is
+// never computed when it could overflow.
+func pageBounds(n, page, perPage int) (start, end int) {
+	if page < 1 || perPage < 1 || page-1 > n/perPage {
+		return n, n
+	}
+	start = min((page-1)*perPage, n)
+	return start, min(start+perPage, n)
 }

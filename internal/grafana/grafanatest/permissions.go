@@ -161,11 +161,11 @@ func (e *Emulator) permissionList(o *org, entries []permission, target aclTarget
 		}
 		if u := e.st.users[p.userID]; p.userID != 0 && u != nil {
 			item["userUid"], item["userLogin"], item["userEmail"] = u.uid, u.login, u.email
-			item["userAvatarUrl"] = "/avatar/" + hashKey(u.email)[:32]
+			item["userAvatarUrl"] = avatarURL(u.email)
 		}
 		if t := o.teams[p.teamID]; p.teamID != 0 && t != nil {
 			item["teamUid"], item["team"], item["teamEmail"] = t.uid, t.name, t.email
-			item["teamAvatarUrl"] = "/avatar/" + hashKey(cmp.Or(t.email, t.name))[:32]
+			item["teamAvatarUrl"] = avatarURL(cmp.Or(t.email, t.name))
 		}
 		for k, v := range target {
 			item[k] = v

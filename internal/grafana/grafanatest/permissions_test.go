@@ -1,6 +1,9 @@
 package grafanatest
 
 import (
+	"crypto/md5"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -19,7 +22,10 @@ func seedTeam(e *Emulator, name, email string, members ...int64) int64 {
 	return t.id
 }
 
-func avatar(s string) string { return "/avatar/" + hashKey(s)[:32] }
+// avatar is Grafana's gravatar path for an email (or a team's name).
+func avatar(s string) string {
+	return fmt.Sprintf("/avatar/%x", md5.Sum([]byte(strings.ToLower(strings.TrimSpace(s)))))
+}
 
 // entry is one expected permission list item: the blanks of §5.8 filled in.
 func entry(target map[string]any, fields map[string]any) map[string]any {

@@ -113,8 +113,7 @@ func (e *Emulator) search(c *call) {
 		hits = e.searchHits(c.org(), q)
 	}
 	sortHits(hits, q.sort)
-	from := min((q.page-1)*q.limit, len(hits))
-	to := min(from+q.limit, len(hits))
+	from, to := pageBounds(len(hits), q.page, q.limit)
 	writeJSON(c.w, http.StatusOK, hits[from:to])
 }
 
