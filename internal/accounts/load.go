@@ -1,34 +1,36 @@
 package accounts
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/grafsync/grafsync/internal/problem"
 )
 
 // Load reads and validates the accounts file name (normally DefaultFile) from
 // fsys. The *Config is nil when any problem has Error severity; warnings may
 // accompany a valid config.
-func Load(fsys fs.FS, name string) (*Config, []Problem) {
+func Load(fsys fs.FS, name string) (*Config, problem.List) {
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		hint := "create it; see docs/roles.md for the format"
 		if !errors.Is(err, fs.ErrNotExist) {
 			hint = "check the file's permissions"
 		}
-		return nil, []Problem{{File: name, Line: 1, Col: 1, Severity: Error, Message: fmt.Sprintf("cannot read accounts file: %v", err), Hint: hint}}
+		return nil, problem.List{problem.Errorf(Pos{1, 1}.In(name), hint, "cannot read accounts file: %v", err)}
 	}
 	return Parse(name, data)
 }
 
 // Parse validates data as the accounts file named file (used in problems).
-func Parse(file string, data []byte) (*Config, []Problem) {
+func Parse(file string, data []byte) (*Config, problem.List) {
 	l := &loader{file: file}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -45,14 +47,14 @@ func Parse(file string, data []byte) (*Config, []Problem) {
 				}
 			}
 		}
-		return nil, []Problem{{File: file, Line: line, Col: 1, Severity: Error, Message: "invalid YAML: " + msg, Hint: "fix the YAML syntax"}}
+		return nil, problem.List{problem.Errorf(Pos{line, 1}.In(file), "fix the YAML syntax", "invalid YAML: %s", msg)}
 	}
 	if len(doc.Content) == 0 {
-		return nil, []Problem{{File: file, Line: 1, Col: 1, Severity: Error, Message: "accounts file is empty", Hint: "add grafana: and accounts: sections; see docs/roles.md"}}
+		return nil, problem.List{problem.Errorf(Pos{1, 1}.In(file), "add grafana: and accounts: sections; see docs/roles.md", "accounts file is empty")}
 	}
 	cfg := l.config(doc.Content[0])
 	l.sortProblems()
-	if HasErrors(l.problems) {
+	if l.problems.HasErrors() {
 		return nil, l.problems
 	}
 	return cfg, l.problems
@@ -60,26 +62,24 @@ func Parse(file string, data []byte) (*Config, []Problem) {
 
 type loader struct {
 	file     string
-	problems []Problem
+	problems problem.List
 }
 
 func pos(n *yaml.Node) Pos { return Pos{n.Line, n.Column} }
 
-func (l *loader) add(sev Severity, n *yaml.Node, hint, format string, args ...any) {
-	l.problems = append(l.problems, Problem{File: l.file, Line: n.Line, Col: n.Column, Severity: sev, Message: fmt.Sprintf(format, args...), Hint: hint})
-}
-
 func (l *loader) errorf(n *yaml.Node, hint, format string, args ...any) {
-	l.add(Error, n, hint, format, args...)
+	l.problems = append(l.problems, problem.Errorf(pos(n).In(l.file), hint, format, args...))
 }
 
+func (l *loader) warnf(n *yaml.Node, hint, format string, args ...any) {
+	l.problems = append(l.problems, problem.Warnf(pos(n).In(l.file), hint, format, args...))
+}
+
+// sortProblems orders problems by position; those at one node keep the
+// order the checks found them in (the order of the keys in the schema).
 func (l *loader) sortProblems() {
-	sort.SliceStable(l.problems, func(i, j int) bool {
-		a, b := l.problems[i], l.problems[j]
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Col < b.Col
+	slices.SortStableFunc(l.problems, func(a, b problem.Problem) int {
+		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
 	})
 }
 
@@ -362,7 +362,7 @@ func (l *loader) permissions(n *yaml.Node) ([]Permission, bool) {
 			continue
 		}
 		if set[p] {
-			l.add(Warning, it, "remove the repeated entry", "permission set %q listed twice", s)
+			l.warnf(it, "remove the repeated entry", "permission set %q listed twice", s)
 		}
 		set[p] = true
 	}
@@ -417,7 +417,7 @@ func (l *loader) session(n *yaml.Node, i int) bool {
 		return false
 	}
 	if i > 3600 {
-		l.add(Warning, n, "Grafana's task role credentials assume the role by role chaining, which AWS caps at 1 hour; 3600 is enough",
+		l.warnf(n, "Grafana's task role credentials assume the role by role chaining, which AWS caps at 1 hour; 3600 is enough",
 			"maxSessionDuration %d above 3600 has no effect for Grafana", i)
 	}
 	return true
@@ -577,7 +577,7 @@ func (l *loader) crossCheck(cfg *Config, raws []*rawAccount, monitoringNode *yam
 		}
 		if r.extNode != nil {
 			if prev, dup := exts[a.ExternalID]; dup {
-				l.add(Warning, r.extNode, "AWS recommends a distinct external id per account; leave externalId out to have one generated",
+				l.warnf(r.extNode, "AWS recommends a distinct external id per account; leave externalId out to have one generated",
 					"externalId of account %q repeats the one of account %q", a.Name, prev.acc.Name)
 			} else {
 				exts[a.ExternalID] = r
@@ -629,7 +629,7 @@ func (l *loader) monitoring(cfg *Config, raws []*rawAccount, monitoringNode *yam
 		}
 		for j, reg := range a.Regions {
 			if !slices.Contains(mon.Regions, reg) {
-				l.add(Warning, raws[i].regionNodes[j], "OAM links are per region; add the region to the monitoring account or remove it here",
+				l.warnf(raws[i].regionNodes[j], "OAM links are per region; add the region to the monitoring account or remove it here",
 					"region %s of oam-linked account %q is not a region of monitoring account %q", reg, a.Name, mon.Name)
 			}
 		}

@@ -2,10 +2,10 @@ package load
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	pathpkg "path"
 
+	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
@@ -49,7 +49,7 @@ func Load(fsys fs.FS, opts Options) (*resource.State, Problems) {
 		st.Orgs = append(st.Orgs, oc.org)
 	}
 	l.checkAccounts()
-	l.problems.sort()
+	l.problems.Sort()
 	return st, l.problems
 }
 
@@ -61,11 +61,11 @@ type loader struct {
 }
 
 func (l *loader) errorf(pos resource.Pos, hint, format string, args ...any) {
-	l.problems = append(l.problems, Problem{Pos: pos, Severity: Error, Message: fmt.Sprintf(format, args...), Hint: hint})
+	l.problems = append(l.problems, problem.Errorf(pos, hint, format, args...))
 }
 
 func (l *loader) warnf(pos resource.Pos, hint, format string, args ...any) {
-	l.problems = append(l.problems, Problem{Pos: pos, Severity: Warning, Message: fmt.Sprintf(format, args...), Hint: hint})
+	l.problems = append(l.problems, problem.Warnf(pos, hint, format, args...))
 }
 
 // orgState is what loading one org needs beyond the resource.Org itself.

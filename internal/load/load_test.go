@@ -7,6 +7,8 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/grafsync/grafsync/internal/problem"
 )
 
 // mapFS builds a repository from path → content pairs.
@@ -21,7 +23,7 @@ func mapFS(files map[string]string) fstest.MapFS {
 // short renders a problem without its hint, as the table expects it.
 func short(p Problem) string {
 	s := p.Pos.String() + ": "
-	if p.Severity == Warning {
+	if p.Severity == problem.Warning {
 		s += "warning: "
 	}
 	return s + p.Message
