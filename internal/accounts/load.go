@@ -380,7 +380,7 @@ func canonicalPerms(set map[Permission]bool) []Permission {
 }
 
 func (l *loader) accountID(n *yaml.Node, s string) bool {
-	if !accountIDRe.MatchString(s) {
+	if !ValidAccountID(s) {
 		l.errorf(n, "AWS account ids are exactly 12 digits, no hyphens; quote ids with leading zeros", "account id %q is not 12 digits", s)
 		return false
 	}
@@ -436,7 +436,7 @@ func (l *loader) account(n *yaml.Node) *rawAccount {
 		}},
 		{"name", true, func(v *yaml.Node) {
 			if s, ok := l.str(v, "account name"); ok {
-				if !accountName.MatchString(s) {
+				if !accountNameRe.MatchString(s) {
 					l.errorf(v, "names are 1-29 characters of a-z, 0-9 and -, starting with a letter and not ending with -; they become datasource uids and file names", "invalid account name %q", s)
 					return
 				}
@@ -510,7 +510,7 @@ func (l *loader) regions(n *yaml.Node) ([]string, []*yaml.Node) {
 		if !ok {
 			continue
 		}
-		if !regionRe.MatchString(s) {
+		if !ValidRegion(s) {
 			l.errorf(it, "use a region code such as eu-west-1 or us-east-1", "%q is not an AWS region code", s)
 			continue
 		}

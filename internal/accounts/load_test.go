@@ -267,3 +267,30 @@ func TestMissingGrafanaIsOneProblem(t *testing.T) {
 		t.Errorf("problems mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestValidRegion(t *testing.T) {
+	for region, want := range map[string]bool{
+		"eu-west-1": true, "ap-southeast-5": true, "us-gov-west-1": true, "cn-north-1": true,
+		"us-isob-east-1": true, "eu-isoe-west-1": true, "eusc-de-east-1": true,
+		"Ireland": false, "eu-west": false, "euw1": false, "eu-west-123": false, "": false,
+	} {
+		if got := ValidRegion(region); got != want {
+			t.Errorf("ValidRegion(%q) = %v, want %v", region, got, want)
+		}
+	}
+}
+
+// TestSovereignCloudRegion: every partition RegionPartition knows has regions
+// the region rule accepts.
+func TestSovereignCloudRegion(t *testing.T) {
+	_, problems := Parse("roles/accounts.yaml", []byte(`grafana:
+  accountId: "999999999999"
+  taskRoleArn: arn:aws-eusc:iam::999999999999:role/grafana-task
+  partition: aws-eusc
+accounts:
+  - {id: "111111111111", name: a, regions: [eusc-de-east-1]}
+`))
+	if len(problems) > 0 {
+		t.Errorf("problems: %v", problems)
+	}
+}

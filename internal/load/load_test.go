@@ -350,6 +350,23 @@ datasources:
 			},
 		},
 		{
+			name: "cloudwatch role ARN rules shared with roles/accounts.yaml",
+			files: map[string]string{"datasources/cw.yaml": "apiVersion: 1\ndatasources:\n" +
+				"  - {name: a, type: cloudwatch, jsonData: {assumeRoleArn: 'arn:azure:iam::111111111111:role/x', defaultRegion: us-gov-west-1}}\n" +
+				"  - {name: b, type: cloudwatch, jsonData: {assumeRoleArn: 'arn:aws:iam::111111111111:role/" + strings.Repeat("p/", 300) + "x', defaultRegion: eusc-de-east-1}}\n" +
+				"  - {name: c, type: cloudwatch, jsonData: {assumeRoleArn: 'arn:aws:iam::111111111111:group/x'}}\n" +
+				"  - {name: d, type: cloudwatch, jsonData: {assumeRoleArn: 'arn:aws:iam::111111111111:role/a b'}}\n" +
+				"  - {name: e, type: cloudwatch, jsonData: {assumeRoleArn: 'arn:aws:s3:::bucket'}}\n" +
+				"  - {name: f, type: cloudwatch, jsonData: {assumeRoleArn: 'arn:aws-cn:iam::111111111111:role/ok/x', defaultRegion: cn-north-1}}\n"},
+			want: []string{
+				`datasources/cw.yaml:3:59: datasources[0].jsonData.assumeRoleArn: "arn:azure:iam::111111111111:role/x" has an unknown partition "azure"`,
+				`datasources/cw.yaml:4:59: datasources[1].jsonData.assumeRoleArn: "arn:aws:iam::111111111111:role/` + strings.Repeat("p/", 300) + `x" has an invalid role path (/ or /path/ of printable ASCII, at most 512 characters)`,
+				`datasources/cw.yaml:5:59: datasources[2].jsonData.assumeRoleArn: "arn:aws:iam::111111111111:group/x" is not a role ARN`,
+				`datasources/cw.yaml:6:59: datasources[3].jsonData.assumeRoleArn: "arn:aws:iam::111111111111:role/a b" has an invalid role name (1-64 of letters, digits and _ + = , . @ -)`,
+				`datasources/cw.yaml:7:59: datasources[4].jsonData.assumeRoleArn: "arn:aws:s3:::bucket" is not an IAM role ARN`,
+			},
+		},
+		{
 			name:  "literal secret",
 			files: map[string]string{"datasources/a.yaml": dsProm + "    secureJsonData:\n      basicAuthPassword: hunter2\n"},
 			want:  []string{`datasources/a.yaml:7:26: datasources[0].secureJsonData.basicAuthPassword: a literal secret must not be stored in Git`},
