@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/grafsync/grafsync/internal/problem"
+	"github.com/grafsync/grafsync/internal/yamlnode"
 )
 
 // Load reads and validates the accounts file name (normally DefaultFile) from
@@ -32,27 +33,16 @@ func Load(fsys fs.FS, name string) (*Config, problem.List) {
 // Parse validates data as the accounts file named file (used in problems).
 func Parse(file string, data []byte) (*Config, problem.List) {
 	l := &loader{file: file}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line := 1
-		var te *yaml.TypeError
-		msg := err.Error()
-		if !errors.As(err, &te) {
-			// yaml.v3 syntax errors read "yaml: line N: ..."
-			if _, rest, ok := strings.Cut(msg, "line "); ok {
-				if n, _, ok := strings.Cut(rest, ":"); ok {
-					if v, err := strconv.Atoi(n); err == nil {
-						line = v
-					}
-				}
-			}
-		}
-		return nil, problem.List{problem.Errorf(Pos{line, 1}.In(file), "fix the YAML syntax", "invalid YAML: %s", msg)}
+	root, err := yamlnode.Parse(data)
+	if err != nil {
+		var se *yamlnode.SyntaxError
+		errors.As(err, &se)
+		return nil, problem.List{problem.Errorf(Pos{se.Line, 1}.In(file), "fix the YAML syntax", "invalid YAML: %s", se.Msg)}
 	}
-	if len(doc.Content) == 0 {
+	if root == nil {
 		return nil, problem.List{problem.Errorf(Pos{1, 1}.In(file), "add grafana: and accounts: sections; see docs/roles.md", "accounts file is empty")}
 	}
-	cfg := l.config(doc.Content[0])
+	cfg := l.config(root)
 	l.sortProblems()
 	if l.problems.HasErrors() {
 		return nil, l.problems
@@ -93,9 +83,9 @@ type field struct {
 // mapping checks that n is a mapping, rejects unknown and repeated keys,
 // reports missing required keys and calls each handler in file order.
 func (l *loader) mapping(n *yaml.Node, what string, fields []field) bool {
-	n = deref(n)
+	n = yamlnode.Deref(n)
 	if n.Kind != yaml.MappingNode {
-		l.errorf(n, "write "+what+" as a mapping of key: value", "%s must be a mapping, got %s", what, kindName(n))
+		l.errorf(n, "write "+what+" as a mapping of key: value", "%s must be a mapping, got %s", what, yamlnode.Describe(n))
 		return false
 	}
 	known := map[string]field{}
@@ -127,57 +117,32 @@ func (l *loader) mapping(n *yaml.Node, what string, fields []field) bool {
 	return true
 }
 
-// deref follows a YAML alias (*name) to its anchored node.
-func deref(n *yaml.Node) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	return n
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing"
-		}
-		return fmt.Sprintf("%q", n.Value)
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	return "a document"
-}
-
 // str returns the text of a non-empty scalar. Numbers are taken as written,
 // so an unquoted account id keeps its digits.
 func (l *loader) str(n *yaml.Node, what string) (string, bool) {
-	n = deref(n)
+	n = yamlnode.Deref(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" || n.Value == "" {
-		l.errorf(n, "give "+what+" a value", "%s must be a non-empty string, got %s", what, kindName(n))
+		l.errorf(n, "give "+what+" a value", "%s must be a non-empty string, got %s", what, yamlnode.Describe(n))
 		return "", false
 	}
 	return n.Value, true
 }
 
 func (l *loader) integer(n *yaml.Node, what string) (int, bool) {
-	n = deref(n)
+	n = yamlnode.Deref(n)
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
 		if v, err := strconv.Atoi(n.Value); err == nil {
 			return v, true
 		}
 	}
-	l.errorf(n, "write a whole number", "%s must be an integer, got %s", what, kindName(n))
+	l.errorf(n, "write a whole number", "%s must be an integer, got %s", what, yamlnode.Describe(n))
 	return 0, false
 }
 
 func (l *loader) list(n *yaml.Node, what string) ([]*yaml.Node, bool) {
-	n = deref(n)
+	n = yamlnode.Deref(n)
 	if n.Kind != yaml.SequenceNode {
-		l.errorf(n, "write "+what+" as a list, e.g. [a, b]", "%s must be a list, got %s", what, kindName(n))
+		l.errorf(n, "write "+what+" as a list, e.g. [a, b]", "%s must be a list, got %s", what, yamlnode.Describe(n))
 		return nil, false
 	}
 	return n.Content, true

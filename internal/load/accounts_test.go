@@ -309,3 +309,24 @@ func TestAccountsProblemHints(t *testing.T) {
 		t.Errorf("hints (-want +got):\n%s", diff)
 	}
 }
+
+// TestAccountsSyntaxError: a syntax error in roles/accounts.yaml reads like
+// one in any other YAML file of the repository (the line is in the position,
+// not repeated in the message), with a hint.
+func TestAccountsSyntaxError(t *testing.T) {
+	_, got := Load(mapFS(map[string]string{
+		accounts.DefaultFile:   "grafana:\n  accountId: [\n",
+		"datasources/bad.yaml": "apiVersion: 1\ndatasources: [\n",
+	}), Options{})
+	want := []string{
+		"datasources/bad.yaml:2:1: invalid YAML: did not find expected node content",
+		"roles/accounts.yaml:2:1: invalid YAML: did not find expected node content\n\thint: fix the YAML syntax",
+	}
+	var gotS []string
+	for _, p := range got {
+		gotS = append(gotS, p.String())
+	}
+	if diff := cmp.Diff(want, gotS); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}

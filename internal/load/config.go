@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/grafsync/grafsync/internal/resource"
+	"github.com/grafsync/grafsync/internal/yamlnode"
 )
 
 var (
@@ -224,7 +225,7 @@ func (l *loader) team(f yfile, n *yaml.Node, at path, o *orgState) *resource.Tea
 		seen := map[string]int{}
 		t.Members = []string{}
 		for i, mn := range l.list(f, fl.val, at.with("members")) {
-			s, ok := l.str(f, field{val: deref(mn)}, at.with("members", i))
+			s, ok := l.str(f, field{val: yamlnode.Deref(mn)}, at.with("members", i))
 			if !ok {
 				continue
 			}

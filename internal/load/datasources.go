@@ -12,6 +12,7 @@ import (
 
 	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/resource"
+	"github.com/grafsync/grafsync/internal/yamlnode"
 )
 
 // Keys of a provisioning file (Grafana's provisioning format, apiVersion 1).
@@ -213,7 +214,7 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 	}
 	if fl, ok := m["jsonData"]; ok {
 		if fl.val.Kind != yaml.MappingNode && fl.val.Tag != "!!null" {
-			l.errorf(f.pos(fl.val), "", "%s: want a mapping, found %s", at.with("jsonData"), kindName(fl.val))
+			l.errorf(f.pos(fl.val), "", "%s: want a mapping, found %s", at.with("jsonData"), yamlnode.Describe(fl.val))
 		} else if jd, ok := l.toJSON(f, fl.val, path{"jsonData"}, expand).(map[string]any); ok {
 			ds.JSONData = jd
 		}
@@ -282,7 +283,7 @@ func (l *loader) secureJSONData(f yfile, fl field, at path, ds *resource.Datasou
 		v := m[k]
 		kat := at.with("secureJsonData", k)
 		if v.val.Kind != yaml.ScalarNode {
-			l.errorf(f.pos(v.val), "", "%s: want a string, found %s", kat, kindName(v.val))
+			l.errorf(f.pos(v.val), "", "%s: want a string, found %s", kat, yamlnode.Describe(v.val))
 			continue
 		}
 		raw := v.val.Value
