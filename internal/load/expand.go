@@ -15,13 +15,19 @@ type expansion struct {
 	missing []string
 }
 
-var grafanaVar = regexp.MustCompile(`\$__(\w+)\{(.*?)\}`)
+// grafanaVar is Grafana's $__name{argument} (pkg/setting/expanders.go).
+var grafanaVar = regexp.MustCompile(`\$__(\w+)\{([^}]+)\}`)
 
-// expand interpolates a provisioning value exactly as Grafana does
+// expand interpolates a provisioning value as Grafana does
 // (pkg/services/provisioning/values): the value is split at "$$" (which
 // becomes a literal "$"), then in each part $__env{NAME} and $__file{path}
-// are replaced, then $NAME and ${NAME} are expanded as os.Expand does.
+// are replaced and $NAME and ${NAME} are expanded as os.Expand does.
 // An unset variable expands to "" and is listed in missing.
+//
+// Text taken from the environment or a file is used as it is and never
+// scanned for references again (Grafana would expand a "$" in it once more,
+// changing a secret that holds one, and a warning would then name the text
+// after the "$", a piece of the secret).
 func (l *loader) expand(s string) expansion {
 	var x expansion
 	if !strings.Contains(s, "$") {
@@ -39,28 +45,35 @@ func (l *loader) expand(s string) expansion {
 		}
 		return v
 	}
+	expander := func(name, arg string) string {
+		switch name {
+		case "env":
+			return getenv(arg)
+		case "file":
+			x.refs = append(x.refs, "file "+arg)
+			if l.opts.ReadFile != nil {
+				if data, err := l.opts.ReadFile(arg); err == nil {
+					return strings.TrimSpace(string(data))
+				}
+			}
+			x.missing = append(x.missing, "file "+arg)
+			return ""
+		}
+		x.refs = append(x.refs, "unsupported $__"+name)
+		x.missing = append(x.missing, "unsupported $__"+name)
+		return ""
+	}
 	parts := strings.Split(s, "$$")
 	for i, p := range parts {
-		p = grafanaVar.ReplaceAllStringFunc(p, func(m string) string {
-			sub := grafanaVar.FindStringSubmatch(m)
-			switch sub[1] {
-			case "env":
-				return getenv(sub[2])
-			case "file":
-				x.refs = append(x.refs, "file "+sub[2])
-				if l.opts.ReadFile != nil {
-					if data, err := l.opts.ReadFile(sub[2]); err == nil {
-						return strings.TrimSpace(string(data))
-					}
-				}
-				x.missing = append(x.missing, "file "+sub[2])
-				return ""
-			}
-			x.refs = append(x.refs, "unsupported $__"+sub[1])
-			x.missing = append(x.missing, "unsupported $__"+sub[1])
-			return ""
-		})
-		parts[i] = os.Expand(p, getenv)
+		var b strings.Builder
+		last := 0
+		for _, m := range grafanaVar.FindAllStringSubmatchIndex(p, -1) {
+			b.WriteString(os.Expand(p[last:m[0]], getenv))
+			b.WriteString(expander(p[m[2]:m[3]], p[m[4]:m[5]]))
+			last = m[1]
+		}
+		b.WriteString(os.Expand(p[last:], getenv))
+		parts[i] = b.String()
 	}
 	x.value = strings.Join(parts, "$")
 	return x

@@ -518,3 +518,50 @@ func TestProblemString(t *testing.T) {
 		t.Errorf("Summary() = %q, want %q", got, want)
 	}
 }
+
+// TestExpandedContentIsLiteral: a value read from the environment or a file
+// is used as it is. Expanding it again would change a secret that holds "$"
+// and put the text after the "$" (a piece of the secret) into a warning.
+func TestExpandedContentIsLiteral(t *testing.T) {
+	files := map[string]string{"datasources/a.yaml": dsProm + `    url: http://$__env{HOST}/$$x
+    jsonData: {httpHeaderName1: '${HEADER}'}
+    secureJsonData:
+      basicAuthPassword: $__file{/run/secrets/prom}
+      httpHeaderValue1: Bearer $__env{TOKEN}
+`}
+	env := map[string]string{"HOST": "h$ost", "HEADER": "X-$Scope", "TOKEN": "tok$en"}
+	opts := Options{
+		Strict: true,
+		Getenv: func(k string) string { return env[k] },
+		ReadFile: func(name string) ([]byte, error) {
+			if name != "/run/secrets/prom" {
+				return nil, fmt.Errorf("no file %s", name)
+			}
+			return []byte("pa$word\n"), nil
+		},
+	}
+	st, problems := Load(mapFS(files), opts)
+	if len(problems) > 0 {
+		t.Fatalf("problems (a piece of a secret must never be read as a variable name):\n%v", problems)
+	}
+	ds := st.Orgs[0].Datasources[0]
+	got := map[string]string{
+		"url":                  ds.URL,
+		"httpHeaderName1":      fmt.Sprint(ds.JSONData["httpHeaderName1"]),
+		"basicAuthPassword":    ds.Secure["basicAuthPassword"].Reveal(),
+		"basicAuthPassword at": ds.Secure["basicAuthPassword"].From(),
+		"httpHeaderValue1":     ds.Secure["httpHeaderValue1"].Reveal(),
+		"httpHeaderValue1 at":  ds.Secure["httpHeaderValue1"].From(),
+	}
+	want := map[string]string{
+		"url":                  "http://h$ost/$x",
+		"httpHeaderName1":      "X-$Scope",
+		"basicAuthPassword":    "pa$word",
+		"basicAuthPassword at": "file /run/secrets/prom",
+		"httpHeaderValue1":     "Bearer tok$en",
+		"httpHeaderValue1 at":  "env TOKEN",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("expanded values (-want +got):\n%s", diff)
+	}
+}
