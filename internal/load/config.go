@@ -194,6 +194,7 @@ func (l *loader) preferences(f yfile, fl field, at path, o *orgState) *resource.
 		l.errorf(pos, "use monday, saturday, sunday, or \"\"", "%s.weekStart: invalid week start %q", at, p.WeekStart)
 	}
 	p.HomeDashboardUID, o.home = get("homeDashboardUid")
+	o.homeAt = at.with("homeDashboardUid")
 	return p
 }
 

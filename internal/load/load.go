@@ -74,8 +74,10 @@ type orgState struct {
 	// inputs maps a dashboard __inputs name (DS_PROMETHEUS) to a datasource
 	// uid or name, from the org config's datasourceInputs.
 	inputs map[string]mapped
-	// home is where preferences.homeDashboardUid was written.
-	home resource.Pos
+	// home is where preferences.homeDashboardUid was written, and homeAt
+	// its path in the org config (orgs[1].preferences.homeDashboardUid).
+	home   resource.Pos
+	homeAt path
 	// teams declared in the org config, by name.
 	teams map[string]bool
 

@@ -398,7 +398,7 @@ datasources:
 				`grafsync.yaml:4:14: orgs[0].preferences.theme: invalid theme "blue"`,
 				`grafsync.yaml:5:17: orgs[0].preferences.timezone: unknown timezone "Mars/Olympus"`,
 				`grafsync.yaml:6:18: orgs[0].preferences.weekStart: invalid week start "friday"`,
-				`grafsync.yaml:7:25: preferences.homeDashboardUid: no dashboard with uid "nope" in org "Main Org."`,
+				`grafsync.yaml:7:25: orgs[0].preferences.homeDashboardUid: no dashboard with uid "nope" in org "Main Org."`,
 			},
 		},
 		{

@@ -263,5 +263,5 @@ func (l *loader) checkOrgRefs(o *orgState) {
 		}
 	}
 	l.errorf(o.home, "use the uid of a dashboard in "+pathpkg.Join(o.org.Dir, "dashboards")+"/",
-		"preferences.homeDashboardUid: no dashboard with uid %q in org %q", p.HomeDashboardUID, o.org.Name)
+		"%s: no dashboard with uid %q in org %q", o.homeAt, p.HomeDashboardUID, o.org.Name)
 }
