@@ -215,7 +215,9 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 	if fl, ok := m["jsonData"]; ok {
 		if fl.val.Kind != yaml.MappingNode && fl.val.Tag != "!!null" {
 			l.errorf(f.pos(fl.val), "", "%s: want a mapping, found %s", at.with("jsonData"), yamlnode.Describe(fl.val))
-		} else if jd, ok := l.toJSON(f, fl.val, path{"jsonData"}, expand).(map[string]any); ok {
+		} else if jd, ok := l.toJSON(f, fl.val, at.with("jsonData"), func(s string, n *yaml.Node, p path) string {
+			return expand(s, n, p[len(at):])
+		}).(map[string]any); ok {
 			ds.JSONData = jd
 		}
 	}

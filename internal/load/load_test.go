@@ -482,6 +482,17 @@ datasources:
 			want:  []string{`datasources/a.yaml:3:60: warning: datasources[0].jsonData.assumeRoleArn: environment variable ROLE_ARN is not set; the value expands to ""`},
 		},
 		{
+			name: "duplicate keys inside jsonData and a YAML dashboard",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm + "    jsonData:\n      timeInterval: 15s\n      httpMethod: POST\n      timeInterval: 30s\n",
+				"dashboards/a.yaml":  "title: A\npanels:\n  - {type: graph, type: timeseries}\n",
+			},
+			want: []string{
+				`dashboards/a.yaml:3:19: panels[0].type: duplicate key "type" (first at line 3)`,
+				`datasources/a.yaml:9:7: datasources[0].jsonData.timeInterval: duplicate key "timeInterval" (first at line 7)`,
+			},
+		},
+		{
 			name:  "unknown file in dashboards",
 			files: map[string]string{"dashboards/a.jsn": "{}", "dashboards/README.md": "# docs"},
 			want:  []string{`dashboards/a.jsn: warning: ignored: not a dashboard file`},

@@ -164,18 +164,26 @@ func (l *loader) list(f yfile, n *yaml.Node, at path) []*yaml.Node {
 
 // toJSON converts a YAML value to the shapes encoding/json produces
 // (map[string]any, []any, string, float64, bool, nil). Every string scalar is
-// passed through conv. Non-string keys are reported.
+// passed through conv. Non-string and repeated keys are reported (Grafana's
+// provisioning rejects a repeated key); the first of repeated keys is kept,
+// the one positions point at. at is the path of n from the top of the file.
 func (l *loader) toJSON(f yfile, n *yaml.Node, at path, conv func(s string, n *yaml.Node, at path) string) any {
 	n = yamlnode.Deref(n)
 	switch n.Kind {
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
+		first := make(map[string]*yaml.Node, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := yamlnode.Deref(n.Content[i])
 			if k.Kind != yaml.ScalarNode {
 				l.errorf(f.pos(k), "", "%s: keys must be strings", orRoot(at))
 				continue
 			}
+			if prev, dup := first[k.Value]; dup {
+				l.errorf(f.pos(k), "", "%s: duplicate key %q (first at line %d)", at.with(k.Value), k.Value, prev.Line)
+				continue
+			}
+			first[k.Value] = k
 			m[k.Value] = l.toJSON(f, n.Content[i+1], at.with(k.Value), conv)
 		}
 		return m
