@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -97,7 +98,7 @@ func Expand(cfg *Config, t DatasourceTemplate) ([]Datasource, problem.List) {
 	fail := func(hint, format string, args ...any) {
 		problems = append(problems, problem.Errorf(t.Pos.In(t.File), hint, format, args...))
 	}
-	namePat, uidPat := or(t.Name, DefaultNamePattern), or(t.UID, DefaultUIDPattern)
+	namePat, uidPat := cmp.Or(t.Name, DefaultNamePattern), cmp.Or(t.UID, DefaultUIDPattern)
 	for _, p := range []struct{ what, pat string }{{"name", namePat}, {"uid", uidPat}} {
 		ph := placeholders(p.pat)
 		if !slices.Contains(ph, "name") && !slices.Contains(ph, "id") {

@@ -525,13 +525,10 @@ func (l *loader) crossCheck(cfg *Config, raws []*rawAccount, monitoringNode *yam
 			}
 			continue
 		}
-		a.RoleName = or(r.roleName, cfg.Defaults.RoleName)
-		a.RolePath = or(r.rolePath, cfg.Defaults.RolePath)
-		a.PolicyName = or(r.policyName, cfg.Defaults.PolicyName)
-		a.MaxSessionDuration = cfg.Defaults.MaxSessionDuration
-		if r.maxSession != 0 {
-			a.MaxSessionDuration = r.maxSession
-		}
+		a.RoleName = cmp.Or(r.roleName, cfg.Defaults.RoleName)
+		a.RolePath = cmp.Or(r.rolePath, cfg.Defaults.RolePath)
+		a.PolicyName = cmp.Or(r.policyName, cfg.Defaults.PolicyName)
+		a.MaxSessionDuration = cmp.Or(r.maxSession, cfg.Defaults.MaxSessionDuration)
 		a.Permissions = cfg.Permissions
 		if r.permsSet {
 			a.Permissions = r.perms
@@ -599,11 +596,4 @@ func (l *loader) monitoring(cfg *Config, raws []*rawAccount, monitoringNode *yam
 			}
 		}
 	}
-}
-
-func or(s, def string) string {
-	if s != "" {
-		return s
-	}
-	return def
 }

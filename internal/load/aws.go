@@ -2,6 +2,7 @@ package load
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -28,7 +29,7 @@ func (l *loader) checkCloudWatch(e *dsEntry) {
 	pos := func(key string) resource.Pos { return e.pos(path{"jsonData", key}, false) }
 
 	auth, _ := str("authType")
-	if auth != "" && !contains(authTypes, auth) {
+	if auth != "" && !slices.Contains(authTypes, auth) {
 		l.errorf(pos("authType"), "use default (the AWS SDK chain, e.g. the ECS task role), credentials, keys or ec2_iam_role",
 			"%s: unknown authType %q (Grafana would silently use default)", at("authType"), auth)
 	}

@@ -3,6 +3,7 @@ package load
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -57,7 +58,7 @@ func (l *loader) mapping(f yfile, n *yaml.Node, at path, known ...string) (map[s
 			l.errorf(f.pos(k), "", "%s: duplicate key %q (first at line %d)", at.with(k.Value), k.Value, prev.key.Line)
 			continue
 		}
-		if known != nil && !contains(known, k.Value) {
+		if known != nil && !slices.Contains(known, k.Value) {
 			l.errorf(f.pos(k), suggest(k.Value, known), "%s: unknown key %q", orRoot(at), k.Value)
 			continue
 		}
@@ -71,15 +72,6 @@ func orRoot(p path) string {
 		return "top level"
 	}
 	return p.String()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // suggest returns a "did you mean" hint for a misspelt key.
