@@ -197,19 +197,29 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 		key string
 		dst *bool
 	}{{"basicAuth", &ds.BasicAuth}, {"withCredentials", &ds.WithCredentials}, {"isDefault", &ds.IsDefault}, {"editable", &ds.Editable}}
+	// expandScalar expands a boolean or integer written with a reference
+	// (isDefault: ${X}); Grafana's provisioning expands those keys too.
+	expandScalar := func(fl field, key string) field {
+		if fl.val.Kind == yaml.ScalarNode && strings.Contains(fl.val.Value, "$") {
+			fl.val = &yaml.Node{Kind: yaml.ScalarNode, Value: expand(fl.val.Value, fl.val, path{key}), Line: fl.val.Line, Column: fl.val.Column}
+		}
+		return fl
+	}
 	for _, b := range bools {
 		if fl, ok := m[b.key]; ok {
-			if fl.val.Kind == yaml.ScalarNode && strings.Contains(fl.val.Value, "$") {
-				fl.val = &yaml.Node{Kind: yaml.ScalarNode, Value: expand(fl.val.Value, fl.val, path{b.key}), Line: fl.val.Line, Column: fl.val.Column}
-			}
-			*b.dst, _ = l.boolean(f, fl, at.with(b.key))
+			*b.dst, _ = l.boolean(f, expandScalar(fl, b.key), at.with(b.key))
 		}
 	}
 	for _, k := range []string{"orgId", "version"} {
-		if fl, ok := m[k]; ok {
-			if v, ok := l.integer(f, fl, at.with(k)); ok && k == "orgId" {
-				l.checkOrgID(o, f, fl, at.with(k), v)
-			}
+		fl, ok := m[k]
+		if !ok {
+			continue
+		}
+		if fl = expandScalar(fl, k); fl.val.Value == "" {
+			continue // as in Grafana, an integer that expands to "" is not set
+		}
+		if v, ok := l.integer(f, fl, at.with(k)); ok && k == "orgId" {
+			l.checkOrgID(o, f, fl, at.with(k), v)
 		}
 	}
 	if fl, ok := m["jsonData"]; ok {

@@ -576,3 +576,22 @@ func TestExpandedContentIsLiteral(t *testing.T) {
 		t.Errorf("expanded values (-want +got):\n%s", diff)
 	}
 }
+
+// TestExpandedScalars: like Grafana's provisioning, the boolean and integer
+// keys of a datasource take environment references too.
+func TestExpandedScalars(t *testing.T) {
+	files := map[string]string{"datasources/a.yaml": `apiVersion: 1
+datasources:
+  - {name: a, type: loki, isDefault: '${A_DEFAULT}', orgId: '${ORG_ID}', version: $VERSION}
+  - {name: b, type: loki, orgId: '$__env{OTHER_ORG}'}
+`}
+	env := map[string]string{"A_DEFAULT": "true", "ORG_ID": "1", "VERSION": "3", "OTHER_ORG": "2"}
+	st, problems := Load(mapFS(files), Options{Getenv: func(k string) string { return env[k] }})
+	want := []string{`datasources/a.yaml:4:34: datasources[1].orgId: orgId 2 does not match org "Main Org." (id 1) whose directory this file is in`}
+	if diff := cmp.Diff(want, shorts(problems)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if ds := st.Orgs[0].Datasources[0]; !ds.IsDefault {
+		t.Errorf("isDefault: ${A_DEFAULT} with A_DEFAULT=true gave false")
+	}
+}
