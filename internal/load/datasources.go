@@ -152,10 +152,16 @@ func (l *loader) unset(pos resource.Pos, at path, missing []string, secret bool)
 		what = "the secret is not available"
 	}
 	hint := "set it in the environment where grafsync runs"
+	if !l.opts.Strict {
+		hint += " (validate and plan only warn; apply needs it)"
+	}
+	if grafanaVariable(missing) {
+		hint = "write $$ for a literal $ (provisioning values expand $NAME and ${NAME} from the environment), e.g. $${__value.raw}"
+	}
 	if l.opts.Strict {
 		l.errorf(pos, hint, "%s: %s; %s", at, describeMissing(missing), what)
 	} else {
-		l.warnf(pos, hint+" (validate and plan only warn; apply needs it)", "%s: %s; %s", at, describeMissing(missing), what)
+		l.warnf(pos, hint, "%s: %s; %s", at, describeMissing(missing), what)
 	}
 }
 

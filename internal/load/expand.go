@@ -97,6 +97,22 @@ func describeMissing(missing []string) string {
 	return strings.Join(out, "; ")
 }
 
+// grafanaVariable reports whether a missing reference looks like one of
+// Grafana's own template variables (${__value.raw}, ${__span.tags.x}) rather
+// than an environment variable: its name starts with "__" or holds a
+// character no environment variable name has.
+func grafanaVariable(missing []string) bool {
+	for _, m := range missing {
+		name, ok := strings.CutPrefix(m, "env ")
+		if ok && (strings.HasPrefix(name, "__") || strings.ContainsFunc(name, func(r rune) bool {
+			return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+		})) {
+			return true
+		}
+	}
+	return false
+}
+
 // envName suggests an environment variable for a secret: "Loki", "password"
 // → LOKI_PASSWORD.
 func envName(dsName, key string) string {

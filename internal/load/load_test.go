@@ -595,3 +595,19 @@ datasources:
 		t.Errorf("isDefault: ${A_DEFAULT} with A_DEFAULT=true gave false")
 	}
 }
+
+// TestGrafanaVariableHint: ${__value.raw} in a provisioning value is read as
+// an environment variable (Grafana does the same); the hint says to write $$.
+func TestGrafanaVariableHint(t *testing.T) {
+	_, problems := Load(mapFS(map[string]string{"datasources/a.yaml": dsLGTM + `    jsonData:
+      derivedFields: [{name: TraceID, datasourceUid: tempo, url: '${__value.raw}'}]
+`}), Options{})
+	want := "datasources/a.yaml:13:66: warning: datasources[2].jsonData.derivedFields[0].url: environment variable __value.raw is not set; the value expands to \"\"\n" +
+		"\thint: write $$ for a literal $ (provisioning values expand $NAME and ${NAME} from the environment), e.g. $${__value.raw}"
+	if len(problems) != 1 {
+		t.Fatalf("got %d problems, want 1: %v", len(problems), problems)
+	}
+	if diff := cmp.Diff(want, problems[0].String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
