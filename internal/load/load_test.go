@@ -512,19 +512,39 @@ datasources:
 	}
 }
 
+// TestProblemString pins whole problems, hints included.
 func TestProblemString(t *testing.T) {
-	_, ps := Load(mapFS(map[string]string{"datasources/a.yaml": "apiVersion: 1\ndatasources:\n  - name: Loki\n    type: loki\n    secureJsonData:\n      password: hunter2\n"}), Options{})
-	want := "datasources/a.yaml:6:17: datasources[0].secureJsonData.password: a literal secret must not be stored in Git\n" +
-		"\thint: secureJsonData.password: use ${LOKI_PASSWORD} and set it in the environment (or $__file{/path/to/secret})"
-	if len(ps) != 1 {
-		t.Fatalf("got %d problems, want 1: %v", len(ps), ps)
+	tests := []struct{ name, file, want string }{
+		{
+			name: "literal secret",
+			file: "apiVersion: 1\ndatasources:\n  - name: Loki\n    type: loki\n    secureJsonData:\n      password: hunter2\n",
+			want: "datasources/a.yaml:6:17: datasources[0].secureJsonData.password: a literal secret must not be stored in Git\n" +
+				"\thint: secureJsonData.password: use ${LOKI_PASSWORD} and set it in the environment (or $__file{/path/to/secret})",
+		},
+		{
+			// ${__value.raw} in a provisioning value is read as an environment
+			// variable (Grafana does the same); the hint says to write $$.
+			name: "Grafana variable without $$",
+			file: dsLGTM + "    jsonData:\n      derivedFields: [{name: TraceID, datasourceUid: tempo, url: '${__value.raw}'}]\n",
+			want: "datasources/a.yaml:13:66: warning: datasources[2].jsonData.derivedFields[0].url: environment variable __value.raw is not set; the value expands to \"\"\n" +
+				"\thint: write $$ for a literal $ (provisioning values expand $NAME and ${NAME} from the environment), e.g. $${__value.raw}",
+		},
 	}
-	if diff := cmp.Diff(want, ps[0].String()); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, ps := Load(mapFS(map[string]string{"datasources/a.yaml": tt.file}), Options{})
+			if len(ps) != 1 {
+				t.Fatalf("got %d problems, want 1: %v", len(ps), ps)
+			}
+			if diff := cmp.Diff(tt.want, ps[0].String()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if strings.Contains(fmt.Sprint(ps), "hunter2") {
+				t.Errorf("secret leaked into a problem: %v", ps)
+			}
+		})
 	}
-	if strings.Contains(fmt.Sprint(ps), "hunter2") {
-		t.Errorf("secret leaked into a problem: %v", ps)
-	}
+	_, ps := Load(mapFS(map[string]string{"datasources/a.yaml": tests[0].file}), Options{})
 	if got, want := ps.Summary(), "1 error, 0 warnings"; got != want {
 		t.Errorf("Summary() = %q, want %q", got, want)
 	}
@@ -593,21 +613,5 @@ datasources:
 	}
 	if ds := st.Orgs[0].Datasources[0]; !ds.IsDefault {
 		t.Errorf("isDefault: ${A_DEFAULT} with A_DEFAULT=true gave false")
-	}
-}
-
-// TestGrafanaVariableHint: ${__value.raw} in a provisioning value is read as
-// an environment variable (Grafana does the same); the hint says to write $$.
-func TestGrafanaVariableHint(t *testing.T) {
-	_, problems := Load(mapFS(map[string]string{"datasources/a.yaml": dsLGTM + `    jsonData:
-      derivedFields: [{name: TraceID, datasourceUid: tempo, url: '${__value.raw}'}]
-`}), Options{})
-	want := "datasources/a.yaml:13:66: warning: datasources[2].jsonData.derivedFields[0].url: environment variable __value.raw is not set; the value expands to \"\"\n" +
-		"\thint: write $$ for a literal $ (provisioning values expand $NAME and ${NAME} from the environment), e.g. $${__value.raw}"
-	if len(problems) != 1 {
-		t.Fatalf("got %d problems, want 1: %v", len(problems), problems)
-	}
-	if diff := cmp.Diff(want, problems[0].String()); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
