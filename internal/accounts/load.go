@@ -344,36 +344,28 @@ func canonicalPerms(set map[Permission]bool) []Permission {
 	return out
 }
 
-func (l *loader) accountID(n *yaml.Node, s string) bool {
-	if !ValidAccountID(s) {
-		l.errorf(n, "AWS account ids are exactly 12 digits, no hyphens; quote ids with leading zeros", "account id %q is not 12 digits", s)
-		return false
+// require reports the problem at n unless ok, and returns ok.
+func (l *loader) require(ok bool, n *yaml.Node, hint, format string, args ...any) bool {
+	if !ok {
+		l.errorf(n, hint, format, args...)
 	}
-	return true
+	return ok
+}
+
+func (l *loader) accountID(n *yaml.Node, s string) bool {
+	return l.require(ValidAccountID(s), n, "AWS account ids are exactly 12 digits, no hyphens; quote ids with leading zeros", "account id %q is not 12 digits", s)
 }
 
 func (l *loader) roleName(n *yaml.Node, s string) bool {
-	if !roleNameRe.MatchString(s) {
-		l.errorf(n, "role names are 1-64 characters of letters, digits and +=,.@_-", "invalid role name %q", s)
-		return false
-	}
-	return true
+	return l.require(roleNameRe.MatchString(s), n, "role names are 1-64 characters of letters, digits and +=,.@_-", "invalid role name %q", s)
 }
 
 func (l *loader) rolePath(n *yaml.Node, s string) bool {
-	if !rolePathRe.MatchString(s) {
-		l.errorf(n, "a path is / or starts and ends with /, printable ASCII, at most 512 characters, e.g. /grafana/", "invalid role path %q", s)
-		return false
-	}
-	return true
+	return l.require(rolePathRe.MatchString(s), n, "a path is / or starts and ends with /, printable ASCII, at most 512 characters, e.g. /grafana/", "invalid role path %q", s)
 }
 
 func (l *loader) policyName(n *yaml.Node, s string) bool {
-	if !policyNameRe.MatchString(s) {
-		l.errorf(n, "inline policy names are 1-128 characters of letters, digits and +=,.@_- (no spaces, \\ / * ?)", "invalid inline policy name %q", s)
-		return false
-	}
-	return true
+	return l.require(policyNameRe.MatchString(s), n, "inline policy names are 1-128 characters of letters, digits and +=,.@_- (no spaces, \\ / * ?)", "invalid inline policy name %q", s)
 }
 
 func (l *loader) session(n *yaml.Node, i int) bool {
