@@ -165,6 +165,15 @@ func (l *loader) unset(pos resource.Pos, at path, missing []string, secret bool)
 	}
 }
 
+// refuse reports references to grafsync's own credentials (ownCredential).
+func (l *loader) refuse(pos resource.Pos, at path, names []string) {
+	what := "environment variable " + names[0] + " holds grafsync's own credentials; a datasource must not use it"
+	if len(names) > 1 {
+		what = "environment variables " + strings.Join(names, ", ") + " hold grafsync's own credentials; a datasource must not use them"
+	}
+	l.errorf(pos, ownCredentialHint, "%s: %s", at, what)
+}
+
 func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntry {
 	m, ok := l.mapping(f, n, at, append(append([]string{}, dsKeys...), dsLegacyKeys...)...)
 	if !ok {
@@ -181,6 +190,10 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 	// expand interpolates a string field and reports unset variables.
 	expand := func(s string, n *yaml.Node, p path) string {
 		x := l.expand(s)
+		if len(x.refused) > 0 {
+			e.unresolved[p.String()] = true
+			l.refuse(f.pos(n), at.with(p...), x.refused)
+		}
 		if len(x.missing) > 0 {
 			e.unresolved[p.String()] = true
 			l.unset(f.pos(n), at.with(p...), x.missing, false)
@@ -316,6 +329,9 @@ func (l *loader) secureJSONData(f yfile, fl field, at path, ds *resource.Datasou
 			name := envName(ds.Name, k)
 			l.errorf(f.pos(v.val), "secureJsonData."+k+": use ${"+name+"} and set it in the environment (or $__file{/path/to/secret})",
 				"%s: a literal secret must not be stored in Git", kat)
+		case len(x.refused) > 0:
+			e.unresolved["secureJsonData."+k] = true
+			l.refuse(f.pos(v.val), kat, x.refused)
 		case len(x.missing) > 0:
 			e.unresolved["secureJsonData."+k] = true
 			l.unset(f.pos(v.val), kat, x.missing, true)

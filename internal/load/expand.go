@@ -13,7 +13,23 @@ type expansion struct {
 	refs []string
 	// missing are the refs that were unset or unreadable.
 	missing []string
+	// refused are the environment variables that hold grafsync's own
+	// credentials; they were not read and expanded to "".
+	refused []string
 }
+
+// ownCredential reports whether an environment variable holds grafsync's own
+// credentials: GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD and every
+// GRAFSYNC_* setting (Git credentials, webhook and trigger secrets, the lock
+// DSN). A datasource value never takes them: a plan would print them, and a
+// datasource would send them to its own server.
+func ownCredential(name string) bool {
+	return name == "GRAFANA_TOKEN" || name == "GRAFANA_PASSWORD" ||
+		strings.HasPrefix(name, "GRAFANA_TOKEN_") || strings.HasPrefix(name, "GRAFSYNC_")
+}
+
+// ownCredentialHint is the hint of a refused reference.
+const ownCredentialHint = "give the datasource a variable of its own; grafsync's credentials (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*) never leave it"
 
 // grafanaVar is Grafana's $__name{argument} (pkg/setting/expanders.go).
 var grafanaVar = regexp.MustCompile(`\$__(\w+)\{([^}]+)\}`)
@@ -36,6 +52,10 @@ func (l *loader) expand(s string) expansion {
 	}
 	getenv := func(name string) string {
 		x.refs = append(x.refs, "env "+name)
+		if ownCredential(name) {
+			x.refused = append(x.refused, name)
+			return ""
+		}
 		v := ""
 		if l.opts.Getenv != nil {
 			v = l.opts.Getenv(name)

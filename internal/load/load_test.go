@@ -615,3 +615,38 @@ datasources:
 		t.Errorf("isDefault: ${A_DEFAULT} with A_DEFAULT=true gave false")
 	}
 }
+
+// TestOwnCredentialsAreRefused: a datasource that names grafsync's own
+// credentials would print them in a plan (a pull-request comment) or send
+// them to the datasource's server; the reference is an error and the
+// variable is not read.
+func TestOwnCredentialsAreRefused(t *testing.T) {
+	files := map[string]string{"datasources/a.yaml": dsProm + `    url: https://x.example/?t=${GRAFANA_TOKEN}
+    jsonData: {note: '$__env{GRAFSYNC_GIT_TOKEN}', other: '$GRAFANA_TOKEN_TENANT_A'}
+    secureJsonData:
+      basicAuthPassword: ${GRAFANA_PASSWORD}
+`}
+	var read []string
+	getenv := func(k string) string { read = append(read, k); return "hunter2" }
+	st, problems := Load(mapFS(files), Options{Getenv: getenv})
+	hint := "\n\thint: give the datasource a variable of its own; grafsync's credentials (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*) never leave it"
+	want := []string{
+		"datasources/a.yaml:6:10: datasources[0].url: environment variable GRAFANA_TOKEN holds grafsync's own credentials; a datasource must not use it" + hint,
+		"datasources/a.yaml:7:22: datasources[0].jsonData.note: environment variable GRAFSYNC_GIT_TOKEN holds grafsync's own credentials; a datasource must not use it" + hint,
+		"datasources/a.yaml:7:59: datasources[0].jsonData.other: environment variable GRAFANA_TOKEN_TENANT_A holds grafsync's own credentials; a datasource must not use it" + hint,
+		"datasources/a.yaml:9:26: datasources[0].secureJsonData.basicAuthPassword: environment variable GRAFANA_PASSWORD holds grafsync's own credentials; a datasource must not use it" + hint,
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.String())
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if len(read) > 0 {
+		t.Errorf("read %v from the environment", read)
+	}
+	if ds := st.Orgs[0].Datasources[0]; strings.Contains(fmt.Sprintf("%s %v %v", ds.URL, ds.JSONData, ds.Secure["basicAuthPassword"].Reveal()), "hunter2") {
+		t.Errorf("a credential reached the state: %+v", ds)
+	}
+}
