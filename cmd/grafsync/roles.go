@@ -24,10 +24,10 @@ type rolesOptions struct {
 	Formats []string
 }
 
-func (o *rolesOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Repo, "repo", ".", "repository directory holding "+accounts.DefaultFile)
-	fs.BoolVar(&o.Check, "check", false, "write nothing; exit 1 if any generated file is stale, missing or extra")
-	fs.StringSliceVar(&o.Formats, "format", []string{"json", "terraform", "cloudformation"}, "formats to generate or check: json, terraform, cloudformation")
+func (o *rolesOptions) AddFlags(flags *pflag.FlagSet) {
+	flags.StringVar(&o.Repo, "repo", ".", "repository directory holding "+accounts.DefaultFile)
+	flags.BoolVar(&o.Check, "check", false, "write nothing; exit 1 if any generated file is stale, missing or extra")
+	flags.StringSliceVar(&o.Formats, "format", []string{"json", "terraform", "cloudformation"}, "formats to generate or check: json, terraform, cloudformation")
 }
 
 func newRolesCmd() *cobra.Command {
