@@ -14,6 +14,7 @@ import (
 
 	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/iam"
+	"github.com/grafsync/grafsync/internal/problem"
 )
 
 // rolesOptions are the flags of grafsync roles.
@@ -23,10 +24,10 @@ type rolesOptions struct {
 	Formats []string
 }
 
-func (o *rolesOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Repo, "repo", ".", "repository directory holding "+accounts.DefaultFile)
-	fs.BoolVar(&o.Check, "check", false, "write nothing; exit 1 if any generated file is stale, missing or extra")
-	fs.StringSliceVar(&o.Formats, "format", []string{"json", "terraform", "cloudformation"}, "formats to generate or check: json, terraform, cloudformation")
+func (o *rolesOptions) AddFlags(flags *pflag.FlagSet) {
+	flags.StringVar(&o.Repo, "repo", ".", "repository directory holding "+accounts.DefaultFile)
+	flags.BoolVar(&o.Check, "check", false, "write nothing; exit 1 if any generated file is stale, missing or extra")
+	flags.StringSliceVar(&o.Formats, "format", []string{"json", "terraform", "cloudformation"}, "formats to generate or check: json, terraform, cloudformation")
 }
 
 func newRolesCmd() *cobra.Command {
@@ -57,7 +58,7 @@ func runRoles(opts rolesOptions, stdout, stderr io.Writer) error {
 	if cfg != nil {
 		set, more := iam.Build(cfg)
 		problems = append(problems, more...)
-		if !accounts.HasErrors(problems) {
+		if !problems.HasErrors() {
 			printProblems(stderr, problems)
 			return writeRoles(opts, fsys, set, cfg, formats, stdout, stderr)
 		}
@@ -187,17 +188,10 @@ func writeFileAtomic(name string, data []byte) error {
 	return nil
 }
 
-// printProblems writes each problem as file:line:col: message (warnings as
-// file:line:col: warning: message), then its hint.
-func printProblems(w io.Writer, ps []accounts.Problem) {
+// printProblems writes each problem as validate does: file:line:col:
+// message (warnings say so), then its hint.
+func printProblems(w io.Writer, ps problem.List) {
 	for _, p := range ps {
-		if p.Severity == accounts.Warning {
-			fmt.Fprintf(w, "%s:%d:%d: warning: %s\n", p.File, p.Line, p.Col, p.Message)
-		} else {
-			fmt.Fprintln(w, p.String())
-		}
-		if p.Hint != "" {
-			fmt.Fprintf(w, "\thint: %s\n", p.Hint)
-		}
+		fmt.Fprintln(w, p)
 	}
 }

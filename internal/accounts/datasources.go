@@ -1,11 +1,14 @@
 package accounts
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
 	"regexp"
 	"slices"
+
+	"github.com/grafsync/grafsync/internal/problem"
 )
 
 // TemplateKey is the jsonData key that turns a CloudWatch datasource entry in
@@ -55,64 +58,63 @@ type Datasource struct {
 
 // TemplateFromJSONData recognises a template: ok is false when jsonData has
 // no TemplateKey. The loader passes the entry's name, uid and position.
-func TemplateFromJSONData(file string, at Pos, name, uid string, jsonData map[string]any) (t DatasourceTemplate, ok bool, problems []Problem) {
+func TemplateFromJSONData(file string, at Pos, name, uid string, jsonData map[string]any) (t DatasourceTemplate, ok bool, problems problem.List) {
 	v, ok := jsonData[TemplateKey]
 	if !ok {
 		return DatasourceTemplate{}, false, nil
 	}
 	t = DatasourceTemplate{File: file, Pos: at, Name: name, UID: uid, JSONData: maps.Clone(jsonData)}
 	delete(t.JSONData, TemplateKey)
-	bad := Problem{File: file, Line: at.Line, Col: at.Col, Severity: Error,
-		Message: fmt.Sprintf("jsonData.%s must be \"all\" or a list of account names", TemplateKey),
-		Hint:    fmt.Sprintf("write %s: all, or %s: [prod, staging]", TemplateKey, TemplateKey)}
+	bad := problem.Errorf(at.In(file), fmt.Sprintf("write %s: all, or %s: [prod, staging]", TemplateKey, TemplateKey),
+		"jsonData.%s must be \"all\" or a list of account names", TemplateKey)
 	switch v := v.(type) {
 	case string:
 		if v != "all" {
-			return t, true, []Problem{bad}
+			return t, true, problem.List{bad}
 		}
 	case []any:
 		if len(v) == 0 {
-			return t, true, []Problem{bad}
+			return t, true, problem.List{bad}
 		}
 		for _, item := range v {
 			s, isStr := item.(string)
 			if !isStr {
-				return t, true, []Problem{bad}
+				return t, true, problem.List{bad}
 			}
 			t.Accounts = append(t.Accounts, s)
 		}
 	case []string:
 		t.Accounts = slices.Clone(v)
 	default:
-		return t, true, []Problem{bad}
+		return t, true, problem.List{bad}
 	}
 	return t, true, nil
 }
 
 // Expand returns one datasource per selected assume-role account, in the
 // order of the accounts file. Problems point at the template.
-func Expand(cfg *Config, t DatasourceTemplate) ([]Datasource, []Problem) {
-	var problems []Problem
-	fail := func(sev Severity, hint, format string, args ...any) {
-		problems = append(problems, Problem{File: t.File, Line: t.Pos.Line, Col: t.Pos.Col, Severity: sev, Message: fmt.Sprintf(format, args...), Hint: hint})
+func Expand(cfg *Config, t DatasourceTemplate) ([]Datasource, problem.List) {
+	var problems problem.List
+	fail := func(hint, format string, args ...any) {
+		problems = append(problems, problem.Errorf(t.Pos.In(t.File), hint, format, args...))
 	}
-	namePat, uidPat := or(t.Name, DefaultNamePattern), or(t.UID, DefaultUIDPattern)
+	namePat, uidPat := cmp.Or(t.Name, DefaultNamePattern), cmp.Or(t.UID, DefaultUIDPattern)
 	for _, p := range []struct{ what, pat string }{{"name", namePat}, {"uid", uidPat}} {
 		ph := placeholders(p.pat)
 		if !slices.Contains(ph, "name") && !slices.Contains(ph, "id") {
-			fail(Error, "include {{name}} or {{id}}, e.g. "+map[string]string{"name": DefaultNamePattern, "uid": DefaultUIDPattern}[p.what],
+			fail("include {{name}} or {{id}}, e.g. "+map[string]string{"name": DefaultNamePattern, "uid": DefaultUIDPattern}[p.what],
 				"CloudWatch template %s %q has no {{name}} or {{id}}, so every account would get the same %s", p.what, p.pat, p.what)
 		}
 		for _, x := range ph {
 			if x != "name" && x != "id" {
-				fail(Error, "the placeholders are {{name}} and {{id}}", "unknown placeholder {{%s}} in CloudWatch template %s", x, p.what)
+				fail("the placeholders are {{name}} and {{id}}", "unknown placeholder {{%s}} in CloudWatch template %s", x, p.what)
 			}
 		}
 	}
 	// jsonData keys the expansion owns; a template may not set them.
 	for _, k := range []string{"assumeRoleArn", "externalId", "defaultRegion"} {
 		if _, set := t.JSONData[k]; set {
-			fail(Error, "remove it; grafsync sets "+k+" from roles/accounts.yaml", "CloudWatch template sets jsonData.%s", k)
+			fail("remove it; grafsync sets "+k+" from roles/accounts.yaml", "CloudWatch template sets jsonData.%s", k)
 		}
 	}
 
@@ -126,16 +128,16 @@ func Expand(cfg *Config, t DatasourceTemplate) ([]Datasource, []Problem) {
 		a, found := cfg.Account(name)
 		switch {
 		case !found:
-			fail(Error, "list names from roles/accounts.yaml, or write "+TemplateKey+": all", "CloudWatch template names unknown account %q", name)
+			fail("list names from roles/accounts.yaml, or write "+TemplateKey+": all", "CloudWatch template names unknown account %q", name)
 		case a.Mode != AssumeRole:
-			fail(Error, "oam-linked accounts are read through the monitoring account's datasource; remove the name", "CloudWatch template names oam-linked account %q", name)
+			fail("oam-linked accounts are read through the monitoring account's datasource; remove the name", "CloudWatch template names oam-linked account %q", name)
 		case selected[name]:
-			fail(Warning, "remove the repeated name", "CloudWatch template names account %q twice", name)
+			problems = append(problems, problem.Warnf(t.Pos.In(t.File), "remove the repeated name", "CloudWatch template names account %q twice", name))
 		default:
 			selected[name] = true
 		}
 	}
-	if HasErrors(problems) {
+	if problems.HasErrors() {
 		return nil, problems
 	}
 
@@ -179,12 +181,12 @@ func Expand(cfg *Config, t DatasourceTemplate) ([]Datasource, []Problem) {
 			ds.LinkedAccounts = linked
 		}
 		if !uidRe.MatchString(ds.UID) {
-			fail(Error, "Grafana uids are 1-40 characters of letters, digits, - and _; shorten the uid pattern or the account name",
+			fail("Grafana uids are 1-40 characters of letters, digits, - and _; shorten the uid pattern or the account name",
 				"CloudWatch template gives account %q the invalid uid %q", a.Name, ds.UID)
 		}
 		out = append(out, ds)
 	}
-	if HasErrors(problems) {
+	if problems.HasErrors() {
 		return nil, problems
 	}
 	return out, problems
@@ -241,8 +243,8 @@ type DatasourceRef struct {
 //     hand-written) uses.
 //
 // External id values are never printed.
-func CheckDatasources(cfg *Config, generated []Datasource, hand []DatasourceRef) []Problem {
-	var problems []Problem
+func CheckDatasources(cfg *Config, generated []Datasource, hand []DatasourceRef) problem.List {
+	var problems problem.List
 	byARN := map[string]Account{}
 	byID := map[string]Account{}
 	for _, a := range cfg.Accounts {
@@ -260,7 +262,7 @@ func CheckDatasources(cfg *Config, generated []Datasource, hand []DatasourceRef)
 			continue
 		}
 		at := func(hint, format string, args ...any) {
-			problems = append(problems, Problem{File: ref.File, Line: ref.Pos.Line, Col: ref.Pos.Col, Severity: Error, Message: fmt.Sprintf(format, args...), Hint: hint})
+			problems = append(problems, problem.Errorf(ref.Pos.In(ref.File), hint, format, args...))
 		}
 		subject := "datasource " + ref.Name
 		a, ok := byARN[ref.AssumeRoleARN]
@@ -295,9 +297,9 @@ func CheckDatasources(cfg *Config, generated []Datasource, hand []DatasourceRef)
 	}
 	for _, a := range cfg.AssumeRoleAccounts() {
 		if !used[a.Name] {
-			problems = append(problems, Problem{File: cfg.File, Line: a.Pos.Line, Col: a.Pos.Col, Severity: Error,
-				Message: fmt.Sprintf("account %q has a role but no CloudWatch datasource uses it", a.Name),
-				Hint:    fmt.Sprintf("add a datasource with jsonData.%s: all (or naming %s), or remove the account", TemplateKey, a.Name)})
+			problems = append(problems, problem.Errorf(a.Pos.In(cfg.File),
+				fmt.Sprintf("add a datasource with jsonData.%s: all (or naming %s), or remove the account", TemplateKey, a.Name),
+				"account %q has a role but no CloudWatch datasource uses it", a.Name))
 		}
 	}
 	return problems

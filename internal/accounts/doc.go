@@ -14,5 +14,8 @@
 //   - all regions belong to the Grafana partition;
 //   - Grafana.TaskRoleARN is a role ARN in Grafana.AccountID.
 //
-// Problems carry the file, line and column of the YAML node they concern.
+// Problems (package problem) carry the file, line and column of the YAML node
+// they concern. The AWS identifier rules (account ids, role ARNs, external
+// ids, regions, partitions) are stated once, in rules.go; internal/load checks
+// hand-written CloudWatch datasources with them.
 package accounts

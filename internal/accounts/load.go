@@ -1,58 +1,50 @@
 package accounts
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/grafsync/grafsync/internal/problem"
+	"github.com/grafsync/grafsync/internal/yamlnode"
 )
 
 // Load reads and validates the accounts file name (normally DefaultFile) from
 // fsys. The *Config is nil when any problem has Error severity; warnings may
 // accompany a valid config.
-func Load(fsys fs.FS, name string) (*Config, []Problem) {
+func Load(fsys fs.FS, name string) (*Config, problem.List) {
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		hint := "create it; see docs/roles.md for the format"
 		if !errors.Is(err, fs.ErrNotExist) {
 			hint = "check the file's permissions"
 		}
-		return nil, []Problem{{File: name, Line: 1, Col: 1, Severity: Error, Message: fmt.Sprintf("cannot read accounts file: %v", err), Hint: hint}}
+		return nil, problem.List{problem.Errorf(Pos{1, 1}.In(name), hint, "cannot read accounts file: %v", err)}
 	}
 	return Parse(name, data)
 }
 
 // Parse validates data as the accounts file named file (used in problems).
-func Parse(file string, data []byte) (*Config, []Problem) {
+func Parse(file string, data []byte) (*Config, problem.List) {
 	l := &loader{file: file}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line := 1
-		var te *yaml.TypeError
-		msg := err.Error()
-		if !errors.As(err, &te) {
-			// yaml.v3 syntax errors read "yaml: line N: ..."
-			if _, rest, ok := strings.Cut(msg, "line "); ok {
-				if n, _, ok := strings.Cut(rest, ":"); ok {
-					if v, err := strconv.Atoi(n); err == nil {
-						line = v
-					}
-				}
-			}
-		}
-		return nil, []Problem{{File: file, Line: line, Col: 1, Severity: Error, Message: "invalid YAML: " + msg, Hint: "fix the YAML syntax"}}
+	root, err := yamlnode.Parse(data)
+	if err != nil {
+		var se *yamlnode.SyntaxError
+		errors.As(err, &se)
+		return nil, problem.List{problem.Errorf(Pos{se.Line, 1}.In(file), "fix the YAML syntax", "invalid YAML: %s", se.Msg)}
 	}
-	if len(doc.Content) == 0 {
-		return nil, []Problem{{File: file, Line: 1, Col: 1, Severity: Error, Message: "accounts file is empty", Hint: "add grafana: and accounts: sections; see docs/roles.md"}}
+	if root == nil {
+		return nil, problem.List{problem.Errorf(Pos{1, 1}.In(file), "add grafana: and accounts: sections; see docs/roles.md", "accounts file is empty")}
 	}
-	cfg := l.config(doc.Content[0])
+	cfg := l.config(root)
 	l.sortProblems()
-	if HasErrors(l.problems) {
+	if l.problems.HasErrors() {
 		return nil, l.problems
 	}
 	return cfg, l.problems
@@ -60,26 +52,24 @@ func Parse(file string, data []byte) (*Config, []Problem) {
 
 type loader struct {
 	file     string
-	problems []Problem
+	problems problem.List
 }
 
 func pos(n *yaml.Node) Pos { return Pos{n.Line, n.Column} }
 
-func (l *loader) add(sev Severity, n *yaml.Node, hint, format string, args ...any) {
-	l.problems = append(l.problems, Problem{File: l.file, Line: n.Line, Col: n.Column, Severity: sev, Message: fmt.Sprintf(format, args...), Hint: hint})
-}
-
 func (l *loader) errorf(n *yaml.Node, hint, format string, args ...any) {
-	l.add(Error, n, hint, format, args...)
+	l.problems = append(l.problems, problem.Errorf(pos(n).In(l.file), hint, format, args...))
 }
 
+func (l *loader) warnf(n *yaml.Node, hint, format string, args ...any) {
+	l.problems = append(l.problems, problem.Warnf(pos(n).In(l.file), hint, format, args...))
+}
+
+// sortProblems orders problems by position; those at one node keep the
+// order the checks found them in (the order of the keys in the schema).
 func (l *loader) sortProblems() {
-	sort.SliceStable(l.problems, func(i, j int) bool {
-		a, b := l.problems[i], l.problems[j]
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Col < b.Col
+	slices.SortStableFunc(l.problems, func(a, b problem.Problem) int {
+		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
 	})
 }
 
@@ -93,9 +83,9 @@ type field struct {
 // mapping checks that n is a mapping, rejects unknown and repeated keys,
 // reports missing required keys and calls each handler in file order.
 func (l *loader) mapping(n *yaml.Node, what string, fields []field) bool {
-	n = deref(n)
+	n = yamlnode.Deref(n)
 	if n.Kind != yaml.MappingNode {
-		l.errorf(n, "write "+what+" as a mapping of key: value", "%s must be a mapping, got %s", what, kindName(n))
+		l.errorf(n, "write "+what+" as a mapping of key: value", "%s must be a mapping, got %s", what, yamlnode.Describe(n))
 		return false
 	}
 	known := map[string]field{}
@@ -127,57 +117,32 @@ func (l *loader) mapping(n *yaml.Node, what string, fields []field) bool {
 	return true
 }
 
-// deref follows a YAML alias (*name) to its anchored node.
-func deref(n *yaml.Node) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	return n
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing"
-		}
-		return fmt.Sprintf("%q", n.Value)
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	return "a document"
-}
-
 // str returns the text of a non-empty scalar. Numbers are taken as written,
 // so an unquoted account id keeps its digits.
 func (l *loader) str(n *yaml.Node, what string) (string, bool) {
-	n = deref(n)
+	n = yamlnode.Deref(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" || n.Value == "" {
-		l.errorf(n, "give "+what+" a value", "%s must be a non-empty string, got %s", what, kindName(n))
+		l.errorf(n, "give "+what+" a value", "%s must be a non-empty string, got %s", what, yamlnode.Describe(n))
 		return "", false
 	}
 	return n.Value, true
 }
 
 func (l *loader) integer(n *yaml.Node, what string) (int, bool) {
-	n = deref(n)
+	n = yamlnode.Deref(n)
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
 		if v, err := strconv.Atoi(n.Value); err == nil {
 			return v, true
 		}
 	}
-	l.errorf(n, "write a whole number", "%s must be an integer, got %s", what, kindName(n))
+	l.errorf(n, "write a whole number", "%s must be an integer, got %s", what, yamlnode.Describe(n))
 	return 0, false
 }
 
 func (l *loader) list(n *yaml.Node, what string) ([]*yaml.Node, bool) {
-	n = deref(n)
+	n = yamlnode.Deref(n)
 	if n.Kind != yaml.SequenceNode {
-		l.errorf(n, "write "+what+" as a list, e.g. [a, b]", "%s must be a list, got %s", what, kindName(n))
+		l.errorf(n, "write "+what+" as a list, e.g. [a, b]", "%s must be a list, got %s", what, yamlnode.Describe(n))
 		return nil, false
 	}
 	return n.Content, true
@@ -362,7 +327,7 @@ func (l *loader) permissions(n *yaml.Node) ([]Permission, bool) {
 			continue
 		}
 		if set[p] {
-			l.add(Warning, it, "remove the repeated entry", "permission set %q listed twice", s)
+			l.warnf(it, "remove the repeated entry", "permission set %q listed twice", s)
 		}
 		set[p] = true
 	}
@@ -379,36 +344,28 @@ func canonicalPerms(set map[Permission]bool) []Permission {
 	return out
 }
 
-func (l *loader) accountID(n *yaml.Node, s string) bool {
-	if !accountIDRe.MatchString(s) {
-		l.errorf(n, "AWS account ids are exactly 12 digits, no hyphens; quote ids with leading zeros", "account id %q is not 12 digits", s)
-		return false
+// require reports the problem at n unless ok, and returns ok.
+func (l *loader) require(ok bool, n *yaml.Node, hint, format string, args ...any) bool {
+	if !ok {
+		l.errorf(n, hint, format, args...)
 	}
-	return true
+	return ok
+}
+
+func (l *loader) accountID(n *yaml.Node, s string) bool {
+	return l.require(ValidAccountID(s), n, "AWS account ids are exactly 12 digits, no hyphens; quote ids with leading zeros", "account id %q is not 12 digits", s)
 }
 
 func (l *loader) roleName(n *yaml.Node, s string) bool {
-	if !roleNameRe.MatchString(s) {
-		l.errorf(n, "role names are 1-64 characters of letters, digits and +=,.@_-", "invalid role name %q", s)
-		return false
-	}
-	return true
+	return l.require(roleNameRe.MatchString(s), n, "role names are 1-64 characters of letters, digits and +=,.@_-", "invalid role name %q", s)
 }
 
 func (l *loader) rolePath(n *yaml.Node, s string) bool {
-	if !rolePathRe.MatchString(s) {
-		l.errorf(n, "a path is / or starts and ends with /, printable ASCII, at most 512 characters, e.g. /grafana/", "invalid role path %q", s)
-		return false
-	}
-	return true
+	return l.require(rolePathRe.MatchString(s), n, "a path is / or starts and ends with /, printable ASCII, at most 512 characters, e.g. /grafana/", "invalid role path %q", s)
 }
 
 func (l *loader) policyName(n *yaml.Node, s string) bool {
-	if !policyNameRe.MatchString(s) {
-		l.errorf(n, "inline policy names are 1-128 characters of letters, digits and +=,.@_- (no spaces, \\ / * ?)", "invalid inline policy name %q", s)
-		return false
-	}
-	return true
+	return l.require(policyNameRe.MatchString(s), n, "inline policy names are 1-128 characters of letters, digits and +=,.@_- (no spaces, \\ / * ?)", "invalid inline policy name %q", s)
 }
 
 func (l *loader) session(n *yaml.Node, i int) bool {
@@ -417,7 +374,7 @@ func (l *loader) session(n *yaml.Node, i int) bool {
 		return false
 	}
 	if i > 3600 {
-		l.add(Warning, n, "Grafana's task role credentials assume the role by role chaining, which AWS caps at 1 hour; 3600 is enough",
+		l.warnf(n, "Grafana's task role credentials assume the role by role chaining, which AWS caps at 1 hour; 3600 is enough",
 			"maxSessionDuration %d above 3600 has no effect for Grafana", i)
 	}
 	return true
@@ -436,7 +393,7 @@ func (l *loader) account(n *yaml.Node) *rawAccount {
 		}},
 		{"name", true, func(v *yaml.Node) {
 			if s, ok := l.str(v, "account name"); ok {
-				if !accountName.MatchString(s) {
+				if !accountNameRe.MatchString(s) {
 					l.errorf(v, "names are 1-29 characters of a-z, 0-9 and -, starting with a letter and not ending with -; they become datasource uids and file names", "invalid account name %q", s)
 					return
 				}
@@ -510,7 +467,7 @@ func (l *loader) regions(n *yaml.Node) ([]string, []*yaml.Node) {
 		if !ok {
 			continue
 		}
-		if !regionRe.MatchString(s) {
+		if !ValidRegion(s) {
 			l.errorf(it, "use a region code such as eu-west-1 or us-east-1", "%q is not an AWS region code", s)
 			continue
 		}
@@ -560,13 +517,10 @@ func (l *loader) crossCheck(cfg *Config, raws []*rawAccount, monitoringNode *yam
 			}
 			continue
 		}
-		a.RoleName = or(r.roleName, cfg.Defaults.RoleName)
-		a.RolePath = or(r.rolePath, cfg.Defaults.RolePath)
-		a.PolicyName = or(r.policyName, cfg.Defaults.PolicyName)
-		a.MaxSessionDuration = cfg.Defaults.MaxSessionDuration
-		if r.maxSession != 0 {
-			a.MaxSessionDuration = r.maxSession
-		}
+		a.RoleName = cmp.Or(r.roleName, cfg.Defaults.RoleName)
+		a.RolePath = cmp.Or(r.rolePath, cfg.Defaults.RolePath)
+		a.PolicyName = cmp.Or(r.policyName, cfg.Defaults.PolicyName)
+		a.MaxSessionDuration = cmp.Or(r.maxSession, cfg.Defaults.MaxSessionDuration)
 		a.Permissions = cfg.Permissions
 		if r.permsSet {
 			a.Permissions = r.perms
@@ -577,7 +531,7 @@ func (l *loader) crossCheck(cfg *Config, raws []*rawAccount, monitoringNode *yam
 		}
 		if r.extNode != nil {
 			if prev, dup := exts[a.ExternalID]; dup {
-				l.add(Warning, r.extNode, "AWS recommends a distinct external id per account; leave externalId out to have one generated",
+				l.warnf(r.extNode, "AWS recommends a distinct external id per account; leave externalId out to have one generated",
 					"externalId of account %q repeats the one of account %q", a.Name, prev.acc.Name)
 			} else {
 				exts[a.ExternalID] = r
@@ -629,16 +583,9 @@ func (l *loader) monitoring(cfg *Config, raws []*rawAccount, monitoringNode *yam
 		}
 		for j, reg := range a.Regions {
 			if !slices.Contains(mon.Regions, reg) {
-				l.add(Warning, raws[i].regionNodes[j], "OAM links are per region; add the region to the monitoring account or remove it here",
+				l.warnf(raws[i].regionNodes[j], "OAM links are per region; add the region to the monitoring account or remove it here",
 					"region %s of oam-linked account %q is not a region of monitoring account %q", reg, a.Name, mon.Name)
 			}
 		}
 	}
-}
-
-func or(s, def string) string {
-	if s != "" {
-		return s
-	}
-	return def
 }

@@ -7,6 +7,9 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/grafsync/grafsync/internal/problem"
+	"github.com/grafsync/grafsync/internal/resource"
 )
 
 const goodYAML = `grafana:
@@ -145,9 +148,9 @@ func TestParseBad(t *testing.T) {
 				t.Errorf("got a config, want nil")
 			}
 			for _, p := range problems {
-				if p.Severity == Error && strings.Contains(p.Message, tc.msg) {
-					if p.File != "roles/accounts.yaml" || p.Line != tc.line || p.Col != tc.col {
-						t.Errorf("problem %q at %s:%d:%d, want roles/accounts.yaml:%d:%d", p.Message, p.File, p.Line, p.Col, tc.line, tc.col)
+				if p.Severity == problem.Error && strings.Contains(p.Message, tc.msg) {
+					if want := (resource.Pos{File: "roles/accounts.yaml", Line: tc.line, Col: tc.col}); p.Pos != want {
+						t.Errorf("problem %q at %s, want %s", p.Message, p.Pos, want)
 					}
 					if p.Hint == "" {
 						t.Errorf("problem %q has no hint", p.Message)
@@ -177,10 +180,10 @@ func TestParseWarnings(t *testing.T) {
 			if cfg == nil {
 				t.Fatalf("warnings must not reject the config; problems: %v", problems)
 			}
-			want := []string{fmt.Sprintf("warning roles/accounts.yaml:%d:%d: %s", tc.line, tc.col, tc.msg)}
+			want := []string{fmt.Sprintf("roles/accounts.yaml:%d:%d: warning: %s", tc.line, tc.col, tc.msg)}
 			var got []string
 			for _, p := range problems {
-				got = append(got, p.Severity.String()+" "+p.String())
+				got = append(got, p.String())
 			}
 			if len(got) != 1 || !strings.HasPrefix(got[0], want[0]) {
 				t.Errorf("problems mismatch (-want +got):\n%s", cmp.Diff(want, got))
@@ -191,7 +194,7 @@ func TestParseWarnings(t *testing.T) {
 
 func TestLoadMissingFile(t *testing.T) {
 	_, problems := Load(fstest.MapFS{}, DefaultFile)
-	want := []Problem{{File: DefaultFile, Line: 1, Col: 1, Severity: Error,
+	want := problem.List{{Pos: resource.Pos{File: DefaultFile, Line: 1, Col: 1}, Severity: problem.Error,
 		Message: "cannot read accounts file: open roles/accounts.yaml: file does not exist",
 		Hint:    "create it; see docs/roles.md for the format"}}
 	if diff := cmp.Diff(want, problems); diff != "" {
@@ -257,10 +260,37 @@ func TestMissingGrafanaIsOneProblem(t *testing.T) {
 	_, problems := Parse("roles/accounts.yaml", []byte("accounts: [{id: \"111111111111\", name: a, regions: [eu-west-1]}]\n"))
 	var got []string
 	for _, p := range problems {
-		got = append(got, p.String())
+		got = append(got, brief(p))
 	}
 	want := []string{"roles/accounts.yaml:1:1: accounts file has no grafana"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestValidRegion(t *testing.T) {
+	for region, want := range map[string]bool{
+		"eu-west-1": true, "ap-southeast-5": true, "us-gov-west-1": true, "cn-north-1": true,
+		"us-isob-east-1": true, "eu-isoe-west-1": true, "eusc-de-east-1": true,
+		"Ireland": false, "eu-west": false, "euw1": false, "eu-west-123": false, "": false,
+	} {
+		if got := ValidRegion(region); got != want {
+			t.Errorf("ValidRegion(%q) = %v, want %v", region, got, want)
+		}
+	}
+}
+
+// TestSovereignCloudRegion: every partition RegionPartition knows has regions
+// the region rule accepts.
+func TestSovereignCloudRegion(t *testing.T) {
+	_, problems := Parse("roles/accounts.yaml", []byte(`grafana:
+  accountId: "999999999999"
+  taskRoleArn: arn:aws-eusc:iam::999999999999:role/grafana-task
+  partition: aws-eusc
+accounts:
+  - {id: "111111111111", name: a, regions: [eusc-de-east-1]}
+`))
+	if len(problems) > 0 {
+		t.Errorf("problems: %v", problems)
 	}
 }

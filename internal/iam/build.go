@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/grafsync/grafsync/internal/accounts"
+	"github.com/grafsync/grafsync/internal/problem"
 )
 
 // InlinePolicyMaxChars is the IAM quota on the aggregate size of a role's
@@ -114,11 +115,11 @@ func TaskRolePolicy(roleARNs []string) PolicyDocument {
 
 // Build derives every document from a valid config and checks them against
 // the IAM size quotas. Problems point into the accounts file.
-func Build(cfg *accounts.Config) (*Set, []accounts.Problem) {
+func Build(cfg *accounts.Config) (*Set, problem.List) {
 	set := &Set{Source: cfg.File, Grafana: cfg.Grafana}
-	var problems []accounts.Problem
+	var problems problem.List
 	at := func(p accounts.Pos, hint, format string, args ...any) {
-		problems = append(problems, accounts.Problem{File: cfg.File, Line: p.Line, Col: p.Col, Severity: accounts.Error, Message: fmt.Sprintf(format, args...), Hint: hint})
+		problems = append(problems, problem.Errorf(p.In(cfg.File), hint, format, args...))
 	}
 	var arns []string
 	for _, a := range cfg.AssumeRoleAccounts() {

@@ -3,6 +3,8 @@ package iam
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
@@ -145,7 +147,7 @@ func docNode(d PolicyDocument, subst map[string]*yaml.Node) *yaml.Node {
 		m.Content = append(m.Content, str("Effect"), str(s.Effect))
 		if len(s.Principal) > 0 {
 			p := mapping()
-			for _, k := range sortedKeys(s.Principal) {
+			for _, k := range slices.Sorted(maps.Keys(s.Principal)) {
 				p.Content = append(p.Content, str(k), list(s.Principal[k]))
 			}
 			m.Content = append(m.Content, str("Principal"), p)
@@ -156,9 +158,9 @@ func docNode(d PolicyDocument, subst map[string]*yaml.Node) *yaml.Node {
 		}
 		if len(s.Condition) > 0 {
 			c := mapping()
-			for _, op := range sortedKeys(s.Condition) {
+			for _, op := range slices.Sorted(maps.Keys(s.Condition)) {
 				kv := mapping()
-				for _, k := range sortedKeys(s.Condition[op]) {
+				for _, k := range slices.Sorted(maps.Keys(s.Condition[op])) {
 					kv.Content = append(kv.Content, str(k), list(s.Condition[op][k]))
 				}
 				c.Content = append(c.Content, str(op), kv)

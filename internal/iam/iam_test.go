@@ -23,7 +23,7 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/gol
 func loadSet(t *testing.T, src string) (*accounts.Config, *Set) {
 	t.Helper()
 	cfg, problems := accounts.Parse("roles/accounts.yaml", []byte(src))
-	if accounts.HasErrors(problems) {
+	if problems.HasErrors() {
 		t.Fatalf("parse: %v", problems)
 	}
 	set, problems := Build(cfg)
@@ -337,14 +337,16 @@ func TestBuildQuotas(t *testing.T) {
 		{"trust policy over 2048",
 			"grafana: {accountId: \"999999999999\", taskRoleArn: \"arn:aws:iam::999999999999:role" + longPath + strings.Repeat("g", 64) + "\"}\n" +
 				"accounts: [{id: \"111111111111\", name: prod, regions: [eu-west-1], externalId: " + strings.Repeat("e", 1224) + "}]\n",
-			`roles/accounts.yaml:2:12: trust policy of account "prod" is 2083 characters, over the quota of 2048`},
+			"roles/accounts.yaml:2:12: trust policy of account \"prod\" is 2083 characters, over the quota of 2048\n" +
+				"\thint: shorten the externalId or the task role path, or raise defaults.trustPolicyMaxChars (up to 4096) after raising the IAM quota"},
 		{"task role policy over 10240", manyAccounts(160),
-			`roles/accounts.yaml:1:10: task role policy naming 160 roles is 10530 characters, over the inline quota of 10240`},
+			"roles/accounts.yaml:1:10: task role policy naming 160 roles is 10530 characters, over the inline quota of 10240\n" +
+				"\thint: use the same roleName and rolePath in every account and attach a wildcard policy on arn:aws:iam::*:role/grafana/grafana-cloudwatch-read instead"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, problems := accounts.Parse("roles/accounts.yaml", []byte(tc.yaml))
-			if accounts.HasErrors(problems) {
+			if problems.HasErrors() {
 				t.Fatal(problems)
 			}
 			_, problems = Build(cfg)
@@ -376,7 +378,7 @@ func BenchmarkBuildRender(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		cfg, problems := accounts.Parse("roles/accounts.yaml", src)
-		if accounts.HasErrors(problems) {
+		if problems.HasErrors() {
 			b.Fatal(problems)
 		}
 		set, problems := Build(cfg)

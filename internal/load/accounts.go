@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/grafsync/grafsync/internal/accounts"
+	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
@@ -35,25 +36,8 @@ func (l *loader) loadAccounts() {
 	}
 	l.acc.exists = true
 	cfg, problems := accounts.Load(l.fsys, accounts.DefaultFile)
-	l.accountProblems(problems)
+	l.problems = append(l.problems, problems...)
 	l.acc.cfg = cfg
-}
-
-// accountProblems adds problems found by package accounts, keeping their
-// position, severity, message and hint.
-func (l *loader) accountProblems(ps []accounts.Problem) {
-	for _, p := range ps {
-		sev := Error
-		if p.Severity == accounts.Warning {
-			sev = Warning
-		}
-		l.problems = append(l.problems, Problem{
-			Pos:      resource.Pos{File: p.File, Line: p.Line, Col: p.Col},
-			Severity: sev,
-			Message:  p.Message,
-			Hint:     p.Hint,
-		})
-	}
 }
 
 // isTemplate reports whether a datasource entry is a CloudWatch template
@@ -85,13 +69,13 @@ func (l *loader) expandTemplate(o *orgState, e *dsEntry) []*dsEntry {
 	src := e.ds.Source
 	t, _, problems := accounts.TemplateFromJSONData(src.File, accounts.Pos{Line: src.Line, Col: src.Col}, e.ds.Name, e.ds.UID, e.ds.JSONData)
 	var gen []accounts.Datasource
-	if !accounts.HasErrors(problems) {
-		var more []accounts.Problem
+	if !problems.HasErrors() {
+		var more problem.List
 		gen, more = accounts.Expand(l.acc.cfg, t)
 		problems = append(problems, more...)
 	}
-	l.accountProblems(problems)
-	if accounts.HasErrors(problems) {
+	l.problems = append(l.problems, problems...)
+	if problems.HasErrors() {
 		l.notExpanded(o, e)
 		return nil
 	}
@@ -146,7 +130,7 @@ func (l *loader) checkAccounts() {
 	if l.acc.incomplete {
 		// Problems in the accounts file are the "role unused" ones: a
 		// datasource that could not be expanded or checked may use it.
-		problems = slices.DeleteFunc(problems, func(p accounts.Problem) bool { return p.File == cfg.File })
+		problems = slices.DeleteFunc(problems, func(p problem.Problem) bool { return p.Pos.File == cfg.File })
 	}
-	l.accountProblems(problems)
+	l.problems = append(l.problems, problems...)
 }

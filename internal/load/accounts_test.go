@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/grafsync/grafsync/internal/accounts"
+	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
@@ -274,7 +275,7 @@ func TestAccountsProblemHints(t *testing.T) {
 	_, got := Load(mapFS(map[string]string{"datasources/cw.yaml": cwTemplate}), Options{})
 	want := Problems{{
 		Pos:      resource.Pos{File: "datasources/cw.yaml", Line: 8, Col: 25},
-		Severity: Error,
+		Severity: problem.Error,
 		Message:  "datasources[0].jsonData.grafsyncAccounts: a CloudWatch template needs roles/accounts.yaml, which does not exist",
 		Hint:     "create roles/accounts.yaml listing the AWS accounts (see docs/roles.md), or remove grafsyncAccounts and write the datasource out",
 	}}
@@ -285,7 +286,7 @@ func TestAccountsProblemHints(t *testing.T) {
 		"datasources/cw.yaml": strings.Replace(cwTemplate, "all", "[prod, prod, staging]", 1)}), Options{})
 	want = Problems{{
 		Pos:      resource.Pos{File: "datasources/cw.yaml", Line: 3, Col: 5},
-		Severity: Warning,
+		Severity: problem.Warning,
 		Message:  `CloudWatch template names account "prod" twice`,
 		Hint:     "remove the repeated name",
 	}}
@@ -306,5 +307,26 @@ func TestAccountsProblemHints(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantHints, hints); diff != "" {
 		t.Errorf("hints (-want +got):\n%s", diff)
+	}
+}
+
+// TestAccountsSyntaxError: a syntax error in roles/accounts.yaml reads like
+// one in any other YAML file of the repository (the line is in the position,
+// not repeated in the message), with a hint.
+func TestAccountsSyntaxError(t *testing.T) {
+	_, got := Load(mapFS(map[string]string{
+		accounts.DefaultFile:   "grafana:\n  accountId: [\n",
+		"datasources/bad.yaml": "apiVersion: 1\ndatasources: [\n",
+	}), Options{})
+	want := []string{
+		"datasources/bad.yaml:2:1: invalid YAML: did not find expected node content",
+		"roles/accounts.yaml:2:1: invalid YAML: did not find expected node content\n\thint: fix the YAML syntax",
+	}
+	var gotS []string
+	for _, p := range got {
+		gotS = append(gotS, p.String())
+	}
+	if diff := cmp.Diff(want, gotS); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }

@@ -1,22 +1,18 @@
 package load
 
 import (
-	"regexp"
+	"errors"
+	"slices"
+	"strconv"
 	"time"
 
+	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
-var (
-	// A role ARN: arn:<partition>:iam::<12 digits>:role/<optional/path/>name
-	// (aws-and-datasources.md §3.3).
-	roleARN    = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::(\d{12}):role/(?:[\x21-\x7E]*/)?[\w+=,.@-]{1,64}$`)
-	anyIAMARN  = regexp.MustCompile(`^arn:([^:]+):iam::([^:]*):(.*)$`)
-	externalID = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	regionCode = regexp.MustCompile(`^[a-z]{2}(-gov|-iso|-isob|-isoe|-isof)?-[a-z]+-\d{1,2}$`)
-	accountID  = regexp.MustCompile(`^\d{12}$`)
-	authTypes  = []string{"default", "credentials", "keys", "ec2_iam_role", "grafana_assume_role", "arn", "sharedCreds"}
-)
+// authTypes are the CloudWatch authType values Grafana knows
+// (aws-and-datasources.md §1.1); "arn" and "sharedCreds" are legacy names.
+var authTypes = []string{"default", "credentials", "keys", "ec2_iam_role", "grafana_assume_role", "arn", "sharedCreds"}
 
 // checkCloudWatch applies the offline CloudWatch rules: a known authType, an
 // assumable role ARN, an external id STS accepts, a region code.
@@ -33,7 +29,7 @@ func (l *loader) checkCloudWatch(e *dsEntry) {
 	pos := func(key string) resource.Pos { return e.pos(path{"jsonData", key}, false) }
 
 	auth, _ := str("authType")
-	if auth != "" && !contains(authTypes, auth) {
+	if auth != "" && !slices.Contains(authTypes, auth) {
 		l.errorf(pos("authType"), "use default (the AWS SDK chain, e.g. the ECS task role), credentials, keys or ec2_iam_role",
 			"%s: unknown authType %q (Grafana would silently use default)", at("authType"), auth)
 	}
@@ -50,7 +46,7 @@ func (l *loader) checkCloudWatch(e *dsEntry) {
 		}
 	}
 	if id, ok := str("externalId"); ok && id != "" {
-		if !externalID.MatchString(id) || len(id) < 2 || len(id) > 1224 {
+		if !accounts.ValidExternalID(id) {
 			l.errorf(pos("externalId"), "2 to 1224 characters: letters, digits and _ + = , . @ : / -, no spaces",
 				"%s: %q is not a valid STS external id", at("externalId"), id)
 		}
@@ -58,7 +54,7 @@ func (l *loader) checkCloudWatch(e *dsEntry) {
 			l.errorf(pos("externalId"), "remove externalId: Grafana Cloud supplies its own", "%s: not used with authType grafana_assume_role", at("externalId"))
 		}
 	}
-	if r, ok := str("defaultRegion"); ok && r != "" && !regionCode.MatchString(r) {
+	if r, ok := str("defaultRegion"); ok && r != "" && !accounts.ValidRegion(r) {
 		l.errorf(pos("defaultRegion"), "use a region code such as eu-west-1 or us-east-1", "%s: %q is not an AWS region code", at("defaultRegion"), r)
 	}
 	if t, ok := str("logsTimeout"); ok && t != "" {
@@ -68,25 +64,32 @@ func (l *loader) checkCloudWatch(e *dsEntry) {
 	}
 }
 
-// checkRoleARN returns what is wrong with an assumeRoleArn, or "".
+// checkRoleARN returns what is wrong with an assumeRoleArn, or "". The rule
+// is accounts.ParseRoleARN's; the wording is for a datasource.
 func checkRoleARN(arn string) string {
-	if roleARN.MatchString(arn) {
+	_, err := accounts.ParseRoleARN(arn)
+	if err == nil {
 		return ""
 	}
-	m := anyIAMARN.FindStringSubmatch(arn)
-	switch {
-	case m == nil:
+	var ae *accounts.ARNError
+	if !errors.As(err, &ae) {
 		return "is not an IAM role ARN"
-	case !accountID.MatchString(m[2]):
-		return "has an account id that is not 12 digits"
-	case m[3] == "root":
-		return "is an account principal (:root), not a role Grafana can assume"
-	case len(m[3]) > 5 && m[3][:5] == "user/":
-		return "is an IAM user, not a role"
-	case len(m[3]) < 5 || m[3][:5] != "role/":
-		return "is not a role ARN"
-	case !roleARN.MatchString("arn:aws:iam::000000000000:" + m[3]):
-		return "has an invalid role name (1-64 of letters, digits and _ + = , . @ -)"
 	}
-	return "has an unknown partition " + `"` + m[1] + `"`
+	switch ae.Reason {
+	case accounts.ARNUnknownPartition:
+		return "has an unknown partition " + strconv.Quote(ae.Part)
+	case accounts.ARNBadAccount:
+		return "has an account id that is not 12 digits"
+	case accounts.ARNAccountPrincipal:
+		return "is an account principal (:root), not a role Grafana can assume"
+	case accounts.ARNUser:
+		return "is an IAM user, not a role"
+	case accounts.ARNNotRole:
+		return "is not a role ARN"
+	case accounts.ARNBadRoleName:
+		return "has an invalid role name (1-64 of letters, digits and _ + = , . @ -)"
+	case accounts.ARNBadRolePath:
+		return "has an invalid role path (/ or /path/ of printable ASCII, at most 512 characters)"
+	}
+	return "is not an IAM role ARN"
 }

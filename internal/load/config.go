@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/grafsync/grafsync/internal/resource"
+	"github.com/grafsync/grafsync/internal/yamlnode"
 )
 
 var (
@@ -193,6 +194,7 @@ func (l *loader) preferences(f yfile, fl field, at path, o *orgState) *resource.
 		l.errorf(pos, "use monday, saturday, sunday, or \"\"", "%s.weekStart: invalid week start %q", at, p.WeekStart)
 	}
 	p.HomeDashboardUID, o.home = get("homeDashboardUid")
+	o.homeAt = at.with("homeDashboardUid")
 	return p
 }
 
@@ -224,7 +226,7 @@ func (l *loader) team(f yfile, n *yaml.Node, at path, o *orgState) *resource.Tea
 		seen := map[string]int{}
 		t.Members = []string{}
 		for i, mn := range l.list(f, fl.val, at.with("members")) {
-			s, ok := l.str(f, field{val: deref(mn)}, at.with("members", i))
+			s, ok := l.str(f, field{val: yamlnode.Deref(mn)}, at.with("members", i))
 			if !ok {
 				continue
 			}

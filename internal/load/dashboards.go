@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	pathpkg "path"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -252,7 +253,7 @@ func (l *loader) folderFile(o *orgState, f *resource.Folder, file string, u *uid
 				if p.Role != "" {
 					valid = valid[:2]
 				}
-				if !contains(valid, p.Permission) {
+				if !slices.Contains(valid, p.Permission) {
 					l.errorf(yf.pos(fl.val), "use "+strings.Join(valid, ", "), "%s.permission: invalid permission %q for a %s", at, p.Permission, who[0])
 					continue
 				}

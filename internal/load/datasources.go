@@ -12,6 +12,7 @@ import (
 
 	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/resource"
+	"github.com/grafsync/grafsync/internal/yamlnode"
 )
 
 // Keys of a provisioning file (Grafana's provisioning format, apiVersion 1).
@@ -151,11 +152,26 @@ func (l *loader) unset(pos resource.Pos, at path, missing []string, secret bool)
 		what = "the secret is not available"
 	}
 	hint := "set it in the environment where grafsync runs"
+	if !l.opts.Strict {
+		hint += " (validate and plan only warn; apply needs it)"
+	}
+	if grafanaVariable(missing) {
+		hint = "write $$ for a literal $ (provisioning values expand $NAME and ${NAME} from the environment), e.g. $${__value.raw}"
+	}
 	if l.opts.Strict {
 		l.errorf(pos, hint, "%s: %s; %s", at, describeMissing(missing), what)
 	} else {
-		l.warnf(pos, hint+" (validate and plan only warn; apply needs it)", "%s: %s; %s", at, describeMissing(missing), what)
+		l.warnf(pos, hint, "%s: %s; %s", at, describeMissing(missing), what)
 	}
+}
+
+// refuse reports references to grafsync's own credentials (ownCredential).
+func (l *loader) refuse(pos resource.Pos, at path, names []string) {
+	what := "environment variable " + names[0] + " holds grafsync's own credentials; a datasource must not use it"
+	if len(names) > 1 {
+		what = "environment variables " + strings.Join(names, ", ") + " hold grafsync's own credentials; a datasource must not use them"
+	}
+	l.errorf(pos, ownCredentialHint, "%s: %s", at, what)
 }
 
 func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntry {
@@ -174,6 +190,10 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 	// expand interpolates a string field and reports unset variables.
 	expand := func(s string, n *yaml.Node, p path) string {
 		x := l.expand(s)
+		if len(x.refused) > 0 {
+			e.unresolved[p.String()] = true
+			l.refuse(f.pos(n), at.with(p...), x.refused)
+		}
 		if len(x.missing) > 0 {
 			e.unresolved[p.String()] = true
 			l.unset(f.pos(n), at.with(p...), x.missing, false)
@@ -196,25 +216,37 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 		key string
 		dst *bool
 	}{{"basicAuth", &ds.BasicAuth}, {"withCredentials", &ds.WithCredentials}, {"isDefault", &ds.IsDefault}, {"editable", &ds.Editable}}
+	// expandScalar expands a boolean or integer written with a reference
+	// (isDefault: ${X}); Grafana's provisioning expands those keys too.
+	expandScalar := func(fl field, key string) field {
+		if fl.val.Kind == yaml.ScalarNode && strings.Contains(fl.val.Value, "$") {
+			fl.val = &yaml.Node{Kind: yaml.ScalarNode, Value: expand(fl.val.Value, fl.val, path{key}), Line: fl.val.Line, Column: fl.val.Column}
+		}
+		return fl
+	}
 	for _, b := range bools {
 		if fl, ok := m[b.key]; ok {
-			if fl.val.Kind == yaml.ScalarNode && strings.Contains(fl.val.Value, "$") {
-				fl.val = &yaml.Node{Kind: yaml.ScalarNode, Value: expand(fl.val.Value, fl.val, path{b.key}), Line: fl.val.Line, Column: fl.val.Column}
-			}
-			*b.dst, _ = l.boolean(f, fl, at.with(b.key))
+			*b.dst, _ = l.boolean(f, expandScalar(fl, b.key), at.with(b.key))
 		}
 	}
 	for _, k := range []string{"orgId", "version"} {
-		if fl, ok := m[k]; ok {
-			if v, ok := l.integer(f, fl, at.with(k)); ok && k == "orgId" {
-				l.checkOrgID(o, f, fl, at.with(k), v)
-			}
+		fl, ok := m[k]
+		if !ok {
+			continue
+		}
+		if fl = expandScalar(fl, k); fl.val.Value == "" {
+			continue // as in Grafana, an integer that expands to "" is not set
+		}
+		if v, ok := l.integer(f, fl, at.with(k)); ok && k == "orgId" {
+			l.checkOrgID(o, f, fl, at.with(k), v)
 		}
 	}
 	if fl, ok := m["jsonData"]; ok {
 		if fl.val.Kind != yaml.MappingNode && fl.val.Tag != "!!null" {
-			l.errorf(f.pos(fl.val), "", "%s: want a mapping, found %s", at.with("jsonData"), kindName(fl.val))
-		} else if jd, ok := l.toJSON(f, fl.val, path{"jsonData"}, expand).(map[string]any); ok {
+			l.errorf(f.pos(fl.val), "", "%s: want a mapping, found %s", at.with("jsonData"), yamlnode.Describe(fl.val))
+		} else if jd, ok := l.toJSON(f, fl.val, at.with("jsonData"), func(s string, n *yaml.Node, p path) string {
+			return expand(s, n, p[len(at):])
+		}).(map[string]any); ok {
 			ds.JSONData = jd
 		}
 	}
@@ -282,7 +314,7 @@ func (l *loader) secureJSONData(f yfile, fl field, at path, ds *resource.Datasou
 		v := m[k]
 		kat := at.with("secureJsonData", k)
 		if v.val.Kind != yaml.ScalarNode {
-			l.errorf(f.pos(v.val), "", "%s: want a string, found %s", kat, kindName(v.val))
+			l.errorf(f.pos(v.val), "", "%s: want a string, found %s", kat, yamlnode.Describe(v.val))
 			continue
 		}
 		raw := v.val.Value
@@ -297,6 +329,9 @@ func (l *loader) secureJSONData(f yfile, fl field, at path, ds *resource.Datasou
 			name := envName(ds.Name, k)
 			l.errorf(f.pos(v.val), "secureJsonData."+k+": use ${"+name+"} and set it in the environment (or $__file{/path/to/secret})",
 				"%s: a literal secret must not be stored in Git", kat)
+		case len(x.refused) > 0:
+			e.unresolved["secureJsonData."+k] = true
+			l.refuse(f.pos(v.val), kat, x.refused)
 		case len(x.missing) > 0:
 			e.unresolved["secureJsonData."+k] = true
 			l.unset(f.pos(v.val), kat, x.missing, true)

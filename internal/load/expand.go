@@ -13,15 +13,37 @@ type expansion struct {
 	refs []string
 	// missing are the refs that were unset or unreadable.
 	missing []string
+	// refused are the environment variables that hold grafsync's own
+	// credentials; they were not read and expanded to "".
+	refused []string
 }
 
-var grafanaVar = regexp.MustCompile(`\$__(\w+)\{(.*?)\}`)
+// ownCredential reports whether an environment variable holds grafsync's own
+// credentials: GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD and every
+// GRAFSYNC_* setting (Git credentials, webhook and trigger secrets, the lock
+// DSN). A datasource value never takes them: a plan would print them, and a
+// datasource would send them to its own server.
+func ownCredential(name string) bool {
+	return name == "GRAFANA_TOKEN" || name == "GRAFANA_PASSWORD" ||
+		strings.HasPrefix(name, "GRAFANA_TOKEN_") || strings.HasPrefix(name, "GRAFSYNC_")
+}
 
-// expand interpolates a provisioning value exactly as Grafana does
+// ownCredentialHint is the hint of a refused reference.
+const ownCredentialHint = "give the datasource a variable of its own; grafsync's credentials (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*) never leave it"
+
+// grafanaVar is Grafana's $__name{argument} (pkg/setting/expanders.go).
+var grafanaVar = regexp.MustCompile(`\$__(\w+)\{([^}]+)\}`)
+
+// expand interpolates a provisioning value as Grafana does
 // (pkg/services/provisioning/values): the value is split at "$$" (which
 // becomes a literal "$"), then in each part $__env{NAME} and $__file{path}
-// are replaced, then $NAME and ${NAME} are expanded as os.Expand does.
+// are replaced and $NAME and ${NAME} are expanded as os.Expand does.
 // An unset variable expands to "" and is listed in missing.
+//
+// Text taken from the environment or a file is used as it is and never
+// scanned for references again (Grafana would expand a "$" in it once more,
+// changing a secret that holds one, and a warning would then name the text
+// after the "$", a piece of the secret).
 func (l *loader) expand(s string) expansion {
 	var x expansion
 	if !strings.Contains(s, "$") {
@@ -30,6 +52,10 @@ func (l *loader) expand(s string) expansion {
 	}
 	getenv := func(name string) string {
 		x.refs = append(x.refs, "env "+name)
+		if ownCredential(name) {
+			x.refused = append(x.refused, name)
+			return ""
+		}
 		v := ""
 		if l.opts.Getenv != nil {
 			v = l.opts.Getenv(name)
@@ -39,28 +65,35 @@ func (l *loader) expand(s string) expansion {
 		}
 		return v
 	}
+	expander := func(name, arg string) string {
+		switch name {
+		case "env":
+			return getenv(arg)
+		case "file":
+			x.refs = append(x.refs, "file "+arg)
+			if l.opts.ReadFile != nil {
+				if data, err := l.opts.ReadFile(arg); err == nil {
+					return strings.TrimSpace(string(data))
+				}
+			}
+			x.missing = append(x.missing, "file "+arg)
+			return ""
+		}
+		x.refs = append(x.refs, "unsupported $__"+name)
+		x.missing = append(x.missing, "unsupported $__"+name)
+		return ""
+	}
 	parts := strings.Split(s, "$$")
 	for i, p := range parts {
-		p = grafanaVar.ReplaceAllStringFunc(p, func(m string) string {
-			sub := grafanaVar.FindStringSubmatch(m)
-			switch sub[1] {
-			case "env":
-				return getenv(sub[2])
-			case "file":
-				x.refs = append(x.refs, "file "+sub[2])
-				if l.opts.ReadFile != nil {
-					if data, err := l.opts.ReadFile(sub[2]); err == nil {
-						return strings.TrimSpace(string(data))
-					}
-				}
-				x.missing = append(x.missing, "file "+sub[2])
-				return ""
-			}
-			x.refs = append(x.refs, "unsupported $__"+sub[1])
-			x.missing = append(x.missing, "unsupported $__"+sub[1])
-			return ""
-		})
-		parts[i] = os.Expand(p, getenv)
+		var b strings.Builder
+		last := 0
+		for _, m := range grafanaVar.FindAllStringSubmatchIndex(p, -1) {
+			b.WriteString(os.Expand(p[last:m[0]], getenv))
+			b.WriteString(expander(p[m[2]:m[3]], p[m[4]:m[5]]))
+			last = m[1]
+		}
+		b.WriteString(os.Expand(p[last:], getenv))
+		parts[i] = b.String()
 	}
 	x.value = strings.Join(parts, "$")
 	return x
@@ -82,6 +115,22 @@ func describeMissing(missing []string) string {
 		}
 	}
 	return strings.Join(out, "; ")
+}
+
+// grafanaVariable reports whether a missing reference looks like one of
+// Grafana's own template variables (${__value.raw}, ${__span.tags.x}) rather
+// than an environment variable: its name starts with "__" or holds a
+// character no environment variable name has.
+func grafanaVariable(missing []string) bool {
+	for _, m := range missing {
+		name, ok := strings.CutPrefix(m, "env ")
+		if ok && (strings.HasPrefix(name, "__") || strings.ContainsFunc(name, func(r rune) bool {
+			return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+		})) {
+			return true
+		}
+	}
+	return false
 }
 
 // envName suggests an environment variable for a secret: "Loki", "password"

@@ -2,10 +2,10 @@ package load
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	pathpkg "path"
 
+	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
@@ -49,7 +49,7 @@ func Load(fsys fs.FS, opts Options) (*resource.State, Problems) {
 		st.Orgs = append(st.Orgs, oc.org)
 	}
 	l.checkAccounts()
-	l.problems.sort()
+	l.problems.Sort()
 	return st, l.problems
 }
 
@@ -61,11 +61,11 @@ type loader struct {
 }
 
 func (l *loader) errorf(pos resource.Pos, hint, format string, args ...any) {
-	l.problems = append(l.problems, Problem{Pos: pos, Severity: Error, Message: fmt.Sprintf(format, args...), Hint: hint})
+	l.problems = append(l.problems, problem.Errorf(pos, hint, format, args...))
 }
 
 func (l *loader) warnf(pos resource.Pos, hint, format string, args ...any) {
-	l.problems = append(l.problems, Problem{Pos: pos, Severity: Warning, Message: fmt.Sprintf(format, args...), Hint: hint})
+	l.problems = append(l.problems, problem.Warnf(pos, hint, format, args...))
 }
 
 // orgState is what loading one org needs beyond the resource.Org itself.
@@ -74,8 +74,10 @@ type orgState struct {
 	// inputs maps a dashboard __inputs name (DS_PROMETHEUS) to a datasource
 	// uid or name, from the org config's datasourceInputs.
 	inputs map[string]mapped
-	// home is where preferences.homeDashboardUid was written.
-	home resource.Pos
+	// home is where preferences.homeDashboardUid was written, and homeAt
+	// its path in the org config (orgs[1].preferences.homeDashboardUid).
+	home   resource.Pos
+	homeAt path
 	// teams declared in the org config, by name.
 	teams map[string]bool
 

@@ -7,6 +7,8 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/grafsync/grafsync/internal/problem"
 )
 
 // mapFS builds a repository from path → content pairs.
@@ -21,7 +23,7 @@ func mapFS(files map[string]string) fstest.MapFS {
 // short renders a problem without its hint, as the table expects it.
 func short(p Problem) string {
 	s := p.Pos.String() + ": "
-	if p.Severity == Warning {
+	if p.Severity == problem.Warning {
 		s += "warning: "
 	}
 	return s + p.Message
@@ -348,6 +350,23 @@ datasources:
 			},
 		},
 		{
+			name: "cloudwatch role ARN rules shared with roles/accounts.yaml",
+			files: map[string]string{"datasources/cw.yaml": "apiVersion: 1\ndatasources:\n" +
+				"  - {name: a, type: cloudwatch, jsonData: {assumeRoleArn: 'arn:azure:iam::111111111111:role/x', defaultRegion: us-gov-west-1}}\n" +
+				"  - {name: b, type: cloudwatch, jsonData: {assumeRoleArn: 'arn:aws:iam::111111111111:role/" + strings.Repeat("p/", 300) + "x', defaultRegion: eusc-de-east-1}}\n" +
+				"  - {name: c, type: cloudwatch, jsonData: {assumeRoleArn: 'arn:aws:iam::111111111111:group/x'}}\n" +
+				"  - {name: d, type: cloudwatch, jsonData: {assumeRoleArn: 'arn:aws:iam::111111111111:role/a b'}}\n" +
+				"  - {name: e, type: cloudwatch, jsonData: {assumeRoleArn: 'arn:aws:s3:::bucket'}}\n" +
+				"  - {name: f, type: cloudwatch, jsonData: {assumeRoleArn: 'arn:aws-cn:iam::111111111111:role/ok/x', defaultRegion: cn-north-1}}\n"},
+			want: []string{
+				`datasources/cw.yaml:3:59: datasources[0].jsonData.assumeRoleArn: "arn:azure:iam::111111111111:role/x" has an unknown partition "azure"`,
+				`datasources/cw.yaml:4:59: datasources[1].jsonData.assumeRoleArn: "arn:aws:iam::111111111111:role/` + strings.Repeat("p/", 300) + `x" has an invalid role path (/ or /path/ of printable ASCII, at most 512 characters)`,
+				`datasources/cw.yaml:5:59: datasources[2].jsonData.assumeRoleArn: "arn:aws:iam::111111111111:group/x" is not a role ARN`,
+				`datasources/cw.yaml:6:59: datasources[3].jsonData.assumeRoleArn: "arn:aws:iam::111111111111:role/a b" has an invalid role name (1-64 of letters, digits and _ + = , . @ -)`,
+				`datasources/cw.yaml:7:59: datasources[4].jsonData.assumeRoleArn: "arn:aws:s3:::bucket" is not an IAM role ARN`,
+			},
+		},
+		{
 			name:  "literal secret",
 			files: map[string]string{"datasources/a.yaml": dsProm + "    secureJsonData:\n      basicAuthPassword: hunter2\n"},
 			want:  []string{`datasources/a.yaml:7:26: datasources[0].secureJsonData.basicAuthPassword: a literal secret must not be stored in Git`},
@@ -379,7 +398,7 @@ datasources:
 				`grafsync.yaml:4:14: orgs[0].preferences.theme: invalid theme "blue"`,
 				`grafsync.yaml:5:17: orgs[0].preferences.timezone: unknown timezone "Mars/Olympus"`,
 				`grafsync.yaml:6:18: orgs[0].preferences.weekStart: invalid week start "friday"`,
-				`grafsync.yaml:7:25: preferences.homeDashboardUid: no dashboard with uid "nope" in org "Main Org."`,
+				`grafsync.yaml:7:25: orgs[0].preferences.homeDashboardUid: no dashboard with uid "nope" in org "Main Org."`,
 			},
 		},
 		{
@@ -463,6 +482,17 @@ datasources:
 			want:  []string{`datasources/a.yaml:3:60: warning: datasources[0].jsonData.assumeRoleArn: environment variable ROLE_ARN is not set; the value expands to ""`},
 		},
 		{
+			name: "duplicate keys inside jsonData and a YAML dashboard",
+			files: map[string]string{
+				"datasources/a.yaml": dsProm + "    jsonData:\n      timeInterval: 15s\n      httpMethod: POST\n      timeInterval: 30s\n",
+				"dashboards/a.yaml":  "title: A\npanels:\n  - {type: graph, type: timeseries}\n",
+			},
+			want: []string{
+				`dashboards/a.yaml:3:19: panels[0].type: duplicate key "type" (first at line 3)`,
+				`datasources/a.yaml:9:7: datasources[0].jsonData.timeInterval: duplicate key "timeInterval" (first at line 7)`,
+			},
+		},
+		{
 			name:  "unknown file in dashboards",
 			files: map[string]string{"dashboards/a.jsn": "{}", "dashboards/README.md": "# docs"},
 			want:  []string{`dashboards/a.jsn: warning: ignored: not a dashboard file`},
@@ -482,20 +512,141 @@ datasources:
 	}
 }
 
+// TestProblemString pins whole problems, hints included.
 func TestProblemString(t *testing.T) {
-	_, ps := Load(mapFS(map[string]string{"datasources/a.yaml": "apiVersion: 1\ndatasources:\n  - name: Loki\n    type: loki\n    secureJsonData:\n      password: hunter2\n"}), Options{})
-	want := "datasources/a.yaml:6:17: datasources[0].secureJsonData.password: a literal secret must not be stored in Git\n" +
-		"\thint: secureJsonData.password: use ${LOKI_PASSWORD} and set it in the environment (or $__file{/path/to/secret})"
-	if len(ps) != 1 {
-		t.Fatalf("got %d problems, want 1: %v", len(ps), ps)
+	tests := []struct{ name, file, want string }{
+		{
+			name: "literal secret",
+			file: "apiVersion: 1\ndatasources:\n  - name: Loki\n    type: loki\n    secureJsonData:\n      password: hunter2\n",
+			want: "datasources/a.yaml:6:17: datasources[0].secureJsonData.password: a literal secret must not be stored in Git\n" +
+				"\thint: secureJsonData.password: use ${LOKI_PASSWORD} and set it in the environment (or $__file{/path/to/secret})",
+		},
+		{
+			// ${__value.raw} in a provisioning value is read as an environment
+			// variable (Grafana does the same); the hint says to write $$.
+			name: "Grafana variable without $$",
+			file: dsLGTM + "    jsonData:\n      derivedFields: [{name: TraceID, datasourceUid: tempo, url: '${__value.raw}'}]\n",
+			want: "datasources/a.yaml:13:66: warning: datasources[2].jsonData.derivedFields[0].url: environment variable __value.raw is not set; the value expands to \"\"\n" +
+				"\thint: write $$ for a literal $ (provisioning values expand $NAME and ${NAME} from the environment), e.g. $${__value.raw}",
+		},
 	}
-	if diff := cmp.Diff(want, ps[0].String()); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, ps := Load(mapFS(map[string]string{"datasources/a.yaml": tt.file}), Options{})
+			if len(ps) != 1 {
+				t.Fatalf("got %d problems, want 1: %v", len(ps), ps)
+			}
+			if diff := cmp.Diff(tt.want, ps[0].String()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if strings.Contains(fmt.Sprint(ps), "hunter2") {
+				t.Errorf("secret leaked into a problem: %v", ps)
+			}
+		})
 	}
-	if strings.Contains(fmt.Sprint(ps), "hunter2") {
-		t.Errorf("secret leaked into a problem: %v", ps)
-	}
+	_, ps := Load(mapFS(map[string]string{"datasources/a.yaml": tests[0].file}), Options{})
 	if got, want := ps.Summary(), "1 error, 0 warnings"; got != want {
 		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+}
+
+// TestExpandedContentIsLiteral: a value read from the environment or a file
+// is used as it is. Expanding it again would change a secret that holds "$"
+// and put the text after the "$" (a piece of the secret) into a warning.
+func TestExpandedContentIsLiteral(t *testing.T) {
+	files := map[string]string{"datasources/a.yaml": dsProm + `    url: http://$__env{HOST}/$$x
+    jsonData: {httpHeaderName1: '${HEADER}'}
+    secureJsonData:
+      basicAuthPassword: $__file{/run/secrets/prom}
+      httpHeaderValue1: Bearer $__env{TOKEN}
+`}
+	env := map[string]string{"HOST": "h$ost", "HEADER": "X-$Scope", "TOKEN": "tok$en"}
+	opts := Options{
+		Strict: true,
+		Getenv: func(k string) string { return env[k] },
+		ReadFile: func(name string) ([]byte, error) {
+			if name != "/run/secrets/prom" {
+				return nil, fmt.Errorf("no file %s", name)
+			}
+			return []byte("pa$word\n"), nil
+		},
+	}
+	st, problems := Load(mapFS(files), opts)
+	if len(problems) > 0 {
+		t.Fatalf("problems (a piece of a secret must never be read as a variable name):\n%v", problems)
+	}
+	ds := st.Orgs[0].Datasources[0]
+	got := map[string]string{
+		"url":                  ds.URL,
+		"httpHeaderName1":      fmt.Sprint(ds.JSONData["httpHeaderName1"]),
+		"basicAuthPassword":    ds.Secure["basicAuthPassword"].Reveal(),
+		"basicAuthPassword at": ds.Secure["basicAuthPassword"].From(),
+		"httpHeaderValue1":     ds.Secure["httpHeaderValue1"].Reveal(),
+		"httpHeaderValue1 at":  ds.Secure["httpHeaderValue1"].From(),
+	}
+	want := map[string]string{
+		"url":                  "http://h$ost/$x",
+		"httpHeaderName1":      "X-$Scope",
+		"basicAuthPassword":    "pa$word",
+		"basicAuthPassword at": "file /run/secrets/prom",
+		"httpHeaderValue1":     "Bearer tok$en",
+		"httpHeaderValue1 at":  "env TOKEN",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("expanded values (-want +got):\n%s", diff)
+	}
+}
+
+// TestExpandedScalars: like Grafana's provisioning, the boolean and integer
+// keys of a datasource take environment references too.
+func TestExpandedScalars(t *testing.T) {
+	files := map[string]string{"datasources/a.yaml": `apiVersion: 1
+datasources:
+  - {name: a, type: loki, isDefault: '${A_DEFAULT}', orgId: '${ORG_ID}', version: $VERSION}
+  - {name: b, type: loki, orgId: '$__env{OTHER_ORG}'}
+`}
+	env := map[string]string{"A_DEFAULT": "true", "ORG_ID": "1", "VERSION": "3", "OTHER_ORG": "2"}
+	st, problems := Load(mapFS(files), Options{Getenv: func(k string) string { return env[k] }})
+	want := []string{`datasources/a.yaml:4:34: datasources[1].orgId: orgId 2 does not match org "Main Org." (id 1) whose directory this file is in`}
+	if diff := cmp.Diff(want, shorts(problems)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if ds := st.Orgs[0].Datasources[0]; !ds.IsDefault {
+		t.Errorf("isDefault: ${A_DEFAULT} with A_DEFAULT=true gave false")
+	}
+}
+
+// TestOwnCredentialsAreRefused: a datasource that names grafsync's own
+// credentials would print them in a plan (a pull-request comment) or send
+// them to the datasource's server; the reference is an error and the
+// variable is not read.
+func TestOwnCredentialsAreRefused(t *testing.T) {
+	files := map[string]string{"datasources/a.yaml": dsProm + `    url: https://x.example/?t=${GRAFANA_TOKEN}
+    jsonData: {note: '$__env{GRAFSYNC_GIT_TOKEN}', other: '$GRAFANA_TOKEN_TENANT_A'}
+    secureJsonData:
+      basicAuthPassword: ${GRAFANA_PASSWORD}
+`}
+	var read []string
+	getenv := func(k string) string { read = append(read, k); return "hunter2" }
+	st, problems := Load(mapFS(files), Options{Getenv: getenv})
+	hint := "\n\thint: give the datasource a variable of its own; grafsync's credentials (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*) never leave it"
+	want := []string{
+		"datasources/a.yaml:6:10: datasources[0].url: environment variable GRAFANA_TOKEN holds grafsync's own credentials; a datasource must not use it" + hint,
+		"datasources/a.yaml:7:22: datasources[0].jsonData.note: environment variable GRAFSYNC_GIT_TOKEN holds grafsync's own credentials; a datasource must not use it" + hint,
+		"datasources/a.yaml:7:59: datasources[0].jsonData.other: environment variable GRAFANA_TOKEN_TENANT_A holds grafsync's own credentials; a datasource must not use it" + hint,
+		"datasources/a.yaml:9:26: datasources[0].secureJsonData.basicAuthPassword: environment variable GRAFANA_PASSWORD holds grafsync's own credentials; a datasource must not use it" + hint,
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.String())
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if len(read) > 0 {
+		t.Errorf("read %v from the environment", read)
+	}
+	if ds := st.Orgs[0].Datasources[0]; strings.Contains(fmt.Sprintf("%s %v %v", ds.URL, ds.JSONData, ds.Secure["basicAuthPassword"].Reveal()), "hunter2") {
+		t.Errorf("a credential reached the state: %+v", ds)
 	}
 }

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"fmt"
 	pathpkg "path"
 	"regexp"
@@ -74,7 +75,7 @@ func (l *loader) resolveInputs(o *orgState, d doc, model map[string]any) (names 
 			default:
 				var names []string
 				for _, c := range cands {
-					names = append(names, c.name+cond(c.name == "", c.uid, ""))
+					names = append(names, cmp.Or(c.name, c.uid))
 				}
 				l.errorf(d.pos(at, false), hint, "%s: %s could be any of the %d %s datasources (%s)", at, name, len(cands), plugin, strings.Join(names, ", "))
 				continue
@@ -90,13 +91,6 @@ func (l *loader) resolveInputs(o *orgState, d doc, model map[string]any) (names 
 		replaceStrings(model, strings.NewReplacer(repl...))
 	}
 	return names
-}
-
-func cond(c bool, a, b string) string {
-	if c {
-		return a
-	}
-	return b
 }
 
 // replaceStrings rewrites, in place, every string value containing "${".
@@ -263,5 +257,5 @@ func (l *loader) checkOrgRefs(o *orgState) {
 		}
 	}
 	l.errorf(o.home, "use the uid of a dashboard in "+pathpkg.Join(o.org.Dir, "dashboards")+"/",
-		"preferences.homeDashboardUid: no dashboard with uid %q in org %q", p.HomeDashboardUID, o.org.Name)
+		"%s: no dashboard with uid %q in org %q", o.homeAt, p.HomeDashboardUID, o.org.Name)
 }

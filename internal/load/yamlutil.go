@@ -1,14 +1,15 @@
 package load
 
 import (
+	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/grafsync/grafsync/internal/resource"
+	"github.com/grafsync/grafsync/internal/yamlnode"
 )
 
 // yfile is a parsed YAML file; positions come from its nodes.
@@ -21,26 +22,16 @@ func (f yfile) pos(n *yaml.Node) resource.Pos {
 	return resource.Pos{File: f.name, Line: n.Line, Col: n.Column}
 }
 
-var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // parseYAML parses data; a syntax error is reported with its line.
 func (l *loader) parseYAML(name string, data []byte) (yfile, bool) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		pos := resource.Pos{File: name, Line: 1, Col: 1}
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		if m := yamlErrLine.FindStringSubmatch(err.Error()); m != nil {
-			pos.Line, _ = strconv.Atoi(m[1])
-			msg = m[2]
-		}
-		l.errorf(pos, "", "invalid YAML: %s", msg)
+	root, err := yamlnode.Parse(data)
+	if err != nil {
+		var se *yamlnode.SyntaxError
+		errors.As(err, &se)
+		l.errorf(resource.Pos{File: name, Line: se.Line, Col: 1}, "", "invalid YAML: %s", se.Msg)
 		return yfile{name: name}, false
 	}
-	f := yfile{name: name}
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-		f.root = doc.Content[0]
-	}
-	return f, true
+	return yfile{name: name, root: root}, true
 }
 
 // field is one key/value of a YAML mapping.
@@ -52,12 +43,12 @@ type field struct {
 // non-mapping node, duplicate keys and keys not in known (typos must not be
 // silently ignored). at is the path of n, for messages.
 func (l *loader) mapping(f yfile, n *yaml.Node, at path, known ...string) (map[string]field, bool) {
-	n = deref(n)
+	n = yamlnode.Deref(n)
 	if n.Kind != yaml.MappingNode {
 		if n.Tag == "!!null" {
 			return map[string]field{}, true
 		}
-		l.errorf(f.pos(n), "", "%s: want a mapping (key: value), found %s", orRoot(at), kindName(n))
+		l.errorf(f.pos(n), "", "%s: want a mapping (key: value), found %s", orRoot(at), yamlnode.Describe(n))
 		return nil, false
 	}
 	m := make(map[string]field, len(n.Content)/2)
@@ -67,11 +58,11 @@ func (l *loader) mapping(f yfile, n *yaml.Node, at path, known ...string) (map[s
 			l.errorf(f.pos(k), "", "%s: duplicate key %q (first at line %d)", at.with(k.Value), k.Value, prev.key.Line)
 			continue
 		}
-		if known != nil && !contains(known, k.Value) {
+		if known != nil && !slices.Contains(known, k.Value) {
 			l.errorf(f.pos(k), suggest(k.Value, known), "%s: unknown key %q", orRoot(at), k.Value)
 			continue
 		}
-		m[k.Value] = field{k, deref(v)}
+		m[k.Value] = field{k, yamlnode.Deref(v)}
 	}
 	return m, true
 }
@@ -81,37 +72,6 @@ func orRoot(p path) string {
 		return "top level"
 	}
 	return p.String()
-}
-
-func deref(n *yaml.Node) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	return n
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing"
-		}
-		return fmt.Sprintf("%q", n.Value)
-	}
-	return "something else"
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // suggest returns a "did you mean" hint for a misspelt key.
@@ -154,7 +114,7 @@ func editDistance(a, b string) int {
 // str reads a scalar as a string; a list or mapping is reported.
 func (l *loader) str(f yfile, fl field, at path) (string, bool) {
 	if fl.val.Kind != yaml.ScalarNode {
-		l.errorf(f.pos(fl.val), "", "%s: want a string, found %s", at, kindName(fl.val))
+		l.errorf(f.pos(fl.val), "", "%s: want a string, found %s", at, yamlnode.Describe(fl.val))
 		return "", false
 	}
 	if fl.val.Tag == "!!null" {
@@ -166,7 +126,7 @@ func (l *loader) str(f yfile, fl field, at path) (string, bool) {
 func (l *loader) boolean(f yfile, fl field, at path) (bool, bool) {
 	var b bool
 	if fl.val.Kind != yaml.ScalarNode || fl.val.Decode(&b) != nil {
-		l.errorf(f.pos(fl.val), "", "%s: want true or false, found %s", at, kindName(fl.val))
+		l.errorf(f.pos(fl.val), "", "%s: want true or false, found %s", at, yamlnode.Describe(fl.val))
 		return false, false
 	}
 	return b, true
@@ -175,7 +135,7 @@ func (l *loader) boolean(f yfile, fl field, at path) (bool, bool) {
 func (l *loader) integer(f yfile, fl field, at path) (int64, bool) {
 	var i int64
 	if fl.val.Kind != yaml.ScalarNode || fl.val.Decode(&i) != nil {
-		l.errorf(f.pos(fl.val), "", "%s: want a whole number, found %s", at, kindName(fl.val))
+		l.errorf(f.pos(fl.val), "", "%s: want a whole number, found %s", at, yamlnode.Describe(fl.val))
 		return 0, false
 	}
 	return i, true
@@ -183,12 +143,12 @@ func (l *loader) integer(f yfile, fl field, at path) (int64, bool) {
 
 // list returns the items of a sequence node (null is an empty list).
 func (l *loader) list(f yfile, n *yaml.Node, at path) []*yaml.Node {
-	n = deref(n)
+	n = yamlnode.Deref(n)
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		l.errorf(f.pos(n), "", "%s: want a list, found %s", at, kindName(n))
+		l.errorf(f.pos(n), "", "%s: want a list, found %s", at, yamlnode.Describe(n))
 		return nil
 	}
 	return n.Content
@@ -196,18 +156,26 @@ func (l *loader) list(f yfile, n *yaml.Node, at path) []*yaml.Node {
 
 // toJSON converts a YAML value to the shapes encoding/json produces
 // (map[string]any, []any, string, float64, bool, nil). Every string scalar is
-// passed through conv. Non-string keys are reported.
+// passed through conv. Non-string and repeated keys are reported (Grafana's
+// provisioning rejects a repeated key); the first of repeated keys is kept,
+// the one positions point at. at is the path of n from the top of the file.
 func (l *loader) toJSON(f yfile, n *yaml.Node, at path, conv func(s string, n *yaml.Node, at path) string) any {
-	n = deref(n)
+	n = yamlnode.Deref(n)
 	switch n.Kind {
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
+		first := make(map[string]*yaml.Node, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := deref(n.Content[i])
+			k := yamlnode.Deref(n.Content[i])
 			if k.Kind != yaml.ScalarNode {
 				l.errorf(f.pos(k), "", "%s: keys must be strings", orRoot(at))
 				continue
 			}
+			if prev, dup := first[k.Value]; dup {
+				l.errorf(f.pos(k), "", "%s: duplicate key %q (first at line %d)", at.with(k.Value), k.Value, prev.Line)
+				continue
+			}
+			first[k.Value] = k
 			m[k.Value] = l.toJSON(f, n.Content[i+1], at.with(k.Value), conv)
 		}
 		return m
