@@ -167,7 +167,7 @@ func (l *loader) unset(pos resource.Pos, at path, missing []string, secret bool)
 
 // refuse reports references to grafsync's own credentials (ownCredential).
 func (l *loader) refuse(pos resource.Pos, at path, names []string) {
-	what := "environment variable " + names[0] + " holds grafsync's own credentials; a datasource must not use it"
+	what := "environment variable " + names[0] + " holds credentials of the process running grafsync; a datasource must not use it"
 	if len(names) > 1 {
 		what = "environment variables " + strings.Join(names, ", ") + " hold grafsync's own credentials; a datasource must not use them"
 	}

@@ -18,18 +18,24 @@ type expansion struct {
 	refused []string
 }
 
-// ownCredential reports whether an environment variable holds grafsync's own
-// credentials: GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD and every
-// GRAFSYNC_* setting (Git credentials, webhook and trigger secrets, the lock
-// DSN). A datasource value never takes them: a plan would print them, and a
-// datasource would send them to its own server.
+// ownCredential reports whether an environment variable holds credentials of
+// the process running grafsync rather than of a datasource: GRAFANA_TOKEN,
+// GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, every GRAFSYNC_* setting (Git
+// credentials, webhook and trigger secrets, the lock DSN), and what a CI
+// runner holds: the AWS keys an OIDC step exports, GitHub's runner tokens. A
+// datasource value never takes them: a pull request could otherwise print
+// them in its plan comment, or send them to a server of its choosing.
 func ownCredential(name string) bool {
-	return name == "GRAFANA_TOKEN" || name == "GRAFANA_PASSWORD" ||
-		strings.HasPrefix(name, "GRAFANA_TOKEN_") || strings.HasPrefix(name, "GRAFSYNC_")
+	switch name {
+	case "GRAFANA_TOKEN", "GRAFANA_PASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+		"GITHUB_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_RUNTIME_TOKEN":
+		return true
+	}
+	return strings.HasPrefix(name, "GRAFANA_TOKEN_") || strings.HasPrefix(name, "GRAFSYNC_")
 }
 
 // ownCredentialHint is the hint of a refused reference.
-const ownCredentialHint = "give the datasource a variable of its own; grafsync's credentials (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*) never leave it"
+const ownCredentialHint = "give the datasource a variable of its own; the credentials grafsync and its CI run with (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, GITHUB_TOKEN, ACTIONS_*_TOKEN) never leave it"
 
 // grafanaVar is Grafana's $__name{argument} (pkg/setting/expanders.go).
 var grafanaVar = regexp.MustCompile(`\$__(\w+)\{([^}]+)\}`)

@@ -625,16 +625,20 @@ func TestOwnCredentialsAreRefused(t *testing.T) {
     jsonData: {note: '$__env{GRAFSYNC_GIT_TOKEN}', other: '$GRAFANA_TOKEN_TENANT_A'}
     secureJsonData:
       basicAuthPassword: ${GRAFANA_PASSWORD}
+      secretKey: ${AWS_SECRET_ACCESS_KEY}
+      httpHeaderValue1: Bearer $GITHUB_TOKEN
 `}
 	var read []string
 	getenv := func(k string) string { read = append(read, k); return "hunter2" }
 	st, problems := Load(mapFS(files), Options{Getenv: getenv})
-	hint := "\n\thint: give the datasource a variable of its own; grafsync's credentials (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*) never leave it"
+	hint := "\n\thint: give the datasource a variable of its own; the credentials grafsync and its CI run with (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, GITHUB_TOKEN, ACTIONS_*_TOKEN) never leave it"
 	want := []string{
-		"datasources/a.yaml:6:10: datasources[0].url: environment variable GRAFANA_TOKEN holds grafsync's own credentials; a datasource must not use it" + hint,
-		"datasources/a.yaml:7:22: datasources[0].jsonData.note: environment variable GRAFSYNC_GIT_TOKEN holds grafsync's own credentials; a datasource must not use it" + hint,
-		"datasources/a.yaml:7:59: datasources[0].jsonData.other: environment variable GRAFANA_TOKEN_TENANT_A holds grafsync's own credentials; a datasource must not use it" + hint,
-		"datasources/a.yaml:9:26: datasources[0].secureJsonData.basicAuthPassword: environment variable GRAFANA_PASSWORD holds grafsync's own credentials; a datasource must not use it" + hint,
+		"datasources/a.yaml:6:10: datasources[0].url: environment variable GRAFANA_TOKEN holds credentials of the process running grafsync; a datasource must not use it" + hint,
+		"datasources/a.yaml:7:22: datasources[0].jsonData.note: environment variable GRAFSYNC_GIT_TOKEN holds credentials of the process running grafsync; a datasource must not use it" + hint,
+		"datasources/a.yaml:7:59: datasources[0].jsonData.other: environment variable GRAFANA_TOKEN_TENANT_A holds credentials of the process running grafsync; a datasource must not use it" + hint,
+		"datasources/a.yaml:9:26: datasources[0].secureJsonData.basicAuthPassword: environment variable GRAFANA_PASSWORD holds credentials of the process running grafsync; a datasource must not use it" + hint,
+		"datasources/a.yaml:10:18: datasources[0].secureJsonData.secretKey: environment variable AWS_SECRET_ACCESS_KEY holds credentials of the process running grafsync; a datasource must not use it" + hint,
+		"datasources/a.yaml:11:25: datasources[0].secureJsonData.httpHeaderValue1: environment variable GITHUB_TOKEN holds credentials of the process running grafsync; a datasource must not use it" + hint,
 	}
 	var got []string
 	for _, p := range problems {
