@@ -348,3 +348,19 @@ func TestTitleTakenIsNotAConflict(t *testing.T) {
 		t.Errorf("error %q does not say what Grafana refused", err)
 	}
 }
+
+// A datasource without a uid in Git gets one from Grafana when created; its
+// secrets' fingerprints must not depend on it, or the next plan would
+// rewrite the secret once more.
+func TestSecretOfDatasourceWithoutUIDIsWrittenOnce(t *testing.T) {
+	f := newFixture(t, grafanatest.Options{}, map[string]string{
+		"datasources/ds.yaml": "apiVersion: 1\ndatasources:\n  - {name: Loki, type: loki, url: 'http://loki:3100', basicAuth: true, basicAuthUser: u, secureJsonData: {basicAuthPassword: '${PW}'}}\n",
+	})
+	f.env["PW"] = "s3cret"
+	f.converge(t)
+	f.env["PW"] = "rotated"
+	if n := f.plan(t).Plan.Counts()[plan.Update]; n != 1 {
+		t.Errorf("a rotated secret plans %d updates, want 1", n)
+	}
+	f.converge(t)
+}
