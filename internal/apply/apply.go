@@ -164,7 +164,10 @@ type applier struct {
 }
 
 func (a *applier) run(ctx context.Context, ch plan.Change) {
-	err := a.change(ctx, ch)
+	w, err := a.inOrg(ch)
+	if err == nil {
+		err = w.change(ctx, ch)
+	}
 	switch {
 	case ch.Action == plan.Delete && grafana.IsStatus(err, http.StatusNotFound):
 		// Gone already: a retried delete whose first attempt landed, or a
@@ -172,7 +175,7 @@ func (a *applier) run(ctx context.Context, ch plan.Change) {
 		a.opts.Logger.Debug("already deleted", "subject", ch.Subject)
 		err = nil
 	case isRefused(err):
-		same, verr := a.verify(ctx, ch)
+		same, verr := w.verify(ctx, ch)
 		switch {
 		case verr == nil && same:
 			a.opts.Logger.Debug("write verified after a refusal: grafana holds what was asked", "subject", ch.Subject)
@@ -207,9 +210,6 @@ func (a *applier) run(ctx context.Context, ch plan.Change) {
 // change makes the requests for one change.
 func (a *applier) change(ctx context.Context, ch plan.Change) error {
 	r := ch.Resource()
-	if a.opts.Orgs != nil && r.Kind != plan.Org {
-		return a.opts.Orgs.inOrg(ctx, a, ch)
-	}
 	switch r.Kind {
 	case plan.Org:
 		return a.org(ctx, ch)

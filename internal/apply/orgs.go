@@ -55,17 +55,23 @@ func (o *Orgs) client(orgID int64) (*grafana.Client, error) {
 	return c, nil
 }
 
-// inOrg applies one change with the client and secrets of its org.
-func (o *Orgs) inOrg(ctx context.Context, a *applier, ch plan.Change) error {
-	r := ch.Resource()
+// inOrg is the applier for one change: a itself for a plan of one org and
+// for orgs (created by the admin), else one with the client and secrets of
+// the change's org, so that the change and the read-back verifying a
+// refusal of it both happen in that org.
+func (a *applier) inOrg(ch plan.Change) (*applier, error) {
+	o, r := a.opts.Orgs, ch.Resource()
+	if o == nil || r.Kind == plan.Org {
+		return a, nil
+	}
 	c, err := o.client(r.OrgID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	w := &applier{c: c, opts: a.opts}
 	w.opts.Orgs = nil
 	w.opts.Secrets = o.Secrets[r.OrgID]
-	return w.change(ctx, ch)
+	return w, nil
 }
 
 // org creates a missing org (server admin) or renames one pinned by id.
