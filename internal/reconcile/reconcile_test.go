@@ -93,3 +93,35 @@ func TestProblemsWinOverUnreachableGrafana(t *testing.T) {
 		t.Fatalf("plan error %v, want the repository's problems", err)
 	}
 }
+
+// tokenAccess reaches each org with a client of its own.
+type tokenAccess map[string]*grafana.Client
+
+func (a tokenAccess) Admin() *grafana.Client { return nil }
+
+func (a tokenAccess) ForOrg(name string, _ int64) (*grafana.Client, error) { return a[name], nil }
+
+func (a tokenAccess) Describe(name string) string { return "the token of " + name }
+
+// Each org of a repository that declares several is checked for nested
+// folders as a single org is.
+func TestNestedFoldersNeedGrafanaSupportInEveryOrg(t *testing.T) {
+	in, emu := inputsFor(t, "10", map[string]string{
+		"grafsync.yaml": "orgs:\n  - name: Main Org.\n  - name: Tenant A\n    dir: orgs/tenant-a\n",
+		"orgs/tenant-a/dashboards/platform/aws/_folder.yaml": "uid: aws\ntitle: AWS\n",
+	})
+	tenant := emu.AddOrg("Tenant A")
+	key, err := emu.AddServiceAccountToken(tenant, "grafsync", "Admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := grafana.New(grafana.Config{URLs: in.Client.URLs(), Token: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Access = tokenAccess{"Main Org.": in.Client, "Tenant A": c}
+	_, err = Plan(t.Context(), in)
+	if err == nil || !strings.Contains(err.Error(), "folder platform/aws is nested") {
+		t.Errorf("plan error %v, want the nested folder of Tenant A refused", err)
+	}
+}
