@@ -147,6 +147,16 @@ func sameUser(name, login, email string) bool {
 	return strings.EqualFold(name, login) || (email != "" && strings.EqualFold(name, email))
 }
 
+// FindUser finds the user of an org that name (a login or an email, in
+// any case) names, as the repository names members and permission users.
+func FindUser(users []grafana.OrgUser, name string) (grafana.OrgUser, bool) {
+	i := slices.IndexFunc(users, func(u grafana.OrgUser) bool { return sameUser(name, u.Login, u.Email) })
+	if i < 0 {
+		return grafana.OrgUser{}, false
+	}
+	return users[i], true
+}
+
 // userName is how the repository names a user with this login and email:
 // the entry of named that matches either (case-insensitive), else the login.
 func userName(login, email string, named []string) string {

@@ -326,15 +326,8 @@ func checkTeams(o *resource.Org, exists map[string]bool) error {
 // no user of the org, at its position in the repository.
 func checkUsers(o *resource.Org, users []grafana.OrgUser, self string) error {
 	known := func(name string) bool {
-		if strings.EqualFold(name, self) {
-			return true
-		}
-		for _, u := range users {
-			if strings.EqualFold(u.Login, name) || (u.Email != "" && strings.EqualFold(u.Email, name)) {
-				return true
-			}
-		}
-		return false
+		_, ok := normalize.FindUser(users, name)
+		return ok || strings.EqualFold(name, self)
 	}
 	for _, t := range o.Teams {
 		for i, m := range t.Members {
