@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -240,7 +241,7 @@ func (a *applier) folder(ctx context.Context, ch plan.Change) error {
 		d := ch.After
 		return a.c.CreateFolder(ctx, d.ID, str(d.Doc, "title"), str(d.Doc, "parentUid"))
 	case plan.Delete:
-		return a.c.DeleteFolder(ctx, ch.Before.ID)
+		return a.deleteFolder(ctx, ch)
 	}
 	before, after := ch.Before.Doc, ch.After.Doc
 	version := ch.Before.Version
@@ -265,6 +266,22 @@ func (a *applier) folder(ctx context.Context, ch plan.Change) error {
 		version = f.Version
 	}
 	return a.c.UpdateFolder(ctx, ch.After.ID, str(after, "title"), version)
+}
+
+// deleteFolder deletes a folder the plan found holding nothing it does not
+// delete. Grafana deletes a folder's contents with it (§5.6), and its
+// managed contents were deleted by earlier steps, so a folder that still
+// holds something got it since the plan (or search had not listed it):
+// it is kept, as a Conflict.
+func (a *applier) deleteFolder(ctx context.Context, ch plan.Change) error {
+	holds, err := a.c.FolderContents(ctx, ch.Before.ID)
+	if err != nil {
+		return err
+	}
+	if len(holds) > 0 {
+		return &Conflict{Subject: ch.Subject, Err: fmt.Errorf("it now holds %s, which Grafana would delete with it; the folder was kept", strings.Join(holds, ", "))}
+	}
+	return a.c.DeleteFolder(ctx, ch.Before.ID)
 }
 
 func (a *applier) dashboard(ctx context.Context, ch plan.Change) error {

@@ -364,3 +364,43 @@ func TestSecretOfDatasourceWithoutUIDIsWrittenOnce(t *testing.T) {
 	}
 	f.converge(t)
 }
+
+// Grafana deletes a folder's contents with it (§5.6). A dashboard made by
+// hand in a folder that prune deletes, after the plan was made, keeps the
+// folder: the delete fails as a conflict and the dashboard survives.
+func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
+	for _, version := range []string{"11", "12"} {
+		t.Run(version, func(t *testing.T) {
+			v, err := grafanatest.ParseVersion(version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := newFixture(t, grafanatest.Options{Version: v}, map[string]string{
+				"dashboards/team/_folder.yaml": folderYAML,
+				"dashboards/team/d.json":       `{"uid": "d", "title": "D", "panels": []}`,
+			})
+			f.converge(t)
+			f.write(map[string]string{"dashboards/team/_folder.yaml": "", "dashboards/team/d.json": ""})
+			out := f.plan(t)
+			if n := out.Plan.Counts()[plan.Delete]; n != 2 {
+				t.Fatalf("plan has %d deletes, want 2 (the dashboard and its folder): %s", n, out.Plan.Summary())
+			}
+			if _, err := f.emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "hand", "title": "Hand"}, FolderUID: "team"}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := f.apply(t, out)
+			if !apply.IsConflict(err) || !strings.Contains(err.Error(), "dashboard hand") {
+				t.Fatalf("apply error %v, want a conflict on the folder naming dashboard hand", err)
+			}
+			if res.Done[plan.Delete] != 1 {
+				t.Errorf("%d deleted, want 1 (the managed dashboard)", res.Done[plan.Delete])
+			}
+			if _, _, _, ok := f.emu.GetDashboard(1, "hand"); !ok {
+				t.Error("the hand-made dashboard was deleted with its folder")
+			}
+			if _, ok := f.emu.GetFolder(1, "team"); !ok {
+				t.Error("the folder was deleted")
+			}
+		})
+	}
+}

@@ -363,6 +363,41 @@ func (c *Client) GetDatasourceByName(ctx context.Context, name string) (Datasour
 	return datasourceOf(ok.GetPayload()), nil
 }
 
+// FolderContents names what Grafana has directly in folder uid
+// ("dashboard <uid>", "folder <uid>"): what deleting the folder would
+// delete with it (§5.6). Search lists it; on 12.x search lags writes, so
+// each hit is confirmed by a read by uid, and one gone since is left out.
+func (c *Client) FolderContents(ctx context.Context, uid string) ([]string, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := int64(searchPageSize)
+	ok, err := c.api.Search.Search(search.NewSearchParamsWithContext(ctx).WithFolderUIDs([]string{uid}).WithLimit(&limit))
+	release()
+	if err != nil {
+		return nil, c.wrap(err, "list the contents of folder "+uid)
+	}
+	var out []string
+	for _, h := range ok.GetPayload() {
+		kind := "dashboard"
+		if h.Type == "dash-folder" {
+			kind = "folder"
+			_, err = c.GetFolder(ctx, h.UID)
+		} else {
+			_, err = c.GetDashboard(ctx, h.UID)
+		}
+		switch {
+		case IsStatus(err, 404):
+		case err != nil:
+			return nil, err
+		default:
+			out = append(out, kind+" "+h.UID)
+		}
+	}
+	return out, nil
+}
+
 // nestedProbe is a valid folder uid that nobody uses.
 const nestedProbe = "grafsync-probe-no-such-folder-7c1e9a"
 
