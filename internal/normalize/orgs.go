@@ -166,17 +166,30 @@ func userName(login, email string, named []string) string {
 	return login
 }
 
-// Permission levels and their names (§5.8).
-var permissionNames = map[int64]string{1: "View", 2: "Edit", 4: "Admin"}
-
-// PermissionLevel is the API value of a permission name (0 if unknown).
+// PermissionLevel is the API value of a permission name (§5.8; 0 if unknown).
 func PermissionLevel(name string) int64 {
-	for k, v := range permissionNames {
-		if v == name {
-			return k
-		}
+	switch name {
+	case "View":
+		return 1
+	case "Edit":
+		return 2
+	case "Admin":
+		return 4
 	}
 	return 0
+}
+
+// permissionName is the name of an API permission value ("" if unknown).
+func permissionName(level int64) string {
+	switch level {
+	case 1:
+		return "View"
+	case 2:
+		return "Edit"
+	case 4:
+		return "Admin"
+	}
+	return ""
 }
 
 // FolderPermissions is the one normaliser for a folder's permissions: one
@@ -265,7 +278,7 @@ func LiveFolderPermissions(uid, path string, ps []grafana.Permission, named []re
 		if p.Inherited {
 			continue
 		}
-		level := permissionNames[p.Permission]
+		level := permissionName(p.Permission)
 		switch {
 		case p.Role != "":
 			entries = append(entries, resource.Permission{Role: p.Role, Permission: level})
