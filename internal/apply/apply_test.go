@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -367,7 +368,8 @@ func TestSecretOfDatasourceWithoutUIDIsWrittenOnce(t *testing.T) {
 
 // Grafana deletes a folder's contents with it (§5.6). A dashboard made by
 // hand in a folder that prune deletes, after the plan was made, keeps the
-// folder: the delete fails as a conflict and the dashboard survives.
+// folder: the delete fails as a conflict, naming only that dashboard, and
+// the dashboard survives.
 func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
 	for _, version := range []string{"11", "12"} {
 		t.Run(version, func(t *testing.T) {
@@ -375,12 +377,16 @@ func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := newFixture(t, grafanatest.Options{Version: v}, map[string]string{
+			f := newFixture(t, grafanatest.Options{Version: v, SearchLag: time.Hour}, map[string]string{
 				"dashboards/team/_folder.yaml": folderYAML,
-				"dashboards/team/d.json":       `{"uid": "d", "title": "D", "panels": []}`,
 			})
 			f.converge(t)
-			f.write(map[string]string{"dashboards/team/_folder.yaml": "", "dashboards/team/d.json": ""})
+			// A managed dashboard that search lists (seeded), then left Git.
+			managed := map[string]any{"uid": "d", "title": "D", "grafsync": map[string]any{"managed": true}}
+			if _, err := f.emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: managed, FolderUID: "team"}); err != nil {
+				t.Fatal(err)
+			}
+			f.write(map[string]string{"dashboards/team/_folder.yaml": ""})
 			out := f.plan(t)
 			if n := out.Plan.Counts()[plan.Delete]; n != 2 {
 				t.Fatalf("plan has %d deletes, want 2 (the dashboard and its folder): %s", n, out.Plan.Summary())
@@ -389,7 +395,7 @@ func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
 				t.Fatal(err)
 			}
 			res, err := f.apply(t, out)
-			if !apply.IsConflict(err) || !strings.Contains(err.Error(), "dashboard hand") {
+			if !apply.IsConflict(err) || !strings.Contains(err.Error(), "dashboard hand") || strings.Contains(err.Error(), "dashboard d,") {
 				t.Fatalf("apply error %v, want a conflict on the folder naming dashboard hand", err)
 			}
 			if res.Done[plan.Delete] != 1 {

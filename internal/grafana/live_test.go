@@ -135,3 +135,41 @@ func TestReadStateExpectedOnLaggingSearch(t *testing.T) {
 		})
 	}
 }
+
+// FolderContents names what a folder holds, as search lists it; a hit that
+// is gone (search lags deletes on 12.x) is not counted.
+func TestFolderContents(t *testing.T) {
+	emu := grafanatest.New(grafanatest.Options{})
+	for _, f := range []grafanatest.FolderSpec{{UID: "team", Title: "Team"}, {UID: "sub", Title: "Sub", ParentUID: "team"}, {UID: "empty", Title: "Empty"}} {
+		if _, err := emu.SeedFolder(1, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "here", "title": "Here"}, FolderUID: "team"}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/search" {
+			emu.Handler().ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		emu.Handler().ServeHTTP(rec, r)
+		var hits []map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &hits); err != nil {
+			t.Errorf("search answer: %v", err)
+		}
+		hits = append(hits, map[string]any{"uid": "gone", "title": "Gone", "type": "dash-db", "folderUid": "team"})
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(hits)
+	}))
+	t.Cleanup(srv.Close)
+	c := newTestClient(t, Config{URLs: []string{srv.URL}})
+	got, err := c.FolderContents(t.Context(), "team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"folder sub", "dashboard here"}, got); diff != "" {
+		t.Errorf("contents of team (-want +got):\n%s", diff)
+	}
+}
