@@ -130,7 +130,6 @@ type orgPart struct {
 	desired, live []plan.Resource
 	secrets       map[string]map[string]resource.Secret
 	notes         []string
-	state         *grafana.State
 }
 
 // readOrg reads one existing org and normalises both sides.
@@ -171,7 +170,6 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 			normalize.LiveDatasources(live.Datasources, orgID),
 			liveDash),
 		secrets: normalize.DatasourceSecrets(o, live.Datasources),
-		state:   live,
 	}
 	d, l, notes, err := orgConfig(ctx, c, o, orgID, me, live)
 	if err != nil {

@@ -44,7 +44,6 @@ type Inputs struct {
 type Outcome struct {
 	State    *resource.State
 	Problems load.Problems // warnings only when err is nil
-	Live     *grafana.State
 	Plan     *plan.Plan
 	// Secrets are the desired secret values by datasource identity, for apply.
 	Secrets map[string]map[string]resource.Secret
@@ -53,11 +52,12 @@ type Outcome struct {
 }
 
 // ProblemsError is returned when the repository has errors: nothing was
-// read from or written to Grafana.
+// planned or written (reads of Grafana started while the repository loaded
+// are abandoned).
 type ProblemsError struct{ Problems load.Problems }
 
 func (e *ProblemsError) Error() string {
-	return "the repository has errors (" + e.Problems.Summary() + "); nothing was sent to Grafana"
+	return "the repository has errors (" + e.Problems.Summary() + "); nothing was written to Grafana"
 }
 
 // Plan loads the desired state, reads the live state and plans.
@@ -100,7 +100,6 @@ func planOrg(ctx context.Context, in Inputs, out *Outcome, r *reading) (*Outcome
 	if err := r.wait(); err != nil {
 		return out, err
 	}
-	out.Live = r.live
 	orgID := in.OrgID
 	if orgID == 0 {
 		orgID = r.me.OrgID
