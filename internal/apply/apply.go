@@ -247,6 +247,16 @@ func (a *applier) folder(ctx context.Context, ch plan.Change) error {
 	version := ch.Before.Version
 	moved := str(before, "parentUid") != str(after, "parentUid")
 	if moved {
+		// Grafana's move takes no version (§5.5), and the retitle below
+		// states the version the move left: check the planned one first,
+		// so that an edit made since the plan is not overwritten.
+		f, err := a.c.GetFolder(ctx, ch.After.ID)
+		if err != nil {
+			return err
+		}
+		if f.Version != version {
+			return &Conflict{Subject: ch.Subject, Err: fmt.Errorf("its version is %d, the plan read %d; it was not moved", f.Version, version)}
+		}
 		v, err := a.c.MoveFolder(ctx, ch.After.ID, str(after, "parentUid"))
 		if err != nil {
 			return err

@@ -159,6 +159,32 @@ func TestEditBetweenPlanAndApplyIsAConflict(t *testing.T) {
 			},
 			want: "Team by hand",
 		},
+		{
+			// Grafana's move takes no version: apply checks it before moving.
+			name: "folder moved and retitled",
+			change: map[string]string{
+				"dashboards/team/_folder.yaml":     "",
+				"dashboards/team/d.json":           "",
+				"dashboards/top/_folder.yaml":      "uid: top\ntitle: Top\n",
+				"dashboards/top/team/_folder.yaml": "uid: team\ntitle: Team from Git\n",
+				"dashboards/top/team/d.json":       `{"uid": "d", "title": "D", "panels": []}`,
+			},
+			edit: func(t *testing.T, f *fixture) {
+				live, err := f.client.GetFolder(context.Background(), "team")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := f.client.UpdateFolder(context.Background(), "team", "Team by hand", live.Version); err != nil {
+					t.Fatal(err)
+				}
+			},
+			subject: "folder top/team",
+			kept: func(f *fixture) string {
+				fi, _ := f.emu.GetFolder(1, "team")
+				return fi.Title + " under " + fi.ParentUID
+			},
+			want: "Team by hand under ",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
