@@ -141,17 +141,9 @@ func TestEditBetweenPlanAndApplyIsAConflict(t *testing.T) {
 			want: "http://hand:9090",
 		},
 		{
-			name:   "folder",
-			change: map[string]string{"dashboards/team/_folder.yaml": "uid: team\ntitle: Team from Git\n"},
-			edit: func(t *testing.T, f *fixture) {
-				live, err := f.client.GetFolder(context.Background(), "team")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := f.client.UpdateFolder(context.Background(), "team", "Team by hand", live.Version); err != nil {
-					t.Fatal(err)
-				}
-			},
+			name:    "folder",
+			change:  map[string]string{"dashboards/team/_folder.yaml": "uid: team\ntitle: Team from Git\n"},
+			edit:    retitleTeamByHand,
 			subject: "folder team",
 			kept: func(f *fixture) string {
 				fi, _ := f.emu.GetFolder(1, "team")
@@ -169,15 +161,7 @@ func TestEditBetweenPlanAndApplyIsAConflict(t *testing.T) {
 				"dashboards/top/team/_folder.yaml": "uid: team\ntitle: Team from Git\n",
 				"dashboards/top/team/d.json":       `{"uid": "d", "title": "D", "panels": []}`,
 			},
-			edit: func(t *testing.T, f *fixture) {
-				live, err := f.client.GetFolder(context.Background(), "team")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := f.client.UpdateFolder(context.Background(), "team", "Team by hand", live.Version); err != nil {
-					t.Fatal(err)
-				}
-			},
+			edit:    retitleTeamByHand,
 			subject: "folder top/team",
 			kept: func(f *fixture) string {
 				fi, _ := f.emu.GetFolder(1, "team")
@@ -226,6 +210,17 @@ func TestEditBetweenPlanAndApplyIsAConflict(t *testing.T) {
 			// A fresh plan sees the hand edit, and applying it converges.
 			f.converge(t)
 		})
+	}
+}
+
+// retitleTeamByHand edits folder team in Grafana, as a person would.
+func retitleTeamByHand(t *testing.T, f *fixture) {
+	live, err := f.client.GetFolder(context.Background(), "team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.client.UpdateFolder(context.Background(), "team", "Team by hand", live.Version); err != nil {
+		t.Fatal(err)
 	}
 }
 
