@@ -21,22 +21,25 @@ type pipelineRun struct {
 	close func()
 }
 
-// startRun opens the repository and connects to Grafana.
+// startRun opens the repository and connects to Grafana. --timeout bounds
+// the whole run from here, fetching the repository included.
 func startRun(ctx context.Context, ro repoOptions, g grafanaOptions, e env, stderr io.Writer, strict bool, po plan.Options) (*pipelineRun, error) {
 	log, err := newLogger(stderr, g.logLevel)
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := g.withTimeout(ctx)
 	snap, err := openRepo(ctx, ro, e, log)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	in, closeInputs, err := pipelineInputs(g, e, log, strict, po, nil)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	in.Repo, in.Revision = snap.FS, snap.Revision
-	ctx, cancel := g.withTimeout(ctx)
 	return &pipelineRun{ctx: ctx, log: log, in: in, close: func() { cancel(); closeInputs() }}, nil
 }
 
