@@ -3,6 +3,7 @@ package grafana
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,7 +94,8 @@ func (c *Client) ReadState(ctx context.Context, each func(Dashboard), expected f
 }
 
 // readFolders walks the folder tree level by level (/api/folders lists
-// direct children only, §5.1), then reads each folder for its version.
+// direct children only, §5.1), then reads each folder for its version. A
+// listed folder that is gone by then is left out, as dashboards are.
 func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
 	var uids []string
 	seen := map[string]bool{}
@@ -104,6 +106,9 @@ func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
 		for i, parent := range parents {
 			g.Go(func() (err error) {
 				children[i], err = c.listFolders(gctx, parent)
+				if parent != "" && IsStatus(err, 404) {
+					return nil // deleted since it was listed
+				}
 				return err
 			})
 		}
@@ -124,18 +129,22 @@ func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
 		uids = append(uids, next...)
 		parents = next
 	}
-	out := make([]Folder, len(uids))
+	read := make([]Folder, len(uids))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, uid := range uids {
 		g.Go(func() error {
 			f, err := c.GetFolder(gctx, uid)
-			out[i] = f
+			if IsStatus(err, 404) {
+				return nil // deleted since it was listed: left out (its UID stays "")
+			}
+			read[i] = f
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	out := slices.DeleteFunc(read, func(f Folder) bool { return f.UID == "" })
 	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
 	return out, nil
 }

@@ -173,3 +173,40 @@ func TestFolderContents(t *testing.T) {
 		t.Errorf("contents of team (-want +got):\n%s", diff)
 	}
 }
+
+// A folder the list still names but that is gone when read (deleted since)
+// is left out, not an error that stops every plan.
+func TestReadStateSkipsListedFolderGone(t *testing.T) {
+	emu := grafanatest.New(grafanatest.Options{})
+	if _, err := emu.SeedFolder(1, grafanatest.FolderSpec{UID: "here", Title: "Here"}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/folders" || r.URL.Query().Get("parentUid") != "" {
+			emu.Handler().ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		emu.Handler().ServeHTTP(rec, r)
+		var hits []map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &hits); err != nil {
+			t.Errorf("folders answer: %v", err)
+		}
+		hits = append(hits, map[string]any{"uid": "gone", "title": "Gone"})
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(hits)
+	}))
+	t.Cleanup(srv.Close)
+	c := newTestClient(t, Config{URLs: []string{srv.URL}})
+	st, err := c.ReadState(t.Context(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []string
+	for _, f := range st.Folders {
+		uids = append(uids, f.UID)
+	}
+	if diff := cmp.Diff([]string{"here"}, uids); diff != "" {
+		t.Errorf("folders (-want +got):\n%s", diff)
+	}
+}
