@@ -83,8 +83,10 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 		// Each org is read with its own client: the default one is not needed.
 		r.stop()
 		return planOrgs(ctx, in, out)
-	case in.Client == nil:
+	case in.Client == nil && in.ClientErr != nil:
 		return out, in.ClientErr
+	case in.Client == nil:
+		return out, errors.New("no Grafana client: set GRAFANA_URL and GRAFANA_TOKEN (or GRAFANA_USER and GRAFANA_PASSWORD)")
 	}
 	return planOrg(ctx, in, out, r)
 }

@@ -125,3 +125,12 @@ func TestNestedFoldersNeedGrafanaSupportInEveryOrg(t *testing.T) {
 		t.Errorf("plan error %v, want the nested folder of Tenant A refused", err)
 	}
 }
+
+// Without a client a single-org repository is an error, never a nil plan.
+func TestNoClientIsAnError(t *testing.T) {
+	repo := fstest.MapFS{"dashboards/d.json": {Data: []byte(`{"uid": "d", "title": "D", "panels": []}`)}}
+	out, err := Plan(t.Context(), Inputs{Repo: repo})
+	if err == nil || out.Plan != nil {
+		t.Errorf("plan without a client: %v, error %v; want an error", out.Plan, err)
+	}
+}
