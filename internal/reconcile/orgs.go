@@ -198,9 +198,14 @@ func checkNested(ctx context.Context, c *grafana.Client, o *resource.Org) error 
 }
 
 // newOrgPart is what an org that apply creates contributes: everything is
-// a create. grafsync (the server admin creating it) becomes its Admin.
-func newOrgPart(in Inputs, t orgTarget) (orgPart, error) {
+// a create. grafsync (the server admin creating it) becomes its Admin, and
+// asks Grafana, whose nested-folders setting is the same for every org,
+// whether its folders can nest.
+func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	var part orgPart
+	if err := checkNested(ctx, in.Access.Admin(), t.org); err != nil {
+		return part, err
+	}
 	desiredDash, err := normalize.DesiredDashboards(t.org, t.id)
 	if err != nil {
 		return part, err
@@ -371,7 +376,7 @@ func planOrgs(ctx context.Context, in Inputs, out *Outcome) (*Outcome, error) {
 	for _, t := range targets {
 		var part orgPart
 		if t.client == nil {
-			part, err = newOrgPart(in, t)
+			part, err = newOrgPart(ctx, in, t)
 		} else {
 			part, err = readOrg(ctx, in, t)
 			routes.Clients[t.id] = t.client
