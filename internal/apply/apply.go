@@ -175,7 +175,7 @@ func (a *applier) run(ctx context.Context, ch plan.Change) {
 		// hand delete. Either way Grafana is as the plan wants it.
 		a.opts.Logger.Debug("already deleted", "subject", ch.Subject)
 		err = nil
-	case isRefused(err):
+	case isRefused(err) && ch.After != nil:
 		same, verr := w.verify(ctx, ch)
 		switch {
 		case verr == nil && same:

@@ -193,3 +193,24 @@ func TestLostAnswerIsVerifiedInItsOrg(t *testing.T) {
 		t.Errorf("dashboards of org 2: %v, want [d]", uids)
 	}
 }
+
+// A delete Grafana refuses with 412 is an error naming it; there is no
+// desired side to verify against.
+func TestRefusedDeleteIsAnError(t *testing.T) {
+	emu, rep := grafanatest.Start(t, grafanatest.Options{})
+	refuseDeletes := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Method == http.MethodDelete {
+			return &http.Response{StatusCode: http.StatusPreconditionFailed, Header: http.Header{"Content-Type": {"application/json"}},
+				Body: io.NopCloser(strings.NewReader(`{"message":"refused"}`)), Request: r}, nil
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	f := fixtureOn(t, emu, grafana.Config{URLs: []string{rep.URL()}, Transport: refuseDeletes})
+	f.write(map[string]string{"dashboards/d.json": `{"uid": "d", "title": "D", "panels": []}`})
+	f.converge(t)
+	f.write(map[string]string{"dashboards/d.json": ""})
+	_, err := f.apply(t, f.plan(t))
+	if err == nil || !strings.Contains(err.Error(), "delete dashboard d") {
+		t.Errorf("apply error %v, want the refused delete named", err)
+	}
+}
