@@ -68,22 +68,8 @@ func TestReadStateSkipsListedButGone(t *testing.T) {
 	if _, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "here", "title": "Here"}}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/search" {
-			emu.Handler().ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		emu.Handler().ServeHTTP(rec, r)
-		var hits []map[string]any
-		if err := json.Unmarshal(rec.Body.Bytes(), &hits); err != nil {
-			t.Errorf("search answer: %v", err)
-		}
-		hits = append(hits, map[string]any{"uid": "gone", "title": "Gone", "type": "dash-db"})
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(hits)
-	}))
-	t.Cleanup(srv.Close)
+	srv := withExtraHit(t, emu, func(r *http.Request) bool { return r.URL.Path == "/api/search" },
+		map[string]any{"uid": "gone", "title": "Gone", "type": "dash-db"})
 	c := newTestClient(t, Config{URLs: []string{srv.URL}})
 	st, err := c.ReadState(t.Context(), nil, nil)
 	if err != nil {
@@ -148,22 +134,8 @@ func TestFolderContents(t *testing.T) {
 	if _, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "here", "title": "Here"}, FolderUID: "team"}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/search" {
-			emu.Handler().ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		emu.Handler().ServeHTTP(rec, r)
-		var hits []map[string]any
-		if err := json.Unmarshal(rec.Body.Bytes(), &hits); err != nil {
-			t.Errorf("search answer: %v", err)
-		}
-		hits = append(hits, map[string]any{"uid": "gone", "title": "Gone", "type": "dash-db", "folderUid": "team"})
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(hits)
-	}))
-	t.Cleanup(srv.Close)
+	srv := withExtraHit(t, emu, func(r *http.Request) bool { return r.URL.Path == "/api/search" },
+		map[string]any{"uid": "gone", "title": "Gone", "type": "dash-db", "folderUid": "team"})
 	c := newTestClient(t, Config{URLs: []string{srv.URL}})
 	got, err := c.FolderContents(t.Context(), "team")
 	if err != nil {
@@ -181,22 +153,9 @@ func TestReadStateSkipsListedFolderGone(t *testing.T) {
 	if _, err := emu.SeedFolder(1, grafanatest.FolderSpec{UID: "here", Title: "Here"}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/folders" || r.URL.Query().Get("parentUid") != "" {
-			emu.Handler().ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		emu.Handler().ServeHTTP(rec, r)
-		var hits []map[string]any
-		if err := json.Unmarshal(rec.Body.Bytes(), &hits); err != nil {
-			t.Errorf("folders answer: %v", err)
-		}
-		hits = append(hits, map[string]any{"uid": "gone", "title": "Gone"})
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(hits)
-	}))
-	t.Cleanup(srv.Close)
+	srv := withExtraHit(t, emu, func(r *http.Request) bool {
+		return r.URL.Path == "/api/folders" && r.URL.Query().Get("parentUid") == ""
+	}, map[string]any{"uid": "gone", "title": "Gone"})
 	c := newTestClient(t, Config{URLs: []string{srv.URL}})
 	st, err := c.ReadState(t.Context(), nil, nil)
 	if err != nil {
@@ -209,4 +168,26 @@ func TestReadStateSkipsListedFolderGone(t *testing.T) {
 	if diff := cmp.Diff([]string{"here"}, uids); diff != "" {
 		t.Errorf("folders (-want +got):\n%s", diff)
 	}
+}
+
+// withExtraHit serves emu, adding extra to the list answers of the requests
+// that match: something Grafana lists but no longer has.
+func withExtraHit(t *testing.T, emu *grafanatest.Emulator, match func(*http.Request) bool, extra map[string]any) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !match(r) {
+			emu.Handler().ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		emu.Handler().ServeHTTP(rec, r)
+		var hits []map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &hits); err != nil {
+			t.Errorf("%s answer: %v", r.URL.Path, err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(append(hits, extra))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }
