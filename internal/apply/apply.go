@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -281,17 +282,40 @@ func (a *applier) folder(ctx context.Context, ch plan.Change) error {
 // deleteFolder deletes a folder the plan found holding nothing it does not
 // delete. Grafana deletes a folder's contents with it (§5.6), and its
 // managed contents were deleted by earlier steps, so a folder that still
-// holds something got it since the plan (or search had not listed it):
-// it is kept, as a Conflict.
+// holds something got it since the plan, or holds what the plan does not
+// read (library panels, alert rules): it is kept, as a Conflict. Grafana's
+// counts decide (§5.7); search, which lags on 12.x, only names what it can.
 func (a *applier) deleteFolder(ctx context.Context, ch plan.Change) error {
-	holds, err := a.c.FolderContents(ctx, ch.Before.ID)
+	uid := ch.Before.ID
+	counts, err := a.c.FolderCounts(ctx, uid)
 	if err != nil {
 		return err
 	}
-	if len(holds) > 0 {
-		return &Conflict{Subject: ch.Subject, Err: fmt.Errorf("it now holds %s, which Grafana would delete with it; the folder was kept", strings.Join(holds, ", "))}
+	if len(counts) == 0 {
+		return a.c.DeleteFolder(ctx, uid)
 	}
-	return a.c.DeleteFolder(ctx, ch.Before.ID)
+	holds := describeCounts(counts)
+	if names, err := a.c.FolderContents(ctx, uid); err == nil && len(names) > 0 {
+		holds += " (" + strings.Join(names, ", ") + ")"
+	}
+	return &Conflict{Subject: ch.Subject, Err: fmt.Errorf("it now holds %s, which Grafana would delete with it; the folder was kept", holds)}
+}
+
+// describeCounts says FolderCounts in words: "1 dashboard, 2 library panels".
+func describeCounts(counts map[string]int64) string {
+	names := map[string]string{"folder": "folder", "dashboard": "dashboard", "librarypanel": "library panel", "alertrule": "alert rule"}
+	var parts []string
+	for _, kind := range slices.Sorted(maps.Keys(counts)) {
+		name := names[kind]
+		if name == "" {
+			name = kind
+		}
+		if counts[kind] != 1 {
+			name += "s"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", counts[kind], name))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (a *applier) dashboard(ctx context.Context, ch plan.Change) error {

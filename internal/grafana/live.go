@@ -372,6 +372,29 @@ func (c *Client) GetDatasourceByName(ctx context.Context, name string) (Datasour
 	return datasourceOf(ok.GetPayload()), nil
 }
 
+// FolderCounts counts what Grafana holds under folder uid, sub-folders
+// included, by kind ("folder", "dashboard", "librarypanel", "alertrule";
+// §5.7): what deleting the folder would delete with it, or refuse over.
+// Only kinds with a count above zero are in the map.
+func (c *Client) FolderCounts(ctx context.Context, uid string) (map[string]int64, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	ok, err := c.api.Folders.GetFolderDescendantCountsWithParams(folders.NewGetFolderDescendantCountsParamsWithContext(ctx).WithFolderUID(uid))
+	if err != nil {
+		return nil, c.wrap(err, "count the contents of folder "+uid)
+	}
+	out := map[string]int64{}
+	for kind, n := range ok.GetPayload() {
+		if n > 0 {
+			out[kind] = n
+		}
+	}
+	return out, nil
+}
+
 // FolderContents names what Grafana has directly in folder uid
 // ("dashboard <uid>", "folder <uid>"): what deleting the folder would
 // delete with it (§5.6). Search lists it; on 12.x search lags writes, so
