@@ -21,8 +21,8 @@
 //     the read-back verifying a refusal of it, with its org's client; orgs
 //     are created first, so later steps find their client.
 //   - A folder is deleted only while it holds nothing: Grafana deletes a
-//     folder's contents with it, so its contents are listed again just
-//     before the delete.
+//     folder's contents with it, so Grafana's counts of its contents are
+//     read just before the delete.
 //   - grafsync's own membership of a team (its ownership marker) and its own
 //     Admin entry on a folder it is not org Admin of are never removed.
 package apply
