@@ -85,27 +85,10 @@ func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
 }
 
-// connect builds the Grafana client: the sandbox when asked for, otherwise
-// the URL from --grafana-url or GRAFANA_URL. A missing URL is an error, never
-// a silent fallback to the sandbox.
-// It also returns the configuration it used, for the clients of other orgs.
-// onResponse, when not nil, sees the status of every Grafana response.
-func (o *grafanaOptions) connect(e env, log *slog.Logger, onResponse func(int)) (*grafana.Client, grafana.Config, func(), error) {
-	cfg, cleanup, err := o.config(e, log)
-	cfg.OnResponse = onResponse
-	if err != nil {
-		return nil, cfg, nil, err
-	}
-	c, err := grafana.New(cfg)
-	if err != nil {
-		cleanup()
-		return nil, cfg, nil, err
-	}
-	return c, cfg, cleanup, nil
-}
-
-// config is the Grafana configuration connect uses (the sandbox started
-// when asked for); cleanup stops the sandbox.
+// config is the Grafana configuration: the sandbox, started when asked
+// for, otherwise the URLs from --grafana-url or GRAFANA_URL (a missing URL
+// is an error when the client is built, never a silent fallback to the
+// sandbox), and the shared credentials. cleanup stops the sandbox.
 func (o *grafanaOptions) config(e env, log *slog.Logger) (grafana.Config, func(), error) {
 	cfg := grafana.Config{
 		OrgID: o.orgID, Concurrency: o.concurrency, Logger: log,

@@ -1,8 +1,3 @@
-// Command grafsync keeps Grafana in step with a Git repository.
-//
-// This package is flags and wiring only: each command parses its options,
-// builds its dependencies and calls into internal/. Errors are mapped to
-// messages and exit codes in exactly one place, exitCode in errors.go.
 package main
 
 import (

@@ -20,8 +20,8 @@ type orgAccess struct {
 	admin  *grafana.Client
 }
 
-// newOrgAccess builds the per-org access from the configuration connect
-// used (its credentials are the shared ones).
+// newOrgAccess builds the per-org access from the Grafana configuration
+// (its credentials are the shared ones).
 func newOrgAccess(cfg grafana.Config, getenv func(string) string) (*orgAccess, error) {
 	a := &orgAccess{user: cfg.User, pass: cfg.Password, token: cfg.Token, getenv: getenv}
 	cfg.User, cfg.Password, cfg.Token, cfg.OrgID = "", "", "", 0

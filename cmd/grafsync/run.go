@@ -21,46 +21,52 @@ type pipelineRun struct {
 	close func()
 }
 
-// startRun opens the repository and connects to Grafana.
+// startRun opens the repository and connects to Grafana. --timeout bounds
+// the whole run from here, fetching the repository included.
 func startRun(ctx context.Context, ro repoOptions, g grafanaOptions, e env, stderr io.Writer, strict bool, po plan.Options) (*pipelineRun, error) {
 	log, err := newLogger(stderr, g.logLevel)
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := g.withTimeout(ctx)
 	snap, err := openRepo(ctx, ro, e, log)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	in, closeInputs, err := pipelineInputs(g, e, log, strict, po, nil)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	in.Repo, in.Revision = snap.FS, snap.Revision
-	ctx, cancel := g.withTimeout(ctx)
 	return &pipelineRun{ctx: ctx, log: log, in: in, close: func() { cancel(); closeInputs() }}, nil
 }
 
 // pipelineInputs connects to Grafana, and to every org a repository may
 // declare, and returns the pipeline's inputs without a repository (the
-// caller sets Repo and Revision for each run). onResponse, when not nil,
-// sees every Grafana response status.
+// caller sets Repo and Revision for each run) and what closes them.
+// onResponse, when not nil, sees every Grafana response status.
 func pipelineInputs(g grafanaOptions, e env, log *slog.Logger, strict bool, po plan.Options, onResponse func(int)) (reconcile.Inputs, func(), error) {
-	client, cfg, closeClient, err := g.connect(e, log, onResponse)
-	var clientErr error
-	if errors.Is(err, grafana.ErrNoCredentials) {
-		// Per-org tokens alone are enough for a repository of several orgs.
-		clientErr, err, closeClient = err, nil, func() {}
-	}
+	cfg, closeSandbox, err := g.config(e, log)
 	if err != nil {
 		return reconcile.Inputs{}, nil, err
 	}
+	cfg.OnResponse = onResponse
+	// Per-org tokens alone are enough for a repository of several orgs:
+	// missing shared credentials are an error only where the client is needed.
+	client, clientErr := grafana.New(cfg)
+	if clientErr != nil && !errors.Is(clientErr, grafana.ErrNoCredentials) {
+		closeSandbox()
+		return reconcile.Inputs{}, nil, clientErr
+	}
 	access, err := newOrgAccess(cfg, e.getenv)
 	if err != nil {
-		closeClient()
+		closeSandbox()
 		return reconcile.Inputs{}, nil, err
 	}
 	return reconcile.Inputs{
 		Client: client, ClientErr: clientErr, OrgID: g.orgID, Strict: strict,
 		Getenv: e.getenv, ReadFile: e.readFile, Access: access, Plan: po, Fingerprinter: normalize.NewFingerprinter(), Logger: log,
-	}, closeClient, nil
+	}, closeSandbox, nil
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -164,15 +166,18 @@ type applier struct {
 }
 
 func (a *applier) run(ctx context.Context, ch plan.Change) {
-	err := a.change(ctx, ch)
+	w, err := a.inOrg(ch)
+	if err == nil {
+		err = w.change(ctx, ch)
+	}
 	switch {
 	case ch.Action == plan.Delete && grafana.IsStatus(err, http.StatusNotFound):
 		// Gone already: a retried delete whose first attempt landed, or a
 		// hand delete. Either way Grafana is as the plan wants it.
 		a.opts.Logger.Debug("already deleted", "subject", ch.Subject)
 		err = nil
-	case isRefused(err):
-		same, verr := a.verify(ctx, ch)
+	case isRefused(err) && ch.After != nil:
+		same, verr := w.verify(ctx, ch)
 		switch {
 		case verr == nil && same:
 			a.opts.Logger.Debug("write verified after a refusal: grafana holds what was asked", "subject", ch.Subject)
@@ -207,9 +212,6 @@ func (a *applier) run(ctx context.Context, ch plan.Change) {
 // change makes the requests for one change.
 func (a *applier) change(ctx context.Context, ch plan.Change) error {
 	r := ch.Resource()
-	if a.opts.Orgs != nil && r.Kind != plan.Org {
-		return a.opts.Orgs.inOrg(ctx, a, ch)
-	}
 	switch r.Kind {
 	case plan.Org:
 		return a.org(ctx, ch)
@@ -240,12 +242,22 @@ func (a *applier) folder(ctx context.Context, ch plan.Change) error {
 		d := ch.After
 		return a.c.CreateFolder(ctx, d.ID, str(d.Doc, "title"), str(d.Doc, "parentUid"))
 	case plan.Delete:
-		return a.c.DeleteFolder(ctx, ch.Before.ID)
+		return a.deleteFolder(ctx, ch)
 	}
 	before, after := ch.Before.Doc, ch.After.Doc
 	version := ch.Before.Version
 	moved := str(before, "parentUid") != str(after, "parentUid")
 	if moved {
+		// Grafana's move takes no version (§5.5), and the retitle below
+		// states the version the move left: check the planned one first,
+		// so that an edit made since the plan is not overwritten.
+		f, err := a.c.GetFolder(ctx, ch.After.ID)
+		if err != nil {
+			return err
+		}
+		if f.Version != version {
+			return &Conflict{Subject: ch.Subject, Err: fmt.Errorf("its version is %d, the plan read %d; it was not moved", f.Version, version)}
+		}
 		v, err := a.c.MoveFolder(ctx, ch.After.ID, str(after, "parentUid"))
 		if err != nil {
 			return err
@@ -265,6 +277,45 @@ func (a *applier) folder(ctx context.Context, ch plan.Change) error {
 		version = f.Version
 	}
 	return a.c.UpdateFolder(ctx, ch.After.ID, str(after, "title"), version)
+}
+
+// deleteFolder deletes a folder the plan found holding nothing it does not
+// delete. Grafana deletes a folder's contents with it (§5.6), and its
+// managed contents were deleted by earlier steps, so a folder that still
+// holds something got it since the plan, or holds what the plan does not
+// read (library panels, alert rules): it is kept, as a Conflict. Grafana's
+// counts decide (§5.7); search, which lags on 12.x, only names what it can.
+func (a *applier) deleteFolder(ctx context.Context, ch plan.Change) error {
+	uid := ch.Before.ID
+	counts, err := a.c.FolderCounts(ctx, uid)
+	if err != nil {
+		return err
+	}
+	if len(counts) == 0 {
+		return a.c.DeleteFolder(ctx, uid)
+	}
+	holds := describeCounts(counts)
+	if names, err := a.c.FolderContents(ctx, uid); err == nil && len(names) > 0 {
+		holds += " (" + strings.Join(names, ", ") + ")"
+	}
+	return &Conflict{Subject: ch.Subject, Err: fmt.Errorf("it now holds %s, which Grafana would delete with it; the folder was kept", holds)}
+}
+
+// describeCounts says FolderCounts in words: "1 dashboard, 2 library panels".
+func describeCounts(counts map[string]int64) string {
+	names := map[string]string{"folder": "folder", "dashboard": "dashboard", "librarypanel": "library panel", "alertrule": "alert rule"}
+	var parts []string
+	for _, kind := range slices.Sorted(maps.Keys(counts)) {
+		name := names[kind]
+		if name == "" {
+			name = kind
+		}
+		if counts[kind] != 1 {
+			name += "s"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", counts[kind], name))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (a *applier) dashboard(ctx context.Context, ch plan.Change) error {

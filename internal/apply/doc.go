@@ -17,8 +17,12 @@
 //     the change is done. A delete of what is already gone is done.
 //   - When the context is cancelled (SIGTERM), no new change starts; writes
 //     in flight get Grace to finish, so Grafana is left consistent.
-//   - A plan spanning several orgs (Options.Orgs) sends each change with its
-//     org's client; orgs are created first, so later steps find their client.
+//   - A plan spanning several orgs (Options.Orgs) sends each change, and
+//     the read-back verifying a refusal of it, with its org's client; orgs
+//     are created first, so later steps find their client.
+//   - A folder is deleted only while it holds nothing: Grafana deletes a
+//     folder's contents with it, so Grafana's counts of its contents are
+//     read just before the delete.
 //   - grafsync's own membership of a team (its ownership marker) and its own
 //     Admin entry on a folder it is not org Admin of are never removed.
 package apply

@@ -55,17 +55,23 @@ func (o *Orgs) client(orgID int64) (*grafana.Client, error) {
 	return c, nil
 }
 
-// inOrg applies one change with the client and secrets of its org.
-func (o *Orgs) inOrg(ctx context.Context, a *applier, ch plan.Change) error {
-	r := ch.Resource()
+// inOrg is the applier for one change: a itself for a plan of one org and
+// for orgs (created by the admin), else one with the client and secrets of
+// the change's org, so that the change and the read-back verifying a
+// refusal of it both happen in that org.
+func (a *applier) inOrg(ch plan.Change) (*applier, error) {
+	o, r := a.opts.Orgs, ch.Resource()
+	if o == nil || r.Kind == plan.Org {
+		return a, nil
+	}
 	c, err := o.client(r.OrgID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	w := &applier{c: c, opts: a.opts}
 	w.opts.Orgs = nil
 	w.opts.Secrets = o.Secrets[r.OrgID]
-	return w.change(ctx, ch)
+	return w, nil
 }
 
 // org creates a missing org (server admin) or renames one pinned by id.
@@ -150,10 +156,11 @@ func (a *applier) team(ctx context.Context, ch plan.Change) error {
 // missing, and removes the members that are not desired (when the doc
 // manages members).
 func (a *applier) teamMembers(ctx context.Context, teamID int64, d map[string]any) error {
-	self, err := a.c.UserID(ctx)
+	me, err := a.c.Whoami(ctx)
 	if err != nil {
 		return err
 	}
+	self := me.ID
 	live, err := a.c.TeamMembers(ctx, teamID)
 	if err != nil {
 		return err
@@ -177,7 +184,7 @@ func (a *applier) teamMembers(ctx context.Context, teamID int64, d map[string]an
 	}
 	keep := map[int64]bool{self: true}
 	for _, name := range normalize.SortedKeys(want) {
-		u, ok := findUser(users, name)
+		u, ok := normalize.FindUser(users, name)
 		if !ok {
 			return fmt.Errorf("member %q is not a user of the org: add the user to the org in Grafana, or remove it from the team in grafsync.yaml", name)
 		}
@@ -208,16 +215,6 @@ func (a *applier) teamID(ctx context.Context, name string) (int64, error) {
 		return 0, fmt.Errorf("team %q is not in Grafana any more: run grafsync plan again", name)
 	}
 	return id, nil
-}
-
-// findUser finds a user by login or email, case-insensitively.
-func findUser(users []grafana.OrgUser, name string) (grafana.OrgUser, bool) {
-	for _, u := range users {
-		if strings.EqualFold(u.Login, name) || (u.Email != "" && strings.EqualFold(u.Email, name)) {
-			return u, true
-		}
-	}
-	return grafana.OrgUser{}, false
 }
 
 // folderPermissions replaces a folder's permissions with the planned list
@@ -257,12 +254,10 @@ func (a *applier) folderPermissions(ctx context.Context, ch plan.Change) error {
 		}
 		for _, name := range normalize.SortedKeys(users) {
 			var id int64
-			if u, ok := findUser(list, name); ok {
+			if u, ok := normalize.FindUser(list, name); ok {
 				id = u.ID
 			} else if strings.EqualFold(name, me.Login) {
-				if id, err = a.c.UserID(ctx); err != nil {
-					return err
-				}
+				id = me.ID
 			} else {
 				return fmt.Errorf("user %q is not a user of the org: add the user to the org in Grafana, or remove the entry from _folder.yaml", name)
 			}

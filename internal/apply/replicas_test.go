@@ -8,12 +8,14 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/grafsync/grafsync/internal/apply"
 	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
 	"github.com/grafsync/grafsync/internal/plan"
+	"github.com/grafsync/grafsync/internal/reconcile"
 )
 
 // HA (§13): the replica grafsync talks to stops in the middle of an apply,
@@ -139,5 +141,76 @@ func TestLostAnswerIsVerified(t *testing.T) {
 				t.Errorf("re-plan after apply: %s", p.Summary())
 			}
 		})
+	}
+}
+
+// adminAccess reaches every org as the emulator's server admin.
+type adminAccess struct {
+	base  grafana.Config
+	admin *grafana.Client
+}
+
+func (a adminAccess) Admin() *grafana.Client { return a.admin }
+
+func (a adminAccess) ForOrg(_ string, id int64) (*grafana.Client, error) {
+	cfg := a.base
+	cfg.OrgID = id
+	return grafana.New(cfg)
+}
+
+func (a adminAccess) Describe(string) string { return "the admin" }
+
+// In a plan of several orgs a refused write is verified in the change's own
+// org: a dashboard whose save landed in a new org, with its answer lost, is
+// read back there (the admin's default org does not have it).
+func TestLostAnswerIsVerifiedInItsOrg(t *testing.T) {
+	emu, rep := grafanatest.Start(t, grafanatest.Options{})
+	lose := &loseAnswer{base: http.DefaultTransport, route: "POST /api/dashboards/db"}
+	cfg := grafana.Config{URLs: []string{rep.URL()}, User: "admin", Password: "admin", Transport: lose,
+		Retry: grafana.RetryPolicy{MinWait: time.Millisecond, MaxWait: time.Millisecond}}
+	admin, err := grafana.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := fstest.MapFS{
+		"grafsync.yaml":                   {Data: []byte("orgs:\n  - name: Main Org.\n    id: 1\n  - name: Tenant A\n    dir: orgs/tenant-a\n")},
+		"orgs/tenant-a/dashboards/d.json": {Data: []byte(`{"uid": "d", "title": "D", "panels": []}`)},
+	}
+	in := reconcile.Inputs{Repo: repo, Client: admin, Strict: true, Access: adminAccess{base: cfg, admin: admin},
+		Getenv: func(string) string { return "" }, Plan: plan.Options{MaxDeletions: 10}}
+	out, err := reconcile.Plan(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := reconcile.Apply(t.Context(), in, out, apply.Options{})
+	if !lose.lost.Load() {
+		t.Fatal("no dashboard save answer was lost: the test did not test anything")
+	}
+	if err != nil {
+		t.Fatalf("apply: %v (result %s)", err, res.Summary())
+	}
+	if uids := emu.DashboardUIDs(2); len(uids) != 1 {
+		t.Errorf("dashboards of org 2: %v, want [d]", uids)
+	}
+}
+
+// A delete Grafana refuses with 412 is an error naming it; there is no
+// desired side to verify against.
+func TestRefusedDeleteIsAnError(t *testing.T) {
+	emu, rep := grafanatest.Start(t, grafanatest.Options{})
+	refuseDeletes := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Method == http.MethodDelete {
+			return &http.Response{StatusCode: http.StatusPreconditionFailed, Header: http.Header{"Content-Type": {"application/json"}},
+				Body: io.NopCloser(strings.NewReader(`{"message":"refused"}`)), Request: r}, nil
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	f := fixtureOn(t, emu, grafana.Config{URLs: []string{rep.URL()}, Transport: refuseDeletes})
+	f.write(map[string]string{"dashboards/d.json": `{"uid": "d", "title": "D", "panels": []}`})
+	f.converge(t)
+	f.write(map[string]string{"dashboards/d.json": ""})
+	_, err := f.apply(t, f.plan(t))
+	if err == nil || !strings.Contains(err.Error(), "delete dashboard d") {
+		t.Errorf("apply error %v, want the refused delete named", err)
 	}
 }

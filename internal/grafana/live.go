@@ -3,6 +3,7 @@ package grafana
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,7 +94,8 @@ func (c *Client) ReadState(ctx context.Context, each func(Dashboard), expected f
 }
 
 // readFolders walks the folder tree level by level (/api/folders lists
-// direct children only, §5.1), then reads each folder for its version.
+// direct children only, §5.1), then reads each folder for its version. A
+// listed folder that is gone by then is left out, as dashboards are.
 func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
 	var uids []string
 	seen := map[string]bool{}
@@ -104,6 +106,9 @@ func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
 		for i, parent := range parents {
 			g.Go(func() (err error) {
 				children[i], err = c.listFolders(gctx, parent)
+				if parent != "" && IsStatus(err, 404) {
+					return nil // deleted since it was listed
+				}
 				return err
 			})
 		}
@@ -124,18 +129,22 @@ func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
 		uids = append(uids, next...)
 		parents = next
 	}
-	out := make([]Folder, len(uids))
+	read := make([]Folder, len(uids))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, uid := range uids {
 		g.Go(func() error {
 			f, err := c.GetFolder(gctx, uid)
-			out[i] = f
+			if IsStatus(err, 404) {
+				return nil // deleted since it was listed: left out (its UID stays "")
+			}
+			read[i] = f
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	out := slices.DeleteFunc(read, func(f Folder) bool { return f.UID == "" })
 	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
 	return out, nil
 }
@@ -361,6 +370,64 @@ func (c *Client) GetDatasourceByName(ctx context.Context, name string) (Datasour
 		return Datasource{}, c.wrap(err, "read datasource "+name)
 	}
 	return datasourceOf(ok.GetPayload()), nil
+}
+
+// FolderCounts counts what Grafana holds under folder uid, sub-folders
+// included, by kind ("folder", "dashboard", "librarypanel", "alertrule";
+// §5.7): what deleting the folder would delete with it, or refuse over.
+// Only kinds with a count above zero are in the map.
+func (c *Client) FolderCounts(ctx context.Context, uid string) (map[string]int64, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	ok, err := c.api.Folders.GetFolderDescendantCountsWithParams(folders.NewGetFolderDescendantCountsParamsWithContext(ctx).WithFolderUID(uid))
+	if err != nil {
+		return nil, c.wrap(err, "count the contents of folder "+uid)
+	}
+	out := map[string]int64{}
+	for kind, n := range ok.GetPayload() {
+		if n > 0 {
+			out[kind] = n
+		}
+	}
+	return out, nil
+}
+
+// FolderContents names what Grafana has directly in folder uid
+// ("dashboard <uid>", "folder <uid>"): what deleting the folder would
+// delete with it (§5.6). Search lists it; on 12.x search lags writes, so
+// each hit is confirmed by a read by uid, and one gone since is left out.
+func (c *Client) FolderContents(ctx context.Context, uid string) ([]string, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := int64(searchPageSize)
+	ok, err := c.api.Search.Search(search.NewSearchParamsWithContext(ctx).WithFolderUIDs([]string{uid}).WithLimit(&limit))
+	release()
+	if err != nil {
+		return nil, c.wrap(err, "list the contents of folder "+uid)
+	}
+	var out []string
+	for _, h := range ok.GetPayload() {
+		kind := "dashboard"
+		if h.Type == "dash-folder" {
+			kind = "folder"
+			_, err = c.GetFolder(ctx, h.UID)
+		} else {
+			_, err = c.GetDashboard(ctx, h.UID)
+		}
+		switch {
+		case IsStatus(err, 404):
+		case err != nil:
+			return nil, err
+		default:
+			out = append(out, kind+" "+h.UID)
+		}
+	}
+	return out, nil
 }
 
 // nestedProbe is a valid folder uid that nobody uses.

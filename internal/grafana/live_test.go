@@ -68,22 +68,8 @@ func TestReadStateSkipsListedButGone(t *testing.T) {
 	if _, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "here", "title": "Here"}}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/search" {
-			emu.Handler().ServeHTTP(w, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		emu.Handler().ServeHTTP(rec, r)
-		var hits []map[string]any
-		if err := json.Unmarshal(rec.Body.Bytes(), &hits); err != nil {
-			t.Errorf("search answer: %v", err)
-		}
-		hits = append(hits, map[string]any{"uid": "gone", "title": "Gone", "type": "dash-db"})
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(hits)
-	}))
-	t.Cleanup(srv.Close)
+	srv := withExtraHit(t, emu, func(r *http.Request) bool { return r.URL.Path == "/api/search" },
+		map[string]any{"uid": "gone", "title": "Gone", "type": "dash-db"})
 	c := newTestClient(t, Config{URLs: []string{srv.URL}})
 	st, err := c.ReadState(t.Context(), nil, nil)
 	if err != nil {
@@ -134,4 +120,74 @@ func TestReadStateExpectedOnLaggingSearch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FolderContents names what a folder holds, as search lists it; a hit that
+// is gone (search lags deletes on 12.x) is not counted.
+func TestFolderContents(t *testing.T) {
+	emu := grafanatest.New(grafanatest.Options{})
+	for _, f := range []grafanatest.FolderSpec{{UID: "team", Title: "Team"}, {UID: "sub", Title: "Sub", ParentUID: "team"}, {UID: "empty", Title: "Empty"}} {
+		if _, err := emu.SeedFolder(1, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "here", "title": "Here"}, FolderUID: "team"}); err != nil {
+		t.Fatal(err)
+	}
+	srv := withExtraHit(t, emu, func(r *http.Request) bool { return r.URL.Path == "/api/search" },
+		map[string]any{"uid": "gone", "title": "Gone", "type": "dash-db", "folderUid": "team"})
+	c := newTestClient(t, Config{URLs: []string{srv.URL}})
+	got, err := c.FolderContents(t.Context(), "team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"folder sub", "dashboard here"}, got); diff != "" {
+		t.Errorf("contents of team (-want +got):\n%s", diff)
+	}
+}
+
+// A folder the list still names but that is gone when read (deleted since)
+// is left out, not an error that stops every plan.
+func TestReadStateSkipsListedFolderGone(t *testing.T) {
+	emu := grafanatest.New(grafanatest.Options{})
+	if _, err := emu.SeedFolder(1, grafanatest.FolderSpec{UID: "here", Title: "Here"}); err != nil {
+		t.Fatal(err)
+	}
+	srv := withExtraHit(t, emu, func(r *http.Request) bool {
+		return r.URL.Path == "/api/folders" && r.URL.Query().Get("parentUid") == ""
+	}, map[string]any{"uid": "gone", "title": "Gone"})
+	c := newTestClient(t, Config{URLs: []string{srv.URL}})
+	st, err := c.ReadState(t.Context(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []string
+	for _, f := range st.Folders {
+		uids = append(uids, f.UID)
+	}
+	if diff := cmp.Diff([]string{"here"}, uids); diff != "" {
+		t.Errorf("folders (-want +got):\n%s", diff)
+	}
+}
+
+// withExtraHit serves emu, adding extra to the list answers of the requests
+// that match: something Grafana lists but no longer has.
+func withExtraHit(t *testing.T, emu *grafanatest.Emulator, match func(*http.Request) bool, extra map[string]any) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !match(r) {
+			emu.Handler().ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		emu.Handler().ServeHTTP(rec, r)
+		var hits []map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &hits); err != nil {
+			t.Errorf("%s answer: %v", r.URL.Path, err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(append(hits, extra))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/grafana/grafana-openapi-client-go/client/folders"
 	"github.com/grafana/grafana-openapi-client-go/client/org"
 	"github.com/grafana/grafana-openapi-client-go/client/orgs"
-	"github.com/grafana/grafana-openapi-client-go/client/signed_in_user"
 	"github.com/grafana/grafana-openapi-client-go/client/teams"
 	"github.com/grafana/grafana-openapi-client-go/models"
 	"golang.org/x/sync/errgroup"
@@ -398,20 +397,6 @@ func (c *Client) SetFolderPermissions(ctx context.Context, uid string, ps []Perm
 	return c.wrap(err, "set permissions of folder "+uid)
 }
 
-// UserID is the id of the client's own identity (user or service account).
-func (c *Client) UserID(ctx context.Context) (int64, error) {
-	release, err := c.acquire(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer release()
-	ok, err := c.api.SignedInUser.GetSignedInUserWithParams(signed_in_user.NewGetSignedInUserParamsWithContext(ctx))
-	if err != nil {
-		return 0, c.wrap(err, "check credentials")
-	}
-	return ok.Payload.ID, nil
-}
-
 // TeamIDs maps the name of every team of the client's org to its id.
 func (c *Client) TeamIDs(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}
@@ -427,17 +412,4 @@ func (c *Client) TeamIDs(ctx context.Context) (map[string]int64, error) {
 			return out, nil
 		}
 	}
-}
-
-// IsOrgAdmin reports whether the client's identity holds the Admin role in
-// its org: only an org Admin may list the org's users (§7.1).
-func (c *Client) IsOrgAdmin(ctx context.Context) (bool, error) {
-	_, err := c.OrgUsers(ctx)
-	switch {
-	case err == nil:
-		return true, nil
-	case IsStatus(err, http.StatusForbidden):
-		return false, nil
-	}
-	return false, err
 }

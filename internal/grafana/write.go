@@ -9,9 +9,11 @@ import (
 	"github.com/grafana/grafana-openapi-client-go/models"
 )
 
-// Every write states the version it expects to replace (optimistic locking),
-// so an edit made in Grafana since the plan was read surfaces as a 409/412
-// APIError instead of being overwritten. None of them sends overwrite=true.
+// Every update states the version it expects to replace (optimistic
+// locking), so an edit made in Grafana since the plan was read surfaces as a
+// 409/412 APIError instead of being overwritten. None of them sends
+// overwrite=true. Grafana's folder move takes no version (§5.5): its caller
+// checks the folder's version first.
 
 // CreateFolder creates a folder; parentUID "" puts it at the root.
 func (c *Client) CreateFolder(ctx context.Context, uid, title, parentUID string) error {

@@ -88,7 +88,7 @@ func DesiredDatasources(org *resource.Org, orgID int64, live []grafana.Datasourc
 		for key, s := range d.Secure {
 			switch {
 			case !s.IsUnset() && s.Reveal() != "":
-				fps[key] = fp.Fingerprint(id, key, s.Reveal())
+				fps[key] = fp.Fingerprint(saltID(d), key, s.Reveal())
 			case s.IsUnset() && liveFP[key] != "":
 				fps[key] = liveFP[key]
 			}
@@ -119,6 +119,17 @@ func datasourceID(d *resource.Datasource, byUID, byName map[string]*grafana.Data
 		return l.UID, l
 	}
 	return "name:" + d.Name, nil
+}
+
+// saltID is the identity a desired datasource's secrets are fingerprinted
+// under: its uid, or "name:"+name without one. Unlike datasourceID it does
+// not depend on Grafana, so a datasource without a uid keeps the same
+// fingerprints once Grafana has generated its uid.
+func saltID(d *resource.Datasource) string {
+	if d.UID != "" {
+		return d.UID
+	}
+	return "name:" + d.Name
 }
 
 // indexLive indexes live datasources by uid and by name.

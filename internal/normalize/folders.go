@@ -28,10 +28,11 @@ func DesiredFolders(org *resource.Org, orgID int64) []plan.Resource {
 
 // LiveFolders are folders as Grafana has them. A live folder is named by
 // its uid, as live dashboards are: a title is not unique, and the subject of
-// a folder that left Git must match the "folder <uid>" of prune's notes. Grafana keeps no free-form
-// field on a folder, so ownership is who created it: a folder is managed when
-// grafsync's own identity (owner, its login) created it. Prune additionally
-// never deletes a folder that would still hold anything (see apply).
+// a folder that left Git must match the "folder <uid>" of prune's notes.
+// Grafana keeps no free-form field on a folder, so ownership is who created
+// it: a folder is managed when grafsync's own identity (owner, its login)
+// created it. Prune additionally never deletes a folder that would still
+// hold anything (plan keeps it; apply checks again before deleting).
 func LiveFolders(fs []grafana.Folder, orgID int64, owner string) []plan.Resource {
 	parent := map[string]string{}
 	for _, f := range fs {

@@ -147,6 +147,16 @@ func sameUser(name, login, email string) bool {
 	return strings.EqualFold(name, login) || (email != "" && strings.EqualFold(name, email))
 }
 
+// FindUser finds the user of an org that name (a login or an email, in
+// any case) names, as the repository names members and permission users.
+func FindUser(users []grafana.OrgUser, name string) (grafana.OrgUser, bool) {
+	i := slices.IndexFunc(users, func(u grafana.OrgUser) bool { return sameUser(name, u.Login, u.Email) })
+	if i < 0 {
+		return grafana.OrgUser{}, false
+	}
+	return users[i], true
+}
+
 // userName is how the repository names a user with this login and email:
 // the entry of named that matches either (case-insensitive), else the login.
 func userName(login, email string, named []string) string {
@@ -156,17 +166,30 @@ func userName(login, email string, named []string) string {
 	return login
 }
 
-// Permission levels and their names (§5.8).
-var permissionNames = map[int64]string{1: "View", 2: "Edit", 4: "Admin"}
-
-// PermissionLevel is the API value of a permission name (0 if unknown).
+// PermissionLevel is the API value of a permission name (§5.8; 0 if unknown).
 func PermissionLevel(name string) int64 {
-	for k, v := range permissionNames {
-		if v == name {
-			return k
-		}
+	switch name {
+	case "View":
+		return 1
+	case "Edit":
+		return 2
+	case "Admin":
+		return 4
 	}
 	return 0
+}
+
+// permissionName is the name of an API permission value ("" if unknown).
+func permissionName(level int64) string {
+	switch level {
+	case 1:
+		return "View"
+	case 2:
+		return "Edit"
+	case 4:
+		return "Admin"
+	}
+	return ""
 }
 
 // FolderPermissions is the one normaliser for a folder's permissions: one
@@ -255,7 +278,7 @@ func LiveFolderPermissions(uid, path string, ps []grafana.Permission, named []re
 		if p.Inherited {
 			continue
 		}
-		level := permissionNames[p.Permission]
+		level := permissionName(p.Permission)
 		switch {
 		case p.Role != "":
 			entries = append(entries, resource.Permission{Role: p.Role, Permission: level})

@@ -1,15 +1,3 @@
-// Package planfile saves a plan for a later apply, and tells an apply when
-// the saved plan no longer matches Grafana or the repository.
-//
-// Place in the pipeline: plan -> planfile (disk) -> apply. A saved plan is a
-// record, not a script: apply plans again and refuses to run unless the new
-// plan equals the saved one, so a plan file can never apply something its
-// reviewer did not see.
-//
-// Invariant: a plan file holds no secret value; secrets appear only as
-// "secret": true on changed fields, and as a digest of the fingerprint
-// Grafana already stores next to the datasource (normalize), so that a
-// secret that changed again since the plan is seen.
 package planfile
 
 import (
@@ -93,11 +81,11 @@ func Write(path string, f File) error {
 	f.FormatVersion = FormatVersion
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
-		return err
+		return fmt.Errorf("save plan %s: %w", path, err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".grafsync-plan-*")
 	if err != nil {
-		return fmt.Errorf("save plan: %w", err)
+		return fmt.Errorf("save plan %s: %w; check that its directory exists and is writable", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(append(b, '\n')); err != nil {
@@ -107,7 +95,10 @@ func Write(path string, f File) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("save plan %s: %w", path, err)
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save plan %s: %w", path, err)
+	}
+	return nil
 }
 
 // Read loads a saved plan.

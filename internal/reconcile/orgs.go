@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/grafsync/grafsync/internal/apply"
@@ -129,52 +130,50 @@ type orgPart struct {
 	desired, live []plan.Resource
 	secrets       map[string]map[string]resource.Secret
 	notes         []string
-	state         *grafana.State
 }
 
 // readOrg reads one existing org and normalises both sides.
 func readOrg(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
-	var part orgPart
-	var liveDash []plan.Resource
-	var dashErr error
-	live, err := t.client.ReadState(ctx, func(d grafana.Dashboard) {
-		r, err := normalize.LiveDashboard(d, t.id)
-		if err != nil && dashErr == nil {
-			dashErr = err
-		}
-		liveDash = append(liveDash, r)
-	}, func() []string {
-		uids := make([]string, len(t.org.Dashboards))
-		for i, d := range t.org.Dashboards {
-			uids[i] = d.UID
-		}
-		return uids
-	})
+	dashboards := liveDashboards{orgID: t.id}
+	live, err := t.client.ReadState(ctx, dashboards.add, func() []string { return dashboardUIDs(t.org) })
 	if err == nil {
-		err = dashErr
+		err = dashboards.err
 	}
 	if err != nil {
-		return part, fmt.Errorf("org %q: %w", t.org.Name, err)
+		return orgPart{}, fmt.Errorf("org %q: %w", t.org.Name, err)
 	}
 	me, err := t.client.Whoami(ctx)
 	if err != nil {
-		return part, fmt.Errorf("org %q: %w", t.org.Name, err)
+		return orgPart{}, fmt.Errorf("org %q: %w", t.org.Name, err)
 	}
 	desiredDash, err := normalize.DesiredDashboards(t.org, t.id)
 	if err != nil {
-		return part, err
+		return orgPart{}, err
 	}
-	part.state = live
-	part.desired = append(part.desired, normalize.DesiredFolders(t.org, t.id)...)
-	part.desired = append(part.desired, normalize.DesiredDatasources(t.org, t.id, live.Datasources, in.Fingerprinter)...)
-	part.desired = append(part.desired, desiredDash...)
-	part.live = append(part.live, normalize.LiveFolders(live.Folders, t.id, me.Login)...)
-	part.live = append(part.live, normalize.LiveDatasources(live.Datasources, t.id)...)
-	part.live = append(part.live, liveDash...)
-	part.secrets = normalize.DatasourceSecrets(t.org, live.Datasources)
-	d, l, notes, err := orgConfig(ctx, t.client, t.org, t.id, me, live)
+	return normalizeOrg(ctx, in, t.client, t.org, t.id, me, live, desiredDash, dashboards.out)
+}
+
+// normalizeOrg normalises both sides of one existing org, as c reads it:
+// folders, datasources, dashboards (already normalised, both sides) and
+// the org config the repository manages there.
+func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource.Org, orgID int64, me grafana.Identity, live *grafana.State, desiredDash, liveDash []plan.Resource) (orgPart, error) {
+	if err := checkNested(ctx, c, o); err != nil {
+		return orgPart{}, err
+	}
+	part := orgPart{
+		desired: slices.Concat(
+			normalize.DesiredFolders(o, orgID),
+			normalize.DesiredDatasources(o, orgID, live.Datasources, in.Fingerprinter),
+			desiredDash),
+		live: slices.Concat(
+			normalize.LiveFolders(live.Folders, orgID, me.Login),
+			normalize.LiveDatasources(live.Datasources, orgID),
+			liveDash),
+		secrets: normalize.DatasourceSecrets(o, live.Datasources),
+	}
+	d, l, notes, err := orgConfig(ctx, c, o, orgID, me, live)
 	if err != nil {
-		return part, err
+		return orgPart{}, err
 	}
 	part.desired = append(part.desired, d...)
 	part.live = append(part.live, l...)
@@ -182,10 +181,31 @@ func readOrg(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	return part, nil
 }
 
+// checkNested refuses a repository with nested directories when Grafana
+// has nested folders off (10.x without the toggle): it would put every
+// folder at the root, and the plan would never converge.
+func checkNested(ctx context.Context, c *grafana.Client, o *resource.Org) error {
+	i := slices.IndexFunc(o.Folders, func(f *resource.Folder) bool { return f.ParentUID != "" })
+	if i < 0 {
+		return nil
+	}
+	nested, err := c.NestedFolders(ctx)
+	if err != nil || nested {
+		return err
+	}
+	f := o.Folders[i]
+	return fmt.Errorf("folder %s is nested (%s), but this Grafana has nested folders off (Grafana 10.x without the nestedFolders feature toggle); nothing was written: enable the toggle, upgrade to Grafana 11, or move the directory to the top of dashboards/", f.Path, f.Source)
+}
+
 // newOrgPart is what an org that apply creates contributes: everything is
-// a create. grafsync (the server admin creating it) becomes its Admin.
-func newOrgPart(in Inputs, t orgTarget) (orgPart, error) {
+// a create. grafsync (the server admin creating it) becomes its Admin, and
+// asks Grafana, whose nested-folders setting is the same for every org,
+// whether its folders can nest.
+func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	var part orgPart
+	if err := checkNested(ctx, in.Access.Admin(), t.org); err != nil {
+		return part, err
+	}
 	desiredDash, err := normalize.DesiredDashboards(t.org, t.id)
 	if err != nil {
 		return part, err
@@ -309,15 +329,8 @@ func checkTeams(o *resource.Org, exists map[string]bool) error {
 // no user of the org, at its position in the repository.
 func checkUsers(o *resource.Org, users []grafana.OrgUser, self string) error {
 	known := func(name string) bool {
-		if strings.EqualFold(name, self) {
-			return true
-		}
-		for _, u := range users {
-			if strings.EqualFold(u.Login, name) || (u.Email != "" && strings.EqualFold(u.Email, name)) {
-				return true
-			}
-		}
-		return false
+		_, ok := normalize.FindUser(users, name)
+		return ok || strings.EqualFold(name, self)
 	}
 	for _, t := range o.Teams {
 		for i, m := range t.Members {
@@ -363,7 +376,7 @@ func planOrgs(ctx context.Context, in Inputs, out *Outcome) (*Outcome, error) {
 	for _, t := range targets {
 		var part orgPart
 		if t.client == nil {
-			part, err = newOrgPart(in, t)
+			part, err = newOrgPart(ctx, in, t)
 		} else {
 			part, err = readOrg(ctx, in, t)
 			routes.Clients[t.id] = t.client

@@ -3,7 +3,6 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 
@@ -45,7 +44,6 @@ type Inputs struct {
 type Outcome struct {
 	State    *resource.State
 	Problems load.Problems // warnings only when err is nil
-	Live     *grafana.State
 	Plan     *plan.Plan
 	// Secrets are the desired secret values by datasource identity, for apply.
 	Secrets map[string]map[string]resource.Secret
@@ -54,11 +52,12 @@ type Outcome struct {
 }
 
 // ProblemsError is returned when the repository has errors: nothing was
-// read from or written to Grafana.
+// planned or written (reads of Grafana started while the repository loaded
+// are abandoned).
 type ProblemsError struct{ Problems load.Problems }
 
 func (e *ProblemsError) Error() string {
-	return "the repository has errors (" + e.Problems.Summary() + "); nothing was sent to Grafana"
+	return "the repository has errors (" + e.Problems.Summary() + "); nothing was written to Grafana"
 }
 
 // Plan loads the desired state, reads the live state and plans.
@@ -70,132 +69,151 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 		in.Logger = slog.New(slog.DiscardHandler)
 	}
 	// Reading Grafana waits on the network and loading Git on the CPU: do
-	// both at once. Live dashboards are normalised as they arrive, so only
-	// their encoded documents are kept.
-	var (
-		live        *grafana.State
-		me          grafana.Identity
-		liveDash    []plan.Resource
-		liveDashErr error
-	)
-	readCtx, stopReading := context.WithCancel(ctx)
-	defer stopReading()
-	reading, readCtx := errgroup.WithContext(readCtx)
-	// The dashboards the repository holds, once loaded: on 12.x, whose search
-	// lags writes, they are read by uid even when search misses them.
-	loaded := make(chan struct{})
-	var expectedUIDs []string
-	expected := func() []string {
-		select {
-		case <-loaded:
-			return expectedUIDs
-		case <-readCtx.Done():
-			return nil
-		}
-	}
-	reading.Go(func() (err error) {
-		if in.Client == nil {
-			return nil
-		}
-		live, err = in.Client.ReadState(readCtx, func(d grafana.Dashboard) {
-			r, err := normalize.LiveDashboard(d, in.OrgID)
-			if err != nil && liveDashErr == nil {
-				liveDashErr = err
-			}
-			liveDash = append(liveDash, r)
-		}, expected)
-		return err
-	})
-	reading.Go(func() (err error) {
-		if in.Client == nil {
-			return nil
-		}
-		me, err = in.Client.Whoami(readCtx)
-		return err
-	})
-
+	// both at once.
+	r := startReading(ctx, in)
+	defer r.stop()
 	state, problems := load.Load(in.Repo, load.Options{Strict: in.Strict, Getenv: in.Getenv, ReadFile: in.ReadFile, Revision: in.Revision})
 	out := &Outcome{State: state, Problems: problems}
-	var loadErr error
 	switch {
 	case problems.HasErrors():
-		loadErr = &ProblemsError{Problems: problems}
-	}
-	if loadErr != nil {
 		// Nothing is planned: stop reading Grafana, report the repository.
-		stopReading()
-		reading.Wait()
-		return out, loadErr
-	}
-	if len(state.Orgs) > 1 {
+		r.stop()
+		return out, &ProblemsError{Problems: problems}
+	case len(state.Orgs) > 1:
 		// Each org is read with its own client: the default one is not needed.
-		stopReading()
-		reading.Wait()
+		r.stop()
 		return planOrgs(ctx, in, out)
-	}
-	if in.Client == nil {
-		reading.Wait()
+	case in.Client == nil && in.ClientErr != nil:
 		return out, in.ClientErr
+	case in.Client == nil:
+		return out, errors.New("no Grafana client: set GRAFANA_URL and GRAFANA_TOKEN (or GRAFANA_USER and GRAFANA_PASSWORD)")
 	}
-	org := state.Orgs[0]
-	for _, d := range org.Dashboards {
-		expectedUIDs = append(expectedUIDs, d.UID)
-	}
-	close(loaded)
+	return planOrg(ctx, in, out, r)
+}
+
+// planOrg plans a repository of one org, whose live state r is reading.
+func planOrg(ctx context.Context, in Inputs, out *Outcome, r *reading) (*Outcome, error) {
+	org := out.State.Orgs[0]
+	r.expect(dashboardUIDs(org))
 	desiredDash, err := normalize.DesiredDashboards(org, in.OrgID)
 	if err != nil {
 		return out, err
 	}
-	if err := reading.Wait(); err != nil {
+	if err := r.wait(); err != nil {
 		return out, err
 	}
-	if liveDashErr != nil {
-		return out, liveDashErr
-	}
-	if f := firstNested(org); f != nil {
-		nested, err := in.Client.NestedFolders(ctx)
-		if err != nil {
-			return out, err
-		}
-		if !nested {
-			return out, fmt.Errorf("folder %s is nested (%s), but this Grafana has nested folders off (Grafana 10.x without the nestedFolders feature toggle); nothing was written: enable the toggle, upgrade to Grafana 11, or move the directory to the top of dashboards/", f.Path, f.Source)
-		}
-	}
-	out.Live = live
 	orgID := in.OrgID
 	if orgID == 0 {
-		orgID = me.OrgID
+		orgID = r.me.OrgID
 	}
 	if err := checkPinnedOrg(org, orgID); err != nil {
 		return out, err
 	}
 	setOrg(desiredDash, orgID)
-	setOrg(liveDash, orgID)
-
-	var desired, current []plan.Resource
-	desired = append(desired, normalize.DesiredFolders(org, orgID)...)
-	desired = append(desired, normalize.DesiredDatasources(org, orgID, live.Datasources, in.Fingerprinter)...)
-	desired = append(desired, desiredDash...)
-	current = append(current, normalize.LiveFolders(live.Folders, orgID, me.Login)...)
-	current = append(current, normalize.LiveDatasources(live.Datasources, orgID)...)
-	current = append(current, liveDash...)
-	out.Secrets = normalize.DatasourceSecrets(org, live.Datasources)
-	cfgDesired, cfgLive, notes, err := orgConfig(ctx, in.Client, org, orgID, me, live)
+	setOrg(r.dashboards.out, orgID)
+	part, err := normalizeOrg(ctx, in, in.Client, org, orgID, r.me, r.live, desiredDash, r.dashboards.out)
 	if err != nil {
 		return out, err
 	}
-	desired = append(desired, cfgDesired...)
-	current = append(current, cfgLive...)
-
-	p, err := plan.Make(in.Revision, desired, current, in.Plan)
+	out.Secrets = part.secrets
+	p, err := plan.Make(in.Revision, part.desired, part.live, in.Plan)
 	if err != nil {
 		return out, err
 	}
-	p.Kept = append(p.Kept, notes...)
+	p.Kept = append(p.Kept, part.notes...)
 	out.Plan = p
 	in.Logger.Info("planned", "revision", in.Revision, "summary", p.Summary(),
-		"folders", len(live.Folders), "dashboards", len(live.Dashboards), "datasources", len(live.Datasources))
+		"folders", len(r.live.Folders), "dashboards", len(r.dashboards.out), "datasources", len(r.live.Datasources))
 	return out, nil
+}
+
+// reading is the live state of the client's org, read while the
+// repository loads. Its fields are set once wait has returned nil.
+type reading struct {
+	cancel     context.CancelFunc
+	group      *errgroup.Group
+	loaded     chan struct{} // closed by expect
+	uids       []string      // the repository's dashboards, once loaded is closed
+	live       *grafana.State
+	me         grafana.Identity
+	dashboards liveDashboards
+}
+
+// startReading starts reading the client's org (nothing when there is no
+// client). Live dashboards are normalised as they arrive, so only their
+// encoded documents are kept.
+func startReading(ctx context.Context, in Inputs) *reading {
+	ctx, cancel := context.WithCancel(ctx)
+	group, ctx := errgroup.WithContext(ctx)
+	r := &reading{cancel: cancel, group: group, loaded: make(chan struct{}), dashboards: liveDashboards{orgID: in.OrgID}}
+	if in.Client == nil {
+		return r
+	}
+	// On 12.x, whose search lags writes, the repository's dashboards are
+	// read by uid even when search misses them: ReadState waits for them.
+	expected := func() []string {
+		select {
+		case <-r.loaded:
+			return r.uids
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	group.Go(func() (err error) {
+		r.live, err = in.Client.ReadState(ctx, r.dashboards.add, expected)
+		return err
+	})
+	group.Go(func() (err error) {
+		r.me, err = in.Client.Whoami(ctx)
+		return err
+	})
+	return r
+}
+
+// expect hands the reading the uids of the repository's dashboards.
+func (r *reading) expect(uids []string) {
+	r.uids = uids
+	close(r.loaded)
+}
+
+// wait waits for the reading to end and returns its first error.
+func (r *reading) wait() error {
+	if err := r.group.Wait(); err != nil {
+		return err
+	}
+	return r.dashboards.err
+}
+
+// stop abandons the reading and waits for its requests to end. It may be
+// called more than once, and after wait.
+func (r *reading) stop() {
+	r.cancel()
+	r.group.Wait()
+}
+
+// liveDashboards is a ReadState callback: it normalises each live dashboard
+// as it is read. ReadState calls it one dashboard at a time.
+type liveDashboards struct {
+	orgID int64
+	out   []plan.Resource
+	err   error // the first dashboard that could not be normalised
+}
+
+func (l *liveDashboards) add(d grafana.Dashboard) {
+	r, err := normalize.LiveDashboard(d, l.orgID)
+	if err != nil && l.err == nil {
+		l.err = err
+	}
+	l.out = append(l.out, r)
+}
+
+// dashboardUIDs are the uids of an org's dashboards in the repository.
+func dashboardUIDs(o *resource.Org) []string {
+	uids := make([]string, len(o.Dashboards))
+	for i, d := range o.Dashboards {
+		uids[i] = d.UID
+	}
+	return uids
 }
 
 // setOrg stamps resources normalised before the org id was known.
@@ -220,14 +238,4 @@ func Apply(ctx context.Context, in Inputs, o *Outcome, opts apply.Options) (*app
 		c = o.orgs.AnyClient()
 	}
 	return apply.Apply(ctx, c, o.Plan, opts)
-}
-
-// firstNested is the first folder below another, or nil.
-func firstNested(org *resource.Org) *resource.Folder {
-	for _, f := range org.Folders {
-		if f.ParentUID != "" {
-			return f
-		}
-	}
-	return nil
 }

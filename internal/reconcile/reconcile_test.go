@@ -93,3 +93,76 @@ func TestProblemsWinOverUnreachableGrafana(t *testing.T) {
 		t.Fatalf("plan error %v, want the repository's problems", err)
 	}
 }
+
+// tokenAccess reaches each org with a client of its own.
+type tokenAccess map[string]*grafana.Client
+
+func (a tokenAccess) Admin() *grafana.Client { return nil }
+
+func (a tokenAccess) ForOrg(name string, _ int64) (*grafana.Client, error) { return a[name], nil }
+
+func (a tokenAccess) Describe(name string) string { return "the token of " + name }
+
+// Each org of a repository that declares several is checked for nested
+// folders as a single org is.
+func TestNestedFoldersNeedGrafanaSupportInEveryOrg(t *testing.T) {
+	in, emu := inputsFor(t, "10", map[string]string{
+		"grafsync.yaml": "orgs:\n  - name: Main Org.\n  - name: Tenant A\n    dir: orgs/tenant-a\n",
+		"orgs/tenant-a/dashboards/platform/aws/_folder.yaml": "uid: aws\ntitle: AWS\n",
+	})
+	tenant := emu.AddOrg("Tenant A")
+	key, err := emu.AddServiceAccountToken(tenant, "grafsync", "Admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := grafana.New(grafana.Config{URLs: in.Client.URLs(), Token: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Access = tokenAccess{"Main Org.": in.Client, "Tenant A": c}
+	_, err = Plan(t.Context(), in)
+	if err == nil || !strings.Contains(err.Error(), "folder platform/aws is nested") {
+		t.Errorf("plan error %v, want the nested folder of Tenant A refused", err)
+	}
+}
+
+// Without a client a single-org repository is an error, never a nil plan.
+func TestNoClientIsAnError(t *testing.T) {
+	repo := fstest.MapFS{"dashboards/d.json": {Data: []byte(`{"uid": "d", "title": "D", "panels": []}`)}}
+	out, err := Plan(t.Context(), Inputs{Repo: repo})
+	if err == nil || out.Plan != nil {
+		t.Errorf("plan without a client: %v, error %v; want an error", out.Plan, err)
+	}
+}
+
+// adminAccess reaches every org as the emulator's server admin.
+type adminAccess struct{ admin *grafana.Client }
+
+func (a adminAccess) Admin() *grafana.Client { return a.admin }
+
+func (a adminAccess) ForOrg(_ string, id int64) (*grafana.Client, error) {
+	return grafana.New(grafana.Config{URLs: a.admin.URLs(), User: "admin", Password: "admin", OrgID: id})
+}
+
+func (a adminAccess) Describe(string) string { return "the admin" }
+
+// An org that apply would create is checked for nested folders too, before
+// anything is written.
+func TestNestedFoldersNeedGrafanaSupportInANewOrg(t *testing.T) {
+	in, emu := inputsFor(t, "10", map[string]string{
+		"grafsync.yaml": "orgs:\n  - name: Main Org.\n  - name: Tenant A\n    dir: orgs/tenant-a\n",
+		"orgs/tenant-a/dashboards/platform/aws/_folder.yaml": "uid: aws\ntitle: AWS\n",
+	})
+	admin, err := grafana.New(grafana.Config{URLs: in.Client.URLs(), User: "admin", Password: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Access = adminAccess{admin}
+	_, err = Plan(t.Context(), in)
+	if err == nil || !strings.Contains(err.Error(), "folder platform/aws is nested") {
+		t.Errorf("plan error %v, want the nested folder of the new org refused", err)
+	}
+	if _, ok := emu.OrgIDByName("Tenant A"); ok {
+		t.Error("the org was created while planning")
+	}
+}

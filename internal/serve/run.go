@@ -9,6 +9,7 @@ import (
 	"github.com/grafsync/grafsync/internal/apply"
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/reconcile"
+	"github.com/grafsync/grafsync/internal/view"
 )
 
 // maxLoggedChanges caps the changes named in a run's summary line.
@@ -159,7 +160,7 @@ func shortRevision(rev string) string {
 	if rev == "" {
 		return "(working tree)"
 	}
-	return rev[:min(len(rev), 12)]
+	return view.ShortRevision(rev)
 }
 
 func errString(err error) string {

@@ -130,6 +130,10 @@ func New(opts Options) (*Server, error) {
 	switch {
 	case opts.Fetch == nil:
 		return nil, errors.New("serve: no repository fetch function")
+	case opts.Inputs.Client == nil && opts.Inputs.ClientErr != nil:
+		// The readiness check needs a client of its own: per-org tokens
+		// alone, enough for plan and apply, are not.
+		return nil, fmt.Errorf("%w; grafsync serve needs them even when every org has a GRAFANA_TOKEN_<ORG>", opts.Inputs.ClientErr)
 	case opts.Inputs.Client == nil:
 		return nil, errors.New("serve: no Grafana client")
 	case opts.Mode != ModeApply && opts.Mode != ModePlan:

@@ -335,3 +335,15 @@ func TestPlanModeReportsDrift(t *testing.T) {
 		t.Errorf("plan mode made %d writes, want 0", n)
 	}
 }
+
+// Without shared credentials serve says which ones it needs, as plan and
+// apply do.
+func TestNewWithoutCredentials(t *testing.T) {
+	_, err := New(Options{
+		Fetch:  func(context.Context) (fs.FS, string, error) { return nil, "", nil },
+		Inputs: reconcile.Inputs{ClientErr: grafana.ErrNoCredentials},
+	})
+	if !errors.Is(err, grafana.ErrNoCredentials) || !strings.Contains(err.Error(), "GRAFANA_TOKEN_<ORG>") {
+		t.Errorf("New error %v, want the missing credentials named", err)
+	}
+}
