@@ -654,3 +654,30 @@ func TestOwnCredentialsAreRefused(t *testing.T) {
 		t.Errorf("a credential reached the state: %+v", ds)
 	}
 }
+
+// TestInputsByNameWithoutUID: a provisioning file often gives no uid, and a
+// dashboard shared with __inputs still maps to it: the ${DS_X} placeholders
+// become the datasource's name, which Grafana resolves as it resolves a uid
+// (old-schema string references and {type, uid} objects alike).
+func TestInputsByNameWithoutUID(t *testing.T) {
+	files := map[string]string{
+		"datasources/prom.yaml": "apiVersion: 1\ndatasources:\n  - {name: Prometheus, type: prometheus, url: http://prometheus:9090}\n",
+		"dashboards/node.json": `{"__inputs": [{"name": "DS_PROMETHEUS", "type": "datasource", "pluginId": "prometheus"}],
+  "title": "Node", "uid": "node", "schemaVersion": 14,
+  "rows": [{"panels": [{"id": 1, "datasource": "${DS_PROMETHEUS}"}, {"id": 2, "datasource": {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}}]}]}`,
+	}
+	st, problems := Load(mapFS(files), Options{})
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", shorts(problems))
+	}
+	model, err := st.Orgs[0].Dashboards[0].Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	panels := model["rows"].([]any)[0].(map[string]any)["panels"].([]any)
+	want := []any{"Prometheus", map[string]any{"type": "prometheus", "uid": "Prometheus"}}
+	got := []any{panels[0].(map[string]any)["datasource"], panels[1].(map[string]any)["datasource"]}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("substituted references (-want +got):\n%s", diff)
+	}
+}

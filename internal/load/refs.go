@@ -81,11 +81,10 @@ func (l *loader) resolveInputs(o *orgState, d doc, model map[string]any) (names 
 				continue
 			}
 		}
-		if target.uid == "" {
-			l.errorf(d.pos(at, false), "give datasource "+target.name+" a uid", "%s: datasource %q has no uid to substitute for ${%s}", at, target.name, name)
-			continue
-		}
-		repl = append(repl, "${"+name+"}", target.uid)
+		// A datasource without a uid is substituted by name: Grafana resolves
+		// a datasource reference by uid, then by name, and its own import
+		// writes names into old dashboards.
+		repl = append(repl, "${"+name+"}", cmp.Or(target.uid, target.name))
 	}
 	if len(repl) > 0 {
 		replaceStrings(model, strings.NewReplacer(repl...))
