@@ -154,6 +154,22 @@ func DatasourceSecrets(org *resource.Org, live []grafana.Datasource) map[string]
 	return out
 }
 
+// DatasourceTombstones are the org's deleteDatasources entries (Grafana's
+// provisioning format) that name a live datasource: explicit deletions,
+// paired with it by uid. An entry naming nothing live is already done.
+func DatasourceTombstones(org *resource.Org, orgID int64, live []grafana.Datasource) []plan.Resource {
+	_, byName := indexLive(live)
+	var out []plan.Resource
+	for _, ref := range org.DeleteDatasources {
+		if l := byName[ref.Name]; l != nil {
+			out = append(out, plan.Resource{
+				Kind: plan.Datasource, OrgID: orgID, ID: l.UID, Name: ref.Name, Source: ref.Source.String(), Tombstone: true,
+			})
+		}
+	}
+	return out
+}
+
 // LiveDatasources are datasources as Grafana has them.
 func LiveDatasources(ds []grafana.Datasource, orgID int64) []plan.Resource {
 	out := make([]plan.Resource, 0, len(ds))

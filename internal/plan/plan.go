@@ -93,6 +93,11 @@ type Resource struct {
 	// desired resource ("" = none). A read-only live resource can never
 	// carry it, so against one it is not a difference.
 	Marker string
+	// Tombstone marks a desired resource that Git asks to delete (Grafana
+	// provisioning's deleteDatasources). It pairs with the live resource of
+	// its ID and becomes a Delete whether grafsync manages it or not: the
+	// request is explicit. It needs no Prune but counts against MaxDeletions.
+	Tombstone bool
 	// Unwritable, on a desired resource, says why Grafana will refuse to
 	// create or change it as it stands (e.g. its name is held by another
 	// resource), and what to do: such a change is Blocked, not attempted.
@@ -185,7 +190,7 @@ type TooManyDeletionsError struct {
 }
 
 func (e *TooManyDeletionsError) Error() string {
-	return fmt.Sprintf("prune would delete %d resources, more than --max-deletions %d; nothing was deleted. Check that the repo and --org-id are right, then raise --max-deletions if these deletions are intended: %s",
+	return fmt.Sprintf("the plan would delete %d resources, more than --max-deletions %d; nothing was deleted. Check that the repo and --org-id are right, then raise --max-deletions if these deletions are intended: %s",
 		e.Deletions, e.Max, strings.Join(e.Subjects, ", "))
 }
 
@@ -199,8 +204,12 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 		liveByKey[live[i].key()] = &live[i]
 	}
 	seen := make(map[key]bool, len(desired))
+	var deletions []Change
 	for i := range desired {
 		d := &desired[i]
+		if d.Tombstone {
+			continue
+		}
 		if seen[d.key()] {
 			return nil, fmt.Errorf("%s is declared twice (second at %s); each resource may appear once", d.Subject(), d.Source)
 		}
@@ -211,7 +220,24 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 		}
 		p.Changes = append(p.Changes, c)
 	}
-	var deletions []Change
+	// Explicit deletions come after every declaration, which wins over them.
+	for i := range desired {
+		d := &desired[i]
+		l := liveByKey[d.key()]
+		if !d.Tombstone || l == nil || seen[d.key()] {
+			continue
+		}
+		seen[d.key()] = true
+		c := Change{Action: Delete, Subject: l.Subject(), Before: l}
+		if l.ReadOnly {
+			c.Action = Blocked
+			c.Reason = "it is provisioned from files in Grafana (read-only to the API); delete it from Grafana's provisioning instead"
+			p.Changes = append(p.Changes, c)
+			continue
+		}
+		deletions = append(deletions, c)
+	}
+	explicit := len(deletions)
 	for i := range live {
 		l := &live[i]
 		if seen[l.key()] {
@@ -227,11 +253,11 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 	// delete" never names a folder that a prune would keep.
 	deletions, p.Kept = keepNonEmptyFolders(deletions, desired, live)
 	if !opts.Prune {
-		for _, d := range deletions {
+		for _, d := range deletions[explicit:] {
 			p.Orphans = append(p.Orphans, d.Subject)
 		}
 		sort.Strings(p.Orphans)
-		deletions = nil
+		deletions = deletions[:explicit]
 	}
 	if len(deletions) > opts.MaxDeletions {
 		subjects := make([]string, len(deletions))

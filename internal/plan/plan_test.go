@@ -318,3 +318,30 @@ func TestRawDocuments(t *testing.T) {
 		t.Error("an undecodable document was accepted")
 	}
 }
+
+// Grafana provisioning's deleteDatasources: an explicit delete from Git,
+// managed or not, without --prune, counted against --max-deletions; a
+// declaration of the same datasource wins; a provisioned one is blocked.
+func TestTombstones(t *testing.T) {
+	tomb := func(id string) Resource { return Resource{Kind: Datasource, ID: id, Tombstone: true} }
+	lv := []Resource{
+		{Kind: Datasource, ID: "old", Name: "Old"},                          // hand-made: deleted all the same
+		{Kind: Datasource, ID: "kept", Name: "Kept", Doc: map[string]any{}}, // also declared: the declaration wins
+		{Kind: Datasource, ID: "prov", Name: "Prov", ReadOnly: true},
+	}
+	desired := []Resource{tomb("old"), tomb("kept"), tomb("gone"), tomb("prov"), {Kind: Datasource, ID: "kept", Name: "Kept", Doc: map[string]any{}}}
+	p, err := Make("r", desired, lv, Options{MaxDeletions: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []line{{NoOp, "datasource Kept"}, {Blocked, "datasource Prov"}, {Delete, "datasource Old"}}
+	if diff := cmp.Diff(want, lines(p)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if len(p.Orphans) != 0 || p.Unmanaged != 0 {
+		t.Errorf("orphans %v, unmanaged %d", p.Orphans, p.Unmanaged)
+	}
+	if _, err := Make("r", desired, lv, Options{MaxDeletions: 0}); err == nil {
+		t.Error("an explicit delete went past --max-deletions 0")
+	}
+}

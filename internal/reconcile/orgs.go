@@ -164,6 +164,7 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 		desired: slices.Concat(
 			normalize.DesiredFolders(o, orgID),
 			normalize.DesiredDatasources(o, orgID, live.Datasources, in.Fingerprinter),
+			normalize.DatasourceTombstones(o, orgID, live.Datasources),
 			desiredDash),
 		live: slices.Concat(
 			normalize.LiveFolders(live.Folders, orgID, me.Login),
