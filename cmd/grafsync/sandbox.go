@@ -25,6 +25,7 @@ type sandboxOptions struct {
 	latency       time.Duration
 	faultRate     float64
 	seed          uint64
+	searchLag     time.Duration
 }
 
 // tokenGenerate is --token given without a value.
@@ -42,6 +43,7 @@ func (o *sandboxOptions) addFlags(cmd *cobra.Command) {
 	f.DurationVar(&o.latency, "latency", 0, "latency added to every request (e.g. 20ms)")
 	f.Float64Var(&o.faultRate, "fault-rate", 0, "share of requests that fail (0-1): 60% of them 5xx, 25% 429 with Retry-After, 15% dropped connections")
 	f.Uint64Var(&o.seed, "seed", 1, "seed for fault injection and generated uids; the same seed gives the same faults")
+	f.DurationVar(&o.searchLag, "search-lag", 0, "12.x only: how long a write takes to show in /api/search, whose index is eventually consistent (e.g. 2s)")
 }
 
 func newSandboxCmd() *cobra.Command {
@@ -115,11 +117,15 @@ func newSandboxEmulator(opts sandboxOptions) (*grafanatest.Emulator, error) {
 	if opts.replicas < 1 {
 		return nil, fmt.Errorf("--replicas %d: at least one replica is needed", opts.replicas)
 	}
+	if opts.searchLag != 0 && !v.UnifiedStorage() {
+		return nil, fmt.Errorf("--search-lag: only Grafana 12.x search lags writes; add --grafana-version 12")
+	}
 	return grafanatest.New(grafanatest.Options{
 		Version:       v,
 		AdminLogin:    opts.adminUser,
 		AdminPassword: opts.adminPassword,
 		Seed:          opts.seed,
+		SearchLag:     opts.searchLag,
 		Faults: grafanatest.Faults{
 			Latency:     opts.latency,
 			ErrorRate:   opts.faultRate * 0.60,

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -45,6 +46,7 @@ func TestSandboxOptionErrors(t *testing.T) {
 		{"bad version", func(o *sandboxOptions) { o.version = "9.5" }, "--grafana-version"},
 		{"fault rate above 1", func(o *sandboxOptions) { o.faultRate = 1.5 }, "--fault-rate"},
 		{"no replicas", func(o *sandboxOptions) { o.replicas = 0 }, "--replicas"},
+		{"search lag before 12.x", func(o *sandboxOptions) { o.searchLag = time.Second }, "--search-lag"},
 	}
 	for _, tt := range tests {
 		o := base
@@ -55,5 +57,10 @@ func TestSandboxOptionErrors(t *testing.T) {
 	}
 	if _, err := newSandboxEmulator(base); err != nil {
 		t.Errorf("valid options: %v", err)
+	}
+	lagging := base
+	lagging.version, lagging.searchLag = "12", time.Second
+	if _, err := newSandboxEmulator(lagging); err != nil {
+		t.Errorf("--search-lag with 12.x: %v", err)
 	}
 }
