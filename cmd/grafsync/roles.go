@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -27,7 +29,7 @@ type rolesOptions struct {
 func (o *rolesOptions) AddFlags(flags *pflag.FlagSet) {
 	flags.StringVar(&o.Repo, "repo", ".", "repository directory holding "+accounts.DefaultFile)
 	flags.BoolVar(&o.Check, "check", false, "write nothing; exit 1 if any generated file is stale, missing or extra")
-	flags.StringSliceVar(&o.Formats, "format", []string{"json", "terraform", "cloudformation"}, "formats to generate or check: json, terraform, cloudformation")
+	flags.StringSliceVar(&o.Formats, "format", formatNames(), "formats to generate or check: "+strings.Join(formatNames(), ", "))
 }
 
 func newRolesCmd() *cobra.Command {
@@ -114,15 +116,23 @@ func writeRoles(opts rolesOptions, fsys fs.FS, set *iam.Set, cfg *accounts.Confi
 	return nil
 }
 
+// formatNames are the --format values, in output order (iam.Formats).
+func formatNames() []string {
+	var names []string
+	for _, f := range iam.Formats() {
+		names = append(names, string(f))
+	}
+	return names
+}
+
 func parseFormats(names []string) ([]iam.Format, error) {
 	var out []iam.Format
 	seen := map[iam.Format]bool{}
 	for _, n := range names {
 		f := iam.Format(n)
-		switch f {
-		case iam.JSON, iam.Terraform, iam.CloudFormation:
-		default:
-			return nil, fmt.Errorf("unknown --format %q; use json, terraform or cloudformation", n)
+		if !slices.Contains(iam.Formats(), f) {
+			names := formatNames()
+			return nil, fmt.Errorf("unknown --format %q; use %s or %s", n, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 		}
 		if !seen[f] {
 			out = append(out, f)
