@@ -6,9 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/google/renameio/v2"
 
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/view"
@@ -83,20 +84,8 @@ func Write(path string, f File) error {
 	if err != nil {
 		return fmt.Errorf("save plan %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".grafsync-plan-*")
-	if err != nil {
+	if err := renameio.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("save plan %s: %w; check that its directory exists and is writable", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save plan %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save plan %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save plan %s: %w", path, err)
 	}
 	return nil
 }
