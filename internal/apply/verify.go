@@ -52,15 +52,10 @@ func (a *applier) verify(ctx context.Context, ch plan.Change) (bool, error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	have, err := live.Document()
+	diff, err := plan.DiffResources(live, want)
 	if err != nil {
 		return false, err
 	}
-	wanted, err := want.Document()
-	if err != nil {
-		return false, err
-	}
-	diff := plan.Diff(have, wanted, want.Secrets)
 	if want.Kind == plan.Datasource && ch.Action == plan.Create && len(diff) == 1 && diff[0].Path == "isDefault" {
 		spec, err := a.datasourceSpec(plan.Change{Action: plan.Update, Before: live, After: want})
 		if err != nil {

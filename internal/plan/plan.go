@@ -316,6 +316,24 @@ func keepNonEmptyFolders(deletions []Change, desired, live []Resource) ([]Change
 	return out, keptNotes
 }
 
+// DiffResources lists the fields that differ between two resources' documents,
+// with either side's secret paths masked. Equal encoded documents are not
+// decoded at all.
+func DiffResources(before, after *Resource) ([]FieldDiff, error) {
+	if before.Raw != nil && after.Raw != nil && bytes.Equal(before.Raw, after.Raw) {
+		return nil, nil
+	}
+	b, err := before.Document()
+	if err != nil {
+		return nil, err
+	}
+	a, err := after.Document()
+	if err != nil {
+		return nil, err
+	}
+	return Diff(b, a, append(slices.Clone(before.Secrets), after.Secrets...)), nil
+}
+
 // pair compares one desired resource with its live counterpart (nil: absent).
 func pair(d, l *Resource) (Change, error) {
 	if l == nil {
@@ -325,18 +343,10 @@ func pair(d, l *Resource) (Change, error) {
 		return Change{Action: Create, Subject: d.Subject(), After: d}, nil
 	}
 	c := Change{Action: NoOp, Subject: d.Subject(), Before: l, After: d}
-	if d.Raw != nil && l.Raw != nil && bytes.Equal(d.Raw, l.Raw) {
-		return c, nil
-	}
-	before, err := l.Document()
-	if err != nil {
+	var err error
+	if c.Diff, err = DiffResources(l, d); err != nil {
 		return c, err
 	}
-	after, err := d.Document()
-	if err != nil {
-		return c, err
-	}
-	c.Diff = Diff(before, after, append(append([]string(nil), l.Secrets...), d.Secrets...))
 	if l.ReadOnly && d.Marker != "" {
 		c.Diff = slices.DeleteFunc(c.Diff, func(f FieldDiff) bool { return underPath(f.Path, d.Marker) })
 	}
