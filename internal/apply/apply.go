@@ -106,7 +106,7 @@ func Apply(ctx context.Context, c *grafana.Client, p *plan.Plan, opts Options) (
 	for _, s := range steps {
 		total += len(s)
 	}
-	a := &applier{c: c, opts: opts, res: res, total: total}
+	a := &applier{c: c, opts: opts, res: res, total: total, ids: &identities{m: map[*grafana.Client]grafana.Identity{}}}
 	for _, step := range steps {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
@@ -159,10 +159,36 @@ type applier struct {
 	c     *grafana.Client
 	opts  Options
 	total int
+	ids   *identities // shared by the per-org workers of one apply
 
 	mu   sync.Mutex
 	res  *Result
 	done int
+}
+
+// identities remembers who each client is for the length of one apply: a
+// client's credentials and org do not change, so neither does the answer.
+type identities struct {
+	mu sync.Mutex
+	m  map[*grafana.Client]grafana.Identity
+}
+
+// whoami is the identity of a's client, asked of Grafana once per apply.
+func (a *applier) whoami(ctx context.Context) (grafana.Identity, error) {
+	a.ids.mu.Lock()
+	id, ok := a.ids.m[a.c]
+	a.ids.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	id, err := a.c.Whoami(ctx)
+	if err != nil {
+		return id, err
+	}
+	a.ids.mu.Lock()
+	a.ids.m[a.c] = id
+	a.ids.mu.Unlock()
+	return id, nil
 }
 
 func (a *applier) run(ctx context.Context, ch plan.Change) {

@@ -68,7 +68,7 @@ func (a *applier) inOrg(ch plan.Change) (*applier, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &applier{c: c, opts: a.opts}
+	w := &applier{c: c, opts: a.opts, ids: a.ids}
 	w.opts.Orgs = nil
 	w.opts.Secrets = o.Secrets[r.OrgID]
 	return w, nil
@@ -156,7 +156,7 @@ func (a *applier) team(ctx context.Context, ch plan.Change) error {
 // missing, and removes the members that are not desired (when the doc
 // manages members).
 func (a *applier) teamMembers(ctx context.Context, teamID int64, d map[string]any) error {
-	me, err := a.c.Whoami(ctx)
+	me, err := a.whoami(ctx)
 	if err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func (a *applier) folderPermissions(ctx context.Context, ch plan.Change) error {
 		if err != nil && !grafana.IsStatus(err, http.StatusForbidden) {
 			return err
 		}
-		me, err := a.c.Whoami(ctx)
+		me, err := a.whoami(ctx)
 		if err != nil {
 			return err
 		}
