@@ -70,7 +70,7 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 	if !out.Plan.HasChanges() {
 		return nil
 	}
-	opt := apply.Options{Message: "grafsync apply " + shortRevision(out.Plan.Revision)}
+	opt := apply.Options{Message: "grafsync apply " + view.RevisionLabel(out.Plan.Revision)}
 	if isTerminal(stderr) {
 		bar := progressbar.NewOptions(0, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("applying"),
 			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
@@ -88,11 +88,4 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 		run.log.Info("applied", "summary", res.Summary())
 	}
 	return err
-}
-
-func shortRevision(rev string) string {
-	if rev == "" {
-		return "(a plain directory)"
-	}
-	return view.ShortRevision(rev)
 }

@@ -105,7 +105,7 @@ func (s *Server) reconcile(ctx context.Context) report {
 		return r
 	}
 	r.applied, r.err = reconcile.Apply(ctx, in, out, apply.Options{
-		Message: "grafsync serve " + shortRevision(rev),
+		Message: "grafsync serve " + view.RevisionLabel(rev),
 		Grace:   s.opts.ApplyGrace,
 		Logger:  s.pipeLog,
 	})
@@ -154,13 +154,6 @@ func changeList(p *plan.Plan) []string {
 		out = append(out, fmt.Sprintf("... and %d more", n-len(out)))
 	}
 	return out
-}
-
-func shortRevision(rev string) string {
-	if rev == "" {
-		return "(working tree)"
-	}
-	return view.ShortRevision(rev)
 }
 
 func errString(err error) string {

@@ -83,6 +83,15 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	return ew.err
 }
 
+// RevisionLabel names a revision in messages (a dashboard's version history
+// note): ShortRevision, or "(a plain directory)" when there is no commit.
+func RevisionLabel(rev string) string {
+	if rev == "" {
+		return "(a plain directory)"
+	}
+	return ShortRevision(rev)
+}
+
 // ShortRevision shortens a commit hash to 12 characters, keeping a "-dirty" mark.
 func ShortRevision(rev string) string {
 	base, dirty := strings.CutSuffix(rev, "-dirty")
