@@ -6,14 +6,17 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+	"github.com/grafsync/grafsync/internal/load"
 	"github.com/grafsync/grafsync/internal/source"
 )
 
@@ -62,7 +65,22 @@ func (o *repoOptions) addFlags(cmd *cobra.Command) {
 func openRepo(ctx context.Context, o repoOptions, e env, log *slog.Logger) (*source.Snapshot, error) {
 	return source.Open(ctx, source.Options{
 		Repo: o.repo, Ref: o.ref, CacheDir: e.getenv("GRAFSYNC_CACHE_DIR"), Auth: source.AuthFromEnv(e.getenv), Logger: log,
+		Reads: readsPath,
 	})
+}
+
+// readsPath reports whether grafsync may read a repository file: the org
+// config, the accounts file, and anything under a dashboards/ or
+// datasources/ directory (the top-level ones, or an org's dir/dashboards/).
+// It is a superset of what internal/load opens, so a working tree's
+// revision is "-dirty" exactly when something grafsync reads has changed;
+// a saved plan, a README or CI files do not count.
+func readsPath(p string) bool {
+	if p == load.ConfigFile || p == accounts.DefaultFile {
+		return true
+	}
+	dirs := strings.Split(p, "/")
+	return slices.ContainsFunc(dirs[:len(dirs)-1], func(d string) bool { return d == "dashboards" || d == "datasources" })
 }
 
 // grafanaOptions say which Grafana to talk to and how.
