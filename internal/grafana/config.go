@@ -19,9 +19,17 @@ type Config struct {
 	Password string   // basic auth (GRAFANA_PASSWORD); never logged
 	OrgID    int64    // sent as X-Grafana-Org-Id when > 0
 
-	Concurrency int           // requests in flight at once; default 4
-	Timeout     time.Duration // per attempt; default 30s
-	Retry       RetryPolicy
+	Concurrency int // requests in flight at once; default 4
+	// Timeout bounds one attempt's wait for Grafana's response headers
+	// (connecting included); default DefaultTimeout. A replica that does not
+	// answer in time is skipped like one that refuses connections, and the
+	// attempt moves to the next replica. The body is not bounded by it (a
+	// large dashboard may arrive slowly); the caller's context bounds it.
+	Timeout time.Duration
+	// HealthTimeout replaces Timeout for health probes (/api/health), which
+	// answer at once when Grafana is up; default DefaultHealthTimeout.
+	HealthTimeout time.Duration
+	Retry         RetryPolicy
 
 	Logger *slog.Logger // default: discard
 	// Transport is the base round tripper (tests may inject faults); default
@@ -42,12 +50,24 @@ type RetryPolicy struct {
 // DefaultConcurrency is gentle enough for a small Grafana on one SQLite file.
 const DefaultConcurrency = 4
 
+// DefaultTimeout is how long an attempt waits for response headers: well
+// beyond any API call of a healthy Grafana (a large dashboard save or a
+// 5000-hit search page takes seconds; the body's transfer is not counted),
+// short enough to leave a hung replica quickly.
+const DefaultTimeout = 15 * time.Second
+
+// DefaultHealthTimeout bounds a health probe's attempt.
+const DefaultHealthTimeout = 5 * time.Second
+
 func (c Config) withDefaults() Config {
 	if c.Concurrency <= 0 {
 		c.Concurrency = DefaultConcurrency
 	}
 	if c.Timeout <= 0 {
-		c.Timeout = 30 * time.Second
+		c.Timeout = DefaultTimeout
+	}
+	if c.HealthTimeout <= 0 {
+		c.HealthTimeout = DefaultHealthTimeout
 	}
 	if c.Retry.MaxAttempts <= 0 {
 		c.Retry.MaxAttempts = 6
