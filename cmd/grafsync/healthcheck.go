@@ -33,6 +33,9 @@ in an ECS task definition, "command": ["CMD", "/grafsync", "healthcheck"].`,
 }
 
 func runHealthcheck(ctx context.Context, url string, timeout time.Duration, stdout io.Writer) error {
+	if err := positive(map[string]time.Duration{"--timeout": timeout}); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

@@ -51,7 +51,7 @@ func (f tokenFlag) Set(s string) error {
 	*f.v = s
 	return nil
 }
-func (f tokenFlag) Type() string       { return "bool" }
+func (f tokenFlag) Type() string { return "bool" }
 
 func (o *sandboxOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
