@@ -31,9 +31,12 @@ type Client struct {
 // New checks cfg and builds a client. It makes no request.
 func New(cfg Config) (*Client, error) {
 	cfg = cfg.withDefaults()
-	urls, err := parseURLs(cfg.URLs)
+	urls, apiSuffix, err := parseURLs(cfg.URLs)
 	if err != nil {
 		return nil, err
+	}
+	if apiSuffix {
+		cfg.Logger.Warn("the Grafana URL ends in /api; grafsync adds /api itself, so it uses the URL without it (set GRAFANA_URL to Grafana's address, as in a browser)", "url", urls[0].String())
 	}
 	if cfg.Token == "" && cfg.User == "" {
 		return nil, ErrNoCredentials

@@ -94,10 +94,12 @@ var ErrNoURL = errors.New("no Grafana URL: set GRAFANA_URL or pass --grafana-url
 // ErrNoCredentials is returned when neither a token nor a user is given.
 var ErrNoCredentials = errors.New("no Grafana credentials: set GRAFANA_TOKEN to a service-account token with the Admin role (or GRAFANA_USER and GRAFANA_PASSWORD)")
 
-// parseURLs checks every replica URL and strips trailing slashes. All
-// replicas must share one scheme and base path (they sit behind one
-// load balancer path in a real deployment).
-func parseURLs(raw []string) ([]*url.URL, error) {
+// parseURLs checks every replica URL and strips trailing slashes and a
+// trailing /api (the API's address, where Grafana's is meant; grafsync adds
+// /api itself), reporting the latter in apiSuffix. All replicas must share
+// one scheme and base path (they sit behind one load balancer path in a
+// real deployment).
+func parseURLs(raw []string) (urls []*url.URL, apiSuffix bool, err error) {
 	var out []*url.URL
 	for _, r := range raw {
 		r = strings.TrimSpace(r)
@@ -106,21 +108,24 @@ func parseURLs(raw []string) ([]*url.URL, error) {
 		}
 		u, err := url.Parse(r)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("grafana url %q: want http(s)://host[:port][/path]", redact(r))
+			return nil, false, fmt.Errorf("grafana url %q: want http(s)://host[:port][/path]", redact(r))
 		}
 		if u.User != nil {
-			return nil, fmt.Errorf("grafana url %q: put credentials in GRAFANA_TOKEN or GRAFANA_USER/GRAFANA_PASSWORD, not in the URL", redact(r))
+			return nil, false, fmt.Errorf("grafana url %q: put credentials in GRAFANA_TOKEN or GRAFANA_USER/GRAFANA_PASSWORD, not in the URL", redact(r))
 		}
 		u.Path = strings.TrimSuffix(u.Path, "/")
+		if p, ok := strings.CutSuffix(u.Path, "/api"); ok {
+			u.Path, u.RawPath, apiSuffix = p, "", true
+		}
 		if len(out) > 0 && (u.Scheme != out[0].Scheme || u.Path != out[0].Path) {
-			return nil, fmt.Errorf("grafana url %q: every replica must use the scheme and path of %s", u, out[0])
+			return nil, false, fmt.Errorf("grafana url %q: every replica must use the scheme and path of %s", u, out[0])
 		}
 		out = append(out, u)
 	}
 	if len(out) == 0 {
-		return nil, ErrNoURL
+		return nil, false, ErrNoURL
 	}
-	return out, nil
+	return out, apiSuffix, nil
 }
 
 // redact removes userinfo from a URL string for messages.

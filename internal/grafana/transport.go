@@ -1,6 +1,7 @@
 package grafana
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -178,8 +180,47 @@ func newTransport(cfg Config, reps *replicas) http.RoundTripper {
 			return nil, err
 		}
 		reps.markUp(reps.index(resp.Request.URL))
-		return resp, nil
+		return notHTML(resp)
 	})
+}
+
+// HTMLPageError is a success status whose body is an HTML page: a login
+// page of an auth proxy, a redirect to one, or another service than
+// Grafana's API at the URL. Grafana's /api answers JSON only.
+type HTMLPageError struct {
+	URL string // the page's address, without query or credentials
+}
+
+func (e *HTMLPageError) Error() string {
+	return fmt.Sprintf("GRAFANA_URL answered with an HTML page, not the Grafana API (%s); is it the right URL (Grafana's address, without /api), or is Grafana behind an auth proxy that wants a browser login? Then give grafsync an address that reaches Grafana's API directly", e.URL)
+}
+
+// notHTML turns a 2xx response whose body starts with '<' (after white
+// space) into an HTMLPageError, whatever its Content-Type says; the body is
+// left intact otherwise.
+func notHTML(resp *http.Response) (*http.Response, error) {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || resp.Body == nil || resp.Body == http.NoBody {
+		return resp, nil
+	}
+	br := bufio.NewReader(resp.Body)
+	for {
+		b, err := br.Peek(1)
+		if err != nil || !unicode.IsSpace(rune(b[0])) {
+			if err == nil && b[0] == '<' {
+				resp.Body.Close()
+				u := *resp.Request.URL
+				u.RawQuery, u.User, u.Fragment = "", nil, ""
+				return nil, &HTMLPageError{URL: u.String()}
+			}
+			break
+		}
+		br.ReadByte()
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, resp.Body}
+	return resp, nil
 }
 
 // attemptTimeoutKey carries a per-request replacement for Config.Timeout
