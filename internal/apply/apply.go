@@ -219,7 +219,7 @@ func (a *applier) run(ctx context.Context, ch plan.Change) {
 	defer a.mu.Unlock()
 	a.done++
 	if err != nil {
-		a.res.Failed = append(a.res.Failed, fmt.Errorf("%s %s: %w", ch.Action, ch.Subject, err))
+		a.res.Failed = append(a.res.Failed, named(fmt.Sprintf("%s %s", ch.Action, ch.Subject), err))
 		a.opts.Logger.Error("change failed", "action", ch.Action, "subject", ch.Subject, "error", err)
 	} else {
 		a.res.Done[ch.Action]++
@@ -434,4 +434,13 @@ func (a *applier) datasourceSpec(ch plan.Change) (grafana.DatasourceSpec, error)
 func IsConflict(err error) bool {
 	var c *Conflict
 	return errors.As(err, &c)
+}
+
+// named puts the change's name in front of err, unless err starts with it
+// already (the client names its call "create folder x" too).
+func named(change string, err error) error {
+	if strings.HasPrefix(err.Error(), change+": ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", change, err)
 }

@@ -264,6 +264,10 @@ func TestFailedStepStopsLaterSteps(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "create folder taken") {
 		t.Fatalf("apply error %v, want the folder create to fail", err)
 	}
+	// The change and the Grafana call have the same name: said once.
+	if n := strings.Count(err.Error(), "create folder taken"); n != 1 {
+		t.Errorf("apply error names the change %d times, want once: %v", n, err)
+	}
 	if _, _, _, ok := f.emu.GetDashboard(1, "d"); ok || res.Done[plan.Create] != 0 {
 		t.Errorf("dashboard d was attempted after its folder failed (done %v)", res.Done)
 	}
