@@ -75,6 +75,7 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 		return err
 	}
 	if !out.Plan.HasChanges() {
+		fmt.Fprintln(stdout, (&apply.Result{}).Summary())
 		return nil
 	}
 	opt := apply.Options{Message: "grafsync apply " + view.RevisionLabel(out.Plan.Revision)}
