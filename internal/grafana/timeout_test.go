@@ -3,10 +3,13 @@ package grafana
 import (
 	"bytes"
 	"context"
+	"errors"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -208,5 +211,29 @@ func TestNoWholeCallDeadline(t *testing.T) {
 	}
 	if n := withDeadline.Load(); n != 0 {
 		t.Errorf("%d requests carried a deadline the caller did not set", n)
+	}
+}
+
+// A request cancelled while Grafana's answer arrives returns the
+// cancellation alone: net/http would otherwise print the unstructured
+// "RoundTripper returned a response & error" line on stderr (through the
+// standard logger, captured here).
+func TestNoStrayRoundTripperLog(t *testing.T) {
+	var std syncBuffer
+	log.SetOutput(&std)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	// The run ends (SIGTERM, --timeout) as the answer comes in.
+	c := newTestClient(t, Config{URLs: []string{srv.URL}, OnResponse: func(int) { cancel() }})
+	if _, err := c.Whoami(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+	if out := std.String(); out != "" {
+		t.Errorf("unstructured log output: %q", out)
 	}
 }
