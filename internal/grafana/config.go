@@ -26,8 +26,9 @@ type Config struct {
 	// attempt moves to the next replica. The body is not bounded by it (a
 	// large dashboard may arrive slowly); the caller's context bounds it.
 	Timeout time.Duration
-	// HealthTimeout replaces Timeout for health probes (/api/health), which
-	// answer at once when Grafana is up; default DefaultHealthTimeout.
+	// HealthTimeout bounds a health probe's (/api/health) attempt when
+	// shorter than Timeout: Grafana answers it at once when it is up;
+	// default DefaultHealthTimeout.
 	HealthTimeout time.Duration
 	Retry         RetryPolicy
 

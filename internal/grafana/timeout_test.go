@@ -140,8 +140,8 @@ func TestTimeoutIsOnHeadersNotBody(t *testing.T) {
 	}
 }
 
-// A health probe waits HealthTimeout for an answer, however long Timeout is,
-// and says what it waited for.
+// A health probe waits HealthTimeout for an answer, however long Timeout is
+// (and Timeout when that is shorter), and says what it waited for.
 func TestHealthProbeTimeout(t *testing.T) {
 	hung, _ := silentListener(t)
 	c := newTestClient(t, Config{URLs: []string{hung}, Timeout: time.Hour, HealthTimeout: 100 * time.Millisecond, Retry: RetryPolicy{MaxAttempts: 1}})
@@ -153,6 +153,10 @@ func TestHealthProbeTimeout(t *testing.T) {
 	}
 	if ctx.Err() != nil {
 		t.Fatal("the health probe waited for the test's bound, not HealthTimeout")
+	}
+	c = newTestClient(t, Config{URLs: []string{hung}, Timeout: 100 * time.Millisecond, HealthTimeout: time.Hour, Retry: RetryPolicy{MaxAttempts: 1}})
+	if _, err := c.Health(ctx); err == nil || !strings.Contains(err.Error(), "no response within 100ms") {
+		t.Fatalf("health of a silent replica with a short Timeout: %v, want a timeout naming 100ms", err)
 	}
 }
 

@@ -223,8 +223,8 @@ func notHTML(resp *http.Response) (*http.Response, error) {
 	return resp, nil
 }
 
-// attemptTimeoutKey carries a per-request replacement for Config.Timeout
-// (health probes wait less).
+// attemptTimeoutKey carries a shorter per-request bound than Config.Timeout
+// (health probes wait less; never more).
 type attemptTimeoutKey struct{}
 
 func withAttemptTimeout(ctx context.Context, d time.Duration) context.Context {
@@ -253,7 +253,7 @@ type headerTimeout struct {
 func (h headerTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
 	d := h.d
 	if v, ok := req.Context().Value(attemptTimeoutKey{}).(time.Duration); ok && v > 0 {
-		d = v
+		d = min(d, v)
 	}
 	ctx, cancel := context.WithCancel(req.Context())
 	timer := time.AfterFunc(d, cancel)
