@@ -9,12 +9,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
 )
@@ -239,5 +242,30 @@ func TestNoStrayRoundTripperLog(t *testing.T) {
 	}
 	if out := std.String(); out != "" {
 		t.Errorf("unstructured log output: %q", out)
+	}
+}
+
+// A replica that keeps failing after each skip is skipped for longer (so a
+// hung one costs a timeout now and then, not every 30 s); failures during a
+// skip do not extend it; an answer resets it.
+func TestReplicaSkipGrows(t *testing.T) {
+	u1, _ := url.Parse("http://a:3000")
+	u2, _ := url.Parse("http://b:3000")
+	now := time.Unix(0, 0)
+	r := newReplicas([]*url.URL{u1, u2}, slog.New(slog.DiscardHandler))
+	r.now = func() time.Time { return now }
+	var got []time.Duration
+	for range 5 {
+		r.markDown(0, "refused the connection")
+		r.markDown(0, "refused the connection") // a retry during the skip
+		got = append(got, r.downUntil[0].Sub(now))
+		now = r.downUntil[0]
+	}
+	r.markUp(0)
+	r.markDown(0, "refused the connection")
+	got = append(got, r.downUntil[0].Sub(now))
+	want := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 4 * time.Minute, 30 * time.Second}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("skips (-want +got):\n%s", diff)
 	}
 }
