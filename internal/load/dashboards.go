@@ -328,7 +328,17 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		return
 	}
 	delete(model, "id")
-	inputs := l.resolveInputs(o, d, model)
+	// A wrong shape is reported once, at the field; the reference checks
+	// read the same fields and would only add knock-on problems.
+	shapeOK := l.checkShape(d, model)
+	var inputs map[string]bool
+	if shapeOK {
+		inputs = l.resolveInputs(o, d, model)
+	} else {
+		delete(model, "__inputs")
+		delete(model, "__requires")
+		delete(model, "__elements")
+	}
 
 	db := &resource.Dashboard{FolderUID: folderUID, Path: rel, Source: resource.Pos{File: file}}
 	u := uidUse{what: "dashboard " + rel, file: file}
@@ -374,7 +384,9 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 			s.titles[key] = file
 		}
 	}
-	l.checkRefs(o, d, model, inputs)
+	if shapeOK {
+		l.checkRefs(o, d, model, inputs)
+	}
 	// Keep the dashboard encoded: the map is garbage once this returns, so
 	// loading holds one dashboard's map at a time, not all of them.
 	enc, err := json.Marshal(model)
