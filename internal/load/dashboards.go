@@ -298,6 +298,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	var v any
 	if isJSON(file) {
 		d.data = bytes.TrimPrefix(data, utf8BOM) // Windows editors add one; Grafana's export does not
+		l.checkJSONText(file, d.data)
 		if err := json.Unmarshal(d.data, &v); err != nil {
 			off, _ := jsonSyntaxOffset(err)
 			pos := resource.Pos{File: file}

@@ -29,10 +29,14 @@ func (l *loader) parseYAML(name string, data []byte) (yfile, bool) {
 	if err != nil {
 		var se *yamlnode.SyntaxError
 		errors.As(err, &se)
-		l.errorf(resource.Pos{File: name, Line: se.Line, Col: 1}, "", "invalid YAML: %s", se.Msg)
+		l.errorf(resource.Pos{File: name, Line: se.Line, Col: max(se.Col, 1)}, se.Hint, "invalid YAML: %s", se.Msg)
 		return yfile{name: name}, false
 	}
-	return yfile{name: name, root: root}, true
+	f := yfile{name: name, root: root}
+	if root != nil {
+		l.checkText(f, root, nil)
+	}
+	return f, true
 }
 
 // field is one key/value of a YAML mapping.
@@ -53,8 +57,8 @@ func (l *loader) mapping(f yfile, n *yaml.Node, at path, known ...string) (map[s
 		return nil, false
 	}
 	m := make(map[string]field, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+	for _, p := range yamlnode.Pairs(n) {
+		k, v := p.Key, p.Val
 		if prev, dup := m[k.Value]; dup {
 			l.errorf(f.pos(k), "", "%s: duplicate key %q (first at line %d)", at.with(k.Value), k.Value, prev.key.Line)
 			continue
@@ -208,8 +212,8 @@ func (l *loader) toJSON(f yfile, n *yaml.Node, at path, conv func(s string, n *y
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		first := make(map[string]*yaml.Node, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := yamlnode.Deref(n.Content[i])
+		for _, p := range yamlnode.Pairs(n) {
+			k := yamlnode.Deref(p.Key)
 			if k.Kind != yaml.ScalarNode {
 				l.errorf(f.pos(k), "", "%s: keys must be strings", orRoot(at))
 				continue
@@ -219,7 +223,7 @@ func (l *loader) toJSON(f yfile, n *yaml.Node, at path, conv func(s string, n *y
 				continue
 			}
 			first[k.Value] = k
-			m[k.Value] = l.toJSON(f, n.Content[i+1], at.with(k.Value), conv)
+			m[k.Value] = l.toJSON(f, p.Val, at.with(k.Value), conv)
 		}
 		return m
 	case yaml.SequenceNode:
