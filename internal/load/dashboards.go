@@ -108,6 +108,8 @@ type dbState struct {
 	root   string // org's dashboards/ directory
 	uids   map[string]uidUse
 	titles map[string]string // folderUID + "\x00" + title → file
+	// folderTitles: parent folderUID + "\x00" + lowercased title → folder path.
+	folderTitles map[string]string
 }
 
 func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.Pos) {
@@ -123,7 +125,7 @@ func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.
 }
 
 func (l *loader) loadDashboards(o *orgState, dir string) {
-	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}}
+	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}, folderTitles: map[string]string{}}
 	l.walkFolder(o, s, "", "", 0)
 }
 
@@ -181,6 +183,20 @@ func (l *loader) loadFolder(o *orgState, s *dbState, rel, parentUID string) *res
 		l.errorf(f.Source, "", "folder %s: title is empty", rel)
 	} else if parentUID == "" && strings.EqualFold(strings.TrimSpace(f.Title), "General") {
 		l.errorf(f.Source, "choose another title; General is the root folder", "folder %s: title %q is reserved at the top level", rel, f.Title)
+	}
+	if t := strings.TrimSpace(f.Title); t != "" {
+		// Case-insensitively: MySQL compares titles so.
+		key := parentUID + "\x00" + strings.ToLower(t)
+		if prev, dup := s.folderTitles[key]; dup {
+			pos := f.Source
+			if f.Source.File == file {
+				pos = l.reopen(file).pos(path{"title"}, false)
+			}
+			l.warnf(pos, "Grafana 11.2 and older refuse two folders with one title under one parent; plan and apply block it there (11.3 and later allow it)",
+				"folder %s: title %q is also the title of folder %s, under the same parent", rel, f.Title, prev)
+		} else {
+			s.folderTitles[key] = rel
+		}
 	}
 	at := func() resource.Pos { return uidPos }
 	if l.checkUID(at, path{"uid"}, f.UID) {

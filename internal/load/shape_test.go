@@ -171,3 +171,24 @@ func TestConstantInputIsSubstituted(t *testing.T) {
 		t.Errorf("title = %q, want %q", got, want)
 	}
 }
+
+// TestSiblingFolderTitles: Grafana 11.2 and older refuse two folders with
+// one title under one parent (409; audit rows 17, 18, 57: allowed from
+// 11.3). validate does not know the server, so it warns; the plan blocks it
+// on those versions. Folders with one title under different parents are
+// fine everywhere.
+func TestSiblingFolderTitles(t *testing.T) {
+	files := map[string]string{
+		"dashboards/a/_folder.yaml":   "title: Team\n",
+		"dashboards/b/_folder.yaml":   "title: team\n",
+		"dashboards/c/x/_folder.yaml": "title: Team\n",
+		"dashboards/d/x/_folder.yaml": "title: Team\n",
+		"dashboards/a/d.json":         `{"title": "D"}`,
+	}
+	_, got := Load(mapFS(files), Options{})
+	// c/x and d/x have different parents: no problem.
+	want := []string{`dashboards/b/_folder.yaml:1:8: warning: folder b: title "team" is also the title of folder a, under the same parent`}
+	if diff := cmp.Diff(want, shorts(got)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}

@@ -172,6 +172,9 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 			liveDash),
 		secrets: normalize.DatasourceSecrets(o, live.Datasources),
 	}
+	if err := folderTitleClashes(ctx, c, part.desired, live.Folders); err != nil {
+		return orgPart{}, err
+	}
 	d, l, notes, err := orgConfig(ctx, c, o, orgID, me, live)
 	if err != nil {
 		return orgPart{}, err
@@ -198,6 +201,21 @@ func checkNested(ctx context.Context, c *grafana.Client, o *resource.Org) error 
 	return fmt.Errorf("folder %s is nested (%s), but this Grafana has nested folders off (Grafana 10.x without the nestedFolders feature toggle); nothing was written: enable the toggle, upgrade to Grafana 11, or move the directory to the top of dashboards/", f.Path, f.Source)
 }
 
+// folderTitleClashes asks Grafana its version and marks the desired
+// folders it would refuse for their title (normalize.FolderTitleClashes):
+// the plan then blocks them, before anything is written.
+func folderTitleClashes(ctx context.Context, c *grafana.Client, desired []plan.Resource, live []grafana.Folder) error {
+	if !slices.ContainsFunc(desired, func(r plan.Resource) bool { return r.Kind == plan.Folder }) {
+		return nil
+	}
+	h, err := c.Health(ctx)
+	if err != nil {
+		return err
+	}
+	normalize.FolderTitleClashes(desired, live, h.Version)
+	return nil
+}
+
 // newOrgPart is what an org that apply creates contributes: everything is
 // a create. grafsync (the server admin creating it) becomes its Admin, and
 // asks Grafana, whose nested-folders setting is the same for every org,
@@ -212,6 +230,9 @@ func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 		return part, err
 	}
 	part.desired = append(part.desired, normalize.DesiredFolders(t.org, t.id)...)
+	if err := folderTitleClashes(ctx, in.Access.Admin(), part.desired, nil); err != nil {
+		return part, err
+	}
 	part.desired = append(part.desired, normalize.DesiredDatasources(t.org, t.id, nil, in.Fingerprinter)...)
 	part.desired = append(part.desired, desiredDash...)
 	part.desired = append(part.desired, normalize.DesiredTeams(t.org, t.id)...)
