@@ -1,6 +1,7 @@
 package load
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 )
@@ -12,8 +13,8 @@ import (
 // missing, null or falsy field is an empty list. Any other value that is
 // not a list (a string, a number, an object) is iterated as one (a string
 // becomes a broken panel per character) or throws, so the dashboard does
-// not show what was written: that is an error. A falsy value (false, 0, "")
-// is what Grafana reads as "none": a warning. Elements that are not objects
+// not show what was written: that is an error. What Grafana reads as "none"
+// (false, 0, "", {} or [] in place of the other shape) is a warning. Elements that are not objects
 // break the panel, variable, annotation or link they stand for: an error.
 //
 // __inputs is grafsync's own (Grafana's file provisioning does not resolve
@@ -63,14 +64,36 @@ func (c *shapeCheck) list(at path, v any, plural string) []any {
 		return nil
 	case []any:
 		return v
-	case bool, float64, string:
-		if v == false || v == 0.0 || v == "" {
-			c.l.warnf(c.d.pos(at, false), "write [] or remove it", "%s: want a list of %s, found %s; Grafana shows none", at, plural, describeJSON(v))
-			return nil
-		}
+	}
+	if readsAsNone(v) {
+		c.l.warnf(c.d.pos(at, false), "write [] or remove it", "%s: want a list of %s, found %s; Grafana shows none", at, plural, describeJSON(v))
+		return nil
 	}
 	c.errorf(at, "", "want a list of %s, found %s", plural, describeJSON(v))
 	return nil
+}
+
+// readsAsNone reports whether Grafana's frontend reads v, in place of a
+// list or a {"list": [...]} object, as "none": a falsy value (`v || []`), an
+// empty object (lodash's map over it gives []) or an empty list (given a
+// list property, it stays empty).
+func readsAsNone(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return !v
+	case float64:
+		return v == 0
+	case json.Number:
+		f, err := v.Float64()
+		return err == nil && f == 0
+	case string:
+		return v == ""
+	case map[string]any:
+		return len(v) == 0
+	case []any:
+		return len(v) == 0
+	}
+	return false
 }
 
 // objects checks that v is a list of objects; the result has nil where an
@@ -96,7 +119,7 @@ func (c *shapeCheck) listOf(model map[string]any, at path, plural, singular stri
 	case map[string]any:
 		c.objects(at.with("list"), v["list"], plural, singular)
 	default:
-		if v == false || v == 0.0 || v == "" {
+		if readsAsNone(v) {
 			c.l.warnf(c.d.pos(at, false), "write {\"list\": []} or remove it", "%s: want an object {\"list\": [...]}, found %s; Grafana shows none", at, describeJSON(v))
 			return
 		}
@@ -135,6 +158,8 @@ func (c *shapeCheck) inputs(model map[string]any) {
 			c.errorf(iat, `add "value": the text that replaces ${`+fmt.Sprint(in["name"])+`}`, "constant %v has no value", in["name"])
 		case float64:
 			in["value"] = strconv.FormatFloat(v, 'f', -1, 64)
+		case json.Number:
+			in["value"] = v.String()
 		case bool:
 			in["value"] = strconv.FormatBool(v)
 		default:
@@ -164,6 +189,8 @@ func describeJSON(v any) string {
 		return strconv.Quote(v)
 	case float64:
 		return strconv.FormatFloat(v, 'g', -1, 64)
+	case json.Number:
+		return v.String()
 	}
 	return fmt.Sprint(v)
 }

@@ -38,6 +38,14 @@ func TestDashboardShapes(t *testing.T) {
 			want:  []string{`dashboards/a.json:1:26: warning: panels: want a list of panels, found ""; Grafana shows none`},
 		},
 		{
+			name:  "an empty object for a list and an empty list for an object read as none: warnings",
+			files: map[string]string{"dashboards/a.json": `{"title": "A", "panels": {}, "templating": []}`},
+			want: []string{
+				`dashboards/a.json:1:26: warning: panels: want a list of panels, found an object; Grafana shows none`,
+				`dashboards/a.json:1:44: warning: templating: want an object {"list": [...]}, found a list; Grafana shows none`,
+			},
+		},
+		{
 			name:  "a panel that is not an object",
 			files: map[string]string{"dashboards/a.json": `{"title": "A", "panels": [{"id": 1}, 7, null]}`},
 			want: []string{
