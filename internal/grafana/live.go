@@ -272,12 +272,12 @@ func searchLags(version string) bool {
 	return err == nil && n >= 12
 }
 
-// UniqueFolderTitles reports whether a Grafana version refuses a folder
-// whose title a sibling already has: up to 11.2 (409 "a folder with the
-// same name already exists"; grafana-api.md §5.3, §14; allowed from 11.3,
-// PR grafana/grafana#90687). A version that does not parse ("dev") is taken
-// as a new one.
-func UniqueFolderTitles(version string) bool {
+// UniqueTitles reports whether a Grafana version refuses a folder whose
+// title a sibling already has (409) and a dashboard whose title another in
+// its folder has (412 name-exists): up to 11.2 (grafana-api.md §3.1, §5.3,
+// §14; allowed from 11.3, PR grafana/grafana#90687). A version that does
+// not parse ("dev") is taken as a new one.
+func UniqueTitles(version string) bool {
 	major, rest, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
 	maj, err := strconv.Atoi(major)
 	if err != nil {

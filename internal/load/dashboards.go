@@ -110,6 +110,8 @@ type dbState struct {
 	titles map[string]string // folderUID + "\x00" + title → file
 	// folderTitles: parent folderUID + "\x00" + lowercased title → folder path.
 	folderTitles map[string]string
+	// rootTitles: exact title → file of the top-level dashboards.
+	rootTitles map[string]string
 }
 
 func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.Pos) {
@@ -125,7 +127,7 @@ func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.
 }
 
 func (l *loader) loadDashboards(o *orgState, dir string) {
-	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}, folderTitles: map[string]string{}}
+	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}, folderTitles: map[string]string{}, rootTitles: map[string]string{}}
 	l.walkFolder(o, s, "", "", 0)
 }
 
@@ -196,6 +198,16 @@ func (l *loader) loadFolder(o *orgState, s *dbState, rel, parentUID string) *res
 				"folder %s: title %q is also the title of folder %s, under the same parent", rel, f.Title, prev)
 		} else {
 			s.folderTitles[key] = rel
+		}
+		// At the top level folders and dashboards share titles up to 11.2;
+		// the top-level dashboards are loaded before the folders.
+		if prev, dup := s.rootTitles[t]; dup && parentUID == "" {
+			pos := f.Source
+			if f.Source.File == file {
+				pos = l.reopen(file).pos(path{"title"}, false)
+			}
+			l.warnf(pos, "Grafana 11.2 and older refuse a top-level folder and a top-level dashboard with one title; plan and apply block it there (11.3 and later allow it)",
+				"folder %s: title %q is also the title of %s, at the top level", rel, f.Title, prev)
 		}
 	}
 	at := func() resource.Pos { return uidPos }
@@ -395,10 +407,13 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	if db.Title != "" {
 		key := folderUID + "\x00" + strings.ToLower(db.Title)
 		if prev, dup := s.titles[key]; dup {
-			l.warnf(d.pos(path{"title"}, false), "Grafana 11.2 and older reject two dashboards with one title in a folder",
+			l.warnf(d.pos(path{"title"}, false), "Grafana 11.2 and older refuse two dashboards with one title in a folder; plan and apply block it there (11.3 and later allow it)",
 				"title: %q is also the title of %s in the same folder", db.Title, prev)
 		} else {
 			s.titles[key] = file
+		}
+		if folderUID == "" {
+			s.rootTitles[db.Title] = file
 		}
 	}
 	if shapeOK {

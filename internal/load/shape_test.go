@@ -192,10 +192,19 @@ func TestSiblingFolderTitles(t *testing.T) {
 		"dashboards/c/x/_folder.yaml": "title: Team\n",
 		"dashboards/d/x/_folder.yaml": "title: Team\n",
 		"dashboards/a/d.json":         `{"title": "D"}`,
+		"dashboards/home.json":        `{"uid": "home-db", "title": "Home"}`,
+		"dashboards/Home/x.json":      `{"title": "X"}`,
+		"dashboards/ops.json":         `{"uid": "ops-db", "title": "Ops"}`,
+		"dashboards/ops/x.json":       `{"title": "X"}`,
 	}
 	_, got := Load(mapFS(files), Options{})
-	// c/x and d/x have different parents: no problem.
-	want := []string{`dashboards/b/_folder.yaml:1:8: warning: folder b: title "team" is also the title of folder a, under the same parent`}
+	// c/x and d/x have different parents: no problem. At the top level
+	// folders and dashboards share titles, compared exactly there ("ops"
+	// and "Ops" differ).
+	want := []string{
+		`dashboards/Home/: warning: folder Home: title "Home" is also the title of dashboards/home.json, at the top level`,
+		`dashboards/b/_folder.yaml:1:8: warning: folder b: title "team" is also the title of folder a, under the same parent`,
+	}
 	if diff := cmp.Diff(want, shorts(got)); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
