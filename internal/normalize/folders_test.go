@@ -31,7 +31,7 @@ func TestTitleClashes(t *testing.T) {
 	}
 	liveDash := []grafana.Dashboard{
 		{UID: "hand-db", FolderUID: "team", Model: map[string]any{"title": "Latency"}}, // not in Git
-		{UID: "home", Model: map[string]any{"title": "Home"}},                         // in Git, at the top
+		{UID: "home", Model: map[string]any{"title": "Home"}},                          // in Git, at the top
 	}
 	dash := func(uid, title, folder string) *resource.Dashboard {
 		raw, _ := json.Marshal(map[string]any{"uid": uid, "title": title})
