@@ -353,9 +353,11 @@ func TestSummary(t *testing.T) {
 	}
 }
 
-// Up to 11.2 a title is unique in its folder (§3.1): a hand-made dashboard
-// holding the title is Grafana's error, said as Grafana says it, not a
-// Conflict that "run plan again" would never clear.
+// Up to 11.2 a title is unique in its folder (§3.1). A hand-made dashboard
+// holding the title when grafsync plans blocks the plan
+// (normalize.TitleClashes); one made after the plan is Grafana's error at
+// apply, said as Grafana says it, not a Conflict that "run plan again" would
+// never clear.
 func TestTitleTakenIsNotAConflict(t *testing.T) {
 	v, err := grafanatest.ParseVersion("11.2")
 	if err != nil {
@@ -364,15 +366,37 @@ func TestTitleTakenIsNotAConflict(t *testing.T) {
 	f := newFixture(t, grafanatest.Options{Version: v}, map[string]string{
 		"dashboards/mine.json": `{"uid": "mine", "title": "Overview", "panels": []}`,
 	})
+	planned := f.plan(t)
 	if _, err := f.emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "hand", "title": "Overview"}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.apply(t, f.plan(t))
+	_, err = f.apply(t, planned)
 	if err == nil || apply.IsConflict(err) {
 		t.Fatalf("apply error %v, want Grafana's own error", err)
 	}
 	if !strings.Contains(err.Error(), "same name in the folder already exists") {
 		t.Errorf("error %q does not say what Grafana refused", err)
+	}
+
+	out := f.plan(t)
+	var got []string
+	for _, c := range out.Plan.Changes {
+		got = append(got, string(c.Action)+" "+c.Subject)
+		if c.Subject == "dashboard mine" && !strings.Contains(c.Reason, "the dashboard with uid hand in Grafana (not in Git)") {
+			t.Errorf("reason %q does not name the dashboard holding the title", c.Reason)
+		}
+	}
+	if diff := cmp.Diff([]string{"blocked dashboard mine"}, got); diff != "" {
+		t.Errorf("changes once the title is taken (-want +got):\n%s", diff)
+	}
+	f.emu.ResetCounters()
+	_, err = f.apply(t, out)
+	var blocked *apply.Blocked
+	if !errors.As(err, &blocked) {
+		t.Errorf("apply error %v, want *apply.Blocked", err)
+	}
+	if n := f.emu.Writes(); n != 0 {
+		t.Errorf("a blocked plan wrote %d times", n)
 	}
 }
 
