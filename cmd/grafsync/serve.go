@@ -83,6 +83,7 @@ func runServe(ctx context.Context, opts serveOptions, e env, stderr io.Writer) e
 		return err
 	}
 	defer closeInputs()
+	in.ReadFile = opts.repo.secretFiles(e).ReadFile
 	var lock serve.Lock
 	dsn := opts.lockDSN
 	if dsn == "" {

@@ -47,7 +47,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env, stdout, stder
 	if err != nil {
 		return err
 	}
-	_, problems := load.Load(snap.FS, load.Options{Getenv: e.getenv, ReadFile: e.readFile, Revision: snap.Revision})
+	_, problems := load.Load(snap.FS, load.Options{Getenv: e.getenv, ReadFile: opts.repo.secretFiles(e).ReadFile, Revision: snap.Revision})
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p)
 	}

@@ -152,6 +152,9 @@ func (l *loader) unset(pos resource.Pos, at path, missing []string, secret bool)
 		what = "the secret is not available"
 	}
 	hint := "set it in the environment where grafsync runs"
+	if slices.ContainsFunc(missing, func(m string) bool { return strings.HasPrefix(m, "file ") }) {
+		hint = "mount the file in a directory given by --secrets-dir (or GRAFSYNC_SECRETS_DIR)"
+	}
 	if !l.opts.Strict {
 		hint += " (validate and plan only warn; apply needs it)"
 	}
@@ -193,6 +196,10 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 		if len(x.refused) > 0 {
 			e.unresolved[p.String()] = true
 			l.refuse(f.pos(n), at.with(p...), x.refused)
+		}
+		for _, why := range x.forbidden {
+			e.unresolved[p.String()] = true
+			l.errorf(f.pos(n), forbiddenFileHint, "%s: %s", at.with(p...), why)
 		}
 		if len(x.missing) > 0 {
 			e.unresolved[p.String()] = true
@@ -329,9 +336,14 @@ func (l *loader) secureJSONData(f yfile, fl field, at path, ds *resource.Datasou
 			name := envName(ds.Name, k)
 			l.errorf(f.pos(v.val), "secureJsonData."+k+": use ${"+name+"} and set it in the environment (or $__file{/path/to/secret})",
 				"%s: a literal secret must not be stored in Git", kat)
-		case len(x.refused) > 0:
+		case len(x.refused) > 0 || len(x.forbidden) > 0:
 			e.unresolved["secureJsonData."+k] = true
-			l.refuse(f.pos(v.val), kat, x.refused)
+			if len(x.refused) > 0 {
+				l.refuse(f.pos(v.val), kat, x.refused)
+			}
+			for _, why := range x.forbidden {
+				l.errorf(f.pos(v.val), forbiddenFileHint, "%s: %s", kat, why)
+			}
 		case len(x.missing) > 0:
 			e.unresolved["secureJsonData."+k] = true
 			l.unset(f.pos(v.val), kat, x.missing, true)
