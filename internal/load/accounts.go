@@ -1,8 +1,6 @@
 package load
 
 import (
-	"errors"
-	"io/fs"
 	"maps"
 	"slices"
 
@@ -31,7 +29,10 @@ type accountsState struct {
 
 // loadAccounts reads roles/accounts.yaml when the repository has it.
 func (l *loader) loadAccounts() {
-	if _, err := fs.Stat(l.fsys, accounts.DefaultFile); errors.Is(err, fs.ErrNotExist) {
+	if ok, reported := l.exists(accounts.DefaultFile, false); !ok {
+		// A roles/accounts.yaml that cannot be read leaves the CloudWatch
+		// templates unexpanded and their checks off; the error is reported.
+		l.acc.exists = reported
 		return
 	}
 	l.acc.exists = true

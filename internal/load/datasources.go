@@ -49,13 +49,15 @@ func (e *dsEntry) pos(p path, key bool) resource.Pos {
 // dotfiles) are reported as ignored.
 func (l *loader) isYAML(dir string, de fs.DirEntry) bool {
 	name := de.Name()
-	switch ext := pathpkg.Ext(name); {
-	case de.IsDir(), strings.HasPrefix(name, "."):
+	ext := pathpkg.Ext(name)
+	if strings.HasPrefix(name, ".") || ext == ".md" || ext == ".txt" {
 		return false
-	case ext == ".yaml" || ext == ".yml":
+	}
+	if isDir, ok := l.entryKind(pathpkg.Join(dir, name), de); !ok || isDir {
+		return false
+	}
+	if ext == ".yaml" || ext == ".yml" {
 		return true
-	case ext == ".md" || ext == ".txt":
-		return false
 	}
 	l.warnf(resource.Pos{File: pathpkg.Join(dir, name)}, "datasource files end in .yaml or .yml", "ignored: not a YAML file")
 	return false
