@@ -7,6 +7,7 @@ import (
 	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/resource"
+	"github.com/grafsync/grafsync/internal/yamlnode"
 )
 
 // accountsState is roles/accounts.yaml as one Load sees it, and what the
@@ -36,7 +37,14 @@ func (l *loader) loadAccounts() {
 		return
 	}
 	l.acc.exists = true
-	cfg, problems := accounts.Load(l.fsys, accounts.DefaultFile)
+	data, ok := l.readFile(accounts.DefaultFile)
+	if !ok {
+		return
+	}
+	if root, err := yamlnode.Parse(data); err == nil && !l.checkAliases(yfile{name: accounts.DefaultFile, root: root}) {
+		return
+	}
+	cfg, problems := accounts.Parse(accounts.DefaultFile, data)
 	l.problems = append(l.problems, problems...)
 	l.acc.cfg = cfg
 }

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	pathpkg "path"
@@ -22,6 +23,11 @@ type Options struct {
 	ReadFile func(name string) ([]byte, error)
 	// Revision is copied into State.Revision.
 	Revision string
+	// Context stops loading when done (a signal, a timeout): the problems
+	// then hold an error. nil: never stops.
+	Context context.Context
+	// Limits bound what is read; the zero value is the documented defaults.
+	Limits Limits
 }
 
 // ConfigFile is the org config at the repository root. It is optional.
@@ -41,7 +47,10 @@ const maxFolderDepth = 4
 // The state is returned even when there are errors, for tools that want to
 // show as much as possible; callers must not plan or apply it then.
 func Load(fsys fs.FS, opts Options) (*resource.State, Problems) {
-	l := &loader{fsys: fsys, opts: opts}
+	l := &loader{fsys: fsys, opts: opts, ctx: opts.Context, limits: opts.Limits.withDefaults()}
+	if l.ctx == nil {
+		l.ctx = context.Background()
+	}
 	st := &resource.State{Revision: opts.Revision}
 	l.loadAccounts()
 	for _, oc := range l.loadConfig() {
@@ -56,6 +65,9 @@ func Load(fsys fs.FS, opts Options) (*resource.State, Problems) {
 type loader struct {
 	fsys     fs.FS
 	opts     Options
+	ctx      context.Context
+	limits   Limits
+	budget   budget
 	problems Problems
 	acc      accountsState
 }
@@ -228,9 +240,12 @@ func (l *loader) entryKind(name string, de fs.DirEntry) (isDir, ok bool) {
 	return false, false
 }
 
-// readFile reads a repository file, reporting failure.
+// readFile reads a repository file within the limits, reporting failure.
 func (l *loader) readFile(name string) ([]byte, bool) {
-	data, err := fs.ReadFile(l.fsys, name)
+	data, err, ok := l.readLimited(name)
+	if !ok {
+		return nil, false
+	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {

@@ -31,7 +31,8 @@ func (l *loader) parseYAML(name string, data []byte) (yfile, bool) {
 		l.errorf(resource.Pos{File: name, Line: se.Line, Col: 1}, "", "invalid YAML: %s", se.Msg)
 		return yfile{name: name}, false
 	}
-	return yfile{name: name, root: root}, true
+	f := yfile{name: name, root: root}
+	return f, l.checkAliases(f)
 }
 
 // field is one key/value of a YAML mapping.
@@ -160,6 +161,9 @@ func (l *loader) list(f yfile, n *yaml.Node, at path) []*yaml.Node {
 // provisioning rejects a repeated key); the first of repeated keys is kept,
 // the one positions point at. at is the path of n from the top of the file.
 func (l *loader) toJSON(f yfile, n *yaml.Node, at path, conv func(s string, n *yaml.Node, at path) string) any {
+	if l.step(f.name) {
+		return nil
+	}
 	n = yamlnode.Deref(n)
 	switch n.Kind {
 	case yaml.MappingNode:
