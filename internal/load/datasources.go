@@ -221,6 +221,13 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 			}
 		}
 	}
+	if what := urlCredentials(ds.URL, true); what != "" {
+		// Refused, not masked: see urlCredentials. Unset variables leave
+		// "user:@host", refused all the same.
+		l.errorf(f.pos(m["url"].val), urlCredentialsHint(what),
+			"%s: holds %s; Grafana stores a datasource's url in clear and shows it to everyone who can read the datasource", at.with("url"), what)
+		ds.URL, e.unresolved["url"] = "", true
+	}
 	bools := []struct {
 		key string
 		dst *bool
@@ -254,7 +261,13 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 		if fl.val.Kind != yaml.MappingNode && fl.val.Tag != "!!null" {
 			l.errorf(f.pos(fl.val), "", "%s: want a mapping, found %s", at.with("jsonData"), yamlnode.Describe(fl.val))
 		} else if jd, ok := l.toJSON(f, fl.val, at.with("jsonData"), func(s string, n *yaml.Node, p path) string {
-			return expand(s, n, p[len(at):])
+			v := expand(s, n, p[len(at):])
+			if what := urlCredentials(v, false); what != "" {
+				l.errorf(f.pos(n), urlCredentialsHint(what),
+					"%s: holds %s; Grafana stores a datasource's jsonData in clear and shows it to everyone who can read the datasource", p, what)
+				return ""
+			}
+			return v
 		}).(map[string]any); ok {
 			ds.JSONData = jd
 		}
