@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"io/fs"
@@ -124,10 +125,12 @@ func (l *loader) readLimited(name string) ([]byte, error, bool) {
 	}
 	defer f.Close()
 	// The size was checked, but a file may grow between Stat and Read.
-	data, err := io.ReadAll(io.LimitReader(f, l.limits.FileBytes+1))
-	if err != nil {
+	var buf bytes.Buffer
+	buf.Grow(int(fi.Size()) + bytes.MinRead)
+	if _, err := buf.ReadFrom(io.LimitReader(f, l.limits.FileBytes+1)); err != nil {
 		return nil, err, true
 	}
+	data := buf.Bytes()
 	if int64(len(data)) > l.limits.FileBytes {
 		l.errorf(pos, "", "more than the %d bytes grafsync reads from one file", l.limits.FileBytes)
 		return nil, nil, false
