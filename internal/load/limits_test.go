@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -156,5 +158,59 @@ func TestLoadObservesContext(t *testing.T) {
 	}
 	if !problems.HasErrors() {
 		t.Errorf("an interrupted load has no error: it could be planned")
+	}
+}
+
+// TestEscapingPaths: every path grafsync reads by name — grafsync.yaml,
+// roles/accounts.yaml, an org's dir, dashboards/, datasources/ — is an
+// error naming it when it is a symbolic link out of the repository (read
+// through os.Root, as a local directory is), never absent or empty.
+func TestEscapingPaths(t *testing.T) {
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "grafsync.yaml"), []byte("orgs: [{name: Main Org.}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		files map[string]string // "->" prefix: a symbolic link to outside/<rest>
+		want  []string
+	}{
+		{"org config", map[string]string{"grafsync.yaml": "->grafsync.yaml", "dashboards/a.json": okDash},
+			[]string{"grafsync.yaml: a symbolic link out of the repository or to nothing, where grafsync reads a file"}},
+		{"accounts", map[string]string{"roles/accounts.yaml": "->accounts.yaml", "dashboards/a.json": okDash},
+			[]string{"roles/accounts.yaml: a symbolic link out of the repository or to nothing, where grafsync reads a file"}},
+		{"org dir", map[string]string{"grafsync.yaml": "orgs: [{name: Main Org.}, {name: B, dir: orgs/b}]\n", "dashboards/a.json": okDash, "orgs/b": "->"},
+			[]string{"orgs/b: a symbolic link out of the repository or to nothing, where grafsync reads a directory"}},
+		{"dashboards is a file", map[string]string{"dashboards": "x"},
+			[]string{"dashboards: a file where grafsync reads a directory"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, body := range tt.files {
+				p := filepath.Join(dir, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				var err error
+				if target, ok := strings.CutPrefix(body, "->"); ok {
+					err = os.Symlink(filepath.Join(outside, target), p)
+				} else {
+					err = os.WriteFile(p, []byte(body), 0o644)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			root, err := os.OpenRoot(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer root.Close()
+			_, problems := Load(root.FS(), Options{})
+			if diff := cmp.Diff(tt.want, shorts(problems)); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -120,8 +120,9 @@ func (l *loader) loadOrg(o *orgState) {
 	}
 	dsDir := pathpkg.Join(o.org.Dir, "datasources")
 	dbDir := pathpkg.Join(o.org.Dir, "dashboards")
-	hasDS, hasDB := l.isDir(dsDir), l.isDir(dbDir)
-	if !hasDS && !hasDB {
+	hasDS, badDS := l.exists(dsDir, true)
+	hasDB, badDB := l.exists(dbDir, true)
+	if !hasDS && !hasDB && !badDS && !badDB {
 		l.warnf(resource.Pos{File: orRootDir(o.org.Dir)}, "grafsync reads dashboards/ and datasources/ from the repository root (or an org's dir in grafsync.yaml); check --repo",
 			"org %q: no dashboards/ or datasources/ directory", o.org.Name)
 	}
@@ -147,16 +148,6 @@ func orRootDir(dir string) string {
 		return "./"
 	}
 	return dir + "/"
-}
-
-// isDir reports whether the repository has a directory name. Absent is
-// false; anything else that is not a directory inside the repository — a
-// file, a symbolic link out of it or to nothing, an unreadable entry — is an
-// error naming it, never an empty directory: prune would empty Grafana to
-// match one.
-func (l *loader) isDir(name string) bool {
-	ok, _ := l.exists(name, true)
-	return ok
 }
 
 // exists reports whether name exists inside the repository and is a
