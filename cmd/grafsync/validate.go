@@ -47,7 +47,10 @@ func runValidate(ctx context.Context, opts validateOptions, e env, stdout, stder
 	if err != nil {
 		return err
 	}
-	_, problems := load.Load(snap.FS, load.Options{Getenv: e.getenv, ReadFile: e.readFile, Revision: snap.Revision})
+	_, problems := load.Load(snap.FS, load.Options{Getenv: e.getenv, ReadFile: opts.repo.secretFiles(e).ReadFile, Revision: snap.Revision, Context: ctx})
+	if err := ctx.Err(); err != nil {
+		return err // a signal: exitCode says which
+	}
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p)
 	}

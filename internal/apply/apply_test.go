@@ -64,7 +64,9 @@ func (f *fixture) write(files map[string]string) {
 
 func (f *fixture) inputs() reconcile.Inputs {
 	return reconcile.Inputs{Repo: f.repo, Client: f.client, Strict: true, Getenv: func(k string) string { return f.env[k] },
-		Plan: plan.Options{Prune: true, MaxDeletions: 10}}
+		// AllowEmpty: tests here empty dashboards/ to exercise deletes; the
+		// empty-kind guard is plan's, tested there (TestEmptyKindGuard).
+		Plan: plan.Options{Prune: true, MaxDeletions: 10, AllowEmpty: true}}
 }
 
 // plan plans the repository against the emulator.

@@ -142,8 +142,14 @@ func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, dept
 	for _, de := range entries {
 		name := de.Name()
 		file := pathpkg.Join(dir, name)
-		switch ext := pathpkg.Ext(name); {
-		case de.IsDir() || strings.HasPrefix(name, "."):
+		ext := pathpkg.Ext(name)
+		if strings.HasPrefix(name, ".") || ext == ".md" || ext == ".txt" {
+			continue
+		}
+		if isDir, ok := l.entryKind(file, de); !ok || isDir {
+			continue
+		}
+		switch {
 		case name == FolderFile:
 			if depth == 0 {
 				l.errorf(resource.Pos{File: file}, "move it into a subdirectory; the General folder cannot be configured",
@@ -151,7 +157,6 @@ func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, dept
 			}
 		case ext == ".json" || ext == ".yaml" || ext == ".yml":
 			l.loadDashboard(o, s, file, pathpkg.Join(rel, name), folderUID)
-		case ext == ".md" || ext == ".txt":
 		default:
 			l.warnf(resource.Pos{File: file}, "dashboards end in .json, .yaml or .yml", "ignored: not a dashboard file")
 		}

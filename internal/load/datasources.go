@@ -49,13 +49,15 @@ func (e *dsEntry) pos(p path, key bool) resource.Pos {
 // dotfiles) are reported as ignored.
 func (l *loader) isYAML(dir string, de fs.DirEntry) bool {
 	name := de.Name()
-	switch ext := pathpkg.Ext(name); {
-	case de.IsDir(), strings.HasPrefix(name, "."):
+	ext := pathpkg.Ext(name)
+	if strings.HasPrefix(name, ".") || ext == ".md" || ext == ".txt" {
 		return false
-	case ext == ".yaml" || ext == ".yml":
+	}
+	if isDir, ok := l.entryKind(pathpkg.Join(dir, name), de); !ok || isDir {
+		return false
+	}
+	if ext == ".yaml" || ext == ".yml" {
 		return true
-	case ext == ".md" || ext == ".txt":
-		return false
 	}
 	l.warnf(resource.Pos{File: pathpkg.Join(dir, name)}, "datasource files end in .yaml or .yml", "ignored: not a YAML file")
 	return false
@@ -152,6 +154,9 @@ func (l *loader) unset(pos resource.Pos, at path, missing []string, secret bool)
 		what = "the secret is not available"
 	}
 	hint := "set it in the environment where grafsync runs"
+	if slices.ContainsFunc(missing, func(m string) bool { return strings.HasPrefix(m, "file ") }) {
+		hint = "mount the file in a directory given by --secrets-dir (or GRAFSYNC_SECRETS_DIR)"
+	}
 	if !l.opts.Strict {
 		hint += " (validate and plan only warn; apply needs it)"
 	}
@@ -194,6 +199,10 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 			e.unresolved[p.String()] = true
 			l.refuse(f.pos(n), at.with(p...), x.refused)
 		}
+		for _, why := range x.forbidden {
+			e.unresolved[p.String()] = true
+			l.errorf(f.pos(n), forbiddenFileHint, "%s: %s", at.with(p...), why)
+		}
 		if len(x.missing) > 0 {
 			e.unresolved[p.String()] = true
 			l.unset(f.pos(n), at.with(p...), x.missing, false)
@@ -211,6 +220,13 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 				*s.dst = expand(v, fl.val, path{s.key})
 			}
 		}
+	}
+	if what := urlCredentials(ds.URL, true); what != "" {
+		// Refused, not masked: see urlCredentials. Unset variables leave
+		// "user:@host", refused all the same.
+		l.errorf(f.pos(m["url"].val), urlCredentialsHint(what),
+			"%s: holds %s; Grafana stores a datasource's url in clear and shows it to everyone who can read the datasource", at.with("url"), what)
+		ds.URL, e.unresolved["url"] = "", true
 	}
 	bools := []struct {
 		key string
@@ -243,7 +259,13 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 		if fl.val.Kind != yaml.MappingNode && fl.val.Tag != "!!null" {
 			l.errorf(f.pos(fl.val), "", "%s: want a mapping, found %s", at.with("jsonData"), yamlnode.Describe(fl.val))
 		} else if jd, ok := l.toJSON(f, fl.val, at.with("jsonData"), func(s string, n *yaml.Node, p path) string {
-			return expand(s, n, p[len(at):])
+			v := expand(s, n, p[len(at):])
+			if what := urlCredentials(v, false); what != "" {
+				l.errorf(f.pos(n), urlCredentialsHint(what),
+					"%s: holds %s; Grafana stores a datasource's jsonData in clear and shows it to everyone who can read the datasource", p, what)
+				return ""
+			}
+			return v
 		}).(map[string]any); ok {
 			ds.JSONData = jd
 		}
@@ -327,9 +349,14 @@ func (l *loader) secureJSONData(f yfile, fl field, at path, ds *resource.Datasou
 			name := envName(ds.Name, k)
 			l.errorf(f.pos(v.val), "secureJsonData."+k+": use ${"+name+"} and set it in the environment (or $__file{/path/to/secret})",
 				"%s: a literal secret must not be stored in Git", kat)
-		case len(x.refused) > 0:
+		case len(x.refused) > 0 || len(x.forbidden) > 0:
 			e.unresolved["secureJsonData."+k] = true
-			l.refuse(f.pos(v.val), kat, x.refused)
+			if len(x.refused) > 0 {
+				l.refuse(f.pos(v.val), kat, x.refused)
+			}
+			for _, why := range x.forbidden {
+				l.errorf(f.pos(v.val), forbiddenFileHint, "%s: %s", kat, why)
+			}
 		case len(x.missing) > 0:
 			e.unresolved["secureJsonData."+k] = true
 			l.unset(f.pos(v.val), kat, x.missing, true)

@@ -631,7 +631,7 @@ func TestOwnCredentialsAreRefused(t *testing.T) {
 	var read []string
 	getenv := func(k string) string { read = append(read, k); return "hunter2" }
 	st, problems := Load(mapFS(files), Options{Getenv: getenv})
-	hint := "\n\thint: give the datasource a variable of its own; the credentials grafsync and its CI run with (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, GITHUB_TOKEN, ACTIONS_*_TOKEN) never leave it"
+	hint := "\n\thint: give the datasource a variable of its own; the credentials grafsync and its CI run with (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN, GITHUB_TOKEN, GH_TOKEN, ACTIONS_*_TOKEN, CI_JOB_TOKEN, CI_JOB_JWT*) never leave it"
 	want := []string{
 		"datasources/a.yaml:6:10: datasources[0].url: environment variable GRAFANA_TOKEN holds credentials of the process running grafsync; a datasource must not use it" + hint,
 		"datasources/a.yaml:7:22: datasources[0].jsonData.note: environment variable GRAFSYNC_GIT_TOKEN holds credentials of the process running grafsync; a datasource must not use it" + hint,

@@ -180,6 +180,71 @@ type Plan struct {
 type Options struct {
 	Prune        bool // delete managed resources that left Git
 	MaxDeletions int  // refuse a prune that would delete more; 0 = no deletions allowed
+	// AllowEmpty lets a prune delete every managed resource of a kind when
+	// the repository declares none of that kind (EmptyKindError).
+	AllowEmpty bool
+}
+
+// EmptyKindError is returned when a prune would delete every managed
+// resource of a kind in an org while the repository declares none of that
+// kind there: a repository whose dashboards/ went missing (a broken
+// checkout, a wrong --repo or --ref) looks exactly like one emptied on
+// purpose, and only the user can tell them apart. Nothing has been deleted.
+type EmptyKindError struct {
+	What      string // "dashboards or folders", "datasources"
+	OrgID     int64
+	Deletions int
+	Subjects  []string
+}
+
+func (e *EmptyKindError) Error() string {
+	return fmt.Sprintf("the repository declares no %s in org %d but the plan would delete all %d that grafsync manages there; nothing was deleted. Check --repo, --ref and that the directory is in the repository; if the removal is intended, confirm it with --allow-empty: %s",
+		e.What, e.OrgID, e.Deletions, strings.Join(e.Subjects, ", "))
+}
+
+// kindGroup is the group a kind is counted in by the empty-kind guard:
+// dashboards and folders both come from dashboards/.
+func kindGroup(k Kind) string {
+	switch k {
+	case Dashboard, Folder:
+		return "dashboards or folders"
+	case Datasource:
+		return "datasources"
+	}
+	return string(k) + "s"
+}
+
+// checkEmptyKinds refuses prune deletions of a kind group in an org where
+// desired declares nothing of that group (see EmptyKindError).
+func checkEmptyKinds(pruned []Change, desired []Resource) error {
+	type groupKey struct {
+		org   int64
+		group string
+	}
+	declared := map[groupKey]bool{}
+	for i := range desired {
+		if !desired[i].Tombstone {
+			declared[groupKey{desired[i].OrgID, kindGroup(desired[i].Kind)}] = true
+		}
+	}
+	subjects := map[groupKey][]string{}
+	var order []groupKey
+	for _, c := range pruned {
+		k := groupKey{c.Before.OrgID, kindGroup(c.Before.Kind)}
+		if declared[k] {
+			continue
+		}
+		if subjects[k] == nil {
+			order = append(order, k)
+		}
+		subjects[k] = append(subjects[k], c.Subject)
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	k := order[0]
+	sort.Strings(subjects[k])
+	return &EmptyKindError{What: k.group, OrgID: k.org, Deletions: len(subjects[k]), Subjects: subjects[k]}
 }
 
 // TooManyDeletionsError is returned when a prune would delete more than
@@ -252,6 +317,7 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 	// Kept is worked out with or without Prune, so that "--prune would
 	// delete" never names a folder that a prune would keep.
 	deletions, p.Kept = keepNonEmptyFolders(deletions, desired, live)
+	pruned := deletions[explicit:]
 	if !opts.Prune {
 		for _, d := range deletions[explicit:] {
 			p.Orphans = append(p.Orphans, d.Subject)
@@ -266,6 +332,11 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 		}
 		sort.Strings(subjects)
 		return nil, &TooManyDeletionsError{Deletions: len(deletions), Max: opts.MaxDeletions, Subjects: subjects}
+	}
+	if opts.Prune && !opts.AllowEmpty {
+		if err := checkEmptyKinds(pruned, desired); err != nil {
+			return nil, err
+		}
 	}
 	sortApplyOrder(p.Changes, false)
 	sortApplyOrder(deletions, true)

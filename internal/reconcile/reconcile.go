@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 
@@ -72,9 +73,14 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	// both at once.
 	r := startReading(ctx, in)
 	defer r.stop()
-	state, problems := load.Load(in.Repo, load.Options{Strict: in.Strict, Getenv: in.Getenv, ReadFile: in.ReadFile, Revision: in.Revision})
+	state, problems := load.Load(in.Repo, load.Options{Strict: in.Strict, Getenv: in.Getenv, ReadFile: in.ReadFile, Revision: in.Revision, Context: ctx})
 	out := &Outcome{State: state, Problems: problems}
 	switch {
+	case ctx.Err() != nil:
+		// Loading stopped part-way (a signal, --timeout): the problems say
+		// so, but the run was interrupted, not the repository wrong.
+		r.stop()
+		return out, fmt.Errorf("load the repository: %w", ctx.Err())
 	case problems.HasErrors():
 		// Nothing is planned: stop reading Grafana, report the repository.
 		r.stop()
