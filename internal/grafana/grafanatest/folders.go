@@ -228,13 +228,13 @@ func (e *Emulator) addFolderLocked(o *org, uid, title, description, parentUID st
 	s := e.st
 	s.nextDashboardID++
 	now := e.now()
-	login := "Anonymous"
+	var by int64
 	if creator != nil {
-		login = creator.login
+		by = creator.id
 	}
 	f := &folder{
 		id: s.nextDashboardID, uid: uid, title: title, description: description, parentUID: parentUID,
-		version: 1, created: now, updated: now, createdBy: login, updatedBy: login,
+		version: 1, created: now, updated: now, createdBy: by, updatedBy: by,
 	}
 	if creator != nil {
 		f.permissions = append(f.permissions, e.newPermission(permission{userID: creator.id, permission: permAdmin}))
@@ -292,7 +292,7 @@ func (e *Emulator) updateFolder(c *call) {
 func (e *Emulator) touchFolder(f *folder, by *user) {
 	f.version++
 	f.updated = e.now()
-	f.updatedBy = by.login
+	f.updatedBy = by.id
 }
 
 // §5.5: only with nested folders; a moved subtree must still fit in the
@@ -399,7 +399,7 @@ func (e *Emulator) plainFolderDTO(c *call, f *folder) map[string]any {
 		"url":    folderURL(f),
 		"hasAcl": false, "canSave": access >= permEdit, "canEdit": access >= permEdit,
 		"canAdmin": access >= permAdmin, "canDelete": access >= permEdit,
-		"createdBy": f.createdBy, "created": f.created, "updatedBy": f.updatedBy, "updated": f.updated,
+		"createdBy": e.identityName(f.createdBy), "created": f.created, "updatedBy": e.identityName(f.updatedBy), "updated": f.updated,
 		"version": f.version,
 	}
 	if e.nested && f.parentUID != "" {
