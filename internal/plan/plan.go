@@ -324,6 +324,10 @@ func recordOwnership(desired []Resource, live map[key]*Resource, deletions []Cha
 		if err != nil {
 			return nil, err
 		}
+		if c.Action == Create {
+			// What it records is what a reviewer needs to see.
+			c.Diff = Diff(map[string]any{"folders": map[string]any{}}, d.Doc, nil)
+		}
 		out = append(out, c)
 	}
 	return out, nil
