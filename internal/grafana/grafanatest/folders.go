@@ -510,6 +510,7 @@ type FolderInfo struct {
 	Description string
 	ParentUID   string
 	Version     int
+	CreatedBy   string // as GET /api/folders/:uid shows it in this version
 }
 
 // SeedFolder creates a folder as if the server admin had created it through
@@ -567,7 +568,7 @@ func (e *Emulator) GetFolder(orgID int64, uid string) (FolderInfo, bool) {
 		return FolderInfo{}, false
 	}
 	f := o.folders[uid]
-	return FolderInfo{ID: f.id, UID: f.uid, Title: f.title, Description: f.description, ParentUID: f.parentUID, Version: f.version}, true
+	return FolderInfo{ID: f.id, UID: f.uid, Title: f.title, Description: f.description, ParentUID: f.parentUID, Version: f.version, CreatedBy: e.identityName(f.createdBy)}, true
 }
 
 // FolderUIDs lists every folder uid in the org, at every level, sorted.
