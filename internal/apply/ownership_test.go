@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -194,4 +195,52 @@ func TestLedgerDeletedByHand(t *testing.T) {
 // applyPlan applies a plan with f's client.
 func applyPlan(f *fixture, p *plan.Plan) (*apply.Result, error) {
 	return apply.Apply(context.Background(), f.client, p, apply.Options{Message: "test"})
+}
+
+// Upgrading: folders an older grafsync made (no ledger yet) are not proven
+// grafsync's, whatever createdBy says ("Anonymous" up to 11.4, the service
+// account's name from 11.5): they are kept with a note saying how to adopt
+// them. Declared in Git, they are recorded by the next apply (no folder
+// write), and from then on pruned when they leave Git.
+func TestUpgradeAdoptsDeclaredFolders(t *testing.T) {
+	for _, tt := range []struct{ version, createdBy string }{{"11.2", "Anonymous"}, {"11", "grafsync"}} {
+		t.Run(tt.version, func(t *testing.T) {
+			v, err := grafanatest.ParseVersion(tt.version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := newFixture(t, grafanatest.Options{Version: v}, map[string]string{"dashboards/c.json": `{"uid": "c", "title": "C", "panels": []}`})
+			// What an older grafsync left: a folder made with the token, no ledger.
+			if err := f.client.CreateFolder(t.Context(), "old", "Old", ""); err != nil {
+				t.Fatal(err)
+			}
+			if fi, _ := f.emu.GetFolder(1, "old"); fi.CreatedBy != tt.createdBy {
+				t.Fatalf("createdBy %q, want %q", fi.CreatedBy, tt.createdBy)
+			}
+			out := f.plan(t)
+			if n := out.Plan.Counts()[plan.Delete]; n != 0 || len(out.Plan.Kept) != 1 ||
+				!strings.Contains(out.Plan.Kept[0], "folder old is kept: grafsync cannot prove it made this folder") ||
+				!strings.Contains(out.Plan.Kept[0], "declare it in Git") {
+				t.Fatalf("plan %s deletes or keeps wrongly: kept %q", out.Plan.Summary(), out.Plan.Kept)
+			}
+			f.converge(t)
+
+			f.write(map[string]string{"dashboards/old/_folder.yaml": "uid: old\ntitle: Old\n"})
+			out = f.plan(t)
+			if got := out.Plan.Summary(); got != "Plan: 1 to create, 0 to update, 0 to delete." || countKind(out.Plan, plan.Ownership, plan.Create) != 1 {
+				t.Errorf("adoption plan %s, want only the ledger created", got)
+			}
+			f.converge(t)
+
+			f.write(map[string]string{"dashboards/old/_folder.yaml": ""})
+			out = f.plan(t)
+			if countKind(out.Plan, plan.Folder, plan.Delete) != 1 || len(out.Plan.Kept) != 0 {
+				t.Errorf("plan %s (kept %q), want folder old deleted", out.Plan.Summary(), out.Plan.Kept)
+			}
+			f.converge(t)
+			if _, ok := f.emu.GetFolder(1, "old"); ok {
+				t.Error("folder old survived its prune")
+			}
+		})
+	}
 }
