@@ -244,3 +244,33 @@ func TestUpgradeAdoptsDeclaredFolders(t *testing.T) {
 		})
 	}
 }
+
+// A recorded folder deleted by hand (and gone from Git) leaves the ledger
+// at the next apply, so a folder someone later makes with the same uid is
+// not taken for grafsync's and never pruned.
+func TestLedgerForgetsFoldersDeletedByHand(t *testing.T) {
+	f := newFixture(t, grafanatest.Options{}, map[string]string{
+		"dashboards/team/_folder.yaml": folderYAML,
+		"dashboards/gone/_folder.yaml": "uid: gone\ntitle: Gone\n",
+	})
+	f.converge(t)
+	if err := f.client.DeleteFolder(t.Context(), "gone"); err != nil {
+		t.Fatal(err)
+	}
+	f.write(map[string]string{"dashboards/gone/_folder.yaml": ""})
+	out := f.plan(t)
+	if got := out.Plan.Summary(); got != "Plan: 0 to create, 1 to update, 0 to delete." || countKind(out.Plan, plan.Ownership, plan.Update) != 1 {
+		t.Errorf("plan %s, want the ledger forgetting gone", got)
+	}
+	f.converge(t)
+	if diff := cmp.Diff([]string{"team"}, ledgerFolders(t, f.emu)); diff != "" {
+		t.Errorf("ledger (-want +got):\n%s", diff)
+	}
+	if _, err := f.emu.SeedFolder(1, grafanatest.FolderSpec{UID: "gone", Title: "Someone else's"}); err != nil {
+		t.Fatal(err)
+	}
+	out = f.plan(t)
+	if out.Plan.HasChanges() || out.Plan.Unmanaged != 1 {
+		t.Errorf("plan %s (unmanaged %d), want nothing to do and the new folder unmanaged", out.Plan.Summary(), out.Plan.Unmanaged)
+	}
+}

@@ -113,18 +113,27 @@ func LiveLedger(l Ledger, orgID int64) []plan.Resource {
 	return []plan.Resource{r}
 }
 
-// DesiredLedger is the ownership record an org should have: everything
-// recorded now plus every folder the repository declares (a folder in Git
-// is grafsync's from its first apply, whoever made it: adoption is
-// explicit). plan.Make removes the folders the plan deletes. Nil when there
-// is nothing to record and no ledger exists.
-func DesiredLedger(o *resource.Org, orgID int64, live Ledger) []plan.Resource {
+// DesiredLedger is the ownership record an org should have: every folder
+// the repository declares (a folder in Git is grafsync's from its first
+// apply, whoever made it: adoption is explicit), and every recorded folder
+// that still exists. A recorded folder that no longer exists (deleted by
+// hand, or its create failed) is dropped, so that a folder made later with
+// the same uid is not taken for grafsync's. plan.Make removes the folders
+// the plan deletes. Nil when there is nothing to record and no ledger
+// exists.
+func DesiredLedger(o *resource.Org, orgID int64, live Ledger, liveFolders []grafana.Folder) []plan.Resource {
 	if len(o.Folders) == 0 && !live.Exists {
 		return nil
 	}
-	folders := maps.Clone(live.Folders)
-	if folders == nil {
-		folders = map[string]bool{}
+	exists := make(map[string]bool, len(liveFolders))
+	for _, f := range liveFolders {
+		exists[f.UID] = true
+	}
+	folders := map[string]bool{}
+	for uid := range live.Folders {
+		if exists[uid] {
+			folders[uid] = true
+		}
 	}
 	for _, f := range o.Folders {
 		folders[f.UID] = true

@@ -163,7 +163,7 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 	}
 	part := orgPart{
 		desired: slices.Concat(
-			normalize.DesiredLedger(o, orgID, ledger),
+			normalize.DesiredLedger(o, orgID, ledger, live.Folders),
 			normalize.DesiredFolders(o, orgID),
 			normalize.DesiredDatasources(o, orgID, live.Datasources, in.Fingerprinter),
 			normalize.DatasourceTombstones(o, orgID, live.Datasources),
@@ -214,7 +214,7 @@ func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	if err != nil {
 		return part, err
 	}
-	part.desired = append(part.desired, normalize.DesiredLedger(t.org, t.id, normalize.Ledger{})...)
+	part.desired = append(part.desired, normalize.DesiredLedger(t.org, t.id, normalize.Ledger{}, nil)...)
 	part.desired = append(part.desired, normalize.DesiredFolders(t.org, t.id)...)
 	part.desired = append(part.desired, normalize.DesiredDatasources(t.org, t.id, nil, in.Fingerprinter)...)
 	part.desired = append(part.desired, desiredDash...)
