@@ -65,7 +65,7 @@ func TestSIGTERMDuringApply(t *testing.T) {
 		t.Errorf("apply took %v to exit after SIGTERM, want at most 10s", took)
 	}
 	t.Logf("exited %v after SIGTERM; %d of %d dashboards created", took, repoDashboards(emu), n)
-	if !bytes.Contains(stderr.Bytes(), []byte("interrupted by terminated")) {
+	if !bytes.Contains(stderr.Bytes(), []byte("interrupted by SIGTERM")) {
 		t.Errorf("stderr does not say why it stopped:\n%s", &stderr)
 	}
 	if got := repoDashboards(emu); got == n {

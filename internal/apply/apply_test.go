@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -265,6 +266,10 @@ func TestFailedStepStopsLaterSteps(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "create folder taken") {
 		t.Fatalf("apply error %v, want the folder create to fail", err)
 	}
+	// The change and the Grafana call have the same name: said once.
+	if n := strings.Count(err.Error(), "create folder taken"); n != 1 {
+		t.Errorf("apply error names the change %d times, want once: %v", n, err)
+	}
 	if _, _, _, ok := f.emu.GetDashboard(1, "d"); ok || res.ByKind[plan.Dashboard] != nil || res.ByKind[plan.Folder] != nil {
 		t.Errorf("dashboard d was attempted after its folder failed (done %v)", res.ByKind)
 	}
@@ -433,8 +438,8 @@ func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
 				t.Fatal(err)
 			}
 			res, err := f.apply(t, out)
-			if !apply.IsConflict(err) || !strings.Contains(err.Error(), "it now holds 1 dashboard") {
-				t.Fatalf("apply error %v, want a conflict on the folder saying it holds 1 dashboard", err)
+			if !apply.IsConflict(err) || !strings.Contains(err.Error(), "holds 1 dashboard") {
+				t.Fatalf("apply error %v, want the folder kept, saying it holds 1 dashboard", err)
 			}
 			if named := strings.Contains(err.Error(), "(dashboard hand)"); named != tt.wantName {
 				t.Errorf("apply error %q names dashboard hand: %v, want %v", err, named, tt.wantName)
@@ -449,5 +454,44 @@ func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
 				t.Error("the folder was deleted")
 			}
 		})
+	}
+}
+
+// 12.x search lags writes: dashboards written moments ago and removed from
+// Git at once are not in the plan, so the folder holding them is kept. The
+// message says what happened — Grafana holds dashboards the plan did not
+// list — not that anything "was changed in Grafana" (nothing was).
+func TestFolderKeptForWhatSearchDidNotList(t *testing.T) {
+	v, err := grafanatest.ParseVersion("12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{"dashboards/team/_folder.yaml": folderYAML}
+	for i := range 30 {
+		files[fmt.Sprintf("dashboards/team/d%02d.json", i)] = fmt.Sprintf(`{"uid": "d%02d", "title": "D%02d", "panels": []}`, i, i)
+	}
+	f := newFixture(t, grafanatest.Options{Version: v, SearchLag: time.Hour}, files)
+	f.converge(t)
+	for name := range files {
+		files[name] = ""
+	}
+	f.write(files)
+	_, err = f.apply(t, f.plan(t))
+	if err == nil {
+		t.Fatal("the folder was deleted with 30 dashboards the plan did not list")
+	}
+	msg := err.Error()
+	for _, bad := range []string{"changed in Grafana", "was changed"} {
+		if strings.Contains(msg, bad) {
+			t.Errorf("error says %q, but nothing changed in Grafana: %s", bad, msg)
+		}
+	}
+	for _, want := range []string{"folder team was kept", "30 dashboards", "the plan did not list", "search", "plan --prune again"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q: %s", want, msg)
+		}
+	}
+	if _, ok := f.emu.GetFolder(1, "team"); !ok {
+		t.Error("the folder was deleted")
 	}
 }
