@@ -203,6 +203,10 @@ func TestLedgerParse(t *testing.T) {
 			t.Errorf("ParseLedger(%v) = %v; want an error saying how to recover", bad, err)
 		}
 	}
+	newer := map[string]any{ledgerKey: map[string]any{"version": 2.0, "folders": []any{"a"}}}
+	if _, err := ParseLedger(grafana.Dashboard{UID: LedgerUID, Model: newer}); err == nil || !strings.Contains(err.Error(), "upgrade grafsync") {
+		t.Errorf("ParseLedger of a newer format = %v; want an error saying to upgrade", err)
+	}
 }
 
 func jsonRoundTrip(t *testing.T, m map[string]any) map[string]any {

@@ -38,6 +38,9 @@ const LedgerUID = resource.ReservedUID
 // record: {"version": 1, "folders": [uid, ...]} (sorted).
 const ledgerKey = "grafsyncOwnership"
 
+// ledgerVersion is the format of the record this grafsync reads and writes.
+const ledgerVersion = 1
+
 // LedgerTitle is the ledger dashboard's title, as people see it in Grafana.
 const LedgerTitle = "grafsync ownership ledger (do not edit)"
 
@@ -55,6 +58,9 @@ func ParseLedger(d grafana.Dashboard) (Ledger, error) {
 	list, ok := rec["folders"].([]any)
 	if rec == nil || (!ok && rec["folders"] != nil) {
 		return l, fmt.Errorf("dashboard %s is grafsync's ownership ledger, but its %q record is missing or damaged (edited by hand?): restore it from the dashboard's version history (Dashboard settings → Versions), or delete the dashboard — grafsync then proves no folder its own and prune keeps every folder until each is recorded again", LedgerUID, ledgerKey)
+	}
+	if v, _ := rec["version"].(float64); v > ledgerVersion {
+		return l, fmt.Errorf("dashboard %s (grafsync's ownership ledger) has format %v, written by a newer grafsync than this one (format %d): upgrade grafsync", LedgerUID, v, ledgerVersion)
 	}
 	for _, v := range list {
 		uid, ok := v.(string)
@@ -77,7 +83,7 @@ func LedgerModel(folders []string) map[string]any {
 		"description": "The folders grafsync created or adopted in this org. grafsync --prune deletes only folders listed here; " +
 			"a folder not listed is never deleted. Written by grafsync; do not edit.",
 		"panels":  []any{},
-		ledgerKey: map[string]any{"version": 1, "folders": list},
+		ledgerKey: map[string]any{"version": ledgerVersion, "folders": list},
 	}
 }
 
