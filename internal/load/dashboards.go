@@ -115,6 +115,10 @@ type dbState struct {
 }
 
 func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.Pos) {
+	if uid == resource.ReservedUID {
+		l.errorf(pos(), "set another uid", "uid %q of %s is reserved: grafsync keeps its record of the folders it manages in a dashboard with this uid", uid, u.what)
+		return
+	}
 	if prev, dup := s.uids[uid]; dup {
 		hint := "uids must be unique across folders and dashboards in an org"
 		if !u.explicit {

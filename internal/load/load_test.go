@@ -159,6 +159,17 @@ func TestLoadProblems(t *testing.T) {
 			want:  []string{`dashboards/s/_folder.yaml:1:6: folder s: uid "sharedWithMe" is reserved by Grafana`},
 		},
 		{
+			name: "grafsync's ledger uid is reserved",
+			files: map[string]string{
+				"dashboards/a.json":                    `{"uid": "grafsync-ownership", "title": "A"}`,
+				"dashboards/grafsync-ownership/x.json": `{"title": "X"}`,
+			},
+			want: []string{
+				`dashboards/a.json:1:9: uid "grafsync-ownership" of dashboard a.json is reserved: grafsync keeps its record of the folders it manages in a dashboard with this uid`,
+				`dashboards/grafsync-ownership/: uid "grafsync-ownership" of folder grafsync-ownership is reserved: grafsync keeps its record of the folders it manages in a dashboard with this uid`,
+			},
+		},
+		{
 			name:  "folders nested five deep",
 			files: map[string]string{"dashboards/a/b/c/d/e/x.json": `{"title": "X"}`},
 			want:  []string{`dashboards/a/b/c/d/e/: folder a/b/c/d/e is nested 5 levels deep, max 4`},

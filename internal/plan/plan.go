@@ -40,6 +40,7 @@ type Kind string
 
 const (
 	Org               Kind = "org"
+	Ownership         Kind = "ownership" // grafsync's record of the folders it made (see Make)
 	Folder            Kind = "folder"
 	Datasource        Kind = "datasource"
 	Dashboard         Kind = "dashboard"
@@ -50,8 +51,10 @@ const (
 
 // kindOrder is the order in which creates and updates run; deletes run in
 // the reverse order. Preferences come last: a home dashboard must exist first.
+// The ownership record is written before any folder is created, so that a
+// folder grafsync creates is never unrecorded.
 func kindOrder(k Kind) int {
-	for i, o := range []Kind{Org, Folder, Datasource, Dashboard, Team, FolderPermissions, Preferences} {
+	for i, o := range []Kind{Org, Ownership, Folder, Datasource, Dashboard, Team, FolderPermissions, Preferences} {
 		if k == o {
 			return i
 		}
@@ -83,8 +86,14 @@ type Resource struct {
 	OrgName string
 
 	// Live-only facts.
-	Version  int  // Grafana's version of it, for optimistic locking and stale plans
-	Managed  bool // carries grafsync's marker: grafsync created or updated it
+	Version int  // Grafana's version of it, for optimistic locking and stale plans
+	Managed bool // carries grafsync's marker: grafsync created or updated it
+	// Unproven, on an unmanaged live resource, says why grafsync cannot
+	// prove it made a resource that looks like its own (a folder created
+	// under grafsync's identity but not in its ownership record) and how
+	// to adopt it. Such a resource is never deleted; when it is not in
+	// Git, the plan keeps it with this reason.
+	Unproven string
 	ReadOnly bool // provisioned from files in Grafana: the API refuses changes
 	// Secrets lists document paths that hold secret fingerprints; a change
 	// there is shown masked.
@@ -262,6 +271,12 @@ func (e *TooManyDeletionsError) Error() string {
 // Make pairs desired and live resources and returns the plan. Resources are
 // paired by kind, org and ID; desired IDs must be unique (the loader
 // guarantees it).
+//
+// The Ownership kind is grafsync's record of the folders it made, one per
+// org (normalize.DesiredLedger). It is never deleted, and it is paired
+// last: the folders this plan deletes leave the record in the same write,
+// so the record names exactly the folders grafsync manages once the plan
+// is applied.
 func Make(revision string, desired, live []Resource, opts Options) (*Plan, error) {
 	p := &Plan{Revision: revision}
 	liveByKey := make(map[key]*Resource, len(live))
@@ -272,7 +287,7 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 	var deletions []Change
 	for i := range desired {
 		d := &desired[i]
-		if d.Tombstone {
+		if d.Tombstone || d.Kind == Ownership {
 			continue
 		}
 		if seen[d.key()] {
@@ -305,18 +320,24 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 	explicit := len(deletions)
 	for i := range live {
 		l := &live[i]
-		if seen[l.key()] {
+		if seen[l.key()] || l.Kind == Ownership {
 			continue
 		}
 		if !l.Managed || l.ReadOnly {
 			p.Unmanaged++
+			if l.Unproven != "" {
+				p.Kept = append(p.Kept, l.Subject()+" is kept: "+l.Unproven)
+			}
 			continue
 		}
 		deletions = append(deletions, Change{Action: Delete, Subject: l.Subject(), Before: l})
 	}
 	// Kept is worked out with or without Prune, so that "--prune would
 	// delete" never names a folder that a prune would keep.
-	deletions, p.Kept = keepNonEmptyFolders(deletions, desired, live)
+	var keptNonEmpty []string
+	deletions, keptNonEmpty = keepNonEmptyFolders(deletions, desired, live)
+	p.Kept = append(p.Kept, keptNonEmpty...)
+	sort.Strings(p.Kept)
 	pruned := deletions[explicit:]
 	if !opts.Prune {
 		for _, d := range deletions[explicit:] {
@@ -338,10 +359,49 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 			return nil, err
 		}
 	}
+	owned, err := recordOwnership(desired, liveByKey, deletions)
+	if err != nil {
+		return nil, err
+	}
+	p.Changes = append(p.Changes, owned...)
 	sortApplyOrder(p.Changes, false)
 	sortApplyOrder(deletions, true)
 	p.Changes = append(p.Changes, deletions...)
 	return p, nil
+}
+
+// recordOwnership pairs each org's desired ownership record with the live
+// one, after removing the folders the plan deletes from it. The record's
+// document is {"folders": {uid: true, ...}}.
+func recordOwnership(desired []Resource, live map[key]*Resource, deletions []Change) ([]Change, error) {
+	var out []Change
+	for i := range desired {
+		d := desired[i]
+		if d.Kind != Ownership {
+			continue
+		}
+		folders, _ := d.Doc["folders"].(map[string]any)
+		kept := make(map[string]any, len(folders))
+		for uid, v := range folders {
+			kept[uid] = v
+		}
+		for _, c := range deletions {
+			if b := c.Before; b.Kind == Folder && b.OrgID == d.OrgID {
+				delete(kept, b.ID)
+			}
+		}
+		d.Doc = map[string]any{"folders": kept}
+		c, err := pair(&d, live[d.key()])
+		if err != nil {
+			return nil, err
+		}
+		if c.Action == Create {
+			// What it records is what a reviewer needs to see.
+			c.Diff = Diff(map[string]any{"folders": map[string]any{}}, d.Doc, nil)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // keepNonEmptyFolders drops folder deletions that would take something

@@ -133,10 +133,12 @@ func Check(saved *File, fresh File) error {
 			moved = append(moved, field+": the secret's value is not the one planned (it changed again since)")
 		}
 	}
+	// The ownership ledger is compared even when unchanged: which folders
+	// the plan deletes or keeps was decided from the version it read.
 	index := func(p view.JSONPlan) map[string]view.JSONChange {
 		m := map[string]view.JSONChange{}
 		for _, c := range p.Changes {
-			if c.Action != "no-op" {
+			if c.Action != "no-op" || c.Kind == string(plan.Ownership) {
 				m[c.Subject] = c
 			}
 		}

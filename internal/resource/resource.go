@@ -148,3 +148,8 @@ func (d *Dashboard) Decode() (map[string]any, error) {
 	}
 	return m, nil
 }
+
+// ReservedUID is the uid of grafsync's ownership ledger, a dashboard it
+// keeps in every org it manages (normalize/ownership.go): no dashboard or
+// folder of a repository may use it.
+const ReservedUID = "grafsync-ownership"
