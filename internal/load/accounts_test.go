@@ -185,7 +185,7 @@ func TestAccountsProblems(t *testing.T) {
 				"datasources/cw.yaml": strings.Replace(cwTemplate, "30m", "30 minutes", 1) + "      tracingDatasourceUid: xray\n"},
 			want: []string{
 				`datasources/cw.yaml:9:20: datasources[0].jsonData.logsTimeout: "30 minutes" is not a duration`,
-				`datasources/cw.yaml:10:29: datasources[0].jsonData.tracingDatasourceUid: no datasource with uid "xray" in org "Main Org."`,
+				`datasources/cw.yaml:10:29: datasources[0].jsonData.tracingDatasourceUid: no datasource with uid or name "xray" in org "Main Org."`,
 			},
 		},
 		{

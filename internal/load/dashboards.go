@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io/fs"
+	"maps"
 	pathpkg "path"
 	"slices"
 	"strings"
@@ -319,12 +320,20 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	}
 	model, ok := v.(map[string]any)
 	if !ok {
-		l.errorf(d.pos(nil, false), "", "a dashboard must be a JSON object")
+		what := "a dashboard must be a JSON object"
+		if _, list := v.([]any); list {
+			what = "this file holds a list, not a dashboard (a dashboard is one JSON object)"
+		}
+		l.errorf(d.pos(nil, false), "move it out of dashboards/, or keep one dashboard object per file", "%s", what)
 		return
 	}
 	if _, ok := model["dashboard"].(map[string]any); ok && model["meta"] != nil {
 		l.errorf(d.pos(path{"dashboard"}, true), "keep only the value of \"dashboard\" in the file (jq .dashboard)",
 			"this is a Grafana API response, not a dashboard")
+		return
+	}
+	if what, hint := notADashboard(model); what != "" {
+		l.errorf(d.pos(nil, false), hint, "%s", what)
 		return
 	}
 	delete(model, "id")
@@ -384,4 +393,47 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	}
 	db.JSON = enc
 	o.org.Dashboards = append(o.org.Dashboards, db)
+}
+
+// notADashboard recognises the files that end up in a dashboards folder but
+// are something else, so that they are reported as what they are rather than
+// as a dashboard without a title. A map with a title is taken for a dashboard.
+func notADashboard(m map[string]any) (what, hint string) {
+	if _, ok := m["title"]; ok {
+		return "", ""
+	}
+	_, groups := m["groups"].([]any)
+	_, providers := m["providers"]
+	_, dss := m["datasources"]
+	_, dels := m["deleteDatasources"]
+	kind, _ := m["kind"].(string)
+	apiVersion, _ := m["apiVersion"].(string)
+	_, spec := m["spec"].(map[string]any)
+	switch {
+	case groups:
+		return "this is a file of Prometheus-style alerting or recording rules (top-level \"groups\"), not a dashboard",
+			"move it out of dashboards/: rules belong to Prometheus, Loki, Mimir or Grafana alerting"
+	case providers:
+		return "this is a Grafana dashboard provisioning file (\"providers\"), not a dashboard",
+			"remove it: grafsync reads dashboards/ itself and needs no provider"
+	case dss || dels:
+		return "this is a Grafana datasource provisioning file, not a dashboard",
+			"move it to datasources/"
+	case kind == "Dashboard" && spec && strings.Contains(apiVersion, "/v2"):
+		return "this is a Grafana 12 dashboard resource in the v2 schema (" + apiVersion + "), which grafsync does not read",
+			"export the dashboard from Grafana as classic JSON (the model of /api/dashboards), or move it out of dashboards/"
+	case kind == "Dashboard" && spec:
+		return "this is a Grafana dashboard resource (" + apiVersion + ", kind Dashboard), not the dashboard itself",
+			"keep only its spec in the file (jq .spec), with the uid of metadata.name"
+	}
+	dashboardKeys := []string{"uid", "panels", "rows", "templating", "annotations", "schemaVersion", "time", "__inputs"}
+	if !slices.ContainsFunc(dashboardKeys, func(k string) bool { _, ok := m[k]; return ok }) {
+		keys := slices.Sorted(maps.Keys(m))
+		if len(keys) > 5 {
+			keys = append(keys[:5], "...")
+		}
+		return "not a dashboard: no title, uid, panels or rows (top-level keys: " + strings.Join(keys, ", ") + ")",
+			"move it out of dashboards/, or add a \"title\" if it is a dashboard"
+	}
+	return "", ""
 }
