@@ -377,7 +377,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	if db.Title != "" {
 		key := folderUID + "\x00" + strings.ToLower(db.Title)
 		if prev, dup := s.titles[key]; dup {
-			l.warnf(d.pos(path{"title"}, false), "Grafana 11.2 and older reject two dashboards with one title in a folder",
+			l.warnf(d.pos(path{"title"}, false), "Grafana 11.2 and older reject two dashboards with one title in a folder: against such a version plan blocks both and apply writes nothing",
 				"title: %q is also the title of %s in the same folder", db.Title, prev)
 		} else {
 			s.titles[key] = file

@@ -160,6 +160,9 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 	if err := checkNested(ctx, c, o); err != nil {
 		return orgPart{}, err
 	}
+	if err := blockDuplicateTitles(ctx, c, o, desiredDash, liveDash); err != nil {
+		return orgPart{}, err
+	}
 	part := orgPart{
 		desired: slices.Concat(
 			normalize.DesiredFolders(o, orgID),
@@ -209,6 +212,9 @@ func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	}
 	desiredDash, err := normalize.DesiredDashboards(t.org, t.id)
 	if err != nil {
+		return part, err
+	}
+	if err := blockDuplicateTitles(ctx, in.Access.Admin(), t.org, desiredDash, nil); err != nil {
 		return part, err
 	}
 	part.desired = append(part.desired, normalize.DesiredFolders(t.org, t.id)...)
