@@ -264,6 +264,7 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 			*b.dst, _ = l.boolean(f, expandScalar(fl, b.key), at.with(b.key))
 		}
 	}
+	_, ds.EditableSet = m["editable"]
 	for _, k := range []string{"orgId", "version"} {
 		fl, ok := m[k]
 		if !ok {
