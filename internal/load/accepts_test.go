@@ -41,7 +41,7 @@ func TestGrafanaAccepts(t *testing.T) {
 				"    jsonData:\n      tracesToMetrics: {datasourceUid: PBFA97CFB590B2093}\n"},
 		},
 		{
-			name: "explicit uid equal to another's derived uid clashes, as in Grafana",
+			name:  "explicit uid equal to another's derived uid clashes, as in Grafana",
 			files: map[string]string{"datasources/a.yaml": dsNoUID + "  - name: Other\n    type: prometheus\n    uid: PBFA97CFB590B2093\n"},
 			want:  []string{`datasources/a.yaml:8:10: datasources[1].uid: datasource uid "PBFA97CFB590B2093" is already used at datasources/a.yaml:3:5`},
 		},
@@ -232,5 +232,47 @@ func TestUIDLessDatasourceKeepsNoUID(t *testing.T) {
 	}
 	if ds := st.Orgs[0].Datasources[0]; ds.UID != "" || ds.ProvisionedUID() != "PBFA97CFB590B2093" {
 		t.Errorf("uid %q, provisioned uid %q", ds.UID, ds.ProvisionedUID())
+	}
+}
+
+// TestFolderYieldsUIDToDashboard: monitoring mixins are often laid out as
+// <mixin>/<mixin>.json with the dashboard's uid being the mixin's name, the
+// uid grafsync derives for the folder. The dashboard keeps its uid (links
+// and exports use it); the folder, whose uid is grafsync's choice, takes
+// another, and what it holds follows.
+func TestFolderYieldsUIDToDashboard(t *testing.T) {
+	st, problems := Load(mapFS(map[string]string{
+		"dashboards/apache-http/apache-http.json": `{"uid": "apache-http", "title": "Apache HTTP"}`,
+		"dashboards/apache-http/logs.json":        `{"uid": "apache-http-logs", "title": "Apache HTTP logs"}`,
+		"dashboards/apache-http/sub/x.json":       `{"uid": "x", "title": "X"}`,
+		"dashboards/aaa.json":                     `{"uid": "zzz", "title": "Z"}`,
+		"dashboards/zzz/y.json":                   `{"uid": "y", "title": "Y"}`,
+	}), Options{})
+	want := []string{
+		`dashboards/apache-http/: warning: folder apache-http: its derived uid "apache-http" is the uid of dashboard apache-http/apache-http.json, so the folder gets uid "apache-http-folder"`,
+		`dashboards/zzz/: warning: folder zzz: its derived uid "zzz" is the uid of dashboard aaa.json, so the folder gets uid "zzz-folder"`,
+	}
+	if diff := cmp.Diff(want, shorts(problems)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	got := map[string]string{}
+	for _, f := range st.Orgs[0].Folders {
+		got["folder "+f.Path] = f.UID + " in " + f.ParentUID
+	}
+	for _, d := range st.Orgs[0].Dashboards {
+		got[d.Path] = d.UID + " in " + d.FolderUID
+	}
+	wantState := map[string]string{
+		"folder apache-http":           "apache-http-folder in ",
+		"folder apache-http/sub":       "apache-http-sub in apache-http-folder",
+		"folder zzz":                   "zzz-folder in ",
+		"apache-http/apache-http.json": "apache-http in apache-http-folder",
+		"apache-http/logs.json":        "apache-http-logs in apache-http-folder",
+		"apache-http/sub/x.json":       "x in apache-http-sub",
+		"aaa.json":                     "zzz in ",
+		"zzz/y.json":                   "y in zzz-folder",
+	}
+	if diff := cmp.Diff(wantState, got); diff != "" {
+		t.Errorf("uids and parents (-want +got):\n%s", diff)
 	}
 }

@@ -92,6 +92,9 @@ type uidUse struct {
 	pos  resource.Pos // zero: compute from file when needed
 	// explicit is true when the file sets the uid (otherwise it is derived).
 	explicit bool
+	// folder is the folder claiming a derived uid: it gives the uid up to a
+	// dashboard (see claimUID).
+	folder *resource.Folder
 }
 
 func (l *loader) usePos(u uidUse) resource.Pos {
@@ -109,10 +112,36 @@ type dbState struct {
 	root   string // org's dashboards/ directory
 	uids   map[string]uidUse
 	titles map[string]string // folderUID + "\x00" + title → file
+	// yielded are folders whose derived uid a dashboard claimed after the
+	// folder's contents were loaded with it: they are renamed at the end.
+	yielded []*resource.Folder
 }
 
+// FolderUIDSuffix is added to a folder's derived uid (DerivedUID) when a
+// dashboard has that uid: folders and dashboards share one uid namespace in
+// Grafana, and the dashboard's uid is the one its links and exports use.
+const FolderUIDSuffix = "-folder"
+
 func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.Pos) {
-	if prev, dup := s.uids[uid]; dup {
+	prev, dup := s.uids[uid]
+	switch {
+	case dup && u.folder != nil && prev.folder == nil:
+		// A derived folder uid meets a dashboard that already holds it: the
+		// folder, not yet walked into, takes another.
+		l.yieldFolderUID(s, u.folder, prev)
+		u.folder.UID = DerivedUID(u.folder.Path) + FolderUIDSuffix
+		l.claimUID(s, u.folder.UID, uidUse{what: u.what, pos: u.pos}, pos)
+		return
+	case dup && prev.folder != nil && u.folder == nil:
+		// A dashboard claims a derived folder uid: the dashboard keeps it and
+		// the folder is renamed once the walk is over (its contents already
+		// point at it).
+		l.yieldFolderUID(s, prev.folder, u)
+		s.yielded = append(s.yielded, prev.folder)
+		s.uids[uid] = u
+		return
+	}
+	if dup {
 		hint := "uids must be unique across folders and dashboards in an org"
 		if !u.explicit {
 			hint = "set a uid in one of them"
@@ -123,9 +152,31 @@ func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.
 	s.uids[uid] = u
 }
 
+// yieldFolderUID says that folder f gives its derived uid up to dashboard u.
+func (l *loader) yieldFolderUID(s *dbState, f *resource.Folder, u uidUse) {
+	l.warnf(f.Source, "set a uid in "+pathpkg.Join(s.root, f.Path, FolderFile)+" to choose the folder's uid",
+		"folder %s: its derived uid %q is the uid of %s, so the folder gets uid %q",
+		f.Path, f.UID, u.what, DerivedUID(f.Path)+FolderUIDSuffix)
+}
+
 func (l *loader) loadDashboards(o *orgState, dir string) {
 	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}}
 	l.walkFolder(o, s, "", "", 0)
+	for _, f := range s.yielded {
+		old := f.UID
+		f.UID = DerivedUID(f.Path) + FolderUIDSuffix
+		l.claimUID(s, f.UID, uidUse{what: "folder " + f.Path, pos: f.Source}, func() resource.Pos { return f.Source })
+		for _, sub := range o.org.Folders {
+			if sub.ParentUID == old {
+				sub.ParentUID = f.UID
+			}
+		}
+		for _, d := range o.org.Dashboards {
+			if d.FolderUID == old {
+				d.FolderUID = f.UID
+			}
+		}
+	}
 }
 
 // walkFolder loads the dashboards in root/rel and its subdirectories.
@@ -189,6 +240,9 @@ func (l *loader) loadFolder(o *orgState, s *dbState, rel, parentUID string) *res
 		case "general", "sharedwithme":
 			l.errorf(uidPos, "set another uid in "+file, "folder %s: uid %q is reserved by Grafana", rel, f.UID)
 		}
+	}
+	if !u.explicit {
+		u.folder = f
 	}
 	l.claimUID(s, f.UID, u, at)
 	return f

@@ -113,12 +113,14 @@ func TestLoadProblems(t *testing.T) {
 			want: []string{`dashboards/b/_folder.yaml:2:6: uid "team" of folder b is already used by folder a at dashboards/a/_folder.yaml:1:6`},
 		},
 		{
+			// Folders and dashboards share Grafana's uid namespace; the
+			// folder's uid is grafsync's choice, so the folder gives way.
 			name: "folder and dashboard share a derived uid",
 			files: map[string]string{
 				"dashboards/ops.json":   `{"title": "Ops"}`,
 				"dashboards/ops/x.json": `{"title": "X"}`,
 			},
-			want: []string{`dashboards/ops/: uid "ops" of folder ops is already used by dashboard ops.json at dashboards/ops.json`},
+			want: []string{`dashboards/ops/: warning: folder ops: its derived uid "ops" is the uid of dashboard ops.json, so the folder gets uid "ops-folder"`},
 		},
 		{
 			name: "duplicate datasource names across files",
