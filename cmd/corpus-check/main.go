@@ -69,7 +69,10 @@ type options struct {
 	keep     bool
 	verbose  bool
 	only     *regexp.Regexp
-	dirs     []string
+	// rewriteSecrets rewrites what grafsync's secret policy refuses (and
+	// Grafana accepts) in the temporary copy, so the rest round-trips.
+	rewriteSecrets bool
+	dirs           []string
 }
 
 // mode is one Grafana the round trip runs against.
@@ -110,6 +113,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fl.StringVar(&o.grafsync, "grafsync", "", "grafsync binary to run (default: go build ./cmd/grafsync from the current directory)")
 	fl.BoolVar(&o.keep, "keep", false, "keep the temporary repositories and print where they are")
 	fl.BoolVar(&o.verbose, "v", false, "print validate's errors and every failed step's output")
+	fl.BoolVar(&o.rewriteSecrets, "rewrite-secrets", true, "in the temporary copy, replace literal secrets and references to grafsync's own credentials (errors by grafsync's policy, accepted by Grafana) with ${CORPUS_SECRET_n}, so the project can round-trip")
 	only := fl.String("only", "", "check only the repositories whose name matches this regular expression")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -392,6 +396,7 @@ type row struct {
 	failed              bool
 	nested              bool
 	envSet              int
+	secrets             int // values rewritten by rewriteSecrets
 }
 
 type counts struct{ errors, warnings int }
@@ -414,6 +419,19 @@ func check(ctx context.Context, o options, r repo, dir string, stderr io.Writer)
 		}
 		out, _ = runGrafsync(ctx, o.grafsync, nil, "validate", "--repo", dir)
 	}
+	var secretEnv []string
+	if o.rewriteSecrets {
+		var err error
+		if secretEnv, err = rewriteSecrets(dir, out); err != nil {
+			rw.modes = []string{"rewrite: " + err.Error()}
+			rw.failed = true
+			return rw
+		}
+		rw.secrets = len(secretEnv)
+		if len(secretEnv) > 0 {
+			out, _ = runGrafsync(ctx, o.grafsync, nil, "validate", "--repo", dir)
+		}
+	}
 	rw.after = summary(out)
 	rw.errorsAfter = errorLines(out)
 	if o.verbose && len(rw.errorsAfter) > 0 {
@@ -427,6 +445,7 @@ func check(ctx context.Context, o options, r repo, dir string, stderr io.Writer)
 	}
 	env := dummyEnv(out)
 	rw.envSet = len(env)
+	env = append(env, secretEnv...)
 	for _, m := range o.modes {
 		cell, ok := roundTrip(ctx, o, m, dir, env, rw.nested)
 		if !ok {
@@ -473,9 +492,9 @@ type config struct {
 }
 
 var (
-	missingRef   = regexp.MustCompile(`no datasource with uid or name "([^"]+)" in org`)
-	missingType  = regexp.MustCompile(`__inputs\[\d+\]: (\w+) needs a datasource of type "([^"]*)"; org`)
-	ambiguous    = regexp.MustCompile(`__inputs\[\d+\]: (\w+) could be any of the \d+ \S+ datasources \(([^,)]+)`)
+	missingRef   = regexp.MustCompile(`no datasource with uid(?: or name)? "([^"]+)" in org`)
+	missingType  = regexp.MustCompile(`__inputs\[\d+\]: (\S+) needs a datasource of type "([^"]*)"; org`)
+	ambiguous    = regexp.MustCompile(`__inputs\[\d+\]: (\S+) could be any of the \d+ \S+ datasources \(([^,)]+)`)
 	uidShaped    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 	missingEnvRE = regexp.MustCompile(`environment variable ([^\s;]+) is not set`)
 )
@@ -560,6 +579,37 @@ func dummyValue(name string) string {
 		return "http://corpus-check.invalid"
 	}
 	return "corpus-check-" + strings.ToLower(name)
+}
+
+// literalSecret matches validate's errors for what grafsync's secret policy
+// refuses: a literal secret, a reference to grafsync's own credentials.
+var literalSecret = regexp.MustCompile(`(?m)^([^:\s]+):(\d+):(\d+): \S+: (?:a literal secret must not be stored in Git|environment variables? .* (?:holds|hold) (?:credentials of the process running grafsync|grafsync's own credentials))`)
+
+// rewriteSecrets replaces, in the repository's copy, each value validate
+// refused by grafsync's secret policy with a reference to a new variable,
+// and returns those variables with dummy values.
+func rewriteSecrets(dir, out string) ([]string, error) {
+	var env []string
+	for i, m := range literalSecret.FindAllStringSubmatch(out, -1) {
+		file := filepath.Join(dir, filepath.FromSlash(m[1]))
+		line, _ := strconv.Atoi(m[2])
+		col, _ := strconv.Atoi(m[3])
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		lines := strings.Split(string(data), "\n")
+		if line < 1 || line > len(lines) || col < 1 || col > len(lines[line-1])+1 {
+			return nil, fmt.Errorf("%s:%d:%d: no such position", m[1], line, col)
+		}
+		name := fmt.Sprintf("CORPUS_SECRET_%d", i+1)
+		lines[line-1] = lines[line-1][:col-1] + `"${` + name + `}"`
+		if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+			return nil, err
+		}
+		env = append(env, name+"=corpus-check-secret-"+strconv.Itoa(i+1))
+	}
+	return env, nil
 }
 
 var applyRE = regexp.MustCompile(`Apply: (\d+) created, (\d+) updated, (\d+) deleted\.`)
@@ -650,14 +700,14 @@ func firstLine(s string) string {
 // number of repositories that failed a round-trip step.
 func printTable(w io.Writer, modes []mode, rows []row) int {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	head := []string{"repository", "dash", "ds", "validate", "ext", "validate+ext", "env"}
+	head := []string{"repository", "dash", "ds", "validate", "ext", "secrets", "validate'", "env"}
 	for _, m := range modes {
 		head = append(head, m.name)
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	failed, valid, tripped := 0, 0, 0
 	for _, r := range rows {
-		cells := []string{r.name, strconv.Itoa(r.dashboards), strconv.Itoa(r.dsFiles), r.before.String(), strconv.Itoa(r.externals), r.after.String(), strconv.Itoa(r.envSet)}
+		cells := []string{r.name, strconv.Itoa(r.dashboards), strconv.Itoa(r.dsFiles), r.before.String(), strconv.Itoa(r.externals), strconv.Itoa(r.secrets), r.after.String(), strconv.Itoa(r.envSet)}
 		fmt.Fprintln(tw, strings.Join(append(cells, r.modes...), "\t"))
 		if r.failed {
 			failed++
@@ -676,9 +726,10 @@ func printTable(w io.Writer, modes []mode, rows []row) int {
 			validAsIs++
 		}
 	}
-	fmt.Fprintf(w, "\n%d repositories: %d validate as they are, %d once outside datasources are declared, %d round-trip in every mode; %d failed a round-trip step.\n",
+	fmt.Fprintf(w, "\n%d repositories: %d validate as they are, %d once outside datasources are declared (and secrets rewritten), %d round-trip in every mode; %d failed a round-trip step.\n",
 		len(rows), validAsIs, valid, tripped, failed)
-	fmt.Fprintln(w, "validate = errors/warnings; ext = datasources declared external; env = variables set to a dummy value;")
+	fmt.Fprintln(w, "validate = errors/warnings as the files are; ext = datasources declared external; secrets = values rewritten to ${CORPUS_SECRET_n}")
+	fmt.Fprintln(w, "(grafsync's policy: no literal secret in Git, no use of grafsync's own credentials); validate' = errors/warnings after both; env = variables set to a dummy value;")
 	fmt.Fprintln(w, "ok N = plan, apply (N created), plan empty, apply wrote nothing; nested = 10.x without nestedFolders refused the nested tree, as designed;")
 	fmt.Fprintln(w, "titles = two dashboards share a title in a folder, which Grafana up to 11.2 refuses: plan blocked them and apply wrote nothing, as designed.")
 	for _, r := range rows {
