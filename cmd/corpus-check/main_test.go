@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,7 +55,8 @@ func TestDiscoverAndSplit(t *testing.T) {
 			for _, f := range r.datasources {
 				files = append(files, "ds:"+filepath.Base(f))
 			}
-			got[r.name] = sorted(files)
+			slices.Sort(files)
+			got[r.name] = files
 		}
 	}
 	want := map[string][]string{
@@ -65,18 +67,6 @@ func TestDiscoverAndSplit(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("repositories (-want +got):\n%s", diff)
 	}
-}
-
-func sorted(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
 }
 
 // Validate's unresolved references become externalDatasources and
