@@ -348,9 +348,10 @@ func TestSummary(t *testing.T) {
 	}
 }
 
-// Up to 11.2 a title is unique in its folder (§3.1): a hand-made dashboard
-// holding the title is Grafana's error, said as Grafana says it, not a
-// Conflict that "run plan again" would never clear.
+// Up to 11.2 a title is unique in its folder (§3.1): a dashboard made by
+// hand with the title after the plan (which would have blocked it) is
+// Grafana's error, said as Grafana says it, not a Conflict that "run plan
+// again" would never clear.
 func TestTitleTakenIsNotAConflict(t *testing.T) {
 	v, err := grafanatest.ParseVersion("11.2")
 	if err != nil {
@@ -359,10 +360,11 @@ func TestTitleTakenIsNotAConflict(t *testing.T) {
 	f := newFixture(t, grafanatest.Options{Version: v}, map[string]string{
 		"dashboards/mine.json": `{"uid": "mine", "title": "Overview", "panels": []}`,
 	})
+	p := f.plan(t)
 	if _, err := f.emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "hand", "title": "Overview"}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.apply(t, f.plan(t))
+	_, err = f.apply(t, p)
 	if err == nil || apply.IsConflict(err) {
 		t.Fatalf("apply error %v, want Grafana's own error", err)
 	}
