@@ -170,6 +170,14 @@ datasources:
 			want: []string{`dashboards/a.json:1:82: warning: panels[0].datasource.uid: datasource "pyroscope" is of type grafana-pyroscope-datasource, the reference says postgres`},
 		},
 		{
+			// Library panels are not a managed kind yet; a reference to one
+			// loads as Grafana loads it (the panel's model is the library's).
+			name: "library panel reference",
+			files: map[string]string{"dashboards/a.json": `{"uid": "d", "title": "D",
+  "__elements": {"lib1": {"name": "CPU", "uid": "lib1", "kind": 1, "model": {"type": "timeseries"}}},
+  "panels": [{"id": 1, "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, "libraryPanel": {"uid": "lib1", "name": "CPU"}}]}`},
+		},
+		{
 			name:  "Prometheus rules in a dashboards folder",
 			files: map[string]string{"dashboards/rules.json": `{"groups": [{"name": "loki_rules", "rules": [{"record": "x", "expr": "up"}]}]}`},
 			want:  []string{`dashboards/rules.json:1:1: this is a file of Prometheus-style alerting or recording rules (top-level "groups"), not a dashboard`},
