@@ -117,12 +117,26 @@ func TestUnknownSecretIsRewritten(t *testing.T) {
 	}
 }
 
-// Datasources without a uid pair with the live datasource of the same name.
+// Datasources without a uid pair with the live datasource of the same name
+// (Grafana's provisioning updates that one, keeping its uid); without one,
+// they are created with the uid Grafana's provisioning would give them
+// (pkg/services/provisioning/datasources/types.go, createInsertCommand):
+// "P" + the first 8 bytes of SHA-256 of the name, upper-case hex.
 func TestDatasourceWithoutUID(t *testing.T) {
-	org := &resource.Org{Datasources: []*resource.Datasource{{Name: "Prometheus", Type: "prometheus"}, {Name: "New", Type: "loki"}}}
-	got := DesiredDatasources(org, 1, []grafana.Datasource{{UID: "abc123", Name: "Prometheus"}}, NewFingerprinter())
-	if got[0].ID != "abc123" || got[1].ID != "name:New" {
-		t.Errorf("ids %q, %q", got[0].ID, got[1].ID)
+	org := &resource.Org{Datasources: []*resource.Datasource{
+		{Name: "Prometheus", Type: "prometheus"}, {Name: "Loki", Type: "loki"}, {Name: "Tempo", Type: "tempo"}}}
+	live := []grafana.Datasource{{UID: "abc123", Name: "Prometheus"}, {UID: "P214B5B846CF3925F", Name: "Tempo (renamed in Grafana)"}}
+	got := DesiredDatasources(org, 1, live, NewFingerprinter())
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.ID)
+	}
+	want := []string{"abc123", "P8E80F9AEF21F6940", "P214B5B846CF3925F"}
+	if diff := cmp.Diff(want, ids); diff != "" {
+		t.Errorf("ids (-want +got):\n%s", diff)
+	}
+	if got[2].Unwritable != "" {
+		t.Errorf("a datasource renamed in Grafana is not taken back by its uid: %s", got[2].Unwritable)
 	}
 }
 

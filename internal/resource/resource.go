@@ -96,7 +96,10 @@ type Dashboard struct {
 type Datasource struct {
 	UID, Name, Type, Access, URL, User, Database, BasicAuthUser string
 	BasicAuth, WithCredentials, IsDefault, Editable             bool
-	JSONData                                                    map[string]any
+	// EditableSet: the file writes editable out (Grafana's provisioning
+	// makes a datasource read-only unless editable is true).
+	EditableSet bool
+	JSONData    map[string]any
 	// Secure holds secureJsonData; values are never printed.
 	Secure map[string]Secret
 	Source Pos
