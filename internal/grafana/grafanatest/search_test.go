@@ -120,6 +120,29 @@ func TestSearchFilters(t *testing.T) {
 	}
 }
 
+// Audit row 35: deleted=true needs the org role Admin (pkg/api/search.go
+// Search): 401 "Unauthorized" for anyone else, before the limit check.
+func TestSearchDeletedNeedsAdmin(t *testing.T) {
+	for _, v := range []string{"10", "11", "12", "13"} {
+		t.Run(v, func(t *testing.T) {
+			e, admin := newClient(t, dashOpts(v))
+			admin = admin.inT(t)
+			editor := dashTestUser(e, admin, "ed", "Editor")
+			viewer := dashTestUser(e, admin, "vi", "Viewer")
+			unauthorized := map[string]any{"message": "Unauthorized"}
+			editor.exact("GET", "/api/search?deleted=true", nil, 401, unauthorized)
+			viewer.exact("GET", "/api/search?deleted=true&limit=9999", nil, 401, unauthorized)
+			admin.token(e, 1, "Editor").inT(t).exact("GET", "/api/search?deleted=true", nil, 401, unauthorized)
+			if status, got := admin.call("GET", "/api/search?deleted=true", nil); status != 200 || !cmp.Equal(got, []any{}) {
+				t.Errorf("admin: status %d, body %v; want 200 []", status, got)
+			}
+			if status, _ := editor.call("GET", "/api/search?deleted=false", nil); status != 200 {
+				t.Errorf("editor, deleted=false: status %d, want 200", status)
+			}
+		})
+	}
+}
+
 // §4, §14: 12.x answers folderIds + type=dash-folder with the folder itself,
 // and fails on an unknown type.
 func TestSearch12(t *testing.T) {
