@@ -3,9 +3,9 @@ package grafanatest
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
-	"slices"
 	"strings"
 )
 
