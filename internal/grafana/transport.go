@@ -1,8 +1,10 @@
 package grafana
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -129,9 +131,30 @@ func newTransport(cfg Config, reps *replicas) http.RoundTripper {
 		resp, err := retrying.RoundTrip(req)
 		if err == nil {
 			reps.markUp(reps.index(resp.Request.URL))
+			keepErrorBody(resp)
 		}
 		return resp, err
 	})
+}
+
+// maxErrorBody bounds how much of an error answer is kept for its message.
+const maxErrorBody = 64 << 10
+
+// keepErrorBody buffers an error answer's body so that it survives the
+// openapi client closing it. The client decodes the statuses the OpenAPI
+// spec lists, and hands any other (e.g. the 409 Grafana 13 answers a stale
+// dashboard save with, grafana-source-audit.md row 3) back undecoded, after
+// closing the body: wrap then reads Grafana's message from the buffer.
+func keepErrorBody(resp *http.Response) {
+	if resp.StatusCode < 400 || resp.Body == nil {
+		return
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body.Close()
+	if err != nil {
+		b = nil
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
