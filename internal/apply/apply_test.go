@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -404,7 +405,7 @@ func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
 	tests := []struct {
 		version  string
 		wantName bool // search lists the hand-made dashboard
-	}{{"11", true}, {"12", false}}
+	}{{"10", true}, {"11.2", true}, {"11", true}, {"12", false}, {"13", false}}
 	for _, tt := range tests {
 		t.Run(tt.version, func(t *testing.T) {
 			v, err := grafanatest.ParseVersion(tt.version)
@@ -443,6 +444,51 @@ func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
 			}
 			if _, ok := f.emu.GetFolder(1, "team"); !ok {
 				t.Error("the folder was deleted")
+			}
+		})
+	}
+}
+
+// Grafana allows a top-level folder plus 4 nested levels by default, one
+// level less on 12.0–12.1, and [folder] max_nested_folder_depth may set
+// another limit (grafana-source-audit.md row 40). validate checks the
+// default; a server that refuses a level fails the create with an error
+// naming the folder and the level, and nothing below it is attempted.
+func TestFolderDepthRefusedNamesTheLevel(t *testing.T) {
+	files := map[string]string{"dashboards/a/b/c/d/e/x.json": `{"uid": "x", "title": "X", "panels": []}`}
+	for _, tt := range []struct {
+		version   string
+		maxNested int
+		refused   bool
+	}{
+		{"11", 0, false},
+		{"12.1", 0, true},
+		{"12.2", 0, false},
+		{"13", 0, false},
+		{"13", 3, true},
+	} {
+		t.Run(fmt.Sprintf("%s max %d", tt.version, tt.maxNested), func(t *testing.T) {
+			f := newFixture(t, grafanatest.Options{Version: mustVersion(t, tt.version), MaxNestedFolderDepth: tt.maxNested}, files)
+			res, err := f.apply(t, f.plan(t))
+			if !tt.refused {
+				if err != nil {
+					t.Fatalf("apply: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("apply succeeded; want the 5th level refused")
+			}
+			for _, part := range []string{"create folder a/b/c/d/e", "level 5", "deeper than this Grafana allows", "max_nested_folder_depth", "Maximum nested folder depth reached"} {
+				if !strings.Contains(err.Error(), part) {
+					t.Errorf("error %q does not say %q", err, part)
+				}
+			}
+			if apply.IsConflict(err) || len(res.Failed) != 1 {
+				t.Errorf("result %+v, error %v: want one plain failure", res, err)
+			}
+			if _, _, _, ok := f.emu.GetDashboard(1, "x"); ok {
+				t.Error("the dashboard below the refused folder was saved")
 			}
 		})
 	}

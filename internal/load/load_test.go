@@ -397,6 +397,16 @@ datasources:
 			want:  []string{},
 		},
 		{
+			// grafana-source-audit.md row 75: Grafana's theme ids, debug and the 12.x ones included.
+			name: "preferences with Grafana's extra themes",
+			files: map[string]string{
+				"grafsync.yaml":         "orgs:\n  - name: Main Org.\n    preferences:\n      theme: debug\n  - name: Two\n    id: 2\n    dir: two\n    preferences:\n      theme: aubergine\n",
+				"dashboards/a.json":     okDash,
+				"two/dashboards/b.json": `{"uid": "b", "title": "B"}`,
+			},
+			want: []string{},
+		},
+		{
 			name: "preferences",
 			files: map[string]string{
 				"grafsync.yaml":     "orgs:\n  - name: Main Org.\n    preferences:\n      theme: blue\n      timezone: Mars/Olympus\n      weekStart: friday\n      homeDashboardUid: nope\n",
