@@ -26,6 +26,7 @@ func TestReadFoldersAndNestedFolders(t *testing.T) {
 		{"10", nil, []string{"a", "b"}, false},
 		{"11", []grafanatest.FolderSpec{{UID: "c", Title: "C", ParentUID: "a"}}, []string{"a", "b", "c"}, true},
 		{"12", []grafanatest.FolderSpec{{UID: "c", Title: "C", ParentUID: "a"}}, []string{"a", "b", "c"}, true},
+		{"13", []grafanatest.FolderSpec{{UID: "c", Title: "C", ParentUID: "a"}}, []string{"a", "b", "c"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.version, func(t *testing.T) {
@@ -92,7 +93,7 @@ func TestReadStateExpectedOnLaggingSearch(t *testing.T) {
 		version string
 		want    []string
 		gets    int // GET by uid
-	}{{"11", []string{"listed", "unlisted"}, 2}, {"12", []string{"listed", "unlisted"}, 3}} {
+	}{{"11", []string{"listed", "unlisted"}, 2}, {"12", []string{"listed", "unlisted"}, 3}, {"13", []string{"listed", "unlisted"}, 3}} {
 		t.Run(tt.version, func(t *testing.T) {
 			v, _ := grafanatest.ParseVersion(tt.version)
 			emu, rep := grafanatest.Start(t, grafanatest.Options{Version: v, SearchLag: time.Hour})

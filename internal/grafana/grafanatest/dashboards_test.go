@@ -430,7 +430,7 @@ func TestDashboardSaveFolder(t *testing.T) {
 
 // §3.1, §14: the save response; folderUid only from 11.0.
 func TestDashboardSaveResponse(t *testing.T) {
-	for _, v := range []string{"10", "11.2", "11", "12"} {
+	for _, v := range []string{"10", "11.2", "11", "12", "13"} {
 		t.Run(v, func(t *testing.T) {
 			e, admin := newClient(t, dashOpts(v))
 			admin = admin.inT(t)
@@ -479,7 +479,7 @@ func TestDashboardVersionHistory(t *testing.T) {
 // folder names it; capabilities follow the role; apiVersion only in 12.x.
 func TestDashboardGetMeta(t *testing.T) {
 	clock := newDashTestClock()
-	for _, v := range []string{"10", "11", "12"} {
+	for _, v := range []string{"10", "11", "12", "13"} {
 		t.Run(v, func(t *testing.T) {
 			e, admin := newClient(t, clock.options(v))
 			admin = admin.inT(t)
@@ -499,7 +499,7 @@ func TestDashboardGetMeta(t *testing.T) {
 					"canStar", true, "isStarred", false, "expires", "0001-01-01T00:00:00Z",
 					"hasAcl", false, "isFolder", false, "provisioned", false, "provisionedExternalId", "",
 					"annotationsPermissions", jobj("dashboard", perm, "organization", perm), "publicDashboardEnabled", false)
-				if v == "12" {
+				if v == "12" || v == "13" {
 					m["apiVersion"] = "v1"
 				}
 				return m
@@ -589,6 +589,7 @@ func TestDashboardDelete(t *testing.T) {
 		{"11.2", "provisioned dashboard cannot be deleted", false},
 		{"11", "provisioned dashboard cannot be deleted", false},
 		{"12", "provisioned dashboard cannot be deleted", false},
+		{"13", "provisioned dashboard cannot be deleted", false},
 	} {
 		t.Run(tt.version, func(t *testing.T) {
 			e, admin := newClient(t, dashOpts(tt.version))
@@ -618,7 +619,7 @@ func TestDashboardDelete(t *testing.T) {
 // §3.4, §14: the versions list is newest first, paged by limit and start; a
 // bare array in 10.x, {versions, continueToken} from 11.
 func TestDashboardVersionsList(t *testing.T) {
-	for _, v := range []string{"10", "11.2", "11", "12"} {
+	for _, v := range []string{"10", "11.2", "11", "12", "13"} {
 		t.Run(v, func(t *testing.T) {
 			_, admin := newClient(t, dashOpts(v))
 			admin = admin.inT(t)

@@ -224,6 +224,7 @@ func TestDeleteActiveOrg(t *testing.T) {
 	for _, tt := range []struct{ version, want string }{
 		{"11", "Can not delete org for current user"},
 		{"12", "Cannot delete your active organization"},
+		{"13", "Cannot delete your active organization"},
 	} {
 		t.Run(tt.version, func(t *testing.T) {
 			e, admin := newClient(t, Options{Version: mustVersion(t, tt.version)})

@@ -171,6 +171,7 @@ func TestSearchErrors(t *testing.T) {
 		{"11", "?dashboardUIDs=a&folderIds=1", 200, nil},
 		// §4, §14: an unknown type fails only in 12.x.
 		{"12", "?type=dash-panel", 500, jobj("message", "Search failed")},
+		{"13", "?type=dash-panel", 500, jobj("message", "Search failed")},
 		{"11", "?type=dash-panel", 200, nil},
 		{"11.2", "?type=dash-panel", 200, nil},
 		{"10", "?type=dash-panel", 200, nil},
@@ -233,7 +234,7 @@ func TestSearchPaging(t *testing.T) {
 // §4: the hit items, field for field: tags always a sorted array, folder
 // fields omitted at the root, uri db/<slug>, folder urls; description in 12.x.
 func TestSearchHitShape(t *testing.T) {
-	for _, v := range []string{"10", "11", "12"} {
+	for _, v := range []string{"10", "11", "12", "13"} {
 		t.Run(v, func(t *testing.T) {
 			e, admin := newClient(t, dashOpts(v))
 			admin = admin.inT(t)
@@ -253,7 +254,7 @@ func TestSearchHitShape(t *testing.T) {
 				"uri", "db/sub", "url", "/dashboards/f/sub/sub", "slug", "sub", "type", "dash-folder",
 				"tags", []any{}, "isStarred", false, "sortMeta", float64(0),
 				"folderId", float64(f.ids["infra"]), "folderUid", "infra", "folderTitle", "Infra", "folderUrl", "/dashboards/f/infra/infra")
-			if v == "12" {
+			if v == "12" || v == "13" {
 				beta["description"] = "Beta's story"
 			}
 			if diff := cmp.Diff([]any{infra, sub, beta, gamma}, got); diff != "" {
@@ -278,7 +279,7 @@ func TestSearchEventualConsistency(t *testing.T) {
 	for _, tt := range []struct {
 		version string
 		lagged  bool
-	}{{"11", false}, {"12", true}} {
+	}{{"11", false}, {"12", true}, {"13", true}} {
 		t.Run(tt.version, func(t *testing.T) {
 			clock := newDashTestClock()
 			opts := clock.options(tt.version)

@@ -132,7 +132,7 @@ func TestUpdateTeam(t *testing.T) {
 		version       string
 		unknownStatus int
 		unknownMsg    string
-	}{{"11", 500, "Failed to update Team"}, {"12", 404, "Team not found"}} {
+	}{{"11", 500, "Failed to update Team"}, {"12", 404, "Team not found"}, {"13", 404, "Team not found"}} {
 		t.Run(tt.version, func(t *testing.T) {
 			e, admin := newClient(t, Options{Version: mustVersion(t, tt.version)})
 			admin.t = t
