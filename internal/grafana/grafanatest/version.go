@@ -85,7 +85,7 @@ func (v Version) SaveReturnsFolderUID() bool { return v.Major >= 11 }
 // emulator keeps the 412 it answers for a folder's uid.
 func (v Version) FolderUIDOfDashboardIsTypeMismatch() bool { return v.Major < 12 }
 
-// FolderCreateOneLevelShort: the 12.0–12.1 unified-storage create path
+// FolderCreateOneLevelShort (grafana.FolderLevelLimits knows the same): the 12.0–12.1 unified-storage create path
 // refused a folder one level above Grafana's limit (fixed in 12.2, grafana
 // PR #110907; audit row 40).
 func (v Version) FolderCreateOneLevelShort() bool { return v.Major == 12 && v.Minor < 2 }
