@@ -572,8 +572,10 @@ func (e *Emulator) validTheme(theme string) bool {
 	return e.version.ExtraThemes() && slices.Contains(extraThemes12, theme)
 }
 
-// extraThemes12 are the extra theme ids of 12.x's pref.IsValidThemeID
-// (pkg/services/preference themes list, IsExtra: true, read from 12.x source).
+// extraThemes12 are the extra theme ids of 12.x's pref.IsValidThemeID: the
+// IsExtra entries of pkg/services/preference's themes list in a 12.x copy of
+// Grafana's source (stored copy id 850941447; the 11.x copy, id 2408566,
+// lists only light, dark, system and debug).
 var extraThemes12 = []string{
 	"aubergine", "desertbloom", "gildedgrove", "gloom", "mars", "matrix",
 	"sapphiredusk", "synthwave", "tron", "victorian", "zen",
