@@ -601,7 +601,7 @@ func (e *Emulator) prefsJSON(o *org, p *preferences) map[string]any {
 		"regionalFormat": p.RegionalFormat, "navbar": map[string]any{"bookmarkUrls": bookmarks},
 		"queryHistory": map[string]any{"homeTab": p.QueryHistoryHomeTab}, "cookiePreferences": cookies,
 	}
-	if e.version.Major < 11 {
+	if !e.version.PreferencesOmitEmpty() {
 		return full
 	}
 	if uid == "" {

@@ -104,6 +104,11 @@ func (v Version) FolderDeleteAnswersEmptyString() bool { return v.Major == 10 &&
 // emulator keeps the reference's {"message","title","id"} there.
 func (v Version) FolderDeleteAnswersMessageOnly() bool { return v.Major >= 11 }
 
+// PreferencesOmitEmpty: from 11.0 GET preferences answers a
+// preferences.Spec holding only the fields that are set; 10.x answers every
+// field (audit row 78).
+func (v Version) PreferencesOmitEmpty() bool { return v.Major >= 11 }
+
 // SaveConflictIs409: from 13 (main after 13.0.1, grafana PR #122027)
 // POST /api/dashboards/db skips the dashboard service and writes straight to
 // the k8s store: a stale or missing version without overwrite is 409
