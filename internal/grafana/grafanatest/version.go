@@ -17,9 +17,10 @@ type Version struct {
 func DefaultVersion() Version { return Version{11, 6, 0} }
 
 // ParseVersion accepts "10", "11.2", "12.0.1", "11.x", "13" and suffixed
-// forms such as "11.3.0-pre" or "12.0.1+security-01". A bare major picks the
-// newest minor the reference or the source audit describes for it: 10.4,
-// 11.6, 12.2 and 13.2 (the audit read main after 13.0.1 and the 13.2.1 docs).
+// forms such as "11.3.0-pre" or "12.0.1+security-01". A bare major picks
+// 10.4, 11.6 and 12.2 (the newest the reference describes; 12.2 creates a
+// top-level folder plus 4 nested levels but moves one level short, audit
+// row 40) and 13.2 (the audit read main after 13.0.1 and the 13.2.1 docs).
 func ParseVersion(s string) (Version, error) {
 	s = strings.TrimPrefix(strings.TrimSpace(s), "v")
 	if i := strings.IndexAny(s, "-+"); i >= 0 {
