@@ -20,10 +20,12 @@ type harnessKey struct{}
 // harness is one script's emulator.
 type harness struct {
 	emu *grafanatest.Emulator
+	// version is what `emu start` imitates when the script names none.
+	version grafanatest.Version
 }
 
-func setupHarness(env *testscript.Env) error {
-	h := &harness{}
+func setupHarness(env *testscript.Env, version grafanatest.Version) error {
+	h := &harness{version: version}
 	env.Values[harnessKey{}] = h
 	env.Defer(func() {
 		if h.emu != nil {
@@ -217,16 +219,35 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 // start runs the emulator with replicas on free loopback ports and points
 // grafsync at it through GRAFANA_URL and an Admin GRAFANA_TOKEN.
 //
-//	emu start [version=11] [replicas=1] [seed=1] [lag=2s (12.x search lag)]
+//	emu start [version=11] [replicas=1] [seed=1] [lag=2s (12.x and 13.x search lag)]
+//	          [nested=on|off (the version's default)] [maxdepth=4 (nested folder levels)]
+//
+// Without version= it imitates the suite's version (TestScripts).
 func (h *harness) start(ts *testscript.TestScript, kv map[string]string) {
 	if h.emu != nil {
 		h.emu.Close() // a script may start a fresh Grafana, e.g. another version
 	}
-	opts := grafanatest.Options{Seed: 1}
+	opts := grafanatest.Options{Seed: 1, Version: h.version}
 	if v := kv["version"]; v != "" {
 		ver, err := grafanatest.ParseVersion(v)
 		ts.Check(err)
 		opts.Version = ver
+	}
+	switch kv["nested"] {
+	case "on":
+		on := true
+		opts.NestedFolders = &on
+	case "off":
+		off := false
+		opts.NestedFolders = &off
+	case "":
+	default:
+		ts.Fatalf("emu start: nested=%s: want on or off", kv["nested"])
+	}
+	if d := kv["maxdepth"]; d != "" {
+		n, err := strconv.Atoi(d)
+		ts.Check(err)
+		opts.MaxNestedFolderDepth = n
 	}
 	if l := kv["lag"]; l != "" {
 		d, err := time.ParseDuration(l)

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
 )
 
 func TestMain(m *testing.M) {
@@ -15,11 +17,28 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the CLI scripts in testdata/script: each .txtar holds a
 // script and its fixture repository. The emu command (emu_test.go) runs a
-// Grafana emulator inside the test process for grafsync to talk to.
+// Grafana emulator inside the test process for grafsync to talk to. `emu
+// start` without version= imitates GRAFSYNC_TEST_GRAFANA_VERSION, or the
+// emulator's default (11.x) when it is unset; run the whole suite against
+// another release with e.g. GRAFSYNC_TEST_GRAFANA_VERSION=13 go test ./cmd/grafsync.
 func TestScripts(t *testing.T) {
+	version := grafanatest.DefaultVersion()
+	if v := os.Getenv(scriptVersionEnv); v != "" {
+		var err error
+		if version, err = grafanatest.ParseVersion(v); err != nil {
+			t.Fatalf("%s: %v", scriptVersionEnv, err)
+		}
+	}
+	runScripts(t, "testdata/script", version)
+}
+
+// scriptVersionEnv names the Grafana release `emu start` imitates by default.
+const scriptVersionEnv = "GRAFSYNC_TEST_GRAFANA_VERSION"
+
+func runScripts(t *testing.T, dir string, version grafanatest.Version) {
 	testscript.Run(t, testscript.Params{
-		Dir:   "testdata/script",
-		Setup: setupHarness,
+		Dir:   dir,
+		Setup: func(env *testscript.Env) error { return setupHarness(env, version) },
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"emu":   cmdEmu,
 			"exits": cmdExits,
@@ -38,6 +57,7 @@ var versionModes = []struct{ version, createdBy string }{
 	{"11.4", "Anonymous"},
 	{"11", "grafsync"}, // 11.6
 	{"12", "grafsync"},
+	{"13", "grafsync"},
 }
 
 // TestVersionScripts runs the scripts in testdata/versions once per
@@ -51,7 +71,11 @@ func TestVersionScripts(t *testing.T) {
 				Setup: func(env *testscript.Env) error {
 					env.Setenv("GRAFANA_VERSION", m.version)
 					env.Setenv("CREATED_BY", m.createdBy)
-					return setupHarness(env)
+					v, err := grafanatest.ParseVersion(m.version)
+					if err != nil {
+						return err
+					}
+					return setupHarness(env, v)
 				},
 				Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 					"emu":   cmdEmu,

@@ -26,6 +26,7 @@ type sandboxOptions struct {
 	faultRate     float64
 	seed          uint64
 	searchLag     time.Duration
+	maxDepth      int
 	allowRemote   bool
 }
 
@@ -61,11 +62,12 @@ func (o *sandboxOptions) addFlags(cmd *cobra.Command) {
 	f.Lookup("token").NoOptDefVal = "true"
 	f.StringVar(&o.adminUser, "admin-user", "admin", "login of the server admin (basic auth)")
 	f.StringVar(&o.adminPassword, "admin-password", "admin", "password of the server admin")
-	f.StringVar(&o.version, "grafana-version", grafanatest.DefaultVersion().String(), "Grafana release to imitate: 10.x, 11.x or 12.x (e.g. 10, 11.2, 12.0.1)")
+	f.StringVar(&o.version, "grafana-version", grafanatest.DefaultVersion().String(), "Grafana release to imitate: 10.x, 11.x, 12.x or 13.x (e.g. 10, 11.2, 12.0.1, 13)")
 	f.DurationVar(&o.latency, "latency", 0, "latency added to every request (e.g. 20ms)")
 	f.Float64Var(&o.faultRate, "fault-rate", 0, "share of requests that fail (0-1): 60% of them 5xx, 25% 429 with Retry-After, 15% dropped connections")
 	f.Uint64Var(&o.seed, "seed", 1, "seed for fault injection and generated uids; the same seed gives the same faults")
-	f.DurationVar(&o.searchLag, "search-lag", 0, "12.x only: how long a write takes to show in /api/search, whose index is eventually consistent (e.g. 2s)")
+	f.DurationVar(&o.searchLag, "search-lag", 0, "12.x and 13.x only: how long a write takes to show in /api/search, whose index is eventually consistent (e.g. 2s)")
+	f.IntVar(&o.maxDepth, "max-folder-depth", 4, "Grafana's [folder] max_nested_folder_depth: folder levels allowed below a top-level folder (1-7)")
 	f.BoolVar(&o.allowRemote, "allow-remote", false, "let --listen be an address other machines can reach (the sandbox has admin/admin and no TLS)")
 }
 
@@ -184,14 +186,18 @@ func newSandboxEmulator(opts sandboxOptions) (*grafanatest.Emulator, error) {
 		return nil, fmt.Errorf("--replicas %d: at least one replica is needed", opts.replicas)
 	}
 	if opts.searchLag != 0 && !v.UnifiedStorage() {
-		return nil, fmt.Errorf("--search-lag: only Grafana 12.x search lags writes; add --grafana-version 12")
+		return nil, fmt.Errorf("--search-lag: only Grafana 12.x and 13.x search lags writes; add --grafana-version 12 or 13")
+	}
+	if opts.maxDepth < 1 || opts.maxDepth > 7 {
+		return nil, fmt.Errorf("--max-folder-depth %d: Grafana accepts 1 to 7 (default 4)", opts.maxDepth)
 	}
 	return grafanatest.New(grafanatest.Options{
-		Version:       v,
-		AdminLogin:    opts.adminUser,
-		AdminPassword: opts.adminPassword,
-		Seed:          opts.seed,
-		SearchLag:     opts.searchLag,
+		Version:              v,
+		AdminLogin:           opts.adminUser,
+		AdminPassword:        opts.adminPassword,
+		Seed:                 opts.seed,
+		SearchLag:            opts.searchLag,
+		MaxNestedFolderDepth: opts.maxDepth,
 		Faults: grafanatest.Faults{
 			Latency:     opts.latency,
 			ErrorRate:   opts.faultRate * 0.60,

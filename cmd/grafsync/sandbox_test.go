@@ -39,7 +39,7 @@ func TestReplicaAddrs(t *testing.T) {
 }
 
 func TestSandboxOptionErrors(t *testing.T) {
-	base := sandboxOptions{listen: "127.0.0.1:0", replicas: 1, version: "11", adminUser: "admin", adminPassword: "admin"}
+	base := sandboxOptions{listen: "127.0.0.1:0", replicas: 1, version: "11", adminUser: "admin", adminPassword: "admin", maxDepth: 4}
 	tests := []struct {
 		name string
 		edit func(*sandboxOptions)
@@ -49,6 +49,9 @@ func TestSandboxOptionErrors(t *testing.T) {
 		{"fault rate above 1", func(o *sandboxOptions) { o.faultRate = 1.5 }, "--fault-rate"},
 		{"no replicas", func(o *sandboxOptions) { o.replicas = 0 }, "--replicas"},
 		{"search lag before 12.x", func(o *sandboxOptions) { o.searchLag = time.Second }, "--search-lag"},
+		{"version 14", func(o *sandboxOptions) { o.version = "14" }, "--grafana-version"},
+		{"folder depth 0", func(o *sandboxOptions) { o.maxDepth = 0 }, "--max-folder-depth"},
+		{"folder depth above Grafana's 7", func(o *sandboxOptions) { o.maxDepth = 8 }, "--max-folder-depth"},
 	}
 	for _, tt := range tests {
 		o := base
@@ -64,6 +67,10 @@ func TestSandboxOptionErrors(t *testing.T) {
 	lagging.version, lagging.searchLag = "12", time.Second
 	if _, err := newSandboxEmulator(lagging); err != nil {
 		t.Errorf("--search-lag with 12.x: %v", err)
+	}
+	lagging.version = "13"
+	if emu, err := newSandboxEmulator(lagging); err != nil || emu.Version().Major != 13 {
+		t.Errorf("--grafana-version 13 --search-lag: %v, %v", emu, err)
 	}
 }
 

@@ -265,6 +265,14 @@ func str(doc map[string]any, k string) string {
 }
 
 func (a *applier) folder(ctx context.Context, ch plan.Change) error {
+	err := a.folderChange(ctx, ch)
+	if isMaxDepth(err) {
+		return depthError(ch, err)
+	}
+	return err
+}
+
+func (a *applier) folderChange(ctx context.Context, ch plan.Change) error {
 	switch ch.Action {
 	case plan.Create:
 		d := ch.After

@@ -173,47 +173,55 @@ func TestEditBetweenPlanAndApplyIsAConflict(t *testing.T) {
 			want: "Team by hand under ",
 		},
 	}
+	// In every version mode: 13.x refuses the stale dashboard save with 409
+	// "Dashboard already exists. Use overwrite flag to update."
+	// (grafana-source-audit.md row 3), the others with 412.
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, grafanatest.Options{}, map[string]string{
-				"dashboards/team/_folder.yaml": folderYAML,
-				"dashboards/team/d.json":       `{"uid": "d", "title": "D", "panels": []}`,
-				"datasources/ds.yaml":          "apiVersion: 1\ndatasources:\n  - {name: Prom, uid: prom, type: prometheus, url: 'http://prom:9090'}\n",
-			})
-			f.converge(t)
+		for _, version := range emulatedVersions {
+			if tt.name == "folder moved and retitled" && version == "10" {
+				continue // 10.x has no nested folders to move between
+			}
+			t.Run(tt.name+"/"+version, func(t *testing.T) {
+				f := newFixture(t, grafanatest.Options{Version: mustVersion(t, version)}, map[string]string{
+					"dashboards/team/_folder.yaml": folderYAML,
+					"dashboards/team/d.json":       `{"uid": "d", "title": "D", "panels": []}`,
+					"datasources/ds.yaml":          "apiVersion: 1\ndatasources:\n  - {name: Prom, uid: prom, type: prometheus, url: 'http://prom:9090'}\n",
+				})
+				f.converge(t)
 
-			f.write(tt.change)
-			out := f.plan(t)
-			// One update, besides the ownership ledger recording a new folder.
-			if n := out.Plan.Counts()[plan.Update] - countKind(out.Plan, plan.Ownership, plan.Update); n != 1 {
-				t.Fatalf("plan has %d updates, want 1: %s", n, out.Plan.Summary())
-			}
-			tt.edit(t, f)
-			f.emu.ResetCounters()
-			res, err := f.apply(t, out)
-
-			var conflict *apply.Conflict
-			if !errors.As(err, &conflict) || !apply.IsConflict(err) {
-				t.Fatalf("apply error %v, want a Conflict", err)
-			}
-			if conflict.Subject != tt.subject {
-				t.Errorf("conflict on %q, want %q", conflict.Subject, tt.subject)
-			}
-			msg := err.Error()
-			for _, part := range []string{tt.subject, "changed in Grafana since it was read", "nothing was overwritten", "grafsync plan again"} {
-				if !strings.Contains(msg, part) {
-					t.Errorf("error %q does not say %q", msg, part)
+				f.write(tt.change)
+				out := f.plan(t)
+				// One update, besides the ownership ledger recording a new folder.
+				if n := out.Plan.Counts()[plan.Update] - countKind(out.Plan, plan.Ownership, plan.Update); n != 1 {
+					t.Fatalf("plan has %d updates, want 1: %s", n, out.Plan.Summary())
 				}
-			}
-			if len(res.Failed) != 1 || res.Done[plan.Update] != res.ByKind[plan.Ownership][plan.Update] {
-				t.Errorf("result %+v, want the one update failed", res)
-			}
-			if got := tt.kept(f); got != tt.want {
-				t.Errorf("after apply Grafana has %q, want the hand edit %q", got, tt.want)
-			}
-			// A fresh plan sees the hand edit, and applying it converges.
-			f.converge(t)
-		})
+				tt.edit(t, f)
+				f.emu.ResetCounters()
+				res, err := f.apply(t, out)
+
+				var conflict *apply.Conflict
+				if !errors.As(err, &conflict) || !apply.IsConflict(err) {
+					t.Fatalf("apply error %v, want a Conflict", err)
+				}
+				if conflict.Subject != tt.subject {
+					t.Errorf("conflict on %q, want %q", conflict.Subject, tt.subject)
+				}
+				msg := err.Error()
+				for _, part := range []string{tt.subject, "changed in Grafana since it was read", "nothing was overwritten", "grafsync plan again"} {
+					if !strings.Contains(msg, part) {
+						t.Errorf("error %q does not say %q", msg, part)
+					}
+				}
+				if len(res.Failed) != 1 || res.Done[plan.Update] != res.ByKind[plan.Ownership][plan.Update] {
+					t.Errorf("result %+v, want the one update failed", res)
+				}
+				if got := tt.kept(f); got != tt.want {
+					t.Errorf("after apply Grafana has %q, want the hand edit %q", got, tt.want)
+				}
+				// A fresh plan sees the hand edit, and applying it converges.
+				f.converge(t)
+			})
+		}
 	}
 }
 
@@ -439,7 +447,7 @@ func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
 	tests := []struct {
 		version  string
 		wantName bool // search lists the hand-made dashboard
-	}{{"11", true}, {"12", false}}
+	}{{"10", true}, {"11.2", true}, {"11", true}, {"12", false}, {"13", false}}
 	for _, tt := range tests {
 		t.Run(tt.version, func(t *testing.T) {
 			v, err := grafanatest.ParseVersion(tt.version)
@@ -478,6 +486,53 @@ func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
 			}
 			if _, ok := f.emu.GetFolder(1, "team"); !ok {
 				t.Error("the folder was deleted")
+			}
+		})
+	}
+}
+
+// Grafana allows a top-level folder plus 4 nested levels by default, and
+// [folder] max_nested_folder_depth may set another limit, which the API does
+// not show (grafana-source-audit.md row 40). validate checks the default; a
+// server that refuses a level fails the create with an error naming the
+// folder and the level, and nothing below it is attempted. (The releases
+// known to allow less are refused at plan: reconcile's checkFolderLevels.)
+func TestFolderDepthRefusedNamesTheLevel(t *testing.T) {
+	files := map[string]string{"dashboards/a/b/c/d/e/x.json": `{"uid": "x", "title": "X", "panels": []}`}
+	for _, tt := range []struct {
+		version   string
+		maxNested int
+		refused   bool
+	}{
+		{"11", 0, false},
+		{"11", 3, true},
+		{"12.2", 0, false},
+		{"12.3", 3, true},
+		{"13", 0, false},
+		{"13", 3, true},
+	} {
+		t.Run(fmt.Sprintf("%s max %d", tt.version, tt.maxNested), func(t *testing.T) {
+			f := newFixture(t, grafanatest.Options{Version: mustVersion(t, tt.version), MaxNestedFolderDepth: tt.maxNested}, files)
+			res, err := f.apply(t, f.plan(t))
+			if !tt.refused {
+				if err != nil {
+					t.Fatalf("apply: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("apply succeeded; want the 5th level refused")
+			}
+			for _, part := range []string{"create folder a/b/c/d/e", "level 5", "deeper than this Grafana allows", "max_nested_folder_depth", "Maximum nested folder depth reached"} {
+				if !strings.Contains(err.Error(), part) {
+					t.Errorf("error %q does not say %q", err, part)
+				}
+			}
+			if apply.IsConflict(err) || len(res.Failed) != 1 {
+				t.Errorf("result %+v, error %v: want one plain failure", res, err)
+			}
+			if _, _, _, ok := f.emu.GetDashboard(1, "x"); ok {
+				t.Error("the dashboard below the refused folder was saved")
 			}
 		})
 	}

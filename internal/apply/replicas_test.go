@@ -118,31 +118,49 @@ func TestLostAnswerIsVerified(t *testing.T) {
 			"datasources/ds.yaml": "apiVersion: 1\ndatasources:\n  - {name: Prom, uid: prom, type: prometheus, url: 'http://prom:9091'}\n  - {name: Tempo, type: tempo, url: 'http://tempo:3200'}\n"}},
 		{"dashboard delete", "DELETE /api/dashboards/", map[string]string{"dashboards/team/d.json": ""}},
 	}
+	// Every version mode: the retry's refusal differs (a folder create gets
+	// 412 version-mismatch, grafana-source-audit.md row 41; a 13.x dashboard
+	// save gets 409 "Use overwrite flag to update", row 3).
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			emu, rep := grafanatest.Start(t, grafanatest.Options{})
-			lose := &loseAnswer{base: http.DefaultTransport, route: tt.route}
-			f := fixtureOn(t, emu, grafana.Config{URLs: []string{rep.URL()}, Transport: lose, Retry: grafana.RetryPolicy{MinWait: time.Millisecond, MaxWait: time.Millisecond}})
-			f.write(base)
-			if tt.change != nil {
-				lose.lost.Store(true) // nothing lost until the change
-				f.converge(t)
-				lose.lost.Store(false)
-				f.write(tt.change)
-			}
-			out := f.plan(t)
-			res, err := apply.Apply(t.Context(), f.client, out.Plan, apply.Options{Secrets: out.Secrets})
-			if !lose.lost.Load() {
-				t.Fatalf("no answer on %s was lost: the test did not test anything", tt.route)
-			}
-			if err != nil {
-				t.Fatalf("apply: %v (result %s)", err, res.Summary())
-			}
-			if p := f.plan(t).Plan; p.HasChanges() {
-				t.Errorf("re-plan after apply: %s", p.Summary())
-			}
-		})
+		for _, version := range emulatedVersions {
+			t.Run(tt.name+"/"+version, func(t *testing.T) {
+				emu, rep := grafanatest.Start(t, grafanatest.Options{Version: mustVersion(t, version)})
+				lose := &loseAnswer{base: http.DefaultTransport, route: tt.route}
+				f := fixtureOn(t, emu, grafana.Config{URLs: []string{rep.URL()}, Transport: lose, Retry: grafana.RetryPolicy{MinWait: time.Millisecond, MaxWait: time.Millisecond}})
+				f.write(base)
+				if tt.change != nil {
+					lose.lost.Store(true) // nothing lost until the change
+					f.converge(t)
+					lose.lost.Store(false)
+					f.write(tt.change)
+				}
+				out := f.plan(t)
+				res, err := apply.Apply(t.Context(), f.client, out.Plan, apply.Options{Secrets: out.Secrets})
+				if !lose.lost.Load() {
+					t.Fatalf("no answer on %s was lost: the test did not test anything", tt.route)
+				}
+				if err != nil {
+					t.Fatalf("apply: %v (result %s)", err, res.Summary())
+				}
+				if p := f.plan(t).Plan; p.HasChanges() {
+					t.Errorf("re-plan after apply: %s", p.Summary())
+				}
+			})
+		}
 	}
+}
+
+// emulatedVersions are the version modes the tests that depend on Grafana's
+// answers run in: 10.x, 11.0–11.2, 11.3+, 12.x and 13.x.
+var emulatedVersions = []string{"10", "11.2", "11", "12", "13"}
+
+func mustVersion(t *testing.T, s string) grafanatest.Version {
+	t.Helper()
+	v, err := grafanatest.ParseVersion(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // adminAccess reaches every org as the emulator's server admin.

@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -27,7 +28,9 @@ func isRefused(err error) bool {
 
 // isVersionConflict reports Grafana's optimistic-locking refusals: the
 // resource changed (or was created) since grafsync read it (§3.1, §5.4,
-// §6.4). Other 409/412 answers (a title or name another resource holds,
+// §6.4). Grafana 13 answers a stale dashboard save with 409 "Dashboard
+// already exists. Use overwrite flag to update." (grafana-source-audit.md
+// row 3). Other 409/412 answers (a title or name another resource holds,
 // a plugin's dashboard) are errors of their own, with Grafana's message.
 func isVersionConflict(err error) bool {
 	var ae *grafana.APIError
@@ -38,9 +41,29 @@ func isVersionConflict(err error) bool {
 	case http.StatusPreconditionFailed:
 		return ae.Reason == "version-mismatch" || ae.Reason == ""
 	case http.StatusConflict:
-		return strings.Contains(ae.Message, "updated by someone else")
+		return strings.Contains(ae.Message, "updated by someone else") ||
+			strings.Contains(ae.Message, "Use overwrite flag to update")
 	}
 	return false
+}
+
+// isMaxDepth reports Grafana's refusal of a folder level
+// (folder.maximum-depth-reached, "Maximum nested folder depth reached";
+// grafana-source-audit.md rows 40, 46). The errutil body's messageId is not
+// kept by the API client, so the message decides.
+func isMaxDepth(err error) bool {
+	var ae *grafana.APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusBadRequest &&
+		strings.Contains(strings.ToLower(ae.Message), "maximum nested folder depth")
+}
+
+// depthError says at which level Grafana refused the folder (run names the
+// folder) and why the limit may differ from the one grafsync validate checks.
+func depthError(ch plan.Change, err error) error {
+	return fmt.Errorf("level %d (a top-level folder is level 1) is deeper than this Grafana allows: "+
+		"Grafana allows a top-level folder plus 4 nested levels by default, 12.0-12.1 one level less (12.2 for moves), "+
+		"and its [folder] max_nested_folder_depth may set another limit; move the folder up in the repository or raise the setting: %w",
+		ch.After.Depth, err)
 }
 
 // verify reads the change's resource back and reports whether Grafana holds

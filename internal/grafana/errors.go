@@ -2,8 +2,10 @@ package grafana
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -80,7 +82,19 @@ func (c *Client) wrap(err error, op string) error {
 	}
 	var raw *runtime.APIError
 	if errors.As(err, &raw) {
-		return &APIError{Op: op, Status: raw.Code}
+		ae := &APIError{Op: op, Status: raw.Code}
+		// A status the OpenAPI spec does not list for the operation: its
+		// body was kept by keepErrorBody; Grafana's message is in it.
+		if resp, ok := raw.Response.(interface{ Body() io.ReadCloser }); ok && resp.Body() != nil {
+			var body struct {
+				Message string `json:"message"`
+				Status  string `json:"status"`
+			}
+			if json.NewDecoder(resp.Body()).Decode(&body) == nil {
+				ae.Message, ae.Reason = body.Message, body.Status
+			}
+		}
+		return ae
 	}
 	return fmt.Errorf("%s: cannot reach grafana at %s: %w", op, c.reps.urls[0].Host, err)
 }

@@ -59,7 +59,7 @@ const folderPageSize = 1000
 
 // ReadState reads the folders, dashboards and datasources of the client's
 // org, with at most Concurrency requests in flight. Dashboards are listed by
-// search, then each is read by uid. On 12.x search lags writes (§4, §13)
+// search, then each is read by uid. On 12.x and 13.x search lags writes (§4, §13)
 // while GET by uid is consistent: there the expected dashboard uids that
 // search does not list are read by uid too (expected is called once search
 // has answered, and only on 12.x, so it may wait for the repository to
@@ -265,7 +265,7 @@ func (c *Client) readDashboards(ctx context.Context, each func(Dashboard), expec
 }
 
 // searchLags reports whether a Grafana version's search is eventually
-// consistent: 12.x serves it from an index (§13, §14).
+// consistent: 12.x and later serve it from an index (§13, §14).
 func searchLags(version string) bool {
 	major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
 	n, err := strconv.Atoi(major)

@@ -2,6 +2,7 @@ package grafana
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -25,6 +26,7 @@ func TestReadFoldersAndNestedFolders(t *testing.T) {
 		{"10", nil, []string{"a", "b"}, false},
 		{"11", []grafanatest.FolderSpec{{UID: "c", Title: "C", ParentUID: "a"}}, []string{"a", "b", "c"}, true},
 		{"12", []grafanatest.FolderSpec{{UID: "c", Title: "C", ParentUID: "a"}}, []string{"a", "b", "c"}, true},
+		{"13", []grafanatest.FolderSpec{{UID: "c", Title: "C", ParentUID: "a"}}, []string{"a", "b", "c"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.version, func(t *testing.T) {
@@ -91,7 +93,7 @@ func TestReadStateExpectedOnLaggingSearch(t *testing.T) {
 		version string
 		want    []string
 		gets    int // GET by uid
-	}{{"11", []string{"listed", "unlisted"}, 2}, {"12", []string{"listed", "unlisted"}, 3}} {
+	}{{"11", []string{"listed", "unlisted"}, 2}, {"12", []string{"listed", "unlisted"}, 3}, {"13", []string{"listed", "unlisted"}, 3}} {
 		t.Run(tt.version, func(t *testing.T) {
 			v, _ := grafanatest.ParseVersion(tt.version)
 			emu, rep := grafanatest.Start(t, grafanatest.Options{Version: v, SearchLag: time.Hour})
@@ -190,4 +192,51 @@ func withExtraHit(t *testing.T, emu *grafanatest.Emulator, match func(*http.Requ
 	}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// The writes grafsync makes against the answers that differ by version:
+// a folder DELETE answers "" on 10.0–10.1 and {"message"} from 11.0
+// (grafana-source-audit.md row 56); a stale dashboard save is 412 up to 12.x
+// and 409 with Grafana's message on 13.x (row 3), whose status the OpenAPI
+// spec does not list for the operation.
+func TestWritesAcrossVersions(t *testing.T) {
+	for _, tt := range []struct {
+		version        string
+		conflictStatus int
+		conflictMsg    string
+	}{
+		{"10.0", 412, "The dashboard has been changed by someone else"},
+		{"10", 412, "The dashboard has been changed by someone else"},
+		{"11.2", 412, "The dashboard has been changed by someone else"},
+		{"11", 412, "The dashboard has been changed by someone else"},
+		{"12", 412, "The dashboard has been changed by someone else"},
+		{"13", 409, "Dashboard already exists. Use overwrite flag to update."},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			v, err := grafanatest.ParseVersion(tt.version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			emu, rep := grafanatest.Start(t, grafanatest.Options{Version: v})
+			c := newTestClient(t, Config{URLs: []string{rep.URL()}})
+			if err := c.CreateFolder(t.Context(), "f", "F", ""); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.DeleteFolder(t.Context(), "f"); err != nil {
+				t.Errorf("delete folder: %v", err)
+			}
+			if _, ok := emu.GetFolder(1, "f"); ok {
+				t.Error("folder not deleted")
+			}
+			model := map[string]any{"uid": "d", "title": "D"}
+			if _, err := c.SaveDashboard(t.Context(), model, "", 0, ""); err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.SaveDashboard(t.Context(), model, "", 7, "")
+			var ae *APIError
+			if !errors.As(err, &ae) || ae.Status != tt.conflictStatus || ae.Message != tt.conflictMsg {
+				t.Errorf("stale save: %v; want %d %q", err, tt.conflictStatus, tt.conflictMsg)
+			}
+		})
+	}
 }

@@ -2,6 +2,7 @@ package grafana
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -180,8 +181,29 @@ func newTransport(cfg Config, reps *replicas) http.RoundTripper {
 			return nil, err
 		}
 		reps.markUp(reps.index(resp.Request.URL))
+		keepErrorBody(resp)
 		return notHTML(resp)
 	})
+}
+
+// maxErrorBody bounds how much of an error answer is kept for its message.
+const maxErrorBody = 64 << 10
+
+// keepErrorBody buffers an error answer's body so that it survives the
+// openapi client closing it. The client decodes the statuses the OpenAPI
+// spec lists, and hands any other (e.g. the 409 Grafana 13 answers a stale
+// dashboard save with, grafana-source-audit.md row 3) back undecoded, after
+// closing the body: wrap then reads Grafana's message from the buffer.
+func keepErrorBody(resp *http.Response) {
+	if resp.StatusCode < 400 || resp.Body == nil {
+		return
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body.Close()
+	if err != nil {
+		b = nil
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
 }
 
 // HTMLPageError is a success status whose body is an HTML page: a login

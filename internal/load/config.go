@@ -3,6 +3,7 @@ package load
 import (
 	"io/fs"
 	pathpkg "path"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // timezone validation must not depend on the host's zoneinfo
@@ -22,6 +23,15 @@ var (
 )
 
 // loadConfig reads grafsync.yaml, or returns the single default org.
+// grafanaThemes are the theme ids Grafana's pref.IsValidThemeID accepts in
+// some release (grafana-source-audit.md row 75): light, dark, system and
+// debug from 11.0, the others from 12.x. A theme the server's release does
+// not know is refused by Grafana at apply with "Invalid theme".
+var grafanaThemes = []string{
+	"light", "dark", "system", "debug",
+	"aubergine", "desertbloom", "gildedgrove", "gloom", "mars", "matrix", "sapphiredusk", "synthwave", "tron", "victorian", "zen",
+}
+
 func (l *loader) loadConfig() []*orgState {
 	def := func() []*orgState {
 		return []*orgState{{org: &resource.Org{Name: DefaultOrgName, ID: DefaultOrgID, Dir: "."}}}
@@ -174,10 +184,9 @@ func (l *loader) preferences(f yfile, fl field, at path, o *orgState) *resource.
 	}
 	var pos resource.Pos
 	p.Theme, pos = get("theme")
-	switch p.Theme {
-	case "", "light", "dark", "system":
-	default:
-		l.errorf(pos, "use light, dark, system, or \"\" for Grafana's default", "%s.theme: invalid theme %q", at, p.Theme)
+	if p.Theme != "" && !slices.Contains(grafanaThemes, p.Theme) {
+		l.errorf(pos, "use light, dark, system, or \"\" for Grafana's default (Grafana also knows debug, and from 12.x "+
+			strings.Join(grafanaThemes[4:], ", ")+")", "%s.theme: invalid theme %q", at, p.Theme)
 	}
 	p.Timezone, pos = get("timezone")
 	switch p.Timezone {

@@ -222,9 +222,10 @@ func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, dept
 			continue
 		}
 		sub := pathpkg.Join(rel, de.Name())
-		if depth+1 > maxFolderDepth {
-			l.errorf(resource.Pos{File: pathpkg.Join(s.root, sub) + "/"}, "Grafana allows at most 4 levels of nested folders; move it up",
-				"folder %s is nested %d levels deep, max %d", sub, depth+1, maxFolderDepth)
+		if depth+1 > maxFolderLevels {
+			l.errorf(resource.Pos{File: pathpkg.Join(s.root, sub) + "/"},
+				"Grafana allows a root folder plus 4 nested levels by default; move it up",
+				"folder %s is nested %d levels deep, max %d", sub, depth+1, maxFolderLevels)
 			continue
 		}
 		f := l.loadFolder(o, s, sub, folderUID)
@@ -244,8 +245,10 @@ func (l *loader) loadFolder(o *orgState, s *dbState, rel, parentUID string) *res
 	}
 	if strings.TrimSpace(f.Title) == "" {
 		l.errorf(f.Source, "", "folder %s: title is empty", rel)
-	} else if parentUID == "" && strings.EqualFold(strings.TrimSpace(f.Title), "General") {
-		l.errorf(f.Source, "choose another title; General is the root folder", "folder %s: title %q is reserved at the top level", rel, f.Title)
+	} else if strings.EqualFold(strings.TrimSpace(f.Title), "General") {
+		// Grafana refuses the title at every level, not only at the root
+		// (grafana-source-audit.md row 43: "A folder with that name already exists").
+		l.errorf(f.Source, "choose another title; Grafana reserves General for the root folder", "folder %s: title %q is reserved by Grafana", rel, f.Title)
 	}
 	if t := strings.TrimSpace(f.Title); t != "" {
 		// Case-insensitively: MySQL compares titles so.

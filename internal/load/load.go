@@ -39,8 +39,12 @@ const (
 	DefaultOrgID   int64 = 1
 )
 
-// maxFolderDepth is Grafana's nested folder limit (grafana-api.md §5).
-const maxFolderDepth = 4
+// maxFolderLevels is how deep a folder may sit in Grafana by default: a root
+// folder plus 4 nested levels ([folder] max_nested_folder_depth = 4;
+// grafana-source-audit.md row 40, folderimpl/folder.go validateParent).
+// Grafana 12.0–12.1 allowed one level less and the limit is configurable:
+// apply names the folder and the limit when a server refuses a level.
+const maxFolderLevels = 5
 
 // Load reads the repository in fsys (its root is the repository root) and
 // returns the desired state and every problem found, sorted by position.

@@ -151,7 +151,7 @@ func TestLoadProblems(t *testing.T) {
 			name:  "folder uid general is reserved",
 			files: map[string]string{"dashboards/general/x.json": `{"title": "X"}`},
 			want: []string{
-				`dashboards/general/: folder general: title "general" is reserved at the top level`,
+				`dashboards/general/: folder general: title "general" is reserved by Grafana`,
 				`dashboards/general/: folder general: uid "general" is reserved by Grafana`,
 			},
 		},
@@ -172,9 +172,17 @@ func TestLoadProblems(t *testing.T) {
 			},
 		},
 		{
-			name:  "folders nested five deep",
-			files: map[string]string{"dashboards/a/b/c/d/e/x.json": `{"title": "X"}`},
-			want:  []string{`dashboards/a/b/c/d/e/: folder a/b/c/d/e is nested 5 levels deep, max 4`},
+			// grafana-source-audit.md row 40: a root folder plus 4 nested
+			// levels is Grafana's default limit, so a 6th level is refused.
+			name:  "folders nested six deep",
+			files: map[string]string{"dashboards/a/b/c/d/e/f/x.json": `{"title": "X"}`, "dashboards/a/b/c/d/e/y.json": `{"title": "Y"}`},
+			want:  []string{`dashboards/a/b/c/d/e/f/: folder a/b/c/d/e/f is nested 6 levels deep, max 5`},
+		},
+		{
+			// grafana-source-audit.md row 43: "General" is refused at any level.
+			name:  "nested folder titled General",
+			files: map[string]string{"dashboards/a/GENERAL/x.json": `{"title": "X"}`},
+			want:  []string{`dashboards/a/GENERAL/: folder a/GENERAL: title "GENERAL" is reserved by Grafana`},
 		},
 		{
 			name:  "missing dashboard title",
@@ -401,6 +409,16 @@ datasources:
 			files: map[string]string{"datasources/a.yaml": dsProm + "    url: http://${PROM_HOST}:9090/$$x\n    secureJsonData:\n      basicAuthPassword: ${PROM_PASSWORD}\n"},
 			env:   map[string]string{"PROM_PASSWORD": "s3cret", "PROM_HOST": "prom"},
 			want:  []string{},
+		},
+		{
+			// grafana-source-audit.md row 75: Grafana's theme ids, debug and the 12.x ones included.
+			name: "preferences with Grafana's extra themes",
+			files: map[string]string{
+				"grafsync.yaml":         "orgs:\n  - name: Main Org.\n    preferences:\n      theme: debug\n  - name: Two\n    id: 2\n    dir: two\n    preferences:\n      theme: aubergine\n",
+				"dashboards/a.json":     okDash,
+				"two/dashboards/b.json": `{"uid": "b", "title": "B"}`,
+			},
+			want: []string{},
 		},
 		{
 			name: "preferences",

@@ -161,6 +161,9 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 	if err := checkNested(ctx, c, o); err != nil {
 		return orgPart{}, err
 	}
+	if err := checkFolderLevels(ctx, c, o, live.Folders); err != nil {
+		return orgPart{}, err
+	}
 	part := orgPart{
 		desired: slices.Concat(
 			normalize.DesiredLedger(o, orgID, ledger, live.Folders),
@@ -204,6 +207,57 @@ func checkNested(ctx context.Context, c *grafana.Client, o *resource.Org) error 
 	return fmt.Errorf("folder %s is nested (%s), but this Grafana has nested folders off (Grafana 10.x without the nestedFolders feature toggle); nothing was written: enable the toggle, upgrade to Grafana 11, or move the directory to the top of dashboards/", f.Path, f.Source)
 }
 
+// checkFolderLevels refuses, before anything is written, a folder that the
+// Grafana release is known to refuse at its level: validate allows Grafana's
+// default (a top-level folder plus 4 nested levels), but 12.0–12.1 create,
+// and 12.0–12.2 move, one level less (grafana-source-audit.md row 40). A
+// folder already where Git wants it is fine. Grafana's version is asked
+// only when a folder reaches the deepest default level. A lower configured
+// limit cannot be read through the API: apply names the folder and the
+// level when Grafana refuses one.
+func checkFolderLevels(ctx context.Context, c *grafana.Client, o *resource.Org, live []grafana.Folder) error {
+	liveParent := map[string]string{}
+	for _, f := range live {
+		liveParent[f.UID] = f.ParentUID
+	}
+	level := map[string]int{}
+	moved := map[string]bool{} // the folder, or a folder above it, changes parent
+	type arrival struct {
+		f      *resource.Folder
+		create bool
+	}
+	var deepest []arrival
+	for _, f := range o.Folders { // parents first
+		level[f.UID] = level[f.ParentUID] + 1
+		parent, exists := liveParent[f.UID]
+		moved[f.UID] = exists && (parent != f.ParentUID || moved[f.ParentUID])
+		if level[f.UID] >= grafana.DefaultFolderLevels && (!exists || moved[f.UID]) {
+			deepest = append(deepest, arrival{f, !exists})
+		}
+	}
+	if len(deepest) == 0 {
+		return nil
+	}
+	h, err := c.Health(ctx)
+	if err != nil {
+		return err
+	}
+	create, move := grafana.FolderLevelLimits(h.Version)
+	for _, a := range deepest {
+		verb, limit := "moved", move
+		if a.create {
+			verb, limit = "created", create
+		}
+		if level[a.f.UID] > limit {
+			return fmt.Errorf("folder %s (%s) would be %s at level %d, but Grafana %s refuses folders below level %d "+
+				"(its unified-storage folder writes allowed one level less than Grafana's default of a top-level folder plus 4 nested levels); "+
+				"nothing was written: upgrade Grafana (12.2 fixed creates, 12.3 moves) or move the directory up",
+				a.f.Path, a.f.Source, verb, level[a.f.UID], h.Version, limit)
+		}
+	}
+	return nil
+}
+
 // titleClashes asks Grafana its version and marks the desired folders and
 // dashboards it would refuse for their title (normalize.TitleClashes): the
 // plan then blocks them, before anything is written.
@@ -225,6 +279,9 @@ func titleClashes(ctx context.Context, c *grafana.Client, desired, live []plan.R
 func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	var part orgPart
 	if err := checkNested(ctx, in.Access.Admin(), t.org); err != nil {
+		return part, err
+	}
+	if err := checkFolderLevels(ctx, in.Access.Admin(), t.org, nil); err != nil {
 		return part, err
 	}
 	desiredDash, err := normalize.DesiredDashboards(t.org, t.id)

@@ -166,3 +166,48 @@ func TestNestedFoldersNeedGrafanaSupportInANewOrg(t *testing.T) {
 		t.Error("the org was created while planning")
 	}
 }
+
+// Grafana 12.0–12.1 created, and 12.0–12.2 moved, folders one level less
+// deep than Grafana's default (grafana-source-audit.md row 40): plan refuses
+// such a folder before anything is written, naming it, its level and the
+// release; a folder already in place, and other releases, plan as usual.
+func TestFolderLevelsTheReleaseRefuses(t *testing.T) {
+	deep := map[string]string{"dashboards/a/b/c/d/e/x.json": `{"uid": "x", "title": "X", "panels": []}`}
+	tests := []struct {
+		name    string
+		version string
+		seed    []grafanatest.FolderSpec // live before the plan
+		wantErr string
+	}{
+		{"create on 11", "11", nil, ""},
+		{"create on 12.1", "12.1", nil, "folder a/b/c/d/e (dashboards/a/b/c/d/e/) would be created at level 5, but Grafana 12.1.0 refuses folders below level 4"},
+		{"create on 12.2", "12.2", nil, ""},
+		{"create on 13", "13", nil, ""},
+		// e lives at level 4 under a-b-c-d's sibling; Git moves it to level 5.
+		{"move on 12.2", "12.2", []grafanatest.FolderSpec{
+			{UID: "a", Title: "a"}, {UID: "a-b", Title: "b", ParentUID: "a"}, {UID: "a-b-c", Title: "c", ParentUID: "a-b"},
+			{UID: "a-b-c-d", Title: "d", ParentUID: "a-b-c"}, {UID: "a-b-c-d-e", Title: "e", ParentUID: "a-b-c"},
+		}, "would be moved at level 5, but Grafana 12.2.0 refuses folders below level 4"},
+		{"move on 12.3", "12.3", []grafanatest.FolderSpec{
+			{UID: "a", Title: "a"}, {UID: "a-b", Title: "b", ParentUID: "a"}, {UID: "a-b-c", Title: "c", ParentUID: "a-b"},
+			{UID: "a-b-c-d", Title: "d", ParentUID: "a-b-c"}, {UID: "a-b-c-d-e", Title: "e", ParentUID: "a-b-c"},
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, emu := inputsFor(t, tt.version, deep)
+			for _, f := range tt.seed {
+				if _, err := emu.SeedFolder(1, f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := Plan(t.Context(), in)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("plan: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "nothing was written")):
+				t.Errorf("plan error %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}

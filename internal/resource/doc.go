@@ -6,7 +6,7 @@
 //   - every UID is empty or matches ^[a-zA-Z0-9_-]{1,40}$;
 //   - folder and dashboard UIDs are unique within an org (Grafana keeps them in
 //     one namespace); datasource names and UIDs are unique within an org;
-//   - Org.Folders lists parents before their children, at most 4 levels deep;
+//   - Org.Folders lists parents before their children, at most 5 levels deep (a root folder plus 4 nested, Grafana's default);
 //   - JSON-shaped values (Dashboard.JSON once decoded, Datasource.JSONData) contain only
 //     map[string]any, []any, string, float64, bool and nil, as encoding/json
 //     decodes them, whether the file was JSON or YAML;

@@ -138,6 +138,15 @@ func (c *client) expect(method, path string, body any, wantStatus int, wantField
 	return got
 }
 
+// exact is expect comparing the whole object body, so absent fields count.
+func (c *client) exact(method, path string, body any, wantStatus int, want map[string]any) {
+	c.t.Helper()
+	status, got := c.obj(method, path, body)
+	if diff := cmp.Diff(want, got); status != wantStatus || diff != "" {
+		c.t.Errorf("%s %s: status %d, want %d; body (-want +got):\n%s", method, path, status, wantStatus, diff)
+	}
+}
+
 // mustVersion parses a version the test knows to be valid.
 func mustVersion(t *testing.T, s string) Version {
 	t.Helper()

@@ -63,8 +63,14 @@ type dashboardWrite struct {
 	by           int64 // the writer's user id, recorded as createdBy/updatedBy (0: none)
 }
 
-// saveDashboard is POST /api/dashboards/db: the checks of §3.1 in the
-// reference's order, then the versioning rules.
+// saveDashboard is POST /api/dashboards/db: the checks in Grafana's order
+// (audit row 16; dashboard_service.go BuildSaveDashboardCommand and
+// ValidateDashboardBeforeSave, 11.x id 1325386389, 12.x id 653003260;
+// database.go getExistingDashboardByIDOrUIDForUpdate): title, message, uid,
+// refresh, then the folder lookup, then the existing dashboard by id and by
+// uid, type, version, plugin, then name (≤11.2, in the store) and
+// provisioning. 13.x answers a version conflict and a missing title as its
+// k8s save does (SaveConflictIs409).
 func (e *Emulator) saveDashboard(c *call) {
 	if !c.requireRole("Editor", "dashboards:create") {
 		return
@@ -85,6 +91,13 @@ func (e *Emulator) saveDashboard(c *call) {
 	o := c.org()
 
 	title := strings.TrimSpace(jsonString(data["title"]))
+	if _, isString := data["title"].(string); !isString && e.version.SaveConflictIs409() {
+		// 13.x validates the k8s spec before the legacy checks (audit §3).
+		// What it answers for a present but blank title was not read: the
+		// legacy empty-name answer below is kept.
+		errMessage(c.w, http.StatusBadRequest, "Dashboard spec is missing required title property")
+		return
+	}
 	if title == "" {
 		errStatus(c.w, http.StatusBadRequest, "empty-name", "Dashboard title cannot be empty")
 		return
@@ -108,36 +121,54 @@ func (e *Emulator) saveDashboard(c *call) {
 	}
 	raiseRefresh(data)
 
-	// Resolve the dashboard being updated, by id then by uid. Folders share
-	// the dashboards' id and uid space (§3.1 "uid belongs to a folder").
-	var byID, byUID *dashboard
-	isFolder := false
+	// The folder is looked up before the existing dashboard (audit row 16):
+	// a stale save into a deleted folder is 400 "folder not found", not 412.
+	folderUID, folderFound := targetFolder(o, cmd)
+	if !folderFound {
+		errMessage(c.w, http.StatusBadRequest, e.version.SaveFolderNotFoundMessage())
+		return
+	}
+
+	// Resolve the row being updated, by id then by uid. Folders share the
+	// dashboards' id and uid space: a row is a dashboard or a folder (§3.1
+	// "uid belongs to a folder"; database.go getExistingDashboardByIDOrUIDForUpdate).
+	type row struct {
+		d *dashboard
+		f *folder
+	}
+	var byID, byUID row
 	if id := jsonInt(data["id"]); id > 0 {
-		if byID = dashboardByID(o, id); byID == nil {
-			if folderByID(o, id) == nil {
-				errStatus(c.w, http.StatusNotFound, "not-found", "Dashboard not found")
-				return
-			}
-			isFolder = true
-		} else if uid == "" {
-			uid = byID.uid
+		byID = row{dashboardByID(o, id), folderByID(o, id)}
+		switch {
+		case byID.d == nil && byID.f == nil:
+			errStatus(c.w, http.StatusNotFound, "not-found", "Dashboard not found")
+			return
+		case uid == "" && byID.d != nil:
+			uid = byID.d.uid
+		case uid == "":
+			uid = byID.f.uid
 		}
 	}
 	if uid != "" {
-		byUID = o.dashboards[uid]
-		if _, ok := o.folders[uid]; ok {
-			isFolder = true
-		}
+		byUID = row{o.dashboards[uid], o.folders[uid]}
 	}
-	if byID != nil && byUID != nil && byID != byUID {
+	if byID != (row{}) && byUID != (row{}) && byID != byUID {
 		errMessage(c.w, http.StatusBadRequest, "A dashboard with the same uid already exists")
 		return
 	}
-	existing := byID
+	if byID.f != nil || byUID.f != nil {
+		errMessage(c.w, http.StatusBadRequest, "Dashboard cannot be changed to a folder")
+		return
+	}
+	existing := byID.d
 	if existing == nil {
-		existing = byUID
+		existing = byUID.d
 	}
 	if existing != nil && !cmd.Overwrite && int(jsonInt(data["version"])) != existing.version {
+		if e.version.SaveConflictIs409() {
+			errMessage(c.w, http.StatusConflict, "Dashboard already exists. Use overwrite flag to update.")
+			return
+		}
 		errStatus(c.w, http.StatusPreconditionFailed, "version-mismatch", "The dashboard has been changed by someone else")
 		return
 	}
@@ -146,7 +177,6 @@ func (e *Emulator) saveDashboard(c *call) {
 		return
 	}
 
-	folderUID, folderFound := targetFolder(o, cmd)
 	if e.version.UniqueTitles() {
 		if other := dashboardByTitle(o, folderUID, title); other != nil && other != existing {
 			if !cmd.Overwrite {
@@ -159,14 +189,6 @@ func (e *Emulator) saveDashboard(c *call) {
 	}
 	if existing != nil && existing.provisioned {
 		errMessage(c.w, http.StatusBadRequest, "Cannot save provisioned dashboard")
-		return
-	}
-	if isFolder {
-		errMessage(c.w, http.StatusBadRequest, "Dashboard cannot be changed to a folder")
-		return
-	}
-	if !folderFound {
-		errMessage(c.w, http.StatusBadRequest, e.version.SaveFolderNotFoundMessage())
 		return
 	}
 
@@ -407,6 +429,23 @@ func (e *Emulator) versionJSON(d *dashboard, v dashboardVersion, withData bool) 
 	return j
 }
 
+// listedVersionJSON is a version as the list shows it: GetDashboardVersions
+// rewrites the message of a restored version to "Restored from version N"
+// and of a first version to "Initial save" (audit row 31; pkg/api/dashboard.go
+// id 205152580). A single version's GET shows the stored message.
+func (e *Emulator) listedVersionJSON(d *dashboard, v dashboardVersion) dashboardVersionJSON {
+	j := e.versionJSON(d, v, false)
+	switch {
+	case v.restoredFrom == v.version:
+		j.Message = "Initial save (created by migration)"
+	case v.restoredFrom > 0:
+		j.Message = fmt.Sprintf("Restored from version %d", v.restoredFrom)
+	case v.parentVersion == 0:
+		j.Message = "Initial save"
+	}
+	return j
+}
+
 // listDashboardVersions is GET .../versions?limit&start (§3.4): newest first;
 // a bare array in 10.x, {versions, continueToken} from 11. The token is the
 // next start offset, accepted back as continueToken; "" on the last page.
@@ -430,7 +469,7 @@ func (e *Emulator) listDashboardVersions(c *call) {
 	start = max(start, 0)
 	items := []dashboardVersionJSON{}
 	for i := len(d.versions) - 1 - start; i >= 0 && len(items) < limit; i-- {
-		items = append(items, e.versionJSON(d, d.versions[i], false))
+		items = append(items, e.listedVersionJSON(d, d.versions[i]))
 	}
 	if !e.version.VersionsAsObject() {
 		writeJSON(c.w, http.StatusOK, items)
@@ -454,7 +493,10 @@ func (e *Emulator) getDashboardVersion(c *call) {
 	}
 	v, ok := findVersion(d, c.r.PathValue("version"))
 	if !ok {
-		errMessage(c.w, http.StatusNotFound, "Dashboard version not found")
+		// GetDashboardVersion answers 500 for a version the dashboard does
+		// not have (audit row 31; pkg/api/dashboard.go id 205152580).
+		n, _ := strconv.Atoi(c.r.PathValue("version"))
+		errMessage(c.w, http.StatusInternalServerError, fmt.Sprintf("Dashboard version %d not found for dashboardId %d", n, d.id))
 		return
 	}
 	writeJSON(c.w, http.StatusOK, e.versionJSON(d, v, true))
@@ -534,12 +576,12 @@ func (e *Emulator) dashboardParam(c *call) *dashboard {
 	return d
 }
 
-// dashboardNotFound is the 404 of §3.2; "status" is added from 11.0.
+// dashboardNotFound is the 404 of §3.2 for a uid in the path: Grafana's
+// getDashboardHelper answers response.Error(404, "Dashboard not found"),
+// with no "status" field, in every version (audit row 24; pkg/api/dashboard.go
+// ids 205152580, 54134187646). The save path's unknown id keeps its
+// "status":"not-found" (saveDashboard).
 func (e *Emulator) dashboardNotFound(w http.ResponseWriter) {
-	if e.version.DashboardNotFoundHasStatus() {
-		errStatus(w, http.StatusNotFound, "not-found", "Dashboard not found")
-		return
-	}
 	errMessage(w, http.StatusNotFound, "Dashboard not found")
 }
 

@@ -151,6 +151,38 @@ func TestDashboardSaveValidation(t *testing.T) {
 			want: jobj("message", "The dashboard has been changed by someone else", "status", "version-mismatch")},
 		{name: "version stale by id", setup: seedTwo, body: jobj("dashboard", jobj("title", "x", "id", 1, "version", 2)), status: 412,
 			want: jobj("message", "The dashboard has been changed by someone else", "status", "version-mismatch")},
+		{name: "version stale 12.x", version: "12", setup: seedTwo, body: jobj("dashboard", jobj("title", "x", "uid", "one", "version", 7)), status: 412,
+			want: jobj("message", "The dashboard has been changed by someone else", "status", "version-mismatch")},
+		// Audit row 3, §3: 13.x saves through k8s: a stale or missing version
+		// without overwrite is 409, and a missing title has its own message.
+		{name: "version stale 13.x", version: "13", setup: seedTwo, body: jobj("dashboard", jobj("title", "x", "uid", "one", "version", 7)), status: 409,
+			want: jobj("message", "Dashboard already exists. Use overwrite flag to update.")},
+		{name: "version missing 13.x", version: "13", setup: seedTwo, body: jobj("dashboard", jobj("title", "x", "uid", "one")), status: 409,
+			want: jobj("message", "Dashboard already exists. Use overwrite flag to update.")},
+		{name: "version stale 13.x overwrite", version: "13", setup: seedTwo, body: jobj("dashboard", jobj("title", "x", "uid", "one", "version", 7), "overwrite", true), status: 200,
+			want: jobj("id", float64(1), "uid", "one", "url", "/d/one/x", "status", "success", "version", float64(2), "slug", "x", "folderUid", "")},
+		{name: "no title 13.x", version: "13", body: jobj("dashboard", jobj("uid", "x")), status: 400,
+			want: jobj("message", "Dashboard spec is missing required title property")},
+		{name: "blank title 13.x", version: "13", body: jobj("dashboard", jobj("title", " ")), status: 400,
+			want: jobj("message", "Dashboard title cannot be empty", "status", "empty-name")},
+		// Audit row 16: the folder is looked up before the version check, so
+		// a stale save into a missing folder is 400, not 412 (or 409 on 13).
+		{name: "stale version, unknown folder 10.x", version: "10", setup: seedTwo, body: jobj("dashboard", jobj("title", "x", "uid", "one", "version", 7), "folderUid", "nope"), status: 400,
+			want: jobj("message", "Folder not found")},
+		{name: "stale version, unknown folder 11.x", setup: seedTwo, body: jobj("dashboard", jobj("title", "x", "uid", "one", "version", 7), "folderUid", "nope"), status: 400,
+			want: jobj("message", "folder not found")},
+		{name: "stale version, unknown folder 13.x", version: "13", setup: seedTwo, body: jobj("dashboard", jobj("title", "x", "uid", "one", "version", 7), "folderUid", "nope"), status: 400,
+			want: jobj("message", "folder not found")},
+		// Audit row 16: the type check comes before the version check.
+		{name: "uid of a folder, stale version", setup: seedTwo, body: jobj("dashboard", jobj("title", "x", "uid", "ops", "version", 7)), status: 400,
+			want: jobj("message", "Dashboard cannot be changed to a folder")},
+		{name: "id of a folder", setup: seedTwo, body: jobj("dashboard", jobj("title", "x", "id", 3)), status: 400,
+			want: jobj("message", "Dashboard cannot be changed to a folder")},
+		{name: "id of a folder, uid of a dashboard", setup: seedTwo, body: jobj("dashboard", jobj("title", "x", "id", 3, "uid", "one")), status: 400,
+			want: jobj("message", "A dashboard with the same uid already exists")},
+		// Audit row 16: a plugin's dashboard is checked after the version.
+		{name: "plugin dashboard, stale version", setup: seedSpecial, body: jobj("dashboard", jobj("title", "x", "uid", "plug", "version", 9)), status: 412,
+			want: jobj("message", "The dashboard has been changed by someone else", "status", "version-mismatch")},
 		// §3.1: a plugin's dashboard needs overwrite.
 		{name: "plugin dashboard", setup: seedSpecial, body: jobj("dashboard", jobj("title", "x", "uid", "plug", "version", 1)), status: 412,
 			want: jobj("message", "The dashboard belongs to plugin grafana-piechart.", "status", "plugin-dashboard")},
@@ -398,7 +430,7 @@ func TestDashboardSaveFolder(t *testing.T) {
 
 // §3.1, §14: the save response; folderUid only from 11.0.
 func TestDashboardSaveResponse(t *testing.T) {
-	for _, v := range []string{"10", "11.2", "11", "12"} {
+	for _, v := range []string{"10", "11.2", "11", "12", "13"} {
 		t.Run(v, func(t *testing.T) {
 			e, admin := newClient(t, dashOpts(v))
 			admin = admin.inT(t)
@@ -428,7 +460,8 @@ func TestDashboardVersionHistory(t *testing.T) {
 		m := v.(map[string]any)
 		rows = append(rows, fmt.Sprintf("v%v parent %v %q by %v", m["version"], m["parentVersion"], m["message"], m["createdBy"]))
 	}
-	want := []string{`v2 parent 1 "second" by admin`, `v1 parent 0 "initial" by admin`}
+	// Audit row 31: the list shows a first version as "Initial save".
+	want := []string{`v2 parent 1 "second" by admin`, `v1 parent 0 "Initial save" by admin`}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("versions (-want +got):\n%s", diff)
 	}
@@ -446,7 +479,7 @@ func TestDashboardVersionHistory(t *testing.T) {
 // folder names it; capabilities follow the role; apiVersion only in 12.x.
 func TestDashboardGetMeta(t *testing.T) {
 	clock := newDashTestClock()
-	for _, v := range []string{"10", "11", "12"} {
+	for _, v := range []string{"10", "11", "12", "13"} {
 		t.Run(v, func(t *testing.T) {
 			e, admin := newClient(t, clock.options(v))
 			admin = admin.inT(t)
@@ -466,7 +499,7 @@ func TestDashboardGetMeta(t *testing.T) {
 					"canStar", true, "isStarred", false, "expires", "0001-01-01T00:00:00Z",
 					"hasAcl", false, "isFolder", false, "provisioned", false, "provisionedExternalId", "",
 					"annotationsPermissions", jobj("dashboard", perm, "organization", perm), "publicDashboardEnabled", false)
-				if v == "12" {
+				if v == "12" || v == "13" {
 					m["apiVersion"] = "v1"
 				}
 				return m
@@ -514,17 +547,19 @@ func TestDashboardGetProvisioned(t *testing.T) {
 	}
 }
 
-// §3.2: a missing dashboard is 404; "status" joins the body from 11.0. Role
-// None cannot read dashboards.
+// Audit row 24: a missing dashboard is 404 {"message":"Dashboard not found"}
+// in every version, without "status" (getDashboardHelper). Role None cannot
+// read dashboards.
 func TestDashboardGetNotFound(t *testing.T) {
 	for _, tt := range []struct {
 		version string
 		want    map[string]any
 	}{
 		{"10", jobj("message", "Dashboard not found")},
-		{"11.2", jobj("message", "Dashboard not found", "status", "not-found")},
-		{"11", jobj("message", "Dashboard not found", "status", "not-found")},
-		{"12", jobj("message", "Dashboard not found", "status", "not-found")},
+		{"11.2", jobj("message", "Dashboard not found")},
+		{"11", jobj("message", "Dashboard not found")},
+		{"12", jobj("message", "Dashboard not found")},
+		{"13", jobj("message", "Dashboard not found")},
 	} {
 		t.Run(tt.version, func(t *testing.T) {
 			_, admin := newClient(t, dashOpts(tt.version))
@@ -554,6 +589,7 @@ func TestDashboardDelete(t *testing.T) {
 		{"11.2", "provisioned dashboard cannot be deleted", false},
 		{"11", "provisioned dashboard cannot be deleted", false},
 		{"12", "provisioned dashboard cannot be deleted", false},
+		{"13", "provisioned dashboard cannot be deleted", false},
 	} {
 		t.Run(tt.version, func(t *testing.T) {
 			e, admin := newClient(t, dashOpts(tt.version))
@@ -583,7 +619,7 @@ func TestDashboardDelete(t *testing.T) {
 // §3.4, §14: the versions list is newest first, paged by limit and start; a
 // bare array in 10.x, {versions, continueToken} from 11.
 func TestDashboardVersionsList(t *testing.T) {
-	for _, v := range []string{"10", "11.2", "11", "12"} {
+	for _, v := range []string{"10", "11.2", "11", "12", "13"} {
 		t.Run(v, func(t *testing.T) {
 			_, admin := newClient(t, dashOpts(v))
 			admin = admin.inT(t)
@@ -651,7 +687,8 @@ func TestDashboardVersionGetAndRestore(t *testing.T) {
 		viewer.expect("GET", path, nil, 403, jobj("message", "You'll need additional permissions to perform this action. Permissions needed: dashboards:write"))
 	}
 	viewer.expect("POST", "/api/dashboards/uid/r/restore", jobj("version", 1), 403, nil)
-	admin.expect("GET", "/api/dashboards/uid/r/versions/9", nil, 404, jobj("message", "Dashboard version not found"))
+	// Audit row 31: GetDashboardVersion answers 500 for a missing version.
+	admin.expect("GET", "/api/dashboards/uid/r/versions/9", nil, 500, jobj("message", fmt.Sprintf("Dashboard version 9 not found for dashboardId %v", created["id"])))
 	admin.expect("GET", "/api/dashboards/uid/nope/versions/1", nil, 404, jobj("message", "Dashboard not found"))
 	admin.expect("POST", "/api/dashboards/uid/r/restore", jobj("version", 9), 404, jobj("message", "Dashboard version not found"))
 
@@ -665,6 +702,16 @@ func TestDashboardVersionGetAndRestore(t *testing.T) {
 	dash, _ := getDash(admin, "r")
 	if dash["title"] != "First" || dash["version"] != float64(3) {
 		t.Errorf("after restore: title %v version %v, want First 3", dash["title"], dash["version"])
+	}
+	// Audit row 31: the list rewrites messages: a restore is "Restored from
+	// version N", the first save "Initial save", others as stored.
+	_, list := admin.obj("GET", "/api/dashboards/uid/r/versions", nil)
+	var messages []any
+	for _, v := range list["versions"].([]any) {
+		messages = append(messages, v.(map[string]any)["message"])
+	}
+	if diff := cmp.Diff([]any{"Restored from version 1", "", "Initial save"}, messages); diff != "" {
+		t.Errorf("listed messages (-want +got):\n%s", diff)
 	}
 }
 

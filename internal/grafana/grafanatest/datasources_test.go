@@ -183,7 +183,7 @@ func TestDatasourceDTO(t *testing.T) {
 	for _, tt := range []struct {
 		version    string
 		apiVersion bool
-	}{{"10", false}, {"11.2", true}, {"11", true}, {"12", true}} {
+	}{{"10", false}, {"11.2", true}, {"11", true}, {"12", true}, {"13", true}} {
 		t.Run(tt.version, func(t *testing.T) {
 			e, admin := newClient(t, Options{Version: mustVersion(t, tt.version)})
 			admin.t = t

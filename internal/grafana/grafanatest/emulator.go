@@ -18,9 +18,15 @@ type Options struct {
 	Faults        Faults           // injected before handlers; see faults.go
 	Seed          uint64           // seeds fault injection and generated uids
 	Now           func() time.Time // default time.Now; tests may freeze it
-	// SearchLag is how long a write takes to reach search in 12.x mode, whose
-	// search is eventually consistent (§4, §13). Ignored before 12.x.
+	// SearchLag is how long a write takes to reach search in 12.x and 13.x
+	// modes, whose search is eventually consistent (§4, §13). Ignored before 12.x.
 	SearchLag time.Duration
+	// MaxNestedFolderDepth is Grafana's [folder] max_nested_folder_depth:
+	// how many levels may nest below a root folder. 0 means Grafana's
+	// default, 4; values above Grafana's maximum, 7, are taken as 7 (audit
+	// row 40). The setting exists from 2026 (grafana PR #118592); older
+	// releases always use 4.
+	MaxNestedFolderDepth int
 }
 
 // Emulator is an in-process Grafana. Serve it with Handler (httptest) or
@@ -30,6 +36,8 @@ type Emulator struct {
 	nested  bool
 	now     func() time.Time
 	lag     time.Duration
+	// maxNested is the folder levels allowed below a root folder (audit row 40).
+	maxNested int
 
 	mu sync.RWMutex
 	st *store // guarded by mu
@@ -61,16 +69,21 @@ func New(opts Options) *Emulator {
 	if opts.NestedFolders != nil {
 		nested = *opts.NestedFolders
 	}
+	maxNested := defaultMaxNestedFolderDepth
+	if opts.MaxNestedFolderDepth > 0 {
+		maxNested = min(opts.MaxNestedFolderDepth, maxMaxNestedFolderDepth)
+	}
 	e := &Emulator{
-		version:  opts.Version,
-		nested:   nested,
-		now:      func() time.Time { return opts.Now().UTC().Truncate(time.Second) },
-		lag:      opts.SearchLag,
-		st:       newStore(),
-		faults:   newFaultInjector(opts.Seed, opts.Faults),
-		counters: newCounters(),
-		mux:      http.NewServeMux(),
-		uids:     newUIDSource(opts.Seed),
+		maxNested: maxNested,
+		version:   opts.Version,
+		nested:    nested,
+		now:       func() time.Time { return opts.Now().UTC().Truncate(time.Second) },
+		lag:       opts.SearchLag,
+		st:        newStore(),
+		faults:    newFaultInjector(opts.Seed, opts.Faults),
+		counters:  newCounters(),
+		mux:       http.NewServeMux(),
+		uids:      newUIDSource(opts.Seed),
 	}
 	main := e.st.addOrg("Main Org.")
 	admin := e.addUserLocked(UserSpec{Login: opts.AdminLogin, Email: "admin@localhost", Name: "admin", Password: opts.AdminPassword, ServerAdmin: true})

@@ -14,10 +14,18 @@ import (
 // space (state.go). With nested folders off (10.x without the toggle) every
 // folder is at the root: parentUid is ignored on create and move is 404.
 
-// maxFolderDepth is how many levels of folders may exist below the root: a
-// root folder is level 1, and nothing may be created or moved below level 4
-// (§5, §12).
-const maxFolderDepth = 4
+// Folder depth (audit row 40): Grafana allows a root folder plus
+// MaxNestedFolderDepth nested levels, 4 by default, configurable up to 7
+// ([folder] max_nested_folder_depth, grafana PR #118592). A root folder is
+// level 1, so by default level 5 is the deepest. folderimpl/folder.go
+// validateParent refuses a parent with len(ancestors) >= 4; Move refuses
+// when height+len(parents of the new parent)+1 > 4.
+const (
+	defaultMaxNestedFolderDepth = 4
+	maxMaxNestedFolderDepth     = 7
+	// folderCycleGuard bounds ancestor walks, which a corrupt store could loop.
+	folderCycleGuard = 2 * (maxMaxNestedFolderDepth + 1)
+)
 
 const (
 	folderNotFound   = "folder not found"
@@ -143,12 +151,12 @@ func (e *Emulator) createFolder(c *call) {
 		errStatus(c.w, http.StatusNotFound, "not-found", folderNotFound)
 		return
 	}
-	if e.folderLevel(o, req.ParentUID)+1 > maxFolderDepth {
+	if e.folderLevel(o, req.ParentUID)+1 > e.maxFolderLevel(false) {
 		errMaxDepth(c.w)
 		return
 	}
 	if req.UID != "" && (o.folders[req.UID] != nil || o.dashboards[req.UID] != nil) {
-		e.errDuplicateFolderUID(c.w)
+		e.errDuplicateFolderUID(c.w, o.dashboards[req.UID] != nil)
 		return
 	}
 	if status, msg := e.titleClash(o, "", req.ParentUID, title); status != 0 {
@@ -176,13 +184,31 @@ func uidProblem(uid string) string {
 	return ""
 }
 
-// errDuplicateFolderUID: 409 on the legacy SQL path, 412 on the 12.x k8s path (§5.3, §14).
-func (e *Emulator) errDuplicateFolderUID(w http.ResponseWriter) {
-	if status := e.version.DuplicateFolderUIDStatus(); status == http.StatusPreconditionFailed {
-		errStatus(w, status, "version-mismatch", folderVersionMsg)
-	} else {
-		errMessage(w, status, "a folder/dashboard with the same uid already exists")
+// errDuplicateFolderUID answers a create whose uid is taken (audit rows 41,
+// 42). A folder's uid: the folder save runs ValidateDashboardBeforeSave,
+// where the new folder's version 0 differs from the stored one, and
+// toFolderError turns ErrDashboardVersionMismatch into 412 version-mismatch
+// (folderimpl/folder.go id 25713309, apierrors/folder.go id 81315273). A
+// dashboard's uid: ErrDashboardTypeMismatch, 400, up to 11.x; 12.x was not
+// determined and keeps the 412.
+func (e *Emulator) errDuplicateFolderUID(w http.ResponseWriter, ofDashboard bool) {
+	if ofDashboard && e.version.FolderUIDOfDashboardIsTypeMismatch() {
+		errMessage(w, http.StatusBadRequest, "Dashboard cannot be changed to a folder")
+		return
 	}
+	errStatus(w, http.StatusPreconditionFailed, "version-mismatch", folderVersionMsg)
+}
+
+// maxFolderLevel is the deepest level a folder may sit at (a root folder is
+// level 1): the configured nested depth plus the root folder, one less on
+// the 12.x releases whose unified-storage create (12.0–12.1) or update, used
+// by move (12.0–12.2), refused one level early (audit row 40).
+func (e *Emulator) maxFolderLevel(move bool) int {
+	level := e.maxNested + 1
+	if (move && e.version.FolderMoveOneLevelShort()) || (!move && e.version.FolderCreateOneLevelShort()) {
+		level--
+	}
+	return level
 }
 
 func errMaxDepth(w http.ResponseWriter) {
@@ -190,13 +216,16 @@ func errMaxDepth(w http.ResponseWriter) {
 }
 
 // titleClash checks that a folder (other than self) may take title under
-// parentUID, and returns the refusal's status and message, or 0. "General" is
-// reserved at the root in every version (the dashboard service's check, 400);
-// other clashes exist only where titles are unique (≤11.2, §5.3, §14, 409),
-// and at the root a dashboard's title clashes too, as folders and dashboards
+// parentUID, and returns the refusal's status and message, or 0. "General"
+// (any case) is reserved at every level: the folder service's
+// buildSaveDashboardCommand refuses it with ErrDashboardFolderNameExists, 400,
+// wherever the folder sits (audit rows 43, 44; folderimpl/folder.go id
+// 25713309, a 12.x file; the 11.x dashboard service does the same). Other
+// clashes exist only where titles are unique (≤11.2, §5.3, §14, 409), and
+// at the root a dashboard's title clashes too, as folders and dashboards
 // shared one table.
 func (e *Emulator) titleClash(o *org, self, parentUID, title string) (int, string) {
-	if parentUID == "" && strings.EqualFold(title, "General") {
+	if strings.EqualFold(title, "General") {
 		return http.StatusBadRequest, "A folder with that name already exists"
 	}
 	if !e.version.UniqueTitles() {
@@ -326,7 +355,7 @@ func (e *Emulator) moveFolder(c *call) {
 		errUtil(c.w, http.StatusBadRequest, "folder.circular-reference", "Circular reference detected")
 		return
 	}
-	if e.folderLevel(o, req.ParentUID)+1+e.folderHeight(o, f.uid) > maxFolderDepth {
+	if e.folderLevel(o, req.ParentUID)+1+e.folderHeight(o, f.uid) > e.maxFolderLevel(true) {
 		errMaxDepth(c.w)
 		return
 	}
@@ -340,7 +369,8 @@ func (e *Emulator) moveFolder(c *call) {
 }
 
 // §5.6: deleting a folder deletes its sub-folders and every dashboard in
-// them, recursively; nothing is moved to the root.
+// them, recursively; nothing is moved to the root. The answer's body depends
+// on the version (audit row 56).
 func (e *Emulator) deleteFolder(c *call) {
 	o := c.org()
 	f := folderParam(c, permEdit, "folders:delete")
@@ -356,7 +386,14 @@ func (e *Emulator) deleteFolder(c *call) {
 	for uid := range doomed {
 		delete(o.folders, uid)
 	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"message": "Folder deleted", "title": f.title, "id": f.id})
+	switch {
+	case e.version.FolderDeleteAnswersEmptyString():
+		writeJSON(c.w, http.StatusOK, "")
+	case e.version.FolderDeleteAnswersMessageOnly():
+		writeJSON(c.w, http.StatusOK, map[string]any{"message": "Folder deleted"})
+	default:
+		writeJSON(c.w, http.StatusOK, map[string]any{"message": "Folder deleted", "title": f.title, "id": f.id})
+	}
 }
 
 // §5.7: counts of everything below the folder, at any depth.
@@ -439,7 +476,7 @@ func (e *Emulator) childFolders(o *org, parentUID string) []*folder {
 // ancestors lists f's ancestors, root-first.
 func (e *Emulator) ancestors(o *org, f *folder) []*folder {
 	var out []*folder
-	for p := o.folders[f.parentUID]; p != nil && len(out) <= maxFolderDepth*2; p = o.folders[p.parentUID] {
+	for p := o.folders[f.parentUID]; p != nil && len(out) <= folderCycleGuard; p = o.folders[p.parentUID] {
 		out = append(out, p)
 	}
 	slices.Reverse(out)
@@ -531,8 +568,9 @@ func (e *Emulator) SeedFolder(orgID int64, spec FolderSpec) (string, error) {
 		return "", fmt.Errorf("seed folder %q: nested folders are off; leave ParentUID empty or set Options.NestedFolders", spec.Title)
 	case spec.ParentUID != "" && o.folders[spec.ParentUID] == nil:
 		return "", fmt.Errorf("seed folder %q: parent folder %q does not exist in org %d", spec.Title, spec.ParentUID, orgID)
-	case e.folderLevel(o, spec.ParentUID)+1 > maxFolderDepth:
-		return "", fmt.Errorf("seed folder %q: deeper than %d levels", spec.Title, maxFolderDepth)
+	case e.folderLevel(o, spec.ParentUID)+1 > e.maxFolderLevel(false):
+		return "", fmt.Errorf("seed folder %q: deeper than %d levels (a root folder plus %d nested) in Grafana %s",
+			spec.Title, e.maxFolderLevel(false), e.maxFolderLevel(false)-1, e.version)
 	}
 	if msg := uidProblem(spec.UID); msg != "" {
 		return "", fmt.Errorf("seed folder %q: %s", spec.Title, msg)

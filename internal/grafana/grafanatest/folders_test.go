@@ -1,6 +1,7 @@
 package grafanatest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -68,7 +69,7 @@ func has(e *Emulator, uid string) bool { _, ok := e.GetFolder(1, uid); return ok
 
 // §5.3: every row of the create table, in each version mode where it differs.
 func TestFolderCreate(t *testing.T) {
-	dupUID409 := map[string]any{"message": "a folder/dashboard with the same uid already exists"}
+	typeMismatch := map[string]any{"message": "Dashboard cannot be changed to a folder"}
 	dupUID412 := map[string]any{"message": "the folder has been changed by someone else", "status": "version-mismatch"}
 	atRoot := map[string]any{"message": "a folder or dashboard in the general folder with the same name already exists"}
 	inFolder := map[string]any{"message": "a folder with the same name already exists in the current location"}
@@ -96,13 +97,17 @@ func TestFolderCreate(t *testing.T) {
 		{"uid of 40 is fine", "11", nil, "", map[string]any{"uid": strings.Repeat("a", 40), "title": "X"}, 200, nil},
 		{"uid general reserved", "11", nil, "", map[string]any{"uid": "general", "title": "X"}, 400, nil},
 		{"uid sharedwithme reserved", "11", nil, "", map[string]any{"uid": "sharedwithme", "title": "X"}, 400, nil},
-		// §5.3: a used uid is 409 on the SQL path (10.x, 11.x) and 412 on the 12.x k8s path.
-		{"dup folder uid 10.x", "10", nil, "", map[string]any{"uid": "infra", "title": "X"}, 409, dupUID409},
-		{"dup folder uid 11.2", "11.2", nil, "", map[string]any{"uid": "infra", "title": "X"}, 409, dupUID409},
-		{"dup folder uid 11.x", "11", nil, "", map[string]any{"uid": "infra", "title": "X"}, 409, dupUID409},
+		// Audit row 41: a folder's uid is 412 version-mismatch in every
+		// version (ValidateDashboardBeforeSave, then toFolderError).
+		{"dup folder uid 10.x", "10", nil, "", map[string]any{"uid": "infra", "title": "X"}, 412, dupUID412},
+		{"dup folder uid 11.2", "11.2", nil, "", map[string]any{"uid": "infra", "title": "X"}, 412, dupUID412},
+		{"dup folder uid 11.x", "11", nil, "", map[string]any{"uid": "infra", "title": "X"}, 412, dupUID412},
 		{"dup folder uid 12.x", "12", nil, "", map[string]any{"uid": "infra", "title": "X"}, 412, dupUID412},
-		// §5.3: dashboards share the uid space.
-		{"dashboard uid 11.x", "11", nil, "", map[string]any{"uid": "dash", "title": "X"}, 409, dupUID409},
+		{"dup folder uid 13.x", "13", nil, "", map[string]any{"uid": "infra", "title": "X"}, 412, dupUID412},
+		// Audit row 42: a dashboard's uid is ErrDashboardTypeMismatch (400) up
+		// to 11.x; 12.x is not determined and keeps 412.
+		{"dashboard uid 10.x", "10", nil, "", map[string]any{"uid": "dash", "title": "X"}, 400, typeMismatch},
+		{"dashboard uid 11.x", "11", nil, "", map[string]any{"uid": "dash", "title": "X"}, 400, typeMismatch},
 		{"dashboard uid 12.x", "12", nil, "", map[string]any{"uid": "dash", "title": "X"}, 412, dupUID412},
 		// §5.3, §14: same title at the same level: 409 up to 11.2, allowed from 11.3.
 		{"same title root 10.x", "10", nil, "", map[string]any{"title": "Infra"}, 409, atRoot},
@@ -113,12 +118,15 @@ func TestFolderCreate(t *testing.T) {
 		{"same title other level 11.2", "11.2", nil, "", map[string]any{"title": "Infra", "parentUid": "infra"}, 200, nil},
 		{"same title root 11.x", "11", nil, "", map[string]any{"title": "Infra"}, 200, map[string]any{"title": "Infra"}},
 		{"same title sub-folder 12.x", "12", nil, "", map[string]any{"title": "Team A", "parentUid": "infra"}, 200, nil},
-		// The dashboard service reserves "General" as a root folder title.
+		// Audit rows 43, 44: "General" (any case) is refused at every level.
 		{"title General at root", "11", nil, "", map[string]any{"title": "general"}, 400, map[string]any{"message": "A folder with that name already exists"}},
+		{"title General nested 11.x", "11", nil, "", map[string]any{"title": "General", "parentUid": "infra"}, 400, map[string]any{"message": "A folder with that name already exists"}},
+		{"title General nested 12.x", "12", nil, "", map[string]any{"title": "GENERAL", "parentUid": "l2"}, 400, map[string]any{"message": "A folder with that name already exists"}},
 		{"unknown parent", "11", nil, "", map[string]any{"title": "X", "parentUid": "nope"}, 404, map[string]any{"message": "folder not found", "status": "not-found"}},
-		// §5, §12: at most 4 levels; the 5th is refused.
-		{"level 4 allowed", "11", nil, "", map[string]any{"title": "X", "parentUid": "l3"}, 200, nil},
-		{"level 5 refused", "11", nil, "", map[string]any{"title": "X", "parentUid": "l4"}, 400, map[string]any{"message": "Maximum nested folder depth reached", "messageId": "folder.maximum-depth-reached"}},
+		// Audit rows 40, 46: a root folder plus 4 nested levels; the 6th level
+		// is refused (TestFolderDepth covers every version).
+		{"level 5 allowed", "11", nil, "", map[string]any{"title": "X", "parentUid": "l4"}, 200, nil},
+		{"level 6 refused", "11", nil, "", map[string]any{"title": "X", "parentUid": "l5"}, 400, map[string]any{"message": "Maximum nested folder depth reached", "messageId": "folder.maximum-depth-reached"}},
 		// §5.3: creating needs Editor.
 		{"viewer denied", "11", nil, "Viewer", map[string]any{"title": "X"}, 403, map[string]any{"title": "Access denied"}},
 		// §5.3, §0.1: the role check comes before the body is read.
@@ -133,7 +141,7 @@ func TestFolderCreate(t *testing.T) {
 			seedFolder(t, e, "infra", "Infra", "")
 			if e.nested {
 				seedFolder(t, e, "team-a", "Team A", "infra")
-				seedChain(t, e, 4)
+				seedChain(t, e, 5)
 			}
 			seedDashboard(e, "dash", "Dash", "")
 			c := admin
@@ -408,7 +416,8 @@ func TestFolderUpdate(t *testing.T) {
 		{"overwrite skips the check", "11", "", "infra", map[string]any{"title": "X", "overwrite": true}, 200, map[string]any{"version": float64(2)}, 2},
 		{"empty title", "11", "", "infra", map[string]any{"title": " ", "version": 1}, 400, map[string]any{"message": "folder title cannot be empty"}, 1},
 		{"General at root", "11", "", "infra", map[string]any{"title": "GENERAL", "version": 1}, 400, nil, 1},
-		{"General below the root is a title", "11", "", "sub", map[string]any{"title": "General", "version": 1}, 200, nil, 2},
+		// Audit row 43: "General" is refused below the root too.
+		{"General below the root", "11", "", "sub", map[string]any{"title": "General", "version": 1}, 400, map[string]any{"message": "A folder with that name already exists"}, 1},
 		{"same title at level 11.2", "11.2", "", "infra", map[string]any{"title": "Other", "version": 1}, 409, map[string]any{"message": "a folder or dashboard in the general folder with the same name already exists"}, 1},
 		{"same title at level 11.x", "11", "", "infra", map[string]any{"title": "Other", "version": 1}, 200, nil, 2},
 		{"own title again 11.2", "11.2", "", "infra", map[string]any{"title": "Infra", "version": 1}, 200, nil, 2},
@@ -464,11 +473,13 @@ func TestFolderMove(t *testing.T) {
 		{"10.x with the toggle", "10", on(), "x", "l2", 200, map[string]any{"parentUid": "l2"}, "l2"},
 		{"under itself", "11", nil, "l2", "l2", 400, map[string]any{"messageId": "folder.circular-reference"}, "l1"},
 		{"under its descendant", "11", nil, "l1", "l3", 400, map[string]any{"messageId": "folder.circular-reference"}, ""},
-		{"leaf to level 4", "11", nil, "x", "l3", 200, nil, "l3"},
-		{"leaf to level 5", "11", nil, "x", "l4", 400, map[string]any{"message": "Maximum nested folder depth reached"}, ""},
-		// y has a child: under l2 it would reach level 4, under l3 level 5.
-		{"subtree fits", "11", nil, "y", "l2", 200, nil, "l2"},
-		{"subtree too deep", "11", nil, "y", "l3", 400, map[string]any{"message": "Maximum nested folder depth reached"}, ""},
+		// Audit row 40: a root folder plus 4 nested levels (TestFolderDepth
+		// covers every version).
+		{"leaf to level 5", "11", nil, "x", "l4", 200, nil, "l4"},
+		{"leaf to level 6", "11", nil, "x", "l5", 400, map[string]any{"message": "Maximum nested folder depth reached"}, ""},
+		// y has a child: under l3 it would reach level 5, under l4 level 6.
+		{"subtree fits", "11", nil, "y", "l3", 200, nil, "l3"},
+		{"subtree too deep", "11", nil, "y", "l4", 400, map[string]any{"message": "Maximum nested folder depth reached"}, ""},
 		{"unknown parent", "11", nil, "x", "nope", 404, map[string]any{"message": "folder not found", "status": "not-found"}, ""},
 		{"unknown folder", "11", nil, "nope", "l1", 404, map[string]any{"message": "folder not found", "status": "not-found"}, ""},
 		{"same title at target 11.2", "11.2", nil, "x", "l1", 409, map[string]any{"message": "a folder with the same name already exists in the current location"}, ""},
@@ -477,7 +488,7 @@ func TestFolderMove(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e, admin := folderEmulator(t, tt.version, tt.nested)
 			admin.t = t
-			seedChain(t, e, 4)
+			seedChain(t, e, 5)
 			seedFolder(t, e, "x", "X", "")
 			seedFolder(t, e, "x-twin", "X", "l1")
 			seedFolder(t, e, "y", "Y", "")
@@ -518,7 +529,7 @@ func TestFolderDelete(t *testing.T) {
 	seedDashboard(e, "d-root", "Root", "")
 
 	status, got := admin.obj("DELETE", "/api/folders/l1", nil)
-	if diff := cmp.Diff(map[string]any{"message": "Folder deleted", "title": "Level l1", "id": float64(1)}, got); status != 200 || diff != "" {
+	if diff := cmp.Diff(map[string]any{"message": "Folder deleted"}, got); status != 200 || diff != "" {
 		t.Errorf("status %d, body (-want +got):\n%s", status, diff)
 	}
 	if diff := cmp.Diff([]string{"keep"}, e.FolderUIDs(1)); diff != "" {
@@ -587,7 +598,7 @@ func TestFolderPerOrg(t *testing.T) {
 // The test-facing API refuses what the API would.
 func TestSeedFolderErrors(t *testing.T) {
 	e, _ := folderEmulator(t, "11", nil)
-	seedChain(t, e, 4)
+	seedChain(t, e, 5)
 	tests := []struct {
 		name  string
 		org   int64
@@ -598,7 +609,8 @@ func TestSeedFolderErrors(t *testing.T) {
 		{"unknown org", 9, FolderSpec{Title: "X"}, true},
 		{"empty title", 1, FolderSpec{UID: "x"}, true},
 		{"unknown parent", 1, FolderSpec{Title: "X", ParentUID: "nope"}, true},
-		{"too deep", 1, FolderSpec{Title: "X", ParentUID: "l4"}, true},
+		{"level 5", 1, FolderSpec{Title: "X", ParentUID: "l4"}, false},
+		{"too deep", 1, FolderSpec{Title: "X", ParentUID: "l5"}, true},
 		{"used uid", 1, FolderSpec{UID: "l1", Title: "X"}, true},
 		{"bad uid", 1, FolderSpec{UID: "a b", Title: "X"}, true},
 	}
@@ -618,5 +630,93 @@ func TestSeedFolderErrors(t *testing.T) {
 	}
 	if info, _ := e.GetFolder(1, "l2"); info != (FolderInfo{ID: 2, UID: "l2", Title: "Level l2", ParentUID: "l1", Version: 1, CreatedBy: "admin"}) {
 		t.Errorf("GetFolder(l2) = %+v", info)
+	}
+}
+
+// Audit row 56: the folder DELETE body by version: "" in 10.0–10.1,
+// {"message":"Folder deleted"} from 11.0; 10.2–10.4 were not read and keep
+// the reference's body.
+func TestFolderDeleteBody(t *testing.T) {
+	for _, tt := range []struct {
+		version string
+		want    string
+	}{
+		{"10.0", `""`},
+		{"10.1.5", `""`},
+		{"10.4", `{"id":1,"message":"Folder deleted","title":"A"}`},
+		{"11.2", `{"message":"Folder deleted"}`},
+		{"11", `{"message":"Folder deleted"}`},
+		{"12", `{"message":"Folder deleted"}`},
+		{"13", `{"message":"Folder deleted"}`},
+	} {
+		t.Run(tt.version, func(t *testing.T) {
+			e, admin := folderEmulator(t, tt.version, nil)
+			seedFolder(t, e, "a", "A", "")
+			status, body := admin.do("DELETE", "/api/folders/a", nil)
+			if status != 200 || strings.TrimSpace(string(body)) != tt.want {
+				t.Errorf("status %d, body %s; want 200 %s", status, body, tt.want)
+			}
+			if has(e, "a") {
+				t.Error("folder not deleted")
+			}
+		})
+	}
+}
+
+// Audit row 40: Grafana allows a root folder plus MaxNestedFolderDepth (4,
+// configurable up to 7) nested levels, for create (validateParent), move
+// (height+len(parents)+1 > limit) and SeedFolder; 12.0–12.1's
+// unified-storage create and 12.0–12.2's update (move) refused one level
+// early (grafana PRs #110907, #112570).
+func TestFolderDepth(t *testing.T) {
+	tests := []struct {
+		version                string
+		maxNested              int
+		createLevel, moveLevel int // deepest level allowed (a root folder is 1)
+	}{
+		{"10", 0, 5, 5},
+		{"11.2", 0, 5, 5},
+		{"11", 0, 5, 5},
+		{"12.0", 0, 4, 4},
+		{"12.1", 0, 4, 4},
+		{"12.2", 0, 5, 4},
+		{"12.3", 0, 5, 5},
+		{"13", 0, 5, 5},
+		{"13", 6, 7, 7},
+		{"13", 2, 3, 3},
+		{"13", 9, 8, 8}, // Grafana's maximum is 7
+		{"12.0", 6, 6, 6},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s max %d", tt.version, tt.maxNested), func(t *testing.T) {
+			e, admin := newClient(t, Options{Version: mustVersion(t, tt.version), NestedFolders: on(), MaxNestedFolderDepth: tt.maxNested})
+			admin.t = t
+			parent := ""
+			for i := 1; i <= tt.createLevel; i++ {
+				uid := fmt.Sprintf("c%d", i)
+				if _, err := e.SeedFolder(1, FolderSpec{UID: uid, Title: uid, ParentUID: parent}); err != nil {
+					t.Fatalf("seed level %d: %v", i, err)
+				}
+				parent = uid
+			}
+			if _, err := e.SeedFolder(1, FolderSpec{Title: "too deep", ParentUID: parent}); err == nil {
+				t.Errorf("SeedFolder accepted level %d", tt.createLevel+1)
+			}
+			depthErr := map[string]any{"message": "Maximum nested folder depth reached", "messageId": "folder.maximum-depth-reached"}
+			at := func(level int) string { return fmt.Sprintf("c%d", level) }
+			admin.expect("POST", "/api/folders", map[string]any{"uid": "new", "title": "New", "parentUid": at(tt.createLevel - 1)}, 200, nil)
+			admin.expect("POST", "/api/folders", map[string]any{"title": "New", "parentUid": at(tt.createLevel)}, 400, depthErr)
+
+			seedFolder(t, e, "x", "X", "")
+			seedFolder(t, e, "y", "Y", "")
+			seedFolder(t, e, "y1", "Y1", "y")
+			admin.expect("POST", "/api/folders/x/move", map[string]any{"parentUid": at(tt.moveLevel)}, 400, depthErr)
+			admin.expect("POST", "/api/folders/x/move", map[string]any{"parentUid": at(tt.moveLevel - 1)}, 200, map[string]any{"parentUid": at(tt.moveLevel - 1)})
+			// y1 below y: y may go one level less deep than a leaf.
+			admin.expect("POST", "/api/folders/y/move", map[string]any{"parentUid": at(tt.moveLevel - 1)}, 400, depthErr)
+			if tt.moveLevel > 2 {
+				admin.expect("POST", "/api/folders/y/move", map[string]any{"parentUid": at(tt.moveLevel - 2)}, 200, nil)
+			}
+		})
 	}
 }

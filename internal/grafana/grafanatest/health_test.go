@@ -10,7 +10,7 @@ import (
 // §2: /api/health needs no auth, is pretty-printed, reports the version, and
 // turns 503 "failing" when the database does.
 func TestHealth(t *testing.T) {
-	for _, v := range []string{"10", "11", "12"} {
+	for _, v := range []string{"10", "11", "12", "13"} {
 		t.Run(v, func(t *testing.T) {
 			ver, err := ParseVersion(v)
 			if err != nil {

@@ -3,10 +3,10 @@ package grafanatest
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // orgRoutes: reference §7.1 (the current org and its users), §7.2 (orgs
@@ -93,7 +93,7 @@ func (e *Emulator) orgRoutes() {
 
 	// §7.3 org preferences: org Admin (orgs.preferences:read/write).
 	e.read("GET /api/org/preferences", currentOrgAdmin("orgs.preferences:read", func(c *call, o *org) {
-		writeJSON(c.w, http.StatusOK, prefsJSON(o, &o.prefs))
+		writeJSON(c.w, http.StatusOK, e.prefsJSON(o, &o.prefs))
 	}))
 	for _, method := range []string{"PUT", "PATCH"} {
 		e.write(method+" /api/org/preferences", currentOrgAdmin("orgs.preferences:write", func(c *call, o *org) {
@@ -106,7 +106,7 @@ func (e *Emulator) orgRoutes() {
 		if p == nil {
 			p = &preferences{}
 		}
-		writeJSON(c.w, http.StatusOK, prefsJSON(c.org(), p))
+		writeJSON(c.w, http.StatusOK, e.prefsJSON(c.org(), p))
 	})
 	for _, method := range []string{"PUT", "PATCH"} {
 		e.write(method+" /api/user/preferences", func(c *call) {
@@ -497,7 +497,9 @@ type prefsBody struct {
 }
 
 // savePrefs validates a PUT (replace) or PATCH (partial) body in Grafana's
-// order — theme, home dashboard, timezone — and stores it into p. It
+// order — theme, then home dashboard — and stores it into p. The timezone is
+// not checked: prefapi.UpdatePreferencesFor stores any string (audit row 76,
+// ids 1676319849, 221376659). It
 // reports whether it stored anything; on failure it has answered.
 func (e *Emulator) savePrefs(c *call, p *preferences) bool {
 	var b prefsBody
@@ -532,10 +534,6 @@ func (e *Emulator) savePrefs(c *call, p *preferences) bool {
 		}
 		next.HomeDashboardID, next.HomeDashboardUID = d.id, d.uid
 	}
-	if b.Timezone != nil && !validTimezone(*b.Timezone) {
-		errMessage(c.w, http.StatusBadRequest, "Invalid timezone")
-		return false
-	}
 	set := func(dst *string, src *string) {
 		if src != nil {
 			*dst = *src
@@ -560,32 +558,34 @@ func (e *Emulator) savePrefs(c *call, p *preferences) bool {
 	return true
 }
 
-// validTheme: "", light, dark, and system from 11.0 (§7.3, §14).
+// validTheme is pref.IsValidThemeID plus "" (no preference) (audit row 75;
+// pkg/services/preference themes list, 11.x: light, dark, system, debug; 12.x
+// adds the GrafanaCON themes). "system" exists from 11.0 (§7.3, §14). 10.x
+// was not read (CAN'T TELL): the emulator keeps light and dark only there.
 func (e *Emulator) validTheme(theme string) bool {
-	switch theme {
-	case "", "light", "dark":
+	switch {
+	case theme == "" || theme == "light" || theme == "dark":
 		return true
-	case "system":
+	case theme == "system" || theme == "debug":
 		return e.version.ThemeSystem()
 	}
-	return false
+	return e.version.ExtraThemes() && slices.Contains(extraThemes12, theme)
 }
 
-// validTimezone: "", utc, browser or an IANA zone name (§7.3).
-func validTimezone(tz string) bool {
-	switch tz {
-	case "", "utc", "browser":
-		return true
-	case "Local": // Go's name for the host zone, not an IANA zone
-		return false
-	}
-	_, err := time.LoadLocation(tz)
-	return err == nil
+// extraThemes12 are the extra theme ids of 12.x's pref.IsValidThemeID: the
+// IsExtra entries of pkg/services/preference's themes list in a 12.x copy of
+// Grafana's source (stored copy id 850941447; the 11.x copy, id 2408566,
+// lists only light, dark, system and debug).
+var extraThemes12 = []string{
+	"aubergine", "desertbloom", "gildedgrove", "gloom", "mars", "matrix",
+	"sapphiredusk", "synthwave", "tron", "victorian", "zen",
 }
 
-// prefsJSON is the GET preferences body with every field of §7.3; the home
-// dashboard uid is resolved from the stored id, "" once it is gone.
-func prefsJSON(o *org, p *preferences) map[string]any {
+// prefsJSON is the GET preferences body of §7.3; the home dashboard uid is
+// resolved from the stored id, "" once it is gone. 10.x answers every field;
+// from 11.0 GetPreferencesFor answers a preferences.Spec holding only the
+// fields that are set (audit row 78).
+func (e *Emulator) prefsJSON(o *org, p *preferences) map[string]any {
 	uid := ""
 	if d := dashboardByID(o, p.HomeDashboardID); d != nil && p.HomeDashboardID != 0 {
 		uid = d.uid
@@ -595,12 +595,33 @@ func prefsJSON(o *org, p *preferences) map[string]any {
 		cookies[k] = map[string]any{}
 	}
 	bookmarks := append([]string{}, p.NavbarBookmarkURLs...)
-	return map[string]any{
+	full := map[string]any{
 		"theme": p.Theme, "homeDashboardId": p.HomeDashboardID, "homeDashboardUID": uid,
 		"timezone": p.Timezone, "weekStart": p.WeekStart, "language": p.Language,
 		"regionalFormat": p.RegionalFormat, "navbar": map[string]any{"bookmarkUrls": bookmarks},
 		"queryHistory": map[string]any{"homeTab": p.QueryHistoryHomeTab}, "cookiePreferences": cookies,
 	}
+	if !e.version.PreferencesOmitEmpty() {
+		return full
+	}
+	if uid == "" {
+		delete(full, "homeDashboardId")
+	}
+	if len(bookmarks) == 0 {
+		delete(full, "navbar")
+	}
+	if p.QueryHistoryHomeTab == "" {
+		delete(full, "queryHistory")
+	}
+	if len(cookies) == 0 {
+		delete(full, "cookiePreferences")
+	}
+	for k, v := range full {
+		if v == "" {
+			delete(full, k)
+		}
+	}
+	return full
 }
 
 // PreferencesInfo is an org's preferences as the test-facing API reads and

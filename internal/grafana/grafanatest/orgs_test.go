@@ -1,6 +1,7 @@
 package grafanatest
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -223,6 +224,7 @@ func TestDeleteActiveOrg(t *testing.T) {
 	for _, tt := range []struct{ version, want string }{
 		{"11", "Can not delete org for current user"},
 		{"12", "Cannot delete your active organization"},
+		{"13", "Cannot delete your active organization"},
 	} {
 		t.Run(tt.version, func(t *testing.T) {
 			e, admin := newClient(t, Options{Version: mustVersion(t, tt.version)})
@@ -283,40 +285,38 @@ func TestOrgPreferences(t *testing.T) {
 	editor.expect("GET", path, nil, 403, map[string]any{"message": "You'll need additional permissions to perform this action. Permissions needed: orgs.preferences:read"})
 	editor.expect("PUT", path, map[string]any{}, 403, nil)
 
-	// §7.3: GET has every field, empty by default.
-	admin.expect("GET", path, nil, 200, map[string]any{
-		"theme": "", "homeDashboardId": float64(0), "homeDashboardUID": "", "timezone": "", "weekStart": "",
-		"language": "", "regionalFormat": "", "navbar": map[string]any{"bookmarkUrls": []any{}},
-		"queryHistory": map[string]any{"homeTab": ""}, "cookiePreferences": map[string]any{},
-	})
+	// Audit row 78: from 11.0 GET answers only the fields that are set.
+	admin.exact("GET", path, nil, 200, map[string]any{})
 
+	type obj = map[string]any
 	tests := []struct {
 		name       string
 		method     string
 		body       any
 		wantStatus int
 		wantBody   map[string]any
-		wantPrefs  map[string]any
+		wantPrefs  map[string]any // the whole GET body afterwards
 	}{
-		{"put sets all", "PUT", map[string]any{"theme": "dark", "homeDashboardUID": "home", "timezone": "Europe/Berlin", "weekStart": "monday"},
-			200, updated, map[string]any{"theme": "dark", "homeDashboardId": float64(42), "homeDashboardUID": "home", "timezone": "Europe/Berlin", "weekStart": "monday"}},
-		{"patch changes one field", "PATCH", map[string]any{"timezone": "utc"},
-			200, updated, map[string]any{"theme": "dark", "homeDashboardUID": "home", "timezone": "utc", "weekStart": "monday"}},
-		{"put resets omitted fields", "PUT", map[string]any{"weekStart": "sunday"},
-			200, updated, map[string]any{"theme": "", "homeDashboardId": float64(0), "homeDashboardUID": "", "timezone": "", "weekStart": "sunday"}},
-		{"home dashboard by id", "PATCH", map[string]any{"homeDashboardId": 42},
-			200, updated, map[string]any{"homeDashboardUID": "home", "weekStart": "sunday"}},
-		{"empty uid clears", "PATCH", map[string]any{"homeDashboardUID": ""},
-			200, updated, map[string]any{"homeDashboardId": float64(0), "homeDashboardUID": ""}},
-		{"invalid theme", "PATCH", map[string]any{"theme": "pink"}, 400, map[string]any{"message": "Invalid theme"}, map[string]any{"theme": ""}},
-		{"unknown dashboard uid", "PUT", map[string]any{"homeDashboardUID": "nope", "theme": "light"}, 404, map[string]any{"message": "Dashboard not found"},
-			map[string]any{"theme": "", "weekStart": "sunday"}},
-		{"unknown dashboard id", "PATCH", map[string]any{"homeDashboardId": 7}, 404, map[string]any{"message": "Dashboard not found"}, nil},
-		{"invalid timezone", "PATCH", map[string]any{"timezone": "Mars/Olympus"}, 400, map[string]any{"message": "Invalid timezone"}, map[string]any{"timezone": ""}},
-		{"Go's Local is not a zone", "PATCH", map[string]any{"timezone": "Local"}, 400, nil, nil},
-		{"browser timezone", "PATCH", map[string]any{"timezone": "browser"}, 200, updated, map[string]any{"timezone": "browser"}},
-		{"week start is free-form", "PATCH", map[string]any{"weekStart": "saturday"}, 200, updated, map[string]any{"weekStart": "saturday"}},
-		{"malformed body", "PUT", "{", 400, map[string]any{"message": "bad request data"}, nil},
+		{"put sets all", "PUT", obj{"theme": "dark", "homeDashboardUID": "home", "timezone": "Europe/Berlin", "weekStart": "monday"},
+			200, updated, obj{"theme": "dark", "homeDashboardId": float64(42), "homeDashboardUID": "home", "timezone": "Europe/Berlin", "weekStart": "monday"}},
+		{"patch changes one field", "PATCH", obj{"timezone": "utc"},
+			200, updated, obj{"theme": "dark", "homeDashboardId": float64(42), "homeDashboardUID": "home", "timezone": "utc", "weekStart": "monday"}},
+		{"put resets omitted fields", "PUT", obj{"weekStart": "sunday"}, 200, updated, obj{"weekStart": "sunday"}},
+		{"home dashboard by id", "PATCH", obj{"homeDashboardId": 42},
+			200, updated, obj{"homeDashboardId": float64(42), "homeDashboardUID": "home", "weekStart": "sunday"}},
+		{"empty uid clears", "PATCH", obj{"homeDashboardUID": ""}, 200, updated, obj{"weekStart": "sunday"}},
+		{"invalid theme", "PATCH", obj{"theme": "pink"}, 400, obj{"message": "Invalid theme"}, obj{"weekStart": "sunday"}},
+		// Audit row 75: pref.IsValidThemeID knows "debug".
+		{"debug theme", "PATCH", obj{"theme": "debug"}, 200, updated, obj{"theme": "debug", "weekStart": "sunday"}},
+		{"unknown dashboard uid", "PUT", obj{"homeDashboardUID": "nope", "theme": "light"}, 404, obj{"message": "Dashboard not found"},
+			obj{"theme": "debug", "weekStart": "sunday"}},
+		{"unknown dashboard id", "PATCH", obj{"homeDashboardId": 7}, 404, obj{"message": "Dashboard not found"}, nil},
+		// Audit row 76: UpdatePreferencesFor does not check the timezone.
+		{"any timezone is stored", "PATCH", obj{"timezone": "Mars/Olympus"}, 200, updated, obj{"theme": "debug", "timezone": "Mars/Olympus", "weekStart": "sunday"}},
+		{"Go's Local is stored too", "PATCH", obj{"timezone": "Local"}, 200, updated, obj{"theme": "debug", "timezone": "Local", "weekStart": "sunday"}},
+		{"browser timezone", "PATCH", obj{"timezone": "browser"}, 200, updated, obj{"theme": "debug", "timezone": "browser", "weekStart": "sunday"}},
+		{"week start is free-form", "PATCH", obj{"weekStart": "saturday"}, 200, updated, obj{"theme": "debug", "timezone": "browser", "weekStart": "saturday"}},
+		{"malformed body", "PUT", "{", 400, obj{"message": "bad request data"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -324,7 +324,7 @@ func TestOrgPreferences(t *testing.T) {
 			c.t = t
 			c.expect(tt.method, path, tt.body, tt.wantStatus, tt.wantBody)
 			if tt.wantPrefs != nil {
-				c.expect("GET", path, nil, 200, tt.wantPrefs)
+				c.exact("GET", path, nil, 200, tt.wantPrefs)
 			}
 		})
 	}
@@ -333,18 +333,41 @@ func TestOrgPreferences(t *testing.T) {
 	}
 }
 
-// §7.3, §14: theme "system" exists from 11.0.
-func TestPreferencesThemeSystem(t *testing.T) {
+// §7.3, §14, audit row 75: the themes pref.IsValidThemeID accepts by
+// version: "system" and "debug" from 11.0 (10.x was not read and keeps light
+// and dark), the GrafanaCON extra themes from 12.x.
+func TestPreferencesThemes(t *testing.T) {
 	for _, tt := range []struct {
-		version    string
-		wantStatus int
-	}{{"10", 400}, {"11", 200}, {"12", 200}} {
+		version  string
+		accepted []string
+	}{
+		{"10", []string{"", "light", "dark"}},
+		{"11", []string{"", "light", "dark", "system", "debug"}},
+		{"12", append([]string{"", "light", "dark", "system", "debug"}, extraThemes12...)},
+		{"13", append([]string{"", "light", "dark", "system", "debug"}, extraThemes12...)},
+	} {
 		t.Run(tt.version, func(t *testing.T) {
 			_, admin := newClient(t, Options{Version: mustVersion(t, tt.version)})
 			admin.t = t
-			admin.expect("PATCH", "/api/org/preferences", map[string]any{"theme": "system"}, tt.wantStatus, nil)
+			for _, theme := range []string{"", "light", "dark", "system", "debug", "aubergine", "zen", "gloom", "pink", "Dark"} {
+				want := 400
+				if slices.Contains(tt.accepted, theme) {
+					want = 200
+				}
+				admin.expect("PATCH", "/api/org/preferences", map[string]any{"theme": theme}, want, nil)
+			}
 		})
 	}
+}
+
+// Audit row 78: 10.x answers every preferences field, empty ones included.
+func TestPreferencesShape10(t *testing.T) {
+	_, admin := newClient(t, Options{Version: mustVersion(t, "10")})
+	admin.exact("GET", "/api/org/preferences", nil, 200, map[string]any{
+		"theme": "", "homeDashboardId": float64(0), "homeDashboardUID": "", "timezone": "", "weekStart": "",
+		"language": "", "regionalFormat": "", "navbar": map[string]any{"bookmarkUrls": []any{}},
+		"queryHistory": map[string]any{"homeTab": ""}, "cookiePreferences": map[string]any{},
+	})
 }
 
 // §7.3: a home dashboard that is deleted reads back as "" (Grafana stores
@@ -356,7 +379,7 @@ func TestPreferencesHomeDashboardGone(t *testing.T) {
 	e.mu.Lock()
 	delete(e.st.orgs[1].dashboards, "home")
 	e.mu.Unlock()
-	admin.expect("GET", "/api/org/preferences", nil, 200, map[string]any{"homeDashboardUID": ""})
+	admin.exact("GET", "/api/org/preferences", nil, 200, map[string]any{})
 }
 
 // §7.3: user preferences are the caller's own, per org, for any role.
@@ -365,9 +388,9 @@ func TestUserPreferences(t *testing.T) {
 	e.AddUser(UserSpec{Login: "viewer", Password: "pw"})
 	viewer := admin.as(basicAuth("viewer", "pw"))
 	viewer.expect("PUT", "/api/user/preferences", map[string]any{"theme": "light"}, 200, map[string]any{"message": "Preferences updated"})
-	viewer.expect("GET", "/api/user/preferences", nil, 200, map[string]any{"theme": "light"})
-	admin.expect("GET", "/api/user/preferences", nil, 200, map[string]any{"theme": ""})
-	admin.expect("GET", "/api/org/preferences", nil, 200, map[string]any{"theme": ""})
+	viewer.exact("GET", "/api/user/preferences", nil, 200, map[string]any{"theme": "light"})
+	admin.exact("GET", "/api/user/preferences", nil, 200, map[string]any{})
+	admin.exact("GET", "/api/org/preferences", nil, 200, map[string]any{})
 }
 
 // Test-facing API: SetPreferences seeds what GET returns.

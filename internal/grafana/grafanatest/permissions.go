@@ -95,7 +95,7 @@ func (c *call) grants(entries []permission) int {
 func (c *call) folderAccess(f *folder) int {
 	best := c.roleAccess()
 	o := c.org()
-	for depth := 0; f != nil && depth <= 2*maxFolderDepth; depth++ {
+	for depth := 0; f != nil && depth <= folderCycleGuard; depth++ {
 		best = max(best, c.grants(f.permissions))
 		f = o.folders[f.parentUID]
 	}

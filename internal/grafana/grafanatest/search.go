@@ -100,10 +100,17 @@ type searchQuery struct {
 	minRole    string
 }
 
-// search is GET /api/search (§4): checks in the handler's order (limit,
-// UIDs with IDs, for dashboards or for folders, then a failing search for an
-// unknown type in 12.x), then filter, order, page.
+// search is GET /api/search (§4): checks in the handler's order (deleted
+// for a non-Admin, limit, UIDs with IDs, for dashboards or for folders, then
+// a failing search for an unknown type in 12.x), then filter, order, page.
 func (e *Emulator) search(c *call) {
+	// pkg/api/search.go Search: deleted=true needs the org role Admin, else
+	// 401 "Unauthorized" (audit row 35, id 18052720008). There is no deleted
+	// dashboard to list, so an Admin gets [].
+	if c.r.URL.Query().Get("deleted") == "true" && c.id.role != "Admin" {
+		errMessage(c.w, http.StatusUnauthorized, "Unauthorized")
+		return
+	}
 	q, ok := e.parseSearch(c.w, c.r)
 	if !ok {
 		return

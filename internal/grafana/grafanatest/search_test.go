@@ -120,6 +120,29 @@ func TestSearchFilters(t *testing.T) {
 	}
 }
 
+// Audit row 35: deleted=true needs the org role Admin (pkg/api/search.go
+// Search): 401 "Unauthorized" for anyone else, before the limit check.
+func TestSearchDeletedNeedsAdmin(t *testing.T) {
+	for _, v := range []string{"10", "11", "12", "13"} {
+		t.Run(v, func(t *testing.T) {
+			e, admin := newClient(t, dashOpts(v))
+			admin = admin.inT(t)
+			editor := dashTestUser(e, admin, "ed", "Editor")
+			viewer := dashTestUser(e, admin, "vi", "Viewer")
+			unauthorized := map[string]any{"message": "Unauthorized"}
+			editor.exact("GET", "/api/search?deleted=true", nil, 401, unauthorized)
+			viewer.exact("GET", "/api/search?deleted=true&limit=9999", nil, 401, unauthorized)
+			admin.token(e, 1, "Editor").inT(t).exact("GET", "/api/search?deleted=true", nil, 401, unauthorized)
+			if status, got := admin.call("GET", "/api/search?deleted=true", nil); status != 200 || !cmp.Equal(got, []any{}) {
+				t.Errorf("admin: status %d, body %v; want 200 []", status, got)
+			}
+			if status, _ := editor.call("GET", "/api/search?deleted=false", nil); status != 200 {
+				t.Errorf("editor, deleted=false: status %d, want 200", status)
+			}
+		})
+	}
+}
+
 // §4, §14: 12.x answers folderIds + type=dash-folder with the folder itself,
 // and fails on an unknown type.
 func TestSearch12(t *testing.T) {
@@ -148,6 +171,7 @@ func TestSearchErrors(t *testing.T) {
 		{"11", "?dashboardUIDs=a&folderIds=1", 200, nil},
 		// §4, §14: an unknown type fails only in 12.x.
 		{"12", "?type=dash-panel", 500, jobj("message", "Search failed")},
+		{"13", "?type=dash-panel", 500, jobj("message", "Search failed")},
 		{"11", "?type=dash-panel", 200, nil},
 		{"11.2", "?type=dash-panel", 200, nil},
 		{"10", "?type=dash-panel", 200, nil},
@@ -210,7 +234,7 @@ func TestSearchPaging(t *testing.T) {
 // §4: the hit items, field for field: tags always a sorted array, folder
 // fields omitted at the root, uri db/<slug>, folder urls; description in 12.x.
 func TestSearchHitShape(t *testing.T) {
-	for _, v := range []string{"10", "11", "12"} {
+	for _, v := range []string{"10", "11", "12", "13"} {
 		t.Run(v, func(t *testing.T) {
 			e, admin := newClient(t, dashOpts(v))
 			admin = admin.inT(t)
@@ -230,7 +254,7 @@ func TestSearchHitShape(t *testing.T) {
 				"uri", "db/sub", "url", "/dashboards/f/sub/sub", "slug", "sub", "type", "dash-folder",
 				"tags", []any{}, "isStarred", false, "sortMeta", float64(0),
 				"folderId", float64(f.ids["infra"]), "folderUid", "infra", "folderTitle", "Infra", "folderUrl", "/dashboards/f/infra/infra")
-			if v == "12" {
+			if v == "12" || v == "13" {
 				beta["description"] = "Beta's story"
 			}
 			if diff := cmp.Diff([]any{infra, sub, beta, gamma}, got); diff != "" {
@@ -255,7 +279,7 @@ func TestSearchEventualConsistency(t *testing.T) {
 	for _, tt := range []struct {
 		version string
 		lagged  bool
-	}{{"11", false}, {"12", true}} {
+	}{{"11", false}, {"12", true}, {"13", true}} {
 		t.Run(tt.version, func(t *testing.T) {
 			clock := newDashTestClock()
 			opts := clock.options(tt.version)

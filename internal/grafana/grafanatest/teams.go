@@ -82,7 +82,7 @@ func (e *Emulator) teamRoutes() {
 		if !ok || !requireTeam(c, t) {
 			return
 		}
-		writeJSON(c.w, http.StatusOK, prefsJSON(c.org(), &t.prefs))
+		writeJSON(c.w, http.StatusOK, e.prefsJSON(c.org(), &t.prefs))
 	})
 	e.write("PUT /api/teams/{id}/preferences", func(c *call) {
 		t, ok := e.teamForWrite(c, "teams:write")

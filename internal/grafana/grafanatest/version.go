@@ -16,9 +16,11 @@ type Version struct {
 // 11.x, after duplicate titles became legal (11.3).
 func DefaultVersion() Version { return Version{11, 6, 0} }
 
-// ParseVersion accepts "10", "11.2", "12.0.1", "11.x" and suffixed forms such
-// as "11.3.0-pre" or "12.0.1+security-01". A bare major picks the newest minor
-// the reference describes for it.
+// ParseVersion accepts "10", "11.2", "12.0.1", "11.x", "13" and suffixed
+// forms such as "11.3.0-pre" or "12.0.1+security-01". A bare major picks
+// 10.4, 11.6 and 12.2 (the newest the reference describes; 12.2 creates a
+// top-level folder plus 4 nested levels but moves one level short, audit
+// row 40) and 13.2 (the audit read main after 13.0.1 and the 13.2.1 docs).
 func ParseVersion(s string) (Version, error) {
 	s = strings.TrimPrefix(strings.TrimSpace(s), "v")
 	if i := strings.IndexAny(s, "-+"); i >= 0 {
@@ -48,10 +50,12 @@ func ParseVersion(s string) (Version, error) {
 			v.Minor = 6
 		case 12:
 			v.Minor = 2
+		case 13:
+			v.Minor = 2
 		}
 	}
-	if v.Major < 10 || v.Major > 12 {
-		return Version{}, fmt.Errorf("grafana version %s: the emulator imitates 10.x, 11.x and 12.x", v)
+	if v.Major < 10 || v.Major > 13 {
+		return Version{}, fmt.Errorf("grafana version %s: the emulator imitates 10.x, 11.x, 12.x and 13.x", v)
 	}
 	return v, nil
 }
@@ -73,15 +77,53 @@ func (v Version) VersionsAsObject() bool { return v.Major >= 11 }
 // SaveReturnsFolderUID: the dashboard save response has folderUid from 11.0 (§3.1, §14).
 func (v Version) SaveReturnsFolderUID() bool { return v.Major >= 11 }
 
-// DuplicateFolderUIDStatus: 409 on the legacy SQL path, 412 on the 12.x k8s path (§5.3, §14).
-func (v Version) DuplicateFolderUIDStatus() int {
-	if v.Major >= 12 {
-		return 412
-	}
-	return 409
-}
+// FolderUIDOfDashboardIsTypeMismatch: creating a folder with a dashboard's
+// uid is 400 "Dashboard cannot be changed to a folder" up to 11.x, where
+// folders and dashboards share one table and the folder save runs
+// ValidateDashboardBeforeSave (audit row 42; folderimpl/folder.go
+// buildSaveDashboardCommand, apierrors/folder.go). 12.x keeps them in
+// separate resources and the answer was not determined (CAN'T TELL): the
+// emulator keeps the 412 it answers for a folder's uid.
+func (v Version) FolderUIDOfDashboardIsTypeMismatch() bool { return v.Major < 12 }
 
-// UnknownSearchTypeFails: 12.x answers 500 "Search failed" for an unknown type (§4, §14).
+// FolderCreateOneLevelShort (grafana.FolderLevelLimits knows the same): the 12.0–12.1 unified-storage create path
+// refused a folder one level above Grafana's limit (fixed in 12.2, grafana
+// PR #110907; audit row 40).
+func (v Version) FolderCreateOneLevelShort() bool { return v.Major == 12 && v.Minor < 2 }
+
+// FolderMoveOneLevelShort: the unified-storage update path, which moves
+// folders, refused one level early until 12.3 (grafana PR #112570; audit row 40).
+func (v Version) FolderMoveOneLevelShort() bool { return v.Major == 12 && v.Minor < 3 }
+
+// FolderDeleteAnswersEmptyString: 10.0–10.1 answer a folder DELETE with the
+// JSON string "" (audit row 56; pkg/api/folder.go id 16580822).
+func (v Version) FolderDeleteAnswersEmptyString() bool { return v.Major == 10 && v.Minor < 2 }
+
+// FolderDeleteAnswersMessageOnly: from 11.0 a folder DELETE answers
+// {"message":"Folder deleted"} and nothing else (audit row 56; pkg/api/folder.go
+// ids 209786345, 63219136). 10.2–10.4 were not read (CAN'T TELL): the
+// emulator keeps the reference's {"message","title","id"} there.
+func (v Version) FolderDeleteAnswersMessageOnly() bool { return v.Major >= 11 }
+
+// PreferencesOmitEmpty: from 11.0 GET preferences answers a
+// preferences.Spec holding only the fields that are set; 10.x answers every
+// field (audit row 78).
+func (v Version) PreferencesOmitEmpty() bool { return v.Major >= 11 }
+
+// SaveConflictIs409: from 13 (main after 13.0.1, grafana PR #122027)
+// POST /api/dashboards/db skips the dashboard service and writes straight to
+// the k8s store: a stale or missing version without overwrite is 409
+// "Dashboard already exists. Use overwrite flag to update.", and a missing
+// title is 400 "Dashboard spec is missing required title property" (audit
+// row 3 and §3 "How /api and /apis coexist"; pkg/api/dashboard.go
+// saveDashboardViaK8s, id 54134187646).
+func (v Version) SaveConflictIs409() bool { return v.Major >= 13 }
+
+// ExtraThemes: 12.x adds the GrafanaCON themes to pref.IsValidThemeID's list
+// (audit row 75; pkg/services/preference themes list read from 12.x source).
+func (v Version) ExtraThemes() bool { return v.Major >= 12 }
+
+// UnknownSearchTypeFails: 12.x and later answer 500 "Search failed" for an unknown type (§4, §14).
 func (v Version) UnknownSearchTypeFails() bool { return v.Major >= 12 }
 
 // ThemeSystem: the "system" theme preference exists from 11.0 (§7.3, §14).
@@ -95,7 +137,7 @@ func (v Version) NestedFoldersByDefault() bool { return v.Major >= 11 }
 // 10.4, sa-<name> before (§1.1, §9, §14).
 func (v Version) ServiceAccountLoginHasOrg() bool { return v.atLeast(10, 4) }
 
-// UnifiedStorage: 12.x serves dashboards and folders through the k8s path:
+// UnifiedStorage: 12.x and 13.x serve dashboards and folders through the k8s path:
 // meta.apiVersion in GETs and eventually consistent search (§3.2, §4, §13, §14).
 func (v Version) UnifiedStorage() bool { return v.Major >= 12 }
 
@@ -130,10 +172,6 @@ func (v Version) DatasourceNameExistsMessage() string {
 // DatasourceAPIVersionField: the datasource DTO carries "apiVersion" (usually
 // "") from 11.0 (§6.2).
 func (v Version) DatasourceAPIVersionField() bool { return v.Major >= 11 }
-
-// DashboardNotFoundHasStatus: from 11.0 a missing dashboard is answered through
-// apierrors, adding "status":"not-found" to the 404 (§3.2).
-func (v Version) DashboardNotFoundHasStatus() bool { return v.Major >= 11 }
 
 // SaveFolderNotFoundMessage is the 400 a dashboard save into an unknown folder
 // gets: 10.x capitalizes it (§3.1).

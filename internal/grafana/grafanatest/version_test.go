@@ -18,7 +18,9 @@ func TestParseVersion(t *testing.T) {
 		{"12.0.1+security-01", Version{12, 0, 1}, false},
 		{"v11.3.0-pre", Version{11, 3, 0}, false},
 		{"9.5", Version{}, true},
-		{"13", Version{}, true},
+		{"13", Version{13, 2, 0}, false},
+		{"13.0.1", Version{13, 0, 1}, false},
+		{"14", Version{}, true},
 		{"eleven", Version{}, true},
 		{"", Version{}, true},
 	}
@@ -33,18 +35,25 @@ func TestParseVersion(t *testing.T) {
 func TestVersionMatrix(t *testing.T) {
 	type row struct {
 		unique, versionsObj, saveFolderUID, searchTypeFails, themeSystem, nested, saOrg, unified bool
-		dupFolder                                                                                int
+		dashUIDTypeMismatch, createShort, moveShort, conflict409, extraThemes                    bool
 	}
 	tests := map[Version]row{
-		{10, 3, 0}: {unique: true, dupFolder: 409},
-		{10, 4, 0}: {unique: true, saOrg: true, dupFolder: 409},
-		{11, 2, 0}: {unique: true, versionsObj: true, saveFolderUID: true, themeSystem: true, nested: true, saOrg: true, dupFolder: 409},
-		{11, 3, 0}: {versionsObj: true, saveFolderUID: true, themeSystem: true, nested: true, saOrg: true, dupFolder: 409},
-		{12, 0, 0}: {versionsObj: true, saveFolderUID: true, searchTypeFails: true, themeSystem: true, nested: true, saOrg: true, unified: true, dupFolder: 412},
+		{10, 3, 0}: {unique: true, dashUIDTypeMismatch: true},
+		{10, 4, 0}: {unique: true, saOrg: true, dashUIDTypeMismatch: true},
+		{11, 2, 0}: {unique: true, versionsObj: true, saveFolderUID: true, themeSystem: true, nested: true, saOrg: true, dashUIDTypeMismatch: true},
+		{11, 3, 0}: {versionsObj: true, saveFolderUID: true, themeSystem: true, nested: true, saOrg: true, dashUIDTypeMismatch: true},
+		// Audit row 40: 12.0–12.1 create and 12.0–12.2 move one level short.
+		{12, 0, 0}: {versionsObj: true, saveFolderUID: true, searchTypeFails: true, themeSystem: true, nested: true, saOrg: true, unified: true, createShort: true, moveShort: true, extraThemes: true},
+		{12, 2, 0}: {versionsObj: true, saveFolderUID: true, searchTypeFails: true, themeSystem: true, nested: true, saOrg: true, unified: true, moveShort: true, extraThemes: true},
+		{12, 3, 0}: {versionsObj: true, saveFolderUID: true, searchTypeFails: true, themeSystem: true, nested: true, saOrg: true, unified: true, extraThemes: true},
+		// Audit row 3 and §3: 13.x answers a stale save with 409.
+		{13, 2, 0}: {versionsObj: true, saveFolderUID: true, searchTypeFails: true, themeSystem: true, nested: true, saOrg: true, unified: true, conflict409: true, extraThemes: true},
 	}
 	for v, want := range tests {
 		got := row{v.UniqueTitles(), v.VersionsAsObject(), v.SaveReturnsFolderUID(), v.UnknownSearchTypeFails(),
-			v.ThemeSystem(), v.NestedFoldersByDefault(), v.ServiceAccountLoginHasOrg(), v.UnifiedStorage(), v.DuplicateFolderUIDStatus()}
+			v.ThemeSystem(), v.NestedFoldersByDefault(), v.ServiceAccountLoginHasOrg(), v.UnifiedStorage(),
+			v.FolderUIDOfDashboardIsTypeMismatch(), v.FolderCreateOneLevelShort(), v.FolderMoveOneLevelShort(),
+			v.SaveConflictIs409(), v.ExtraThemes()}
 		if got != want {
 			t.Errorf("%s: got %+v, want %+v", v, got, want)
 		}
