@@ -8,10 +8,12 @@ import (
 	"io/fs"
 	pathpkg "path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/grafsync/grafsync/internal/jsonc"
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
@@ -287,6 +289,31 @@ func (l *loader) folderFile(o *orgState, f *resource.Folder, file string, u *uid
 	}
 }
 
+// jsonError reports a dashboard file that is not valid JSON, or repeats a
+// key in an object, at its line and column.
+func (l *loader) jsonError(d doc, err error) {
+	pos := resource.Pos{File: d.file}
+	se, ok := err.(*jsonc.SyntaxError)
+	if !ok {
+		l.errorf(pos, "", "invalid JSON: %v", err)
+		return
+	}
+	pos.Line, pos.Col = lineCol(d.data, se.Offset)
+	if se.Duplicate == "" {
+		l.errorf(pos, "", "invalid JSON: %s", se.Msg)
+		return
+	}
+	at := make(path, len(se.Path))
+	for i, t := range se.Path {
+		at[i] = t
+		if n, err := strconv.Atoi(t); err == nil && i < len(se.Path)-1 && jsonLocate(d.data, path(at[:i]).with(n), false) > 0 {
+			at[i] = n // an array index
+		}
+	}
+	first, _ := lineCol(d.data, jsonLocate(d.data, at, true))
+	l.errorf(pos, "keep one: Grafana would silently keep the last", "%s: duplicate key %q (first at line %d)", at, se.Duplicate, first)
+}
+
 // loadDashboard reads one dashboard file. Its bytes are dropped when it
 // returns; later problems re-read the file (reopen).
 func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID string) {
@@ -298,11 +325,11 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	var v any
 	if isJSON(file) {
 		d.data = bytes.TrimPrefix(data, utf8BOM) // Windows editors add one; Grafana's export does not
-		if err := json.Unmarshal(d.data, &v); err != nil {
-			off, _ := jsonSyntaxOffset(err)
-			pos := resource.Pos{File: file}
-			pos.Line, pos.Col = lineCol(d.data, off)
-			l.errorf(pos, "", "invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+		// Strictly (a repeated key is an error, not "the last wins") and
+		// exactly (numbers keep their text, as Grafana's /api stores it).
+		var err error
+		if v, err = jsonc.Decode(d.data); err != nil {
+			l.jsonError(d, err)
 			return
 		}
 	} else {
@@ -375,7 +402,8 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		}
 	}
 	l.checkRefs(o, d, model, inputs)
-	// Keep the dashboard encoded: the map is garbage once this returns, so
+	// Keep the dashboard encoded (numbers are json.Number: their text is
+	// written back as read): the map is garbage once this returns, so
 	// loading holds one dashboard's map at a time, not all of them.
 	enc, err := json.Marshal(model)
 	if err != nil {

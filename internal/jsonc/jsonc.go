@@ -1,0 +1,131 @@
+// Package jsonc decodes and canonicalises JSON documents the way grafsync
+// needs them, on github.com/go-json-experiment/json's jsontext (a streaming
+// tokenizer; no hand-written one):
+//
+//   - strictly: a duplicate object member name is an error with its byte
+//     offset (encoding/json silently keeps the last one);
+//   - exactly: numbers keep their text ("9007199254740993", "1e-400"), as
+//     Grafana's legacy /api stores them, unless Float64 rounds them as
+//     Grafana 12+ does;
+//   - canonically: Canonical bytes are compact, with object members sorted
+//     and strings minimally escaped, so two documents are equal exactly when
+//     their canonical bytes are, and no map needs to be built to tell.
+package jsonc
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// SyntaxError is invalid JSON, or a duplicate member name, at Offset.
+type SyntaxError struct {
+	Offset int64 // bytes from the start of the document
+	Msg    string
+	// Duplicate is the repeated member name ("" for other errors) and Path
+	// the member's path from the top (object names and array indexes as
+	// written), ending with Duplicate.
+	Duplicate string
+	Path      []string
+}
+
+func (e *SyntaxError) Error() string { return e.Msg }
+
+// readOpts: duplicate names are errors (jsontext's default); invalid UTF-8
+// is accepted as encoding/json accepts it (another layer judges text).
+var readOpts = []jsontext.Options{jsontext.AllowInvalidUTF8(true)}
+
+// Check reports the first syntax error or duplicate member name in data.
+func Check(data []byte) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(data), readOpts...)
+	if err := dec.SkipValue(); err != nil {
+		return syntaxError(err)
+	}
+	switch _, err := dec.ReadToken(); {
+	case err == io.EOF:
+		return nil
+	case err == nil:
+		return &SyntaxError{Offset: dec.InputOffset(), Msg: "more than one JSON value"}
+	default:
+		return syntaxError(err)
+	}
+}
+
+func syntaxError(err error) error {
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) {
+		msg := strings.TrimPrefix(se.Error(), "jsontext: ")
+		msg, _, _ = strings.Cut(msg, " after offset ")
+		out := &SyntaxError{Offset: se.ByteOffset, Msg: msg}
+		if errors.Is(err, jsontext.ErrDuplicateName) {
+			out.Path = slices.Collect(se.JSONPointer.Tokens())
+			out.Duplicate = se.JSONPointer.LastToken()
+		}
+		return out
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &SyntaxError{Msg: "unexpected end of JSON input"}
+	}
+	return err
+}
+
+// Decode decodes data strictly (Check) into maps, slices and scalars, with
+// numbers as json.Number so that their text survives re-encoding.
+func Decode(data []byte) (any, error) {
+	if err := Check(data); err != nil {
+		return nil, err
+	}
+	return decodeNumbers(data)
+}
+
+// Unmarshal decodes a document already known to be valid (canonical bytes)
+// into an object, numbers as json.Number.
+func Unmarshal(data []byte) (map[string]any, error) {
+	v, err := decodeNumbers(data)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("not a JSON object")
+	}
+	return m, nil
+}
+
+func decodeNumbers(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Canonical rewrites the JSON value in buf in place to its canonical form:
+// compact, object members sorted by name (recursively), strings minimally
+// escaped, numbers exactly as written.
+func Canonical(buf []byte) ([]byte, error) {
+	v := jsontext.Value(buf)
+	if err := v.Format(append(readOpts, jsontext.ReorderRawObjects(true))...); err != nil {
+		return nil, syntaxError(err)
+	}
+	return v, nil
+}
+
+// Float64 rewrites every number of a canonical value as Grafana 12+ keeps
+// it: decoded to a float64 and encoded again by encoding/json (whose format
+// is ECMAScript's, as RFC 8785 canonical numbers are). 9007199254740993
+// becomes 9007199254740992, 1e-400 becomes 0, 1.50 becomes 1.5.
+func Float64(buf []byte) ([]byte, error) {
+	v := jsontext.Value(buf)
+	if err := v.Format(append(readOpts, jsontext.ReorderRawObjects(true), jsontext.CanonicalizeRawInts(true), jsontext.CanonicalizeRawFloats(true))...); err != nil {
+		return nil, syntaxError(err)
+	}
+	return v, nil
+}
