@@ -24,7 +24,7 @@ func FS(tb testing.TB, n int) (fstest.MapFS, int) {
 	var ds strings.Builder
 	ds.WriteString("apiVersion: 1\ndatasources:\n  - {name: Tempo, type: tempo, uid: tempo}\n")
 	for i := range 10 {
-		fmt.Fprintf(&ds, "  - name: Prometheus %d\n    type: prometheus\n    uid: prom-%d\n    url: http://prom-%d:9090\n    jsonData:\n      timeInterval: 30s\n      exemplarTraceIdDestinations: [{name: trace_id, datasourceUid: tempo}]\n", i, i, i)
+		fmt.Fprintf(&ds, "  - name: Prometheus %d\n    type: prometheus\n    uid: prom-%d\n    url: http://prom-%d:9090\n    isDefault: %v\n    jsonData:\n      timeInterval: 30s\n      exemplarTraceIdDestinations: [{name: trace_id, datasourceUid: tempo}]\n", i, i, i, i == 0)
 		fmt.Fprintf(&ds, "  - name: Loki %d\n    type: loki\n    uid: loki-%d\n    url: http://loki-%d:3100\n    jsonData:\n      derivedFields: [{name: TraceID, matcherRegex: 'trace_id=(\\w+)', datasourceUid: tempo, url: '$${__value.raw}'}]\n", i, i, i)
 		if i < 9 {
 			fmt.Fprintf(&ds, "  - name: CloudWatch %d\n    type: cloudwatch\n    uid: cw-%d\n    jsonData: {authType: default, assumeRoleArn: 'arn:aws:iam::%012d:role/grafana/read', externalId: ext-%d, defaultRegion: eu-west-1}\n", i, i, 100000000000+i, i)

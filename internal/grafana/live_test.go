@@ -100,7 +100,7 @@ func TestReadStateExpectedOnLaggingSearch(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Saved through the API: 12.x search does not list it for an hour.
-			if _, err := c.SaveDashboard(t.Context(), map[string]any{"uid": "unlisted", "title": "Unlisted"}, "", 0, ""); err != nil {
+			if _, err := c.SaveDashboard(t.Context(), []byte(`{"uid": "unlisted", "title": "Unlisted"}`), "", 0, ""); err != nil {
 				t.Fatal(err)
 			}
 			emu.ResetCounters()

@@ -40,6 +40,10 @@ func (e *SyntaxError) Error() string { return e.Msg }
 // is accepted as encoding/json accepts it (another layer judges text).
 var readOpts = []jsontext.Options{jsontext.AllowInvalidUTF8(true)}
 
+// formatOpts: a document being canonicalised has been checked already (or
+// comes from Grafana); not tracking names again saves a map per object.
+var formatOpts = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
+
 // Check reports the first syntax error or duplicate member name in data.
 func Check(data []byte) error {
 	dec := jsontext.NewDecoder(bytes.NewReader(data), readOpts...)
@@ -61,6 +65,9 @@ func syntaxError(err error) error {
 	if errors.As(err, &se) {
 		msg := strings.TrimPrefix(se.Error(), "jsontext: ")
 		msg, _, _ = strings.Cut(msg, " after offset ")
+		if errors.Is(se.Err, io.ErrUnexpectedEOF) {
+			msg = "unexpected end of JSON input" // as encoding/json says it
+		}
 		out := &SyntaxError{Offset: se.ByteOffset, Msg: msg}
 		if errors.Is(err, jsontext.ErrDuplicateName) {
 			out.Path = slices.Collect(se.JSONPointer.Tokens())
@@ -112,7 +119,7 @@ func decodeNumbers(data []byte) (any, error) {
 // escaped, numbers exactly as written.
 func Canonical(buf []byte) ([]byte, error) {
 	v := jsontext.Value(buf)
-	if err := v.Format(append(readOpts, jsontext.ReorderRawObjects(true))...); err != nil {
+	if err := v.Format(append(formatOpts, jsontext.ReorderRawObjects(true))...); err != nil {
 		return nil, syntaxError(err)
 	}
 	return v, nil
@@ -124,7 +131,7 @@ func Canonical(buf []byte) ([]byte, error) {
 // becomes 9007199254740992, 1e-400 becomes 0, 1.50 becomes 1.5.
 func Float64(buf []byte) ([]byte, error) {
 	v := jsontext.Value(buf)
-	if err := v.Format(append(readOpts, jsontext.ReorderRawObjects(true), jsontext.CanonicalizeRawInts(true), jsontext.CanonicalizeRawFloats(true))...); err != nil {
+	if err := v.Format(append(formatOpts, jsontext.ReorderRawObjects(true), jsontext.CanonicalizeRawInts(true), jsontext.CanonicalizeRawFloats(true))...); err != nil {
 		return nil, syntaxError(err)
 	}
 	return v, nil

@@ -134,7 +134,7 @@ type orgPart struct {
 
 // readOrg reads one existing org and normalises both sides.
 func readOrg(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
-	dashboards := liveDashboards{orgID: t.id}
+	dashboards := &liveDashboards{orgID: t.id}
 	live, err := t.client.ReadState(ctx, dashboards.add, func() []string { return dashboardUIDs(t.org) })
 	if err == nil {
 		err = dashboards.err
@@ -158,6 +158,13 @@ func readOrg(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 // the org config the repository manages there.
 func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource.Org, orgID int64, me grafana.Identity, live *grafana.State, desiredDash, liveDash []plan.Resource) (orgPart, error) {
 	if err := checkNested(ctx, c, o); err != nil {
+		return orgPart{}, err
+	}
+	// Both sides' numbers as this Grafana stores them (exact, or float64).
+	if err := normalize.DashboardNumbers(desiredDash, live.Version); err != nil {
+		return orgPart{}, err
+	}
+	if err := normalize.DashboardNumbers(liveDash, live.Version); err != nil {
 		return orgPart{}, err
 	}
 	part := orgPart{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -192,15 +193,19 @@ func (r *reading) stop() {
 }
 
 // liveDashboards is a ReadState callback: it normalises each live dashboard
-// as it is read. ReadState calls it one dashboard at a time.
+// as it is read (concurrently: ReadState calls it from every reader), and
+// keeps only its canonical bytes.
 type liveDashboards struct {
 	orgID int64
+	mu    sync.Mutex
 	out   []plan.Resource
 	err   error // the first dashboard that could not be normalised
 }
 
 func (l *liveDashboards) add(d grafana.Dashboard) {
 	r, err := normalize.LiveDashboard(d, l.orgID)
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if err != nil && l.err == nil {
 		l.err = err
 	}
