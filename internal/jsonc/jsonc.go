@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -44,22 +45,6 @@ var readOpts = []jsontext.Options{jsontext.AllowInvalidUTF8(true)}
 // comes from Grafana); not tracking names again saves a map per object.
 var formatOpts = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
 
-// Check reports the first syntax error or duplicate member name in data.
-func Check(data []byte) error {
-	dec := jsontext.NewDecoder(bytes.NewReader(data), readOpts...)
-	if err := dec.SkipValue(); err != nil {
-		return syntaxError(err)
-	}
-	switch _, err := dec.ReadToken(); {
-	case err == io.EOF:
-		return nil
-	case err == nil:
-		return &SyntaxError{Offset: dec.InputOffset(), Msg: "more than one JSON value"}
-	default:
-		return syntaxError(err)
-	}
-}
-
 func syntaxError(err error) error {
 	var se *jsontext.SyntacticError
 	if errors.As(err, &se) {
@@ -81,13 +66,61 @@ func syntaxError(err error) error {
 	return err
 }
 
-// Decode decodes data strictly (Check) into maps, slices and scalars, with
-// numbers as json.Number so that their text survives re-encoding.
+// Decode decodes data strictly: a syntax error or a duplicate member name
+// is a *SyntaxError. Numbers decode as float64 (encoding/json's choice):
+// the result is for inspecting a document; Rewrite keeps its text exact.
 func Decode(data []byte) (any, error) {
-	if err := Check(data); err != nil {
-		return nil, err
+	var v any
+	if err := jsonv2.Unmarshal(data, &v, readOpts...); err != nil {
+		return nil, syntaxError(err)
 	}
-	return decodeNumbers(data)
+	return v, nil
+}
+
+// Rewrite copies the JSON object src with its top-level members edited:
+// a name in drop is left out, a name in set gets that (already encoded)
+// value, in place or at the end. Everything else, numbers included, is
+// copied as written.
+func Rewrite(src []byte, drop map[string]bool, set map[string][]byte) ([]byte, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(src), formatOpts...)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	out := make([]byte, 0, len(src))
+	out = append(out, '{')
+	member := func(name string, value []byte) {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out, _ = jsontext.AppendQuote(out, name)
+		out = append(append(out, ':'), value...)
+	}
+	done := map[string]bool{}
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, syntaxError(err)
+		}
+		name := tok.String() // before the next read voids tok
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, syntaxError(err)
+		}
+		switch val, isSet := set[name]; {
+		case drop[name] || done[name]:
+		case isSet:
+			member(name, val)
+			done[name] = true
+		default:
+			member(name, v)
+		}
+	}
+	for name, val := range set {
+		if !done[name] {
+			member(name, val)
+		}
+	}
+	return append(out, '}'), nil
 }
 
 // Unmarshal decodes a document already known to be valid (canonical bytes)
@@ -125,7 +158,7 @@ func Canonical(buf []byte) ([]byte, error) {
 	return v, nil
 }
 
-// Float64 rewrites every number of a canonical value as Grafana 12+ keeps
+// Float64 rewrites, in place, every number of a canonical value as Grafana 12+ keeps
 // it: decoded to a float64 and encoded again by encoding/json (whose format
 // is ECMAScript's, as RFC 8785 canonical numbers are). 9007199254740993
 // becomes 9007199254740992, 1e-400 becomes 0, 1.50 becomes 1.5.

@@ -289,6 +289,11 @@ func (l *loader) folderFile(o *orgState, f *resource.Folder, file string, u *uid
 	}
 }
 
+func quoteJSON(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
 // jsonError reports a dashboard file that is not valid JSON, or repeats a
 // key in an object, at its line and column.
 func (l *loader) jsonError(d doc, err error) {
@@ -325,8 +330,9 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	var v any
 	if isJSON(file) {
 		d.data = bytes.TrimPrefix(data, utf8BOM) // Windows editors add one; Grafana's export does not
-		// Strictly (a repeated key is an error, not "the last wins") and
-		// exactly (numbers keep their text, as Grafana's /api stores it).
+		// Strictly: a repeated key is an error, not "the last wins". The
+		// map is for inspecting; the dashboard is encoded from its own
+		// bytes below, so numbers keep their text.
 		var err error
 		if v, err = jsonc.Decode(d.data); err != nil {
 			l.jsonError(d, err)
@@ -353,6 +359,14 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		l.errorf(d.pos(path{"dashboard"}, true), "keep only the value of \"dashboard\" in the file (jq .dashboard)",
 			"this is a Grafana API response, not a dashboard")
 		return
+	}
+	// A dashboard exported for sharing has its ${inputs} replaced in the
+	// map, which is then encoded: decode it again with exact numbers.
+	exact := false
+	if ins, _ := model["__inputs"].([]any); len(ins) > 0 && d.data != nil {
+		if m, err := jsonc.Unmarshal(d.data); err == nil {
+			model, exact = m, true
+		}
 	}
 	delete(model, "id")
 	inputs := l.resolveInputs(o, d, model)
@@ -402,10 +416,25 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		}
 	}
 	l.checkRefs(o, d, model, inputs)
-	// Keep the dashboard encoded (numbers are json.Number: their text is
-	// written back as read): the map is garbage once this returns, so
-	// loading holds one dashboard's map at a time, not all of them.
-	enc, err := json.Marshal(model)
+	// Keep the dashboard encoded: the map is garbage once this returns, so
+	// loading holds one dashboard's map at a time, not all of them. A JSON
+	// file is re-encoded from its own bytes with the top-level edits above
+	// (numbers keep their text); one whose inputs were replaced, or a YAML
+	// file, from the map.
+	var enc []byte
+	var err error
+	if d.data != nil && !exact {
+		set := map[string][]byte{"uid": quoteJSON(db.UID)}
+		if _, ok := model["title"].(string); ok {
+			set["title"] = quoteJSON(db.Title)
+		}
+		enc, err = jsonc.Rewrite(d.data, map[string]bool{"id": true, "__inputs": true, "__requires": true, "__elements": true}, set)
+		if err == nil {
+			enc, err = jsonc.Canonical(enc)
+		}
+	} else {
+		enc, err = json.Marshal(model)
+	}
 	if err != nil {
 		l.errorf(d.pos(nil, false), "", "cannot encode the dashboard: %v", err)
 		return
