@@ -19,6 +19,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -158,14 +160,31 @@ func Canonical(buf []byte) ([]byte, error) {
 	return v, nil
 }
 
-// Float64 rewrites, in place, every number of a canonical value as Grafana 12+ keeps
+// Float64 returns a canonical value with every number as Grafana 12+ keeps
 // it: decoded to a float64 and encoded again by encoding/json (whose format
 // is ECMAScript's, as RFC 8785 canonical numbers are). 9007199254740993
 // becomes 9007199254740992, 1e-400 becomes 0, 1.50 becomes 1.5.
 func Float64(buf []byte) ([]byte, error) {
-	v := jsontext.Value(buf)
+	v := jsontext.Value(bytes.Clone(buf)) // buf may be shared (equal documents share bytes)
 	if err := v.Format(append(formatOpts, jsontext.ReorderRawObjects(true), jsontext.CanonicalizeRawInts(true), jsontext.CanonicalizeRawFloats(true))...); err != nil {
 		return nil, syntaxError(err)
 	}
 	return v, nil
+}
+
+// CompareNames orders object member names as Canonical sorts them: by
+// their UTF-16 code units (RFC 8785), which is byte order for ASCII.
+func CompareNames(a, b string) int {
+	ascii := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= utf8.RuneSelf {
+				return false
+			}
+		}
+		return true
+	}
+	if ascii(a) && ascii(b) {
+		return strings.Compare(a, b)
+	}
+	return slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b)))
 }

@@ -1,7 +1,9 @@
 package jsonc
 
 import (
+	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -69,3 +71,35 @@ func TestCanonicalRewriteFloat64(t *testing.T) {
 }
 
 type jsonNumber = json.Number
+
+// CompareNames sorts as Canonical does, non-ASCII names included (UTF-16
+// order puts U+1F600, a surrogate pair, before U+E000).
+func TestCompareNamesMatchesCanonical(t *testing.T) {
+	names := []string{"b", "a", "B", "é", "\ue000", "\U0001F600", "aa", ""}
+	var src []byte
+	src = append(src, '{')
+	for i, n := range names {
+		if i > 0 {
+			src = append(src, ',')
+		}
+		q, _ := json.Marshal(n)
+		src = append(append(src, q...), ":0"...)
+	}
+	canon, err := Canonical(append(src, '}'))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	dec := json.NewDecoder(bytes.NewReader(canon))
+	dec.Token()
+	for dec.More() {
+		tok, _ := dec.Token()
+		got = append(got, tok.(string))
+		dec.Token()
+	}
+	want := slices.Clone(names)
+	slices.SortFunc(want, CompareNames)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CompareNames order (-want) differs from Canonical's (+got):\n%s", diff)
+	}
+}

@@ -432,8 +432,8 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		if err == nil {
 			enc, err = jsonc.Canonical(enc)
 		}
-	} else {
-		enc, err = json.Marshal(model)
+	} else if enc, err = json.Marshal(model); err == nil {
+		enc, err = jsonc.Canonical(enc)
 	}
 	if err != nil {
 		l.errorf(d.pos(nil, false), "", "cannot encode the dashboard: %v", err)

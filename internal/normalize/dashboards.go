@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,33 +23,35 @@ import (
 const minRefresh = 5 * time.Second
 
 // Dashboard is the one normaliser for dashboard JSON, desired or live. It
-// returns the document's canonical bytes (jsonc.Canonical: equal documents
-// have equal bytes, numbers keep their text) without the server-owned id
-// and version, with the title trimmed, the refresh raised to Grafana's
-// minimum and the folder as "folderUid". A desired dashboard (desired true)
-// gets grafsync's marker in place of any it carried; for a live one,
-// managed reports whether it carries the marker. It streams the top-level
-// members through jsontext: no map is built.
+// returns the document's canonical bytes (as jsonc.Canonical: equal
+// documents have equal bytes, numbers keep their text) without the
+// server-owned id and version, with the title trimmed, the refresh raised
+// to Grafana's minimum and the folder as "folderUid". A desired dashboard
+// (desired true) gets grafsync's marker in place of any it carried; for a
+// live one, managed reports whether it carries the marker. It streams the
+// top-level members through jsontext: no map is built. A desired
+// dashboard's JSON is canonical already (resource.Dashboard.JSON), so only
+// its top level is rearranged; a live one's members are canonicalised.
 func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed bool, err error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(src), jsonOpts...)
+	canonical := desired
+	// Read from a bytes.Buffer, jsontext parses src in place: values alias
+	// src, which is never written, so they stay valid.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(src), jsonOpts...)
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil, false, errors.New("not a JSON object")
 	}
-	out := make([]byte, 0, len(src)+64)
-	out = append(out, '{')
-	member := func(name string, value []byte) {
-		if len(out) > 1 {
-			out = append(out, ',')
-		}
-		out, _ = jsontext.AppendQuote(out, name)
-		out = append(append(out, ':'), value...)
+	type member struct {
+		name  string
+		value []byte
 	}
+	members := make([]member, 0, 32)
+	size := 2
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {
 			return nil, false, err
 		}
-		name := tok.String()
+		name := tok.String() // before the next read voids tok
 		v, err := dec.ReadValue()
 		if err != nil {
 			return nil, false, err
@@ -72,16 +75,30 @@ func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed 
 				}
 			}
 		}
-		member(name, v)
+		if !canonical {
+			if v, err = jsonc.Canonical(bytes.Clone(v)); err != nil {
+				return nil, false, err
+			}
+		}
+		members = append(members, member{name, v})
+		size += len(name) + len(v) + 4
 	}
 	if desired {
-		member(MarkerKey, []byte(`{"managed":true}`))
+		members = append(members, member{MarkerKey, []byte(`{"managed":true}`)})
 	}
 	q, _ := jsontext.AppendQuote(nil, folderUID)
-	member("folderUid", q)
-	out = append(out, '}')
-	raw, err = jsonc.Canonical(out)
-	return raw, managed, err
+	members = append(members, member{"folderUid", q})
+	slices.SortStableFunc(members, func(a, b member) int { return jsonc.CompareNames(a.name, b.name) })
+	raw = make([]byte, 0, size+len(q)+32)
+	raw = append(raw, '{')
+	for i, m := range members {
+		if i > 0 {
+			raw = append(raw, ',')
+		}
+		raw, _ = jsontext.AppendQuote(raw, m.name)
+		raw = append(append(raw, ':'), m.value...)
+	}
+	return append(raw, '}'), managed, nil
 }
 
 // jsonOpts read documents as encoding/json would: invalid UTF-8 and (on

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/jsonc"
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/resource"
 )
@@ -70,7 +71,12 @@ func TestDashboardNumbers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			org := &resource.Org{Dashboards: []*resource.Dashboard{{UID: "n", Path: "n.json", FolderUID: "f", JSON: []byte(exact)}}}
+			// What the loader keeps: canonical JSON (resource.Dashboard.JSON).
+			loaded, err := jsonc.Canonical([]byte(exact))
+			if err != nil {
+				t.Fatal(err)
+			}
+			org := &resource.Org{Dashboards: []*resource.Dashboard{{UID: "n", Path: "n.json", FolderUID: "f", JSON: loaded}}}
 			desired, err := DesiredDashboards(org, 1)
 			if err != nil {
 				t.Fatal(err)

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -100,6 +101,7 @@ func planOrg(ctx context.Context, in Inputs, out *Outcome, r *reading) (*Outcome
 	if err != nil {
 		return out, err
 	}
+	r.dashboards.share(desiredDash)
 	if err := r.wait(); err != nil {
 		return out, err
 	}
@@ -200,6 +202,9 @@ type liveDashboards struct {
 	mu    sync.Mutex
 	out   []plan.Resource
 	err   error // the first dashboard that could not be normalised
+	// desired are the repository's normalised dashboards by uid, once
+	// share has been called.
+	desired map[string][]byte
 }
 
 func (l *liveDashboards) add(d grafana.Dashboard) {
@@ -209,7 +214,29 @@ func (l *liveDashboards) add(d grafana.Dashboard) {
 	if err != nil && l.err == nil {
 		l.err = err
 	}
+	l.dedupe(&r)
 	l.out = append(l.out, r)
+}
+
+// share hands over the desired dashboards: a live dashboard whose bytes
+// equal its desired one's keeps the desired bytes instead of its own copy,
+// so that a plan where nothing differs holds each document once.
+func (l *liveDashboards) share(desired []plan.Resource) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.desired = make(map[string][]byte, len(desired))
+	for _, d := range desired {
+		l.desired[d.ID] = d.Raw
+	}
+	for i := range l.out {
+		l.dedupe(&l.out[i])
+	}
+}
+
+func (l *liveDashboards) dedupe(r *plan.Resource) {
+	if d, ok := l.desired[r.ID]; ok && bytes.Equal(d, r.Raw) {
+		r.Raw = d
+	}
 }
 
 // dashboardUIDs are the uids of an org's dashboards in the repository.
