@@ -362,7 +362,16 @@ func (r dashboardReader) ReadResponse(resp runtime.ClientResponse, consumer runt
 	if resp.Code() != 200 {
 		return r.next.ReadResponse(resp, consumer)
 	}
-	dec := jsontext.NewDecoder(resp.Body(), jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+	// The body is read whole, into a buffer of its announced size, and
+	// parsed in place: the dashboard's JSON is a slice of it, not a copy.
+	var body bytes.Buffer
+	if n, err := strconv.Atoi(resp.GetHeader("Content-Length")); err == nil && n > 0 && n < 1<<30 {
+		body.Grow(n + bytes.MinRead)
+	}
+	if _, err := body.ReadFrom(resp.Body()); err != nil {
+		return nil, fmt.Errorf("read the answer: %w", err)
+	}
+	dec := jsontext.NewDecoder(&body, jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil, fmt.Errorf("decode the answer: not a JSON object (%v)", err)
 	}
@@ -379,7 +388,7 @@ func (r dashboardReader) ReadResponse(resp runtime.ClientResponse, consumer runt
 		switch name {
 		case "dashboard":
 			if v.Kind() == '{' {
-				r.into.JSON = bytes.Clone(v) // v is only valid until the next read
+				r.into.JSON = v // a slice of body, which nothing else uses
 			}
 		case "meta":
 			var meta models.DashboardMeta

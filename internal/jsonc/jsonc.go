@@ -84,7 +84,8 @@ func Decode(data []byte) (any, error) {
 // value, in place or at the end. Everything else, numbers included, is
 // copied as written.
 func Rewrite(src []byte, drop map[string]bool, set map[string][]byte) ([]byte, error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(src), formatOpts...)
+	// From a bytes.Buffer, jsontext parses src in place, without a copy.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(src), formatOpts...)
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil, errors.New("not a JSON object")
 	}

@@ -114,7 +114,9 @@ func unquote(v jsontext.Value) string {
 }
 
 // DesiredDashboards are an org's dashboards from Git, marked as managed,
-// each kept encoded (plan.Resource.Raw).
+// each kept encoded (plan.Resource.Raw). The normalised bytes take the
+// place of the loaded ones: each org.Dashboards[i].JSON is nil afterwards
+// (released, so that a repository's dashboards are held once, not twice).
 func DesiredDashboards(org *resource.Org, orgID int64) ([]plan.Resource, error) {
 	out := make([]plan.Resource, 0, len(org.Dashboards))
 	for _, d := range org.Dashboards {
@@ -122,6 +124,7 @@ func DesiredDashboards(org *resource.Org, orgID int64) ([]plan.Resource, error) 
 		if err != nil {
 			return nil, fmt.Errorf("dashboard %s: %w", d.Path, err)
 		}
+		d.JSON = nil
 		out = append(out, plan.Resource{
 			Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
 			Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey,
