@@ -432,6 +432,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		if err == nil {
 			enc, err = jsonc.Canonical(enc)
 		}
+		enc = bytes.Clone(enc) // kept: its own size, not the source's capacity
 	} else if enc, err = json.Marshal(model); err == nil {
 		enc, err = jsonc.Canonical(enc)
 	}
