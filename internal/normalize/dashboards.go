@@ -114,23 +114,29 @@ func unquote(v jsontext.Value) string {
 }
 
 // DesiredDashboards are an org's dashboards from Git, marked as managed,
-// each kept encoded (plan.Resource.Raw). The normalised bytes take the
-// place of the loaded ones: each org.Dashboards[i].JSON is nil afterwards
-// (released, so that a repository's dashboards are held once, not twice).
+// each kept encoded (plan.Resource.Raw).
 func DesiredDashboards(org *resource.Org, orgID int64) ([]plan.Resource, error) {
 	out := make([]plan.Resource, 0, len(org.Dashboards))
 	for _, d := range org.Dashboards {
-		raw, _, err := Dashboard(d.JSON, d.FolderUID, true)
+		r, err := DesiredDashboard(d, orgID)
 		if err != nil {
-			return nil, fmt.Errorf("dashboard %s: %w", d.Path, err)
+			return nil, err
 		}
-		d.JSON = nil
-		out = append(out, plan.Resource{
-			Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
-			Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey,
-		})
+		out = append(out, r)
 	}
 	return out, nil
+}
+
+// DesiredDashboard is one dashboard from Git, marked as managed, encoded.
+func DesiredDashboard(d *resource.Dashboard, orgID int64) (plan.Resource, error) {
+	raw, _, err := Dashboard(d.JSON, d.FolderUID, true)
+	if err != nil {
+		return plan.Resource{}, fmt.Errorf("dashboard %s: %w", d.Path, err)
+	}
+	return plan.Resource{
+		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
+		Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey,
+	}, nil
 }
 
 // LiveDashboard is one dashboard as Grafana has it, kept encoded.

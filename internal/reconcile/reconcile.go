@@ -97,7 +97,7 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 func planOrg(ctx context.Context, in Inputs, out *Outcome, r *reading) (*Outcome, error) {
 	org := out.State.Orgs[0]
 	r.expect(dashboardUIDs(org))
-	desiredDash, err := normalize.DesiredDashboards(org, in.OrgID)
+	desiredDash, err := desiredDashboards(org, in.OrgID)
 	if err != nil {
 		return out, err
 	}
@@ -237,6 +237,23 @@ func (l *liveDashboards) dedupe(r *plan.Resource) {
 	if d, ok := l.desired[r.ID]; ok && bytes.Equal(d, r.Raw) {
 		r.Raw = d
 	}
+}
+
+// desiredDashboards normalises an org's dashboards from Git
+// (normalize.DesiredDashboard) and releases each loaded JSON as soon as its
+// normalised bytes exist: the run holds each document once, not twice.
+// org.Dashboards[i].JSON is nil afterwards.
+func desiredDashboards(org *resource.Org, orgID int64) ([]plan.Resource, error) {
+	out := make([]plan.Resource, 0, len(org.Dashboards))
+	for _, d := range org.Dashboards {
+		r, err := normalize.DesiredDashboard(d, orgID)
+		if err != nil {
+			return nil, err
+		}
+		d.JSON = nil
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // dashboardUIDs are the uids of an org's dashboards in the repository.
