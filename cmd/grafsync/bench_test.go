@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -18,37 +20,58 @@ import (
 // Grafana behind a load balancer in another availability zone might.
 const benchLatency = 20 * time.Millisecond
 
+// benchDashboards is how many dashboards the sync benchmarks hold.
+const benchDashboards = 1000
+
 // BenchmarkSync1000 measures grafsync as users run it: the real binary (the
-// test binary acting as grafsync) against an emulator in this process that
-// holds 1,000 real-sized dashboards in 20 folders and 30 datasources, with
-// 20 ms latency per request. Reported per run:
+// test binary acting as grafsync) against an emulator in this process (the
+// legacy /api of the default Grafana version) that holds 1,000 real-sized
+// dashboards (benchrepo: 10–200 KB, about 45 MB in all) in 20 folders and
+// 30 datasources, with 20 ms latency per request, at --concurrency 8 and 32.
+// Reported per run:
 //   - wall-s and bound-s: wall time, and the lower bound requests ÷
-//     concurrency × latency; ratio = wall-s ÷ bound-s (target ≤ 1.5);
+//     concurrency × latency; wall/bound = wall-s ÷ bound-s (target ≤ 1.2);
+//   - cpu-s: user + system CPU time of the grafsync process (rusage), and
+//     cpu-s/MB, per MB of dashboard files (target ≤ 0.04); emu-cpu-s, the
+//     CPU the emulator (this process) used meanwhile: on a 2-core machine
+//     wall cannot be below (cpu-s + emu-cpu-s) ÷ 2;
 //   - requests and writes, with the breakdown by route in the log (-v);
-//   - maxrss-MB: the grafsync process's peak resident memory, against
-//     dashboards-MB, the size of the dashboard files.
+//   - maxrss-MB: the grafsync process's peak resident memory, and
+//     rss/(3×MB+50), against the target 3 × dashboards-MB + 50 MB (≤ 1).
 //
 // Run: go test ./cmd/grafsync -run '^$' -bench Sync1000 -benchtime 1x -v
+//
+// With GRAFSYNC_BENCH_PROFILE=DIR set, each run writes the grafsync
+// process's CPU and allocation profiles to DIR/<run>.cpu and DIR/<run>.mem
+// (go tool pprof -top DIR/noop-plan-8.cpu); go test's own -cpuprofile
+// would profile only the emulator.
 func BenchmarkSync1000(b *testing.B) {
 	dir := b.TempDir()
-	size := benchrepo.Write(b, dir, 1000)
-	for _, conc := range []int{4, 16} {
+	size := benchrepo.Write(b, dir, benchDashboards)
+	for _, conc := range []int{8, 32} {
 		b.Run(fmt.Sprintf("apply-from-empty/concurrency=%d", conc), func(b *testing.B) {
 			for b.Loop() {
 				emu, url, token := benchEmulator(b)
 				emu.SetFaults(grafanatest.Faults{Latency: benchLatency})
-				m := benchRun(b, emu, url, token, dir, conc, "apply")
+				m := benchRun(b, emu, url, token, dir, conc, fmt.Sprintf("apply-%d", conc), "apply")
 				m.report(b, size)
+				// One write per created resource: nothing is corrected after.
+				if want := benchDashboards + 20 + 30; m.writes != want {
+					b.Errorf("apply from empty made %d writes, want %d (one per created resource)", m.writes, want)
+				}
 			}
 		})
 		b.Run(fmt.Sprintf("noop-plan/concurrency=%d", conc), func(b *testing.B) {
 			emu, url, token := benchEmulator(b)
-			benchRun(b, emu, url, token, dir, 16, "apply") // converge first, without latency
+			benchRun(b, emu, url, token, dir, 16, "", "apply") // converge first, without latency
 			emu.SetFaults(grafanatest.Faults{Latency: benchLatency})
 			for b.Loop() {
-				m := benchRun(b, emu, url, token, dir, conc, "plan", "--detailed-exitcode")
+				m := benchRun(b, emu, url, token, dir, conc, fmt.Sprintf("noop-plan-%d", conc), "plan", "--detailed-exitcode")
 				if m.writes != 0 {
 					b.Fatalf("a no-op plan made %d write requests", m.writes)
+				}
+				if m.exit != 0 {
+					b.Fatalf("a no-op plan after apply exited %d (changes planned)", m.exit)
 				}
 				m.report(b, size)
 			}
@@ -72,47 +95,72 @@ func benchEmulator(b *testing.B) (*grafanatest.Emulator, string, string) {
 
 type runMeasure struct {
 	wall        time.Duration
+	cpu         time.Duration // user + system of the grafsync process
+	emuCPU      time.Duration // user + system of this process (the emulator) meanwhile
 	requests    int
 	writes      int
 	concurrency int
 	maxRSS      int64 // bytes
+	exit        int
 	routes      map[string]int
 }
 
-// benchRun runs grafsync once as a separate process and measures it.
-func benchRun(b *testing.B, emu *grafanatest.Emulator, url, token, dir string, conc int, args ...string) runMeasure {
+// benchRun runs grafsync once as a separate process and measures it. name,
+// when set, names its profiles under $GRAFSYNC_BENCH_PROFILE.
+func benchRun(b *testing.B, emu *grafanatest.Emulator, url, token, dir string, conc int, name string, args ...string) runMeasure {
 	emu.ResetCounters()
 	cmd := exec.Command("grafsync", append(args, "--repo", dir, "--concurrency", fmt.Sprint(conc), "--log-level", "warn")...)
 	cmd.Env = append(cmd.Environ(), "GRAFANA_URL="+url, "GRAFANA_TOKEN="+token, "GRAFANA_USER=", "GRAFANA_PASSWORD=")
+	if pdir := os.Getenv("GRAFSYNC_BENCH_PROFILE"); pdir != "" && name != "" {
+		cmd.Env = append(cmd.Env, "GRAFSYNC_BENCH_CPUPROFILE="+filepath.Join(pdir, name+".cpu"), "GRAFSYNC_BENCH_MEMPROFILE="+filepath.Join(pdir, name+".mem"))
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	emuBefore := selfCPU()
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
+	m := runMeasure{wall: wall, emuCPU: selfCPU() - emuBefore, writes: emu.Writes(), concurrency: conc, routes: emu.RouteCounts()}
 	if err != nil {
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != 2 {
 			b.Fatalf("grafsync %s: %v\n%s", strings.Join(args, " "), err, tail(out.String(), 2000))
 		}
+		m.exit = ee.ExitCode()
 	}
-	m := runMeasure{wall: wall, writes: emu.Writes(), concurrency: conc, routes: emu.RouteCounts()}
 	for _, n := range m.routes {
 		m.requests += n
 	}
+	m.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.maxRSS = ru.Maxrss * 1024 // Linux reports KiB
 	}
 	return m
 }
 
+// selfCPU is the user + system CPU time this process has used so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func (m runMeasure) report(b *testing.B, dashboardBytes int) {
+	mb := float64(dashboardBytes) / 1e6
 	bound := time.Duration(float64(m.requests) / float64(m.concurrency) * float64(benchLatency))
 	b.ReportMetric(m.wall.Seconds(), "wall-s")
 	b.ReportMetric(bound.Seconds(), "bound-s")
-	b.ReportMetric(m.wall.Seconds()/bound.Seconds(), "ratio")
+	b.ReportMetric(m.wall.Seconds()/bound.Seconds(), "wall/bound")
+	b.ReportMetric(m.cpu.Seconds(), "cpu-s")
+	b.ReportMetric(m.cpu.Seconds()/mb, "cpu-s/MB")
+	b.ReportMetric(m.emuCPU.Seconds(), "emu-cpu-s")
 	b.ReportMetric(float64(m.requests), "requests")
 	b.ReportMetric(float64(m.writes), "writes")
 	b.ReportMetric(float64(m.maxRSS)/1e6, "maxrss-MB")
-	b.ReportMetric(float64(dashboardBytes)/1e6, "dashboards-MB")
+	b.ReportMetric(float64(m.maxRSS)/1e6/(3*mb+50), "rss/(3×MB+50)")
+	b.ReportMetric(mb, "dashboards-MB")
 	routes := make([]string, 0, len(m.routes))
 	for r := range m.routes {
 		routes = append(routes, r)
@@ -133,10 +181,10 @@ func tail(s string, n int) string {
 }
 
 // BenchmarkValidate1000 runs grafsync validate as a process over the same
-// 1,000-dashboard repository and reports its wall time and peak RSS.
+// 1,000-dashboard repository and reports its wall time, CPU and peak RSS.
 func BenchmarkValidate1000(b *testing.B) {
 	dir := b.TempDir()
-	size := benchrepo.Write(b, dir, 1000)
+	size := benchrepo.Write(b, dir, benchDashboards)
 	for b.Loop() {
 		cmd := exec.Command("grafsync", "validate", "--repo", dir)
 		start := time.Now()
@@ -144,6 +192,9 @@ func BenchmarkValidate1000(b *testing.B) {
 			b.Fatalf("validate: %v\n%s", err, tail(string(out), 2000))
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "wall-s")
+		cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		b.ReportMetric(cpu.Seconds(), "cpu-s")
+		b.ReportMetric(cpu.Seconds()/(float64(size)/1e6), "cpu-s/MB")
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			b.ReportMetric(float64(ru.Maxrss*1024)/1e6, "maxrss-MB")
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime/pprof"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -11,8 +12,31 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"grafsync": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"grafsync": func() { os.Exit(profiled(func() int { return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) })) },
 	})
+}
+
+// profiled runs f, writing a CPU profile of the grafsync process to
+// $GRAFSYNC_BENCH_CPUPROFILE and a heap profile (allocations) to
+// $GRAFSYNC_BENCH_MEMPROFILE when they are set: the benchmarks run grafsync
+// as a child process, which go test's -cpuprofile does not see.
+func profiled(f func() int) int {
+	if p := os.Getenv("GRAFSYNC_BENCH_CPUPROFILE"); p != "" {
+		if out, err := os.Create(p); err == nil {
+			defer out.Close() // after StopCPUProfile (deferred calls run last-in first-out)
+			if pprof.StartCPUProfile(out) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
+	code := f()
+	if p := os.Getenv("GRAFSYNC_BENCH_MEMPROFILE"); p != "" {
+		if out, err := os.Create(p); err == nil {
+			pprof.Lookup("allocs").WriteTo(out, 0)
+			out.Close()
+		}
+	}
+	return code
 }
 
 // TestScripts runs the CLI scripts in testdata/script: each .txtar holds a

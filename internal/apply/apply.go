@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -152,7 +153,33 @@ func stepsOf(changes []plan.Change) [][]plan.Change {
 		}
 		steps[len(steps)-1] = append(steps[len(steps)-1], ch)
 	}
-	return steps
+	return defaultsFirst(steps)
+}
+
+// defaultsFirst moves the creation of each declared default datasource into
+// a step of its own, before the other datasource creates. Grafana makes an
+// org's first datasource its default whatever the request says (audit row
+// 58, grafana-api.md §6.3): created concurrently, any of them may come
+// first and need a corrective update; created first, the declared default
+// is the default, and the rest are created as they are declared.
+func defaultsFirst(steps [][]plan.Change) [][]plan.Change {
+	var out [][]plan.Change
+	for _, step := range steps {
+		var defaults, rest []plan.Change
+		for _, ch := range step {
+			if ch.Action == plan.Create && ch.After.Kind == plan.Datasource && ch.After.Doc["isDefault"] == true {
+				defaults = append(defaults, ch)
+			} else {
+				rest = append(rest, ch)
+			}
+		}
+		if len(defaults) > 0 && len(rest) > 0 {
+			out = append(out, defaults, rest)
+		} else {
+			out = append(out, step)
+		}
+	}
+	return out
 }
 
 type applier struct {
@@ -383,18 +410,21 @@ func (a *applier) dashboard(ctx context.Context, ch plan.Change) error {
 	if ch.Action == plan.Delete {
 		return a.c.DeleteDashboard(ctx, ch.Before.ID)
 	}
-	model, err := ch.After.Document()
-	if err != nil {
-		return err
-	}
-	model = maps.Clone(model)
-	folder := str(model, "folderUid")
-	delete(model, "folderUid")
+	// The document is sent encoded, as planned: no map is built, and
+	// numbers keep their text. Its folder is the resource's Parent (the
+	// normaliser's folderUid, which SaveDashboard drops from the body).
 	version := 0
 	if ch.Before != nil {
 		version = ch.Before.Version
 	}
-	_, err = a.c.SaveDashboard(ctx, model, folder, version, a.opts.Message)
+	raw := ch.After.Raw
+	if raw == nil {
+		var err error
+		if raw, err = json.Marshal(ch.After.Doc); err != nil {
+			return fmt.Errorf("%s: %w", ch.Subject, err)
+		}
+	}
+	_, err := a.c.SaveDashboard(ctx, raw, ch.After.Parent, version, a.opts.Message)
 	return err
 }
 

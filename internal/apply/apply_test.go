@@ -348,6 +348,34 @@ func TestFirstDatasourceDefaultIsCorrected(t *testing.T) {
 	}
 }
 
+// An apply from empty makes one write per datasource: the declared default
+// is created first, on its own, so Grafana's "first datasource is the
+// default" (§6.3) picks it and no corrective update follows. Created
+// concurrently, another one usually came first. Several fresh runs, as
+// the race made the old order fail most of the time, not every time.
+func TestDeclaredDefaultDatasourceIsCreatedFirst(t *testing.T) {
+	var ds strings.Builder
+	ds.WriteString("apiVersion: 1\ndatasources:\n")
+	for i := range 8 {
+		fmt.Fprintf(&ds, "  - {name: Prom %d, uid: prom-%d, type: prometheus, url: 'http://prom-%d:9090', isDefault: %v}\n", i, i, i, i == 5)
+	}
+	for run := range 4 {
+		f := newFixture(t, grafanatest.Options{Seed: uint64(run + 1)}, map[string]string{"datasources/ds.yaml": ds.String()})
+		f.emu.ResetCounters()
+		if _, err := f.apply(t, f.plan(t)); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.emu.Writes(); n != 8 {
+			t.Errorf("run %d: apply from empty made %d writes for 8 datasources, want 8", run, n)
+		}
+		for i := range 8 {
+			if d, _ := f.emu.GetDatasource(1, fmt.Sprintf("prom-%d", i)); d.IsDefault != (i == 5) {
+				t.Errorf("run %d: %s isDefault=%v", run, d.Name, d.IsDefault)
+			}
+		}
+	}
+}
+
 // A folder moved and retitled in one change: the retitle states the version
 // the move left (§5.4 refuses any other).
 func TestFolderMoveAndRetitle(t *testing.T) {
@@ -468,7 +496,7 @@ func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
 			if n := out.Plan.Counts()[plan.Delete]; n != 2 {
 				t.Fatalf("plan has %d deletes, want 2 (the dashboard and its folder): %s", n, out.Plan.Summary())
 			}
-			if _, err := f.client.SaveDashboard(t.Context(), map[string]any{"uid": "hand", "title": "Hand"}, "team", 0, ""); err != nil {
+			if _, err := f.client.SaveDashboard(t.Context(), []byte(`{"uid": "hand", "title": "Hand"}`), "team", 0, ""); err != nil {
 				t.Fatal(err)
 			}
 			res, err := f.apply(t, out)

@@ -3,7 +3,6 @@ package apply_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,11 +30,7 @@ func ledgerFolders(t *testing.T, emu *grafanatest.Emulator) []string {
 	if !ok {
 		return nil
 	}
-	var model map[string]any
-	if err := json.Unmarshal(data, &model); err != nil {
-		t.Fatal(err)
-	}
-	l, err := normalize.ParseLedger(grafana.Dashboard{UID: normalize.LedgerUID, Version: version, Model: model})
+	l, err := normalize.ParseLedger(grafana.Dashboard{UID: normalize.LedgerUID, Version: version, JSON: data})
 	if err != nil {
 		t.Fatal(err)
 	}

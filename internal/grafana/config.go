@@ -83,7 +83,12 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.Transport == nil {
-		c.Transport = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Keep a connection per request in flight: with Go's default of 2
+		// idle connections per host, every request beyond the second
+		// opens a new connection and closes it after.
+		t.MaxIdleConnsPerHost = max(c.Concurrency, http.DefaultMaxIdleConnsPerHost)
+		c.Transport = t
 	}
 	return c
 }

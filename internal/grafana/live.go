@@ -1,7 +1,9 @@
 package grafana
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/go-openapi/runtime"
 	"github.com/grafana/grafana-openapi-client-go/client/dashboards"
 	"github.com/grafana/grafana-openapi-client-go/client/datasources"
 	"github.com/grafana/grafana-openapi-client-go/client/folders"
@@ -24,12 +28,13 @@ type Folder struct {
 	CreatedBy             string
 }
 
-// Dashboard is a live dashboard: its stored JSON and the meta grafsync needs.
+// Dashboard is a live dashboard: its stored JSON, as Grafana sent it, and
+// the meta grafsync needs.
 type Dashboard struct {
 	UID         string
 	FolderUID   string
 	Version     int
-	Model       map[string]any
+	JSON        []byte // a JSON object
 	Provisioned bool
 }
 
@@ -46,6 +51,9 @@ type Datasource struct {
 
 // State is everything grafsync manages, as one org of Grafana has it now.
 type State struct {
+	// Version is the Grafana version (/api/health), which decides how it
+	// stores what grafsync writes.
+	Version     string
 	Folders     []Folder
 	Dashboards  []Dashboard // empty when ReadState was given a callback
 	Datasources []Datasource
@@ -58,29 +66,45 @@ const searchPageSize = 5000
 const folderPageSize = 1000
 
 // ReadState reads the folders, dashboards and datasources of the client's
-// org, with at most Concurrency requests in flight. Dashboards are listed by
-// search, then each is read by uid. On 12.x and 13.x search lags writes (§4, §13)
-// while GET by uid is consistent: there the expected dashboard uids that
-// search does not list are read by uid too (expected is called once search
-// has answered, and only on 12.x, so it may wait for the repository to
-// load), and a listed one that is gone is skipped, so a plan right after an
-// apply sees what the apply did.
+// org, with at most Concurrency requests in flight. It asks /api/health for
+// the version first. Dashboards are listed by search, then each is read by
+// uid. On 12.x and 13.x search lags writes (§4, §13) while GET by uid is consistent:
+// there the expected dashboard uids that search does not list are read by
+// uid too (expected is called once search has answered, and only on 12.x and 13.x,
+// so it may wait for the repository to load), and a listed one that is gone
+// is skipped, so a plan right after an apply sees what the apply did.
 //
-// When each is not nil, every dashboard is handed to it as soon as it is read
-// (one call at a time) and not kept in the State: a caller that keeps only
-// what it needs of each holds one dashboard's map at a time, not thousands.
+// When each is not nil, every dashboard is handed to it as soon as it is
+// read, from as many goroutines as requests run at once, and not kept in
+// the State: a caller that keeps only what it needs of each holds a few
+// dashboards' JSON at a time, not thousands.
 func (c *Client) ReadState(ctx context.Context, each func(Dashboard), expected func() []string) (*State, error) {
-	st := &State{}
+	h, err := c.Health(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := &State{Version: h.Version}
+	lags := searchLags(h.Version)
 	if each == nil {
-		each = func(d Dashboard) { st.Dashboards = append(st.Dashboards, d) }
+		var mu sync.Mutex
+		each = func(d Dashboard) {
+			mu.Lock()
+			defer mu.Unlock()
+			st.Dashboards = append(st.Dashboards, d)
+		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		fs, err := c.readFolders(gctx)
+		fs, err := c.readFolders(gctx, lags)
 		st.Folders = fs
 		return err
 	})
-	g.Go(func() error { return c.readDashboards(gctx, each, expected) })
+	g.Go(func() error {
+		if expected == nil {
+			lags = false // nothing to add to what search lists
+		}
+		return c.readDashboards(gctx, each, lags, expected)
+	})
 	g.Go(func() error {
 		ds, err := c.readDatasources(gctx)
 		st.Datasources = ds
@@ -93,10 +117,70 @@ func (c *Client) ReadState(ctx context.Context, each func(Dashboard), expected f
 	return st, nil
 }
 
-// readFolders walks the folder tree level by level (/api/folders lists
-// direct children only, §5.1), then reads each folder for its version. A
-// listed folder that is gone by then is left out, as dashboards are.
-func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
+// readFolders lists the folders, then reads each once for its version and
+// creator. A listed folder that is gone by then is left out, as dashboards
+// are. Where search is consistent (before 12.x), one search for
+// type=dash-folder lists every level (§5.1); on 12.x, whose search lags
+// writes, the tree is walked level by level through /api/folders (which
+// lists direct children only).
+func (c *Client) readFolders(ctx context.Context, lags bool) ([]Folder, error) {
+	var uids []string
+	var err error
+	if lags {
+		uids, err = c.walkFolders(ctx)
+	} else {
+		uids, err = c.searchFolders(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	read := make([]Folder, len(uids))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, uid := range uids {
+		g.Go(func() error {
+			f, err := c.GetFolder(gctx, uid)
+			if IsStatus(err, 404) {
+				return nil // deleted since it was listed: left out (its UID stays "")
+			}
+			read[i] = f
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := slices.DeleteFunc(read, func(f Folder) bool { return f.UID == "" })
+	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
+	return out, nil
+}
+
+// searchFolders lists the uids of every folder, at every level, by search.
+func (c *Client) searchFolders(ctx context.Context) ([]string, error) {
+	var uids []string
+	typ := "dash-folder"
+	for page := int64(1); ; page++ {
+		release, err := c.acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		limit := int64(searchPageSize)
+		ok, err := c.api.Search.Search(search.NewSearchParamsWithContext(ctx).WithType(&typ).WithLimit(&limit).WithPage(&page))
+		release()
+		if err != nil {
+			return nil, c.wrap(err, "search folders")
+		}
+		for _, h := range ok.GetPayload() {
+			uids = append(uids, h.UID)
+		}
+		if len(ok.GetPayload()) < searchPageSize {
+			return uids, nil
+		}
+	}
+}
+
+// walkFolders lists the uids of every folder by walking the tree level by
+// level through /api/folders.
+func (c *Client) walkFolders(ctx context.Context) ([]string, error) {
 	var uids []string
 	seen := map[string]bool{}
 	parents := []string{""}
@@ -129,24 +213,7 @@ func (c *Client) readFolders(ctx context.Context) ([]Folder, error) {
 		uids = append(uids, next...)
 		parents = next
 	}
-	read := make([]Folder, len(uids))
-	g, gctx := errgroup.WithContext(ctx)
-	for i, uid := range uids {
-		g.Go(func() error {
-			f, err := c.GetFolder(gctx, uid)
-			if IsStatus(err, 404) {
-				return nil // deleted since it was listed: left out (its UID stays "")
-			}
-			read[i] = f
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	out := slices.DeleteFunc(read, func(f Folder) bool { return f.UID == "" })
-	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
-	return out, nil
+	return uids, nil
 }
 
 // listFolders pages through the direct children of parent ("" = root),
@@ -202,16 +269,9 @@ func (c *Client) GetFolder(ctx context.Context, uid string) (Folder, error) {
 }
 
 // readDashboards lists every dashboard by search, then reads each by uid and
-// hands it to each, one call at a time.
-func (c *Client) readDashboards(ctx context.Context, each func(Dashboard), expected func() []string) error {
-	lags := false
-	if expected != nil {
-		h, err := c.Health(ctx)
-		if err != nil {
-			return err
-		}
-		lags = searchLags(h.Version)
-	}
+// hands it to each. lags says search lags writes (12.x): expected's uids are
+// read too.
+func (c *Client) readDashboards(ctx context.Context, each func(Dashboard), lags bool, expected func() []string) error {
 	var uids []string
 	typ := "dash-db"
 	for page := int64(1); ; page++ {
@@ -244,7 +304,6 @@ func (c *Client) readDashboards(ctx context.Context, each func(Dashboard), expec
 			}
 		}
 	}
-	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	for _, uid := range uids {
 		g.Go(func() error {
@@ -255,8 +314,6 @@ func (c *Client) readDashboards(ctx context.Context, each func(Dashboard), expec
 			if err != nil {
 				return err
 			}
-			mu.Lock()
-			defer mu.Unlock()
 			each(d)
 			return nil
 		})
@@ -294,27 +351,76 @@ func UniqueTitles(version string) bool {
 	return maj < 11 || maj == 11 && mnr <= 2
 }
 
-// GetDashboard reads one dashboard by uid.
+// GetDashboard reads one dashboard by uid. Its JSON is taken from the
+// response as it streams in and kept as Grafana sent it (numbers exact):
+// nothing decodes it into a map.
 func (c *Client) GetDashboard(ctx context.Context, uid string) (Dashboard, error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return Dashboard{}, err
 	}
 	defer release()
-	ok, err := c.api.Dashboards.GetDashboardByUIDWithParams(dashboards.NewGetDashboardByUIDParamsWithContext(ctx).WithUID(uid))
+	d := Dashboard{UID: uid}
+	_, err = c.api.Dashboards.GetDashboardByUIDWithParams(dashboards.NewGetDashboardByUIDParamsWithContext(ctx).WithUID(uid),
+		func(op *runtime.ClientOperation) { op.Reader = dashboardReader{next: op.Reader, into: &d} })
 	if err != nil {
 		return Dashboard{}, c.wrap(err, "read dashboard "+uid)
 	}
-	p := ok.GetPayload()
-	model, _ := p.Dashboard.(map[string]any)
-	if model == nil {
+	if d.JSON == nil {
 		return Dashboard{}, fmt.Errorf("read dashboard %s: grafana returned no dashboard JSON", uid)
 	}
-	d := Dashboard{UID: uid, Model: model}
-	if p.Meta != nil {
-		d.FolderUID, d.Version, d.Provisioned = p.Meta.FolderUID, int(p.Meta.Version), p.Meta.Provisioned
-	}
 	return d, nil
+}
+
+// dashboardReader reads a 200 answer of GET /api/dashboards/uid/{uid}
+// (§3.2) with jsontext into a Dashboard; other answers go to the generated
+// reader, which makes them errors.
+type dashboardReader struct {
+	next runtime.ClientResponseReader
+	into *Dashboard
+}
+
+func (r dashboardReader) ReadResponse(resp runtime.ClientResponse, consumer runtime.Consumer) (any, error) {
+	if resp.Code() != 200 {
+		return r.next.ReadResponse(resp, consumer)
+	}
+	// The body is read whole, into a buffer of its announced size, and
+	// parsed in place: the dashboard's JSON is a slice of it, not a copy.
+	var body bytes.Buffer
+	if n, err := strconv.Atoi(resp.GetHeader("Content-Length")); err == nil && n > 0 && n < 1<<30 {
+		body.Grow(n + bytes.MinRead)
+	}
+	if _, err := body.ReadFrom(resp.Body()); err != nil {
+		return nil, fmt.Errorf("read the answer: %w", err)
+	}
+	dec := jsontext.NewDecoder(&body, jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, fmt.Errorf("decode the answer: not a JSON object (%v)", err)
+	}
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, fmt.Errorf("decode the answer: %w", err)
+		}
+		name := tok.String() // before the next read voids tok
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, fmt.Errorf("decode the answer: %w", err)
+		}
+		switch name {
+		case "dashboard":
+			if v.Kind() == '{' {
+				r.into.JSON = v // a slice of body, which nothing else uses
+			}
+		case "meta":
+			var meta models.DashboardMeta
+			if err := json.Unmarshal(v, &meta); err != nil {
+				return nil, fmt.Errorf("decode the answer's meta: %w", err)
+			}
+			r.into.FolderUID, r.into.Version, r.into.Provisioned = meta.FolderUID, int(meta.Version), meta.Provisioned
+		}
+	}
+	return dashboards.NewGetDashboardByUIDOK(), nil
 }
 
 // readDatasources lists datasources, then reads each by uid: only the single

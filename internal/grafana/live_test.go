@@ -102,7 +102,7 @@ func TestReadStateExpectedOnLaggingSearch(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Saved through the API: 12.x search does not list it for an hour.
-			if _, err := c.SaveDashboard(t.Context(), map[string]any{"uid": "unlisted", "title": "Unlisted"}, "", 0, ""); err != nil {
+			if _, err := c.SaveDashboard(t.Context(), []byte(`{"uid": "unlisted", "title": "Unlisted"}`), "", 0, ""); err != nil {
 				t.Fatal(err)
 			}
 			emu.ResetCounters()
@@ -228,7 +228,7 @@ func TestWritesAcrossVersions(t *testing.T) {
 			if _, ok := emu.GetFolder(1, "f"); ok {
 				t.Error("folder not deleted")
 			}
-			model := map[string]any{"uid": "d", "title": "D"}
+			model := []byte(`{"uid": "d", "title": "D"}`)
 			if _, err := c.SaveDashboard(t.Context(), model, "", 0, ""); err != nil {
 				t.Fatal(err)
 			}

@@ -1,9 +1,14 @@
 package grafana
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/grafana/grafana-openapi-client-go/client/dashboards"
 	"github.com/grafana/grafana-openapi-client-go/client/datasources"
@@ -81,25 +86,19 @@ func (c *Client) DeleteFolder(ctx context.Context, uid string) error {
 	return c.wrap(err, "delete folder "+uid)
 }
 
-// SaveDashboard creates (version 0) or updates (the live version) a
-// dashboard in folderUID ("" = General) and returns the new version.
-func (c *Client) SaveDashboard(ctx context.Context, model map[string]any, folderUID string, version int, message string) (int, error) {
+// SaveDashboard creates or updates a dashboard from its JSON (an object; its
+// id, version and folderUid members are dropped), in folderUID, at version
+// (0: create). The JSON is sent as it is otherwise: numbers keep their text.
+func (c *Client) SaveDashboard(ctx context.Context, dashboard []byte, folderUID string, version int, message string) (int, error) {
+	body, uid, err := dashboardBody(dashboard, version)
+	if err != nil {
+		return 0, fmt.Errorf("save dashboard: %w", err)
+	}
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer release()
-	body := make(map[string]any, len(model)+1)
-	for k, v := range model {
-		body[k] = v
-	}
-	delete(body, "id")
-	if version > 0 {
-		body["version"] = version
-	} else {
-		delete(body, "version")
-	}
-	uid, _ := body["uid"].(string)
 	ok, err := c.api.Dashboards.PostDashboardWithParams(dashboards.NewPostDashboardParamsWithContext(ctx).
 		WithBody(&models.SaveDashboardCommand{Dashboard: body, FolderUID: folderUID, Message: message}))
 	if err != nil {
@@ -109,6 +108,44 @@ func (c *Client) SaveDashboard(ctx context.Context, model map[string]any, folder
 		return int(*v), nil
 	}
 	return 0, nil
+}
+
+// dashboardBody is the "dashboard" of a save: src's members but id,
+// version and folderUid, plus version when it is above 0; and its uid.
+func dashboardBody(src []byte, version int) (json.RawMessage, string, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(src), jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, "", fmt.Errorf("the dashboard is not a JSON object")
+	}
+	out := make([]byte, 0, len(src)+32)
+	out = append(out, '{')
+	if version > 0 {
+		out = append(out, `"version":`+strconv.Itoa(version)...)
+	}
+	var uid string
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, "", err
+		}
+		name := tok.String() // before the next read voids tok
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, "", err
+		}
+		switch name {
+		case "id", "version", "folderUid":
+			continue
+		case "uid":
+			json.Unmarshal(v, &uid)
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out, _ = jsontext.AppendQuote(out, name)
+		out = append(append(out, ':'), v...)
+	}
+	return append(out, '}'), uid, nil
 }
 
 // DeleteDashboard deletes a dashboard by uid.

@@ -9,10 +9,12 @@ import (
 	"maps"
 	pathpkg "path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/grafsync/grafsync/internal/jsonc"
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
@@ -382,6 +384,36 @@ func (l *loader) folderFile(o *orgState, f *resource.Folder, file string, u *uid
 	}
 }
 
+func quoteJSON(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+// jsonError reports a dashboard file that is not valid JSON, or repeats a
+// key in an object, at its line and column.
+func (l *loader) jsonError(d doc, err error) {
+	pos := resource.Pos{File: d.file}
+	se, ok := err.(*jsonc.SyntaxError)
+	if !ok {
+		l.errorf(pos, "", "invalid JSON: %v", err)
+		return
+	}
+	pos.Line, pos.Col = lineCol(d.data, se.Offset)
+	if se.Duplicate == "" {
+		l.errorf(pos, "", "invalid JSON: %s", se.Msg)
+		return
+	}
+	at := make(path, len(se.Path))
+	for i, t := range se.Path {
+		at[i] = t
+		if n, err := strconv.Atoi(t); err == nil && i < len(se.Path)-1 && jsonLocate(d.data, path(at[:i]).with(n), false) > 0 {
+			at[i] = n // an array index
+		}
+	}
+	first, _ := lineCol(d.data, jsonLocate(d.data, at, true))
+	l.errorf(pos, "keep one: Grafana would silently keep the last", "%s: duplicate key %q (first at line %d)", at, se.Duplicate, first)
+}
+
 // loadDashboard reads one dashboard file. Its bytes are dropped when it
 // returns; later problems re-read the file (reopen).
 func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID string) {
@@ -394,11 +426,12 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	if isJSON(file) {
 		d.data = bytes.TrimPrefix(data, utf8BOM) // Windows editors add one; Grafana's export does not
 		l.checkJSONText(file, d.data)
-		if err := json.Unmarshal(d.data, &v); err != nil {
-			off, _ := jsonSyntaxOffset(err)
-			pos := resource.Pos{File: file}
-			pos.Line, pos.Col = lineCol(d.data, off)
-			l.errorf(pos, "", "invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+		// Strictly: a repeated key is an error, not "the last wins". The
+		// map is for inspecting; the dashboard is encoded from its own
+		// bytes below, so numbers keep their text.
+		var err error
+		if v, err = jsonc.Decode(d.data); err != nil {
+			l.jsonError(d, err)
 			return
 		}
 	} else {
@@ -430,6 +463,14 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	if what, hint := notADashboard(model); what != "" {
 		l.errorf(d.pos(nil, false), hint, "%s", what)
 		return
+	}
+	// A dashboard exported for sharing has its ${inputs} replaced in the
+	// map, which is then encoded: decode it again with exact numbers.
+	exact := false
+	if ins, _ := model["__inputs"].([]any); len(ins) > 0 && d.data != nil {
+		if m, err := jsonc.Unmarshal(d.data); err == nil {
+			model, exact = m, true
+		}
 	}
 	delete(model, "id")
 	// A wrong shape is reported once, at the field; the reference checks
@@ -495,8 +536,25 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		l.checkRefs(o, d, model, inputs)
 	}
 	// Keep the dashboard encoded: the map is garbage once this returns, so
-	// loading holds one dashboard's map at a time, not all of them.
-	enc, err := json.Marshal(model)
+	// loading holds one dashboard's map at a time, not all of them. A JSON
+	// file is re-encoded from its own bytes with the top-level edits above
+	// (numbers keep their text); one whose inputs were replaced, or a YAML
+	// file, from the map.
+	var enc []byte
+	var err error
+	if d.data != nil && !exact {
+		set := map[string][]byte{"uid": quoteJSON(db.UID)}
+		if _, ok := model["title"].(string); ok {
+			set["title"] = quoteJSON(db.Title)
+		}
+		enc, err = jsonc.Rewrite(d.data, map[string]bool{"id": true, "__inputs": true, "__requires": true, "__elements": true}, set)
+		if err == nil {
+			enc, err = jsonc.Canonical(enc)
+		}
+		enc = bytes.Clone(enc) // kept: its own size, not the source's capacity
+	} else if enc, err = json.Marshal(model); err == nil {
+		enc, err = jsonc.Canonical(enc)
+	}
 	if err != nil {
 		l.errorf(d.pos(nil, false), "", "cannot encode the dashboard: %v", err)
 		return

@@ -71,7 +71,7 @@ func TestLoadProblems(t *testing.T) {
 		{
 			name:  "json syntax error",
 			files: map[string]string{"dashboards/a.json": "{\n  \"title\": \"A\",,\n}"},
-			want:  []string{`dashboards/a.json:2:17: invalid JSON: invalid character ',' looking for beginning of object key string`},
+			want:  []string{`dashboards/a.json:2:16: invalid JSON: invalid character ',' at start of value`},
 		},
 		{
 			name:  "json not an object",
@@ -525,6 +525,20 @@ datasources:
 			},
 		},
 		{
+			// The second "uid" used to win silently, making a second dashboard.
+			name: "duplicate keys in a JSON dashboard",
+			files: map[string]string{
+				"dashboards/alb.json":   "{\n  \"uid\": \"alb\",\n  \"title\": \"ALB\",\n  \"uid\": \"alb-dup\"\n}",
+				"dashboards/nest.json":  `{"title": "N", "panels": [{"id": 1}, {"id": 2, "fieldConfig": {"defaults": {"unit": "s", "unit": "ms"}}}]}`,
+				"dashboards/other.json": `{"title": "O", "templating": {"list": []}, "templating": {"list": []}}`,
+			},
+			want: []string{
+				`dashboards/alb.json:4:3: uid: duplicate key "uid" (first at line 2)`,
+				`dashboards/nest.json:1:90: panels[1].fieldConfig.defaults.unit: duplicate key "unit" (first at line 1)`,
+				`dashboards/other.json:1:44: templating: duplicate key "templating" (first at line 1)`,
+			},
+		},
+		{
 			name:  "unknown file in dashboards",
 			files: map[string]string{"dashboards/a.jsn": "{}", "dashboards/README.md": "# docs"},
 			want:  []string{`dashboards/a.jsn: warning: ignored: not a dashboard file`},
@@ -711,5 +725,22 @@ func TestInputsByNameWithoutUID(t *testing.T) {
 	got := []any{panels[0].(map[string]any)["datasource"], panels[1].(map[string]any)["datasource"]}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("substituted references (-want +got):\n%s", diff)
+	}
+}
+
+// TestNumbersKeepTheirText: a dashboard's numbers reach the loaded JSON as
+// written, not rounded through float64 (Grafana's legacy /api stores the
+// JSON text, so 9007199254740993 stays 9007199254740993 there).
+func TestNumbersKeepTheirText(t *testing.T) {
+	files := map[string]string{"dashboards/a.json": `{"title": "A", "panels": [{"id": 1, "maxDataPoints": 9007199254740993, "fieldConfig": {"defaults": {"min": 1e-400, "max": 1.50, "decimals": -0, "big": 123456789012345678901234567890}}}]}`}
+	state, problems := Load(mapFS(files), Options{})
+	if problems.HasErrors() {
+		t.Fatal(problems)
+	}
+	got := string(state.Orgs[0].Dashboards[0].JSON)
+	for _, want := range []string{`9007199254740993`, `1e-400`, `1.50`, `-0`, `123456789012345678901234567890`} {
+		if !strings.Contains(got, ":"+want) {
+			t.Errorf("loaded JSON lost the number %s:\n%s", want, got)
+		}
 	}
 }

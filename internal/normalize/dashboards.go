@@ -1,13 +1,19 @@
 package normalize
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/jsonc"
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/resource"
 )
@@ -16,26 +22,95 @@ import (
 // refresh is silently raised to it (grafana-api.md §3.1).
 const minRefresh = 5 * time.Second
 
-// Dashboard is the one normaliser for dashboard JSON, desired or live: a
-// copy without the server-owned id and version, with the title trimmed and
-// the refresh raised to Grafana's minimum, and the folder as "folderUid".
-func Dashboard(model map[string]any, folderUID string) map[string]any {
-	doc := make(map[string]any, len(model)+1)
-	for k, v := range model {
-		doc[k] = v
+// Dashboard is the one normaliser for dashboard JSON, desired or live. It
+// returns the document's canonical bytes (as jsonc.Canonical: equal
+// documents have equal bytes, numbers keep their text) without the
+// server-owned id and version, with the title trimmed, the refresh raised
+// to Grafana's minimum and the folder as "folderUid". A desired dashboard
+// (desired true) gets grafsync's marker in place of any it carried; for a
+// live one, managed reports whether it carries the marker. It streams the
+// top-level members through jsontext: no map is built. A desired
+// dashboard's JSON is canonical already (resource.Dashboard.JSON), so only
+// its top level is rearranged; a live one's members are canonicalised.
+func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed bool, err error) {
+	canonical := desired
+	// Read from a bytes.Buffer, jsontext parses src in place: values alias
+	// src, which is never written, so they stay valid.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(src), jsonOpts...)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, false, errors.New("not a JSON object")
 	}
-	delete(doc, "id")
-	delete(doc, "version")
-	if t, ok := doc["title"].(string); ok {
-		doc["title"] = strings.TrimSpace(t)
+	type member struct {
+		name  string
+		value []byte
 	}
-	if r, ok := doc["refresh"].(string); ok {
-		if d, ok := parseInterval(r); ok && d > 0 && d < minRefresh {
-			doc["refresh"] = "5s"
+	members := make([]member, 0, 32)
+	size := 2
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, false, err
 		}
+		name := tok.String() // before the next read voids tok
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, false, err
+		}
+		switch name {
+		case "id", "version", "folderUid":
+			continue
+		case MarkerKey:
+			if desired {
+				continue
+			}
+			managed = isManaged(v)
+		case "title":
+			if v.Kind() == '"' {
+				v, _ = jsontext.AppendQuote(nil, strings.TrimSpace(unquote(v)))
+			}
+		case "refresh":
+			if v.Kind() == '"' {
+				if d, ok := parseInterval(unquote(v)); ok && d > 0 && d < minRefresh {
+					v = jsontext.Value(`"5s"`)
+				}
+			}
+		}
+		if !canonical {
+			if v, err = jsonc.Canonical(bytes.Clone(v)); err != nil {
+				return nil, false, err
+			}
+		}
+		members = append(members, member{name, v})
+		size += len(name) + len(v) + 4
 	}
-	doc["folderUid"] = folderUID
-	return doc
+	if desired {
+		members = append(members, member{MarkerKey, []byte(`{"managed":true}`)})
+	}
+	q, _ := jsontext.AppendQuote(nil, folderUID)
+	members = append(members, member{"folderUid", q})
+	slices.SortStableFunc(members, func(a, b member) int { return jsonc.CompareNames(a.name, b.name) })
+	raw = make([]byte, 0, size+len(q)+32)
+	raw = append(raw, '{')
+	for i, m := range members {
+		if i > 0 {
+			raw = append(raw, ',')
+		}
+		raw, _ = jsontext.AppendQuote(raw, m.name)
+		raw = append(append(raw, ':'), m.value...)
+	}
+	return append(raw, '}'), managed, nil
+}
+
+// jsonOpts read documents as encoding/json would: invalid UTF-8 and (on
+// the live side, which Grafana wrote) repeated names are not errors here;
+// the loader rejects repeated names in Git.
+var jsonOpts = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
+
+// unquote is the text of a JSON string value.
+func unquote(v jsontext.Value) string {
+	var s string
+	json.Unmarshal(v, &s)
+	return s
 }
 
 // DesiredDashboards are an org's dashboards from Git, marked as managed,
@@ -43,35 +118,69 @@ func Dashboard(model map[string]any, folderUID string) map[string]any {
 func DesiredDashboards(org *resource.Org, orgID int64) ([]plan.Resource, error) {
 	out := make([]plan.Resource, 0, len(org.Dashboards))
 	for _, d := range org.Dashboards {
-		model, err := d.Decode()
+		r, err := DesiredDashboard(d, orgID)
 		if err != nil {
 			return nil, err
 		}
-		doc := Dashboard(model, d.FolderUID)
-		doc[MarkerKey] = marker()
-		raw, err := json.Marshal(doc)
-		if err != nil {
-			return nil, fmt.Errorf("dashboard %s: %w", d.Path, err)
-		}
-		out = append(out, plan.Resource{
-			Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
-			Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey,
-		})
+		out = append(out, r)
 	}
 	return out, nil
 }
 
+// DesiredDashboard is one dashboard from Git, marked as managed, encoded.
+func DesiredDashboard(d *resource.Dashboard, orgID int64) (plan.Resource, error) {
+	raw, _, err := Dashboard(d.JSON, d.FolderUID, true)
+	if err != nil {
+		return plan.Resource{}, fmt.Errorf("dashboard %s: %w", d.Path, err)
+	}
+	return plan.Resource{
+		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
+		Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey,
+	}, nil
+}
+
 // LiveDashboard is one dashboard as Grafana has it, kept encoded.
 func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
-	doc := Dashboard(d.Model, d.FolderUID)
-	raw, err := json.Marshal(doc)
+	raw, managed, err := Dashboard(d.JSON, d.FolderUID, false)
 	if err != nil {
 		return plan.Resource{}, fmt.Errorf("dashboard %s: %w", d.UID, err)
 	}
 	return plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Raw: raw, Parent: d.FolderUID,
-		Version: d.Version, Managed: isManaged(doc[MarkerKey]), ReadOnly: d.Provisioned,
+		Version: d.Version, Managed: managed, ReadOnly: d.Provisioned,
 	}, nil
+}
+
+// StoresFloat64 reports whether a Grafana version keeps dashboard numbers
+// as float64: from 12.0, dashboards are stored as unstructured objects
+// decoded by encoding/json (Grafana's common.Unstructured), so
+// 9007199254740993 is kept as 9007199254740992 and 1e-400 as 0. Older
+// versions store the JSON text (numbers exactly as sent).
+func StoresFloat64(version string) bool {
+	major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n >= 12
+}
+
+// DashboardNumbers rewrites the numbers of encoded dashboards as a Grafana
+// of version stores them (StoresFloat64), so that a number Grafana itself
+// rounds is never a difference between Git and Grafana. It is applied to
+// both sides alike; a Grafana that keeps numbers exactly leaves them alone.
+func DashboardNumbers(rs []plan.Resource, version string) error {
+	if !StoresFloat64(version) {
+		return nil
+	}
+	for i := range rs {
+		if rs[i].Kind != plan.Dashboard || rs[i].Raw == nil {
+			continue
+		}
+		raw, err := jsonc.Float64(rs[i].Raw)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rs[i].Subject(), err)
+		}
+		rs[i].Raw = raw
+	}
+	return nil
 }
 
 func pathExt(p string) string {

@@ -30,8 +30,8 @@ func TestTitleClashes(t *testing.T) {
 		{UID: "old", Title: "Renamed", ParentUID: "team"}, // in Git, renamed below
 	}
 	liveDash := []grafana.Dashboard{
-		{UID: "hand-db", FolderUID: "team", Model: map[string]any{"title": "Latency"}}, // not in Git
-		{UID: "home", Model: map[string]any{"title": "Home"}},                          // in Git, at the top
+		{UID: "hand-db", FolderUID: "team", JSON: []byte(`{"title": "Latency"}`)}, // not in Git
+		{UID: "home", JSON: []byte(`{"title": "Home"}`)},                          // in Git, at the top
 	}
 	dash := func(uid, title, folder string) *resource.Dashboard {
 		raw, _ := json.Marshal(map[string]any{"uid": uid, "title": title})

@@ -2,35 +2,110 @@ package normalize
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/jsonc"
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
 // What Grafana does to a saved dashboard (§3.1) is undone by Dashboard, so
-// Git's copy and Grafana's copy normalise to the same doc.
+// Git's copy and Grafana's copy normalise to the same bytes, whatever their
+// key order and spacing.
 func TestDashboardBothSidesAgree(t *testing.T) {
-	git := map[string]any{"uid": "ecs", "title": "  ECS services ", "refresh": "1s", "panels": []any{}, "id": 7.0}
-	stored := map[string]any{"uid": "ecs", "title": "ECS services", "refresh": "5s", "panels": []any{}, "id": 42.0, "version": 3.0}
-	if diff := cmp.Diff(Dashboard(git, "platform"), Dashboard(stored, "platform")); diff != "" {
+	git := `{"uid": "ecs", "title": "  ECS services ", "refresh": "1s", "panels": [{"b": 1, "a": "\u00e9"}], "id": 7}`
+	stored := `{"version":3,"panels":[{"a":"é","b":1}],"id":42,"refresh":"5s","title":"ECS services","uid":"ecs","folderUid":"old"}`
+	in := []byte(git)
+	a, _, err := Dashboard(in, "platform", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := Dashboard([]byte(stored), "platform", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(a), string(b)); diff != "" {
 		t.Errorf("(-git +grafana):\n%s", diff)
 	}
-	if _, ok := Dashboard(git, "")["id"]; ok {
-		t.Error("id survives normalisation")
+	if want := `{"folderUid":"platform","panels":[{"a":"é","b":1}],"refresh":"5s","title":"ECS services","uid":"ecs"}`; string(a) != want {
+		t.Errorf("normalised to\n%s\nwant\n%s", a, want)
 	}
-	if got := Dashboard(map[string]any{"refresh": "1m"}, "")["refresh"]; got != "1m" {
-		t.Errorf("a refresh above the minimum changed to %v", got)
+	for _, tt := range []struct{ in, want string }{
+		{`{"refresh": "1m"}`, `{"folderUid":"","refresh":"1m"}`},
+		{`{"refresh": ""}`, `{"folderUid":"","refresh":""}`},
+		{`{"title": 5, "refresh": 1}`, `{"folderUid":"","refresh":1,"title":5}`},
+	} {
+		if got, _, err := Dashboard([]byte(tt.in), "", false); err != nil || string(got) != tt.want {
+			t.Errorf("Dashboard(%s) = %s, %v; want %s", tt.in, got, err, tt.want)
+		}
 	}
-	if got := Dashboard(map[string]any{"refresh": ""}, "")["refresh"]; got != "" {
-		t.Errorf("an empty refresh changed to %v", got)
-	}
-	if git["title"] != "  ECS services " {
+	if string(in) != git {
 		t.Error("Dashboard modified its input")
+	}
+}
+
+// Numbers survive normalisation exactly where Grafana keeps them (its
+// legacy /api stores the JSON text), and compare as Grafana stores them on
+// 12+ (through float64), so a number Grafana rounds is never a difference.
+func TestDashboardNumbers(t *testing.T) {
+	const exact = `{"uid": "n", "title": "N", "a": 9007199254740993, "b": 1e-400, "c": 1.50, "d": [100, 1e2, -0]}`
+	const rounded = `{"uid": "n", "title": "N", "a": 9007199254740992, "b": 0, "c": 1.5, "d": [100, 100, 0], "id": 3, "version": 2}`
+	tests := []struct {
+		name, version string
+		live          string
+		equal         bool
+		want          string // the desired side's normalised bytes
+	}{
+		{"legacy keeps the text", "11.6.0", exact, true,
+			`{"a":9007199254740993,"b":1e-400,"c":1.50,"d":[100,1e2,-0],"folderUid":"f","grafsync":{"managed":true},"title":"N","uid":"n"}`},
+		{"legacy: a rounded number is a real difference", "11.6.0", rounded, false,
+			`{"a":9007199254740993,"b":1e-400,"c":1.50,"d":[100,1e2,-0],"folderUid":"f","grafsync":{"managed":true},"title":"N","uid":"n"}`},
+		{"12 stores float64: rounding is no difference", "12.0.0", rounded, true,
+			`{"a":9007199254740992,"b":0,"c":1.5,"d":[100,100,0],"folderUid":"f","grafsync":{"managed":true},"title":"N","uid":"n"}`},
+		{"12 with exact numbers read back", "v12.1.0", exact, true,
+			`{"a":9007199254740992,"b":0,"c":1.5,"d":[100,100,0],"folderUid":"f","grafsync":{"managed":true},"title":"N","uid":"n"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// What the loader keeps: canonical JSON (resource.Dashboard.JSON).
+			loaded, err := jsonc.Canonical([]byte(exact))
+			if err != nil {
+				t.Fatal(err)
+			}
+			org := &resource.Org{Dashboards: []*resource.Dashboard{{UID: "n", Path: "n.json", FolderUID: "f", JSON: loaded}}}
+			desired, err := DesiredDashboards(org, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			live, err := LiveDashboard(grafana.Dashboard{UID: "n", FolderUID: "f", Version: 2, JSON: []byte(tt.live)}, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lives := []plan.Resource{live}
+			if err := DashboardNumbers(desired, tt.version); err != nil {
+				t.Fatal(err)
+			}
+			if err := DashboardNumbers(lives, tt.version); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, string(desired[0].Raw)); diff != "" {
+				t.Errorf("desired (-want +got):\n%s", diff)
+			}
+			diff, err := plan.DiffResources(&lives[0], &desired[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The marker is the only difference of an unmanaged live copy.
+			diff = slices.DeleteFunc(diff, func(f plan.FieldDiff) bool { return f.Path == MarkerKey })
+			if got := len(diff) == 0; got != tt.equal {
+				t.Errorf("equal = %v, want %v; differences: %+v", got, tt.equal, diff)
+			}
+		})
 	}
 }
 
@@ -40,7 +115,7 @@ func TestDashboardMarkerAndAdoption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	handmade, err := LiveDashboard(grafana.Dashboard{UID: "ecs", FolderUID: "platform", Version: 2, Model: map[string]any{"uid": "ecs", "title": "ECS", "id": 1.0}}, 1)
+	handmade, err := LiveDashboard(grafana.Dashboard{UID: "ecs", FolderUID: "platform", Version: 2, JSON: []byte(`{"uid": "ecs", "title": "ECS", "id": 1}`)}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +130,7 @@ func TestDashboardMarkerAndAdoption(t *testing.T) {
 		t.Errorf("adopting shows as (-want +got):\n%s", diff)
 	}
 	// What apply stores, read back, is the same document: a no-op.
-	stored, _ := desired[0].Document()
-	back, err := LiveDashboard(grafana.Dashboard{UID: "ecs", FolderUID: "platform", Version: 3, Model: stored}, 1)
+	back, err := LiveDashboard(grafana.Dashboard{UID: "ecs", FolderUID: "platform", Version: 3, JSON: desired[0].Raw}, 1)
 	if err != nil || string(back.Raw) != string(desired[0].Raw) || !back.Managed {
 		t.Errorf("round trip: %v\n%s\n%s", err, back.Raw, desired[0].Raw)
 	}
@@ -201,7 +275,7 @@ func TestLiveFolderOwnership(t *testing.T) {
 // error that says how to recover, never an empty record.
 func TestLedgerParse(t *testing.T) {
 	model := LedgerModel([]string{"b", "a"})
-	l, err := ParseLedger(grafana.Dashboard{UID: LedgerUID, Version: 4, Model: jsonRoundTrip(t, model)})
+	l, err := ParseLedger(grafana.Dashboard{UID: LedgerUID, Version: 4, JSON: model})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,27 +287,23 @@ func TestLedgerParse(t *testing.T) {
 		{ledgerKey: map[string]any{"folders": "a,b"}},
 		{ledgerKey: map[string]any{"folders": []any{"a", 3.0}}},
 	} {
-		if _, err := ParseLedger(grafana.Dashboard{UID: LedgerUID, Model: bad}); err == nil || !strings.Contains(err.Error(), "version history") {
+		if _, err := ParseLedger(grafana.Dashboard{UID: LedgerUID, JSON: mustJSON(t, bad)}); err == nil || !strings.Contains(err.Error(), "version history") {
 			t.Errorf("ParseLedger(%v) = %v; want an error saying how to recover", bad, err)
 		}
 	}
 	newer := map[string]any{ledgerKey: map[string]any{"version": 2.0, "folders": []any{"a"}}}
-	if _, err := ParseLedger(grafana.Dashboard{UID: LedgerUID, Model: newer}); err == nil || !strings.Contains(err.Error(), "upgrade grafsync") {
+	if _, err := ParseLedger(grafana.Dashboard{UID: LedgerUID, JSON: mustJSON(t, newer)}); err == nil || !strings.Contains(err.Error(), "upgrade grafsync") {
 		t.Errorf("ParseLedger of a newer format = %v; want an error saying to upgrade", err)
 	}
 }
 
-func jsonRoundTrip(t *testing.T, m map[string]any) map[string]any {
+func mustJSON(t *testing.T, m map[string]any) []byte {
 	t.Helper()
 	b, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return b
 }
 
 // Datasource names are unique in an org (§6.3, §6.4): a desired datasource

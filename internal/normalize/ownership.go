@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -54,7 +55,9 @@ type Ledger struct {
 // ParseLedger reads the record out of the ledger dashboard.
 func ParseLedger(d grafana.Dashboard) (Ledger, error) {
 	l := Ledger{Exists: true, Version: d.Version, Folders: map[string]bool{}}
-	rec, _ := d.Model[ledgerKey].(map[string]any)
+	var model map[string]any
+	_ = json.Unmarshal(d.JSON, &model) // not an object: no record, said below
+	rec, _ := model[ledgerKey].(map[string]any)
 	list, ok := rec["folders"].([]any)
 	if rec == nil || (!ok && rec["folders"] != nil) {
 		return l, fmt.Errorf("dashboard %s is grafsync's ownership ledger, but its %q record is missing or damaged (edited by hand?): restore it from the dashboard's version history (Dashboard settings → Versions), or delete the dashboard — grafsync then proves no folder its own and prune keeps every folder until each is recorded again", LedgerUID, ledgerKey)
@@ -73,18 +76,22 @@ func ParseLedger(d grafana.Dashboard) (Ledger, error) {
 }
 
 // LedgerModel is the ledger dashboard's JSON recording folders.
-func LedgerModel(folders []string) map[string]any {
+func LedgerModel(folders []string) []byte {
 	list := make([]any, 0, len(folders))
 	for _, uid := range slices.Sorted(slices.Values(folders)) {
 		list = append(list, uid)
 	}
-	return map[string]any{
+	b, err := json.Marshal(map[string]any{
 		"uid": LedgerUID, "title": LedgerTitle, "tags": []any{"grafsync"},
 		"description": "The folders grafsync created or adopted in this org. grafsync --prune deletes only folders listed here; " +
 			"a folder not listed is never deleted. Written by grafsync; do not edit.",
 		"panels":  []any{},
 		ledgerKey: map[string]any{"version": ledgerVersion, "folders": list},
+	})
+	if err != nil {
+		panic(err) // strings and lists only: cannot fail
 	}
+	return b
 }
 
 // LedgerFolders lists the folder uids of an ownership record document (the

@@ -2,11 +2,12 @@ package plan
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/grafsync/grafsync/internal/jsonc"
 )
 
 // Action is what apply does to one resource.
@@ -71,8 +72,8 @@ type Resource struct {
 	ID    string // identity within kind and org: a uid, or a name where no uid exists
 	Name  string // how people name it, e.g. "platform/ecs-services"; for subjects
 	Doc   map[string]any
-	// Raw, when set, is Doc encoded as canonical JSON (encoding/json's, keys
-	// sorted) and Doc is nil: large documents (dashboards) stay encoded, equal
+	// Raw, when set, is Doc encoded as canonical JSON (jsonc.Canonical: keys
+	// sorted, numbers as written) and Doc is nil: large documents (dashboards) stay encoded, equal
 	// bytes mean equal documents, and only changed ones are decoded to diff.
 	Raw []byte
 	// Parent is the folder a dashboard or folder sits in ("" at the root).
@@ -136,8 +137,9 @@ func (r *Resource) Document() (map[string]any, error) {
 	if r.Doc != nil || r.Raw == nil {
 		return r.Doc, nil
 	}
-	var m map[string]any
-	if err := json.Unmarshal(r.Raw, &m); err != nil {
+	// Numbers decode as json.Number: a diff shows them as written.
+	m, err := jsonc.Unmarshal(r.Raw)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.Subject(), err)
 	}
 	return m, nil

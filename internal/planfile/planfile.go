@@ -1,6 +1,7 @@
 package planfile
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -98,8 +99,12 @@ func Read(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read plan file: %w", err)
 	}
+	// Numbers are read as written (json.Number): a planned value such as
+	// 9007199254740993 or 1.50 compares equal to the fresh plan's.
 	var f File
-	if err := json.Unmarshal(b, &f); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("plan file %s is not a grafsync plan: %w", path, err)
 	}
 	if f.FormatVersion != FormatVersion {

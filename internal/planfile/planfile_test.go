@@ -1,6 +1,7 @@
 package planfile
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -19,7 +20,8 @@ func samplePlan() view.JSONPlan {
 		Revision:      "abc",
 		Changes: []view.JSONChange{
 			{Action: "update", Kind: "dashboard", ID: "ecs", Subject: "dashboard platform/ecs", LiveVersion: 3,
-				Fields: []view.JSONField{{Path: "title", Before: "Old", After: "New"}, {Path: "panels[0].id", Before: 1.0, After: 2.0}}},
+				Fields: []view.JSONField{{Path: "title", Before: "Old", After: "New"}, {Path: "panels[0].id", Before: json.Number("1"), After: json.Number("2")},
+					{Path: "panels[0].maxDataPoints", Before: json.Number("9007199254740993"), After: json.Number("1.50")}}},
 			{Action: "update", Kind: "datasource", ID: "loki", Subject: "datasource Loki", LiveVersion: 2,
 				Fields: []view.JSONField{{Path: "secureJsonData.password", Secret: true}}},
 			{Action: "no-op", Kind: "folder", ID: "platform", Subject: "folder platform", LiveVersion: 1},
@@ -42,7 +44,8 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	in.FormatVersion = FormatVersion
-	// Numbers come back as float64, as JSON decodes them; the fixture uses float64.
+	// Numbers come back as written (json.Number, as plans hold dashboard
+	// values), beyond float64's precision too.
 	if diff := cmp.Diff(&in, got); diff != "" {
 		t.Errorf("read back (-want +got):\n%s", diff)
 	}

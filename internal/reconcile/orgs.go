@@ -134,7 +134,7 @@ type orgPart struct {
 
 // readOrg reads one existing org and normalises both sides.
 func readOrg(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
-	dashboards := liveDashboards{orgID: t.id}
+	dashboards := &liveDashboards{orgID: t.id}
 	live, err := t.client.ReadState(ctx, dashboards.add, func() []string { return dashboardUIDs(t.org) })
 	if err == nil {
 		err = dashboards.err
@@ -146,7 +146,7 @@ func readOrg(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	if err != nil {
 		return orgPart{}, fmt.Errorf("org %q: %w", t.org.Name, err)
 	}
-	desiredDash, err := normalize.DesiredDashboards(t.org, t.id)
+	desiredDash, err := desiredDashboards(t.org, t.id)
 	if err != nil {
 		return orgPart{}, err
 	}
@@ -164,6 +164,13 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 	if err := checkFolderLevels(ctx, c, o, live.Folders); err != nil {
 		return orgPart{}, err
 	}
+	// Both sides' numbers as this Grafana stores them (exact, or float64).
+	if err := normalize.DashboardNumbers(desiredDash, live.Version); err != nil {
+		return orgPart{}, err
+	}
+	if err := normalize.DashboardNumbers(liveDash, live.Version); err != nil {
+		return orgPart{}, err
+	}
 	part := orgPart{
 		desired: slices.Concat(
 			normalize.DesiredLedger(o, orgID, ledger, live.Folders),
@@ -178,7 +185,7 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 			liveDash),
 		secrets: normalize.DatasourceSecrets(o, live.Datasources),
 	}
-	if err := titleClashes(ctx, c, part.desired, part.live); err != nil {
+	if err := titleClashes(ctx, c, live.Version, part.desired, part.live); err != nil {
 		return orgPart{}, err
 	}
 	d, l, notes, err := orgConfig(ctx, c, o, orgID, me, live)
@@ -258,18 +265,22 @@ func checkFolderLevels(ctx context.Context, c *grafana.Client, o *resource.Org, 
 	return nil
 }
 
-// titleClashes asks Grafana its version and marks the desired folders and
-// dashboards it would refuse for their title (normalize.TitleClashes): the
-// plan then blocks them, before anything is written.
-func titleClashes(ctx context.Context, c *grafana.Client, desired, live []plan.Resource) error {
+// titleClashes marks the desired folders and dashboards that Grafana of
+// version ("": ask it) would refuse for their title
+// (normalize.TitleClashes): the plan then blocks them, before anything is
+// written.
+func titleClashes(ctx context.Context, c *grafana.Client, version string, desired, live []plan.Resource) error {
 	if !slices.ContainsFunc(desired, func(r plan.Resource) bool { return r.Kind == plan.Folder || r.Kind == plan.Dashboard }) {
 		return nil
 	}
-	h, err := c.Health(ctx)
-	if err != nil {
-		return err
+	if version == "" {
+		h, err := c.Health(ctx)
+		if err != nil {
+			return err
+		}
+		version = h.Version
 	}
-	return normalize.TitleClashes(desired, live, h.Version)
+	return normalize.TitleClashes(desired, live, version)
 }
 
 // newOrgPart is what an org that apply creates contributes: everything is
@@ -284,7 +295,7 @@ func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	if err := checkFolderLevels(ctx, in.Access.Admin(), t.org, nil); err != nil {
 		return part, err
 	}
-	desiredDash, err := normalize.DesiredDashboards(t.org, t.id)
+	desiredDash, err := desiredDashboards(t.org, t.id)
 	if err != nil {
 		return part, err
 	}
@@ -292,7 +303,7 @@ func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	part.desired = append(part.desired, normalize.DesiredFolders(t.org, t.id)...)
 	part.desired = append(part.desired, normalize.DesiredDatasources(t.org, t.id, nil, in.Fingerprinter)...)
 	part.desired = append(part.desired, desiredDash...)
-	if err := titleClashes(ctx, in.Access.Admin(), part.desired, nil); err != nil {
+	if err := titleClashes(ctx, in.Access.Admin(), "", part.desired, nil); err != nil {
 		return part, err
 	}
 	part.desired = append(part.desired, normalize.DesiredTeams(t.org, t.id)...)

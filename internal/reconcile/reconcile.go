@@ -1,11 +1,13 @@
 package reconcile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -101,10 +103,11 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 func planOrg(ctx context.Context, in Inputs, out *Outcome, r *reading) (*Outcome, error) {
 	org := out.State.Orgs[0]
 	r.expect(dashboardUIDs(org))
-	desiredDash, err := normalize.DesiredDashboards(org, in.OrgID)
+	desiredDash, err := desiredDashboards(org, in.OrgID)
 	if err != nil {
 		return out, err
 	}
+	r.dashboards.share(desiredDash)
 	if err := r.wait(); err != nil {
 		return out, err
 	}
@@ -198,29 +201,77 @@ func (r *reading) stop() {
 }
 
 // liveDashboards is a ReadState callback: it normalises each live dashboard
-// as it is read. ReadState calls it one dashboard at a time. The ownership
-// ledger is a dashboard only to Grafana: it is kept apart, never a
-// dashboard of the plan.
+// as it is read (concurrently: ReadState calls it from every reader), and
+// keeps only its canonical bytes. The ownership ledger is a dashboard only
+// to Grafana: it is kept apart, never a dashboard of the plan.
 type liveDashboards struct {
 	orgID  int64
+	mu     sync.Mutex
 	out    []plan.Resource
 	ledger normalize.Ledger
 	err    error // the first dashboard that could not be normalised
+	// desired are the repository's normalised dashboards by uid, once
+	// share has been called.
+	desired map[string][]byte
 }
 
 func (l *liveDashboards) add(d grafana.Dashboard) {
 	if d.UID == normalize.LedgerUID {
-		var err error
-		if l.ledger, err = normalize.ParseLedger(d); err != nil && l.err == nil {
+		ledger, err := normalize.ParseLedger(d)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.ledger = ledger
+		if err != nil && l.err == nil {
 			l.err = err
 		}
 		return
 	}
 	r, err := normalize.LiveDashboard(d, l.orgID)
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if err != nil && l.err == nil {
 		l.err = err
 	}
+	l.dedupe(&r)
 	l.out = append(l.out, r)
+}
+
+// share hands over the desired dashboards: a live dashboard whose bytes
+// equal its desired one's keeps the desired bytes instead of its own copy,
+// so that a plan where nothing differs holds each document once.
+func (l *liveDashboards) share(desired []plan.Resource) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.desired = make(map[string][]byte, len(desired))
+	for _, d := range desired {
+		l.desired[d.ID] = d.Raw
+	}
+	for i := range l.out {
+		l.dedupe(&l.out[i])
+	}
+}
+
+func (l *liveDashboards) dedupe(r *plan.Resource) {
+	if d, ok := l.desired[r.ID]; ok && bytes.Equal(d, r.Raw) {
+		r.Raw = d
+	}
+}
+
+// desiredDashboards normalises an org's dashboards from Git
+// (normalize.DesiredDashboard) and releases each loaded JSON as soon as its
+// normalised bytes exist: the run holds each document once, not twice.
+// org.Dashboards[i].JSON is nil afterwards.
+func desiredDashboards(org *resource.Org, orgID int64) ([]plan.Resource, error) {
+	out := make([]plan.Resource, 0, len(org.Dashboards))
+	for _, d := range org.Dashboards {
+		r, err := normalize.DesiredDashboard(d, orgID)
+		if err != nil {
+			return nil, err
+		}
+		d.JSON = nil
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // dashboardUIDs are the uids of an org's dashboards in the repository, and

@@ -81,7 +81,8 @@ type Dashboard struct {
 	FolderUID string
 	// Path is the file relative to the org's dashboards/ ("platform/ecs.json").
 	Path string
-	// JSON is the dashboard JSON, compact, with id, __inputs, __requires and
+	// JSON is the dashboard JSON, canonical (jsonc.Canonical: compact, keys
+	// sorted, numbers as written in the file), with id, __inputs, __requires and
 	// __elements removed and ${DS_X} inputs replaced by datasource uids; its
 	// "uid" and "title" equal UID and Title. It is kept encoded, not as a map,
 	// because a map costs about four times the bytes and a repository may hold
