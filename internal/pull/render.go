@@ -17,8 +17,10 @@ import (
 
 // serverOwned are the top-level dashboard keys pull never writes: Grafana
 // owns id and version (the loader ignores id; a version in Git would only
-// go stale), and grafsync's marker is added by apply, never kept in Git.
-var serverOwned = map[string]bool{"id": true, "version": true, normalize.MarkerKey: true}
+// go stale), the folder is the file's directory (normalize drops a
+// folderUid in the model on both sides), and grafsync's marker is added by
+// apply, never kept in Git.
+var serverOwned = map[string]bool{"id": true, "version": true, "folderUid": true, normalize.MarkerKey: true}
 
 // dashboardModel is a live dashboard's JSON as a file keeps it, compact:
 // server-owned keys removed, uid set, keys sorted, numbers as Grafana sent
