@@ -306,7 +306,7 @@ func writeDatasources(w *writer, live []grafana.Datasource, ex *existing, orgDir
 			}
 		}
 		if len(gone) > 0 && !opts.Prune {
-			w.res.Files = append(w.res.Files, FileChange{Path: p, Action: Gone, Detail: "datasources " + strings.Join(gone, ", ")})
+			w.record(FileChange{Path: p, Action: Gone, Detail: "datasources " + strings.Join(gone, ", ")})
 		}
 		if len(entries) == 0 && opts.Prune {
 			if err := w.remove(p, Deleted, "its datasources are gone from Grafana"); err != nil {
@@ -377,9 +377,10 @@ type externalDS struct{ uid, name, typ string }
 
 // readOrgConfig reads the org's preferences and teams. Teams' members are
 // named by login; grafsync's own identity is left out, because its
-// membership is grafsync's marker (docs/orgs.md). A home dashboard that
-// the repository does not hold is left out with a note.
-func readOrgConfig(ctx context.Context, c *grafana.Client, cfg *orgConfig, ex *existing, dashes []liveDashboard) error {
+// membership is grafsync's marker (docs/orgs.md). It needs nothing else
+// pulled, so it runs while the dashboards are read (homeDashboard then
+// checks the home dashboard).
+func readOrgConfig(ctx context.Context, c *grafana.Client, cfg *orgConfig) error {
 	me, err := c.Whoami(ctx)
 	if err != nil {
 		return err
@@ -389,15 +390,6 @@ func readOrgConfig(ctx context.Context, c *grafana.Client, cfg *orgConfig, ex *e
 		return err
 	}
 	cfg.prefs = prefs
-	if uid := prefs.HomeDashboardUID; uid != "" {
-		found := ex.dashboards[uid] != ""
-		for _, d := range dashes {
-			found = found || d.uid == uid
-		}
-		if !found {
-			cfg.prefs.HomeDashboardUID = ""
-		}
-	}
 	ts, err := c.Teams(ctx)
 	if err != nil {
 		return err
@@ -419,6 +411,22 @@ func readOrgConfig(ctx context.Context, c *grafana.Client, cfg *orgConfig, ex *e
 	}
 	sort.Slice(cfg.teams, func(i, j int) bool { return cfg.teams[i].name < cfg.teams[j].name })
 	return nil
+}
+
+// homeDashboard leaves out a home dashboard that the repository does not
+// hold (provisioned, or outside a --folder subtree): the loader would
+// refuse it.
+func homeDashboard(cfg *orgConfig, ex *existing, dashes []liveDashboard) {
+	uid := cfg.prefs.HomeDashboardUID
+	if uid == "" || ex.dashboards[uid] != "" {
+		return
+	}
+	for _, d := range dashes {
+		if d.uid == uid {
+			return
+		}
+	}
+	cfg.prefs.HomeDashboardUID = ""
 }
 
 // writeConfig writes grafsync.yaml: each pulled org's entry is updated in

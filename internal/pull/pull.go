@@ -8,11 +8,13 @@ import (
 	"os"
 	pathpkg "path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"golang.org/x/sync/errgroup"
 	"gopkg.in/yaml.v3"
 
 	"github.com/grafsync/grafsync/internal/grafana"
@@ -188,30 +190,44 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 		if d.UID == normalize.LedgerUID {
 			return // grafsync's own record, never a dashboard of the repository
 		}
+		// The model is made outside the lock: ReadState calls from every
+		// reader at once, and a lock held over the work would serialise them.
+		var ld liveDashboard
+		var err error
+		if !d.Provisioned && opts.wants(Dashboards) {
+			var model []byte
+			if model, err = dashboardModel(d.JSON, d.UID); err == nil {
+				title, _ := topString(model, "title")
+				ld = liveDashboard{uid: d.UID, folderUID: d.FolderUID, title: strings.TrimSpace(title), model: model}
+			}
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		read++
 		if opts.Progress != nil {
 			opts.Progress(o.Name, read)
 		}
-		if d.Provisioned {
+		switch {
+		case d.Provisioned:
 			counts.SkippedProvisioned++
-			return
-		}
-		if !opts.wants(Dashboards) {
-			return
-		}
-		model, err := dashboardModel(d.JSON, d.UID)
-		if err != nil {
+		case err != nil:
 			if bad == nil {
 				bad = fmt.Errorf("dashboard %s: %w", d.UID, err)
 			}
-			return
+		case ld.uid != "":
+			dashes = append(dashes, ld)
 		}
-		title, _ := topString(model, "title")
-		dashes = append(dashes, liveDashboard{uid: d.UID, folderUID: d.FolderUID, title: strings.TrimSpace(title), model: model})
+	}
+	orgRead := make(chan error, 1)
+	if opts.wants(OrgConfig) {
+		go func() { orgRead <- readOrgConfig(ctx, o.Client, &cfg) }()
+	} else {
+		orgRead <- nil
 	}
 	st, err := o.Client.ReadState(ctx, each, nil)
+	if orgErr := <-orgRead; err == nil {
+		err = orgErr
+	}
 	if err != nil {
 		return cfg, err
 	}
@@ -291,9 +307,7 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 	}
 
 	if opts.wants(OrgConfig) {
-		if err := readOrgConfig(ctx, o.Client, &cfg, ex, dashes); err != nil {
-			return cfg, err
-		}
+		homeDashboard(&cfg, ex, dashes)
 		counts.Teams = len(cfg.teams)
 		cfg.managed = true
 	}
@@ -382,15 +396,24 @@ func placeFolders(all []grafana.Folder, subtree string, ex *existing, root strin
 
 // placeDashboards writes each dashboard: at its existing path and in its
 // format while it stays in its folder, else at a new name from its title.
+//
+// Each model is released (set to nil) once its file is written, so a pull
+// holds the dashboards' bytes once.
 func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, ex *existing, root string) error {
-	byDir := map[string][]liveDashboard{}
-	for _, d := range dashes {
+	byDir := map[string][]*liveDashboard{}
+	for i := range dashes {
+		d := &dashes[i]
 		dir, ok := dirs[d.folderUID]
 		if !ok {
 			dir = root // a folder Grafana did not list (deleted meanwhile): the root
 		}
 		byDir[dir] = append(byDir[dir], d)
 	}
+	type job struct {
+		d    *liveDashboard
+		path string
+	}
+	var jobs []job
 	for _, dir := range sortedDirKeys(byDir) {
 		ds := byDir[dir]
 		taken := map[string]bool{}
@@ -415,6 +438,16 @@ func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, 
 			if p == "" {
 				p = pathpkg.Join(dir, names[d.uid]+".json")
 			}
+			jobs = append(jobs, job{d, p})
+		}
+	}
+	// Rendering and writing are independent per file: they run on every
+	// core (a pull's CPU is mostly here and in the validation after it).
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, j := range jobs {
+		g.Go(func() error {
+			d, p := j.d, j.path
 			var data []byte
 			var err error
 			if strings.HasSuffix(p, ".json") {
@@ -428,10 +461,17 @@ func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, 
 			if err := w.putDashboard(p, data, d.model); err != nil {
 				return err
 			}
-			if old, ok := ex.dashboards[d.uid]; ok && old != p {
-				if err := w.remove(old, Moved, "to "+p); err != nil {
-					return err
-				}
+			d.model = nil
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if old, ok := ex.dashboards[j.d.uid]; ok && old != j.path {
+			if err := w.remove(old, Moved, "to "+j.path); err != nil {
+				return err
 			}
 		}
 	}
@@ -455,7 +495,7 @@ func pruneDashboards(w *writer, dashes []liveDashboard, ex *existing, opts Optio
 			continue
 		}
 		if !opts.Prune {
-			w.res.Files = append(w.res.Files, FileChange{Path: p, Action: Gone, Detail: "dashboard " + uid})
+			w.record(FileChange{Path: p, Action: Gone, Detail: "dashboard " + uid})
 			continue
 		}
 		if err := w.remove(p, Deleted, "dashboard "+uid+" is gone from Grafana"); err != nil {
@@ -495,7 +535,15 @@ func topString(src []byte, key string) (string, bool) {
 // writer writes files under root and records what it did.
 type writer struct {
 	root string
+	mu   sync.Mutex // guards res.Files
 	res  *Result
+}
+
+// record notes what was done to a file (from any goroutine).
+func (w *writer) record(f FileChange) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.res.Files = append(w.res.Files, f)
 }
 
 // put writes data to p unless the file holds it already.
@@ -504,12 +552,12 @@ func (w *writer) put(p string, data []byte, detail string) error {
 	old, err := os.ReadFile(full)
 	switch {
 	case err == nil && bytes.Equal(old, data):
-		w.res.Files = append(w.res.Files, FileChange{Path: p, Action: Unchanged})
+		w.record(FileChange{Path: p, Action: Unchanged})
 		return nil
 	case err == nil:
-		w.res.Files = append(w.res.Files, FileChange{Path: p, Action: Updated, Detail: detail})
+		w.record(FileChange{Path: p, Action: Updated, Detail: detail})
 	case errors.Is(err, os.ErrNotExist):
-		w.res.Files = append(w.res.Files, FileChange{Path: p, Action: Created})
+		w.record(FileChange{Path: p, Action: Created})
 	default:
 		return fmt.Errorf("read %s: %w", p, err)
 	}
@@ -563,7 +611,7 @@ func (w *writer) remove(p string, a Action, detail string) error {
 	if err := os.Remove(full); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("delete %s: %w", p, err)
 	}
-	w.res.Files = append(w.res.Files, FileChange{Path: p, Action: a, Detail: detail})
+	w.record(FileChange{Path: p, Action: a, Detail: detail})
 	os.Remove(filepath.Dir(full)) // fails, as it should, when not empty
 	return nil
 }
@@ -578,7 +626,7 @@ func slicesFilter[T any](s []T, keep func(T) bool) []T {
 	return out
 }
 
-func sortedDirKeys(m map[string][]liveDashboard) []string {
+func sortedDirKeys(m map[string][]*liveDashboard) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
