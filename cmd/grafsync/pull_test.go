@@ -144,8 +144,12 @@ func snapshotDir(t *testing.T, dir string) map[string]string {
 // secrets Grafana never returns); apply adopts; then the plan is empty and
 // apply writes nothing. Pull itself sends no write request.
 func TestPullRoundTrip(t *testing.T) {
-	for _, v := range []grafanatest.Version{{Major: 11, Minor: 6}, {Major: 12, Minor: 2}} {
-		t.Run(v.String(), func(t *testing.T) {
+	for _, tc := range []struct {
+		v     grafanatest.Version
+		token bool // one org, with a service-account token; else both orgs as the server admin
+	}{{grafanatest.Version{Major: 11, Minor: 6}, false}, {grafanatest.Version{Major: 12, Minor: 2}, false}, {grafanatest.Version{Major: 11, Minor: 6}, true}} {
+		v := tc.v
+		t.Run(fmt.Sprintf("%s/token=%v", v, tc.token), func(t *testing.T) {
 			emu := grafanatest.New(grafanatest.Options{Version: v})
 			defer emu.Close()
 			rep, err := emu.StartReplica("127.0.0.1:0")
@@ -154,9 +158,19 @@ func TestPullRoundTrip(t *testing.T) {
 			}
 			seedHandMade(t, emu, 60)
 			env := map[string]string{"GRAFANA_URL": rep.URL(), "GRAFANA_USER": "admin", "GRAFANA_PASSWORD": "admin"}
+			pullArgs := []string{"pull", "--repo", "DIR", "--org", "Main Org.", "--org", "Tenant A"}
+			if tc.token {
+				token, err := emu.AddServiceAccountToken(1, "grafsync", "Admin")
+				if err != nil {
+					t.Fatal(err)
+				}
+				env = map[string]string{"GRAFANA_URL": rep.URL(), "GRAFANA_TOKEN": token}
+				pullArgs = pullArgs[:3]
+			}
 			dir := t.TempDir()
+			pullArgs[2] = dir
 			emu.ResetCounters()
-			code, out, errOut := runCLI(t, env, "pull", "--repo", dir, "--org", "Main Org.", "--org", "Tenant A")
+			code, out, errOut := runCLI(t, env, pullArgs...)
 			if code != 0 {
 				t.Fatalf("pull exited %d:\n%s\n%s", code, out, errOut)
 			}
@@ -173,7 +187,7 @@ func TestPullRoundTrip(t *testing.T) {
 			for _, want := range []string{
 				"grafsync.yaml", "dashboards/platform/_folder.yaml", "dashboards/platform/ecs-services/prod-eu/_folder.yaml",
 				"dashboards/observability/same-title.json", "dashboards/observability/same-title-same-b.json",
-				"orgs/tenant-a/dashboards/apps/_folder.yaml", "orgs/tenant-a/datasources/loki.yaml", "datasources/loki-0.yaml",
+				"datasources/loki-0.yaml",
 			} {
 				if _, ok := files[want]; !ok {
 					t.Errorf("pull did not write %s; wrote %v", want, keysOf(files))
@@ -189,7 +203,14 @@ func TestPullRoundTrip(t *testing.T) {
 			if !strings.Contains(files["datasources/loki-0.yaml"], "basicAuthPassword: ${LOKI_0_BASIC_AUTH_PASSWORD}") {
 				t.Errorf("datasources/loki-0.yaml: secret not an environment reference:\n%s", files["datasources/loki-0.yaml"])
 			}
-			if !strings.Contains(out, "TENANT_A_LOKI_PASSWORD") || !strings.Contains(out, "CLOUD_WATCH_0_SECRET_KEY") {
+			if !tc.token {
+				for _, want := range []string{"orgs/tenant-a/dashboards/apps/_folder.yaml", "orgs/tenant-a/datasources/loki.yaml"} {
+					if _, ok := files[want]; !ok {
+						t.Errorf("pull did not write %s", want)
+					}
+				}
+			}
+			if !strings.Contains(out, "CLOUD_WATCH_0_SECRET_KEY") || !tc.token && !strings.Contains(out, "TENANT_A_LOKI_PASSWORD") {
 				t.Errorf("pull does not list the variables to set:\n%s", out)
 			}
 
@@ -217,15 +238,21 @@ func TestPullRoundTrip(t *testing.T) {
 			if len(notAdoption) > 0 {
 				t.Errorf("plan right after pull shows changes other than adoption:\n%s", strings.Join(notAdoption, "\n"))
 			}
-			if want := (map[string]int{"dashboard": 62 + 3, "datasource": 30 + 1, "team": 3, "ownership": 2}); !cmp.Equal(adopted, want) {
+			want := map[string]int{"dashboard": 62 + 3, "datasource": 30 + 1, "team": 3, "ownership": 2}
+			line := "adopt 65 dashboards, 31 datasources, 3 teams, 6 folders: only grafsync's ownership marker is added"
+			if tc.token {
+				want = map[string]int{"dashboard": 62, "datasource": 30, "team": 2, "ownership": 1}
+				line = "adopt 62 dashboards, 30 datasources, 2 teams, 5 folders: only grafsync's ownership marker is added"
+			}
+			if !cmp.Equal(adopted, want) {
 				t.Errorf("adopted (-want +got):\n%s", cmp.Diff(want, adopted))
 			}
 			_, text, _ := runCLI(t, env, "plan", "--repo", dir)
-			if !strings.Contains(text, "adopt 65 dashboards, 31 datasources, 3 teams, 6 folders: only grafsync's ownership marker is added") {
+			if !strings.Contains(text, line) {
 				t.Errorf("the text plan does not summarise the adoption in one line:\n%s", text)
 			}
 
-			if !strings.Contains(text, "secrets written once") || !strings.Contains(text, "datasource Loki 0 (org Main Org.): basicAuthPassword") {
+			if !strings.Contains(text, "secrets written once") || !strings.Contains(text, "datasource Loki 0") || !strings.Contains(text, ": basicAuthPassword") {
 				t.Errorf("the text plan does not name the secrets written once:\n%s", text)
 			}
 
@@ -248,7 +275,7 @@ func TestPullRoundTrip(t *testing.T) {
 			}
 
 			// A second pull changes no file.
-			code, out, errOut = runCLI(t, env, "pull", "--repo", dir, "--org", "Main Org.", "--org", "Tenant A")
+			code, out, errOut = runCLI(t, env, pullArgs...)
 			if code != 0 {
 				t.Fatalf("second pull exited %d:\n%s\n%s", code, out, errOut)
 			}

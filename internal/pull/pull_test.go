@@ -195,3 +195,49 @@ func TestIncremental(t *testing.T) {
 		t.Errorf("pull --prune (-want +got):\n%s", diff)
 	}
 }
+
+// TestFilters: --kind and --folder limit what is written, and what a
+// filtered pull leaves out of the repository still loads: datasources not
+// pulled are declared in externalDatasources, and a subtree keeps its
+// ancestors' uids.
+func TestFilters(t *testing.T) {
+	emu, c := emulator(t)
+	seed := func(_ string, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	seed(emu.SeedFolder(1, grafanatest.FolderSpec{UID: "top", Title: "Top"}))
+	seed(emu.SeedFolder(1, grafanatest.FolderSpec{UID: "mid", Title: "Mid", ParentUID: "top"}))
+	seed(emu.SeedFolder(1, grafanatest.FolderSpec{UID: "other", Title: "Other"}))
+	seed(emu.SeedDatasource(1, grafanatest.DatasourceSpec{UID: "prom", Name: "Prom", Type: "prometheus", URL: "http://p"}))
+	ref := map[string]any{"type": "prometheus", "uid": "prom"}
+	for _, d := range []struct{ uid, folder string }{{"in", "mid"}, {"out", "other"}, {"root", ""}} {
+		seed(emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": d.uid, "title": d.uid,
+			"panels": []any{map[string]any{"id": 1, "type": "timeseries", "datasource": ref, "targets": []any{map[string]any{"refId": "A", "datasource": ref}}}}}, FolderUID: d.folder}))
+	}
+	dir := t.TempDir()
+	res, err := Pull(context.Background(), []Org{{Name: "Main Org.", ID: 1, Dir: ".", Client: c}}, Options{Root: dir, Kinds: []Kind{Dashboards}, Folder: "mid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"dashboards/top/_folder.yaml":     "create ",
+		"dashboards/top/mid/_folder.yaml": "create ",
+		"dashboards/top/mid/in.json":      "create ",
+		"grafsync.yaml":                   "create ",
+	}
+	if diff := cmp.Diff(want, changes(res)); diff != "" {
+		t.Errorf("pull --kind dashboards --folder mid (-want +got):\n%s", diff)
+	}
+	st, problems := load.Load(os.DirFS(dir), load.Options{})
+	if problems.HasErrors() {
+		t.Fatalf("the pulled repository does not load: %v", problems)
+	}
+	if got := st.Orgs[0].External; len(got) != 1 || got[0].UID != "prom" {
+		t.Errorf("externalDatasources = %+v, want prom", got)
+	}
+	if got := st.Orgs[0].Folders; len(got) != 2 || got[0].UID != "top" || got[1].UID != "mid" {
+		t.Errorf("folders = %+v, want top and mid with their uids", got)
+	}
+}
