@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +22,9 @@ type Options struct {
 	// SearchLag is how long a write takes to reach search in 12.x mode, whose
 	// search is eventually consistent (§4, §13). Ignored before 12.x.
 	SearchLag time.Duration
+	// AWS, when set, is the IAM side CloudWatch health checks assume roles
+	// against (dshealth.go); nil: every role can be assumed.
+	AWS *AWSRoles
 }
 
 // Emulator is an in-process Grafana. Serve it with Handler (httptest) or
@@ -38,6 +42,10 @@ type Emulator struct {
 	counters *counters
 	mux      *http.ServeMux
 	uids     *uidSource // guarded by mu
+
+	aws          *AWSRoles              // read-only after New
+	healthFaults map[string]HealthFault // by datasource uid; guarded by mu
+	healthWaits  atomic.Int64           // health checks holding back their answer
 
 	replicasMu sync.Mutex
 	replicas   []*Replica
@@ -71,6 +79,7 @@ func New(opts Options) *Emulator {
 		counters: newCounters(),
 		mux:      http.NewServeMux(),
 		uids:     newUIDSource(opts.Seed),
+		aws:      opts.AWS,
 	}
 	main := e.st.addOrg("Main Org.")
 	admin := e.addUserLocked(UserSpec{Login: opts.AdminLogin, Email: "admin@localhost", Name: "admin", Password: opts.AdminPassword, ServerAdmin: true})
