@@ -184,6 +184,8 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			f.RetryAfter = d
 		}
 		h.emu.SetFaults(f)
+	case "unhealthy": // emu unhealthy UID [message...]: its health check fails
+		h.emu.SetHealthFault(args[1], &grafanatest.HealthFault{Message: strings.Join(args[2:], " ")})
 	case "stop-replica", "start-replica":
 		i, _ := strconv.Atoi(args[1])
 		reps := h.emu.Replicas()
@@ -205,7 +207,7 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 // start runs the emulator with replicas on free loopback ports and points
 // grafsync at it through GRAFANA_URL and an Admin GRAFANA_TOKEN.
 //
-//	emu start [version=11] [replicas=1] [seed=1] [lag=2s (12.x search lag)]
+//	emu start [version=11] [replicas=1] [seed=1] [lag=2s (12.x search lag)] [aws-roles=DIR]
 func (h *harness) start(ts *testscript.TestScript, kv map[string]string) {
 	if h.emu != nil {
 		h.emu.Close() // a script may start a fresh Grafana, e.g. another version
@@ -225,6 +227,11 @@ func (h *harness) start(ts *testscript.TestScript, kv map[string]string) {
 		n, err := strconv.ParseUint(s, 10, 64)
 		ts.Check(err)
 		opts.Seed = n
+	}
+	if dir := kv["aws-roles"]; dir != "" { // CloudWatch checks against a roles/generated
+		aws, err := sandboxAWS(ts.MkAbs(dir), "")
+		ts.Check(err)
+		opts.AWS = aws
 	}
 	h.emu = grafanatest.New(opts)
 	n := 1

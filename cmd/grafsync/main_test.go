@@ -24,6 +24,7 @@ func TestScripts(t *testing.T) {
 			"emu":   cmdEmu,
 			"exits": cmdExits,
 			"jsonq": cmdJSONQ,
+			"example": cmdExample,
 		},
 	})
 }

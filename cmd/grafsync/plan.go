@@ -23,6 +23,7 @@ type planOptions struct {
 	format           string
 	prune            bool
 	maxDeletions     int
+	checkDatasources bool // apply and serve: health-check the datasources after each run
 }
 
 // defaultMaxDeletions caps a prune unless raised on purpose.

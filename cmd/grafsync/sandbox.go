@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+	"github.com/grafsync/grafsync/internal/iam"
 )
 
 // sandboxOptions are the flags of `grafsync sandbox`.
@@ -26,6 +28,9 @@ type sandboxOptions struct {
 	faultRate     float64
 	seed          uint64
 	searchLag     time.Duration
+	unhealthy     []string // uid[=message]
+	awsRoles      string   // a roles/generated directory
+	awsTaskRole   string
 }
 
 // tokenGenerate is --token given without a value.
@@ -44,6 +49,9 @@ func (o *sandboxOptions) addFlags(cmd *cobra.Command) {
 	f.Float64Var(&o.faultRate, "fault-rate", 0, "share of requests that fail (0-1): 60% of them 5xx, 25% 429 with Retry-After, 15% dropped connections")
 	f.Uint64Var(&o.seed, "seed", 1, "seed for fault injection and generated uids; the same seed gives the same faults")
 	f.DurationVar(&o.searchLag, "search-lag", 0, "12.x only: how long a write takes to show in /api/search, whose index is eventually consistent (e.g. 2s)")
+	f.StringArrayVar(&o.unhealthy, "unhealthy", nil, "make the health check of datasource uid fail, with the plugin seeing message (default: a refused connection); repeatable: --unhealthy loki --unhealthy 'thanos=401 Unauthorized'")
+	f.StringVar(&o.awsRoles, "aws-roles", "", "answer CloudWatch health checks as STS would, against the IAM roles grafsync roles wrote to this directory (its cloudformation/ templates), e.g. roles/generated")
+	f.StringVar(&o.awsTaskRole, "aws-task-role", "", "with --aws-roles: the role ARN Grafana runs as (default: the one role the trust policies admit)")
 }
 
 func newSandboxCmd() *cobra.Command {
@@ -120,7 +128,11 @@ func newSandboxEmulator(opts sandboxOptions) (*grafanatest.Emulator, error) {
 	if opts.searchLag != 0 && !v.UnifiedStorage() {
 		return nil, fmt.Errorf("--search-lag: only Grafana 12.x search lags writes; add --grafana-version 12")
 	}
-	return grafanatest.New(grafanatest.Options{
+	aws, err := sandboxAWS(opts.awsRoles, opts.awsTaskRole)
+	if err != nil {
+		return nil, err
+	}
+	emu := grafanatest.New(grafanatest.Options{
 		Version:       v,
 		AdminLogin:    opts.adminUser,
 		AdminPassword: opts.adminPassword,
@@ -133,7 +145,38 @@ func newSandboxEmulator(opts sandboxOptions) (*grafanatest.Emulator, error) {
 			DropRate:    opts.faultRate * 0.15,
 			RetryAfter:  time.Second,
 		},
-	}), nil
+		AWS: aws,
+	})
+	for _, u := range opts.unhealthy {
+		uid, msg, _ := strings.Cut(u, "=")
+		if uid == "" {
+			return nil, fmt.Errorf("--unhealthy %q: give a datasource uid, optionally =message", u)
+		}
+		emu.SetHealthFault(uid, &grafanatest.HealthFault{Message: msg})
+	}
+	return emu, nil
+}
+
+// sandboxAWS reads the IAM side for CloudWatch health checks from a
+// roles/generated directory: the CloudFormation templates alone (never
+// roles/accounts.yaml, so a stale directory shows as denied roles).
+func sandboxAWS(dir, taskRole string) (*grafanatest.AWSRoles, error) {
+	if dir == "" {
+		if taskRole != "" {
+			return nil, errors.New("--aws-task-role needs --aws-roles")
+		}
+		return nil, nil
+	}
+	d, err := iam.ReadDeployed(os.DirFS(dir))
+	if err != nil {
+		return nil, fmt.Errorf("--aws-roles %s: %w", dir, err)
+	}
+	if taskRole == "" {
+		if taskRole, err = d.TrustedPrincipal(); err != nil {
+			return nil, fmt.Errorf("--aws-roles %s: %w", dir, err)
+		}
+	}
+	return &grafanatest.AWSRoles{Deployed: d, TaskRoleARN: taskRole}, nil
 }
 
 // replicaAddrs gives n consecutive ports starting at listen's. Port 0 (any
@@ -167,6 +210,12 @@ func printSandboxBanner(w io.Writer, emu *grafanatest.Emulator, opts sandboxOpti
 	fmt.Fprintf(w, "  basic auth (server admin): %s / %s\n", opts.adminUser, opts.adminPassword)
 	if key != "" {
 		fmt.Fprintf(w, "  token (Admin, org 1): %s\n", key)
+	}
+	if len(opts.unhealthy) > 0 {
+		fmt.Fprintf(w, "  unhealthy datasources: %s\n", strings.Join(opts.unhealthy, ", "))
+	}
+	if opts.awsRoles != "" {
+		fmt.Fprintf(w, "  CloudWatch roles: assumed as STS would, against %s\n", opts.awsRoles)
 	}
 	if opts.latency > 0 || opts.faultRate > 0 {
 		fmt.Fprintf(w, "  faults: %v latency per request, %.0f%% of requests fail (seed %d)\n", opts.latency, opts.faultRate*100, opts.seed)
