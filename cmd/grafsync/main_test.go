@@ -21,9 +21,9 @@ func TestScripts(t *testing.T) {
 		Dir:   "testdata/script",
 		Setup: setupHarness,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"emu":   cmdEmu,
-			"exits": cmdExits,
-			"jsonq": cmdJSONQ,
+			"emu":     cmdEmu,
+			"exits":   cmdExits,
+			"jsonq":   cmdJSONQ,
 			"example": cmdExample,
 		},
 	})
