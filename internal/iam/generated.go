@@ -276,7 +276,7 @@ type template struct {
 func readTemplate(fsys fs.FS, file string) (*template, error) {
 	b, err := fs.ReadFile(fsys, file)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w; write it with grafsync roles (the cloudformation format)", file, err)
+		return nil, fmt.Errorf("read %s: %w; write it with grafsync roles (its --format must include cloudformation, as it does by default)", file, err)
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
