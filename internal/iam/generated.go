@@ -431,13 +431,13 @@ func (t *template) intrinsic(fn string, arg any, account string) (any, error) {
 		switch arg {
 		case "AWS::AccountId":
 			if account == "" {
-				return nil, errors.New("Ref AWS::AccountId: the account is not known")
+				return nil, errors.New("the account of Ref AWS::AccountId is not known")
 			}
 			return account, nil
 		case "AWS::Partition":
 			return "aws", nil
 		}
-		return nil, fmt.Errorf("Ref %v is not supported here; only AWS::AccountId and AWS::Partition", arg)
+		return nil, fmt.Errorf("a Ref to %v is not supported here; only AWS::AccountId and AWS::Partition", arg)
 	case "Fn::FindInMap":
 		l, _ := arg.([]any)
 		if len(l) != 3 {
