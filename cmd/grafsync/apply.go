@@ -32,6 +32,7 @@ at most --max-deletions of them.`,
 			if len(args) == 1 {
 				file = args[0]
 			}
+			opts.pruneSet, opts.maxDeletionsSet = cmd.Flags().Changed("prune"), cmd.Flags().Changed("max-deletions")
 			return runApply(cmd.Context(), opts, file, e, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -43,10 +44,16 @@ at most --max-deletions of them.`,
 }
 
 func runApply(ctx context.Context, opts planOptions, file string, e env, stdout, stderr io.Writer) error {
+	if err := opts.validate(); err != nil {
+		return err
+	}
 	var saved *planfile.File
 	if file != "" {
 		var err error
 		if saved, err = planfile.Read(file); err != nil {
+			return err
+		}
+		if err := checkSavedPrune(file, saved, opts); err != nil {
 			return err
 		}
 		// The saved plan's choices are the ones its reviewer saw.
@@ -70,6 +77,7 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 		return err
 	}
 	if !out.Plan.HasChanges() {
+		fmt.Fprintln(stdout, (&apply.Result{}).Summary())
 		return checkAfterApply(run, opts, out, stdout)
 	}
 	opt := apply.Options{Message: "grafsync apply " + view.RevisionLabel(out.Plan.Revision)}
@@ -112,4 +120,21 @@ func checkAfterApply(run *pipelineRun, opts planOptions, out *reconcile.Outcome,
 		return err
 	}
 	return checkFailed(rep)
+}
+
+// checkSavedPrune refuses --prune or --max-deletions that contradict the
+// saved plan: the plan's reviewer saw its choice, so apply cannot change it,
+// and ignoring the flag would silently do something else than asked.
+func checkSavedPrune(file string, saved *planfile.File, opts planOptions) error {
+	if opts.pruneSet && opts.prune != saved.Prune {
+		made, redo := "without --prune", "grafsync plan --prune --out "+file
+		if saved.Prune {
+			made, redo = "with --prune", "grafsync plan --out "+file
+		}
+		return fmt.Errorf("%s: the saved plan was made %s, and apply runs a saved plan as it was reviewed; drop --prune here, or make and review a new plan: %s", file, made, redo)
+	}
+	if opts.maxDeletionsSet && opts.maxDeletions != saved.MaxDeletions {
+		return fmt.Errorf("%s: the saved plan was made with --max-deletions %d, and apply runs a saved plan as it was reviewed; drop --max-deletions here, or make and review a new plan with --max-deletions %d", file, saved.MaxDeletions, opts.maxDeletions)
+	}
+	return nil
 }

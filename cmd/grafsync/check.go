@@ -47,6 +47,9 @@ func runCheck(ctx context.Context, opts checkOptions, e env, stdout, stderr io.W
 	if opts.format != "text" && opts.format != "json" {
 		return fmt.Errorf("--format %q: choose text or json", opts.format)
 	}
+	if err := opts.grafana.validate(); err != nil {
+		return err
+	}
 	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, false, plan.Options{})
 	if err != nil {
 		return err

@@ -5,15 +5,19 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+	"github.com/grafsync/grafsync/internal/load"
 	"github.com/grafsync/grafsync/internal/source"
 )
 
@@ -62,7 +66,22 @@ func (o *repoOptions) addFlags(cmd *cobra.Command) {
 func openRepo(ctx context.Context, o repoOptions, e env, log *slog.Logger) (*source.Snapshot, error) {
 	return source.Open(ctx, source.Options{
 		Repo: o.repo, Ref: o.ref, CacheDir: e.getenv("GRAFSYNC_CACHE_DIR"), Auth: source.AuthFromEnv(e.getenv), Logger: log,
+		Reads: readsPath,
 	})
+}
+
+// readsPath reports whether grafsync may read a repository file: the org
+// config, the accounts file, and anything under a dashboards/ or
+// datasources/ directory (the top-level ones, or an org's dir/dashboards/).
+// It is a superset of what internal/load opens, so a working tree's
+// revision is "-dirty" exactly when something grafsync reads has changed;
+// a saved plan, a README or CI files do not count.
+func readsPath(p string) bool {
+	if p == load.ConfigFile || p == accounts.DefaultFile {
+		return true
+	}
+	dirs := strings.Split(p, "/")
+	return slices.ContainsFunc(dirs[:len(dirs)-1], func(d string) bool { return d == "dashboards" || d == "datasources" })
 }
 
 // grafanaOptions say which Grafana to talk to and how.
@@ -71,6 +90,7 @@ type grafanaOptions struct {
 	orgID       int64
 	concurrency int
 	timeout     time.Duration
+	reqTimeout  time.Duration
 	sandbox     bool
 	logLevel    string
 }
@@ -81,8 +101,28 @@ func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
 	f.Int64Var(&o.orgID, "org-id", 0, "org to work in (sent as X-Grafana-Org-Id); default: the credentials' org")
 	f.IntVar(&o.concurrency, "concurrency", grafana.DefaultConcurrency, "requests to Grafana in flight at once")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up on the whole run after this long")
+	f.DurationVar(&o.reqTimeout, "request-timeout", grafana.DefaultTimeout, "wait this long for a Grafana replica to start answering a request before trying the next one (a slow body is not cut)")
 	f.BoolVar(&o.sandbox, "sandbox", false, "use the built-in, in-memory Grafana emulator instead of a real Grafana (for trying grafsync)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
+}
+
+// validate refuses flag values that cannot work, before anything runs.
+func (o *grafanaOptions) validate() error {
+	if o.concurrency < 1 {
+		return fmt.Errorf("--concurrency %d: give at least 1 (requests to Grafana in flight at once)", o.concurrency)
+	}
+	return positive(map[string]time.Duration{"--timeout": o.timeout, "--request-timeout": o.reqTimeout})
+}
+
+// positive refuses a duration flag of zero or less: none of them means
+// "no limit" or "the default".
+func positive(flags map[string]time.Duration) error {
+	for _, name := range slices.Sorted(maps.Keys(flags)) {
+		if d := flags[name]; d <= 0 {
+			return fmt.Errorf("%s %v: give a positive duration, e.g. %s 30s", name, d, name)
+		}
+	}
+	return nil
 }
 
 // config is the Grafana configuration: the sandbox, started when asked
@@ -91,7 +131,7 @@ func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
 // sandbox), and the shared credentials. cleanup stops the sandbox.
 func (o *grafanaOptions) config(e env, log *slog.Logger) (grafana.Config, func(), error) {
 	cfg := grafana.Config{
-		OrgID: o.orgID, Concurrency: o.concurrency, Logger: log,
+		OrgID: o.orgID, Concurrency: o.concurrency, Timeout: o.reqTimeout, Logger: log,
 		Token: e.getenv("GRAFANA_TOKEN"), User: e.getenv("GRAFANA_USER"), Password: e.getenv("GRAFANA_PASSWORD"),
 	}
 	cleanup := func() {}

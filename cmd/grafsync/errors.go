@@ -18,7 +18,18 @@ const (
 // interrupted is the cancellation cause recorded when a signal stops the run.
 type interrupted struct{ sig syscall.Signal }
 
-func (i interrupted) Error() string { return "interrupted by " + i.sig.String() }
+// Error names the signal as a shell user knows it ("interrupted by
+// SIGTERM"), not by its description ("terminated"). signalContext only
+// listens for these two.
+func (i interrupted) Error() string {
+	switch i.sig {
+	case syscall.SIGINT:
+		return "interrupted by SIGINT (Ctrl-C)"
+	case syscall.SIGTERM:
+		return "interrupted by SIGTERM"
+	}
+	return "interrupted by signal " + i.sig.String()
+}
 
 // errChanges is returned by commands that found pending changes and were asked
 // (--detailed-exitcode) to say so through the exit status. It prints nothing.

@@ -18,8 +18,8 @@ func newHealthcheckCmd() *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "healthcheck",
-		Short: "Exit 0 when a grafsync serve endpoint answers 200 (container health checks)",
-		Long: `healthcheck GETs --url and exits 0 when it answers 200, 1 otherwise. It is
+		Short: "Exit 0 when a grafsync serve endpoint answers 2xx (container health checks)",
+		Long: `healthcheck GETs --url and exits 0 when it answers 2xx, 1 otherwise. It is
 for container health checks in the grafsync image, which has no shell or curl:
 in an ECS task definition, "command": ["CMD", "/grafsync", "healthcheck"].`,
 		Args: cobra.NoArgs,
@@ -33,6 +33,9 @@ in an ECS task definition, "command": ["CMD", "/grafsync", "healthcheck"].`,
 }
 
 func runHealthcheck(ctx context.Context, url string, timeout time.Duration, stdout io.Writer) error {
+	if err := positive(map[string]time.Duration{"--timeout": timeout}); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -46,7 +49,7 @@ func runHealthcheck(ctx context.Context, url string, timeout time.Duration, stdo
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 	msg := strings.TrimSpace(string(body))
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("healthcheck %s: %s: %s", url, resp.Status, msg)
 	}
 	fmt.Fprintf(stdout, "%s: %s\n", url, msg)

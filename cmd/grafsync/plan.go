@@ -24,6 +24,17 @@ type planOptions struct {
 	prune            bool
 	maxDeletions     int
 	checkDatasources bool // apply and serve: health-check the datasources after each run
+	// pruneSet and maxDeletionsSet record that the flags were given, for
+	// apply PLANFILE to refuse ones the saved plan contradicts.
+	pruneSet, maxDeletionsSet bool
+}
+
+// validate refuses flag values that cannot work, before anything runs.
+func (o *planOptions) validate() error {
+	if o.maxDeletions < 0 {
+		return fmt.Errorf("--max-deletions %d: give 0 (no deletions) or more", o.maxDeletions)
+	}
+	return o.grafana.validate()
 }
 
 // defaultMaxDeletions caps a prune unless raised on purpose.
@@ -57,6 +68,9 @@ repository, 2 when there are changes (drift), 1 on error.`,
 }
 
 func runPlan(ctx context.Context, opts planOptions, e env, stdout, stderr io.Writer) error {
+	if err := opts.validate(); err != nil {
+		return err
+	}
 	if opts.format != "text" && opts.format != "markdown" && opts.format != "json" {
 		return fmt.Errorf("--format %q: choose text, markdown or json", opts.format)
 	}

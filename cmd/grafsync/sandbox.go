@@ -31,17 +31,39 @@ type sandboxOptions struct {
 	unhealthy     []string // uid[=message]
 	awsRoles      string   // a roles/generated directory
 	awsTaskRole   string
+	allowRemote   bool
 }
 
 // tokenGenerate is --token given without a value.
 const tokenGenerate = "\x00generate"
 
+// tokenFlag is --token: a string whose value is optional. pflag sets a
+// flag given without a value to its NoOptDefVal, "true" here, which stands
+// for "generate a key"; Type reports "bool" so that the help line reads
+// "--token" (pflag renders other optional values as [="..."]).
+type tokenFlag struct{ v *string }
+
+func (f tokenFlag) String() string {
+	if f.v == nil || *f.v == tokenGenerate {
+		return ""
+	}
+	return *f.v
+}
+func (f tokenFlag) Set(s string) error {
+	if s == "true" {
+		s = tokenGenerate
+	}
+	*f.v = s
+	return nil
+}
+func (f tokenFlag) Type() string { return "bool" }
+
 func (o *sandboxOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", "127.0.0.1:3000", "address of the first replica; further replicas take the following ports")
 	f.IntVar(&o.replicas, "replicas", 1, "number of replicas (HA mode: one shared state, consecutive ports)")
-	f.StringVar(&o.token, "token", "", "create an Admin service-account token in org 1; give a value (--token=KEY) to choose the key")
-	f.Lookup("token").NoOptDefVal = tokenGenerate
+	f.Var(tokenFlag{&o.token}, "token", "create an Admin service-account token in org 1 and print it; --token=KEY (or --token KEY) chooses its key")
+	f.Lookup("token").NoOptDefVal = "true"
 	f.StringVar(&o.adminUser, "admin-user", "admin", "login of the server admin (basic auth)")
 	f.StringVar(&o.adminPassword, "admin-password", "admin", "password of the server admin")
 	f.StringVar(&o.version, "grafana-version", grafanatest.DefaultVersion().String(), "Grafana release to imitate: 10.x, 11.x or 12.x (e.g. 10, 11.2, 12.0.1)")
@@ -52,10 +74,16 @@ func (o *sandboxOptions) addFlags(cmd *cobra.Command) {
 	f.StringArrayVar(&o.unhealthy, "unhealthy", nil, "make the health check of datasource uid fail, with the plugin seeing message (default: a refused connection); repeatable: --unhealthy loki --unhealthy 'thanos=401 Unauthorized'")
 	f.StringVar(&o.awsRoles, "aws-roles", "", "answer CloudWatch health checks as STS would, against the IAM roles grafsync roles wrote to this directory (its cloudformation/ templates), e.g. roles/generated")
 	f.StringVar(&o.awsTaskRole, "aws-task-role", "", "with --aws-roles: the role ARN Grafana runs as (default: the one role the trust policies admit)")
+	f.BoolVar(&o.allowRemote, "allow-remote", false, "let --listen be an address other machines can reach (the sandbox has admin/admin and no TLS)")
 }
 
 func newSandboxCmd() *cobra.Command {
 	var opts sandboxOptions
+	return newSandboxCmdWith(&opts, func(cmd *cobra.Command) error { return runSandbox(cmd, opts) })
+}
+
+// newSandboxCmdWith builds the command around opts and run (tests replace run).
+func newSandboxCmdWith(opts *sandboxOptions, run func(*cobra.Command) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Serve the built-in Grafana API emulator on localhost (in memory, for trying grafsync and testing in CI)",
@@ -65,19 +93,57 @@ when it stops. It answers the API as Grafana does (status codes, error bodies,
 versions, secrets, folders, search, orgs, tokens), so you can try grafsync or
 rehearse a CI pipeline, also against a slow or flaky Grafana (--latency,
 --fault-rate) or several replicas (--replicas).`,
-		Args: cobra.NoArgs,
+		// --token has an optional value, so pflag leaves "--token KEY"'s
+		// KEY as an argument; sandbox has no other, so it is the key.
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return nil
+			case len(args) == 1 && opts.token == tokenGenerate:
+				opts.token = args[0]
+				return nil
+			}
+			return fmt.Errorf("sandbox takes no arguments, got %q; to choose the token's key write --token=KEY", strings.Join(args, " "))
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSandbox(cmd, opts)
+			return run(cmd)
 		},
 	}
 	opts.addFlags(cmd)
 	return cmd
 }
 
+// checkSandboxListen refuses an address other machines can reach unless
+// allowRemote: the sandbox serves plain HTTP and accepts admin/admin (and
+// a printed token), so anyone who reaches it is its server admin.
+func checkSandboxListen(listen string, allowRemote bool) error {
+	if allowRemote {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil // replicaAddrs reports the malformed address
+	}
+	const why = "the sandbox serves plain HTTP and accepts its admin credentials (admin/admin by default) from anyone who reaches it"
+	if host == "" {
+		return fmt.Errorf("--listen %s listens on every interface; %s, so it listens on loopback only (e.g. 127.0.0.1:3000); add --allow-remote to serve other machines anyway", listen, why)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--listen %s is not a loopback address; %s, so it listens on loopback only (127.0.0.1, ::1 or localhost); add --allow-remote to serve other machines anyway", listen, why)
+}
+
 // errStopped is a server's normal end: it was asked to stop and did.
 var errStopped = errors.New("stopped")
 
 func runSandbox(cmd *cobra.Command, opts sandboxOptions) error {
+	if err := checkSandboxListen(opts.listen, opts.allowRemote); err != nil {
+		return err
+	}
 	emu, err := newSandboxEmulator(opts)
 	if err != nil {
 		return err
@@ -132,6 +198,14 @@ func newSandboxEmulator(opts sandboxOptions) (*grafanatest.Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	faults := map[string]string{}
+	for _, u := range opts.unhealthy {
+		uid, msg, _ := strings.Cut(u, "=")
+		if uid == "" {
+			return nil, fmt.Errorf("--unhealthy %q: give a datasource uid, optionally =message", u)
+		}
+		faults[uid] = msg
+	}
 	emu := grafanatest.New(grafanatest.Options{
 		Version:       v,
 		AdminLogin:    opts.adminUser,
@@ -147,11 +221,7 @@ func newSandboxEmulator(opts sandboxOptions) (*grafanatest.Emulator, error) {
 		},
 		AWS: aws,
 	})
-	for _, u := range opts.unhealthy {
-		uid, msg, _ := strings.Cut(u, "=")
-		if uid == "" {
-			return nil, fmt.Errorf("--unhealthy %q: give a datasource uid, optionally =message", u)
-		}
+	for uid, msg := range faults {
 		emu.SetHealthFault(uid, &grafanatest.HealthFault{Message: msg})
 	}
 	return emu, nil
@@ -204,6 +274,9 @@ func replicaAddrs(listen string, n int) ([]string, error) {
 func printSandboxBanner(w io.Writer, emu *grafanatest.Emulator, opts sandboxOptions, urls []string, key string) {
 	fmt.Fprintf(w, "grafsync sandbox: an in-memory emulator of the Grafana %s HTTP API.\n", emu.Version())
 	fmt.Fprintln(w, "It is not a real Grafana (no UI, no queries); everything is lost when it stops.")
+	if opts.allowRemote {
+		fmt.Fprintln(w, "WARNING: --allow-remote: whoever reaches these addresses can log in with the credentials below.")
+	}
 	for i, u := range urls {
 		fmt.Fprintf(w, "  replica %d: %s\n", i, u)
 	}

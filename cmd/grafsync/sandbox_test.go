@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/cobra"
 
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
 )
@@ -112,5 +114,84 @@ func TestSandboxHealthFlags(t *testing.T) {
 		if resp.StatusCode != 400 || body.Status != "ERROR" || !strings.Contains(body.Message, want) {
 			t.Errorf("%s: %d %+v, want 400 ERROR containing %q", uid, resp.StatusCode, body, want)
 		}
+	}
+}
+
+// The sandbox's admin/admin and plain HTTP are for this machine only: a
+// non-loopback --listen is refused unless --allow-remote says it is meant.
+func TestSandboxListenLoopbackOnly(t *testing.T) {
+	tests := []struct {
+		listen      string
+		allowRemote bool
+		wantErr     string
+	}{
+		{"127.0.0.1:0", false, ""},
+		{"127.0.0.2:3000", false, ""},
+		{"[::1]:3000", false, ""},
+		{"localhost:3000", false, ""},
+		{"0.0.0.0:3000", false, "--allow-remote"},
+		{":3000", false, "every interface"},
+		{"[::]:3000", false, "--allow-remote"},
+		{"192.168.1.10:3000", false, "--allow-remote"},
+		{"grafana.example.com:3000", false, "--allow-remote"},
+		{"0.0.0.0:3000", true, ""},
+		{":3000", true, ""},
+	}
+	for _, tt := range tests {
+		err := checkSandboxListen(tt.listen, tt.allowRemote)
+		if tt.wantErr == "" {
+			if err != nil {
+				t.Errorf("--listen %s (allow remote %v): %v", tt.listen, tt.allowRemote, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "admin") {
+			t.Errorf("--listen %s: error %v, want one saying why (admin credentials) and containing %q", tt.listen, err, tt.wantErr)
+		}
+	}
+}
+
+// --token takes an optional value; the space form is accepted too, and the
+// help line reads plainly.
+func TestSandboxTokenFlag(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{nil, "", ""},
+		{[]string{"--token"}, tokenGenerate, ""},
+		{[]string{"--token=glsa_mine"}, "glsa_mine", ""},
+		{[]string{"--token", "glsa_mine"}, "glsa_mine", ""},
+		{[]string{"--token", "glsa_mine", "--replicas", "2"}, "glsa_mine", ""},
+		{[]string{"stray"}, "", "--token=KEY"},
+		{[]string{"--token", "a", "b"}, "", "no arguments"},
+	}
+	for _, tt := range tests {
+		var opts sandboxOptions
+		cmd := newSandboxCmdWith(&opts, func(*cobra.Command) error { return nil })
+		cmd.SetArgs(tt.args)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		err := cmd.Execute()
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("sandbox %v: error %v, want one containing %q", tt.args, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || opts.token != tt.want {
+			t.Errorf("sandbox %v: token %q, %v; want %q", tt.args, opts.token, err, tt.want)
+		}
+	}
+	usage := newSandboxCmd().Flags().FlagUsages()
+	line := ""
+	for l := range strings.SplitSeq(usage, "\n") {
+		if strings.Contains(l, "--token") {
+			line = l
+		}
+	}
+	if strings.ContainsAny(line, "\x00[") || !strings.Contains(line, "--token=KEY") {
+		t.Errorf("help line for --token: %q", line)
 	}
 }

@@ -75,6 +75,12 @@ within a few seconds, with exit status 0.`,
 }
 
 func runServe(ctx context.Context, opts serveOptions, e env, stderr io.Writer) error {
+	if err := opts.validate(); err != nil {
+		return err
+	}
+	if err := positive(map[string]time.Duration{"--interval": opts.interval, "--max-backoff": opts.maxBackoff, "--lock-retry": opts.lockRetry}); err != nil {
+		return err
+	}
 	log, err := newLogger(stderr, opts.grafana.logLevel)
 	if err != nil {
 		return err

@@ -253,7 +253,7 @@ func TestServeLock(t *testing.T) {
 	}
 }
 
-// TestHealthcheckCommand: grafsync healthcheck exits 0 on a 200 and 1
+// TestHealthcheckCommand: grafsync healthcheck exits 0 on a 2xx and 1
 // otherwise (what an ECS container health check sees).
 func TestHealthcheckCommand(t *testing.T) {
 	repo := writeServeRepo(t, map[string]string{"dashboards/ecs.json": `{"uid": "ecs", "title": "ECS", "panels": []}`})

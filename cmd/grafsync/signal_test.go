@@ -64,7 +64,7 @@ func TestSIGTERMDuringApply(t *testing.T) {
 		t.Errorf("apply took %v to exit after SIGTERM, want at most 10s", took)
 	}
 	t.Logf("exited %v after SIGTERM; %d of %d dashboards created", took, len(emu.DashboardUIDs(1)), n)
-	if !bytes.Contains(stderr.Bytes(), []byte("interrupted by terminated")) {
+	if !bytes.Contains(stderr.Bytes(), []byte("interrupted by SIGTERM")) {
 		t.Errorf("stderr does not say why it stopped:\n%s", &stderr)
 	}
 	if got := len(emu.DashboardUIDs(1)); got == n {

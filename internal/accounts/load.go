@@ -37,7 +37,7 @@ func Parse(file string, data []byte) (*Config, problem.List) {
 	if err != nil {
 		var se *yamlnode.SyntaxError
 		errors.As(err, &se)
-		return nil, problem.List{problem.Errorf(Pos{se.Line, 1}.In(file), "fix the YAML syntax", "invalid YAML: %s", se.Msg)}
+		return nil, problem.List{problem.Errorf(Pos{se.Line, max(se.Col, 1)}.In(file), cmp.Or(se.Hint, "fix the YAML syntax"), "invalid YAML: %s", se.Msg)}
 	}
 	if root == nil {
 		return nil, problem.List{problem.Errorf(Pos{1, 1}.In(file), "add grafana: and accounts: sections; see docs/roles.md", "accounts file is empty")}

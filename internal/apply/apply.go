@@ -219,7 +219,7 @@ func (a *applier) run(ctx context.Context, ch plan.Change) {
 	defer a.mu.Unlock()
 	a.done++
 	if err != nil {
-		a.res.Failed = append(a.res.Failed, fmt.Errorf("%s %s: %w", ch.Action, ch.Subject, err))
+		a.res.Failed = append(a.res.Failed, named(fmt.Sprintf("%s %s", ch.Action, ch.Subject), err))
 		a.opts.Logger.Error("change failed", "action", ch.Action, "subject", ch.Subject, "error", err)
 	} else {
 		a.res.Done[ch.Action]++
@@ -309,7 +309,7 @@ func (a *applier) folder(ctx context.Context, ch plan.Change) error {
 // delete. Grafana deletes a folder's contents with it (§5.6), and its
 // managed contents were deleted by earlier steps, so a folder that still
 // holds something got it since the plan, or holds what the plan does not
-// read (library panels, alert rules): it is kept, as a Conflict. Grafana's
+// read (library panels, alert rules): it is kept, as a FolderKept. Grafana's
 // counts decide (§5.7); search, which lags on 12.x, only names what it can.
 func (a *applier) deleteFolder(ctx context.Context, ch plan.Change) error {
 	uid := ch.Before.ID
@@ -324,7 +324,22 @@ func (a *applier) deleteFolder(ctx context.Context, ch plan.Change) error {
 	if names, err := a.c.FolderContents(ctx, uid); err == nil && len(names) > 0 {
 		holds += " (" + strings.Join(names, ", ") + ")"
 	}
-	return &Conflict{Subject: ch.Subject, Err: fmt.Errorf("it now holds %s, which Grafana would delete with it; the folder was kept", holds)}
+	return &FolderKept{Subject: ch.Subject, Holds: holds}
+}
+
+// FolderKept is a folder delete that was not made: Grafana says the folder
+// holds what the plan did not list, and would delete it with the folder.
+// Nothing need have changed in Grafana: on 12.x, search (which the plan
+// lists folders' contents with) lags recent writes.
+type FolderKept struct {
+	Subject string // "folder team"
+	Holds   string // "30 dashboards", with names where search gives them
+}
+
+func (k *FolderKept) Error() string {
+	return fmt.Sprintf("%s was kept, not deleted: Grafana says it holds %s that the plan did not list, and would delete them with it. "+
+		"They were written since the plan, are not grafsync's (library panels, alert rules), or were written recently and Grafana 12.x's search does not list them yet; "+
+		"run grafsync plan --prune again to see them (on 12.x, once search has caught up)", k.Subject, k.Holds)
 }
 
 // describeCounts says FolderCounts in words: "1 dashboard, 2 library panels".
@@ -430,8 +445,22 @@ func (a *applier) datasourceSpec(ch plan.Change) (grafana.DatasourceSpec, error)
 	}, nil
 }
 
-// IsConflict reports whether err holds a Conflict.
+// IsConflict reports whether err holds a Conflict or a FolderKept (the plan
+// is stale for that change).
 func IsConflict(err error) bool {
+	var k *FolderKept
+	if errors.As(err, &k) {
+		return true
+	}
 	var c *Conflict
 	return errors.As(err, &c)
+}
+
+// named puts the change's name in front of err, unless err starts with it
+// already (the client names its call "create folder x" too).
+func named(change string, err error) error {
+	if strings.HasPrefix(err.Error(), change+": ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", change, err)
 }

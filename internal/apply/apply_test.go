@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -264,6 +265,10 @@ func TestFailedStepStopsLaterSteps(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "create folder taken") {
 		t.Fatalf("apply error %v, want the folder create to fail", err)
 	}
+	// The change and the Grafana call have the same name: said once.
+	if n := strings.Count(err.Error(), "create folder taken"); n != 1 {
+		t.Errorf("apply error names the change %d times, want once: %v", n, err)
+	}
 	if _, _, _, ok := f.emu.GetDashboard(1, "d"); ok || res.Done[plan.Create] != 0 {
 		t.Errorf("dashboard d was attempted after its folder failed (done %v)", res.Done)
 	}
@@ -348,9 +353,11 @@ func TestSummary(t *testing.T) {
 	}
 }
 
-// Up to 11.2 a title is unique in its folder (§3.1): a hand-made dashboard
-// holding the title is Grafana's error, said as Grafana says it, not a
-// Conflict that "run plan again" would never clear.
+// Up to 11.2 a title is unique in its folder (§3.1). A hand-made dashboard
+// holding the title when grafsync plans blocks the plan
+// (normalize.TitleClashes); one made after the plan is Grafana's error at
+// apply, said as Grafana says it, not a Conflict that "run plan again" would
+// never clear.
 func TestTitleTakenIsNotAConflict(t *testing.T) {
 	v, err := grafanatest.ParseVersion("11.2")
 	if err != nil {
@@ -359,15 +366,37 @@ func TestTitleTakenIsNotAConflict(t *testing.T) {
 	f := newFixture(t, grafanatest.Options{Version: v}, map[string]string{
 		"dashboards/mine.json": `{"uid": "mine", "title": "Overview", "panels": []}`,
 	})
+	planned := f.plan(t)
 	if _, err := f.emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "hand", "title": "Overview"}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.apply(t, f.plan(t))
+	_, err = f.apply(t, planned)
 	if err == nil || apply.IsConflict(err) {
 		t.Fatalf("apply error %v, want Grafana's own error", err)
 	}
 	if !strings.Contains(err.Error(), "same name in the folder already exists") {
 		t.Errorf("error %q does not say what Grafana refused", err)
+	}
+
+	out := f.plan(t)
+	var got []string
+	for _, c := range out.Plan.Changes {
+		got = append(got, string(c.Action)+" "+c.Subject)
+		if c.Subject == "dashboard mine" && !strings.Contains(c.Reason, "the dashboard with uid hand in Grafana (not in Git)") {
+			t.Errorf("reason %q does not name the dashboard holding the title", c.Reason)
+		}
+	}
+	if diff := cmp.Diff([]string{"blocked dashboard mine"}, got); diff != "" {
+		t.Errorf("changes once the title is taken (-want +got):\n%s", diff)
+	}
+	f.emu.ResetCounters()
+	_, err = f.apply(t, out)
+	var blocked *apply.Blocked
+	if !errors.As(err, &blocked) {
+		t.Errorf("apply error %v, want *apply.Blocked", err)
+	}
+	if n := f.emu.Writes(); n != 0 {
+		t.Errorf("a blocked plan wrote %d times", n)
 	}
 }
 
@@ -421,8 +450,8 @@ func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
 				t.Fatal(err)
 			}
 			res, err := f.apply(t, out)
-			if !apply.IsConflict(err) || !strings.Contains(err.Error(), "it now holds 1 dashboard") {
-				t.Fatalf("apply error %v, want a conflict on the folder saying it holds 1 dashboard", err)
+			if !apply.IsConflict(err) || !strings.Contains(err.Error(), "holds 1 dashboard") {
+				t.Fatalf("apply error %v, want the folder kept, saying it holds 1 dashboard", err)
 			}
 			if named := strings.Contains(err.Error(), "(dashboard hand)"); named != tt.wantName {
 				t.Errorf("apply error %q names dashboard hand: %v, want %v", err, named, tt.wantName)
@@ -437,5 +466,44 @@ func TestFolderDeleteNeverTakesWhatThePlanDidNotSee(t *testing.T) {
 				t.Error("the folder was deleted")
 			}
 		})
+	}
+}
+
+// 12.x search lags writes: dashboards written moments ago and removed from
+// Git at once are not in the plan, so the folder holding them is kept. The
+// message says what happened — Grafana holds dashboards the plan did not
+// list — not that anything "was changed in Grafana" (nothing was).
+func TestFolderKeptForWhatSearchDidNotList(t *testing.T) {
+	v, err := grafanatest.ParseVersion("12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{"dashboards/team/_folder.yaml": folderYAML}
+	for i := range 30 {
+		files[fmt.Sprintf("dashboards/team/d%02d.json", i)] = fmt.Sprintf(`{"uid": "d%02d", "title": "D%02d", "panels": []}`, i, i)
+	}
+	f := newFixture(t, grafanatest.Options{Version: v, SearchLag: time.Hour}, files)
+	f.converge(t)
+	for name := range files {
+		files[name] = ""
+	}
+	f.write(files)
+	_, err = f.apply(t, f.plan(t))
+	if err == nil {
+		t.Fatal("the folder was deleted with 30 dashboards the plan did not list")
+	}
+	msg := err.Error()
+	for _, bad := range []string{"changed in Grafana", "was changed"} {
+		if strings.Contains(msg, bad) {
+			t.Errorf("error says %q, but nothing changed in Grafana: %s", bad, msg)
+		}
+	}
+	for _, want := range []string{"folder team was kept", "30 dashboards", "the plan did not list", "search", "plan --prune again"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q: %s", want, msg)
+		}
+	}
+	if _, ok := f.emu.GetFolder(1, "team"); !ok {
+		t.Error("the folder was deleted")
 	}
 }

@@ -31,9 +31,12 @@ type Client struct {
 // New checks cfg and builds a client. It makes no request.
 func New(cfg Config) (*Client, error) {
 	cfg = cfg.withDefaults()
-	urls, err := parseURLs(cfg.URLs)
+	urls, apiSuffix, err := parseURLs(cfg.URLs)
 	if err != nil {
 		return nil, err
+	}
+	if apiSuffix {
+		cfg.Logger.Warn("the Grafana URL ends in /api; grafsync adds /api itself, so it uses the URL without it (set GRAFANA_URL to Grafana's address, as in a browser)", "url", urls[0].String())
 	}
 	if cfg.Token == "" && cfg.User == "" {
 		return nil, ErrNoCredentials
@@ -41,7 +44,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Token != "" && cfg.User != "" {
 		return nil, fmt.Errorf("both GRAFANA_TOKEN and GRAFANA_USER are set: use one form of credentials")
 	}
-	reps := newReplicas(urls)
+	reps := newReplicas(urls, cfg.Logger)
 	httpClient := &http.Client{Transport: newTransport(cfg, reps)}
 	base := urls[0]
 	rt := httptransport.NewWithClient(base.Host, base.Path+goapi.DefaultBasePath, []string{base.Scheme}, httpClient)
@@ -93,14 +96,15 @@ type Health struct {
 	Database string
 }
 
-// Health asks the first live replica for /api/health. It needs no credentials.
+// Health asks the first live replica for /api/health. It needs no
+// credentials; each attempt waits HealthTimeout for an answer.
 func (c *Client) Health(ctx context.Context) (Health, error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return Health{}, err
 	}
 	defer release()
-	ok, err := c.api.Health.GetHealthWithParams(health.NewGetHealthParamsWithContext(ctx))
+	ok, err := c.api.Health.GetHealthWithParams(health.NewGetHealthParamsWithContext(withAttemptTimeout(ctx, c.cfg.HealthTimeout)))
 	if err != nil {
 		return Health{}, c.wrap(err, "check health")
 	}

@@ -19,9 +19,18 @@ type Config struct {
 	Password string   // basic auth (GRAFANA_PASSWORD); never logged
 	OrgID    int64    // sent as X-Grafana-Org-Id when > 0
 
-	Concurrency int           // requests in flight at once; default 4
-	Timeout     time.Duration // per attempt; default 30s
-	Retry       RetryPolicy
+	Concurrency int // requests in flight at once; default 4
+	// Timeout bounds one attempt's wait for Grafana's response headers
+	// (connecting included); default DefaultTimeout. A replica that does not
+	// answer in time is skipped like one that refuses connections, and the
+	// attempt moves to the next replica. The body is not bounded by it (a
+	// large dashboard may arrive slowly); the caller's context bounds it.
+	Timeout time.Duration
+	// HealthTimeout bounds a health probe's (/api/health) attempt when
+	// shorter than Timeout: Grafana answers it at once when it is up;
+	// default DefaultHealthTimeout.
+	HealthTimeout time.Duration
+	Retry         RetryPolicy
 
 	Logger *slog.Logger // default: discard
 	// Transport is the base round tripper (tests may inject faults); default
@@ -42,12 +51,24 @@ type RetryPolicy struct {
 // DefaultConcurrency is gentle enough for a small Grafana on one SQLite file.
 const DefaultConcurrency = 4
 
+// DefaultTimeout is how long an attempt waits for response headers: well
+// beyond any API call of a healthy Grafana (a large dashboard save or a
+// 5000-hit search page takes seconds; the body's transfer is not counted),
+// short enough to leave a hung replica quickly.
+const DefaultTimeout = 15 * time.Second
+
+// DefaultHealthTimeout bounds a health probe's attempt.
+const DefaultHealthTimeout = 5 * time.Second
+
 func (c Config) withDefaults() Config {
 	if c.Concurrency <= 0 {
 		c.Concurrency = DefaultConcurrency
 	}
 	if c.Timeout <= 0 {
-		c.Timeout = 30 * time.Second
+		c.Timeout = DefaultTimeout
+	}
+	if c.HealthTimeout <= 0 {
+		c.HealthTimeout = DefaultHealthTimeout
 	}
 	if c.Retry.MaxAttempts <= 0 {
 		c.Retry.MaxAttempts = 6
@@ -74,10 +95,12 @@ var ErrNoURL = errors.New("no Grafana URL: set GRAFANA_URL or pass --grafana-url
 // ErrNoCredentials is returned when neither a token nor a user is given.
 var ErrNoCredentials = errors.New("no Grafana credentials: set GRAFANA_TOKEN to a service-account token with the Admin role (or GRAFANA_USER and GRAFANA_PASSWORD)")
 
-// parseURLs checks every replica URL and strips trailing slashes. All
-// replicas must share one scheme and base path (they sit behind one
-// load balancer path in a real deployment).
-func parseURLs(raw []string) ([]*url.URL, error) {
+// parseURLs checks every replica URL and strips trailing slashes and a
+// trailing /api (the API's address, where Grafana's is meant; grafsync adds
+// /api itself), reporting the latter in apiSuffix. All replicas must share
+// one scheme and base path (they sit behind one load balancer path in a
+// real deployment).
+func parseURLs(raw []string) (urls []*url.URL, apiSuffix bool, err error) {
 	var out []*url.URL
 	for _, r := range raw {
 		r = strings.TrimSpace(r)
@@ -86,21 +109,24 @@ func parseURLs(raw []string) ([]*url.URL, error) {
 		}
 		u, err := url.Parse(r)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("grafana url %q: want http(s)://host[:port][/path]", redact(r))
+			return nil, false, fmt.Errorf("grafana url %q: want http(s)://host[:port][/path]", redact(r))
 		}
 		if u.User != nil {
-			return nil, fmt.Errorf("grafana url %q: put credentials in GRAFANA_TOKEN or GRAFANA_USER/GRAFANA_PASSWORD, not in the URL", redact(r))
+			return nil, false, fmt.Errorf("grafana url %q: put credentials in GRAFANA_TOKEN or GRAFANA_USER/GRAFANA_PASSWORD, not in the URL", redact(r))
 		}
 		u.Path = strings.TrimSuffix(u.Path, "/")
+		if p, ok := strings.CutSuffix(u.Path, "/api"); ok {
+			u.Path, u.RawPath, apiSuffix = p, "", true
+		}
 		if len(out) > 0 && (u.Scheme != out[0].Scheme || u.Path != out[0].Path) {
-			return nil, fmt.Errorf("grafana url %q: every replica must use the scheme and path of %s", u, out[0])
+			return nil, false, fmt.Errorf("grafana url %q: every replica must use the scheme and path of %s", u, out[0])
 		}
 		out = append(out, u)
 	}
 	if len(out) == 0 {
-		return nil, ErrNoURL
+		return nil, false, ErrNoURL
 	}
-	return out, nil
+	return out, apiSuffix, nil
 }
 
 // redact removes userinfo from a URL string for messages.

@@ -59,7 +59,8 @@ func (c *Client) wrap(err error, op string) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	var html *HTMLPageError
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &html) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	var coded interface{ Code() int }

@@ -272,6 +272,28 @@ func searchLags(version string) bool {
 	return err == nil && n >= 12
 }
 
+// UniqueTitles reports whether a Grafana version refuses a folder whose
+// title a sibling already has (409) and a dashboard whose title another in
+// its folder has (412 name-exists): up to 11.2 (grafana-api.md §3.1, §5.3,
+// §14; allowed from 11.3, PR grafana/grafana#90687). A version that does
+// not parse ("dev") is taken as a new one.
+func UniqueTitles(version string) bool {
+	major, rest, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
+	maj, err := strconv.Atoi(major)
+	if err != nil {
+		return false
+	}
+	digits := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' })
+	if digits < 0 {
+		digits = len(rest)
+	}
+	mnr, err := strconv.Atoi(rest[:digits])
+	if err != nil {
+		return maj < 11
+	}
+	return maj < 11 || maj == 11 && mnr <= 2
+}
+
 // GetDashboard reads one dashboard by uid.
 func (c *Client) GetDashboard(ctx context.Context, uid string) (Dashboard, error) {
 	release, err := c.acquire(ctx)

@@ -1,8 +1,12 @@
 package grafana
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -11,25 +15,34 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// downFor is how long a replica that refused a connection is skipped.
-const downFor = 30 * time.Second
+// downFor is how long a replica that refused a connection or did not
+// answer in time is skipped; each further failure after a skip doubles it,
+// up to maxDownFor, so a hung replica costs one timeout now and then, not
+// one per request.
+const (
+	downFor    = 30 * time.Second
+	maxDownFor = 4 * time.Minute
+)
 
 // replicas tracks which replica URLs answer. Requests go to the first replica
 // that is not marked down; a failed attempt moves the retry to the next one.
 type replicas struct {
 	urls []*url.URL
 	now  func() time.Time
+	log  *slog.Logger
 
 	mu        sync.Mutex
 	downUntil []time.Time
+	failures  []int // consecutive skips of each replica
 }
 
-func newReplicas(urls []*url.URL) *replicas {
-	return &replicas{urls: urls, now: time.Now, downUntil: make([]time.Time, len(urls))}
+func newReplicas(urls []*url.URL, log *slog.Logger) *replicas {
+	return &replicas{urls: urls, now: time.Now, log: log, downUntil: make([]time.Time, len(urls)), failures: make([]int, len(urls))}
 }
 
 // pick returns the first replica at or after start that is not marked down;
@@ -37,6 +50,10 @@ func newReplicas(urls []*url.URL) *replicas {
 func (r *replicas) pick(start int) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.pickLocked(start)
+}
+
+func (r *replicas) pickLocked(start int) int {
 	now := r.now()
 	best := start % len(r.urls)
 	for i := range r.urls {
@@ -51,16 +68,37 @@ func (r *replicas) pick(start int) int {
 	return best
 }
 
-func (r *replicas) markDown(i int) {
+// markDown skips replica i after a failed attempt (why says how it failed).
+// A replica already skipped stays as it is: the requests in flight when it
+// failed, and their retries, neither extend the skip nor log again. So the
+// log has one line per replica going down, saying which, why, for how
+// long and where requests go next.
+func (r *replicas) markDown(i int, why string) {
 	r.mu.Lock()
-	r.downUntil[i] = r.now().Add(downFor)
-	r.mu.Unlock()
+	defer r.mu.Unlock()
+	now := r.now()
+	if now.Before(r.downUntil[i]) {
+		return
+	}
+	r.failures[i]++
+	d := min(downFor<<min(r.failures[i]-1, 8), maxDownFor)
+	r.downUntil[i] = now.Add(d)
+	next := "no other replica: retrying it with backoff"
+	if j := r.pickLocked(i + 1); j != i {
+		next = r.urls[j].String()
+	}
+	r.log.Warn("grafana replica "+why+"; skipping it", "replica", r.urls[i].String(), "skip_for", d.String(), "next", next)
 }
 
+// markUp records that replica i answered, and says so when it was skipped.
 func (r *replicas) markUp(i int) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failures[i] > 0 {
+		r.log.Info("grafana replica answers again", "replica", r.urls[i].String())
+	}
 	r.downUntil[i] = time.Time{}
-	r.mu.Unlock()
+	r.failures[i] = 0
 }
 
 // index finds the replica a request was sent to.
@@ -81,10 +119,11 @@ func (r *replicas) target(req *http.Request, i int) {
 }
 
 // newTransport builds the round tripper every Grafana request goes through:
-// replica choice, then retries (go-retryablehttp) over the base transport.
+// replica choice, then retries (go-retryablehttp), each attempt bounded by
+// the header timeout, over the base transport.
 func newTransport(cfg Config, reps *replicas) http.RoundTripper {
 	rc := retryablehttp.NewClient()
-	rc.HTTPClient = &http.Client{Transport: cfg.Transport, Timeout: cfg.Timeout}
+	rc.HTTPClient = &http.Client{Transport: headerTimeout{base: cfg.Transport, d: cfg.Timeout}}
 	rc.Logger = nil // we log retries ourselves, without URLs' secrets
 	rc.RetryMax = cfg.Retry.MaxAttempts - 1
 	rc.RetryWaitMin = cfg.Retry.MinWait
@@ -103,10 +142,14 @@ func newTransport(cfg Config, reps *replicas) http.RoundTripper {
 		if err != nil && ctx.Err() == nil {
 			var ue *url.Error
 			if errors.As(err, &ue) {
-				if u, perr := url.Parse(ue.URL); perr == nil && isRefused(err) {
-					i := reps.index(u)
-					reps.markDown(i)
-					cfg.Logger.Warn("grafana replica refused the connection; skipping it", "replica", reps.urls[i].String(), "for", downFor)
+				var na *noAnswerError
+				if u, perr := url.Parse(ue.URL); perr == nil {
+					switch {
+					case errors.As(err, &na):
+						reps.markDown(reps.index(u), fmt.Sprintf("did not answer (no response within %v)", na.after))
+					case isRefused(err):
+						reps.markDown(reps.index(u), "refused the connection")
+					}
 				}
 			}
 		}
@@ -127,11 +170,120 @@ func newTransport(cfg Config, reps *replicas) http.RoundTripper {
 		i := reps.pick(0)
 		reps.target(req, i)
 		resp, err := retrying.RoundTrip(req)
-		if err == nil {
-			reps.markUp(reps.index(resp.Request.URL))
+		if err != nil {
+			// PassthroughErrorHandler may hand back the last response with
+			// the error; net/http would log "RoundTripper returned a
+			// response & error" on stderr and drop the response anyway.
+			if resp != nil {
+				resp.Body.Close()
+			}
+			return nil, err
 		}
-		return resp, err
+		reps.markUp(reps.index(resp.Request.URL))
+		return notHTML(resp)
 	})
+}
+
+// HTMLPageError is a success status whose body is an HTML page: a login
+// page of an auth proxy, a redirect to one, or another service than
+// Grafana's API at the URL. Grafana's /api answers JSON only.
+type HTMLPageError struct {
+	URL string // the page's address, without query or credentials
+}
+
+func (e *HTMLPageError) Error() string {
+	return fmt.Sprintf("GRAFANA_URL answered with an HTML page, not the Grafana API (%s); is it the right URL (Grafana's address, without /api), or is Grafana behind an auth proxy that wants a browser login? Then give grafsync an address that reaches Grafana's API directly", e.URL)
+}
+
+// notHTML turns a 2xx response whose body starts with '<' (after white
+// space) into an HTMLPageError, whatever its Content-Type says; the body is
+// left intact otherwise.
+func notHTML(resp *http.Response) (*http.Response, error) {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || resp.Body == nil || resp.Body == http.NoBody {
+		return resp, nil
+	}
+	br := bufio.NewReader(resp.Body)
+	for {
+		b, err := br.Peek(1)
+		if err != nil || !unicode.IsSpace(rune(b[0])) {
+			if err == nil && b[0] == '<' {
+				resp.Body.Close()
+				u := *resp.Request.URL
+				u.RawQuery, u.User, u.Fragment = "", nil, ""
+				return nil, &HTMLPageError{URL: u.String()}
+			}
+			break
+		}
+		br.ReadByte()
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, resp.Body}
+	return resp, nil
+}
+
+// attemptTimeoutKey carries a shorter per-request bound than Config.Timeout
+// (health probes wait less; never more).
+type attemptTimeoutKey struct{}
+
+func withAttemptTimeout(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, attemptTimeoutKey{}, d)
+}
+
+// noAnswerError is an attempt that got no response headers in time.
+type noAnswerError struct{ after time.Duration }
+
+func (e *noAnswerError) Error() string {
+	return fmt.Sprintf("no response within %v; raise --request-timeout if this Grafana is slow rather than down", e.after)
+}
+
+// Timeout makes net.Error-aware code (and go-retryablehttp) see a timeout.
+func (e *noAnswerError) Timeout() bool { return true }
+
+// headerTimeout bounds one attempt's wait for response headers (dialing
+// included) to d, or to the request context's attemptTimeoutKey. The body
+// is read under the request's own context: once headers arrive, the timer
+// is stopped and the attempt's context lives until the body is closed.
+type headerTimeout struct {
+	base http.RoundTripper
+	d    time.Duration
+}
+
+func (h headerTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
+	d := h.d
+	if v, ok := req.Context().Value(attemptTimeoutKey{}).(time.Duration); ok && v > 0 {
+		d = min(d, v)
+	}
+	ctx, cancel := context.WithCancel(req.Context())
+	timer := time.AfterFunc(d, cancel)
+	resp, err := h.base.RoundTrip(req.WithContext(ctx))
+	if !timer.Stop() && req.Context().Err() == nil {
+		// The timer fired: whatever came back came too late.
+		if err == nil {
+			resp.Body.Close()
+		}
+		cancel()
+		return nil, &noAnswerError{after: d}
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose releases the attempt's context with its body.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

@@ -108,6 +108,10 @@ type dbState struct {
 	root   string // org's dashboards/ directory
 	uids   map[string]uidUse
 	titles map[string]string // folderUID + "\x00" + title → file
+	// folderTitles: parent folderUID + "\x00" + lowercased title → folder path.
+	folderTitles map[string]string
+	// rootTitles: exact title → file of the top-level dashboards.
+	rootTitles map[string]string
 }
 
 func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.Pos) {
@@ -123,7 +127,7 @@ func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.
 }
 
 func (l *loader) loadDashboards(o *orgState, dir string) {
-	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}}
+	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}, folderTitles: map[string]string{}, rootTitles: map[string]string{}}
 	l.walkFolder(o, s, "", "", 0)
 }
 
@@ -181,6 +185,30 @@ func (l *loader) loadFolder(o *orgState, s *dbState, rel, parentUID string) *res
 		l.errorf(f.Source, "", "folder %s: title is empty", rel)
 	} else if parentUID == "" && strings.EqualFold(strings.TrimSpace(f.Title), "General") {
 		l.errorf(f.Source, "choose another title; General is the root folder", "folder %s: title %q is reserved at the top level", rel, f.Title)
+	}
+	if t := strings.TrimSpace(f.Title); t != "" {
+		// Case-insensitively: MySQL compares titles so.
+		key := parentUID + "\x00" + strings.ToLower(t)
+		if prev, dup := s.folderTitles[key]; dup {
+			pos := f.Source
+			if f.Source.File == file {
+				pos = l.reopen(file).pos(path{"title"}, false)
+			}
+			l.warnf(pos, "Grafana 11.2 and older refuse two folders with one title under one parent; plan and apply block it there (11.3 and later allow it)",
+				"folder %s: title %q is also the title of folder %s, under the same parent", rel, f.Title, prev)
+		} else {
+			s.folderTitles[key] = rel
+		}
+		// At the top level folders and dashboards share titles up to 11.2;
+		// the top-level dashboards are loaded before the folders.
+		if prev, dup := s.rootTitles[t]; dup && parentUID == "" {
+			pos := f.Source
+			if f.Source.File == file {
+				pos = l.reopen(file).pos(path{"title"}, false)
+			}
+			l.warnf(pos, "Grafana 11.2 and older refuse a top-level folder and a top-level dashboard with one title; plan and apply block it there (11.3 and later allow it)",
+				"folder %s: title %q is also the title of %s, at the top level", rel, f.Title, prev)
+		}
 	}
 	at := func() resource.Pos { return uidPos }
 	if l.checkUID(at, path{"uid"}, f.UID) {
@@ -298,6 +326,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	var v any
 	if isJSON(file) {
 		d.data = bytes.TrimPrefix(data, utf8BOM) // Windows editors add one; Grafana's export does not
+		l.checkJSONText(file, d.data)
 		if err := json.Unmarshal(d.data, &v); err != nil {
 			off, _ := jsonSyntaxOffset(err)
 			pos := resource.Pos{File: file}
@@ -328,7 +357,17 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		return
 	}
 	delete(model, "id")
-	inputs := l.resolveInputs(o, d, model)
+	// A wrong shape is reported once, at the field; the reference checks
+	// read the same fields and would only add knock-on problems.
+	shapeOK := l.checkShape(d, model)
+	var inputs map[string]bool
+	if shapeOK {
+		inputs = l.resolveInputs(o, d, model)
+	} else {
+		delete(model, "__inputs")
+		delete(model, "__requires")
+		delete(model, "__elements")
+	}
 
 	db := &resource.Dashboard{FolderUID: folderUID, Path: rel, Source: resource.Pos{File: file}}
 	u := uidUse{what: "dashboard " + rel, file: file}
@@ -368,13 +407,18 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	if db.Title != "" {
 		key := folderUID + "\x00" + strings.ToLower(db.Title)
 		if prev, dup := s.titles[key]; dup {
-			l.warnf(d.pos(path{"title"}, false), "Grafana 11.2 and older reject two dashboards with one title in a folder",
+			l.warnf(d.pos(path{"title"}, false), "Grafana 11.2 and older refuse two dashboards with one title in a folder; plan and apply block it there (11.3 and later allow it)",
 				"title: %q is also the title of %s in the same folder", db.Title, prev)
 		} else {
 			s.titles[key] = file
 		}
+		if folderUID == "" {
+			s.rootTitles[db.Title] = file
+		}
 	}
-	l.checkRefs(o, d, model, inputs)
+	if shapeOK {
+		l.checkRefs(o, d, model, inputs)
+	}
 	// Keep the dashboard encoded: the map is garbage once this returns, so
 	// loading holds one dashboard's map at a time, not all of them.
 	enc, err := json.Marshal(model)

@@ -113,7 +113,7 @@ func (l *loader) loadDatasourceFile(o *orgState, name string) {
 				continue
 			}
 			if fl, ok := m["orgId"]; ok {
-				ref.OrgID, _ = l.integer(f, fl, at.with("orgId"))
+				ref.OrgID, _, _ = l.provInteger(f, fl, at.with("orgId"))
 				l.checkOrgID(o, f, fl, at.with("orgId"), ref.OrgID)
 			}
 			o.org.DeleteDatasources = append(o.org.DeleteDatasources, ref)
@@ -226,19 +226,17 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 	}
 	for _, b := range bools {
 		if fl, ok := m[b.key]; ok {
-			*b.dst, _ = l.boolean(f, expandScalar(fl, b.key), at.with(b.key))
+			if fl = expandScalar(fl, b.key); !e.unresolved[b.key] { // an unset variable is reported already
+				*b.dst, _ = l.boolean(f, fl, at.with(b.key))
+			}
 		}
 	}
 	for _, k := range []string{"orgId", "version"} {
-		fl, ok := m[k]
-		if !ok {
-			continue
-		}
-		if fl = expandScalar(fl, k); fl.val.Value == "" {
-			continue // as in Grafana, an integer that expands to "" is not set
-		}
-		if v, ok := l.integer(f, fl, at.with(k)); ok && k == "orgId" {
-			l.checkOrgID(o, f, fl, at.with(k), v)
+		if fl, ok := m[k]; ok {
+			// as in Grafana, an integer that expands to "" is not set
+			if v, set, _ := l.provInteger(f, expandScalar(fl, k), at.with(k)); set && k == "orgId" {
+				l.checkOrgID(o, f, fl, at.with(k), v)
+			}
 		}
 	}
 	if fl, ok := m["jsonData"]; ok {

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/grafsync/grafsync/internal/yamlnode"
 )
 
 // path addresses a value inside a JSON or YAML document: string elements are
@@ -188,12 +190,12 @@ func yamlLocate(n *yaml.Node, p path, key bool) *yaml.Node {
 				return n
 			}
 			var next *yaml.Node
-			for j := 0; j+1 < len(n.Content); j += 2 {
-				if n.Content[j].Value == e {
+			for _, kv := range yamlnode.Pairs(n) {
+				if kv.Key.Value == e {
 					if key && i == len(p)-1 {
-						return n.Content[j]
+						return kv.Key
 					}
-					next = n.Content[j+1]
+					next = kv.Val
 					break
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -28,10 +29,14 @@ func (l *loader) parseYAML(name string, data []byte) (yfile, bool) {
 	if err != nil {
 		var se *yamlnode.SyntaxError
 		errors.As(err, &se)
-		l.errorf(resource.Pos{File: name, Line: se.Line, Col: 1}, "", "invalid YAML: %s", se.Msg)
+		l.errorf(resource.Pos{File: name, Line: se.Line, Col: max(se.Col, 1)}, se.Hint, "invalid YAML: %s", se.Msg)
 		return yfile{name: name}, false
 	}
-	return yfile{name: name, root: root}, true
+	f := yfile{name: name, root: root}
+	if root != nil {
+		l.checkText(f, root, nil)
+	}
+	return f, true
 }
 
 // field is one key/value of a YAML mapping.
@@ -52,8 +57,8 @@ func (l *loader) mapping(f yfile, n *yaml.Node, at path, known ...string) (map[s
 		return nil, false
 	}
 	m := make(map[string]field, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+	for _, p := range yamlnode.Pairs(n) {
+		k, v := p.Key, p.Val
 		if prev, dup := m[k.Value]; dup {
 			l.errorf(f.pos(k), "", "%s: duplicate key %q (first at line %d)", at.with(k.Value), k.Value, prev.key.Line)
 			continue
@@ -123,13 +128,55 @@ func (l *loader) str(f yfile, fl field, at path) (string, bool) {
 	return fl.val.Value, true
 }
 
+// boolean reads a provisioning boolean as Grafana does
+// (provisioning/values.BoolValue): the scalar's text, quoted or not, through
+// strconv.ParseBool; null leaves it unset (false). YAML 1.1 words (yes, on)
+// are refused, as Grafana refuses the whole file for them.
 func (l *loader) boolean(f yfile, fl field, at path) (bool, bool) {
-	var b bool
-	if fl.val.Kind != yaml.ScalarNode || fl.val.Decode(&b) != nil {
+	if fl.val.Kind != yaml.ScalarNode {
 		l.errorf(f.pos(fl.val), "", "%s: want true or false, found %s", at, yamlnode.Describe(fl.val))
 		return false, false
 	}
+	if fl.val.Tag == "!!null" {
+		return false, true
+	}
+	b, err := strconv.ParseBool(fl.val.Value)
+	if err != nil {
+		l.errorf(f.pos(fl.val), "Grafana reads it with Go's strconv.ParseBool, which accepts true, false, 1, 0, t, f, T, F, TRUE, FALSE, True, False (quoted or not)",
+			"%s: %s is not a boolean", at, shownScalar(fl.val))
+		return false, false
+	}
 	return b, true
+}
+
+// shownScalar quotes a scalar for a message; a value that came from the
+// environment (a node built by expansion has no tag) is not shown.
+func shownScalar(n *yaml.Node) string {
+	if n.Tag == "" {
+		return "the value the variable expands to"
+	}
+	return strconv.Quote(n.Value)
+}
+
+// provInteger reads a provisioning integer as Grafana does
+// (provisioning/values.IntValue and Int64Value): the scalar's text, quoted
+// or not, in decimal digits (strconv.ParseInt(s, 10, 64)); null or "" leaves
+// it unset (set false).
+func (l *loader) provInteger(f yfile, fl field, at path) (v int64, set, ok bool) {
+	if fl.val.Kind != yaml.ScalarNode {
+		l.errorf(f.pos(fl.val), "", "%s: want a whole number, found %s", at, yamlnode.Describe(fl.val))
+		return 0, false, false
+	}
+	if fl.val.Tag == "!!null" || fl.val.Value == "" {
+		return 0, false, true
+	}
+	v, err := strconv.ParseInt(fl.val.Value, 10, 64)
+	if err != nil {
+		l.errorf(f.pos(fl.val), "Grafana reads it with Go's strconv.ParseInt(s, 10, 64): an optional sign and decimal digits, quoted or not",
+			"%s: want a whole number in decimal digits, found %s", at, shownScalar(fl.val))
+		return 0, false, false
+	}
+	return v, true, true
 }
 
 func (l *loader) integer(f yfile, fl field, at path) (int64, bool) {
@@ -165,8 +212,8 @@ func (l *loader) toJSON(f yfile, n *yaml.Node, at path, conv func(s string, n *y
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		first := make(map[string]*yaml.Node, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := yamlnode.Deref(n.Content[i])
+		for _, p := range yamlnode.Pairs(n) {
+			k := yamlnode.Deref(p.Key)
 			if k.Kind != yaml.ScalarNode {
 				l.errorf(f.pos(k), "", "%s: keys must be strings", orRoot(at))
 				continue
@@ -176,7 +223,7 @@ func (l *loader) toJSON(f yfile, n *yaml.Node, at path, conv func(s string, n *y
 				continue
 			}
 			first[k.Value] = k
-			m[k.Value] = l.toJSON(f, n.Content[i+1], at.with(k.Value), conv)
+			m[k.Value] = l.toJSON(f, p.Val, at.with(k.Value), conv)
 		}
 		return m
 	case yaml.SequenceNode:

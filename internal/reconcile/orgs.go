@@ -172,6 +172,9 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 			liveDash),
 		secrets: normalize.DatasourceSecrets(o, live.Datasources),
 	}
+	if err := titleClashes(ctx, c, part.desired, part.live); err != nil {
+		return orgPart{}, err
+	}
 	d, l, notes, err := orgConfig(ctx, c, o, orgID, me, live)
 	if err != nil {
 		return orgPart{}, err
@@ -198,6 +201,20 @@ func checkNested(ctx context.Context, c *grafana.Client, o *resource.Org) error 
 	return fmt.Errorf("folder %s is nested (%s), but this Grafana has nested folders off (Grafana 10.x without the nestedFolders feature toggle); nothing was written: enable the toggle, upgrade to Grafana 11, or move the directory to the top of dashboards/", f.Path, f.Source)
 }
 
+// titleClashes asks Grafana its version and marks the desired folders and
+// dashboards it would refuse for their title (normalize.TitleClashes): the
+// plan then blocks them, before anything is written.
+func titleClashes(ctx context.Context, c *grafana.Client, desired, live []plan.Resource) error {
+	if !slices.ContainsFunc(desired, func(r plan.Resource) bool { return r.Kind == plan.Folder || r.Kind == plan.Dashboard }) {
+		return nil
+	}
+	h, err := c.Health(ctx)
+	if err != nil {
+		return err
+	}
+	return normalize.TitleClashes(desired, live, h.Version)
+}
+
 // newOrgPart is what an org that apply creates contributes: everything is
 // a create. grafsync (the server admin creating it) becomes its Admin, and
 // asks Grafana, whose nested-folders setting is the same for every org,
@@ -214,6 +231,9 @@ func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	part.desired = append(part.desired, normalize.DesiredFolders(t.org, t.id)...)
 	part.desired = append(part.desired, normalize.DesiredDatasources(t.org, t.id, nil, in.Fingerprinter)...)
 	part.desired = append(part.desired, desiredDash...)
+	if err := titleClashes(ctx, in.Access.Admin(), part.desired, nil); err != nil {
+		return part, err
+	}
 	part.desired = append(part.desired, normalize.DesiredTeams(t.org, t.id)...)
 	perms, _ := normalize.DesiredFolderPermissions(t.org, t.id, normalize.Self{OrgAdmin: true})
 	part.desired = append(part.desired, perms...)

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/go-git/go-billy/v5/osfs"
@@ -87,8 +88,9 @@ func openLocal(opts Options) (*Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("check for uncommitted changes in %s: %w", origin, err)
 		}
-		if !status.IsClean() {
+		if path, dirty := firstChange(status, sub, opts.Reads); dirty {
 			snap.Revision += "-dirty"
+			opts.Logger.Debug("working tree differs from HEAD", "repo", origin, "file", path)
 		}
 		opts.Logger.Debug("reading working tree", "repo", origin, "revision", snap.Revision)
 		return snap, nil
@@ -114,6 +116,30 @@ func openLocal(opts Options) (*Snapshot, error) {
 	}
 	opts.Logger.Debug("reading Git tree", "repo", origin, "ref", ref, "revision", commit.Hash.String())
 	return &Snapshot{Origin: origin, Ref: ref, Revision: commit.Hash.String(), FS: fsys}, nil
+}
+
+// firstChange returns a changed file (by its path relative to sub) that
+// reads accepts (nil: any), if there is one. Files outside sub are not read.
+func firstChange(status git.Status, sub string, reads func(string) bool) (string, bool) {
+	prefix := ""
+	if sub != "." {
+		prefix = filepath.ToSlash(sub) + "/"
+	}
+	var changed []string
+	for name, st := range status {
+		if st.Worktree == git.Unmodified && st.Staging == git.Unmodified {
+			continue
+		}
+		rel, ok := strings.CutPrefix(name, prefix)
+		if !ok || (reads != nil && !reads(rel)) {
+			continue
+		}
+		changed = append(changed, rel)
+	}
+	if len(changed) == 0 {
+		return "", false
+	}
+	return slices.Min(changed), true // the same one on every run
 }
 
 // dirFS is the files under dir. Like the tree FS, it follows symbolic links

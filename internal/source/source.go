@@ -27,6 +27,12 @@ type Options struct {
 	CacheDir string
 	// Auth is the credentials for remote repositories. Never logged.
 	Auth Auth
+	// Reads reports whether the caller reads a file, by its slash-separated
+	// path relative to the directory read (Repo). Only a change to such a
+	// file makes a local working tree's revision "-dirty", so a file the
+	// caller writes there (a saved plan) or never reads (a README) does not
+	// change the revision. nil: every file counts.
+	Reads func(path string) bool
 	// Logger receives a clone at Info, a damaged cache or credentials sent
 	// over plain http at Warn, fetches and resolved revisions at Debug;
 	// nil discards it.
@@ -43,9 +49,10 @@ type Snapshot struct {
 	// checked-out branch; "" when detached or not a Git repository).
 	Ref string
 	// Revision is the full hash of the commit read. For a local directory
-	// read without a ref it is HEAD's hash, with "-dirty" appended when the
-	// directory differs from HEAD (modified, staged, deleted or untracked
-	// files); "" when the directory is not a Git repository or has no commit.
+	// read without a ref it is HEAD's hash, with "-dirty" appended when a
+	// file of the directory that Options.Reads accepts differs from HEAD
+	// (modified, staged, deleted or untracked, not ignored); "" when the
+	// directory is not a Git repository or has no commit.
 	Revision string
 	// FS holds the files, rooted at the repository's top (for a local
 	// directory: at the directory given). It is safe for concurrent use.

@@ -48,6 +48,9 @@ func newHistory(t *testing.T) history {
 	return h
 }
 
+// dashboardsOnly stands for a reader of dashboards/ alone.
+func dashboardsOnly(p string) bool { return strings.HasPrefix(p, "dashboards/") }
+
 func readAll(t *testing.T, fsys fs.FS) map[string]string {
 	t.Helper()
 	got := map[string]string{}
@@ -213,6 +216,7 @@ func TestOpenLocalDirectory(t *testing.T) {
 		name   string
 		repo   string
 		ref    string
+		reads  func(string) bool
 		change func(t *testing.T)
 		want   result
 	}{
@@ -247,6 +251,35 @@ func TestOpenLocalDirectory(t *testing.T) {
 			want: result{Ref: "main", Revision: h.main, Files: map[string]string{"dashboards/a.json": `{"title":"A v3"}`, "link": "(link)"}},
 		},
 		{
+			// A saved plan next to the repository's files (plan --out
+			// plan.json) is not a file grafsync reads: the revision stays clean.
+			name: "untracked file grafsync does not read", repo: work, reads: dashboardsOnly,
+			change: func(t *testing.T) { write(t, filepath.Join(work, "plan.json"), "{}") },
+			want:   result{Ref: "main", Revision: h.main, Files: map[string]string{"dashboards/a.json": `{"title":"A v3"}`, "plan.json": "{}"}},
+		},
+		{
+			name: "untracked file grafsync reads", repo: work, reads: dashboardsOnly,
+			change: func(t *testing.T) { write(t, filepath.Join(work, "dashboards/b.json"), "{}") },
+			want:   result{Ref: "main", Revision: h.main + "-dirty", Files: map[string]string{"dashboards/a.json": `{"title":"A v3"}`, "dashboards/b.json": "{}"}},
+		},
+		{
+			name: "deleted file grafsync reads", repo: work, reads: dashboardsOnly,
+			change: func(t *testing.T) { sourcetest.Git(t, work, "rm", "--quiet", "dashboards/a.json") },
+			want:   result{Ref: "main", Revision: h.main + "-dirty", Files: map[string]string{}},
+		},
+		{
+			// Paths are matched relative to the directory given, and a
+			// change outside it is not in what grafsync reads.
+			name: "subdirectory: change outside it", repo: filepath.Join(work, "dashboards"), reads: func(p string) bool { return p == "a.json" },
+			change: func(t *testing.T) { write(t, filepath.Join(work, "a.json"), "{}") },
+			want:   result{Ref: "main", Revision: h.main, Files: map[string]string{"a.json": `{"title":"A v3"}`}},
+		},
+		{
+			name: "subdirectory: change inside it", repo: filepath.Join(work, "dashboards"), reads: func(p string) bool { return p == "a.json" },
+			change: func(t *testing.T) { write(t, filepath.Join(work, "dashboards/a.json"), "{}") },
+			want:   result{Ref: "main", Revision: h.main + "-dirty", Files: map[string]string{"a.json": "{}"}},
+		},
+		{
 			name: "ignored file is not dirt", repo: work,
 			change: func(t *testing.T) {
 				write(t, filepath.Join(work, ".git/info/exclude"), "*.tmp\n")
@@ -265,7 +298,7 @@ func TestOpenLocalDirectory(t *testing.T) {
 			if tt.change != nil {
 				tt.change(t)
 			}
-			snap, err := source.Open(t.Context(), source.Options{Repo: tt.repo, Ref: tt.ref, CacheDir: t.TempDir()})
+			snap, err := source.Open(t.Context(), source.Options{Repo: tt.repo, Ref: tt.ref, CacheDir: t.TempDir(), Reads: tt.reads})
 			if err != nil {
 				t.Fatal(err)
 			}

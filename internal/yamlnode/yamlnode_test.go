@@ -30,4 +30,11 @@ func TestParse(t *testing.T) {
 	if diff := cmp.Diff(&SyntaxError{Line: 2, Msg: "did not find expected node content"}, se); diff != "" {
 		t.Errorf("SyntaxError (-want +got):\n%s", diff)
 	}
+	if root, err := Parse([]byte("---\na: 1\n---\n# nothing\n")); err != nil || root == nil {
+		t.Errorf("Parse(one document between markers) = %v, %v; want the mapping", root, err)
+	}
+	_, err = Parse([]byte("a: 1\n---\nb: 2\n"))
+	if !errors.As(err, &se) || se.Line != 3 || se.Col != 1 || se.Hint == "" {
+		t.Errorf("Parse(two documents) error = %#v, want a *SyntaxError at 3:1 with a hint", err)
+	}
 }
