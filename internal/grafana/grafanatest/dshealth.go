@@ -161,7 +161,7 @@ func (e *Emulator) datasourceHealth(c *call) *healthAnswer {
 	case "prometheus":
 		ans.message = "Successfully queried the Prometheus API."
 		if faulty {
-			ans.status, ans.message = healthError, cmp.Or(fault.Message, refused(prometheusQueryURL(ds)))+" - There was an error returned querying the Prometheus API."
+			ans.status, ans.message = healthError, cmp.Or(fault.Message, refused(prometheusQuery(ds)))+" - There was an error returned querying the Prometheus API."
 		}
 	case "loki":
 		ans.message = "Data source successfully connected."
@@ -186,7 +186,7 @@ func (e *Emulator) datasourceHealth(c *call) *healthAnswer {
 	default:
 		ans.message = "Data source is working"
 		if faulty {
-			ans.status, ans.message = healthError, cmp.Or(fault.Message, refused(ds.url))
+			ans.status, ans.message = healthError, cmp.Or(fault.Message, refused("", ds.url))
 		}
 	}
 	return ans
@@ -235,32 +235,48 @@ func awsUnreachable(ds *datasource, endpoint string) string {
 	return fmt.Sprintf("dial tcp: lookup %s: no such host", host)
 }
 
-// prometheusQueryURL is the instant-query request promlib's health check
+// prometheusQuery is the instant-query request promlib's health check
 // sends: POST unless jsonData.httpMethod says GET.
-func prometheusQueryURL(ds *datasource) string {
-	method := "Post"
+func prometheusQuery(ds *datasource) (method, rawURL string) {
+	method = "Post"
 	if strings.EqualFold(jsonDataString(ds.jsonData, "httpMethod"), "GET") {
 		method = "Get"
 	}
-	return fmt.Sprintf("%s %q", method, strings.TrimSuffix(ds.url, "/")+"/api/v1/query")
+	return method, strings.TrimSuffix(ds.url, "/") + "/api/v1/query"
 }
 
-// refused is Go's error for a datasource URL that nobody answers at.
-func refused(target string) string {
-	if target == "" {
+// redactURL hides a password in a URL as Go's HTTP client does in its
+// errors (net/http stripPassword): user:***@host.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, set := u.User.Password(); !set {
+		return raw
+	}
+	return strings.Replace(u.String(), u.User.String()+"@", u.User.Username()+":***@", 1)
+}
+
+// refused is Go's error for a request to rawURL that nobody answers: with
+// method ("Post", "Get"), as net/http's client reports it, else the dial
+// error alone. A password in the URL is redacted, as net/http does.
+func refused(method, rawURL string) string {
+	if rawURL == "" {
 		return "no URL is set"
 	}
-	host := target
-	if u, err := url.Parse(strings.Trim(strings.TrimPrefix(strings.TrimPrefix(target, "Post "), "Get "), `"`)); err == nil && u.Host != "" {
+	host := rawURL
+	if u, err := url.Parse(rawURL); err == nil && u.Host != "" {
 		host = u.Host
+		if u.Port() == "" {
+			host += map[bool]string{true: ":443", false: ":80"}[u.Scheme == "https"]
+		}
 	}
-	if !strings.Contains(host, ":") {
-		host += ":80"
+	dial := "dial tcp " + host + ": connect: connection refused"
+	if method == "" {
+		return dial
 	}
-	if strings.HasPrefix(target, "Post ") || strings.HasPrefix(target, "Get ") {
-		return target + ": dial tcp " + host + ": connect: connection refused"
-	}
-	return "dial tcp " + host + ": connect: connection refused"
+	return fmt.Sprintf("%s %q: %s", method, redactURL(rawURL), dial)
 }
 
 // jsonDataString is a string jsonData value; keys match case-insensitively, as

@@ -61,16 +61,20 @@ func TestDatasourceHealthFault(t *testing.T) {
 	e, admin := newClient(t, Options{})
 	e.SetHealthFault("thanos", &HealthFault{})
 	mustSeed(t, e, 1, DatasourceSpec{UID: "thanos", Name: "Thanos", Type: "prometheus", URL: "http://thanos:10902/", JSONData: map[string]any{"httpMethod": "GET"}})
+	mustSeed(t, e, 1, DatasourceSpec{UID: "prom-pw", Name: "Prom", Type: "prometheus", URL: "https://grafana:s3cret@prom.example.com"})
 	mustSeed(t, e, 1, DatasourceSpec{UID: "loki", Name: "Loki", Type: "loki", URL: "http://loki:3100"})
 	mustSeed(t, e, 1, DatasourceSpec{UID: "tempo", Name: "Tempo", Type: "tempo", URL: "http://tempo:3200"})
 	mustSeed(t, e, 1, DatasourceSpec{UID: "tempo2", Name: "Tempo 2", Type: "tempo", URL: "http://tempo:3200"})
 	mustSeed(t, e, 1, DatasourceSpec{UID: "cw", Name: "CW", Type: "cloudwatch", JSONData: map[string]any{"defaultRegion": "eu-west-1"}})
+	e.SetHealthFault("prom-pw", &HealthFault{})
 	e.SetHealthFault("loki", &HealthFault{Message: "401 Unauthorized: no org id"})
 	e.SetHealthFault("tempo", &HealthFault{Message: "404 Not Found"})
 	e.SetHealthFault("tempo2", &HealthFault{})
 	e.SetHealthFault("cw", &HealthFault{})
 	tests := []struct{ uid, message string }{
 		{"thanos", `Get "http://thanos:10902/api/v1/query": dial tcp thanos:10902: connect: connection refused - There was an error returned querying the Prometheus API.`},
+		// net/http redacts a URL's password in its errors.
+		{"prom-pw", `Post "https://grafana:***@prom.example.com/api/v1/query": dial tcp prom.example.com:443: connect: connection refused - There was an error returned querying the Prometheus API.`},
 		{"loki", "Unable to connect with Loki. Please check the server logs for more details."},
 		{"tempo", "404 Not Found"},
 		{"tempo2", "dial tcp tempo:3200: connect: connection refused"},
