@@ -3,6 +3,7 @@ package grafana
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/grafana/grafana-openapi-client-go/client/datasources"
 )
@@ -31,6 +32,12 @@ func (c *Client) ListDatasources(ctx context.Context) ([]DatasourceRef, error) {
 	return out, nil
 }
 
+// HealthCheckAttemptTimeout bounds one attempt of a datasource health
+// check, which waits on the plugin's own query (Grafana's datasource HTTP
+// timeout is 30 s by default, and CloudWatch makes two AWS calls): longer
+// than Config.Timeout, which a healthy API call never needs.
+const HealthCheckAttemptTimeout = 60 * time.Second
+
 // DatasourceHealth is the result of a datasource's own health check, as
 // its plugin reported it through Grafana (§6.6).
 type DatasourceHealth struct {
@@ -45,7 +52,8 @@ type DatasourceHealth struct {
 // check that ran with 200 (status OK) or 400 (status ERROR, the plugin's
 // message): both are a DatasourceHealth, not an error. Anything else — the
 // datasource or its plugin not found, no permission, Grafana unreachable —
-// is an error (an *APIError when Grafana answered). The request only reads.
+// is an error (an *APIError when Grafana answered). The request only reads;
+// an attempt may wait HealthCheckAttemptTimeout for Grafana's answer.
 func (c *Client) CheckDatasourceHealth(ctx context.Context, uid string) (DatasourceHealth, error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
@@ -53,7 +61,7 @@ func (c *Client) CheckDatasourceHealth(ctx context.Context, uid string) (Datasou
 	}
 	defer release()
 	ok, err := c.api.Datasources.CheckDatasourceHealthWithUIDWithParams(
-		datasources.NewCheckDatasourceHealthWithUIDParamsWithContext(ctx).WithUID(uid))
+		datasources.NewCheckDatasourceHealthWithUIDParamsWithContext(withSlowAttempt(ctx, HealthCheckAttemptTimeout)).WithUID(uid))
 	if err == nil {
 		return DatasourceHealth{OK: true, Message: ok.GetPayload().Message}, nil
 	}

@@ -2,6 +2,7 @@ package grafana
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -42,5 +43,20 @@ func TestCheckDatasourceHealth(t *testing.T) {
 	}
 	if len(refs) != 3 {
 		t.Errorf("listed %v", refs)
+	}
+}
+
+// A health check waits on the plugin's own query: an attempt may take
+// longer than Config.Timeout, which bounds ordinary API calls.
+func TestCheckDatasourceHealthOutlastsRequestTimeout(t *testing.T) {
+	emu, rep := grafanatest.Start(t, grafanatest.Options{})
+	if _, err := emu.SeedDatasource(1, grafanatest.DatasourceSpec{UID: "slow", Name: "Slow", Type: "tempo"}); err != nil {
+		t.Fatal(err)
+	}
+	emu.SetHealthFault("slow", &grafanatest.HealthFault{Message: "504 Gateway Timeout", Delay: 200 * time.Millisecond})
+	c := newTestClient(t, Config{URLs: []string{rep.URL()}, Timeout: 20 * time.Millisecond, Retry: RetryPolicy{MaxAttempts: 1}})
+	h, err := c.CheckDatasourceHealth(t.Context(), "slow")
+	if err != nil || h.OK || h.Message != "504 Gateway Timeout" {
+		t.Errorf("slow check: %+v, %v; want the plugin's verdict", h, err)
 	}
 }
