@@ -198,6 +198,8 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			f.RetryAfter = d
 		}
 		h.emu.SetFaults(f)
+	case "unhealthy": // emu unhealthy UID [message...]: its health check fails
+		h.emu.SetHealthFault(args[1], &grafanatest.HealthFault{Message: strings.Join(args[2:], " ")})
 	case "stop-replica", "start-replica":
 		i, _ := strconv.Atoi(args[1])
 		reps := h.emu.Replicas()
@@ -220,7 +222,7 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 // grafsync at it through GRAFANA_URL and an Admin GRAFANA_TOKEN.
 //
 //	emu start [version=11] [replicas=1] [seed=1] [lag=2s (12.x and 13.x search lag)]
-//	          [nested=on|off (the version's default)] [maxdepth=4 (nested folder levels)]
+//	          [nested=on|off (the version's default)] [maxdepth=4 (nested folder levels)] [aws-roles=DIR]
 //
 // Without version= it imitates the suite's version (TestScripts).
 func (h *harness) start(ts *testscript.TestScript, kv map[string]string) {
@@ -258,6 +260,11 @@ func (h *harness) start(ts *testscript.TestScript, kv map[string]string) {
 		n, err := strconv.ParseUint(s, 10, 64)
 		ts.Check(err)
 		opts.Seed = n
+	}
+	if dir := kv["aws-roles"]; dir != "" { // CloudWatch checks against a roles/generated
+		aws, err := sandboxAWS(ts.MkAbs(dir), "")
+		ts.Check(err)
+		opts.AWS = aws
 	}
 	h.emu = grafanatest.New(opts)
 	n := 1

@@ -147,7 +147,7 @@ func isAllIndex(idx syntax.ArithmExpr) bool {
 }
 
 // repoFlagCommands are the commands the action gives --repo (action.yml).
-var repoFlagCommands = []string{"validate", "roles", "plan", "apply"}
+var repoFlagCommands = []string{"validate", "roles", "plan", "apply", "check"}
 
 // actionInvocation is the command a step runs through the grafsync action:
 // its command input split on whitespace, as the action does, plus --repo.
@@ -291,9 +291,9 @@ func TestWorkflowsUseRealCommands(t *testing.T) {
 	}
 	for file, wants := range map[string][]string{
 		".github/examples/grafsync-plan.yml":  {"validate", "roles --check", "plan --format markdown --repo 0"},
-		".github/examples/grafsync-drift.yml": {"plan --detailed-exitcode --format markdown --repo 0"},
-		".github/examples/grafsync-apply.yml": {"apply --repo 0"},
-		".github/workflows/ci.yml":            {"validate", "roles --check"},
+		".github/examples/grafsync-drift.yml": {"plan --detailed-exitcode --format markdown --repo 0", "check --repo 0"},
+		".github/examples/grafsync-apply.yml": {"apply --check-datasources --repo 0"},
+		".github/workflows/ci.yml":            {"validate", "roles --check", "sandbox --listen 127.0.0.1:3000 --token=ci-sandbox-token --aws-roles roles/generated", "apply --check-datasources"},
 	} {
 		for _, w := range wants {
 			if !slices.Contains(found[file], w) {

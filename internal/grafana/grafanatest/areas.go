@@ -7,6 +7,7 @@ func (e *Emulator) areaRoutes() []func() {
 		e.searchRoutes,
 		e.folderRoutes,
 		e.datasourceRoutes,
+		e.datasourceHealthRoutes,
 		e.orgRoutes,
 		e.teamRoutes,
 		e.userRoutes,
