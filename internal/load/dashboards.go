@@ -112,6 +112,7 @@ type dbState struct {
 	folderTitles map[string]string
 	// rootTitles: exact title → file of the top-level dashboards.
 	rootTitles map[string]string
+	lib        libState
 }
 
 func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.Pos) {
@@ -127,8 +128,10 @@ func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.
 }
 
 func (l *loader) loadDashboards(o *orgState, dir string) {
-	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}, folderTitles: map[string]string{}, rootTitles: map[string]string{}}
+	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}, folderTitles: map[string]string{}, rootTitles: map[string]string{},
+		lib: libState{uids: map[string]string{}, names: map[string]string{}}}
 	l.walkFolder(o, s, "", "", 0)
+	l.checkLibraryRefs(o)
 }
 
 // walkFolder loads the dashboards in root/rel and its subdirectories.
@@ -149,6 +152,8 @@ func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, dept
 				l.errorf(resource.Pos{File: file}, "move it into a subdirectory; the General folder cannot be configured",
 					"%s at the top of dashboards/ configures nothing: files here go to the General (root) folder", FolderFile)
 			}
+		case isLibraryPanelFile(name):
+			l.loadLibraryPanel(o, s, file, pathpkg.Join(rel, name), folderUID)
 		case ext == ".json" || ext == ".yaml" || ext == ".yml":
 			l.loadDashboard(o, s, file, pathpkg.Join(rel, name), folderUID)
 		case ext == ".md" || ext == ".txt":
@@ -418,6 +423,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	}
 	if shapeOK {
 		l.checkRefs(o, d, model, inputs)
+		db.LibraryPanels = l.libraryRefs(d, model)
 	}
 	// Keep the dashboard encoded: the map is garbage once this returns, so
 	// loading holds one dashboard's map at a time, not all of them.
