@@ -55,7 +55,7 @@ func DesiredDashboards(org *resource.Org, orgID int64) ([]plan.Resource, error) 
 		}
 		out = append(out, plan.Resource{
 			Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
-			Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey,
+			Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey, Uses: LibraryPanelUIDs(model),
 		})
 	}
 	return out, nil
@@ -70,7 +70,7 @@ func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
 	}
 	return plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Raw: raw, Parent: d.FolderUID,
-		Version: d.Version, Managed: isManaged(doc[MarkerKey]), ReadOnly: d.Provisioned,
+		Version: d.Version, Managed: isManaged(doc[MarkerKey]), ReadOnly: d.Provisioned, Uses: LibraryPanelUIDs(doc),
 	}, nil
 }
 

@@ -48,10 +48,14 @@ const (
 	Preferences       Kind = "preferences"
 )
 
+// LibraryPanel comes before the dashboards that use it: Grafana connects
+// a saved dashboard to its library panels, and fails when one does not exist.
+const LibraryPanel Kind = "library-panel"
+
 // kindOrder is the order in which creates and updates run; deletes run in
 // the reverse order. Preferences come last: a home dashboard must exist first.
 func kindOrder(k Kind) int {
-	for i, o := range []Kind{Org, Folder, Datasource, Dashboard, Team, FolderPermissions, Preferences} {
+	for i, o := range []Kind{Org, Folder, Datasource, LibraryPanel, Dashboard, Team, FolderPermissions, Preferences} {
 		if k == o {
 			return i
 		}
@@ -98,6 +102,12 @@ type Resource struct {
 	// its ID and becomes a Delete whether grafsync manages it or not: the
 	// request is explicit. It needs no Prune but counts against MaxDeletions.
 	Tombstone bool
+	// Uses are the IDs of the library panels a dashboard's panels use (both
+	// sides: Grafana reconnects a dashboard to what it uses when it is saved).
+	Uses []string
+	// UsedBy, on a live library panel, are the dashboards Grafana has it
+	// connected to: Grafana refuses to delete it while any remains.
+	UsedBy []string
 	// Unwritable, on a desired resource, says why Grafana will refuse to
 	// create or change it as it stands (e.g. its name is held by another
 	// resource), and what to do: such a change is Blocked, not attempted.
@@ -249,9 +259,19 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 		}
 		deletions = append(deletions, Change{Action: Delete, Subject: l.Subject(), Before: l})
 	}
+	// Library panels still in use are not deleted: blocked with a prune,
+	// kept without one (so "--prune would delete" never names them).
+	deletions, inUse := libraryPanelsInUse(deletions, explicit, desired, opts.Prune)
 	// Kept is worked out with or without Prune, so that "--prune would
 	// delete" never names a folder that a prune would keep.
 	deletions, p.Kept = keepNonEmptyFolders(deletions, desired, live)
+	for _, c := range inUse {
+		if opts.Prune {
+			p.Changes = append(p.Changes, c)
+		} else {
+			p.Kept = append(p.Kept, c.Subject+" is kept: "+c.Reason)
+		}
+	}
 	if !opts.Prune {
 		for _, d := range deletions[explicit:] {
 			p.Orphans = append(p.Orphans, d.Subject)
@@ -295,7 +315,7 @@ func keepNonEmptyFolders(deletions []Change, desired, live []Resource) ([]Change
 		changed = false
 		for i := range live {
 			l := &live[i]
-			if deleting[l.key()] || (l.Kind != Dashboard && l.Kind != Folder) {
+			if deleting[l.key()] || (l.Kind != Dashboard && l.Kind != Folder && l.Kind != LibraryPanel) {
 				continue
 			}
 			parent := key{Folder, l.OrgID, parentAfter[l.key()]}

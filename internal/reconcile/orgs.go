@@ -160,15 +160,20 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 	if err := checkNested(ctx, c, o); err != nil {
 		return orgPart{}, err
 	}
+	if err := checkLibraryPanelRefs(o, live.LibraryPanels); err != nil {
+		return orgPart{}, err
+	}
 	part := orgPart{
 		desired: slices.Concat(
 			normalize.DesiredFolders(o, orgID),
 			normalize.DesiredDatasources(o, orgID, live.Datasources, in.Fingerprinter),
 			normalize.DatasourceTombstones(o, orgID, live.Datasources),
+			normalize.DesiredLibraryPanels(o, orgID, live.LibraryPanels),
 			desiredDash),
 		live: slices.Concat(
 			normalize.LiveFolders(live.Folders, orgID, me.Login),
 			normalize.LiveDatasources(live.Datasources, orgID),
+			normalize.LiveLibraryPanels(live.LibraryPanels, orgID),
 			liveDash),
 		secrets: normalize.DatasourceSecrets(o, live.Datasources),
 	}
@@ -230,6 +235,10 @@ func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	}
 	part.desired = append(part.desired, normalize.DesiredFolders(t.org, t.id)...)
 	part.desired = append(part.desired, normalize.DesiredDatasources(t.org, t.id, nil, in.Fingerprinter)...)
+	if err := checkLibraryPanelRefs(t.org, nil); err != nil {
+		return part, err
+	}
+	part.desired = append(part.desired, normalize.DesiredLibraryPanels(t.org, t.id, nil)...)
 	part.desired = append(part.desired, desiredDash...)
 	if err := titleClashes(ctx, in.Access.Admin(), part.desired, nil); err != nil {
 		return part, err

@@ -270,7 +270,14 @@ func (e *Emulator) getLibraryElement(c *call) {
 	if el.kind == libraryPanelKind {
 		model = addUIDToLibraryPanel(model, el.uid)
 	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"result": e.libraryDTO(c.org(), el, model)})
+	dto := e.libraryDTO(c.org(), el, model)
+	if el.folderUID == "" {
+		// getLibraryElements: the General folder (id 0) is "general" here,
+		// "" in the list.
+		dto["folderUid"] = "general"
+		dto["meta"].(map[string]any)["folderUid"] = "general"
+	}
+	writeJSON(c.w, http.StatusOK, map[string]any{"result": dto})
 }
 
 // listLibraryElements is GET /api/library-elements (getAllLibraryElements):
