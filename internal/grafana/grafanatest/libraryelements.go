@@ -73,7 +73,9 @@ func (e *Emulator) libraryRoutes() {
 	e.read("GET /api/library-elements/{uid}", e.getLibraryElement)
 	e.write("PATCH /api/library-elements/{uid}", e.patchLibraryElement)
 	e.write("DELETE /api/library-elements/{uid}", e.deleteLibraryElement)
+	// Grafana registers it as ".../connections/"; its router takes either.
 	e.read("GET /api/library-elements/{uid}/connections", e.libraryConnections)
+	e.read("GET /api/library-elements/{uid}/connections/", e.libraryConnections)
 }
 
 // libraryOf is org's library (created on first use).
