@@ -129,9 +129,9 @@ func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.
 
 func (l *loader) loadDashboards(o *orgState, dir string) {
 	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}, folderTitles: map[string]string{}, rootTitles: map[string]string{},
-		lib: libState{uids: map[string]string{}, names: map[string]string{}}}
+		lib: libState{uids: map[string]string{}, names: map[string]string{}, exported: map[string]bool{}}}
 	l.walkFolder(o, s, "", "", 0)
-	l.checkLibraryRefs(o)
+	l.checkLibraryRefs(o, s)
 }
 
 // walkFolder loads the dashboards in root/rel and its subdirectories.
@@ -365,6 +365,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	// A wrong shape is reported once, at the field; the reference checks
 	// read the same fields and would only add knock-on problems.
 	shapeOK := l.checkShape(d, model)
+	exported, _ := model["__elements"].(map[string]any) // dropped below; library panels it carries are named in hints
 	var inputs map[string]bool
 	if shapeOK {
 		inputs = l.resolveInputs(o, d, model)
@@ -424,6 +425,9 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	if shapeOK {
 		l.checkRefs(o, d, model, inputs)
 		db.LibraryPanels = l.libraryRefs(d, model)
+		for uid := range exported {
+			s.lib.exported[file+"\x00"+uid] = true
+		}
 	}
 	// Keep the dashboard encoded: the map is garbage once this returns, so
 	// loading holds one dashboard's map at a time, not all of them.

@@ -28,6 +28,9 @@ var (
 type libState struct {
 	uids  map[string]string // uid → file
 	names map[string]string // folderUID + "\x00" + name → file
+	// exported: dashboard file + "\x00" + uid for each library panel a
+	// dashboard exported "for sharing" carries in __elements.
+	exported map[string]bool
 }
 
 // loadLibraryPanel reads one <name>.libpanel.json.
@@ -184,17 +187,23 @@ func (l *loader) libraryRefs(d doc, model map[string]any) []resource.LibraryPane
 // checkLibraryRefs warns about dashboard references to library panels the
 // repository does not hold: they may exist in Grafana, which validate
 // cannot see; plan checks there and refuses a reference Grafana lacks too.
-func (l *loader) checkLibraryRefs(o *orgState) {
+func (l *loader) checkLibraryRefs(o *orgState, s *dbState) {
 	have := map[string]bool{}
 	for _, lp := range o.org.LibraryPanels {
 		have[lp.UID] = true
 	}
 	for _, d := range o.org.Dashboards {
 		for _, r := range d.LibraryPanels {
-			if !have[r.UID] {
-				l.warnf(r.Source, fmt.Sprintf("add it as a %s file, or make sure Grafana has it; plan refuses it when Grafana does not", LibraryPanelSuffix),
-					"library panel %q is not in the repository", r.UID)
+			if have[r.UID] {
+				continue
 			}
+			hint := fmt.Sprintf("add it as a %s file, or make sure Grafana has it; plan refuses it when Grafana does not", LibraryPanelSuffix)
+			if s.lib.exported[d.Source.File+"\x00"+r.UID] {
+				// Only Grafana's import API creates library panels from
+				// __elements; /api/dashboards/db, which grafsync uses, ignores it.
+				hint = fmt.Sprintf("the dashboard's __elements holds it: save __elements[%q] as a %s file (Grafana creates library panels from __elements only on import)", r.UID, LibraryPanelSuffix)
+			}
+			l.warnf(r.Source, hint, "library panel %q is not in the repository", r.UID)
 		}
 	}
 }

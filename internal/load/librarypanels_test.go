@@ -93,6 +93,17 @@ func TestLibraryPanelProblems(t *testing.T) {
 	}
 }
 
+// A dashboard exported "for sharing" carries its library panels in
+// __elements; the hint says to save them as files.
+func TestLibraryPanelInElementsHint(t *testing.T) {
+	_, problems := Load(mapFS(map[string]string{"dashboards/a.json": `{"title": "A",
+ "__elements": {"cpu": {"name": "CPU", "uid": "cpu", "kind": 1, "model": {"type": "stat"}}},
+ "panels": [{"libraryPanel": {"uid": "cpu", "name": "CPU"}}]}`}), Options{})
+	if len(problems) != 1 || problems[0].Hint != `the dashboard's __elements holds it: save __elements["cpu"] as a .libpanel.json file (Grafana creates library panels from __elements only on import)` {
+		t.Errorf("problems: %v", problems)
+	}
+}
+
 func TestLibraryPanelLoaded(t *testing.T) {
 	st, problems := Load(mapFS(map[string]string{
 		"dashboards/team/cpu.libpanel.json": libCPU,
