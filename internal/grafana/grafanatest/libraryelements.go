@@ -73,8 +73,19 @@ func (e *Emulator) libraryRoutes() {
 	e.read("GET /api/library-elements/{uid}", e.getLibraryElement)
 	e.write("PATCH /api/library-elements/{uid}", e.patchLibraryElement)
 	e.write("DELETE /api/library-elements/{uid}", e.deleteLibraryElement)
-	// Grafana registers it as ".../connections/"; its router takes either.
-	e.read("GET /api/library-elements/{uid}/connections", e.libraryConnections)
+	// ".../name/{name}" and ".../{uid}/connections" overlap for
+	// net/http's router; Grafana's tries the static "name" first. Grafana
+	// registers connections as ".../connections/" and takes either.
+	e.read("GET /api/library-elements/{uid}/{sub}", func(c *call) {
+		switch {
+		case c.r.PathValue("uid") == "name":
+			e.libraryElementsByName(c, c.r.PathValue("sub"))
+		case c.r.PathValue("sub") == "connections":
+			e.libraryConnections(c)
+		default:
+			errMessage(c.w, http.StatusNotFound, "Not found")
+		}
+	})
 	e.read("GET /api/library-elements/{uid}/connections/", e.libraryConnections)
 }
 
@@ -280,6 +291,28 @@ func (e *Emulator) getLibraryElement(c *call) {
 		dto["meta"].(map[string]any)["folderUid"] = "general"
 	}
 	writeJSON(c.w, http.StatusOK, map[string]any{"result": dto})
+}
+
+// libraryElementsByName is GET /api/library-elements/name/{name}
+// (getLibraryElementsByName): every element of that name, in any folder;
+// none → 404.
+func (e *Emulator) libraryElementsByName(c *call, name string) {
+	if !c.requireRole("Viewer", "library.panels:read") {
+		return
+	}
+	o := c.org()
+	out := []map[string]any{}
+	for _, el := range libraryOf(o) {
+		if el.name == name {
+			out = append(out, e.libraryDTO(o, el, el.model))
+		}
+	}
+	if len(out) == 0 {
+		errMessage(c.w, http.StatusNotFound, msgLibraryNotFound)
+		return
+	}
+	slices.SortFunc(out, func(a, b map[string]any) int { return strings.Compare(a["uid"].(string), b["uid"].(string)) })
+	writeJSON(c.w, http.StatusOK, map[string]any{"result": out})
 }
 
 // listLibraryElements is GET /api/library-elements (getAllLibraryElements):

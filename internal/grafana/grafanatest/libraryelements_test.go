@@ -59,8 +59,13 @@ func TestLibraryElementCreate(t *testing.T) {
 	} {
 		c.expect("POST", "/api/library-elements", tt.body, tt.status, map[string]any{"message": tt.msg})
 	}
-	// The same name in another folder is fine.
+	// The same name in another folder is fine; by name, both are found.
 	createElement(t, c, "cpu-root", "CPU", "")
+	_, got := c.obj("GET", "/api/library-elements/name/CPU", nil)
+	if els, _ := got["result"].([]any); len(els) != 2 {
+		t.Errorf("by name: %v, want 2 elements", got)
+	}
+	c.expect("GET", "/api/library-elements/name/Nope", nil, 404, map[string]any{"message": msgLibraryNotFound})
 }
 
 // Audit §4: PATCH requires version; a stale one → 412; an unknown uid →
