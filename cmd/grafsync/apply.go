@@ -55,9 +55,9 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 			return err
 		}
 		// The saved plan's choices are the ones its reviewer saw.
-		opts.prune, opts.maxDeletions = saved.Prune, saved.MaxDeletions
+		opts.prune, opts.maxDeletions, opts.allowEmpty = saved.Prune, saved.MaxDeletions, saved.AllowEmpty
 	}
-	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, true, plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions})
+	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, true, plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions, AllowEmpty: opts.allowEmpty})
 	if err != nil {
 		return err
 	}

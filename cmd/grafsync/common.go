@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -23,11 +24,10 @@ import (
 
 // env is how commands read the environment; tests may replace it.
 type env struct {
-	getenv   func(string) string
-	readFile func(string) ([]byte, error)
+	getenv func(string) string
 }
 
-func osEnv() env { return env{getenv: os.Getenv, readFile: os.ReadFile} }
+func osEnv() env { return env{getenv: os.Getenv} }
 
 // isTerminal reports whether w is a terminal (colour, progress bars, text logs).
 func isTerminal(w io.Writer) bool {
@@ -50,13 +50,32 @@ func newLogger(stderr io.Writer, level string) (*slog.Logger, error) {
 
 // repoOptions say which repository and revision to read.
 type repoOptions struct {
-	repo string
-	ref  string
+	repo       string
+	ref        string
+	secretsDir []string
 }
+
+// envSecretsDir is --secrets-dir's default: directories separated by ":".
+const envSecretsDir = "GRAFSYNC_SECRETS_DIR"
 
 func (o *repoOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.repo, "repo", ".", "the repository: a directory, or a Git URL (https://, ssh://, git@host:org/repo.git, file://)")
 	cmd.Flags().StringVar(&o.ref, "ref", "", "branch, tag or commit to read (default: a directory's files as they are; a URL's default branch)")
+	cmd.Flags().StringSliceVar(&o.secretsDir, "secrets-dir", nil, "directory that $__file{} references may read from, repeatable (default $"+envSecretsDir+", \":\"-separated; none: $__file{} reads nothing)")
+}
+
+// secretFiles is what $__file{} may read: files inside --secrets-dir (or
+// GRAFSYNC_SECRETS_DIR), never grafsync's Git cache (docs/hostile-repositories.md).
+func (o repoOptions) secretFiles(e env) load.SecretFiles {
+	dirs := o.secretsDir
+	if len(dirs) == 0 {
+		dirs = filepath.SplitList(e.getenv(envSecretsDir))
+	}
+	cache := e.getenv("GRAFSYNC_CACHE_DIR")
+	if cache == "" {
+		cache = source.DefaultCacheDir()
+	}
+	return load.SecretFiles{Dirs: dirs, Refused: []string{cache}}
 }
 
 // openRepo reads the repository at the asked revision: a local directory

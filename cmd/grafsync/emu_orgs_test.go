@@ -168,6 +168,14 @@ func (h *harness) orgCommand(ts *testscript.TestScript, neg bool, args []string,
 	case "preferences":
 		p := e.Preferences(orgArg(1))
 		fmt.Fprintf(ts.Stdout(), "theme=%s timezone=%s weekStart=%s home=%s\n", p.Theme, p.Timezone, p.WeekStart, p.HomeDashboardUID)
+	case "folder-in": // emu folder-in ORG UID
+		f, ok := e.GetFolder(orgArg(1), args[2])
+		if ok == neg {
+			ts.Fatalf("folder %s in org %s exists: %v", args[2], args[1], ok)
+		}
+		if ok {
+			fmt.Fprintf(ts.Stdout(), "title=%s parent=%s version=%d createdBy=%s\n", f.Title, f.ParentUID, f.Version, f.CreatedBy)
+		}
 	case "dashboard-in":
 		data, folder, version, ok := e.GetDashboard(orgArg(1), args[2])
 		if ok == neg {

@@ -123,7 +123,7 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("folder %s exists: %v", args[1], ok)
 		}
 		if ok {
-			fmt.Fprintf(ts.Stdout(), "title=%s parent=%s version=%d\n", f.Title, f.ParentUID, f.Version)
+			fmt.Fprintf(ts.Stdout(), "title=%s parent=%s version=%d createdBy=%s\n", f.Title, f.ParentUID, f.Version, f.CreatedBy)
 		}
 	case "datasource":
 		d, ok := h.emu.GetDatasource(1, args[1])
@@ -178,6 +178,18 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	case "seed-library": // emu seed-library UID name=N [folder=F]: a hand-made library panel
 		ts.Check(h.emu.SeedLibraryElement(1, grafanatest.LibraryElementSpec{UID: args[1], Name: kv["name"], FolderUID: kv["folder"],
 			Model: map[string]any{"type": "stat", "title": kv["name"]}}))
+	case "dashboard-permissions": // emu dashboard-permissions UID: one line per entry, "user LOGIN Admin"
+		names := map[int]string{1: "View", 2: "Edit", 4: "Admin"}
+		for _, p := range h.emu.DashboardPermissions(1, args[1]) {
+			switch {
+			case p.UserID != 0:
+				fmt.Fprintf(ts.Stdout(), "user %s %s\n", h.emu.UserLogin(p.UserID), names[p.Permission])
+			case p.TeamID != 0:
+				fmt.Fprintf(ts.Stdout(), "team %s %s\n", h.emu.TeamName(1, p.TeamID), names[p.Permission])
+			default:
+				fmt.Fprintf(ts.Stdout(), "role %s %s\n", p.Role, names[p.Permission])
+			}
+		}
 	case "seed-folder": // emu seed-folder UID title=T [parent=P]
 		_, err := h.emu.SeedFolder(1, grafanatest.FolderSpec{UID: args[1], Title: kv["title"], ParentUID: kv["parent"]})
 		ts.Check(err)

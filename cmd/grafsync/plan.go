@@ -22,6 +22,7 @@ type planOptions struct {
 	out              string
 	format           string
 	prune            bool
+	allowEmpty       bool
 	maxDeletions     int
 	// pruneSet and maxDeletionsSet record that the flags were given, for
 	// apply PLANFILE to refuse ones the saved plan contradicts.
@@ -42,6 +43,7 @@ const defaultMaxDeletions = 10
 func (o *planOptions) addPruneFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.prune, "prune", false, "delete managed resources that are no longer in the repository")
 	cmd.Flags().IntVar(&o.maxDeletions, "max-deletions", defaultMaxDeletions, "refuse a prune that would delete more resources than this (nothing is deleted)")
+	cmd.Flags().BoolVar(&o.allowEmpty, "allow-empty", false, "let a prune delete every managed dashboard, folder or datasource of an org whose repository declares none (refused otherwise)")
 }
 
 func newPlanCmd(e env) *cobra.Command {
@@ -73,7 +75,7 @@ func runPlan(ctx context.Context, opts planOptions, e env, stdout, stderr io.Wri
 	if opts.format != "text" && opts.format != "markdown" && opts.format != "json" {
 		return fmt.Errorf("--format %q: choose text, markdown or json", opts.format)
 	}
-	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, false, plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions})
+	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, false, plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions, AllowEmpty: opts.allowEmpty})
 	if err != nil {
 		return err
 	}
@@ -101,7 +103,9 @@ func runPlan(ctx context.Context, opts planOptions, e env, stdout, stderr io.Wri
 		return err
 	}
 	if opts.out != "" {
-		if err := planfile.Write(opts.out, planfile.New(p, opts.grafana.orgID, opts.prune, opts.maxDeletions)); err != nil {
+		f := planfile.New(p, opts.grafana.orgID, opts.prune, opts.maxDeletions)
+		f.AllowEmpty = opts.allowEmpty
+		if err := planfile.Write(opts.out, f); err != nil {
 			return err
 		}
 		run.log.Info("plan saved", "file", opts.out)

@@ -39,7 +39,7 @@ func startRun(ctx context.Context, ro repoOptions, g grafanaOptions, e env, stde
 		cancel()
 		return nil, err
 	}
-	in.Repo, in.Revision = snap.FS, snap.Revision
+	in.Repo, in.Revision, in.ReadFile = snap.FS, snap.Revision, ro.secretFiles(e).ReadFile
 	return &pipelineRun{ctx: ctx, log: log, in: in, close: func() { cancel(); closeInputs() }}, nil
 }
 
@@ -67,6 +67,6 @@ func pipelineInputs(g grafanaOptions, e env, log *slog.Logger, strict bool, po p
 	}
 	return reconcile.Inputs{
 		Client: client, ClientErr: clientErr, OrgID: g.orgID, Strict: strict,
-		Getenv: e.getenv, ReadFile: e.readFile, Access: access, Plan: po, Fingerprinter: normalize.NewFingerprinter(), Logger: log,
+		Getenv: e.getenv, Access: access, Plan: po, Fingerprinter: normalize.NewFingerprinter(), Logger: log,
 	}, closeSandbox, nil
 }

@@ -84,11 +84,12 @@ func runServe(ctx context.Context, opts serveOptions, e env, stderr io.Writer) e
 	mode := serve.Mode(opts.mode)
 	metrics := serve.NewMetrics()
 	in, closeInputs, err := pipelineInputs(opts.grafana, e, log, mode == serve.ModeApply,
-		plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions}, metrics.GrafanaResponse)
+		plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions, AllowEmpty: opts.allowEmpty}, metrics.GrafanaResponse)
 	if err != nil {
 		return err
 	}
 	defer closeInputs()
+	in.ReadFile = opts.repo.secretFiles(e).ReadFile
 	var lock serve.Lock
 	dsn := opts.lockDSN
 	if dsn == "" {

@@ -47,9 +47,15 @@ func runValidate(ctx context.Context, opts validateOptions, e env, stdout, stder
 	if err != nil {
 		return err
 	}
-	_, problems := load.Load(snap.FS, load.Options{Getenv: e.getenv, ReadFile: e.readFile, Revision: snap.Revision})
+	st, problems := load.Load(snap.FS, load.Options{Getenv: e.getenv, ReadFile: opts.repo.secretFiles(e).ReadFile, Revision: snap.Revision, Context: ctx})
+	if err := ctx.Err(); err != nil {
+		return err // a signal: exitCode says which
+	}
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p)
+	}
+	for _, n := range view.DatasourceNotes(st) {
+		fmt.Fprintln(stdout, n)
 	}
 	summary := problems.Summary()
 	if snap.Revision != "" {

@@ -247,6 +247,8 @@ func (a *applier) change(ctx context.Context, ch plan.Change) error {
 		return a.folderPermissions(ctx, ch)
 	case plan.Preferences:
 		return a.preferences(ctx, ch)
+	case plan.Ownership:
+		return a.ownership(ctx, ch)
 	case plan.Folder:
 		return a.folder(ctx, ch)
 	case plan.Dashboard:
@@ -313,8 +315,18 @@ func (a *applier) folder(ctx context.Context, ch plan.Change) error {
 // holds something got it since the plan, or holds what the plan does not
 // read (library panels, alert rules): it is kept, as a FolderKept. Grafana's
 // counts decide (§5.7); search, which lags on 12.x, only names what it can.
+// A folder whose version moved since the plan (renamed, moved, or deleted
+// and made again by hand) is not the folder the plan proved grafsync's: it
+// is kept too.
 func (a *applier) deleteFolder(ctx context.Context, ch plan.Change) error {
 	uid := ch.Before.ID
+	f, err := a.c.GetFolder(ctx, uid)
+	if err != nil {
+		return err
+	}
+	if f.Version != ch.Before.Version {
+		return &Conflict{Subject: ch.Subject, Err: fmt.Errorf("its version is %d, the plan read %d; the folder was kept", f.Version, ch.Before.Version)}
+	}
 	counts, err := a.c.FolderCounts(ctx, uid)
 	if err != nil {
 		return err

@@ -64,7 +64,9 @@ func (f *fixture) write(files map[string]string) {
 
 func (f *fixture) inputs() reconcile.Inputs {
 	return reconcile.Inputs{Repo: f.repo, Client: f.client, Strict: true, Getenv: func(k string) string { return f.env[k] },
-		Plan: plan.Options{Prune: true, MaxDeletions: 10}}
+		// AllowEmpty: tests here empty dashboards/ to exercise deletes; the
+		// empty-kind guard is plan's, tested there (TestEmptyKindGuard).
+		Plan: plan.Options{Prune: true, MaxDeletions: 10, AllowEmpty: true}}
 }
 
 // plan plans the repository against the emulator.
@@ -203,7 +205,8 @@ func TestEditBetweenPlanAndApplyIsAConflict(t *testing.T) {
 
 			f.write(tt.change)
 			out := f.plan(t)
-			if n := out.Plan.Counts()[plan.Update]; n != 1 {
+			// One update, besides the ownership ledger recording a new folder.
+			if n := out.Plan.Counts()[plan.Update] - countKind(out.Plan, plan.Ownership, plan.Update); n != 1 {
 				t.Fatalf("plan has %d updates, want 1: %s", n, out.Plan.Summary())
 			}
 			tt.edit(t, f)
@@ -223,7 +226,7 @@ func TestEditBetweenPlanAndApplyIsAConflict(t *testing.T) {
 					t.Errorf("error %q does not say %q", msg, part)
 				}
 			}
-			if len(res.Failed) != 1 || res.Done[plan.Update] != 0 {
+			if len(res.Failed) != 1 || res.Done[plan.Update] != res.ByKind[plan.Ownership][plan.Update] {
 				t.Errorf("result %+v, want the one update failed", res)
 			}
 			if got := tt.kept(f); got != tt.want {
@@ -290,9 +293,20 @@ func TestFailedStepStopsLaterSteps(t *testing.T) {
 	if n := strings.Count(err.Error(), "create folder taken"); n != 1 {
 		t.Errorf("apply error names the change %d times, want once: %v", n, err)
 	}
-	if _, _, _, ok := f.emu.GetDashboard(1, "d"); ok || res.Done[plan.Create] != 0 {
-		t.Errorf("dashboard d was attempted after its folder failed (done %v)", res.Done)
+	if _, _, _, ok := f.emu.GetDashboard(1, "d"); ok || res.ByKind[plan.Dashboard] != nil || res.ByKind[plan.Folder] != nil {
+		t.Errorf("dashboard d was attempted after its folder failed (done %v)", res.ByKind)
 	}
+}
+
+// countKind counts a plan's changes of one kind and action.
+func countKind(p *plan.Plan, k plan.Kind, a plan.Action) int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Resource().Kind == k && c.Action == a {
+			n++
+		}
+	}
+	return n
 }
 
 // A plan of no-ops sends nothing: Grafana would bump every version.

@@ -20,9 +20,14 @@
 //   - A plan spanning several orgs (Options.Orgs) sends each change, and
 //     the read-back verifying a refusal of it, with its org's client; orgs
 //     are created first, so later steps find their client.
-//   - A folder is deleted only while it holds nothing: Grafana deletes a
-//     folder's contents with it, so Grafana's counts of its contents are
-//     read just before the delete.
+//   - A folder is deleted only while it holds nothing and is still the
+//     version the plan read: Grafana deletes a folder's contents with it,
+//     so the folder and Grafana's counts of its contents are read just
+//     before the delete.
+//   - The ownership ledger (ownership.go) is written before any folder is
+//     created, once per org and apply, as additions and removals applied
+//     to the ledger Grafana holds at the time: a concurrent runner's
+//     entries are never overwritten.
 //   - grafsync's own membership of a team (its ownership marker) and its own
 //     Admin entry on a folder it is not org Admin of are never removed.
 package apply

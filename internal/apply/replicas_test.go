@@ -52,8 +52,9 @@ func TestReplicaStoppedDuringApply(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply through the surviving replica: %v", err)
 	}
-	if got := res.Done[plan.Create]; got != n+1 {
-		t.Errorf("%d created, want %d", got, n+1)
+	// n dashboards, their folder, and the ownership ledger recording it.
+	if got := res.Done[plan.Create]; got != n+2 {
+		t.Errorf("%d created, want %d", got, n+2)
 	}
 	served := map[int]int{}
 	for _, rc := range emu.Requests() {
@@ -65,8 +66,8 @@ func TestReplicaStoppedDuringApply(t *testing.T) {
 	if p := f.plan(t).Plan; p.HasChanges() {
 		t.Errorf("re-plan after apply: %s", p.Summary())
 	}
-	if uids := emu.DashboardUIDs(1); len(uids) != n {
-		t.Errorf("%d dashboards in Grafana, want %d", len(uids), n)
+	if uids := emu.DashboardUIDs(1); len(uids) != n+1 {
+		t.Errorf("%d dashboards in Grafana, want %d and the ownership ledger", len(uids), n)
 	}
 }
 

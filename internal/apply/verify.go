@@ -83,7 +83,7 @@ func (a *applier) readBack(ctx context.Context, r *plan.Resource) (*plan.Resourc
 	case plan.Folder:
 		var f grafana.Folder
 		if f, err = a.c.GetFolder(ctx, r.ID); err == nil {
-			out = normalize.LiveFolders([]grafana.Folder{f}, r.OrgID, "")
+			out = normalize.LiveFolders([]grafana.Folder{f}, r.OrgID, normalize.FolderOwnership{})
 		}
 	case plan.Dashboard:
 		var d grafana.Dashboard

@@ -127,6 +127,7 @@ func (c *Client) String() string { return "grafana " + strings.Join(c.URLs(), ",
 type Identity struct {
 	ID          int64 // the user's or service account's id
 	Login       string
+	Name        string // display name; a service account's is what 11.5+ shows as createdBy
 	OrgID       int64
 	ServerAdmin bool
 }
@@ -143,5 +144,5 @@ func (c *Client) Whoami(ctx context.Context) (Identity, error) {
 		return Identity{}, c.wrap(err, "check credentials")
 	}
 	p := ok.GetPayload()
-	return Identity{ID: p.ID, Login: p.Login, OrgID: p.OrgID, ServerAdmin: p.IsGrafanaAdmin}, nil
+	return Identity{ID: p.ID, Login: p.Login, Name: p.Name, OrgID: p.OrgID, ServerAdmin: p.IsGrafanaAdmin}, nil
 }

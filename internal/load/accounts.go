@@ -1,14 +1,13 @@
 package load
 
 import (
-	"errors"
-	"io/fs"
 	"maps"
 	"slices"
 
 	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/resource"
+	"github.com/grafsync/grafsync/internal/yamlnode"
 )
 
 // accountsState is roles/accounts.yaml as one Load sees it, and what the
@@ -31,11 +30,21 @@ type accountsState struct {
 
 // loadAccounts reads roles/accounts.yaml when the repository has it.
 func (l *loader) loadAccounts() {
-	if _, err := fs.Stat(l.fsys, accounts.DefaultFile); errors.Is(err, fs.ErrNotExist) {
+	if ok, reported := l.exists(accounts.DefaultFile, false); !ok {
+		// A roles/accounts.yaml that cannot be read leaves the CloudWatch
+		// templates unexpanded and their checks off; the error is reported.
+		l.acc.exists = reported
 		return
 	}
 	l.acc.exists = true
-	cfg, problems := accounts.Load(l.fsys, accounts.DefaultFile)
+	data, ok := l.readFile(accounts.DefaultFile)
+	if !ok {
+		return
+	}
+	if root, err := yamlnode.Parse(data); err == nil && !l.checkAliases(yfile{name: accounts.DefaultFile, root: root}) {
+		return
+	}
+	cfg, problems := accounts.Parse(accounts.DefaultFile, data)
 	l.problems = append(l.problems, problems...)
 	l.acc.cfg = cfg
 }

@@ -66,14 +66,14 @@ func TestLoadTemplateState(t *testing.T) {
 				map[string]any{"datasource": "CloudWatch staging"},
 			}})}},
 		Datasources: []*resource.Datasource{
-			{Name: "CloudWatch prod", Type: "cloudwatch", UID: "cw-prod", Source: tmpl, JSONData: map[string]any{
+			{Name: "CloudWatch prod", Type: "cloudwatch", UID: "cw-prod", EditableSet: true, Source: tmpl, JSONData: map[string]any{
 				"authType":      "default",
 				"assumeRoleArn": prodARN,
 				"externalId":    accounts.GenerateExternalID("999999999999", "arn:aws:iam::999999999999:role/grafana-task", "111111111111"),
 				"defaultRegion": "eu-west-1",
 				"logsTimeout":   "30m",
 			}},
-			{Name: "CloudWatch staging", Type: "cloudwatch", UID: "cw-staging", Source: tmpl, JSONData: map[string]any{
+			{Name: "CloudWatch staging", Type: "cloudwatch", UID: "cw-staging", EditableSet: true, Source: tmpl, JSONData: map[string]any{
 				"authType":      "default",
 				"assumeRoleArn": stagingARN,
 				"externalId":    "staging-external-id",
@@ -185,7 +185,7 @@ func TestAccountsProblems(t *testing.T) {
 				"datasources/cw.yaml": strings.Replace(cwTemplate, "30m", "30 minutes", 1) + "      tracingDatasourceUid: xray\n"},
 			want: []string{
 				`datasources/cw.yaml:9:20: datasources[0].jsonData.logsTimeout: "30 minutes" is not a duration`,
-				`datasources/cw.yaml:10:29: datasources[0].jsonData.tracingDatasourceUid: no datasource with uid "xray" in org "Main Org."`,
+				`datasources/cw.yaml:10:29: datasources[0].jsonData.tracingDatasourceUid: no datasource with uid or name "xray" in org "Main Org."`,
 			},
 		},
 		{

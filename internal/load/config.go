@@ -26,7 +26,7 @@ func (l *loader) loadConfig() []*orgState {
 	def := func() []*orgState {
 		return []*orgState{{org: &resource.Org{Name: DefaultOrgName, ID: DefaultOrgID, Dir: "."}}}
 	}
-	if _, err := fs.Stat(l.fsys, ConfigFile); err != nil {
+	if ok, _ := l.exists(ConfigFile, false); !ok {
 		return def()
 	}
 	data, ok := l.readFile(ConfigFile)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io/fs"
+	"maps"
 	pathpkg "path"
 	"slices"
 	"strings"
@@ -91,6 +92,9 @@ type uidUse struct {
 	pos  resource.Pos // zero: compute from file when needed
 	// explicit is true when the file sets the uid (otherwise it is derived).
 	explicit bool
+	// folder is the folder claiming a derived uid: it gives the uid up to a
+	// dashboard (see claimUID).
+	folder *resource.Folder
 }
 
 func (l *loader) usePos(u uidUse) resource.Pos {
@@ -112,11 +116,41 @@ type dbState struct {
 	folderTitles map[string]string
 	// rootTitles: exact title → file of the top-level dashboards.
 	rootTitles map[string]string
-	lib        libState
+	// yielded are folders whose derived uid a dashboard claimed after the
+	// folder's contents were loaded with it: they are renamed at the end.
+	yielded []*resource.Folder
+	lib     libState
 }
 
+// FolderUIDSuffix is added to a folder's derived uid (DerivedUID) when a
+// dashboard has that uid: folders and dashboards share one uid namespace in
+// Grafana, and the dashboard's uid is the one its links and exports use.
+const FolderUIDSuffix = "-folder"
+
 func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.Pos) {
-	if prev, dup := s.uids[uid]; dup {
+	if uid == resource.ReservedUID {
+		l.errorf(pos(), "set another uid", "uid %q of %s is reserved: grafsync keeps its record of the folders it manages in a dashboard with this uid", uid, u.what)
+		return
+	}
+	prev, dup := s.uids[uid]
+	switch {
+	case dup && u.folder != nil && prev.folder == nil:
+		// A derived folder uid meets a dashboard that already holds it: the
+		// folder, not yet walked into, takes another.
+		l.yieldFolderUID(s, u.folder, prev)
+		u.folder.UID = DerivedUID(u.folder.Path) + FolderUIDSuffix
+		l.claimUID(s, u.folder.UID, uidUse{what: u.what, pos: u.pos}, pos)
+		return
+	case dup && prev.folder != nil && u.folder == nil:
+		// A dashboard claims a derived folder uid: the dashboard keeps it and
+		// the folder is renamed once the walk is over (its contents already
+		// point at it).
+		l.yieldFolderUID(s, prev.folder, u)
+		s.yielded = append(s.yielded, prev.folder)
+		s.uids[uid] = u
+		return
+	}
+	if dup {
 		hint := "uids must be unique across folders and dashboards in an org"
 		if !u.explicit {
 			hint = "set a uid in one of them"
@@ -127,10 +161,37 @@ func (l *loader) claimUID(s *dbState, uid string, u uidUse, pos func() resource.
 	s.uids[uid] = u
 }
 
+// yieldFolderUID says that folder f gives its derived uid up to dashboard u.
+func (l *loader) yieldFolderUID(s *dbState, f *resource.Folder, u uidUse) {
+	l.warnf(f.Source, "set a uid in "+pathpkg.Join(s.root, f.Path, FolderFile)+" to choose the folder's uid",
+		"folder %s: its derived uid %q is the uid of %s, so the folder gets uid %q",
+		f.Path, f.UID, u.what, DerivedUID(f.Path)+FolderUIDSuffix)
+}
+
 func (l *loader) loadDashboards(o *orgState, dir string) {
 	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}, folderTitles: map[string]string{}, rootTitles: map[string]string{},
 		lib: libState{uids: map[string]string{}, names: map[string]string{}, exported: map[string]bool{}}}
 	l.walkFolder(o, s, "", "", 0)
+	for _, f := range s.yielded {
+		old := f.UID
+		f.UID = DerivedUID(f.Path) + FolderUIDSuffix
+		l.claimUID(s, f.UID, uidUse{what: "folder " + f.Path, pos: f.Source}, func() resource.Pos { return f.Source })
+		for _, sub := range o.org.Folders {
+			if sub.ParentUID == old {
+				sub.ParentUID = f.UID
+			}
+		}
+		for _, d := range o.org.Dashboards {
+			if d.FolderUID == old {
+				d.FolderUID = f.UID
+			}
+		}
+		for _, lp := range o.org.LibraryPanels {
+			if lp.FolderUID == old {
+				lp.FolderUID = f.UID
+			}
+		}
+	}
 	l.checkLibraryRefs(o, s)
 }
 
@@ -145,8 +206,14 @@ func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, dept
 	for _, de := range entries {
 		name := de.Name()
 		file := pathpkg.Join(dir, name)
-		switch ext := pathpkg.Ext(name); {
-		case de.IsDir() || strings.HasPrefix(name, "."):
+		ext := pathpkg.Ext(name)
+		if strings.HasPrefix(name, ".") || ext == ".md" || ext == ".txt" {
+			continue
+		}
+		if isDir, ok := l.entryKind(file, de); !ok || isDir {
+			continue
+		}
+		switch {
 		case name == FolderFile:
 			if depth == 0 {
 				l.errorf(resource.Pos{File: file}, "move it into a subdirectory; the General folder cannot be configured",
@@ -156,7 +223,6 @@ func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, dept
 			l.loadLibraryPanel(o, s, file, pathpkg.Join(rel, name), folderUID)
 		case ext == ".json" || ext == ".yaml" || ext == ".yml":
 			l.loadDashboard(o, s, file, pathpkg.Join(rel, name), folderUID)
-		case ext == ".md" || ext == ".txt":
 		default:
 			l.warnf(resource.Pos{File: file}, "dashboards end in .json, .yaml or .yml", "ignored: not a dashboard file")
 		}
@@ -221,6 +287,9 @@ func (l *loader) loadFolder(o *orgState, s *dbState, rel, parentUID string) *res
 		case "general", "sharedwithme":
 			l.errorf(uidPos, "set another uid in "+file, "folder %s: uid %q is reserved by Grafana", rel, f.UID)
 		}
+	}
+	if !u.explicit {
+		u.folder = f
 	}
 	l.claimUID(s, f.UID, u, at)
 	return f
@@ -353,12 +422,20 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	}
 	model, ok := v.(map[string]any)
 	if !ok {
-		l.errorf(d.pos(nil, false), "", "a dashboard must be a JSON object")
+		what := "a dashboard must be a JSON object"
+		if _, list := v.([]any); list {
+			what = "this file holds a list, not a dashboard (a dashboard is one JSON object)"
+		}
+		l.errorf(d.pos(nil, false), "move it out of dashboards/, or keep one dashboard object per file", "%s", what)
 		return
 	}
 	if _, ok := model["dashboard"].(map[string]any); ok && model["meta"] != nil {
 		l.errorf(d.pos(path{"dashboard"}, true), "keep only the value of \"dashboard\" in the file (jq .dashboard)",
 			"this is a Grafana API response, not a dashboard")
+		return
+	}
+	if what, hint := notADashboard(model); what != "" {
+		l.errorf(d.pos(nil, false), hint, "%s", what)
 		return
 	}
 	delete(model, "id")
@@ -438,4 +515,47 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	}
 	db.JSON = enc
 	o.org.Dashboards = append(o.org.Dashboards, db)
+}
+
+// notADashboard recognises the files that end up in a dashboards folder but
+// are something else, so that they are reported as what they are rather than
+// as a dashboard without a title. A map with a title is taken for a dashboard.
+func notADashboard(m map[string]any) (what, hint string) {
+	if _, ok := m["title"]; ok {
+		return "", ""
+	}
+	_, groups := m["groups"].([]any)
+	_, providers := m["providers"]
+	_, dss := m["datasources"]
+	_, dels := m["deleteDatasources"]
+	kind, _ := m["kind"].(string)
+	apiVersion, _ := m["apiVersion"].(string)
+	_, spec := m["spec"].(map[string]any)
+	switch {
+	case groups:
+		return "this is a file of Prometheus-style alerting or recording rules (top-level \"groups\"), not a dashboard",
+			"move it out of dashboards/: rules belong to Prometheus, Loki, Mimir or Grafana alerting"
+	case providers:
+		return "this is a Grafana dashboard provisioning file (\"providers\"), not a dashboard",
+			"remove it: grafsync reads dashboards/ itself and needs no provider"
+	case dss || dels:
+		return "this is a Grafana datasource provisioning file, not a dashboard",
+			"move it to datasources/"
+	case kind == "Dashboard" && spec && strings.Contains(apiVersion, "/v2"):
+		return "this is a Grafana 12 dashboard resource in the v2 schema (" + apiVersion + "), which grafsync does not read",
+			"export the dashboard from Grafana as classic JSON (the model of /api/dashboards), or move it out of dashboards/"
+	case kind == "Dashboard" && spec:
+		return "this is a Grafana dashboard resource (" + apiVersion + ", kind Dashboard), not the dashboard itself",
+			"keep only its spec in the file (jq .spec), with the uid of metadata.name"
+	}
+	dashboardKeys := []string{"uid", "panels", "rows", "templating", "annotations", "schemaVersion", "time", "__inputs"}
+	if !slices.ContainsFunc(dashboardKeys, func(k string) bool { _, ok := m[k]; return ok }) {
+		keys := slices.Sorted(maps.Keys(m))
+		if len(keys) > 5 {
+			keys = append(keys[:5], "...")
+		}
+		return "not a dashboard: no title, uid, panels or rows (top-level keys: " + strings.Join(keys, ", ") + ")",
+			"move it out of dashboards/, or add a \"title\" if it is a dashboard"
+	}
+	return "", ""
 }

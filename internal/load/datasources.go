@@ -24,6 +24,38 @@ var (
 	dsDeleteKeys = []string{"name", "orgId"}
 )
 
+// Grafana's provisioning reads its files with a YAML decoder that ignores
+// keys it does not know (pkg/services/provisioning/datasources/types.go,
+// configsV1): such a key is a warning, not an error. ignoredKeys says why
+// for keys found in real files; others get a "did you mean" hint.
+var ignoredKeys = map[string]string{
+	"apiVersion": "apiVersion belongs at the top of the file; inside an entry Grafana ignores it",
+	"correlations": "Grafana's provisioning creates these correlations, but grafsync does not apply them: " +
+		"create them in Grafana (Explore > Correlations) or through its /api/datasources/uid/:uid/correlations API",
+	"grafanaOrgId": "Grafana's provisioning ignores it; the org is set by orgId (or the file's directory)",
+}
+
+// lenientKeys warns about the keys of m not in known and drops them:
+// Grafana ignores them, so they cannot make the file invalid.
+func (l *loader) lenientKeys(f yfile, m map[string]field, at path, known []string) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if slices.Contains(known, k) {
+			continue
+		}
+		fl := m[k]
+		delete(m, k)
+		if k == "correlations" {
+			l.warnf(f.pos(fl.key), ignoredKeys[k], "%s: correlations are not applied by grafsync", at.with(k))
+			continue
+		}
+		hint, ok := ignoredKeys[k]
+		if !ok {
+			hint = "Grafana's provisioning ignores keys it does not know, and so does grafsync; " + suggest(k, known)
+		}
+		l.warnf(f.pos(fl.key), hint, "%s: key %q is ignored", orRoot(at), k)
+	}
+}
+
 // dsEntry is a loaded datasource with what later checks need to point at it.
 type dsEntry struct {
 	ds   *resource.Datasource
@@ -49,13 +81,15 @@ func (e *dsEntry) pos(p path, key bool) resource.Pos {
 // dotfiles) are reported as ignored.
 func (l *loader) isYAML(dir string, de fs.DirEntry) bool {
 	name := de.Name()
-	switch ext := pathpkg.Ext(name); {
-	case de.IsDir(), strings.HasPrefix(name, "."):
+	ext := pathpkg.Ext(name)
+	if strings.HasPrefix(name, ".") || ext == ".md" || ext == ".txt" {
 		return false
-	case ext == ".yaml" || ext == ".yml":
+	}
+	if isDir, ok := l.entryKind(pathpkg.Join(dir, name), de); !ok || isDir {
+		return false
+	}
+	if ext == ".yaml" || ext == ".yml" {
 		return true
-	case ext == ".md" || ext == ".txt":
-		return false
 	}
 	l.warnf(resource.Pos{File: pathpkg.Join(dir, name)}, "datasource files end in .yaml or .yml", "ignored: not a YAML file")
 	return false
@@ -83,10 +117,11 @@ func (l *loader) loadDatasourceFile(o *orgState, name string) {
 	if !ok || f.root == nil {
 		return
 	}
-	top, ok := l.mapping(f, f.root, nil, dsFileKeys...)
+	top, ok := l.mapping(f, f.root, nil)
 	if !ok {
 		return
 	}
+	l.lenientKeys(f, top, nil, dsFileKeys)
 	if fl, ok := top["apiVersion"]; !ok {
 		l.errorf(f.pos(f.root), "add apiVersion: 1 (Grafana's provisioning format)", "top level: missing apiVersion")
 	} else if v, ok := l.integer(f, fl, path{"apiVersion"}); ok && v != 1 {
@@ -100,10 +135,11 @@ func (l *loader) loadDatasourceFile(o *orgState, name string) {
 	if fl, ok := top["deleteDatasources"]; ok {
 		for i, n := range l.list(f, fl.val, path{"deleteDatasources"}) {
 			at := path{"deleteDatasources", i}
-			m, ok := l.mapping(f, n, at, dsDeleteKeys...)
+			m, ok := l.mapping(f, n, at)
 			if !ok {
 				continue
 			}
+			l.lenientKeys(f, m, at, dsDeleteKeys)
 			ref := resource.DatasourceRef{Source: f.pos(n)}
 			if fl, ok := m["name"]; ok {
 				ref.Name, _ = l.str(f, fl, at.with("name"))
@@ -152,6 +188,9 @@ func (l *loader) unset(pos resource.Pos, at path, missing []string, secret bool)
 		what = "the secret is not available"
 	}
 	hint := "set it in the environment where grafsync runs"
+	if slices.ContainsFunc(missing, func(m string) bool { return strings.HasPrefix(m, "file ") }) {
+		hint = "mount the file in a directory given by --secrets-dir (or GRAFSYNC_SECRETS_DIR)"
+	}
 	if !l.opts.Strict {
 		hint += " (validate and plan only warn; apply needs it)"
 	}
@@ -175,10 +214,11 @@ func (l *loader) refuse(pos resource.Pos, at path, names []string) {
 }
 
 func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntry {
-	m, ok := l.mapping(f, n, at, append(append([]string{}, dsKeys...), dsLegacyKeys...)...)
+	m, ok := l.mapping(f, n, at)
 	if !ok {
 		return nil
 	}
+	l.lenientKeys(f, m, at, slices.Concat(dsKeys, dsLegacyKeys))
 	ds := &resource.Datasource{Source: f.pos(n)}
 	e := &dsEntry{ds: ds, f: f, node: n, at: at, unresolved: map[string]bool{}}
 	for _, k := range dsLegacyKeys {
@@ -193,6 +233,10 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 		if len(x.refused) > 0 {
 			e.unresolved[p.String()] = true
 			l.refuse(f.pos(n), at.with(p...), x.refused)
+		}
+		for _, why := range x.forbidden {
+			e.unresolved[p.String()] = true
+			l.errorf(f.pos(n), forbiddenFileHint, "%s: %s", at.with(p...), why)
 		}
 		if len(x.missing) > 0 {
 			e.unresolved[p.String()] = true
@@ -211,6 +255,13 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 				*s.dst = expand(v, fl.val, path{s.key})
 			}
 		}
+	}
+	if what := urlCredentials(ds.URL, true); what != "" {
+		// Refused, not masked: see urlCredentials. Unset variables leave
+		// "user:@host", refused all the same.
+		l.errorf(f.pos(m["url"].val), urlCredentialsHint(what),
+			"%s: holds %s; Grafana stores a datasource's url in clear and shows it to everyone who can read the datasource", at.with("url"), what)
+		ds.URL, e.unresolved["url"] = "", true
 	}
 	bools := []struct {
 		key string
@@ -231,6 +282,7 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 			}
 		}
 	}
+	_, ds.EditableSet = m["editable"]
 	for _, k := range []string{"orgId", "version"} {
 		if fl, ok := m[k]; ok {
 			// as in Grafana, an integer that expands to "" is not set
@@ -243,7 +295,13 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 		if fl.val.Kind != yaml.MappingNode && fl.val.Tag != "!!null" {
 			l.errorf(f.pos(fl.val), "", "%s: want a mapping, found %s", at.with("jsonData"), yamlnode.Describe(fl.val))
 		} else if jd, ok := l.toJSON(f, fl.val, at.with("jsonData"), func(s string, n *yaml.Node, p path) string {
-			return expand(s, n, p[len(at):])
+			v := expand(s, n, p[len(at):])
+			if what := urlCredentials(v, false); what != "" {
+				l.errorf(f.pos(n), urlCredentialsHint(what),
+					"%s: holds %s; Grafana stores a datasource's jsonData in clear and shows it to everyone who can read the datasource", p, what)
+				return ""
+			}
+			return v
 		}).(map[string]any); ok {
 			ds.JSONData = jd
 		}
@@ -275,7 +333,17 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 	switch ds.Access {
 	case "", "proxy", "direct":
 	default:
-		l.errorf(e.pos(path{"access"}, false), "use proxy (server) or direct (browser)", "%s.access: invalid access %q", at, ds.Access)
+		// Grafana's provisioning logs "invalid access value, will use
+		// 'proxy' instead" and uses proxy (pkg/services/provisioning/
+		// datasources/config_reader.go, validateAccessAndOrgID); so does
+		// grafsync.
+		hint := "remove access (proxy, the default: Grafana's server queries the datasource) or write access: direct"
+		if ds.Access == "browser" {
+			hint = "\"browser\" is what Grafana's UI calls access: direct (the browser queries the datasource, deprecated); " +
+				"write access: direct for that, or remove access for proxy (Grafana's server queries it)"
+		}
+		l.warnf(e.pos(path{"access"}, false), hint, "%s.access: %q is not an access mode; Grafana's provisioning uses proxy instead, and so does grafsync", at, ds.Access)
+		ds.Access = "proxy"
 	}
 	if ds.URL != "" && !e.unresolved["url"] {
 		if _, err := url.Parse(ds.URL); err != nil {
@@ -327,9 +395,14 @@ func (l *loader) secureJSONData(f yfile, fl field, at path, ds *resource.Datasou
 			name := envName(ds.Name, k)
 			l.errorf(f.pos(v.val), "secureJsonData."+k+": use ${"+name+"} and set it in the environment (or $__file{/path/to/secret})",
 				"%s: a literal secret must not be stored in Git", kat)
-		case len(x.refused) > 0:
+		case len(x.refused) > 0 || len(x.forbidden) > 0:
 			e.unresolved["secureJsonData."+k] = true
-			l.refuse(f.pos(v.val), kat, x.refused)
+			if len(x.refused) > 0 {
+				l.refuse(f.pos(v.val), kat, x.refused)
+			}
+			for _, why := range x.forbidden {
+				l.errorf(f.pos(v.val), forbiddenFileHint, "%s: %s", kat, why)
+			}
 		case len(x.missing) > 0:
 			e.unresolved["secureJsonData."+k] = true
 			l.unset(f.pos(v.val), kat, x.missing, true)

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"errors"
 	"os"
 	"regexp"
 	"strings"
@@ -16,26 +17,38 @@ type expansion struct {
 	// refused are the environment variables that hold grafsync's own
 	// credentials; they were not read and expanded to "".
 	refused []string
+	// forbidden describe the $__file{} paths grafsync never reads
+	// (ErrRefusedFile): "file /proc/self/environ: grafsync never reads it: ...".
+	forbidden []string
 }
 
 // ownCredential reports whether an environment variable holds credentials of
 // the process running grafsync rather than of a datasource: GRAFANA_TOKEN,
 // GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, every GRAFSYNC_* setting (Git
-// credentials, webhook and trigger secrets, the lock DSN), and what a CI
-// runner holds: the AWS keys an OIDC step exports, GitHub's runner tokens. A
-// datasource value never takes them: a pull request could otherwise print
-// them in its plan comment, or send them to a server of its choosing.
+// credentials, webhook and trigger secrets, the lock DSN, --secrets-dir), and
+// what a CI runner or container holds: the AWS keys an OIDC step exports,
+// ECS's container credentials token, GitHub's runner tokens (GITHUB_TOKEN,
+// GH_TOKEN, every ACTIONS_*_TOKEN), GitLab's job token and JWTs. A datasource
+// value never takes them: a pull request could otherwise print them in its
+// plan comment, or send them to a server of its choosing. The check is on the
+// name whichever syntax reads it ($NAME, ${NAME}, $__env{NAME}); a file that
+// holds the environment (/proc/*/environ) is refused by SecretFiles.
 func ownCredential(name string) bool {
 	switch name {
 	case "GRAFANA_TOKEN", "GRAFANA_PASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-		"GITHUB_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_RUNTIME_TOKEN":
+		"AWS_CONTAINER_AUTHORIZATION_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "CI_JOB_TOKEN":
 		return true
 	}
-	return strings.HasPrefix(name, "GRAFANA_TOKEN_") || strings.HasPrefix(name, "GRAFSYNC_")
+	return strings.HasPrefix(name, "GRAFANA_TOKEN_") || strings.HasPrefix(name, "GRAFSYNC_") ||
+		strings.HasPrefix(name, "ACTIONS_") && strings.HasSuffix(name, "_TOKEN") ||
+		strings.HasPrefix(name, "CI_JOB_JWT")
 }
 
+// forbiddenFileHint is the hint of a refused $__file{} path.
+const forbiddenFileHint = "$__file{} reads only regular files of at most 1 MiB inside a --secrets-dir, never /proc, /sys, /dev, a .git directory or a service-account token (docs/hostile-repositories.md)"
+
 // ownCredentialHint is the hint of a refused reference.
-const ownCredentialHint = "give the datasource a variable of its own; the credentials grafsync and its CI run with (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, GITHUB_TOKEN, ACTIONS_*_TOKEN) never leave it"
+const ownCredentialHint = "give the datasource a variable of its own; the credentials grafsync and its CI run with (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN, GITHUB_TOKEN, GH_TOKEN, ACTIONS_*_TOKEN, CI_JOB_TOKEN, CI_JOB_JWT*) never leave it"
 
 // grafanaVar is Grafana's $__name{argument} (pkg/setting/expanders.go).
 var grafanaVar = regexp.MustCompile(`\$__(\w+)\{([^}]+)\}`)
@@ -77,12 +90,21 @@ func (l *loader) expand(s string) expansion {
 			return getenv(arg)
 		case "file":
 			x.refs = append(x.refs, "file "+arg)
-			if l.opts.ReadFile != nil {
-				if data, err := l.opts.ReadFile(arg); err == nil {
-					return strings.TrimSpace(string(data))
-				}
+			if l.opts.ReadFile == nil {
+				x.missing = append(x.missing, "file "+arg)
+				return ""
 			}
-			x.missing = append(x.missing, "file "+arg)
+			data, err := l.opts.ReadFile(arg)
+			switch {
+			case err == nil:
+				return strings.TrimSpace(string(data))
+			case errors.Is(err, ErrRefusedFile):
+				x.forbidden = append(x.forbidden, "file "+arg+" is refused: "+err.Error())
+			case errors.Is(err, errOutsideSecretsDirs):
+				x.missing = append(x.missing, "file "+arg+"\t"+err.Error())
+			default:
+				x.missing = append(x.missing, "file "+arg)
+			}
 			return ""
 		}
 		x.refs = append(x.refs, "unsupported $__"+name)
@@ -115,6 +137,10 @@ func describeMissing(missing []string) string {
 		case "env":
 			out = append(out, "environment variable "+name+" is not set")
 		case "file":
+			if name, why, ok := strings.Cut(name, "\t"); ok {
+				out = append(out, "file "+name+" is not read: "+why)
+				continue
+			}
 			out = append(out, "file "+name+" cannot be read")
 		default:
 			out = append(out, m+" is not supported (use $__env{} or $__file{})")

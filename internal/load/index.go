@@ -32,6 +32,9 @@ type dsInfo struct {
 	uid, name, typ string
 	pos            resource.Pos
 	external       bool
+	// derived: the file sets no uid; uid is the one Grafana's provisioning
+	// would give it (resource.UIDFromName).
+	derived bool
 	// at ("datasources[0].") and the positions of the uid and name, for
 	// reporting a clash.
 	at              string
@@ -47,6 +50,32 @@ func (d *dsInfo) origin() string {
 	}
 	return d.pos.String() + " (the CloudWatch template, account " + d.account + ")"
 }
+
+// pluginAliases maps a datasource plugin id to the one Grafana also knows it
+// by: a plugin.json's aliasIDs make a datasource, reference or __inputs
+// entry of the old id work with the plugin (public/app/plugins/datasource/
+// grafana-pyroscope-datasource/plugin.json: "aliasIDs": ["phlare"]; likewise
+// grafana-postgresql-datasource ["postgres"] and grafana-testdata-datasource
+// ["testdata"]). MySQL and MSSQL are listed under both ids since Grafana 12
+// decoupled its SQL plugins. Types are compared through pluginType.
+var pluginAliases = map[string]string{
+	"phlare":                   "grafana-pyroscope-datasource",
+	"postgres":                 "grafana-postgresql-datasource",
+	"testdata":                 "grafana-testdata-datasource",
+	"grafana-mysql-datasource": "mysql",
+	"grafana-mssql-datasource": "mssql",
+}
+
+// pluginType is the id a datasource plugin id stands for (see pluginAliases).
+func pluginType(id string) string {
+	if to, ok := pluginAliases[id]; ok {
+		return to
+	}
+	return id
+}
+
+// sameType reports whether two plugin ids name the same plugin.
+func sameType(a, b string) bool { return pluginType(a) == pluginType(b) }
 
 type dsIndex struct {
 	byUID, byName map[string]*dsInfo
@@ -89,11 +118,18 @@ func (l *loader) indexDatasources(o *orgState) dsIndex {
 				x.byName[d.name] = d
 			}
 		}
-		x.byType[d.typ] = append(x.byType[d.typ], d)
+		x.byType[pluginType(d.typ)] = append(x.byType[pluginType(d.typ)], d)
 	}
 	var firstDefault *dsEntry
 	for _, e := range o.entries {
-		add(&dsInfo{uid: e.ds.UID, name: e.ds.Name, typ: e.ds.Type, pos: e.ds.Source, at: e.at.String() + ".",
+		// A datasource without a uid gets the one Grafana's provisioning
+		// would give it (resource.UIDFromName); dashboards exported from such
+		// a Grafana reference it.
+		uid := e.ds.UID
+		if uid == "" && e.ds.Name != "" {
+			uid = e.ds.ProvisionedUID()
+		}
+		add(&dsInfo{uid: uid, derived: e.ds.UID == "", name: e.ds.Name, typ: e.ds.Type, pos: e.ds.Source, at: e.at.String() + ".",
 			uidPos: e.pos(path{"uid"}, false), namePos: e.pos(path{"name"}, false), account: e.account})
 		if e.ds.IsDefault {
 			if firstDefault != nil {
@@ -154,16 +190,15 @@ func (l *loader) checkDatasourceLinks(o *orgState) {
 				}
 				full := path{"jsonData"}.with(p...)
 				pos := e.pos(full, false)
-				d := o.ds.byUID[uid]
+				// Grafana's frontend looks a link up as any datasource
+				// reference: by uid, then by name (getInstanceSettings).
+				d := o.ds.lookup(uid)
 				if d == nil {
-					hint := "define it in datasources/ or declare it in grafsync.yaml externalDatasources"
-					if byName := o.ds.byName[uid]; byName != nil && byName.uid != "" {
-						hint = "\"" + uid + "\" is a datasource name; this field takes the uid: " + byName.uid
-					}
-					l.errorf(pos, hint, "%s: no datasource with uid %q in org %q", e.at.with(full...), uid, o.org.Name)
+					l.errorf(pos, "define it in datasources/ or declare it in grafsync.yaml externalDatasources",
+						"%s: no datasource with uid or name %q in org %q", e.at.with(full...), uid, o.org.Name)
 					continue
 				}
-				if d.typ != "" && lk.want != nil && !slices.Contains(lk.want, d.typ) {
+				if d.typ != "" && lk.want != nil && !slices.ContainsFunc(lk.want, func(t string) bool { return sameType(t, d.typ) }) {
 					l.warnf(pos, "", "%s: datasource %q is of type %s, expected %s", e.at.with(full...), uid, d.typ, strings.Join(lk.want, " or "))
 				}
 			}

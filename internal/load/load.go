@@ -1,6 +1,7 @@
 package load
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	pathpkg "path"
@@ -22,6 +23,11 @@ type Options struct {
 	ReadFile func(name string) ([]byte, error)
 	// Revision is copied into State.Revision.
 	Revision string
+	// Context stops loading when done (a signal, a timeout): the problems
+	// then hold an error. nil: never stops.
+	Context context.Context
+	// Limits bound what is read; the zero value is the documented defaults.
+	Limits Limits
 }
 
 // ConfigFile is the org config at the repository root. It is optional.
@@ -41,7 +47,10 @@ const maxFolderDepth = 4
 // The state is returned even when there are errors, for tools that want to
 // show as much as possible; callers must not plan or apply it then.
 func Load(fsys fs.FS, opts Options) (*resource.State, Problems) {
-	l := &loader{fsys: fsys, opts: opts}
+	l := &loader{fsys: fsys, opts: opts, ctx: opts.Context, limits: opts.Limits.withDefaults()}
+	if l.ctx == nil {
+		l.ctx = context.Background()
+	}
 	st := &resource.State{Revision: opts.Revision}
 	l.loadAccounts()
 	for _, oc := range l.loadConfig() {
@@ -56,6 +65,9 @@ func Load(fsys fs.FS, opts Options) (*resource.State, Problems) {
 type loader struct {
 	fsys     fs.FS
 	opts     Options
+	ctx      context.Context
+	limits   Limits
+	budget   budget
 	problems Problems
 	acc      accountsState
 }
@@ -101,10 +113,16 @@ func (l *loader) loadOrg(o *orgState) {
 	if o.org.Dir == "" {
 		return // the config error is reported
 	}
+	if o.org.Dir != "." {
+		if _, reported := l.exists(o.org.Dir, true); reported {
+			return
+		}
+	}
 	dsDir := pathpkg.Join(o.org.Dir, "datasources")
 	dbDir := pathpkg.Join(o.org.Dir, "dashboards")
-	hasDS, hasDB := l.isDir(dsDir), l.isDir(dbDir)
-	if !hasDS && !hasDB {
+	hasDS, badDS := l.exists(dsDir, true)
+	hasDB, badDB := l.exists(dbDir, true)
+	if !hasDS && !hasDB && !badDS && !badDB {
 		l.warnf(resource.Pos{File: orRootDir(o.org.Dir)}, "grafsync reads dashboards/ and datasources/ from the repository root (or an org's dir in grafsync.yaml); check --repo",
 			"org %q: no dashboards/ or datasources/ directory", o.org.Name)
 	}
@@ -132,14 +150,93 @@ func orRootDir(dir string) string {
 	return dir + "/"
 }
 
-func (l *loader) isDir(name string) bool {
+// exists reports whether name exists inside the repository and is a
+// directory (dir) or a regular file (!dir). A missing name is false with no
+// problem; a wrong type, an escaping or dangling symbolic link or an
+// unreadable entry is an error naming it, and reported is true.
+func (l *loader) exists(name string, dir bool) (ok, reported bool) {
+	what, hint := "a file", "make it a regular file in the repository, or remove it"
+	if dir {
+		what, hint = "a directory", "make it a directory in the repository (an empty one declares nothing), or remove it"
+	}
 	fi, err := fs.Stat(l.fsys, name)
-	return err == nil && fi.IsDir()
+	if err != nil {
+		if _, lerr := fs.Lstat(l.fsys, name); lerr == nil {
+			l.errorf(resource.Pos{File: name}, hint, "a symbolic link out of the repository or to nothing, where grafsync reads %s", what)
+			return false, true
+		} else if errors.Is(err, fs.ErrNotExist) && errors.Is(lerr, fs.ErrNotExist) {
+			return false, false
+		}
+		l.errorf(resource.Pos{File: name}, "", "cannot read: %v", unwrapPath(err))
+		return false, true
+	}
+	switch {
+	case dir && !fi.IsDir():
+		l.errorf(resource.Pos{File: name}, hint, "%s where grafsync reads a directory", describeMode(fi.Mode()))
+		return false, true
+	case !dir && !fi.Mode().IsRegular():
+		l.errorf(resource.Pos{File: name}, hint, "%s where grafsync reads a file", describeMode(fi.Mode()))
+		return false, true
+	}
+	return true, false
 }
 
-// readFile reads a repository file, reporting failure.
+// describeMode names a file type for a message.
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m.IsRegular():
+		return "a file"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
+
+// entryKind classifies a directory entry, following a symbolic link that
+// stays in the repository: a directory, a regular file, or neither (an
+// escaping or dangling link, a link to a directory, a pipe or device), which
+// is reported as an error naming it; ok is false then.
+func (l *loader) entryKind(name string, de fs.DirEntry) (isDir, ok bool) {
+	t := de.Type()
+	switch {
+	case t.IsDir():
+		return true, true
+	case t.IsRegular():
+		return false, true
+	case t&fs.ModeSymlink != 0:
+		fi, err := fs.Stat(l.fsys, name)
+		switch {
+		case err != nil:
+			l.errorf(resource.Pos{File: name}, "grafsync follows symbolic links only inside the repository; copy the file in, or remove the link",
+				"a symbolic link out of the repository or to nothing")
+		case fi.IsDir():
+			l.errorf(resource.Pos{File: name}, "make it a real directory, or link each file",
+				"a symbolic link to a directory; grafsync does not follow those")
+		case !fi.Mode().IsRegular():
+			l.errorf(resource.Pos{File: name}, "remove it", "a symbolic link to %s", describeMode(fi.Mode()))
+		default:
+			return false, true
+		}
+		return false, false
+	}
+	l.errorf(resource.Pos{File: name}, "remove it", "%s, not a regular file", describeMode(t))
+	return false, false
+}
+
+// readFile reads a repository file within the limits, reporting failure.
 func (l *loader) readFile(name string) ([]byte, bool) {
-	data, err := fs.ReadFile(l.fsys, name)
+	data, err, ok := l.readLimited(name)
+	if !ok {
+		return nil, false
+	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {

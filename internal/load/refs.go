@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/grafsync/grafsync/internal/accounts"
+	"github.com/grafsync/grafsync/internal/problem"
 )
 
 // Built-in datasource names and uids that need no datasource in the org.
@@ -60,11 +61,11 @@ func (l *loader) resolveInputs(o *orgState, d doc, model map[string]any) (names 
 				l.errorf(d.pos(at, false), "", "%s: %s is mapped to %q at %s, which is not a datasource of org %q", at, name, mp.target, mp.pos, o.org.Name)
 				continue
 			}
-			if plugin != "" && target.typ != "" && target.typ != plugin {
+			if plugin != "" && target.typ != "" && !sameType(target.typ, plugin) {
 				l.warnf(d.pos(at, false), "", "%s: %s expects a %s datasource; %q (mapped at %s) is %s", at, name, plugin, mp.target, mp.pos, target.typ)
 			}
 		} else {
-			cands := o.ds.byType[plugin]
+			cands := o.ds.byType[pluginType(plugin)]
 			hint := fmt.Sprintf("map it in grafsync.yaml: datasourceInputs: {%s: <datasource uid>}", name)
 			switch len(cands) {
 			case 0:
@@ -83,8 +84,14 @@ func (l *loader) resolveInputs(o *orgState, d doc, model map[string]any) (names 
 		}
 		// A datasource without a uid is substituted by name: Grafana resolves
 		// a datasource reference by uid, then by name, and its own import
-		// writes names into old dashboards.
-		repl = append(repl, "${"+name+"}", cmp.Or(target.uid, target.name))
+		// writes names into old dashboards. The name holds even where the
+		// datasource was created, before grafsync gave uid-less datasources
+		// Grafana's uid (resource.UIDFromName), with another uid.
+		ref := target.uid
+		if target.derived || ref == "" {
+			ref = target.name
+		}
+		repl = append(repl, "${"+name+"}", ref)
 	}
 	if len(repl) > 0 {
 		replaceStrings(model, strings.NewReplacer(repl...))
@@ -136,7 +143,7 @@ func (l *loader) checkRefs(o *orgState, d doc, model map[string]any, inputs map[
 		r.vars[name] = typ
 		if typ == "datasource" {
 			plugin, _ := m["query"].(string)
-			if plugin != "" && len(o.ds.byType[plugin]) == 0 {
+			if plugin != "" && len(o.ds.byType[pluginType(plugin)]) == 0 {
 				at := path{"templating", "list", i, "query"}
 				l.warnf(d.pos(at, false), "add a "+plugin+" datasource or declare one in grafsync.yaml externalDatasources",
 					"%s: variable %s lists %s datasources, but org %q has none", at, name, plugin, o.org.Name)
@@ -163,6 +170,11 @@ func (l *loader) checkRefs(o *orgState, d doc, model map[string]any, inputs map[
 	}
 }
 
+// noQueryPanels are panel types whose plugin.json sets skipDataQuery (and
+// rows): Grafana runs no query for them, so their datasource, if any, is
+// never used (public/app/plugins/panel/*/plugin.json).
+var noQueryPanels = []string{"text", "news", "dashlist", "alertlist", "annolist", "pluginlist", "welcome", "gettingstarted", "row"}
+
 func (l *loader) checkPanels(r *dashRefs, at path, v any) {
 	panels, _ := v.([]any)
 	for i, p := range panels {
@@ -171,16 +183,59 @@ func (l *loader) checkPanels(r *dashRefs, at path, v any) {
 			continue
 		}
 		pat := at.with(i)
-		l.checkRef(r, pat.with("datasource"), m)
-		targets, _ := m["targets"].([]any)
-		for j, t := range targets {
-			if tm, ok := t.(map[string]any); ok {
-				l.checkRef(r, pat.with("targets", j, "datasource"), tm)
+		if typ, _ := m["type"].(string); !slices.Contains(noQueryPanels, typ) {
+			l.checkRef(r, pat.with("datasource"), m)
+			// Grafana runs every target of a panel that names one datasource
+			// against that datasource: a target's own reference matters only
+			// in a -- Mixed -- panel, or in one that names none.
+			strict := m["datasource"] == nil || isMixed(m["datasource"])
+			targets, _ := m["targets"].([]any)
+			for j, t := range targets {
+				if tm, ok := t.(map[string]any); ok {
+					l.checkTargetRef(r, pat.with("targets", j, "datasource"), tm, strict)
+				}
 			}
 		}
 		if sub, ok := m["panels"]; ok { // a collapsed row holds its panels
 			l.checkPanels(r, pat.with("panels"), sub)
 		}
+	}
+}
+
+// isMixed reports whether a panel's datasource is -- Mixed --: by name, or
+// as {uid: "-- Mixed --"} (type "datasource" or none).
+func isMixed(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return v == mixedDatasource
+	case map[string]any:
+		uid, _ := v["uid"].(string)
+		return uid == mixedDatasource
+	}
+	return false
+}
+
+const mixedDatasource = "-- Mixed --"
+
+// checkTargetRef checks a target's datasource. Outside a mixed panel (strict
+// false) Grafana queries the panel's datasource instead, so a target
+// reference that resolves nowhere is only a warning.
+func (l *loader) checkTargetRef(r *dashRefs, at path, target map[string]any, strict bool) {
+	if strict {
+		l.checkRef(r, at, target)
+		return
+	}
+	var sub Problems
+	saved := l.problems
+	l.problems = nil
+	l.checkRef(r, at, target)
+	sub, l.problems = l.problems, saved
+	for _, p := range sub {
+		if p.Severity == problem.Error {
+			p = problem.Warnf(p.Pos, "Grafana runs this target against the panel's datasource, which is not -- Mixed --; set the target's datasource to the panel's, or remove it",
+				"%s (ignored: the panel's datasource is used)", p.Message)
+		}
+		l.problems = append(l.problems, p)
 	}
 }
 
@@ -231,6 +286,9 @@ func (l *loader) checkRef(r *dashRefs, at path, parent map[string]any) {
 		return
 	}
 	d := o.ds.lookup(ref)
+	if d == nil && ref == "default" {
+		return // Grafana's datasource service resolves "default" to the org's default datasource
+	}
 	if d == nil {
 		hint := "define it in datasources/ or, if it exists only in Grafana, declare it in grafsync.yaml externalDatasources"
 		if o.unexpanded != nil {
@@ -239,7 +297,7 @@ func (l *loader) checkRef(r *dashRefs, at path, parent map[string]any) {
 		l.errorf(r.d.pos(at, false), hint, "%s: no datasource with uid or name %q in org %q", at, ref, o.org.Name)
 		return
 	}
-	if typ != "" && d.typ != "" && typ != d.typ && typ != "datasource" {
+	if typ != "" && d.typ != "" && !sameType(typ, d.typ) && typ != "datasource" {
 		l.warnf(r.d.pos(at, false), "", "%s: datasource %q is of type %s, the reference says %s", at, ref, d.typ, typ)
 	}
 }

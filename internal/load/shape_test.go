@@ -151,7 +151,7 @@ func TestDashboardShapes(t *testing.T) {
 		{
 			name:  "a YAML dashboard that is a list",
 			files: map[string]string{"dashboards/a.yaml": "- title: A\n"},
-			want:  []string{`dashboards/a.yaml:1:1: a dashboard must be a JSON object`},
+			want:  []string{`dashboards/a.yaml:1:1: this file holds a list, not a dashboard (a dashboard is one JSON object)`},
 		},
 	}
 	for _, tt := range tests {

@@ -33,6 +33,11 @@ func (l *loader) parseYAML(name string, data []byte) (yfile, bool) {
 		return yfile{name: name}, false
 	}
 	f := yfile{name: name, root: root}
+	// Aliases first: the text check walks the tree, which an alias bomb
+	// would make exponential.
+	if !l.checkAliases(f) {
+		return f, false
+	}
 	if root != nil {
 		l.checkText(f, root, nil)
 	}
@@ -207,6 +212,9 @@ func (l *loader) list(f yfile, n *yaml.Node, at path) []*yaml.Node {
 // provisioning rejects a repeated key); the first of repeated keys is kept,
 // the one positions point at. at is the path of n from the top of the file.
 func (l *loader) toJSON(f yfile, n *yaml.Node, at path, conv func(s string, n *yaml.Node, at path) string) any {
+	if l.step(f.name) {
+		return nil
+	}
 	n = yamlnode.Deref(n)
 	switch n.Kind {
 	case yaml.MappingNode:

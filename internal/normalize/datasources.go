@@ -109,8 +109,10 @@ func DesiredDatasources(org *resource.Org, orgID int64, live []grafana.Datasourc
 }
 
 // datasourceID is a desired datasource's identity: its uid, or for one
-// without a uid the uid of the live datasource with its name, or "name:"+name
-// when there is none yet. It also returns that live datasource, if any.
+// without a uid, as Grafana's provisioning does, the uid of the live
+// datasource with its name (it is updated, keeping its uid) or, when there
+// is none, the uid Grafana's provisioning creates it with
+// (resource.UIDFromName). It also returns that live datasource, if any.
 func datasourceID(d *resource.Datasource, byUID, byName map[string]*grafana.Datasource) (string, *grafana.Datasource) {
 	if d.UID != "" {
 		return d.UID, byUID[d.UID]
@@ -118,7 +120,8 @@ func datasourceID(d *resource.Datasource, byUID, byName map[string]*grafana.Data
 	if l := byName[d.Name]; l != nil {
 		return l.UID, l
 	}
-	return "name:" + d.Name, nil
+	uid := d.ProvisionedUID()
+	return uid, byUID[uid]
 }
 
 // saltID is the identity a desired datasource's secrets are fingerprinted

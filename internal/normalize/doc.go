@@ -16,5 +16,6 @@
 //     hand-made resource shows in the plan as a change of grafsync.managed.
 //     Teams have no free-form field: their marker is grafsync's own
 //     identity being a member, and that membership is never a member in
-//     the doc.
+//     the doc. Folders have none either: the ownership ledger
+//     (ownership.go) is the one place that says which are grafsync's.
 package normalize

@@ -32,11 +32,10 @@ func DesiredFolders(org *resource.Org, orgID int64) []plan.Resource {
 // LiveFolders are folders as Grafana has them. A live folder is named by
 // its uid, as live dashboards are: a title is not unique, and the subject of
 // a folder that left Git must match the "folder <uid>" of prune's notes.
-// Grafana keeps no free-form field on a folder, so ownership is who created
-// it: a folder is managed when grafsync's own identity (owner, its login)
-// created it. Prune additionally never deletes a folder that would still
-// hold anything (plan keeps it; apply checks again before deleting).
-func LiveFolders(fs []grafana.Folder, orgID int64, owner string) []plan.Resource {
+// Whether grafsync manages a folder is own's decision (ownership.go). Prune
+// additionally never deletes a folder that would still hold anything (plan
+// keeps it; apply checks again before deleting).
+func LiveFolders(fs []grafana.Folder, orgID int64, own FolderOwnership) []plan.Resource {
 	parent := map[string]string{}
 	for _, f := range fs {
 		parent[f.UID] = f.ParentUID
@@ -50,9 +49,10 @@ func LiveFolders(fs []grafana.Folder, orgID int64, owner string) []plan.Resource
 	}
 	out := make([]plan.Resource, 0, len(fs))
 	for _, f := range fs {
+		managed, unproven := own.Decide(f)
 		out = append(out, plan.Resource{
 			Kind: plan.Folder, OrgID: orgID, ID: f.UID, Name: f.UID, Depth: depthOf(f.UID), Parent: f.ParentUID,
-			Doc: Folder(f.Title, f.ParentUID), Version: f.Version, Managed: owner != "" && f.CreatedBy == owner,
+			Doc: Folder(f.Title, f.ParentUID), Version: f.Version, Managed: managed, Unproven: unproven,
 		})
 	}
 	return out

@@ -67,7 +67,7 @@ func TestTitleClashes(t *testing.T) {
 					t.Fatal(err)
 				}
 				desired := slices.Concat(DesiredFolders(&resource.Org{Folders: tt.folders}, 1), dashes)
-				live := LiveFolders(liveFolders, 1, "")
+				live := LiveFolders(liveFolders, 1, FolderOwnership{})
 				for _, d := range liveDash {
 					r, err := LiveDashboard(d, 1)
 					if err != nil {

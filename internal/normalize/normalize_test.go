@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -116,12 +117,26 @@ func TestUnknownSecretIsRewritten(t *testing.T) {
 	}
 }
 
-// Datasources without a uid pair with the live datasource of the same name.
+// Datasources without a uid pair with the live datasource of the same name
+// (Grafana's provisioning updates that one, keeping its uid); without one,
+// they are created with the uid Grafana's provisioning would give them
+// (pkg/services/provisioning/datasources/types.go, createInsertCommand):
+// "P" + the first 8 bytes of SHA-256 of the name, upper-case hex.
 func TestDatasourceWithoutUID(t *testing.T) {
-	org := &resource.Org{Datasources: []*resource.Datasource{{Name: "Prometheus", Type: "prometheus"}, {Name: "New", Type: "loki"}}}
-	got := DesiredDatasources(org, 1, []grafana.Datasource{{UID: "abc123", Name: "Prometheus"}}, NewFingerprinter())
-	if got[0].ID != "abc123" || got[1].ID != "name:New" {
-		t.Errorf("ids %q, %q", got[0].ID, got[1].ID)
+	org := &resource.Org{Datasources: []*resource.Datasource{
+		{Name: "Prometheus", Type: "prometheus"}, {Name: "Loki", Type: "loki"}, {Name: "Tempo", Type: "tempo"}}}
+	live := []grafana.Datasource{{UID: "abc123", Name: "Prometheus"}, {UID: "P214B5B846CF3925F", Name: "Tempo (renamed in Grafana)"}}
+	got := DesiredDatasources(org, 1, live, NewFingerprinter())
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.ID)
+	}
+	want := []string{"abc123", "P8E80F9AEF21F6940", "P214B5B846CF3925F"}
+	if diff := cmp.Diff(want, ids); diff != "" {
+		t.Errorf("ids (-want +got):\n%s", diff)
+	}
+	if got[2].Unwritable != "" {
+		t.Errorf("a datasource renamed in Grafana is not taken back by its uid: %s", got[2].Unwritable)
 	}
 }
 
@@ -145,12 +160,80 @@ func TestFingerprint(t *testing.T) {
 	}
 }
 
+// Folder ownership is the ledger, never createdBy: a folder made under
+// grafsync's own identity but absent from the ledger is not managed, and
+// the plan is told why (source audit rows 25, 39).
 func TestLiveFolderOwnership(t *testing.T) {
-	fs := []grafana.Folder{{UID: "a", Title: "A", CreatedBy: "sa-1-grafsync"}, {UID: "b", Title: "B", ParentUID: "a", CreatedBy: "alice"}}
-	got := LiveFolders(fs, 1, "sa-1-grafsync")
-	if !got[0].Managed || got[1].Managed || got[0].Depth != 1 || got[1].Depth != 2 {
-		t.Errorf("folders %+v", got)
+	ledger := Ledger{Exists: true, Version: 3, Folders: map[string]bool{"mine": true}}
+	sa := grafana.Identity{Login: "sa-1-grafsync", Name: "grafsync"}
+	admin := grafana.Identity{Login: "admin", Name: "admin"}
+	tests := []struct {
+		name     string
+		own      FolderOwnership
+		folder   grafana.Folder
+		managed  bool
+		unproven string // a substring of the reason; "" = no reason
+	}{
+		{"recorded, made by a token on 11.4 (Anonymous)", FolderOwnership{ledger, sa}, grafana.Folder{UID: "mine", CreatedBy: "Anonymous"}, true, ""},
+		{"recorded, made by a person", FolderOwnership{ledger, sa}, grafana.Folder{UID: "mine", CreatedBy: "alice"}, true, ""},
+		{"made under grafsync's login, not recorded", FolderOwnership{ledger, admin}, grafana.Folder{UID: "hand", CreatedBy: "admin"}, false, "not in grafsync's ownership ledger"},
+		{"service account's name (11.5+), not recorded", FolderOwnership{ledger, sa}, grafana.Folder{UID: "old", CreatedBy: "grafsync"}, false, "declare it in Git"},
+		{"Anonymous with a token (≤11.4), not recorded", FolderOwnership{ledger, sa}, grafana.Folder{UID: "old", CreatedBy: "Anonymous"}, false, "cannot prove"},
+		{"Anonymous with a login: someone else", FolderOwnership{ledger, admin}, grafana.Folder{UID: "prov", CreatedBy: "Anonymous"}, false, ""},
+		{"another person's folder", FolderOwnership{ledger, admin}, grafana.Folder{UID: "b", CreatedBy: "alice"}, false, ""},
+		{"no ledger at all", FolderOwnership{Ledger{}, admin}, grafana.Folder{UID: "mine", CreatedBy: "admin"}, false, "does not exist in this org"},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := LiveFolders([]grafana.Folder{tt.folder}, 1, tt.own)[0]
+			if got.Managed != tt.managed || (tt.unproven == "") != (got.Unproven == "") || !strings.Contains(got.Unproven, tt.unproven) {
+				t.Errorf("managed %v, unproven %q; want managed %v, unproven containing %q", got.Managed, got.Unproven, tt.managed, tt.unproven)
+			}
+		})
+	}
+	fs := []grafana.Folder{{UID: "a", Title: "A"}, {UID: "b", Title: "B", ParentUID: "a"}}
+	if got := LiveFolders(fs, 1, FolderOwnership{}); got[0].Depth != 1 || got[1].Depth != 2 {
+		t.Errorf("depths %d, %d; want 1, 2", got[0].Depth, got[1].Depth)
+	}
+}
+
+// The ledger round-trips through its dashboard JSON; a damaged one is an
+// error that says how to recover, never an empty record.
+func TestLedgerParse(t *testing.T) {
+	model := LedgerModel([]string{"b", "a"})
+	l, err := ParseLedger(grafana.Dashboard{UID: LedgerUID, Version: 4, Model: jsonRoundTrip(t, model)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Ledger{Exists: true, Version: 4, Folders: map[string]bool{"a": true, "b": true}}, l); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for _, bad := range []map[string]any{
+		{"title": "x"},
+		{ledgerKey: map[string]any{"folders": "a,b"}},
+		{ledgerKey: map[string]any{"folders": []any{"a", 3.0}}},
+	} {
+		if _, err := ParseLedger(grafana.Dashboard{UID: LedgerUID, Model: bad}); err == nil || !strings.Contains(err.Error(), "version history") {
+			t.Errorf("ParseLedger(%v) = %v; want an error saying how to recover", bad, err)
+		}
+	}
+	newer := map[string]any{ledgerKey: map[string]any{"version": 2.0, "folders": []any{"a"}}}
+	if _, err := ParseLedger(grafana.Dashboard{UID: LedgerUID, Model: newer}); err == nil || !strings.Contains(err.Error(), "upgrade grafsync") {
+		t.Errorf("ParseLedger of a newer format = %v; want an error saying to upgrade", err)
+	}
+}
+
+func jsonRoundTrip(t *testing.T, m map[string]any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // Datasource names are unique in an org (§6.3, §6.4): a desired datasource

@@ -69,7 +69,7 @@ func TestLibraryPanelDeletionInUse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Make("", tt.desired, tt.live, Options{Prune: tt.prune, MaxDeletions: 10})
+			p, err := Make("", tt.desired, tt.live, Options{Prune: tt.prune, MaxDeletions: 10, AllowEmpty: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -40,6 +40,7 @@ type Kind string
 
 const (
 	Org               Kind = "org"
+	Ownership         Kind = "ownership" // grafsync's record of the folders it made (see Make)
 	Folder            Kind = "folder"
 	Datasource        Kind = "datasource"
 	Dashboard         Kind = "dashboard"
@@ -54,8 +55,10 @@ const LibraryPanel Kind = "library-panel"
 
 // kindOrder is the order in which creates and updates run; deletes run in
 // the reverse order. Preferences come last: a home dashboard must exist first.
+// The ownership record is written before any folder is created, so that a
+// folder grafsync creates is never unrecorded.
 func kindOrder(k Kind) int {
-	for i, o := range []Kind{Org, Folder, Datasource, LibraryPanel, Dashboard, Team, FolderPermissions, Preferences} {
+	for i, o := range []Kind{Org, Ownership, Folder, Datasource, LibraryPanel, Dashboard, Team, FolderPermissions, Preferences} {
 		if k == o {
 			return i
 		}
@@ -87,8 +90,14 @@ type Resource struct {
 	OrgName string
 
 	// Live-only facts.
-	Version  int  // Grafana's version of it, for optimistic locking and stale plans
-	Managed  bool // carries grafsync's marker: grafsync created or updated it
+	Version int  // Grafana's version of it, for optimistic locking and stale plans
+	Managed bool // carries grafsync's marker: grafsync created or updated it
+	// Unproven, on an unmanaged live resource, says why grafsync cannot
+	// prove it made a resource that looks like its own (a folder created
+	// under grafsync's identity but not in its ownership record) and how
+	// to adopt it. Such a resource is never deleted; when it is not in
+	// Git, the plan keeps it with this reason.
+	Unproven string
 	ReadOnly bool // provisioned from files in Grafana: the API refuses changes
 	// Secrets lists document paths that hold secret fingerprints; a change
 	// there is shown masked.
@@ -190,6 +199,71 @@ type Plan struct {
 type Options struct {
 	Prune        bool // delete managed resources that left Git
 	MaxDeletions int  // refuse a prune that would delete more; 0 = no deletions allowed
+	// AllowEmpty lets a prune delete every managed resource of a kind when
+	// the repository declares none of that kind (EmptyKindError).
+	AllowEmpty bool
+}
+
+// EmptyKindError is returned when a prune would delete every managed
+// resource of a kind in an org while the repository declares none of that
+// kind there: a repository whose dashboards/ went missing (a broken
+// checkout, a wrong --repo or --ref) looks exactly like one emptied on
+// purpose, and only the user can tell them apart. Nothing has been deleted.
+type EmptyKindError struct {
+	What      string // "dashboards or folders", "datasources"
+	OrgID     int64
+	Deletions int
+	Subjects  []string
+}
+
+func (e *EmptyKindError) Error() string {
+	return fmt.Sprintf("the repository declares no %s in org %d but the plan would delete all %d that grafsync manages there; nothing was deleted. Check --repo, --ref and that the directory is in the repository; if the removal is intended, confirm it with --allow-empty: %s",
+		e.What, e.OrgID, e.Deletions, strings.Join(e.Subjects, ", "))
+}
+
+// kindGroup is the group a kind is counted in by the empty-kind guard:
+// dashboards, folders and library panels all come from dashboards/.
+func kindGroup(k Kind) string {
+	switch k {
+	case Dashboard, Folder, LibraryPanel:
+		return "dashboards or folders"
+	case Datasource:
+		return "datasources"
+	}
+	return string(k) + "s"
+}
+
+// checkEmptyKinds refuses prune deletions of a kind group in an org where
+// desired declares nothing of that group (see EmptyKindError).
+func checkEmptyKinds(pruned []Change, desired []Resource) error {
+	type groupKey struct {
+		org   int64
+		group string
+	}
+	declared := map[groupKey]bool{}
+	for i := range desired {
+		if !desired[i].Tombstone {
+			declared[groupKey{desired[i].OrgID, kindGroup(desired[i].Kind)}] = true
+		}
+	}
+	subjects := map[groupKey][]string{}
+	var order []groupKey
+	for _, c := range pruned {
+		k := groupKey{c.Before.OrgID, kindGroup(c.Before.Kind)}
+		if declared[k] {
+			continue
+		}
+		if subjects[k] == nil {
+			order = append(order, k)
+		}
+		subjects[k] = append(subjects[k], c.Subject)
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	k := order[0]
+	sort.Strings(subjects[k])
+	return &EmptyKindError{What: k.group, OrgID: k.org, Deletions: len(subjects[k]), Subjects: subjects[k]}
 }
 
 // TooManyDeletionsError is returned when a prune would delete more than
@@ -207,6 +281,12 @@ func (e *TooManyDeletionsError) Error() string {
 // Make pairs desired and live resources and returns the plan. Resources are
 // paired by kind, org and ID; desired IDs must be unique (the loader
 // guarantees it).
+//
+// The Ownership kind is grafsync's record of the folders it made, one per
+// org (normalize.DesiredLedger). It is never deleted, and it is paired
+// last: the folders this plan deletes leave the record in the same write,
+// so the record names exactly the folders grafsync manages once the plan
+// is applied.
 func Make(revision string, desired, live []Resource, opts Options) (*Plan, error) {
 	p := &Plan{Revision: revision}
 	liveByKey := make(map[key]*Resource, len(live))
@@ -217,7 +297,7 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 	var deletions []Change
 	for i := range desired {
 		d := &desired[i]
-		if d.Tombstone {
+		if d.Tombstone || d.Kind == Ownership {
 			continue
 		}
 		if seen[d.key()] {
@@ -250,11 +330,14 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 	explicit := len(deletions)
 	for i := range live {
 		l := &live[i]
-		if seen[l.key()] {
+		if seen[l.key()] || l.Kind == Ownership {
 			continue
 		}
 		if !l.Managed || l.ReadOnly {
 			p.Unmanaged++
+			if l.Unproven != "" {
+				p.Kept = append(p.Kept, l.Subject()+" is kept: "+l.Unproven)
+			}
 			continue
 		}
 		deletions = append(deletions, Change{Action: Delete, Subject: l.Subject(), Before: l})
@@ -264,7 +347,9 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 	deletions, inUse := libraryPanelsInUse(deletions, explicit, desired, opts.Prune)
 	// Kept is worked out with or without Prune, so that "--prune would
 	// delete" never names a folder that a prune would keep.
-	deletions, p.Kept = keepNonEmptyFolders(deletions, desired, live)
+	var keptNonEmpty []string
+	deletions, keptNonEmpty = keepNonEmptyFolders(deletions, desired, live)
+	p.Kept = append(p.Kept, keptNonEmpty...)
 	for _, c := range inUse {
 		if opts.Prune {
 			p.Changes = append(p.Changes, c)
@@ -272,6 +357,8 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 			p.Kept = append(p.Kept, c.Subject+" is kept: "+c.Reason)
 		}
 	}
+	sort.Strings(p.Kept)
+	pruned := deletions[explicit:]
 	if !opts.Prune {
 		for _, d := range deletions[explicit:] {
 			p.Orphans = append(p.Orphans, d.Subject)
@@ -287,10 +374,54 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 		sort.Strings(subjects)
 		return nil, &TooManyDeletionsError{Deletions: len(deletions), Max: opts.MaxDeletions, Subjects: subjects}
 	}
+	if opts.Prune && !opts.AllowEmpty {
+		if err := checkEmptyKinds(pruned, desired); err != nil {
+			return nil, err
+		}
+	}
+	owned, err := recordOwnership(desired, liveByKey, deletions)
+	if err != nil {
+		return nil, err
+	}
+	p.Changes = append(p.Changes, owned...)
 	sortApplyOrder(p.Changes, false)
 	sortApplyOrder(deletions, true)
 	p.Changes = append(p.Changes, deletions...)
 	return p, nil
+}
+
+// recordOwnership pairs each org's desired ownership record with the live
+// one, after removing the folders the plan deletes from it. The record's
+// document is {"folders": {uid: true, ...}}.
+func recordOwnership(desired []Resource, live map[key]*Resource, deletions []Change) ([]Change, error) {
+	var out []Change
+	for i := range desired {
+		d := desired[i]
+		if d.Kind != Ownership {
+			continue
+		}
+		folders, _ := d.Doc["folders"].(map[string]any)
+		kept := make(map[string]any, len(folders))
+		for uid, v := range folders {
+			kept[uid] = v
+		}
+		for _, c := range deletions {
+			if b := c.Before; b.Kind == Folder && b.OrgID == d.OrgID {
+				delete(kept, b.ID)
+			}
+		}
+		d.Doc = map[string]any{"folders": kept}
+		c, err := pair(&d, live[d.key()])
+		if err != nil {
+			return nil, err
+		}
+		if c.Action == Create {
+			// What it records is what a reviewer needs to see.
+			c.Diff = Diff(map[string]any{"folders": map[string]any{}}, d.Doc, nil)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // keepNonEmptyFolders drops folder deletions that would take something

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -78,7 +79,7 @@ func TestPruneDeletesOnlyManaged(t *testing.T) {
 		{Kind: Folder, ID: "top", Depth: 1, Managed: true},
 		{Kind: Folder, ID: "nested", Depth: 2, Managed: true},
 	}
-	p, err := Make("r", nil, lv, Options{Prune: true, MaxDeletions: 10})
+	p, err := Make("r", nil, lv, Options{Prune: true, MaxDeletions: 10, AllowEmpty: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +105,51 @@ func TestMaxDeletionsGuard(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"dashboard a", "dashboard b"}, tm.Subjects); diff != "" {
 		t.Errorf("subjects (-want +got):\n%s", diff)
+	}
+}
+
+// TestEmptyKindGuard: a prune that would delete every managed resource of a
+// kind group in an org whose repository declares none of it is refused
+// unless AllowEmpty; declaring one of the group (a folder counts for
+// dashboards), or an explicit deletion, is not guarded.
+func TestEmptyKindGuard(t *testing.T) {
+	lv := []Resource{
+		{Kind: Dashboard, OrgID: 1, ID: "a", Managed: true},
+		{Kind: Dashboard, OrgID: 1, ID: "b", Managed: true},
+		{Kind: Datasource, OrgID: 1, ID: "prom", Managed: true},
+		{Kind: Dashboard, OrgID: 2, ID: "c", Managed: true},
+	}
+	keep := []Resource{
+		{Kind: Datasource, OrgID: 1, ID: "prom", Managed: true},
+		{Kind: Dashboard, OrgID: 2, ID: "c", Managed: true},
+	}
+	tests := []struct {
+		name    string
+		desired []Resource
+		opts    Options
+		want    string // EmptyKindError rendered as "what org n subjects", or ""
+	}{
+		{"dashboards gone", keep, Options{Prune: true, MaxDeletions: 10}, "dashboards or folders 1 2 [dashboard a dashboard b]"},
+		{"confirmed", keep, Options{Prune: true, MaxDeletions: 10, AllowEmpty: true}, ""},
+		{"without prune nothing is deleted", keep, Options{MaxDeletions: 10}, ""},
+		{"a folder is still declared", append([]Resource{{Kind: Folder, OrgID: 1, ID: "f"}}, keep...), Options{Prune: true, MaxDeletions: 10}, ""},
+		{"datasources gone", []Resource{lv[0], lv[1], lv[3]}, Options{Prune: true, MaxDeletions: 10}, "datasources 1 1 [datasource prom]"},
+		{"an explicit deletion is not guarded", []Resource{lv[0], lv[1], lv[3], {Kind: Datasource, OrgID: 1, ID: "prom", Tombstone: true}}, Options{Prune: true, MaxDeletions: 10}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Make("r", tt.desired, lv, tt.opts)
+			got := ""
+			var ek *EmptyKindError
+			if errors.As(err, &ek) {
+				got = fmt.Sprintf("%s %d %d %v", ek.What, ek.OrgID, ek.Deletions, ek.Subjects)
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -20,12 +20,14 @@ const FormatVersion = "1"
 
 // File is a saved plan.
 type File struct {
-	FormatVersion string        `json:"format_version"`
-	Revision      string        `json:"revision"`
-	OrgID         int64         `json:"org_id,omitempty"`
-	Prune         bool          `json:"prune"`
-	MaxDeletions  int           `json:"max_deletions"`
-	Plan          view.JSONPlan `json:"plan"`
+	FormatVersion string `json:"format_version"`
+	Revision      string `json:"revision"`
+	OrgID         int64  `json:"org_id,omitempty"`
+	Prune         bool   `json:"prune"`
+	MaxDeletions  int    `json:"max_deletions"`
+	// AllowEmpty is --allow-empty: the prune may empty a kind (plan.EmptyKindError).
+	AllowEmpty bool          `json:"allow_empty,omitempty"`
+	Plan       view.JSONPlan `json:"plan"`
 	// Secrets digests each planned secret change by "subject path".
 	Secrets map[string]string `json:"secrets,omitempty"`
 }
@@ -131,10 +133,12 @@ func Check(saved *File, fresh File) error {
 			moved = append(moved, field+": the secret's value is not the one planned (it changed again since)")
 		}
 	}
+	// The ownership ledger is compared even when unchanged: which folders
+	// the plan deletes or keeps was decided from the version it read.
 	index := func(p view.JSONPlan) map[string]view.JSONChange {
 		m := map[string]view.JSONChange{}
 		for _, c := range p.Changes {
-			if c.Action != "no-op" {
+			if c.Action != "no-op" || c.Kind == string(plan.Ownership) {
 				m[c.Subject] = c
 			}
 		}

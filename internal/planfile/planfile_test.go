@@ -23,6 +23,7 @@ func samplePlan() view.JSONPlan {
 			{Action: "update", Kind: "datasource", ID: "loki", Subject: "datasource Loki", LiveVersion: 2,
 				Fields: []view.JSONField{{Path: "secureJsonData.password", Secret: true}}},
 			{Action: "no-op", Kind: "folder", ID: "platform", Subject: "folder platform", LiveVersion: 1},
+			{Action: "no-op", Kind: "ownership", ID: "folders", Subject: "ownership ledger", LiveVersion: 5},
 		},
 		Orphans: []string{}, Kept: []string{},
 	}
@@ -91,6 +92,13 @@ func TestCheck(t *testing.T) {
 		{
 			name: "a no-op's version moving is not staleness", revision: "abc",
 			fresh: func(p *view.JSONPlan) { p.Changes[2].LiveVersion = 9 },
+		},
+		{
+			// Which folders are grafsync's (and so pruned or kept) was
+			// decided from the ledger version the plan read.
+			name: "the ownership ledger moved, even unchanged by the plan", revision: "abc",
+			fresh: func(p *view.JSONPlan) { p.Changes[3].LiveVersion = 6 },
+			want:  []string{"ownership ledger: changed in Grafana (version 5 when planned, now 6)"},
 		},
 		{
 			name: "repository moved", revision: "def", fresh: func(*view.JSONPlan) {},

@@ -150,13 +150,14 @@ func readOrg(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	if err != nil {
 		return orgPart{}, err
 	}
-	return normalizeOrg(ctx, in, t.client, t.org, t.id, me, live, desiredDash, dashboards.out)
+	return normalizeOrg(ctx, in, t.client, t.org, t.id, me, live, dashboards.ledger, desiredDash, dashboards.out)
 }
 
 // normalizeOrg normalises both sides of one existing org, as c reads it:
-// folders, datasources, dashboards (already normalised, both sides) and
-// the org config the repository manages there.
-func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource.Org, orgID int64, me grafana.Identity, live *grafana.State, desiredDash, liveDash []plan.Resource) (orgPart, error) {
+// folders (and the ownership ledger that says which are grafsync's),
+// datasources, dashboards (already normalised, both sides) and the org
+// config the repository manages there.
+func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource.Org, orgID int64, me grafana.Identity, live *grafana.State, ledger normalize.Ledger, desiredDash, liveDash []plan.Resource) (orgPart, error) {
 	if err := checkNested(ctx, c, o); err != nil {
 		return orgPart{}, err
 	}
@@ -165,13 +166,15 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 	}
 	part := orgPart{
 		desired: slices.Concat(
+			normalize.DesiredLedger(o, orgID, ledger, live.Folders),
 			normalize.DesiredFolders(o, orgID),
 			normalize.DesiredDatasources(o, orgID, live.Datasources, in.Fingerprinter),
 			normalize.DatasourceTombstones(o, orgID, live.Datasources),
 			normalize.DesiredLibraryPanels(o, orgID, live.LibraryPanels),
 			desiredDash),
 		live: slices.Concat(
-			normalize.LiveFolders(live.Folders, orgID, me.Login),
+			normalize.LiveLedger(ledger, orgID),
+			normalize.LiveFolders(live.Folders, orgID, normalize.FolderOwnership{Ledger: ledger, Me: me}),
 			normalize.LiveDatasources(live.Datasources, orgID),
 			normalize.LiveLibraryPanels(live.LibraryPanels, orgID),
 			liveDash),
@@ -233,6 +236,7 @@ func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	if err != nil {
 		return part, err
 	}
+	part.desired = append(part.desired, normalize.DesiredLedger(t.org, t.id, normalize.Ledger{}, nil)...)
 	part.desired = append(part.desired, normalize.DesiredFolders(t.org, t.id)...)
 	part.desired = append(part.desired, normalize.DesiredDatasources(t.org, t.id, nil, in.Fingerprinter)...)
 	if err := checkLibraryPanelRefs(t.org, nil); err != nil {

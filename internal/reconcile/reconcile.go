@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 
@@ -72,9 +73,14 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	// both at once.
 	r := startReading(ctx, in)
 	defer r.stop()
-	state, problems := load.Load(in.Repo, load.Options{Strict: in.Strict, Getenv: in.Getenv, ReadFile: in.ReadFile, Revision: in.Revision})
+	state, problems := load.Load(in.Repo, load.Options{Strict: in.Strict, Getenv: in.Getenv, ReadFile: in.ReadFile, Revision: in.Revision, Context: ctx})
 	out := &Outcome{State: state, Problems: problems}
 	switch {
+	case ctx.Err() != nil:
+		// Loading stopped part-way (a signal, --timeout): the problems say
+		// so, but the run was interrupted, not the repository wrong.
+		r.stop()
+		return out, fmt.Errorf("load the repository: %w", ctx.Err())
 	case problems.HasErrors():
 		// Nothing is planned: stop reading Grafana, report the repository.
 		r.stop()
@@ -123,7 +129,7 @@ func planOrg(ctx context.Context, in Inputs, out *Outcome, r *reading) (*Outcome
 	}
 	setOrg(desiredDash, orgID)
 	setOrg(r.dashboards.out, orgID)
-	part, err := normalizeOrg(ctx, in, in.Client, org, orgID, r.me, r.live, desiredDash, r.dashboards.out)
+	part, err := normalizeOrg(ctx, in, in.Client, org, orgID, r.me, r.live, r.dashboards.ledger, desiredDash, r.dashboards.out)
 	if err != nil {
 		return out, err
 	}
@@ -204,14 +210,24 @@ func (r *reading) stop() {
 }
 
 // liveDashboards is a ReadState callback: it normalises each live dashboard
-// as it is read. ReadState calls it one dashboard at a time.
+// as it is read. ReadState calls it one dashboard at a time. The ownership
+// ledger is a dashboard only to Grafana: it is kept apart, never a
+// dashboard of the plan.
 type liveDashboards struct {
-	orgID int64
-	out   []plan.Resource
-	err   error // the first dashboard that could not be normalised
+	orgID  int64
+	out    []plan.Resource
+	ledger normalize.Ledger
+	err    error // the first dashboard that could not be normalised
 }
 
 func (l *liveDashboards) add(d grafana.Dashboard) {
+	if d.UID == normalize.LedgerUID {
+		var err error
+		if l.ledger, err = normalize.ParseLedger(d); err != nil && l.err == nil {
+			l.err = err
+		}
+		return
+	}
 	r, err := normalize.LiveDashboard(d, l.orgID)
 	if err != nil && l.err == nil {
 		l.err = err
@@ -219,13 +235,15 @@ func (l *liveDashboards) add(d grafana.Dashboard) {
 	l.out = append(l.out, r)
 }
 
-// dashboardUIDs are the uids of an org's dashboards in the repository.
+// dashboardUIDs are the uids of an org's dashboards in the repository, and
+// the ownership ledger's: what a read must find even when 12.x search does
+// not list it yet.
 func dashboardUIDs(o *resource.Org) []string {
-	uids := make([]string, len(o.Dashboards))
+	uids := make([]string, len(o.Dashboards), len(o.Dashboards)+1)
 	for i, d := range o.Dashboards {
 		uids[i] = d.UID
 	}
-	return uids
+	return append(uids, normalize.LedgerUID)
 }
 
 // setOrg stamps resources normalised before the org id was known.

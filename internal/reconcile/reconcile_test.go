@@ -55,7 +55,7 @@ func TestNestedFoldersNeedGrafanaSupport(t *testing.T) {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("plan: %v", err)
 			case tt.wantErr == "":
-				if got := out.Plan.Summary(); got != "Plan: 3 to create, 0 to update, 0 to delete." {
+				if got := out.Plan.Summary(); got != "Plan: 4 to create, 0 to update, 0 to delete." /* 2 folders, a dashboard, the ownership ledger */ {
 					t.Errorf("summary %q", got)
 				}
 			case err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "enable the toggle"):

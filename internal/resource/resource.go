@@ -122,7 +122,10 @@ type LibraryPanel struct {
 type Datasource struct {
 	UID, Name, Type, Access, URL, User, Database, BasicAuthUser string
 	BasicAuth, WithCredentials, IsDefault, Editable             bool
-	JSONData                                                    map[string]any
+	// EditableSet: the file writes editable out (Grafana's provisioning
+	// makes a datasource read-only unless editable is true).
+	EditableSet bool
+	JSONData    map[string]any
 	// Secure holds secureJsonData; values are never printed.
 	Secure map[string]Secret
 	Source Pos
@@ -174,3 +177,8 @@ func (d *Dashboard) Decode() (map[string]any, error) {
 	}
 	return m, nil
 }
+
+// ReservedUID is the uid of grafsync's ownership ledger, a dashboard it
+// keeps in every org it manages (normalize/ownership.go): no dashboard or
+// folder of a repository may use it.
+const ReservedUID = "grafsync-ownership"

@@ -60,7 +60,7 @@ type dashboardWrite struct {
 	title        string         // trimmed
 	message      string
 	restoredFrom int
-	by           string // login recorded as createdBy/updatedBy
+	by           int64 // the writer's user id, recorded as createdBy/updatedBy (0: none)
 }
 
 // saveDashboard is POST /api/dashboards/db: the checks of §3.1 in the
@@ -172,7 +172,7 @@ func (e *Emulator) saveDashboard(c *call) {
 
 	d := e.storeDashboardLocked(o, dashboardWrite{
 		existing: existing, uid: uid, folderUID: folderUID, data: data,
-		title: title, message: cmd.Message, by: c.id.login(),
+		title: title, message: cmd.Message, by: c.id.user.id,
 	})
 	if err := e.connectLibraryPanelsLocked(o, d, data, c.id.user); err != nil {
 		errMessage(c.w, http.StatusInternalServerError, "Error while connecting library panels")
@@ -340,7 +340,7 @@ func (e *Emulator) dashboardMeta(c *call, d *dashboard) dashboardMetaJSON {
 	m := dashboardMetaJSON{
 		Type: "db", CanSave: edit, CanEdit: edit, CanAdmin: admin, CanDelete: edit, CanStar: true,
 		Slug: slug, URL: dashboardURL(d.uid, slug),
-		Created: d.created, Updated: d.updated, CreatedBy: d.createdBy, UpdatedBy: d.updatedBy,
+		Created: d.created, Updated: d.updated, CreatedBy: e.identityName(d.createdBy), UpdatedBy: e.identityName(d.updatedBy),
 		Version:     d.version,
 		FolderTitle: "General",
 		Provisioned: d.provisioned, ProvisionedExternalID: d.provisionedExternalID,
@@ -401,10 +401,10 @@ type dashboardVersionJSON struct {
 	Data          json.RawMessage `json:"data,omitempty"`
 }
 
-func versionJSON(d *dashboard, v dashboardVersion, withData bool) dashboardVersionJSON {
+func (e *Emulator) versionJSON(d *dashboard, v dashboardVersion, withData bool) dashboardVersionJSON {
 	j := dashboardVersionJSON{
 		ID: v.id, DashboardID: d.id, UID: d.uid, ParentVersion: v.parentVersion, RestoredFrom: v.restoredFrom,
-		Version: v.version, Created: v.created, CreatedBy: v.createdBy, Message: v.message,
+		Version: v.version, Created: v.created, CreatedBy: e.identityName(v.createdBy), Message: v.message,
 	}
 	if withData {
 		j.Data = v.data
@@ -435,7 +435,7 @@ func (e *Emulator) listDashboardVersions(c *call) {
 	start = max(start, 0)
 	items := []dashboardVersionJSON{}
 	for i := len(d.versions) - 1 - start; i >= 0 && len(items) < limit; i-- {
-		items = append(items, versionJSON(d, d.versions[i], false))
+		items = append(items, e.versionJSON(d, d.versions[i], false))
 	}
 	if !e.version.VersionsAsObject() {
 		writeJSON(c.w, http.StatusOK, items)
@@ -462,7 +462,7 @@ func (e *Emulator) getDashboardVersion(c *call) {
 		errMessage(c.w, http.StatusNotFound, "Dashboard version not found")
 		return
 	}
-	writeJSON(c.w, http.StatusOK, versionJSON(d, v, true))
+	writeJSON(c.w, http.StatusOK, e.versionJSON(d, v, true))
 }
 
 // restoreDashboardVersion is POST .../restore {"version": n} (§3.4): a save
@@ -500,7 +500,7 @@ func (e *Emulator) restoreDashboardVersion(c *call) {
 	d = e.storeDashboardLocked(o, dashboardWrite{
 		existing: d, uid: d.uid, folderUID: d.folderUID, data: data,
 		title:   strings.TrimSpace(jsonString(data["title"])),
-		message: fmt.Sprintf("Restored from version %d", v.version), restoredFrom: v.version, by: c.id.login(),
+		message: fmt.Sprintf("Restored from version %d", v.version), restoredFrom: v.version, by: c.id.user.id,
 	})
 	if err := e.connectLibraryPanelsLocked(o, d, data, c.id.user); err != nil {
 		errMessage(c.w, http.StatusInternalServerError, "Error while connecting library panels")
@@ -742,9 +742,9 @@ func (e *Emulator) SeedDashboard(orgID int64, spec DashboardSpec) (string, error
 	case spec.FolderUID != "" && o.folders[spec.FolderUID] == nil:
 		return "", fmt.Errorf("seed %s: folder %s does not exist in org %d; seed the folder first", subject, spec.FolderUID, orgID)
 	}
-	by := e.st.users[1].login
+	by := int64(1) // the server admin
 	if spec.Provisioned {
-		by = "Anonymous"
+		by = 0 // provisioning writes as nobody: "Anonymous"
 	}
 	d := e.storeDashboardLocked(o, dashboardWrite{
 		existing: o.dashboards[uid], uid: uid, folderUID: spec.FolderUID, data: data, title: title, by: by,
@@ -814,7 +814,7 @@ func (e *Emulator) EditDashboard(orgID int64, uid string, edit func(map[string]a
 		return fmt.Errorf("edit dashboard %s: the edit left the title empty", uid)
 	}
 	e.storeDashboardLocked(e.st.orgs[orgID], dashboardWrite{
-		existing: d, uid: d.uid, folderUID: d.folderUID, data: data, title: title, by: e.st.users[1].login,
+		existing: d, uid: d.uid, folderUID: d.folderUID, data: data, title: title, by: 1,
 	})
 	if err := e.connectLibraryPanelsLocked(e.st.orgs[orgID], d, data, e.st.users[1]); err != nil {
 		return fmt.Errorf("edit dashboard %s: saved, but Grafana answers 500 Error while connecting library panels: %w", uid, err)

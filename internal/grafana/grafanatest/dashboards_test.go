@@ -70,7 +70,7 @@ func dashTestFolder(e *Emulator, orgID int64, uid, title, parentUID string) int6
 	now := e.now()
 	e.st.orgs[orgID].folders[uid] = &folder{
 		id: e.st.nextDashboardID, uid: uid, title: title, parentUID: parentUID, version: 1,
-		created: now, updated: now, createdBy: "admin", updatedBy: "admin",
+		created: now, updated: now, createdBy: 1, updatedBy: 1,
 	}
 	return e.st.nextDashboardID
 }

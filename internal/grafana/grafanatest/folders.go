@@ -228,13 +228,13 @@ func (e *Emulator) addFolderLocked(o *org, uid, title, description, parentUID st
 	s := e.st
 	s.nextDashboardID++
 	now := e.now()
-	login := "Anonymous"
+	var by int64
 	if creator != nil {
-		login = creator.login
+		by = creator.id
 	}
 	f := &folder{
 		id: s.nextDashboardID, uid: uid, title: title, description: description, parentUID: parentUID,
-		version: 1, created: now, updated: now, createdBy: login, updatedBy: login,
+		version: 1, created: now, updated: now, createdBy: by, updatedBy: by,
 	}
 	if creator != nil {
 		f.permissions = append(f.permissions, e.newPermission(permission{userID: creator.id, permission: permAdmin}))
@@ -292,7 +292,7 @@ func (e *Emulator) updateFolder(c *call) {
 func (e *Emulator) touchFolder(f *folder, by *user) {
 	f.version++
 	f.updated = e.now()
-	f.updatedBy = by.login
+	f.updatedBy = by.id
 }
 
 // §5.5: only with nested folders; a moved subtree must still fit in the
@@ -417,7 +417,7 @@ func (e *Emulator) plainFolderDTO(c *call, f *folder) map[string]any {
 		"url":    folderURL(f),
 		"hasAcl": false, "canSave": access >= permEdit, "canEdit": access >= permEdit,
 		"canAdmin": access >= permAdmin, "canDelete": access >= permEdit,
-		"createdBy": f.createdBy, "created": f.created, "updatedBy": f.updatedBy, "updated": f.updated,
+		"createdBy": e.identityName(f.createdBy), "created": f.created, "updatedBy": e.identityName(f.updatedBy), "updated": f.updated,
 		"version": f.version,
 	}
 	if e.nested && f.parentUID != "" {
@@ -528,6 +528,7 @@ type FolderInfo struct {
 	Description string
 	ParentUID   string
 	Version     int
+	CreatedBy   string // as GET /api/folders/:uid shows it in this version
 }
 
 // SeedFolder creates a folder as if the server admin had created it through
@@ -585,7 +586,7 @@ func (e *Emulator) GetFolder(orgID int64, uid string) (FolderInfo, bool) {
 		return FolderInfo{}, false
 	}
 	f := o.folders[uid]
-	return FolderInfo{ID: f.id, UID: f.uid, Title: f.title, Description: f.description, ParentUID: f.parentUID, Version: f.version}, true
+	return FolderInfo{ID: f.id, UID: f.uid, Title: f.title, Description: f.description, ParentUID: f.parentUID, Version: f.version, CreatedBy: e.identityName(f.createdBy)}, true
 }
 
 // FolderUIDs lists every folder uid in the org, at every level, sorted.

@@ -616,7 +616,7 @@ func TestSeedFolderErrors(t *testing.T) {
 	if _, ok := e.GetFolder(1, "nope"); ok {
 		t.Error("GetFolder found a folder that does not exist")
 	}
-	if info, _ := e.GetFolder(1, "l2"); info != (FolderInfo{ID: 2, UID: "l2", Title: "Level l2", ParentUID: "l1", Version: 1}) {
+	if info, _ := e.GetFolder(1, "l2"); info != (FolderInfo{ID: 2, UID: "l2", Title: "Level l2", ParentUID: "l1", Version: 1, CreatedBy: "admin"}) {
 		t.Errorf("GetFolder(l2) = %+v", info)
 	}
 }

@@ -83,8 +83,8 @@ type folder struct {
 	version     int
 	created     time.Time
 	updated     time.Time
-	createdBy   string
-	updatedBy   string
+	createdBy   int64 // the writer's user id (0: none); rendered by identityName
+	updatedBy   int64
 	permissions []permission
 }
 
@@ -100,8 +100,8 @@ type dashboard struct {
 	version               int
 	created               time.Time
 	updated               time.Time
-	createdBy             string
-	updatedBy             string
+	createdBy             int64 // the writer's user id (0: none); rendered by identityName
+	updatedBy             int64
 	provisioned           bool
 	provisionedExternalID string
 	pluginID              string
@@ -120,7 +120,7 @@ type dashboardVersion struct {
 	restoredFrom  int
 	version       int
 	created       time.Time
-	createdBy     string
+	createdBy     int64 // the writer's user id (0: none); rendered by identityName
 	message       string
 	data          json.RawMessage
 }

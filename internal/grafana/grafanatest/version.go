@@ -155,3 +155,11 @@ func (v Version) ProvisionedDashboardDeleteMessage() string {
 
 // DeleteDashboardReturnsID: the 10.x delete response also carries "id" (§3.3).
 func (v Version) DeleteDashboardReturnsID() bool { return v.Major < 11 }
+
+// CreatorShowsServiceAccountName: createdBy/updatedBy of folders, dashboards
+// and dashboard versions written by a service account show the account's
+// name from 11.5 (pkg/api getIdentityName, PR #98719, merged 2025-01-09);
+// before, getUserLogin looks the writer up with userService.GetByID, which
+// excludes service accounts, and shows "Anonymous" (audit rows 25, 39).
+// A user is shown by login in every version.
+func (v Version) CreatorShowsServiceAccountName() bool { return v.atLeast(11, 5) }
