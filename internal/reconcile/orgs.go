@@ -171,17 +171,22 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 	if err := normalize.DashboardNumbers(liveDash, live.Version); err != nil {
 		return orgPart{}, err
 	}
+	if err := checkLibraryPanelRefs(o, live.LibraryPanels); err != nil {
+		return orgPart{}, err
+	}
 	part := orgPart{
 		desired: slices.Concat(
 			normalize.DesiredLedger(o, orgID, ledger, live.Folders),
 			normalize.DesiredFolders(o, orgID),
 			normalize.DesiredDatasources(o, orgID, live.Datasources, in.Fingerprinter),
 			normalize.DatasourceTombstones(o, orgID, live.Datasources),
+			normalize.DesiredLibraryPanels(o, orgID, live.LibraryPanels),
 			desiredDash),
 		live: slices.Concat(
 			normalize.LiveLedger(ledger, orgID),
 			normalize.LiveFolders(live.Folders, orgID, normalize.FolderOwnership{Ledger: ledger, Me: me}),
 			normalize.LiveDatasources(live.Datasources, orgID),
+			normalize.LiveLibraryPanels(live.LibraryPanels, orgID),
 			liveDash),
 		secrets: normalize.DatasourceSecrets(o, live.Datasources),
 	}
@@ -302,6 +307,10 @@ func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	part.desired = append(part.desired, normalize.DesiredLedger(t.org, t.id, normalize.Ledger{}, nil)...)
 	part.desired = append(part.desired, normalize.DesiredFolders(t.org, t.id)...)
 	part.desired = append(part.desired, normalize.DesiredDatasources(t.org, t.id, nil, in.Fingerprinter)...)
+	if err := checkLibraryPanelRefs(t.org, nil); err != nil {
+		return part, err
+	}
+	part.desired = append(part.desired, normalize.DesiredLibraryPanels(t.org, t.id, nil)...)
 	part.desired = append(part.desired, desiredDash...)
 	if err := titleClashes(ctx, in.Access.Admin(), "", part.desired, nil); err != nil {
 		return part, err

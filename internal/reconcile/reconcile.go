@@ -90,13 +90,25 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	case len(state.Orgs) > 1:
 		// Each org is read with its own client: the default one is not needed.
 		r.stop()
-		return planOrgs(ctx, in, out)
+		return withProblems(planOrgs(ctx, in, out))
 	case in.Client == nil && in.ClientErr != nil:
 		return out, in.ClientErr
 	case in.Client == nil:
 		return out, errors.New("no Grafana client: set GRAFANA_URL and GRAFANA_TOKEN (or GRAFANA_USER and GRAFANA_PASSWORD)")
 	}
-	return planOrg(ctx, in, out, r)
+	return withProblems(planOrg(ctx, in, out, r))
+}
+
+// withProblems adds the problems found once Grafana was read (library
+// panel references) to the repository's, so that they are reported together.
+func withProblems(out *Outcome, err error) (*Outcome, error) {
+	var pe *ProblemsError
+	if out != nil && errors.As(err, &pe) {
+		out.Problems = append(out.Problems, pe.Problems...)
+		out.Problems.Sort()
+		pe.Problems = out.Problems
+	}
+	return out, err
 }
 
 // planOrg plans a repository of one org, whose live state r is reading.

@@ -6,6 +6,7 @@ func (e *Emulator) areaRoutes() []func() {
 		e.dashboardRoutes,
 		e.searchRoutes,
 		e.folderRoutes,
+		e.libraryRoutes,
 		e.datasourceRoutes,
 		e.datasourceHealthRoutes,
 		e.orgRoutes,
