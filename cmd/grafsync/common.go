@@ -93,6 +93,8 @@ type grafanaOptions struct {
 	reqTimeout  time.Duration
 	sandbox     bool
 	logLevel    string
+	// alertingProvenance is api (locked in Grafana's UI) or none (editable).
+	alertingProvenance string
 }
 
 func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
@@ -104,12 +106,16 @@ func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
 	f.DurationVar(&o.reqTimeout, "request-timeout", grafana.DefaultTimeout, "wait this long for a Grafana replica to start answering a request before trying the next one (a slow body is not cut)")
 	f.BoolVar(&o.sandbox, "sandbox", false, "use the built-in, in-memory Grafana emulator instead of a real Grafana (for trying grafsync)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
+	f.StringVar(&o.alertingProvenance, "alerting-provenance", "api", "write alerting as api (locked in Grafana's UI) or none (editable in the UI; X-Disable-Provenance)")
 }
 
 // validate refuses flag values that cannot work, before anything runs.
 func (o *grafanaOptions) validate() error {
 	if o.concurrency < 1 {
 		return fmt.Errorf("--concurrency %d: give at least 1 (requests to Grafana in flight at once)", o.concurrency)
+	}
+	if o.alertingProvenance != "api" && o.alertingProvenance != "none" && o.alertingProvenance != "" {
+		return fmt.Errorf("--alerting-provenance %q: choose api (locked in Grafana's UI) or none (editable)", o.alertingProvenance)
 	}
 	return positive(map[string]time.Duration{"--timeout": o.timeout, "--request-timeout": o.reqTimeout})
 }

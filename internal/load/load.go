@@ -90,6 +90,8 @@ type orgState struct {
 	// expanded; references to its datasources cannot resolve.
 	unexpanded *resource.Pos
 	ds         dsIndex
+	// alerting is the org's alerting/ while it loads (nil: none).
+	alerting *alertState
 }
 
 type mapped struct {
@@ -121,6 +123,10 @@ func (l *loader) loadOrg(o *orgState) {
 	l.checkDatasourceLinks(o)
 	if hasDB {
 		l.loadDashboards(o, dbDir)
+	}
+	if alDir := pathpkg.Join(o.org.Dir, "alerting"); l.isDir(alDir) {
+		l.loadAlerting(o, alDir)
+		l.checkAlerting(o)
 	}
 	l.checkOrgRefs(o)
 }

@@ -46,12 +46,24 @@ const (
 	Team              Kind = "team"
 	FolderPermissions Kind = "folder-permissions"
 	Preferences       Kind = "preferences"
+
+	// Alerting, in dependency order: templates and mute timings before the
+	// contact points that use them, contact points before the policies
+	// that route to them, and rule groups (in folders) last.
+	NotificationTemplate Kind = "notification-template"
+	MuteTiming           Kind = "mute-timing"
+	ContactPoint         Kind = "contact-point"
+	NotificationPolicies Kind = "notification-policies"
+	AlertRuleGroup       Kind = "alert-rule-group"
+	AlertRule            Kind = "alert-rule" // only deleteRules entries: rules are written by group
 )
 
 // kindOrder is the order in which creates and updates run; deletes run in
 // the reverse order. Preferences come last: a home dashboard must exist first.
 func kindOrder(k Kind) int {
-	for i, o := range []Kind{Org, Folder, Datasource, Dashboard, Team, FolderPermissions, Preferences} {
+	for i, o := range []Kind{Org, Folder, Datasource, Dashboard,
+		NotificationTemplate, MuteTiming, ContactPoint, NotificationPolicies, AlertRuleGroup, AlertRule,
+		Team, FolderPermissions, Preferences} {
 		if k == o {
 			return i
 		}
