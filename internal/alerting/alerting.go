@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +65,13 @@ var secure = map[string][]string{
 	"webhook":      {"password", "authorization_credentials", "hmac_config.secret", "tlsConfig.clientKey"},
 	"wecom":        {"url", "secret"},
 }
+
+// types are the notifier types of Grafana 10-12 (available_channels.go).
+var types = []string{"alertmanager", "dingding", "discord", "email", "googlechat", "jira", "kafka", "line", "mqtt", "oncall",
+	"opsgenie", "pagerduty", "pushover", "sensugo", "slack", "sns", "teams", "telegram", "threema", "victorops", "webex", "webhook", "wecom"}
+
+// KnownType reports whether typ is a notifier type grafsync knows.
+func KnownType(typ string) bool { return slices.Contains(types, strings.ToLower(typ)) }
 
 // SecureSettings are the secure setting keys of a notifier type (nil for
 // a type without secrets, or one grafsync does not know).

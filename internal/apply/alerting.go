@@ -96,4 +96,3 @@ func (a *applier) alerting(ctx context.Context, ch plan.Change) error {
 	}
 	return fmt.Errorf("grafsync cannot %s %s", ch.Action, r.Kind)
 }
-

@@ -89,7 +89,9 @@ func (c *Client) wrapAlerting(err error, op string) error {
 	werr := c.wrap(err, op)
 	var ae *APIError
 	if errors.As(werr, &ae) && ae.Message == "" {
-		var ve interface{ GetPayload() *models.ValidationError }
+		var ve interface {
+			GetPayload() *models.ValidationError
+		}
 		var pe interface{ GetPayload() *models.PublicError }
 		switch {
 		case errors.As(err, &ve) && ve.GetPayload() != nil:

@@ -94,13 +94,32 @@ func (l *loader) checkAlerting(o *orgState) {
 	if s == nil {
 		return
 	}
+	// A folder is named by its title, or (Grafana 11+, nested folders) by
+	// the titles of its path joined with "/" (FolderFullpath in
+	// rules_types.go).
 	byTitle := map[string][]*resource.Folder{}
+	byPath := map[string][]*resource.Folder{}
+	byUID := map[string]*resource.Folder{}
+	for _, f := range o.org.Folders {
+		byUID[f.UID] = f
+	}
 	for _, f := range o.org.Folders {
 		byTitle[f.Title] = append(byTitle[f.Title], f)
+		full := f.Title
+		for p := byUID[f.ParentUID]; p != nil; p = byUID[p.ParentUID] {
+			full = p.Title + "/" + full
+		}
+		if full != f.Title {
+			byPath[full] = append(byPath[full], f)
+		}
 	}
 	for i, g := range s.groupFolder {
 		ref := s.folderRefs[i]
-		switch fs := byTitle[ref.name]; len(fs) {
+		fs := byTitle[ref.name]
+		if len(fs) != 1 && len(byPath[ref.name]) == 1 {
+			fs = byPath[ref.name]
+		}
+		switch len(fs) {
 		case 0:
 			l.errorf(ref.pos, "a rule group's folder is the title of a folder under dashboards/ (its _folder.yaml title, or the directory name); add that directory or fix the title",
 				"%s: folder %q is not a folder of this repository", ref.at, ref.name)
@@ -361,6 +380,9 @@ func (l *loader) alertContactPoint(o *orgState, s *alertState, f yfile, n *yaml.
 			l.errorf(cp.Source, "set type: webhook, email, slack, pagerduty, ...", "%s: type is missing", rat)
 			continue
 		}
+		if !alerting.KnownType(cp.Type) {
+			l.warnf(f.pos(rm["type"].val), "Grafana refuses a type it does not have; check the spelling", "%s.type: %q is not a notifier type grafsync knows", rat, cp.Type)
+		}
 		sfl, ok := rm["settings"]
 		if !ok || sfl.val.Kind != yaml.MappingNode {
 			l.errorf(cp.Source, "", "%s: settings are missing (Grafana requires them)", rat)
@@ -395,8 +417,11 @@ func (l *loader) alertSettings(f yfile, n *yaml.Node, at path, cp *resource.Cont
 		case s == "":
 			secrets[key] = resource.NewSecret("", "empty value")
 		case len(x.refs) == 0:
-			l.errorf(f.pos(vn), key+": use ${"+envName(cp.Name, key)+"} and set it in the environment (or $__file{/path/to/secret})",
-				"%s: a literal secret must not be stored in Git", p)
+			hint := key + ": use ${" + envName(cp.Name, key) + "} and set it in the environment (or $__file{/path/to/secret})"
+			if s == alerting.Redacted {
+				hint = "Grafana's export replaces secrets with [REDACTED]: " + hint
+			}
+			l.errorf(f.pos(vn), hint, "%s: a literal secret must not be stored in Git", p)
 		case len(x.refused) > 0:
 			l.refuse(f.pos(vn), p, x.refused)
 		case len(x.missing) > 0:

@@ -307,7 +307,7 @@ func keepNonEmptyFolders(deletions []Change, desired, live []Resource) ([]Change
 		changed = false
 		for i := range live {
 			l := &live[i]
-			if deleting[l.key()] || (l.Kind != Dashboard && l.Kind != Folder) {
+			if deleting[l.key()] || (l.Kind != Dashboard && l.Kind != Folder && l.Kind != AlertRuleGroup) {
 				continue
 			}
 			parent := key{Folder, l.OrgID, parentAfter[l.key()]}
