@@ -43,13 +43,8 @@ func (a *applier) alerting(ctx context.Context, ch plan.Change) error {
 			return a.c.DeleteRuleGroup(ctx, str(ch.Before.Doc, "folderUID"), str(ch.Before.Doc, "title"))
 		}
 		d := ch.After.Doc
-		rules, _ := d["rules"].([]any)
-		docs := make([]map[string]any, 0, len(rules))
-		for _, x := range rules {
-			docs = append(docs, x.(map[string]any))
-		}
 		interval, _ := d["interval"].(float64)
-		return a.c.PutRuleGroup(ctx, str(d, "folderUID"), str(d, "title"), int64(interval), docs, p)
+		return a.c.PutRuleGroup(ctx, str(d, "folderUID"), str(d, "title"), int64(interval), normalize.GroupRules(d), p)
 	case plan.AlertRule:
 		if del {
 			return a.c.DeleteAlertRule(ctx, r.ID, grafana.Provenance{})

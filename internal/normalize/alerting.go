@@ -3,7 +3,6 @@ package normalize
 import (
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/grafsync/grafsync/internal/alerting"
@@ -199,7 +198,7 @@ func DesiredAlerting(org *resource.Org, orgID int64, live *grafana.Alerting, pro
 			doc["annotations"] = ann
 			rules = append(rules, doc)
 		}
-		doc := map[string]any{"folderUID": g.FolderUID, "title": g.Name, "interval": float64(g.Interval), "rules": sortRules(rules), "provenance": provenance}
+		doc := map[string]any{"folderUID": g.FolderUID, "title": g.Name, "interval": float64(g.Interval), "rules": rulesByUID(rules), "provenance": provenance}
 		res := plan.Resource{Kind: plan.AlertRuleGroup, OrgID: orgID, ID: id, Name: folderTitle[g.FolderUID] + "/" + g.Name, Doc: doc, Source: g.Source.String(), Parent: g.FolderUID}
 		if lp, ok := liveGroups[id]; ok {
 			res.Unwritable = unwritable(lp, provenance)
@@ -318,7 +317,7 @@ func LiveAlerting(org *resource.Org, live *grafana.Alerting, orgID int64) []plan
 			rules = append(rules, doc)
 		}
 		prov := groupProvenance(g)
-		doc := map[string]any{"folderUID": g.FolderUID, "title": g.Title, "interval": float64(g.Interval), "rules": sortRules(rules), "provenance": prov}
+		doc := map[string]any{"folderUID": g.FolderUID, "title": g.Title, "interval": float64(g.Interval), "rules": rulesByUID(rules), "provenance": prov}
 		out = append(out, plan.Resource{Kind: plan.AlertRuleGroup, OrgID: orgID, ID: groupID(g.FolderUID, g.Title), Name: g.FolderUID + "/" + g.Title,
 			Doc: doc, Parent: g.FolderUID, Managed: managed, ReadOnly: prov == provenanceFile || prov == "converted_prometheus"})
 		for _, r := range g.Rules {
@@ -373,11 +372,25 @@ func groupProvenance(g grafana.AlertRuleGroup) string {
 	return liveProvenance(p)
 }
 
-func sortRules(rules []any) []any {
-	sort.SliceStable(rules, func(i, j int) bool {
-		return str(rules[i].(map[string]any)["uid"]) < str(rules[j].(map[string]any)["uid"])
-	})
-	return rules
+// rulesByUID keys a group's rules by uid, so that a diff names the rule
+// ("rules.api-errors.title"), not its index. The order of rules in a group
+// is not compared; apply writes them ordered by uid.
+func rulesByUID(rules []any) map[string]any {
+	out := make(map[string]any, len(rules))
+	for _, r := range rules {
+		out[str(r.(map[string]any)["uid"])] = r
+	}
+	return out
+}
+
+// GroupRules are a rule group doc's rules, ordered by uid, for apply.
+func GroupRules(doc map[string]any) []map[string]any {
+	m, _ := doc["rules"].(map[string]any)
+	out := make([]map[string]any, 0, len(m))
+	for _, uid := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[uid].(map[string]any))
+	}
+	return out
 }
 
 func contactPointDoc(name, typ string, disableResolve bool, settings map[string]any, fps map[string]any, provenance string) map[string]any {
