@@ -176,9 +176,13 @@ func DesiredAlerting(org *resource.Org, orgID int64, live *grafana.Alerting, pro
 	for _, f := range org.Folders {
 		folderTitle[f.UID] = f.Path
 	}
-	liveGroups := map[string]string{} // provenance by group id
+	liveGroups := map[string][]string{} // the rules' provenances by group id
 	for _, g := range live.RuleGroups {
-		liveGroups[groupID(g.FolderUID, g.Title)] = groupProvenance(g)
+		var ps []string
+		for _, r := range g.Rules {
+			ps = append(ps, liveProvenance(str(r["provenance"])))
+		}
+		liveGroups[groupID(g.FolderUID, g.Title)] = ps
 	}
 	liveCP := map[string]grafana.ContactPoint{}
 	for _, cp := range live.ContactPoints {
@@ -200,8 +204,10 @@ func DesiredAlerting(org *resource.Org, orgID int64, live *grafana.Alerting, pro
 		}
 		doc := map[string]any{"folderUID": g.FolderUID, "title": g.Name, "interval": float64(g.Interval), "rules": rulesByUID(rules), "provenance": provenance}
 		res := plan.Resource{Kind: plan.AlertRuleGroup, OrgID: orgID, ID: id, Name: folderTitle[g.FolderUID] + "/" + g.Name, Doc: doc, Source: g.Source.String(), Parent: g.FolderUID}
-		if lp, ok := liveGroups[id]; ok {
-			res.Unwritable = unwritable(lp, provenance)
+		for _, lp := range liveGroups[id] {
+			if res.Unwritable == "" {
+				res.Unwritable = unwritable(lp, provenance)
+			}
 		}
 		out = append(out, res)
 	}

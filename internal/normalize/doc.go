@@ -16,5 +16,7 @@
 //     hand-made resource shows in the plan as a change of grafsync.managed.
 //     Teams have no free-form field: their marker is grafsync's own
 //     identity being a member, and that membership is never a member in
-//     the doc.
+//     the doc. Alerting (alerting.go) marks rules with an annotation and
+//     contact points with a settings key; mute timings, templates and the
+//     policy tree carry no marker and are never managed by ownership.
 package normalize
