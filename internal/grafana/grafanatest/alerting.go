@@ -135,6 +135,67 @@ func (e *Emulator) alertingRoutes() {
 		}
 		writeJSON(c.w, http.StatusOK, a.ruleJSON(c.org().id, r))
 	})
+	// POST /alert-rules: 201 with the rule; folderUID and ruleGroup are
+	// required; a taken uid is a 400 (audit §4). A new group gets the
+	// default interval, 60s.
+	e.write("POST "+p+"/alert-rules", func(c *call) {
+		a := c.org().al()
+		var r map[string]any
+		if !decodeBody(c.w, c.r, &r) {
+			return
+		}
+		folder, _ := r["folderUID"].(string)
+		group, _ := r["ruleGroup"].(string)
+		switch {
+		case folder == "" || group == "":
+			validationError(c, "invalid alert rule: folderUID and ruleGroup are required")
+			return
+		case c.org().folders[folder] == nil:
+			validationError(c, "folder does not exist: "+folder)
+			return
+		}
+		if uid, _ := r["uid"].(string); uid == "" {
+			r["uid"] = e.uids.next()
+		}
+		uid := r["uid"].(string)
+		if msg := checkRule(r); msg != "" {
+			validationError(c, msg)
+			return
+		}
+		if a.rules[uid] != nil {
+			validationError(c, "a conflicting alert rule is found: rule title under the same organisation and folder should be unique")
+			return
+		}
+		k := [2]string{folder, group}
+		if _, ok := a.intervals[k]; !ok {
+			a.intervals[k] = 60
+		}
+		a.rules[uid] = &alertRule{doc: cleanRule(r), folderUID: folder, group: group, provenance: provenanceOf(c.r), id: int64(len(a.rules) + 1), updated: e.now()}
+		writeJSON(c.w, http.StatusCreated, a.ruleJSON(c.org().id, a.rules[uid]))
+	})
+	// PUT /alert-rules/:uid: 200 with the rule; unknown 404.
+	e.write("PUT "+p+"/alert-rules/{uid}", func(c *call) {
+		a := c.org().al()
+		old := a.rules[c.r.PathValue("uid")]
+		if old == nil {
+			errMessage(c.w, http.StatusNotFound, "rule not found")
+			return
+		}
+		var r map[string]any
+		if !decodeBody(c.w, c.r, &r) {
+			return
+		}
+		r["uid"] = c.r.PathValue("uid")
+		if msg := checkRule(r); msg != "" {
+			validationError(c, msg)
+			return
+		}
+		if provenanceRefused(c, old.provenance, provenanceOf(c.r)) {
+			return
+		}
+		old.doc, old.provenance, old.updated = cleanRule(r), provenanceOf(c.r), e.now()
+		writeJSON(c.w, http.StatusOK, a.ruleJSON(c.org().id, old))
+	})
 	e.write("DELETE "+p+"/alert-rules/{uid}", func(c *call) {
 		a := c.org().al()
 		r := a.rules[c.r.PathValue("uid")]
@@ -289,6 +350,14 @@ func (e *Emulator) alertingRoutes() {
 		}
 		writeJSON(c.w, http.StatusOK, out)
 	})
+	e.read("GET "+p+"/mute-timings/{name}", func(c *call) {
+		m := c.org().al().mutes[c.r.PathValue("name")]
+		if m == nil {
+			errMessage(c.w, http.StatusNotFound, "mute timing not found")
+			return
+		}
+		writeJSON(c.w, http.StatusOK, m.json())
+	})
 	e.write("POST "+p+"/mute-timings", func(c *call) {
 		a := c.org().al()
 		var in struct {
@@ -353,6 +422,14 @@ func (e *Emulator) alertingRoutes() {
 			out = append(out, a.templates[n].json())
 		}
 		writeJSON(c.w, http.StatusOK, out)
+	})
+	e.read("GET "+p+"/templates/{name}", func(c *call) {
+		t := c.org().al().templates[c.r.PathValue("name")]
+		if t == nil {
+			errMessage(c.w, http.StatusNotFound, "template not found")
+			return
+		}
+		writeJSON(c.w, http.StatusOK, t.json())
 	})
 	e.write("PUT "+p+"/templates/{name}", func(c *call) {
 		a := c.org().al()

@@ -124,3 +124,23 @@ func TestPoliciesAndMuteTimingsAndTemplates(t *testing.T) {
 	admin.expect("PUT", prov+"/templates/t", map[string]any{"template": "y", "version": got["version"]}, 202, nil)
 	admin.expect("DELETE", prov+"/templates/t", nil, 204, nil)
 }
+
+// Audit §4: POST /alert-rules → 201 (folderUID and ruleGroup required, a
+// taken uid refused with 400), PUT /alert-rules/:uid → 200, unknown 404.
+func TestAlertRuleSingle(t *testing.T) {
+	e, admin := newClient(t, Options{})
+	if _, err := e.SeedFolder(1, FolderSpec{UID: "f", Title: "F"}); err != nil {
+		t.Fatal(err)
+	}
+	r := testRule("one", "One")
+	admin.expect("POST", prov+"/alert-rules", r, 400, nil)
+	r["folderUID"], r["ruleGroup"] = "f", "g"
+	admin.expect("POST", prov+"/alert-rules", r, 201, map[string]any{"uid": "one", "ruleGroup": "g", "provenance": "api"})
+	admin.expect("POST", prov+"/alert-rules", r, 400, nil)
+	admin.expect("GET", prov+"/folder/f/rule-groups/g", nil, 200, map[string]any{"interval": float64(60)})
+	r["title"] = "Renamed"
+	admin.expect("PUT", prov+"/alert-rules/one", r, 200, map[string]any{"title": "Renamed"})
+	admin.expect("PUT", prov+"/alert-rules/nope", r, 404, nil)
+	admin.expect("GET", prov+"/templates/nope", nil, 404, nil)
+	admin.expect("GET", prov+"/mute-timings/nope", nil, 404, nil)
+}
