@@ -1,6 +1,7 @@
 // Package grafanatest is an in-process emulator of Grafana's legacy HTTP API
 // (/api), faithful to ../shared/reference/grafana-api.md: status codes, error
-// bodies, versioning, secrets, folders, search paging, orgs and tokens.
+// bodies, versioning, secrets, folders, search paging, orgs and tokens, and
+// the alerting provisioning API (/api/v1/provisioning, alerting.go).
 //
 // It sits beside the pipeline, not in it: it is what internal/grafana talks to
 // in tests and in `grafsync sandbox`, because no Grafana server can run where
