@@ -734,10 +734,19 @@ func (l *loader) alertRule(s *alertState, f yfile, n *yaml.Node, at path) map[st
 				s.dsRefs = append(s.dsRefs, alertRef{ds, f.pos(qm["datasourceUid"].val), qat.with("datasourceUid")})
 			}
 			q["datasourceUid"] = ds
+			var from, to float64
 			if fl, ok := qm["relativeTimeRange"]; ok {
 				if rt, ok := l.toJSON(f, fl.val, qat.with("relativeTimeRange"), nil).(map[string]any); ok {
 					q["relativeTimeRange"] = rt
+					from, _ = rt["from"].(float64)
+					to, _ = rt["to"].(float64)
 				}
+			}
+			// Grafana refuses a datasource query whose range is empty
+			// (AlertQuery.PreSave: from must be greater than to).
+			if ds != "" && ds != alerting.ExprDatasourceUID && ds != "-100" && from <= to {
+				l.errorf(f.pos(qn), "set relativeTimeRange: {from: 600, to: 0} (seconds before now: the last 10 minutes)",
+					"%s: a datasource query needs relativeTimeRange with from greater than to", qat)
 			}
 			if fl, ok := qm["model"]; ok {
 				q["model"] = l.toJSON(f, fl.val, qat.with("model"), nil)

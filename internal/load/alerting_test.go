@@ -23,6 +23,7 @@ groups:
         data:
           - refId: A
             datasourceUid: thanos
+            relativeTimeRange: {from: 600, to: 0}
             model: {expr: up}
           - refId: B
             datasourceUid: __expr__
@@ -65,6 +66,11 @@ func TestLoadAlertingProblems(t *testing.T) {
 			name:     "duration in days parses, a bad one does not",
 			alerting: replace(replace(alertRules, "for: 5m", "for: 1d"), "interval: 1m", "interval: 1x"),
 			want:     []string{`alerting/a.yaml:6:15: groups[0].interval: unknown unit "x" in duration "1x"`},
+		},
+		{
+			name:     "a datasource query without a time range",
+			alerting: replace(alertRules, "            relativeTimeRange: {from: 600, to: 0}\n", ""),
+			want:     []string{`alerting/a.yaml:12:13: groups[0].rules[0].data[0]: a datasource query needs relativeTimeRange with from greater than to`},
 		},
 		{
 			name:     "interval not a multiple of 10s",
@@ -134,7 +140,7 @@ func TestLoadAlertingState(t *testing.T) {
 	files := map[string]string{
 		"datasources/ds.yaml":              dsProm,
 		"dashboards/platform/_folder.yaml": alertFolder,
-		"alerting/rules.json":              `{"apiVersion": 1, "groups": [{"orgId": 1, "name": "api", "folder": "Platform", "interval": "1m", "rules": [{"uid": "r1", "title": "R1", "condition": "A", "data": [{"refId": "A", "datasourceUid": "thanos", "model": {"expr": "up"}}], "dashboardUid": "ok", "panelId": 2}]}]}`,
+		"alerting/rules.json":              `{"apiVersion": 1, "groups": [{"orgId": 1, "name": "api", "folder": "Platform", "interval": "1m", "rules": [{"uid": "r1", "title": "R1", "condition": "A", "data": [{"refId": "A", "datasourceUid": "thanos", "relativeTimeRange": {"from": 600, "to": 0}, "model": {"expr": "up"}}], "dashboardUid": "ok", "panelId": 2}]}]}`,
 		"alerting/cp.yaml": `apiVersion: 1
 contactPoints:
   - name: ops
@@ -158,7 +164,8 @@ policies:
 	wantRule := map[string]any{
 		"uid": "r1", "title": "R1", "condition": "A", "noDataState": "NoData", "execErrState": "Error",
 		"annotations": map[string]any{"__dashboardUid__": "ok", "__panelId__": "2"},
-		"data":        []any{map[string]any{"refId": "A", "datasourceUid": "thanos", "model": map[string]any{"expr": "up"}}},
+		"data": []any{map[string]any{"refId": "A", "datasourceUid": "thanos", "relativeTimeRange": map[string]any{"from": float64(600), "to": float64(0)},
+			"model": map[string]any{"expr": "up"}}},
 	}
 	if diff := cmp.Diff(wantRule, a.RuleGroups[0].Rules[0]); diff != "" {
 		t.Errorf("rule (-want +got):\n%s", diff)

@@ -90,8 +90,12 @@ func RuleDoc(r map[string]any) map[string]any {
 		if m == nil {
 			continue
 		}
-		d := map[string]any{"refId": m["refId"], "datasourceUid": m["datasourceUid"], "model": m["model"]}
+		model := queryModel(m["model"])
+		d := map[string]any{"refId": m["refId"], "datasourceUid": m["datasourceUid"], "model": model}
 		if s, _ := m["queryType"].(string); s != "" {
+			d["queryType"] = s
+		}
+		if s, _ := model["queryType"].(string); s != "" {
 			d["queryType"] = s
 		}
 		rt, _ := m["relativeTimeRange"].(map[string]any)
@@ -101,6 +105,24 @@ func RuleDoc(r map[string]any) map[string]any {
 		data = append(data, d)
 	}
 	out["data"] = data
+	return out
+}
+
+// queryModel is a rule query's model as Grafana stores it
+// (AlertQuery.PreSave, pkg/services/ngalert/models/alert_query.go): a
+// maxDataPoints or intervalMs that is missing or not positive becomes
+// 43200 and 1000.
+func queryModel(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	out := maps.Clone(m)
+	if out == nil {
+		out = map[string]any{}
+	}
+	for k, def := range map[string]float64{"maxDataPoints": 43200, "intervalMs": 1000} {
+		if n, ok := out[k].(float64); !ok || n <= 0 {
+			out[k] = def
+		}
+	}
 	return out
 }
 

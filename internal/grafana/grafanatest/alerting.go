@@ -548,10 +548,25 @@ func checkRule(r map[string]any) string {
 	case len(data) == 0:
 		return "invalid alert rule: no queries or expressions are found"
 	}
+	found := false
 	for _, q := range data {
-		if m, _ := q.(map[string]any); m != nil && m["refId"] == cond {
-			return ""
+		m, _ := q.(map[string]any)
+		if m == nil {
+			continue
 		}
+		found = found || m["refId"] == cond
+		// AlertQuery.PreSave: a query of a datasource (not an expression)
+		// needs a relative time range with from > to.
+		ds, _ := m["datasourceUid"].(string)
+		rt, _ := m["relativeTimeRange"].(map[string]any)
+		from, _ := rt["from"].(float64)
+		to, _ := rt["to"].(float64)
+		if ds != "__expr__" && ds != "-100" && from <= to {
+			return fmt.Sprintf("invalid alert rule: invalid relative time range [From: %vs, To: %vs]", from, to)
+		}
+	}
+	if found {
+		return ""
 	}
 	return fmt.Sprintf("invalid alert rule: condition %s does not exist, must be one of %v", cond, refIDs(data))
 }
@@ -582,6 +597,32 @@ func cleanRule(r map[string]any) map[string]any {
 	}
 	if out["for"] == nil {
 		out["for"] = "0s"
+	}
+	// AlertQuery.PreSave (pkg/services/ngalert/models/alert_query.go): the
+	// model gets maxDataPoints 43200 and intervalMs 1000 when they are
+	// missing or not positive, and the query takes the model's queryType.
+	if data, ok := out["data"].([]any); ok {
+		stored := make([]any, len(data))
+		for i, q := range data {
+			m, _ := q.(map[string]any)
+			m = maps.Clone(m)
+			model, _ := m["model"].(map[string]any)
+			model = maps.Clone(model)
+			if model == nil {
+				model = map[string]any{}
+			}
+			for k, def := range map[string]float64{"maxDataPoints": 43200, "intervalMs": 1000} {
+				if n, ok := model[k].(float64); !ok || n <= 0 {
+					model[k] = def
+				}
+			}
+			if qt, _ := model["queryType"].(string); qt != "" {
+				m["queryType"] = qt
+			}
+			m["model"] = model
+			stored[i] = m
+		}
+		out["data"] = stored
 	}
 	return out
 }

@@ -10,7 +10,7 @@ const prov = "/api/v1/provisioning"
 
 func testRule(uid, title string) map[string]any {
 	return map[string]any{"uid": uid, "title": title, "condition": "A", "for": "5m0s",
-		"data": []any{map[string]any{"refId": "A", "datasourceUid": "prom", "model": map[string]any{"expr": "up"}}}}
+		"data": []any{map[string]any{"refId": "A", "datasourceUid": "prom", "relativeTimeRange": map[string]any{"from": 600, "to": 0}, "model": map[string]any{"expr": "up"}}}}
 }
 
 // Audit §4, alert rules: PUT /folder/:uid/rule-groups/:group replaces the
@@ -48,6 +48,17 @@ func TestAlertRuleGroups(t *testing.T) {
 	admin.expect("PUT", prov+"/folder/f/rule-groups/g", map[string]any{"interval": 60, "rules": []any{testRule("a b", "x")}}, 400, nil)
 	admin.expect("PUT", prov+"/folder/f/rule-groups/g", map[string]any{"interval": 15, "rules": []any{testRule("r5", "x")}}, 400, nil)
 	admin.expect("PUT", prov+"/folder/nope/rule-groups/g", group, 400, nil)
+
+	// AlertQuery.PreSave: a datasource query with an empty relative time
+	// range is refused; the stored model gets maxDataPoints and intervalMs.
+	empty := testRule("r6", "Six")
+	empty["data"] = []any{map[string]any{"refId": "A", "datasourceUid": "prom", "model": map[string]any{}}}
+	admin.expect("PUT", prov+"/folder/f/rule-groups/g", map[string]any{"interval": 60, "rules": []any{empty}}, 400, nil)
+	got = admin.expect("GET", prov+"/alert-rules/r1", nil, 200, nil)
+	q := got["data"].([]any)[0].(map[string]any)
+	if diff := cmp.Diff(map[string]any{"expr": "up", "maxDataPoints": float64(43200), "intervalMs": float64(1000)}, q["model"]); diff != "" {
+		t.Errorf("stored model (-want +got):\n%s", diff)
+	}
 
 	// Provenance api may not become none (audit §4): refused, nothing changed.
 	admin.withHeader("X-Disable-Provenance", "true").expect("PUT", prov+"/folder/f/rule-groups/g", group, 403,
