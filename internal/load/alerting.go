@@ -149,14 +149,19 @@ func (l *loader) checkAlerting(o *orgState) {
 			l.errorf(ref.pos, hint, "%s: datasource %q does not resolve", ref.at, ref.name)
 		}
 	}
+	// A name alerting/ does not declare may exist in Grafana only (its
+	// default contact point, one made by hand): a warning here, an error
+	// from plan when Grafana does not have it either.
 	for _, ref := range s.receiverRefs {
 		if !s.cpNames[ref.name] {
-			l.errorf(ref.pos, "declare the contact point in alerting/ contactPoints (grafsync checks references offline)", "%s: contact point %q is not declared", ref.at, ref.name)
+			l.warnf(ref.pos, "declare it in alerting/ contactPoints; plan checks that Grafana has it", "%s: contact point %q is not declared in alerting/", ref.at, ref.name)
+			s.a.Undeclared = append(s.a.Undeclared, resource.AlertingUse{What: "contact point", Name: ref.name, Source: ref.pos})
 		}
 	}
 	for _, ref := range s.muteRefs {
 		if _, ok := s.mutes[ref.name]; !ok {
-			l.errorf(ref.pos, "declare it in alerting/ muteTimes", "%s: mute timing %q is not declared", ref.at, ref.name)
+			l.warnf(ref.pos, "declare it in alerting/ muteTimes; plan checks that Grafana has it", "%s: mute timing %q is not declared in alerting/", ref.at, ref.name)
+			s.a.Undeclared = append(s.a.Undeclared, resource.AlertingUse{What: "mute timing", Name: ref.name, Source: ref.pos})
 		}
 	}
 	for _, d := range s.a.DeleteRules {

@@ -112,8 +112,8 @@ policies:
 			env: map[string]string{"SLACK_URL": "https://hooks.slack.com/x"},
 			want: []string{
 				`alerting/a.yaml:7:48: contactPoints[0].receivers[0].settings.password: a literal secret must not be stored in Git`,
-				`alerting/a.yaml:14:19: policies[0].routes[0].receiver: contact point "nobody" is not declared`,
-				`alerting/a.yaml:15:31: policies[0].routes[0].mute_time_intervals[0]: mute timing "never" is not declared`,
+				`alerting/a.yaml:14:19: warning: policies[0].routes[0].receiver: contact point "nobody" is not declared in alerting/`,
+				`alerting/a.yaml:15:31: warning: policies[0].routes[0].mute_time_intervals[0]: mute timing "never" is not declared in alerting/`,
 			},
 		},
 		{

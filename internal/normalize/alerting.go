@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -312,12 +313,35 @@ func alertingTombstones(a *resource.Alerting, orgID int64, live *grafana.Alertin
 	})
 	if a.ResetPolicies != nil && a.Policies == nil && live.Policies != nil {
 		tree := routeDoc(live.Policies)
-		def := routeDoc(map[string]any{"receiver": "grafana-default-email", "group_by": []any{"grafana_folder", "alertname"}})
+		def := routeDoc(map[string]any{"receiver": DefaultContactPoint, "group_by": []any{"grafana_folder", "alertname"}})
 		if liveProvenance(str(live.Policies["provenance"])) != ProvenanceNone || !equalDocs(tree, def) {
 			out = append(out, plan.Resource{Kind: plan.NotificationPolicies, OrgID: orgID, ID: PoliciesID, Name: "tree", Source: a.ResetPolicies.Source.String(), Tombstone: true})
 		}
 	}
 	return out
+}
+
+// DefaultContactPoint is the contact point of Grafana's default
+// configuration, which every org starts with.
+const DefaultContactPoint = "grafana-default-email"
+
+// CheckUndeclared reports the first contact point or mute timing that the
+// repository names without declaring it and that Grafana does not have
+// either: nothing could route to it.
+func CheckUndeclared(a *resource.Alerting, live *grafana.Alerting) error {
+	for _, u := range a.Undeclared {
+		var found bool
+		switch u.What {
+		case "contact point":
+			found = slices.ContainsFunc(live.ContactPoints, func(c grafana.ContactPoint) bool { return c.Name == u.Name })
+		default:
+			found = slices.ContainsFunc(live.MuteTimings, func(m grafana.MuteTiming) bool { return m.Name == u.Name })
+		}
+		if !found {
+			return fmt.Errorf("%s: %s %q is neither declared in alerting/ nor in Grafana; declare it, or fix the name", u.Source, u.What, u.Name)
+		}
+	}
+	return nil
 }
 
 func equalDocs(a, b map[string]any) bool { return len(plan.Diff(a, b, nil)) == 0 }

@@ -93,3 +93,18 @@ func TestAlertingProvenance(t *testing.T) {
 		t.Error("a template provisioned from files is not read-only")
 	}
 }
+
+// A contact point or mute timing that Git names without declaring it must
+// exist in Grafana; Grafana's default contact point does.
+func TestCheckUndeclared(t *testing.T) {
+	a := &resource.Alerting{Undeclared: []resource.AlertingUse{{What: "contact point", Name: DefaultContactPoint, Source: resource.Pos{File: "alerting/a.yaml", Line: 3, Col: 5}}}}
+	live := &grafana.Alerting{ContactPoints: []grafana.ContactPoint{{Name: DefaultContactPoint}}}
+	if err := CheckUndeclared(a, live); err != nil {
+		t.Errorf("the default contact point: %v", err)
+	}
+	a.Undeclared = append(a.Undeclared, resource.AlertingUse{What: "mute timing", Name: "never", Source: resource.Pos{File: "alerting/a.yaml", Line: 9, Col: 7}})
+	err := CheckUndeclared(a, live)
+	if want := `alerting/a.yaml:9:7: mute timing "never" is neither declared in alerting/ nor in Grafana; declare it, or fix the name`; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+}

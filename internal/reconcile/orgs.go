@@ -225,6 +225,12 @@ func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 		part.desired = append(part.desired, *p)
 	}
 	part.secrets = normalize.DatasourceSecrets(t.org, nil)
+	if t.org.Alerting != nil {
+		// A new org has Grafana's default contact point and nothing else.
+		if err := normalize.CheckUndeclared(t.org.Alerting, &grafana.Alerting{ContactPoints: []grafana.ContactPoint{{Name: normalize.DefaultContactPoint}}}); err != nil {
+			return part, err
+		}
+	}
 	part.desired = append(part.desired, normalize.DesiredAlerting(t.org, t.id, nil, alertingProvenance(in), in.Fingerprinter)...)
 	maps.Copy(part.secrets, normalize.ContactPointSecrets(t.org))
 	return part, nil
@@ -239,6 +245,9 @@ func addAlerting(ctx context.Context, in Inputs, c *grafana.Client, o *resource.
 	live, err := c.ReadAlerting(ctx)
 	if err != nil {
 		return fmt.Errorf("org %q: %w", o.Name, err)
+	}
+	if err := normalize.CheckUndeclared(o.Alerting, live); err != nil {
+		return err
 	}
 	part.desired = append(part.desired, normalize.DesiredAlerting(o, orgID, live, alertingProvenance(in), in.Fingerprinter)...)
 	part.live = append(part.live, normalize.LiveAlerting(o, live, orgID)...)

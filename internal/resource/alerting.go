@@ -28,6 +28,19 @@ type Alerting struct {
 	DeleteTemplates     []AlertingRef
 	// ResetPolicies is set when a file says resetPolicies for this org.
 	ResetPolicies *AlertingRef
+
+	// Undeclared are contact points and mute timings that policies or
+	// rules name but alerting/ does not declare: they must exist in
+	// Grafana (Grafana's default contact point, one made by hand), which
+	// only plan can check.
+	Undeclared []AlertingUse
+}
+
+// AlertingUse is a reference by name to a contact point ("contact point")
+// or a mute timing ("mute timing").
+type AlertingUse struct {
+	What, Name string
+	Source     Pos
 }
 
 // AlertingRef names an alerting resource to delete (or reset).
