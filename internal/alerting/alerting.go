@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,4 +125,22 @@ func CanonicalDuration(s string) string {
 		return model.Duration(d).String()
 	}
 	return s
+}
+
+var defineRE = regexp.MustCompile(`\{\{\s*define`)
+
+// TemplateContent is a notification template as Grafana stores it
+// (NotificationTemplate.Validate in Grafana's provisioning definitions):
+// trimmed, and, when it defines no template, each line indented by two
+// spaces and wrapped in {{ define "name" }} ... {{ end }}.
+func TemplateContent(name, text string) string {
+	content := strings.TrimSpace(text)
+	if defineRE.MatchString(content) {
+		return content
+	}
+	lines := strings.Split(content, "\n")
+	for i, l := range lines {
+		lines[i] = "  " + l
+	}
+	return fmt.Sprintf("{{ define %q }}\n%s\n{{ end }}", name, strings.Join(lines, "\n"))
 }

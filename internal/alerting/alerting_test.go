@@ -47,3 +47,14 @@ func TestSecureSettings(t *testing.T) {
 		t.Errorf("SecureSettings(email) = %v, want none", got)
 	}
 }
+
+func TestTemplateContent(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"  {{ define \"a\" }}x{{ end }}\n", `{{ define "a" }}x{{ end }}`},
+		{"hello\nworld", "{{ define \"t\" }}\n  hello\n  world\n{{ end }}"},
+	} {
+		if got := TemplateContent("t", tt.in); got != tt.want {
+			t.Errorf("TemplateContent(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -283,6 +283,10 @@ func (l *loader) alertTemplate(o *orgState, s *alertState, f yfile, n *yaml.Node
 		l.errorf(t.Source, "", "%s: template name is missing", at)
 		return
 	}
+	if strings.TrimSpace(t.Template) == "" {
+		l.errorf(t.Source, "", "%s: template %q has no content (Grafana requires some)", at, t.Name)
+		return
+	}
 	if prev, dup := s.tmpls[t.Name]; dup {
 		l.errorf(t.Source, "", "%s: template %q is declared twice (first at %s)", at, t.Name, prev)
 		return

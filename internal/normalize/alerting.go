@@ -274,7 +274,8 @@ func DesiredAlerting(org *resource.Org, orgID int64, live *grafana.Alerting, pro
 		liveTmpl[t.Name] = t
 	}
 	for _, t := range a.Templates {
-		res := plan.Resource{Kind: plan.NotificationTemplate, OrgID: orgID, ID: t.Name, Doc: map[string]any{"name": t.Name, "template": t.Template, "provenance": provenance}, Source: t.Source.String()}
+		doc := map[string]any{"name": t.Name, "template": alerting.TemplateContent(t.Name, t.Template), "provenance": provenance}
+		res := plan.Resource{Kind: plan.NotificationTemplate, OrgID: orgID, ID: t.Name, Doc: doc, Source: t.Source.String()}
 		if l, ok := liveTmpl[t.Name]; ok {
 			res.Unwritable = unwritable(liveProvenance(l.Provenance), provenance)
 		}
@@ -404,7 +405,7 @@ func LiveAlerting(org *resource.Org, live *grafana.Alerting, orgID int64) []plan
 	}
 	for _, t := range live.Templates {
 		prov := liveProvenance(t.Provenance)
-		out = append(out, plan.Resource{Kind: plan.NotificationTemplate, OrgID: orgID, ID: t.Name, Doc: map[string]any{"name": t.Name, "template": t.Template, "provenance": prov},
+		out = append(out, plan.Resource{Kind: plan.NotificationTemplate, OrgID: orgID, ID: t.Name, Doc: map[string]any{"name": t.Name, "template": alerting.TemplateContent(t.Name, t.Template), "provenance": prov},
 			ReadOnly: prov == provenanceFile, Version: 0})
 	}
 	return out

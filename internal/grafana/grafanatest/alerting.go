@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -441,6 +442,10 @@ func (e *Emulator) alertingRoutes() {
 			return
 		}
 		name := c.r.PathValue("name")
+		if strings.TrimSpace(in.Template) == "" {
+			validationError(c, "template must have content")
+			return
+		}
 		t := a.templates[name]
 		if t != nil {
 			if in.Version != "" && in.Version != t.version() {
@@ -454,7 +459,7 @@ func (e *Emulator) alertingRoutes() {
 			t = &notifTemplate{name: name}
 			a.templates[name] = t
 		}
-		t.template, t.provenance = in.Template, provenanceOf(c.r)
+		t.template, t.provenance = storedTemplate(name, in.Template), provenanceOf(c.r)
 		writeJSON(c.w, http.StatusAccepted, t.json())
 	})
 	e.write("DELETE "+p+"/templates/{name}", func(c *call) {
@@ -869,4 +874,21 @@ func (e *Emulator) AlertingProvenance(orgID int64, kind, id string) string {
 		return a.routeProv
 	}
 	return ""
+}
+
+var defineRE = regexp.MustCompile(`\{\{\s*define`)
+
+// storedTemplate is a template as Grafana stores it
+// (NotificationTemplate.Validate): trimmed; without a define, its lines
+// indented by two spaces inside {{ define "name" }} ... {{ end }}.
+func storedTemplate(name, text string) string {
+	content := strings.TrimSpace(text)
+	if defineRE.MatchString(content) {
+		return content
+	}
+	lines := strings.Split(content, "\n")
+	for i := range lines {
+		lines[i] = "  " + lines[i]
+	}
+	return "{{ define \"" + name + "\" }}\n" + strings.Join(lines, "\n") + "\n{{ end }}"
 }

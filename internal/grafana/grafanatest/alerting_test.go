@@ -134,6 +134,10 @@ func TestPoliciesAndMuteTimingsAndTemplates(t *testing.T) {
 	admin.expect("PUT", prov+"/templates/t", map[string]any{"template": "y", "version": "stale"}, 409, nil)
 	admin.expect("PUT", prov+"/templates/t", map[string]any{"template": "y", "version": got["version"]}, 202, nil)
 	admin.expect("DELETE", prov+"/templates/t", nil, 204, nil)
+	// NotificationTemplate.Validate: content without a define is wrapped;
+	// empty content is refused.
+	admin.expect("PUT", prov+"/templates/bare", map[string]any{"template": "hello\n"}, 202, map[string]any{"template": "{{ define \"bare\" }}\n  hello\n{{ end }}"})
+	admin.expect("PUT", prov+"/templates/empty", map[string]any{"template": " "}, 400, nil)
 }
 
 // Audit §4: POST /alert-rules → 201 (folderUID and ruleGroup required, a
