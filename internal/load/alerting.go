@@ -611,6 +611,12 @@ func (l *loader) alertGroup(o *orgState, s *alertState, f yfile, n *yaml.Node, a
 			}
 		}
 	}
+	if len(g.Rules) == 0 {
+		if _, ok := m["rules"]; !ok || len(yamlnode.Deref(m["rules"].val).Content) == 0 {
+			l.errorf(g.Source, "add a rule, or remove the group (to delete its rules, list them in deleteRules)", "%s: rule group %q has no rules; Grafana keeps no empty group", at, g.Name)
+		}
+		return
+	}
 	s.groupFolder = append(s.groupFolder, g)
 	s.folderRefs = append(s.folderRefs, alertRef{g.FolderTitle, f.pos(m["folder"].val), at.with("folder")})
 	s.a.RuleGroups = append(s.a.RuleGroups, g)

@@ -73,6 +73,14 @@ func TestLoadAlertingProblems(t *testing.T) {
 			want:     []string{`alerting/a.yaml:12:13: groups[0].rules[0].data[0]: a datasource query needs relativeTimeRange with from greater than to`},
 		},
 		{
+			name: "a group without rules",
+			alerting: `apiVersion: 1
+groups:
+  - {name: empty, folder: Platform, interval: 1m, rules: []}
+`,
+			want: []string{`alerting/a.yaml:3:5: groups[0]: rule group "empty" has no rules; Grafana keeps no empty group`},
+		},
+		{
 			name:     "interval not a multiple of 10s",
 			alerting: replace(alertRules, "interval: 1m", "interval: 15s"),
 			want:     []string{`alerting/a.yaml:6:15: groups[0].interval: 15s is not a positive multiple of Grafana's base interval 10s`},
