@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -360,6 +361,12 @@ func LiveAlerting(org *resource.Org, live *grafana.Alerting, orgID int64) []plan
 	for _, ref := range org.Alerting.DeleteRules {
 		deleting[ref.Name] = true
 	}
+	// Groups are named by folder path where Git has the folder, as desired
+	// groups are, so a group's subject is the same in every plan line.
+	folderPath := map[string]string{}
+	for _, f := range org.Folders {
+		folderPath[f.UID] = f.Path
+	}
 	for _, g := range live.RuleGroups {
 		var rules []any
 		managed := false
@@ -371,7 +378,7 @@ func LiveAlerting(org *resource.Org, live *grafana.Alerting, orgID int64) []plan
 		}
 		prov := groupProvenance(g)
 		doc := map[string]any{"folderUID": g.FolderUID, "title": g.Title, "interval": float64(g.Interval), "rules": rulesByUID(rules), "provenance": prov}
-		out = append(out, plan.Resource{Kind: plan.AlertRuleGroup, OrgID: orgID, ID: groupID(g.FolderUID, g.Title), Name: g.FolderUID + "/" + g.Title,
+		out = append(out, plan.Resource{Kind: plan.AlertRuleGroup, OrgID: orgID, ID: groupID(g.FolderUID, g.Title), Name: cmp.Or(folderPath[g.FolderUID], g.FolderUID) + "/" + g.Title,
 			Doc: doc, Parent: g.FolderUID, Managed: managed, ReadOnly: prov == provenanceFile || prov == "converted_prometheus"})
 		for _, r := range g.Rules {
 			// For deleteRules: a rule is deleted by uid, whatever its group.
