@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"sort"
 
+	"github.com/go-openapi/runtime"
 	"github.com/grafana/grafana-openapi-client-go/client/provisioning"
 	"github.com/grafana/grafana-openapi-client-go/models"
 	"golang.org/x/sync/errgroup"
@@ -38,11 +41,11 @@ type ContactPoint struct {
 	Settings                    map[string]any
 }
 
-// MuteTiming is a named set of time intervals. The API client's model
-// carries no provenance for it, so none is known.
+// MuteTiming is a named set of time intervals.
 type MuteTiming struct {
 	Name          string
 	TimeIntervals []any
+	Provenance    string
 }
 
 // Template is a notification template group.
@@ -159,9 +162,19 @@ func (c *Client) ReadAlerting(ctx context.Context) (*Alerting, error) {
 	})
 	g.Go(func() error {
 		return c.call(gctx, func() error {
-			ok, err := c.api.Provisioning.GetMuteTimingsWithParams(provisioning.NewGetMuteTimingsParamsWithContext(gctx))
+			// The client's MuteTimeInterval model has no provenance field,
+			// which Grafana's answer carries: the response is decoded
+			// once more, for it.
+			var raw []map[string]any
+			keepRaw := func(op *runtime.ClientOperation) { op.Reader = muteTimingsReader{inner: op.Reader, raw: &raw} }
+			ok, err := c.api.Provisioning.GetMuteTimingsWithParams(provisioning.NewGetMuteTimingsParamsWithContext(gctx), keepRaw)
 			if err != nil {
 				return c.wrapAlerting(err, "read mute timings")
+			}
+			prov := map[string]string{}
+			for _, r := range raw {
+				name, _ := r["name"].(string)
+				prov[name], _ = r["provenance"].(string)
 			}
 			for _, mt := range ok.GetPayload() {
 				doc, err := toDoc(mt)
@@ -169,7 +182,7 @@ func (c *Client) ReadAlerting(ctx context.Context) (*Alerting, error) {
 					return err
 				}
 				ti, _ := doc["time_intervals"].([]any)
-				out.MuteTimings = append(out.MuteTimings, MuteTiming{Name: mt.Name, TimeIntervals: ti})
+				out.MuteTimings = append(out.MuteTimings, MuteTiming{Name: mt.Name, TimeIntervals: ti, Provenance: prov[mt.Name]})
 			}
 			return nil
 		})
@@ -379,4 +392,29 @@ func (c *Client) DeleteTemplate(ctx context.Context, name string) error {
 		_, err := c.api.Provisioning.DeleteTemplate(provisioning.NewDeleteTemplateParamsWithContext(ctx).WithName(name))
 		return c.wrapAlerting(err, "delete template "+name)
 	})
+}
+
+// muteTimingsReader reads a mute timing list as the generated reader does,
+// and keeps the answer's documents in raw as well (for their provenance).
+type muteTimingsReader struct {
+	inner runtime.ClientResponseReader
+	raw   *[]map[string]any
+}
+
+func (r muteTimingsReader) ReadResponse(resp runtime.ClientResponse, consumer runtime.Consumer) (any, error) {
+	if resp.Code() != http.StatusOK {
+		return r.inner.ReadResponse(resp, consumer)
+	}
+	body, err := io.ReadAll(resp.Body())
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(body, r.raw); err != nil {
+		return nil, err
+	}
+	ok := provisioning.NewGetMuteTimingsOK()
+	if err := json.Unmarshal(body, &ok.Payload); err != nil {
+		return nil, err
+	}
+	return ok, nil
 }

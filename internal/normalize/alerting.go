@@ -267,8 +267,18 @@ func DesiredAlerting(org *resource.Org, orgID int64, live *grafana.Alerting, pro
 		}
 		out = append(out, res)
 	}
+	liveMute := map[string]grafana.MuteTiming{}
+	for _, m := range live.MuteTimings {
+		liveMute[m.Name] = m
+	}
 	for _, mt := range a.MuteTimings {
-		out = append(out, plan.Resource{Kind: plan.MuteTiming, OrgID: orgID, ID: mt.Name, Doc: muteTimingDoc(mt.Name, mt.TimeIntervals), Source: mt.Source.String()})
+		doc := muteTimingDoc(mt.Name, mt.TimeIntervals)
+		doc["provenance"] = provenance
+		res := plan.Resource{Kind: plan.MuteTiming, OrgID: orgID, ID: mt.Name, Doc: doc, Source: mt.Source.String()}
+		if l, ok := liveMute[mt.Name]; ok {
+			res.Unwritable = unwritable(liveProvenance(l.Provenance), provenance)
+		}
+		out = append(out, res)
 	}
 	liveTmpl := map[string]grafana.Template{}
 	for _, t := range live.Templates {
@@ -408,7 +418,9 @@ func LiveAlerting(org *resource.Org, live *grafana.Alerting, orgID int64) []plan
 		out = append(out, plan.Resource{Kind: plan.NotificationPolicies, OrgID: orgID, ID: PoliciesID, Name: "tree", Doc: doc, ReadOnly: doc["provenance"] == provenanceFile})
 	}
 	for _, mt := range live.MuteTimings {
-		out = append(out, plan.Resource{Kind: plan.MuteTiming, OrgID: orgID, ID: mt.Name, Doc: muteTimingDoc(mt.Name, mt.TimeIntervals)})
+		doc := muteTimingDoc(mt.Name, mt.TimeIntervals)
+		doc["provenance"] = liveProvenance(mt.Provenance)
+		out = append(out, plan.Resource{Kind: plan.MuteTiming, OrgID: orgID, ID: mt.Name, Doc: doc, ReadOnly: doc["provenance"] == provenanceFile})
 	}
 	for _, t := range live.Templates {
 		prov := liveProvenance(t.Provenance)
