@@ -232,7 +232,7 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Check(reps[i].Start())
 		}
 	default:
-		if !h.orgCommand(ts, neg, args, kv) {
+		if !h.orgCommand(ts, neg, args, kv) && !h.alertingCommand(ts, args, kv) {
 			ts.Fatalf("emu: unknown subcommand %q", args[0])
 		}
 	}

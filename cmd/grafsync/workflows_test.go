@@ -411,9 +411,9 @@ func TestActionRunStep(t *testing.T) {
 		wantStdout           string // in the step's output
 		wantOutFile          string // in the stdout-file output
 	}{
-		{"drift allowed", "plan --sandbox\n  --detailed-exitcode --format markdown", "0 2", 0, "exit-code=2", "<!-- grafsync-plan -->", "**Plan: 21 to create, 1 to update"},
-		{"drift fails", "plan --sandbox --detailed-exitcode", "0", 2, "exit-code=2", "::error title=grafsync plan::grafsync plan exited with status 2", "Plan: 21 to create, 1 to update"},
-		{"validate", "validate", "0", 0, "exit-code=0", "0 errors, 1 warning", "0 errors, 1 warning"},
+		{"drift allowed", "plan --sandbox\n  --detailed-exitcode --format markdown", "0 2", 0, "exit-code=2", "<!-- grafsync-plan -->", "**Plan: 24 to create, 2 to update"},
+		{"drift fails", "plan --sandbox --detailed-exitcode", "0", 2, "exit-code=2", "::error title=grafsync plan::grafsync plan exited with status 2", "Plan: 24 to create, 2 to update"},
+		{"validate", "validate", "0", 0, "exit-code=0", "0 errors, 2 warnings", "0 errors, 2 warnings"},
 		{"error", "plan --no-such-flag", "0 2", 1, "exit-code=1", "exited with status 1", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,6 +36,9 @@ type Options struct {
 	// Orgs, when set, routes each change to its org's client (a plan that
 	// spans several orgs); nil: every change goes to the one client.
 	Orgs *Orgs
+	// AlertingEditable writes alerting with X-Disable-Provenance (editable
+	// in Grafana's UI) where a change's doc does not say; see docs/alerting.md.
+	AlertingEditable bool
 }
 
 // Result is what an apply did.
@@ -284,6 +287,9 @@ func (a *applier) change(ctx context.Context, ch plan.Change) error {
 		return a.datasource(ctx, ch)
 	case plan.LibraryPanel:
 		return a.libraryPanel(ctx, ch)
+	}
+	if isAlerting(r.Kind) {
+		return a.alerting(ctx, ch)
 	}
 	return fmt.Errorf("grafsync cannot apply %s changes yet", r.Kind)
 }

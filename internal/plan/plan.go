@@ -48,6 +48,16 @@ const (
 	Team              Kind = "team"
 	FolderPermissions Kind = "folder-permissions"
 	Preferences       Kind = "preferences"
+
+	// Alerting, in dependency order: templates and mute timings before the
+	// contact points that use them, contact points before the policies
+	// that route to them, and rule groups (in folders) last.
+	NotificationTemplate Kind = "notification-template"
+	MuteTiming           Kind = "mute-timing"
+	ContactPoint         Kind = "contact-point"
+	NotificationPolicies Kind = "notification-policies"
+	AlertRuleGroup       Kind = "alert-rule-group"
+	AlertRule            Kind = "alert-rule" // only deleteRules entries: rules are written by group
 )
 
 // LibraryPanel comes before the dashboards that use it: Grafana connects
@@ -59,7 +69,9 @@ const LibraryPanel Kind = "library-panel"
 // The ownership record is written before any folder is created, so that a
 // folder grafsync creates is never unrecorded.
 func kindOrder(k Kind) int {
-	for i, o := range []Kind{Org, Ownership, Folder, Datasource, LibraryPanel, Dashboard, Team, FolderPermissions, Preferences} {
+	for i, o := range []Kind{Org, Ownership, Folder, Datasource, LibraryPanel, Dashboard,
+		NotificationTemplate, MuteTiming, ContactPoint, NotificationPolicies, AlertRuleGroup, AlertRule,
+		Team, FolderPermissions, Preferences} {
 		if k == o {
 			return i
 		}
@@ -448,7 +460,7 @@ func keepNonEmptyFolders(deletions []Change, desired, live []Resource) ([]Change
 		changed = false
 		for i := range live {
 			l := &live[i]
-			if deleting[l.key()] || (l.Kind != Dashboard && l.Kind != Folder && l.Kind != LibraryPanel) {
+			if deleting[l.key()] || (l.Kind != Dashboard && l.Kind != Folder && l.Kind != LibraryPanel && l.Kind != AlertRuleGroup) {
 				continue
 			}
 			parent := key{Folder, l.OrgID, parentAfter[l.key()]}

@@ -38,9 +38,12 @@ type Inputs struct {
 	// such a repository is refused). Client and OrgID serve a single org.
 	Access Access
 
-	Plan          plan.Options
-	Fingerprinter *normalize.Fingerprinter // nil: a fresh one
-	Logger        *slog.Logger
+	Plan plan.Options
+	// AlertingEditable writes alerting with provenance none (editable in
+	// Grafana's UI) instead of api (locked); docs/alerting.md.
+	AlertingEditable bool
+	Fingerprinter    *normalize.Fingerprinter // nil: a fresh one
+	Logger           *slog.Logger
 }
 
 // Outcome is what a planning run found.
@@ -311,6 +314,7 @@ func Apply(ctx context.Context, in Inputs, o *Outcome, opts apply.Options) (*app
 	}
 	opts.Secrets = o.Secrets
 	opts.Orgs = o.orgs
+	opts.AlertingEditable = in.AlertingEditable
 	if opts.Logger == nil {
 		opts.Logger = in.Logger
 	}

@@ -56,6 +56,9 @@ type Org struct {
 	Teams []*Team
 	// Preferences nil means the org preferences are not managed.
 	Preferences *Preferences
+	// Alerting nil means the org has no alerting/ directory: grafsync
+	// leaves its alerting alone.
+	Alerting *Alerting
 
 	Source Pos
 }

@@ -13,5 +13,6 @@ func (e *Emulator) areaRoutes() []func() {
 		e.teamRoutes,
 		e.userRoutes,
 		e.serviceAccountRoutes,
+		e.alertingRoutes,
 	}
 }

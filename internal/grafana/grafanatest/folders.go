@@ -428,7 +428,15 @@ func (e *Emulator) folderCounts(c *call) {
 			dashboards++
 		}
 	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"folder": len(in) - 1, "dashboard": dashboards, "librarypanel": libraryCount(o, in), "alertrule": 0})
+	rules := 0
+	if o.alerting != nil {
+		for _, r := range o.alerting.rules {
+			if in[r.folderUID] {
+				rules++
+			}
+		}
+	}
+	writeJSON(c.w, http.StatusOK, map[string]any{"folder": len(in) - 1, "dashboard": dashboards, "librarypanel": libraryCount(o, in), "alertrule": rules})
 }
 
 // folderDTO is the folder body of §5.2; parentUid and parents (root-first)

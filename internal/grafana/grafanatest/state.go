@@ -42,6 +42,7 @@ type org struct {
 	datasources map[string]*datasource // by uid
 	teams       map[int64]*team
 	prefs       preferences
+	alerting    *alertingStore // nil until first used; see alerting.go
 }
 
 type user struct {
