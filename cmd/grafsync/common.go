@@ -90,8 +90,9 @@ func openRepo(ctx context.Context, o repoOptions, e env, log *slog.Logger) (*sou
 }
 
 // readsPath reports whether grafsync may read a repository file: the org
-// config, the accounts file, and anything under a dashboards/ or
-// datasources/ directory (the top-level ones, or an org's dir/dashboards/).
+// config, the accounts file, and anything under a dashboards/,
+// datasources/ or alerting/ directory (the top-level ones, or an org's
+// dir/dashboards/).
 // It is a superset of what internal/load opens, so a working tree's
 // revision is "-dirty" exactly when something grafsync reads has changed;
 // a saved plan, a README or CI files do not count.
@@ -100,7 +101,7 @@ func readsPath(p string) bool {
 		return true
 	}
 	dirs := strings.Split(p, "/")
-	return slices.ContainsFunc(dirs[:len(dirs)-1], func(d string) bool { return d == "dashboards" || d == "datasources" })
+	return slices.ContainsFunc(dirs[:len(dirs)-1], func(d string) bool { return d == "dashboards" || d == "datasources" || d == "alerting" })
 }
 
 // grafanaOptions say which Grafana to talk to and how.
@@ -112,6 +113,8 @@ type grafanaOptions struct {
 	reqTimeout  time.Duration
 	sandbox     bool
 	logLevel    string
+	// alertingProvenance is api (locked in Grafana's UI) or none (editable).
+	alertingProvenance string
 }
 
 func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
@@ -123,12 +126,16 @@ func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
 	f.DurationVar(&o.reqTimeout, "request-timeout", grafana.DefaultTimeout, "wait this long for a Grafana replica to start answering a request before trying the next one (a slow body is not cut)")
 	f.BoolVar(&o.sandbox, "sandbox", false, "use the built-in, in-memory Grafana emulator instead of a real Grafana (for trying grafsync)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
+	f.StringVar(&o.alertingProvenance, "alerting-provenance", "api", "write alerting as api (locked in Grafana's UI) or none (editable in the UI; X-Disable-Provenance)")
 }
 
 // validate refuses flag values that cannot work, before anything runs.
 func (o *grafanaOptions) validate() error {
 	if o.concurrency < 1 {
 		return fmt.Errorf("--concurrency %d: give at least 1 (requests to Grafana in flight at once)", o.concurrency)
+	}
+	if o.alertingProvenance != "api" && o.alertingProvenance != "none" && o.alertingProvenance != "" {
+		return fmt.Errorf("--alerting-provenance %q: choose api (locked in Grafana's UI) or none (editable)", o.alertingProvenance)
 	}
 	return positive(map[string]time.Duration{"--timeout": o.timeout, "--request-timeout": o.reqTimeout})
 }

@@ -26,6 +26,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newPlanCmd(osEnv()),
 		newPullCmd(osEnv()),
 		newApplyCmd(osEnv()),
+		newCheckCmd(osEnv()),
 		newServeCmd(osEnv()),
 		newHealthcheckCmd(),
 	)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,6 +28,9 @@ type Options struct {
 	// row 40). The setting exists from 2026 (grafana PR #118592); older
 	// releases always use 4.
 	MaxNestedFolderDepth int
+	// AWS, when set, is the IAM side CloudWatch health checks assume roles
+	// against (dshealth.go); nil: every role can be assumed.
+	AWS *AWSRoles
 }
 
 // Emulator is an in-process Grafana. Serve it with Handler (httptest) or
@@ -46,6 +50,10 @@ type Emulator struct {
 	counters *counters
 	mux      *http.ServeMux
 	uids     *uidSource // guarded by mu
+
+	aws          *AWSRoles              // read-only after New
+	healthFaults map[string]HealthFault // by datasource uid; guarded by mu
+	healthWaits  atomic.Int64           // health checks holding back their answer
 
 	replicasMu sync.Mutex
 	replicas   []*Replica
@@ -84,6 +92,7 @@ func New(opts Options) *Emulator {
 		counters:  newCounters(),
 		mux:       http.NewServeMux(),
 		uids:      newUIDSource(opts.Seed),
+		aws:       opts.AWS,
 	}
 	main := e.st.addOrg("Main Org.")
 	admin := e.addUserLocked(UserSpec{Login: opts.AdminLogin, Email: "admin@localhost", Name: "admin", Password: opts.AdminPassword, ServerAdmin: true})
