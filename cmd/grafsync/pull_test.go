@@ -94,6 +94,21 @@ func seedHandMade(t *testing.T, emu *grafanatest.Emulator, dashboards int) {
 			"templating": map[string]any{"list": []any{map[string]any{"name": "q", "query": "$__all ${x}", "type": "custom"}}}}, FolderUID: "obs"}))
 	}
 	must(emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "prov-dash", "title": "From files"}, Provisioned: true}))
+	// Library panels, in a folder and in General, and a dashboard using both.
+	prom := map[string]any{"type": "prometheus", "uid": "prom-0"}
+	for _, lp := range []grafanatest.LibraryElementSpec{
+		{UID: "lp-cpu", Name: "CPU usage", FolderUID: "platform", Model: map[string]any{"type": "timeseries", "title": "CPU", "datasource": prom,
+			"targets": []any{map[string]any{"refId": "A", "expr": `rate(cpu[$__rate_interval])`, "datasource": prom}}, "gridPos": map[string]any{"h": 8, "w": 12.5}}},
+		{UID: "lp-text", Name: "Runbook", Model: map[string]any{"type": "text", "title": "Runbook", "options": map[string]any{"content": "# $service"}}},
+	} {
+		if err := emu.SeedLibraryElement(1, lp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "uses-lib", "title": "Uses library panels", "panels": []any{
+		map[string]any{"id": 1, "gridPos": map[string]any{"h": 8, "w": 12, "x": 0, "y": 0}, "libraryPanel": map[string]any{"uid": "lp-cpu", "name": "CPU usage"}},
+		map[string]any{"id": 2, "gridPos": map[string]any{"h": 8, "w": 12, "x": 12, "y": 0}, "libraryPanel": map[string]any{"uid": "lp-text", "name": "Runbook"}},
+	}}, FolderUID: "platform"}))
 	if err := emu.SetPreferences(1, grafanatest.PreferencesInfo{Theme: "dark", Timezone: "utc", WeekStart: "monday", HomeDashboardUID: "svc-0001"}); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +202,7 @@ func TestPullRoundTrip(t *testing.T) {
 			for _, want := range []string{
 				"grafsync.yaml", "dashboards/platform/_folder.yaml", "dashboards/platform/ecs-services/prod-eu/_folder.yaml",
 				"dashboards/observability/same-title.json", "dashboards/observability/same-title-same-b.json",
-				"datasources/loki-0.yaml",
+				"datasources/loki-0.yaml", "dashboards/platform/cpu-usage.libpanel.json", "dashboards/runbook.libpanel.json",
 			} {
 				if _, ok := files[want]; !ok {
 					t.Errorf("pull did not write %s; wrote %v", want, keysOf(files))
@@ -238,11 +253,11 @@ func TestPullRoundTrip(t *testing.T) {
 			if len(notAdoption) > 0 {
 				t.Errorf("plan right after pull shows changes other than adoption:\n%s", strings.Join(notAdoption, "\n"))
 			}
-			want := map[string]int{"dashboard": 62 + 3, "datasource": 30 + 1, "team": 3, "ownership": 2}
-			line := "adopt 65 dashboards, 31 datasources, 3 teams, 6 folders: only grafsync's ownership marker is added"
+			want := map[string]int{"dashboard": 63 + 3, "library-panel": 2, "datasource": 30 + 1, "team": 3, "ownership": 2}
+			line := "adopt 66 dashboards, 2 library panels, 31 datasources, 3 teams, 6 folders: only grafsync's ownership marker is added"
 			if tc.token {
-				want = map[string]int{"dashboard": 62, "datasource": 30, "team": 2, "ownership": 1}
-				line = "adopt 62 dashboards, 30 datasources, 2 teams, 5 folders: only grafsync's ownership marker is added"
+				want = map[string]int{"dashboard": 63, "library-panel": 2, "datasource": 30, "team": 2, "ownership": 1}
+				line = "adopt 63 dashboards, 2 library panels, 30 datasources, 2 teams, 5 folders: only grafsync's ownership marker is added"
 			}
 			if !cmp.Equal(adopted, want) {
 				t.Errorf("adopted (-want +got):\n%s", cmp.Diff(want, adopted))

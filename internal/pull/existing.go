@@ -20,6 +20,7 @@ import (
 // Paths are slash-separated and relative to the repository root.
 type existing struct {
 	dashboards map[string]string // uid → file
+	libpanels  map[string]string // uid → file (load.LibraryPanelSuffix)
 	folders    map[string]string // uid → directory
 	// datasources maps a uid (or "name:"+name for an entry without uid) to
 	// the provisioning file holding it; dsFiles are those files' entries.
@@ -32,7 +33,7 @@ type existing struct {
 // readExisting indexes root/orgDir. A file that cannot be read or parsed
 // is left alone: pull neither updates nor deletes it (the loader reports it).
 func readExisting(root, orgDir string) (*existing, error) {
-	ex := &existing{dashboards: map[string]string{}, folders: map[string]string{}, datasources: map[string]string{},
+	ex := &existing{dashboards: map[string]string{}, libpanels: map[string]string{}, folders: map[string]string{}, datasources: map[string]string{},
 		dsFiles: map[string][]*yaml.Node{}, files: map[string]bool{}}
 	fsys := os.DirFS(root)
 	dashDir := pathpkg.Join(orgDir, "dashboards")
@@ -60,6 +61,12 @@ func readExisting(root, orgDir string) (*existing, error) {
 			}
 			data, err := fs.ReadFile(fsys, p)
 			if err != nil {
+				return nil
+			}
+			if strings.HasSuffix(name, load.LibraryPanelSuffix) {
+				if uid, ok := fileUID(data, true); ok && uid != "" {
+					ex.libpanels[uid] = p
+				}
 				return nil
 			}
 			uid, ok := fileUID(data, strings.HasSuffix(name, ".json"))

@@ -101,6 +101,7 @@ type FileChange struct {
 type Counts struct {
 	Org                                 string
 	Folders, Dashboards, Datasources    int
+	LibraryPanels                       int
 	Teams                               int
 	SkippedProvisioned, SkippedReadOnly int
 }
@@ -269,6 +270,11 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 		if err := pruneDashboards(w, dashes, ex, opts, folderDirs, root); err != nil {
 			return cfg, err
 		}
+		n, err := writeLibraryPanels(w, st.LibraryPanels, folderDirs, ex, opts, root)
+		if err != nil {
+			return cfg, err
+		}
+		counts.LibraryPanels = n
 	}
 
 	// Datasources.

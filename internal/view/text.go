@@ -99,7 +99,7 @@ func AdoptionLine(p *plan.Plan) (string, []string) {
 	for _, k := range []struct {
 		kind      plan.Kind
 		one, many string
-	}{{plan.Dashboard, "dashboard", "dashboards"}, {plan.Datasource, "datasource", "datasources"}, {plan.Team, "team", "teams"}, {plan.Folder, "folder", "folders"}} {
+	}{{plan.Dashboard, "dashboard", "dashboards"}, {plan.LibraryPanel, "library panel", "library panels"}, {plan.Datasource, "datasource", "datasources"}, {plan.Team, "team", "teams"}, {plan.Folder, "folder", "folders"}} {
 		if n := byKind[k.kind]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, k.one, k.many)))
 		}
