@@ -443,7 +443,6 @@ func recordOwnership(desired []Resource, live map[key]*Resource, deletions []Cha
 			// What it records is what a reviewer needs to see.
 			c.Diff = Diff(map[string]any{"folders": map[string]any{}}, d.Doc, nil)
 		}
-		c.Adopt = c.Action != NoOp && onlyRecords(c.Diff)
 		out = append(out, c)
 	}
 	return out, nil
@@ -594,29 +593,31 @@ func liveValue(l *Resource, path string) string {
 	return s
 }
 
-// onlyRecords reports whether an ownership record's change only records
-// folders (adds them), which adoption does.
-func onlyRecords(diff []FieldDiff) bool {
-	for _, f := range diff {
-		if !f.BeforeAbsent || !strings.HasPrefix(f.Path, "folders.") {
-			return false
-		}
-	}
-	return len(diff) > 0
-}
-
-// Adoption tallies a plan's adoptions: the resources taken over by kind
-// (folders counted by the ownership records that record them), and the
-// secrets written once, as "subject: key, key".
+// Adoption tallies a plan's adoptions: the resources taken over by kind,
+// and the secrets written once, as "subject: key, key". Folders count as
+// adopted when the ownership record's change records a folder that exists
+// in Grafana already (the record itself stays a change of its own).
 func (p *Plan) Adoption() (byKind map[Kind]int, secrets []string) {
 	byKind = map[Kind]int{}
+	existing := map[key]bool{}
 	for _, c := range p.Changes {
-		if !c.Adopt {
+		if r := c.Resource(); r != nil && r.Kind == Folder && c.Before != nil && c.After != nil {
+			existing[r.key()] = true
+		}
+	}
+	for _, c := range p.Changes {
+		r := c.Resource()
+		if r == nil {
 			continue
 		}
-		r := c.Resource()
-		if r.Kind == Ownership {
-			byKind[Folder] += len(c.Diff)
+		if r.Kind == Ownership && c.After != nil {
+			for _, f := range c.Diff {
+				if uid, ok := strings.CutPrefix(f.Path, "folders."); ok && f.BeforeAbsent && existing[key{Folder, r.OrgID, uid}] {
+					byKind[Folder]++
+				}
+			}
+		}
+		if !c.Adopt {
 			continue
 		}
 		byKind[r.Kind]++
