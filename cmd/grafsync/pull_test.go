@@ -336,3 +336,38 @@ func keysOf(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestPullManagedExample: pulling a Grafana that grafsync already manages
+// (this repository's example, applied) gives a repository whose plan is
+// empty: nothing to adopt, and folders whose permissions name grafsync's
+// service account are left unmanaged rather than planned for removal.
+func TestPullManagedExample(t *testing.T) {
+	emu := grafanatest.New(grafanatest.Options{})
+	defer emu.Close()
+	rep, err := emu.StartReplica("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := emu.AddServiceAccountToken(1, "grafsync", "Admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"GRAFANA_URL": rep.URL(), "GRAFANA_TOKEN": token}
+	t.Setenv("LOKI_PASSWORD", "demo")
+	if code, out, errOut := runCLI(t, env, "apply", "--repo", repoRoot, "--log-level", "warn"); code != 0 {
+		t.Fatalf("apply of the example exited %d:\n%s\n%s", code, out, errOut)
+	}
+	dir := t.TempDir()
+	code, out, errOut := runCLI(t, env, "pull", "--repo", dir, "--log-level", "warn")
+	if code != 0 {
+		t.Fatalf("pull exited %d:\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "permissions of 2 folders not written") {
+		t.Errorf("pull does not say which folders' permissions it left unmanaged:\n%s", out)
+	}
+	t.Setenv("LOKI_BASIC_AUTH_PASSWORD", "demo")
+	code, out, errOut = runCLI(t, env, "plan", "--repo", dir, "--detailed-exitcode", "--log-level", "warn")
+	if code != 0 {
+		t.Fatalf("plan of the pulled example exited %d (want 0, no changes):\n%s\n%s", code, out, errOut)
+	}
+}

@@ -23,12 +23,15 @@ type permission struct {
 
 // readPermissions reads each folder's directly assigned permissions
 // (inherited ones belong to the parent, as normalize.LiveFolderPermissions
-// leaves them out). A user entry is named by login; service accounts are
-// not users of the org the loader can check, so their entries are left out.
-func readPermissions(ctx context.Context, c *grafana.Client, folders []grafana.Folder) (map[string][]permission, error) {
+// leaves them out). A user entry is named by login. An entry of a service
+// account (often the Admin entry Grafana gives the account that created
+// the folder) cannot be written: plan accepts only users of the org. Such
+// a folder's permissions are left out (nil: not managed), so the plan
+// never removes that entry; unmanaged names those folders.
+func readPermissions(ctx context.Context, c *grafana.Client, folders []grafana.Folder) (perms map[string][]permission, unmanaged []string, err error) {
 	users, err := c.OrgUsers(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	isUser := map[int64]bool{}
 	for _, u := range users {
@@ -53,6 +56,9 @@ func readPermissions(ctx context.Context, c *grafana.Client, folders []grafana.F
 					list = append(list, permission{"team", p.Team, level})
 				case p.UserID != 0 && isUser[p.UserID]:
 					list = append(list, permission{"user", p.UserLogin, level})
+				case p.UserID != 0:
+					out[i] = nil
+					return nil
 				}
 			}
 			sort.Slice(list, func(a, b int) bool {
@@ -67,19 +73,22 @@ func readPermissions(ctx context.Context, c *grafana.Client, folders []grafana.F
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m := make(map[string][]permission, len(folders))
 	for i, f := range folders {
 		m[f.UID] = out[i]
+		if out[i] == nil {
+			unmanaged = append(unmanaged, f.Title)
+		}
 	}
-	return m, nil
+	return m, unmanaged, nil
 }
 
 // folderFile is a folder's _folder.yaml.
 func folderFile(f grafana.Folder, perms []permission, withPerms bool) []byte {
 	n := mapping("uid", str(f.UID), "title", str(f.Title))
-	if withPerms {
+	if withPerms && perms != nil {
 		seq := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, p := range perms {
 			seq.Content = append(seq.Content, mapping(p.kind, str(p.who), "permission", str(p.level)))

@@ -250,8 +250,14 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 		}
 		var perms map[string][]permission
 		if opts.wants(OrgConfig) && !opts.NoPermissions {
-			if perms, err = readPermissions(ctx, o.Client, folders); err != nil {
+			var unmanaged []string
+			if perms, unmanaged, err = readPermissions(ctx, o.Client, folders); err != nil {
 				return cfg, err
+			}
+			if len(unmanaged) > 0 {
+				sort.Strings(unmanaged)
+				w.res.Notes = append(w.res.Notes, fmt.Sprintf("org %s: permissions of %d folders not written (left unmanaged): they give a service account access, which _folder.yaml cannot name: %s",
+					o.Name, len(unmanaged), strings.Join(unmanaged, ", ")))
 			}
 		}
 		for _, f := range folders {
