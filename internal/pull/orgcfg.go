@@ -403,11 +403,25 @@ func readOrgConfig(ctx context.Context, c *grafana.Client, cfg *orgConfig) error
 	if err != nil {
 		return err
 	}
+	users, err := c.OrgUsers(ctx)
+	if err != nil {
+		return err
+	}
+	isUser := map[int64]bool{}
+	for _, u := range users {
+		isUser[u.ID] = true
+	}
 	for _, t := range ts {
 		tm := team{name: t.Name, email: t.Email, members: []string{}}
 		for _, m := range t.Members {
 			if m.UserID == me.ID {
 				continue
+			}
+			if !isUser[m.UserID] {
+				// A service account: grafsync.yaml can name only users of
+				// the org, so the membership stays unmanaged (no members key).
+				tm.members = nil
+				break
 			}
 			name := m.Login
 			if name == "" {
@@ -496,7 +510,9 @@ func writeConfig(w *writer, cfgs []orgConfig, opts Options) error {
 				if t.email != "" {
 					tn.Content = append(tn.Content, str("email"), str(t.email))
 				}
-				tn.Content = append(tn.Content, str("members"), members)
+				if t.members != nil {
+					tn.Content = append(tn.Content, str("members"), members)
+				}
 				teams.Content = append(teams.Content, tn)
 			}
 			set(entry, "teams", teams)
