@@ -416,11 +416,14 @@ func (l *loader) alertSettings(f yfile, n *yaml.Node, at path, cp *resource.Cont
 		key := settingsKey(p[len(at):])
 		x := l.expand(s)
 		if !slices.Contains(secure, key) {
-			if len(x.refused) > 0 {
-				l.refuse(f.pos(vn), p, x.refused)
-			}
-			if len(x.missing) > 0 {
-				l.unset(f.pos(vn), p, x.missing, false)
+			l.reportExpansion(f.pos(vn), p, x, false)
+			// Settings other than the secure ones are stored in clear and
+			// returned to every reader, as a datasource's url and jsonData
+			// are: credentials in a URL there are refused (urlCredentials).
+			if what := urlCredentials(x.value, strings.HasSuffix(strings.ToLower(key), "url")); what != "" {
+				l.errorf(f.pos(vn), contactPointCredentialsHint(what),
+					"%s: holds %s; Grafana stores this setting in clear and shows it to everyone who can read the contact point", p, what)
+				return ""
 			}
 			return x.value
 		}
@@ -433,13 +436,10 @@ func (l *loader) alertSettings(f yfile, n *yaml.Node, at path, cp *resource.Cont
 				hint = "Grafana's export replaces secrets with [REDACTED]: " + hint
 			}
 			l.errorf(f.pos(vn), hint, "%s: a literal secret must not be stored in Git", p)
-		case len(x.refused) > 0:
-			l.refuse(f.pos(vn), p, x.refused)
-		case len(x.missing) > 0:
-			l.unset(f.pos(vn), p, x.missing, true)
-			secrets[key] = resource.UnsetSecret(strings.Join(x.refs, ", "))
-		default:
+		case l.reportExpansion(f.pos(vn), p, x, true):
 			secrets[key] = resource.NewSecret(x.value, strings.Join(x.refs, ", "))
+		case !x.isRefused(): // unset
+			secrets[key] = resource.UnsetSecret(strings.Join(x.refs, ", "))
 		}
 		return ""
 	}).(map[string]any)

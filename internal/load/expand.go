@@ -22,6 +22,10 @@ type expansion struct {
 	forbidden []string
 }
 
+// isRefused reports whether the value used what grafsync never reads: its
+// own credentials or a refused file.
+func (x expansion) isRefused() bool { return len(x.refused) > 0 || len(x.forbidden) > 0 }
+
 // ownCredential reports whether an environment variable holds credentials of
 // the process running grafsync rather than of a datasource: GRAFANA_TOKEN,
 // GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, every GRAFSYNC_* setting (Git
