@@ -71,12 +71,12 @@ func (l *loader) loadAlerting(o *orgState, dir string) {
 		switch ext := pathpkg.Ext(base); {
 		case de.IsDir() && strings.HasPrefix(base, ".") && name != dir:
 			return fs.SkipDir
-		case de.IsDir(), strings.HasPrefix(base, "."):
+		case de.IsDir(), strings.HasPrefix(base, "."), ext == ".md", ext == ".txt":
+		case !l.isFile(name, de):
+			// An escaping link, a link to a directory, a pipe: an error
+			// whatever its name, as in dashboards/ and datasources/.
 		case ext == ".yaml" || ext == ".yml" || ext == ".json":
-			if isDir, ok := l.entryKind(name, de); ok && !isDir {
-				l.loadAlertingFile(o, s, name)
-			}
-		case ext == ".md" || ext == ".txt":
+			l.loadAlertingFile(o, s, name)
 		default:
 			l.warnf(resource.Pos{File: name}, "alerting files end in .yaml, .yml or .json", "ignored: not an alerting file")
 		}

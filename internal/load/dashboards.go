@@ -212,7 +212,7 @@ func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, dept
 		if strings.HasPrefix(name, ".") || ext == ".md" || ext == ".txt" {
 			continue
 		}
-		if isDir, ok := l.entryKind(file, de); !ok || isDir {
+		if !l.isFile(file, de) {
 			continue
 		}
 		switch {

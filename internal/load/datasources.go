@@ -85,7 +85,7 @@ func (l *loader) isYAML(dir string, de fs.DirEntry) bool {
 	if strings.HasPrefix(name, ".") || ext == ".md" || ext == ".txt" {
 		return false
 	}
-	if isDir, ok := l.entryKind(pathpkg.Join(dir, name), de); !ok || isDir {
+	if !l.isFile(pathpkg.Join(dir, name), de) {
 		return false
 	}
 	if ext == ".yaml" || ext == ".yml" {

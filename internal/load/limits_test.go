@@ -162,9 +162,10 @@ func TestLoadObservesContext(t *testing.T) {
 }
 
 // TestEscapingPaths: every path grafsync reads by name — grafsync.yaml,
-// roles/accounts.yaml, an org's dir, dashboards/, datasources/ — is an
-// error naming it when it is a symbolic link out of the repository (read
-// through os.Root, as a local directory is), never absent or empty.
+// roles/accounts.yaml, an org's dir, dashboards/, datasources/, alerting/ —
+// and every entry of those directories is an error naming it when it is a
+// symbolic link out of the repository (read through os.Root, as a local
+// directory is), never absent, empty or ignored.
 func TestEscapingPaths(t *testing.T) {
 	outside := t.TempDir()
 	if err := os.WriteFile(filepath.Join(outside, "grafsync.yaml"), []byte("orgs: [{name: Main Org.}]\n"), 0o644); err != nil {
@@ -183,6 +184,14 @@ func TestEscapingPaths(t *testing.T) {
 			[]string{"orgs/b: a symbolic link out of the repository or to nothing, where grafsync reads a directory"}},
 		{"dashboards is a file", map[string]string{"dashboards": "x"},
 			[]string{"dashboards: a file where grafsync reads a directory"}},
+		{"alerting", map[string]string{"dashboards/a.json": okDash, "alerting": "->"},
+			[]string{"alerting: a symbolic link out of the repository or to nothing, where grafsync reads a directory"}},
+		// Whatever its name: alerting/team -> ../../shared would otherwise be
+		// "not an alerting file", and the rules under it not declared.
+		{"a directory link in alerting/", map[string]string{"dashboards/a.json": okDash, "alerting/team": "->"},
+			[]string{"alerting/team: a symbolic link out of the repository or to nothing"}},
+		{"a directory link in datasources/", map[string]string{"dashboards/a.json": okDash, "datasources/team": "->"},
+			[]string{"datasources/team: a symbolic link out of the repository or to nothing"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -248,6 +248,13 @@ func (l *loader) entryKind(name string, de fs.DirEntry) (isDir, ok bool) {
 	return false, false
 }
 
+// isFile reports whether a directory entry that is not a directory is a
+// regular file grafsync may read (entryKind reports it otherwise).
+func (l *loader) isFile(name string, de fs.DirEntry) bool {
+	isDir, ok := l.entryKind(name, de)
+	return ok && !isDir
+}
+
 // readFile reads a repository file within the limits, reporting failure.
 func (l *loader) readFile(name string) ([]byte, bool) {
 	data, err, ok := l.readLimited(name)
