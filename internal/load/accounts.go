@@ -7,7 +7,6 @@ import (
 	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/resource"
-	"github.com/grafsync/grafsync/internal/yamlnode"
 )
 
 // accountsState is roles/accounts.yaml as one Load sees it, and what the
@@ -41,7 +40,13 @@ func (l *loader) loadAccounts() {
 	if !ok {
 		return
 	}
-	if root, err := yamlnode.Parse(data); err == nil && !l.checkAliases(yfile{name: accounts.DefaultFile, root: root}) {
+	// Parsed here first for the checks every YAML file gets before it is
+	// used (the context, aliases); accounts.Parse reports syntax errors.
+	root, err := l.parseNode(accounts.DefaultFile, data)
+	if err != nil && l.stop(accounts.DefaultFile) {
+		return
+	}
+	if err == nil && !l.checkAliases(yfile{name: accounts.DefaultFile, root: root}) {
 		return
 	}
 	cfg, problems := accounts.Parse(accounts.DefaultFile, data)
