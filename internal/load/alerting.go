@@ -64,7 +64,7 @@ func (l *loader) loadAlerting(o *orgState, dir string) {
 		mutes: map[string]resource.Pos{}, tmpls: map[string]resource.Pos{}, groups: map[string]resource.Pos{}, cpNames: map[string]bool{}}
 	err := fs.WalkDir(l.fsys, dir, func(name string, de fs.DirEntry, err error) error {
 		if err != nil {
-			l.errorf(resource.Pos{File: name}, "", "cannot read: %v", err)
+			l.errorf(resource.Pos{File: name}, "", "cannot read: %v", unwrapPath(err))
 			return nil
 		}
 		base := de.Name()

@@ -262,11 +262,7 @@ func (l *loader) readFile(name string) ([]byte, bool) {
 		return nil, false
 	}
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the position already names the file
-		}
-		l.errorf(resource.Pos{File: name}, "", "cannot read: %v", err)
+		l.errorf(resource.Pos{File: name}, "", "cannot read: %v", unwrapPath(err)) // the position names the file
 		return nil, false
 	}
 	return data, true
