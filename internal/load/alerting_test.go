@@ -234,9 +234,15 @@ contactPoints:
 			name:  "proc files in a setting and a secure setting",
 			files: files("https://hooks.example.com/x", "$__file{/proc/self/environ}", "$__file{/proc/self/environ}"),
 			want: []string{
-				"alerting/a.yaml:9:21: contactPoints[0].receivers[0].settings.username: file /proc/self/environ is refused: grafsync never reads it: nothing under /proc is a secret for a datasource" + fileHint,
-				"alerting/a.yaml:10:21: contactPoints[0].receivers[0].settings.password: file /proc/self/environ is refused: grafsync never reads it: nothing under /proc is a secret for a datasource" + fileHint,
+				"alerting/a.yaml:9:21: contactPoints[0].receivers[0].settings.username: file /proc/self/environ is refused: grafsync never reads it: nothing under /proc is a secret for Grafana" + fileHint,
+				"alerting/a.yaml:10:21: contactPoints[0].receivers[0].settings.password: file /proc/self/environ is refused: grafsync never reads it: nothing under /proc is a secret for Grafana" + fileHint,
 			},
+		},
+		{
+			name:  "grafsync's own credentials",
+			files: files("https://hooks.example.com/x", "u", "${GITHUB_TOKEN}"),
+			want: []string{"alerting/a.yaml:10:21: contactPoints[0].receivers[0].settings.password: environment variable GITHUB_TOKEN holds credentials of the process running grafsync; a contact point must not use it" +
+				"\n\thint: " + ownCredentialHint},
 		},
 		{
 			name:  "a user name and password in the webhook url",

@@ -229,9 +229,13 @@ func (l *loader) reportExpansion(pos resource.Pos, at path, x expansion, secret 
 
 // refuse reports references to grafsync's own credentials (ownCredential).
 func (l *loader) refuse(pos resource.Pos, at path, names []string) {
-	what := "environment variable " + names[0] + " holds credentials of the process running grafsync; a datasource must not use it"
+	user := "a datasource"
+	if len(at) > 0 && at[0] == "contactPoints" {
+		user = "a contact point"
+	}
+	what := "environment variable " + names[0] + " holds credentials of the process running grafsync; " + user + " must not use it"
 	if len(names) > 1 {
-		what = "environment variables " + strings.Join(names, ", ") + " hold grafsync's own credentials; a datasource must not use them"
+		what = "environment variables " + strings.Join(names, ", ") + " hold grafsync's own credentials; " + user + " must not use them"
 	}
 	l.errorf(pos, ownCredentialHint, "%s: %s", at, what)
 }
