@@ -217,6 +217,9 @@ func (l *loader) reportExpansion(pos resource.Pos, at path, x expansion, secret 
 	for _, why := range x.forbidden {
 		l.errorf(pos, forbiddenFileHint, "%s: %s", at, why)
 	}
+	if x.overMsg != "" {
+		l.errorf(pos, expandedBytesHint, "%s: %s", at, x.overMsg)
+	}
 	if x.isRefused() {
 		return false
 	}

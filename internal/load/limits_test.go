@@ -280,3 +280,39 @@ func (f readHookFile) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// TestExpansionBudget: what $__file{} and $VAR references add to a
+// repository is bounded like its files: each reference of a 1 MiB CA
+// bundle in a 30-byte line would otherwise multiply a 10 MiB file into
+// hundreds of GB (500 references in 21 KB took 820 MB). The first value past
+// the limit is an error; later ones are refused without more messages.
+func TestExpansionBudget(t *testing.T) {
+	files := map[string]string{"dashboards/a.json": okDash, "datasources/a.yaml": dsProm + `    jsonData:
+      a: $__file{/s/ca.pem}
+      b: ${BIG}
+      c: $__file{/s/ca.pem}
+      d: $__file{/s/ca.pem}
+    secureJsonData:
+      tlsCACert: $__file{/s/ca.pem}
+`}
+	var reads int
+	opts := Options{
+		Limits:   Limits{ExpandedBytes: 150},
+		Getenv:   func(k string) string { return map[string]string{"BIG": strings.Repeat("e", 60)}[k] },
+		ReadFile: func(string) ([]byte, error) { reads++; return []byte(strings.Repeat("f", 60)), nil },
+	}
+	st, problems := Load(mapFS(files), opts)
+	want := []string{"datasources/a.yaml:9:10: datasources[0].jsonData.c: file /s/ca.pem is refused: the values of $VAR and $__file{} references add up to more than 150 bytes in this repository"}
+	if diff := cmp.Diff(want, shorts(problems)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if jd := st.Orgs[0].Datasources[0].JSONData; len(fmt.Sprint(jd["c"], jd["d"])) > 3 {
+		t.Errorf("values past the limit were expanded: c=%v d=%v", jd["c"], jd["d"])
+	}
+	if reads > 3 {
+		t.Errorf("%d files read; the first past the limit stops the reading", reads)
+	}
+	if (Limits{}).withDefaults().ExpandedBytes != MaxExpandedBytes || MaxExpandedBytes < 16*MaxSecretFileBytes {
+		t.Errorf("default expansion limit %d: it must hold several CA bundles of %d bytes", MaxExpandedBytes, MaxSecretFileBytes)
+	}
+}
