@@ -31,6 +31,11 @@ const (
 	// copy, so a 30-byte line naming a 1 MiB CA bundle would otherwise
 	// multiply a 10 MiB file a hundred thousand times.
 	MaxExpandedBytes = 32 << 20
+	// MaxGeneratedDatasources is how many datasources the CloudWatch
+	// templates of one Load may expand to (templates times accounts): a
+	// few lines of each file multiply, so two 10 MiB files could otherwise
+	// make billions.
+	MaxGeneratedDatasources = 10_000
 )
 
 // Limits override the limits above (tests use small ones); a zero field
@@ -41,6 +46,7 @@ type Limits struct {
 	AliasValues           int64
 	RepositoryAliasValues int64
 	ExpandedBytes         int64
+	GeneratedDatasources  int
 }
 
 func (lim Limits) withDefaults() Limits {
@@ -54,6 +60,9 @@ func (lim Limits) withDefaults() Limits {
 	def(&lim.AliasValues, MaxAliasValues)
 	def(&lim.RepositoryAliasValues, MaxRepositoryAliasValues)
 	def(&lim.ExpandedBytes, MaxExpandedBytes)
+	if lim.GeneratedDatasources <= 0 {
+		lim.GeneratedDatasources = MaxGeneratedDatasources
+	}
 	return lim
 }
 
@@ -66,6 +75,10 @@ type budget struct {
 	// expanded is what references' values have added (MaxExpandedBytes).
 	expanded     int64
 	overExpanded bool
+	// generated counts datasources expanded from CloudWatch templates
+	// (MaxGeneratedDatasources).
+	generated     int
+	overGenerated bool
 	// stopped is set once the context is done and reported.
 	stopped bool
 	// steps counts values converted, to look at the context now and then.

@@ -316,3 +316,26 @@ func TestExpansionBudget(t *testing.T) {
 		t.Errorf("default expansion limit %d: it must hold several CA bundles of %d bytes", MaxExpandedBytes, MaxSecretFileBytes)
 	}
 }
+
+// TestGeneratedDatasourceLimit: CloudWatch templates times accounts are
+// bounded: 100 templates of 6 lines and 5,000 accounts (330 KB) made
+// 500,000 datasources (19 s, 820 MB), and the two 10 MiB files allowed
+// would make billions. The template past the limit is an error at its
+// grafsyncAccounts and expands to nothing, as do later ones.
+func TestGeneratedDatasourceLimit(t *testing.T) {
+	second := strings.NewReplacer("CloudWatch {{name}}", "CW2 {{name}}", "cw-{{name}}", "cw2-{{name}}").Replace(cwTemplate)
+	third := strings.NewReplacer("CloudWatch {{name}}", "CW3 {{name}}", "cw-{{name}}", "cw3-{{name}}").Replace(cwTemplate)
+	files := map[string]string{"dashboards/a.json": okDash, "roles/accounts.yaml": accountsYAML,
+		"datasources/a.yaml": cwTemplate, "datasources/b.yaml": second, "datasources/c.yaml": third}
+	st, problems := Load(mapFS(files), Options{Limits: Limits{GeneratedDatasources: 3}})
+	want := []string{"datasources/b.yaml:8:25: datasources[0].jsonData.grafsyncAccounts: CloudWatch templates expand to more than 3 datasources in this repository (this one to 2)"}
+	if diff := cmp.Diff(want, shorts(problems)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if n := len(st.Orgs[0].Datasources); n != 2 {
+		t.Errorf("%d datasources; want the 2 of the first template only", n)
+	}
+	if (Limits{}).withDefaults().GeneratedDatasources != MaxGeneratedDatasources || MaxGeneratedDatasources < 1000 {
+		t.Errorf("default limit %d: an AWS organisation may hold hundreds of accounts", MaxGeneratedDatasources)
+	}
+}
