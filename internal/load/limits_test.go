@@ -339,3 +339,29 @@ func TestGeneratedDatasourceLimit(t *testing.T) {
 		t.Errorf("default limit %d: an AWS organisation may hold hundreds of accounts", MaxGeneratedDatasources)
 	}
 }
+
+// TestInputSubstitutionLimit: substituting a dashboard's __inputs may not
+// make it larger than a file grafsync reads: a 1 MB constant referenced 300
+// times in a 1 MB file held 2.2 GB, and a 10 MiB file could ask for
+// terabytes. The substitution is measured before it is made.
+func TestInputSubstitutionLimit(t *testing.T) {
+	dash := func(refs int) string {
+		return `{"__inputs": [{"name": "C", "type": "constant", "value": "` + strings.Repeat("v", 100) + `"}], "uid": "d", "title": "D", "panels": [], "x": [` +
+			strings.TrimSuffix(strings.Repeat(`"${C}",`, refs), ",") + `]}`
+	}
+	for _, tt := range []struct {
+		refs int
+		want []string
+	}{
+		{refs: 5},
+		{refs: 30, want: []string{"dashboards/a.json:1:14: __inputs: substituting the inputs makes the dashboard larger than the 2000 bytes grafsync reads from one file"}},
+	} {
+		st, problems := Load(mapFS(map[string]string{"dashboards/a.json": dash(tt.refs)}), Options{Limits: Limits{FileBytes: 2000}})
+		if diff := cmp.Diff(tt.want, shortsOrNil(problems)); diff != "" {
+			t.Errorf("%d references: problems (-want +got):\n%s", tt.refs, diff)
+		}
+		if tt.want != nil && len(st.Orgs[0].Dashboards) > 0 && strings.Contains(string(st.Orgs[0].Dashboards[0].JSON), "vvvv") {
+			t.Errorf("%d references: substituted past the limit", tt.refs)
+		}
+	}
+}
