@@ -64,10 +64,11 @@ func runScripts(t *testing.T, dir string, version grafanatest.Version) {
 		Dir:   dir,
 		Setup: func(env *testscript.Env) error { return setupHarness(env, version) },
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"emu":     cmdEmu,
-			"exits":   cmdExits,
-			"jsonq":   cmdJSONQ,
-			"example": cmdExample,
+			"emu":      cmdEmu,
+			"exits":    cmdExits,
+			"jsonq":    cmdJSONQ,
+			"example":  cmdExample,
+			"fleetemu": cmdFleetEmu,
 		},
 	})
 }
