@@ -148,6 +148,16 @@ func Parse(fsys fs.FS) (*Fleet, problem.List) {
 		}
 		seen[in.Name] = in.Source
 	}
+	sort.SliceStable(p.problems, func(i, j int) bool {
+		a, b := p.problems[i].Pos, p.problems[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
 	if len(fl.Instances) == 0 && !p.problems.HasErrors() {
 		p.errorf(resource.Pos{File: ConfigFile, Line: 1, Col: 1}, "list at least one instance, or remove instances:", "instances: the fleet is empty")
 	}
@@ -284,11 +294,15 @@ func (p *parser) instance(file string, n *yaml.Node, at string, item *listItem) 
 		p.errorf(in.Source, "add url: https://grafana.example.com (or a list of replica URLs)", "%s: url is missing", at)
 		good = false
 	}
+	gaveCredential := false
 	for _, c := range []struct {
 		key string
 		dst *string
 	}{{"token", &in.TokenEnv}, {"user", &in.UserEnv}, {"password", &in.PasswordEnv}} {
 		s, cpos, has := str(c.key)
+		if _, given := m[c.key]; given {
+			gaveCredential = true
+		}
 		if !has {
 			continue
 		}
@@ -308,7 +322,7 @@ func (p *parser) instance(file string, n *yaml.Node, at string, item *listItem) 
 	case (in.UserEnv == "") != (in.PasswordEnv == ""):
 		p.errorf(in.Source, "give user and password together", "%s: user and password go together", at)
 		good = false
-	case in.TokenEnv == "" && in.UserEnv == "":
+	case in.TokenEnv == "" && in.UserEnv == "" && !gaveCredential:
 		p.errorf(in.Source, "add token: ${GRAFANA_TOKEN_<NAME>}, or user: ${...} and password: ${...}", "%s: no credentials", at)
 		good = false
 	}

@@ -198,7 +198,12 @@ func (f *instanceFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	}
 	out := es[:0:0]
 	for _, e := range es {
-		if !f.isHidden(pathpkg.Join(name, e.Name())) {
+		p := pathpkg.Join(name, e.Name())
+		switch {
+		case f.isHidden(p):
+		case !e.IsDir() && expands(p):
+			out = append(out, entry{DirEntry: e, fsys: f, name: p})
+		default:
 			out = append(out, e)
 		}
 	}
@@ -207,21 +212,43 @@ func (f *instanceFS) ReadDir(name string) ([]fs.DirEntry, error) {
 
 type dirFile struct {
 	fs.File
-	fsys *instanceFS
-	name string
-	read bool
+	fsys    *instanceFS
+	name    string
+	entries []fs.DirEntry
+	read    bool
 }
 
+// ReadDir pages through the visible entries as fs.ReadDirFile requires.
 func (d *dirFile) ReadDir(n int) ([]fs.DirEntry, error) {
-	if d.read {
-		if n > 0 {
-			return nil, io.EOF
+	if !d.read {
+		es, err := d.fsys.ReadDir(d.name)
+		if err != nil {
+			return nil, err
 		}
-		return nil, nil
+		d.entries, d.read = es, true
 	}
-	d.read = true
-	return d.fsys.ReadDir(d.name)
+	if n <= 0 {
+		out := d.entries
+		d.entries = nil
+		return out, nil
+	}
+	if len(d.entries) == 0 {
+		return nil, io.EOF
+	}
+	k := min(n, len(d.entries))
+	out := d.entries[:k]
+	d.entries = d.entries[k:]
+	return out, nil
 }
+
+// entry reports an expanded file's size as its Stat does.
+type entry struct {
+	fs.DirEntry
+	fsys *instanceFS
+	name string
+}
+
+func (e entry) Info() (fs.FileInfo, error) { return e.fsys.Stat(e.name) }
 
 type memFile struct {
 	*bytes.Reader
