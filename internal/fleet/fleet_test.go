@@ -51,7 +51,7 @@ func TestParse(t *testing.T) {
 		{
 			name:  "duplicate names",
 			files: map[string]string{"grafsync.yaml": "instances:\n  - {name: a, url: 'https://a', token: '${T}'}\n  - {name: a, url: 'https://b', token: '${T}'}\n"},
-			want: []string{"a", "a"},
+			want:  []string{"a", "a"},
 			problems: []string{
 				"grafsync.yaml:3:5: instance \"a\" is already declared at grafsync.yaml:2:5",
 			},
@@ -124,7 +124,7 @@ func TestExpand(t *testing.T) {
 	vars := map[string]string{"tenant": `a"b`, "region": "eu-west-1"}
 	for _, tc := range []struct {
 		name, file, in, want string
-		missing         []string
+		missing              []string
 	}{
 		{name: "json escapes", file: "dashboards/d.json", in: `{"t": "${fleet.tenant} ${fleet.region}"}`, want: `{"t": "a\"b eu-west-1"}`},
 		{name: "yaml as is", file: "datasources/x.yaml", in: "url: http://${fleet.region}\n", want: "url: http://eu-west-1\n"},
