@@ -101,6 +101,9 @@ type fleetRun struct {
 	log     *slog.Logger
 	po      plan.Options
 	limiter http.RoundTripper
+	// onResponse, when set, gives each instance's client its response
+	// counter (serve's metrics).
+	onResponse func(instance string) func(int)
 }
 
 func newFleetRun(fl *fleet.Fleet, ro repoOptions, g grafanaOptions, fo fleetOptions, e env, log *slog.Logger, po plan.Options) (*fleetRun, error) {
@@ -132,7 +135,11 @@ func (fr *fleetRun) inputs(in fleet.Instance, strict bool) (reconcile.Inputs, fu
 	g := fr.g
 	g.urls, g.transport = urls, fr.limiter
 	ie := env{getenv: instanceEnv(fr.e.getenv, in)}
-	ri, closeIn, err := pipelineInputs(g, ie, fr.log.With("instance", in.Name), strict, fr.po, nil)
+	var hook func(int)
+	if fr.onResponse != nil {
+		hook = fr.onResponse(in.Name)
+	}
+	ri, closeIn, err := pipelineInputs(g, ie, fr.log.With("instance", in.Name), strict, fr.po, hook)
 	if err != nil {
 		return reconcile.Inputs{}, nil, err
 	}
