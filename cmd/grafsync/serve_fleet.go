@@ -94,7 +94,7 @@ func runServeFleet(ctx context.Context, opts serveOptions, e env, log *slog.Logg
 	if locks != nil {
 		lockName = locks.String()
 	}
-	log.Info("serving a fleet", "addr", ln.Addr().String(), "mode", string(mode), "interval", opts.interval.String(),
+	log.Info("serving", "fleet", true, "addr", ln.Addr().String(), "mode", string(mode), "interval", opts.interval.String(),
 		"repo", source.Redact(opts.repo.repo), "lock", lockName)
 	if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
 		return err
