@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,7 +17,9 @@ import (
 	"github.com/grafsync/grafsync/internal/load"
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/planfile"
+	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/reconcile"
+	"github.com/grafsync/grafsync/internal/resource"
 	"github.com/grafsync/grafsync/internal/source"
 	"github.com/grafsync/grafsync/internal/view"
 )
@@ -147,25 +150,30 @@ func (fr *fleetRun) inputs(in fleet.Instance, strict bool) (reconcile.Inputs, fu
 	return ri, closeIn, nil
 }
 
-// validate loads the repository as every instance sees it, offline: the
-// fleet's own problems, then each instance's (a ${fleet.KEY} without a
-// value, or anything its expansion broke), each instance's reported once
-// per position.
-func (fr *fleetRun) validate(ctx context.Context, instances []fleet.Instance, strict bool) load.Problems {
+// validate loads the repository as every instance sees it, offline: each
+// instance's ${fleet.KEY} values, then (full) its whole load, several
+// instances at once on the CPUs. A problem several instances share is
+// reported once. Without full only the values are checked: plan loads
+// each instance anyway and fails the instances whose load fails.
+func (fr *fleetRun) validate(ctx context.Context, instances []fleet.Instance, strict, full bool) load.Problems {
+	per := fleet.Run(ctx, instances, runtime.GOMAXPROCS(0), func(ctx context.Context, in fleet.Instance) load.Problems {
+		ps := fr.fl.Check(fr.snap.FS, in)
+		if full {
+			_, lps := load.Load(fr.fl.FS(fr.snap.FS, in), load.Options{Strict: strict, Getenv: instanceEnv(fr.e.getenv, in), ReadFile: fr.ro.secretFiles(fr.e).ReadFile, Revision: fr.snap.Revision, Context: ctx})
+			ps = append(ps, lps...)
+		}
+		return ps
+	}, func(_ fleet.Instance, err error) load.Problems {
+		return load.Problems{problem.Errorf(resource.Pos{File: fleet.ConfigFile}, "", "%v", err)}
+	})
 	var all load.Problems
 	seen := map[string]bool{}
-	for _, in := range instances {
-		ps := fr.fl.Check(fr.snap.FS, in)
-		_, lps := load.Load(fr.fl.FS(fr.snap.FS, in), load.Options{Strict: strict, Getenv: instanceEnv(fr.e.getenv, in), ReadFile: fr.ro.secretFiles(fr.e).ReadFile, Revision: fr.snap.Revision, Context: ctx})
-		ps = append(ps, lps...)
+	for _, ps := range per {
 		for _, p := range ps {
 			if k := p.String(); !seen[k] {
 				seen[k] = true
 				all = append(all, p)
 			}
-		}
-		if ctx.Err() != nil {
-			break
 		}
 	}
 	return all
@@ -220,7 +228,7 @@ func runFleetValidate(ctx context.Context, fr *fleetRun, fo fleetOptions, stdout
 	if err != nil {
 		return err
 	}
-	problems := fr.validate(ctx, instances, false)
+	problems := fr.validate(ctx, instances, false, true)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -244,7 +252,7 @@ func runFleetPlan(ctx context.Context, fr *fleetRun, opts planOptions, fo fleetO
 	if opts.format != "text" {
 		problemsTo = stderr
 	}
-	if problems := fr.validate(ctx, instances, false); problems.HasErrors() {
+	if problems := fr.validate(ctx, instances, false, false); problems.HasErrors() {
 		for _, p := range problems {
 			fmt.Fprintln(problemsTo, p)
 		}
@@ -305,7 +313,7 @@ func runFleetApply(ctx context.Context, fr *fleetRun, opts planOptions, fo fleet
 			fr.po = plan.Options{Prune: f.Prune, MaxDeletions: f.MaxDeletions, AllowEmpty: f.AllowEmpty}
 		}
 	}
-	if problems := fr.validate(ctx, instances, true); problems.HasErrors() {
+	if problems := fr.validate(ctx, instances, true, true); problems.HasErrors() {
 		for _, p := range problems {
 			fmt.Fprintln(stdout, p)
 		}
