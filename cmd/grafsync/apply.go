@@ -39,12 +39,22 @@ at most --max-deletions of them.`,
 	opts.repo.addFlags(cmd)
 	opts.grafana.addFlags(cmd)
 	opts.addPruneFlags(cmd)
+	opts.fleet.addFlags(cmd)
+	cmd.Flags().IntVar(&opts.fleet.canary, "canary", 0, "fleet: apply to this many instances first, and to the rest only when each applied and plans empty after")
 	cmd.Flags().BoolVar(&opts.checkDatasources, "check-datasources", false, "after applying, ask Grafana to health-check every declared datasource (as grafsync check); exit 1 if any fails")
 	return cmd
 }
 
 func runApply(ctx context.Context, opts planOptions, file string, e env, stdout, stderr io.Writer) error {
 	if err := opts.validate(); err != nil {
+		return err
+	}
+	if done, err := maybeFleet(ctx, &opts, e, stderr, func(ctx context.Context, fr *fleetRun) error {
+		if opts.checkDatasources {
+			return fmt.Errorf("--check-datasources: not available over a fleet yet; run grafsync check per instance")
+		}
+		return runFleetApply(ctx, fr, opts, opts.fleet, file, stdout)
+	}); done {
 		return err
 	}
 	var saved *planfile.File

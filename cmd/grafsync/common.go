@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -53,6 +54,9 @@ type repoOptions struct {
 	repo       string
 	ref        string
 	secretsDir []string
+	// opened is the snapshot already read (a fleet check reads it first);
+	// openRepo returns it instead of reading again.
+	opened *source.Snapshot
 }
 
 // envSecretsDir is --secrets-dir's default: directories separated by ":".
@@ -83,6 +87,9 @@ func (o repoOptions) secretFiles(e env) load.SecretFiles {
 // fetched incrementally on later runs. Credentials come from the
 // GRAFSYNC_GIT_* environment (docs/source.md).
 func openRepo(ctx context.Context, o repoOptions, e env, log *slog.Logger) (*source.Snapshot, error) {
+	if o.opened != nil {
+		return o.opened, nil
+	}
 	return source.Open(ctx, source.Options{
 		Repo: o.repo, Ref: o.ref, CacheDir: e.getenv("GRAFSYNC_CACHE_DIR"), Auth: source.AuthFromEnv(e.getenv), Logger: log,
 		Reads: readsPath,
@@ -115,6 +122,9 @@ type grafanaOptions struct {
 	logLevel    string
 	// alertingProvenance is api (locked in Grafana's UI) or none (editable).
 	alertingProvenance string
+	// transport, when set, is every client's base round tripper (a fleet's
+	// shared request bound); not a flag.
+	transport http.RoundTripper
 }
 
 func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
@@ -157,7 +167,7 @@ func positive(flags map[string]time.Duration) error {
 // sandbox), and the shared credentials. cleanup stops the sandbox.
 func (o *grafanaOptions) config(e env, log *slog.Logger) (grafana.Config, func(), error) {
 	cfg := grafana.Config{
-		OrgID: o.orgID, Concurrency: o.concurrency, Timeout: o.reqTimeout, Logger: log,
+		OrgID: o.orgID, Concurrency: o.concurrency, Timeout: o.reqTimeout, Logger: log, Transport: o.transport,
 		Token: e.getenv("GRAFANA_TOKEN"), User: e.getenv("GRAFANA_USER"), Password: e.getenv("GRAFANA_PASSWORD"),
 	}
 	cleanup := func() {}

@@ -22,6 +22,7 @@ type harness struct {
 	emu *grafanatest.Emulator
 	// version is what `emu start` imitates when the script names none.
 	version grafanatest.Version
+	fleet   *fleetHarness // fleetemu start (fleet_emu_test.go)
 }
 
 func setupHarness(env *testscript.Env, version grafanatest.Version) error {

@@ -25,6 +25,7 @@ type planOptions struct {
 	allowEmpty       bool
 	maxDeletions     int
 	checkDatasources bool // apply and serve: health-check the datasources after each run
+	fleet            fleetOptions
 	// pruneSet and maxDeletionsSet record that the flags were given, for
 	// apply PLANFILE to refuse ones the saved plan contradicts.
 	pruneSet, maxDeletionsSet bool
@@ -63,6 +64,7 @@ repository, 2 when there are changes (drift), 1 on error.`,
 	opts.repo.addFlags(cmd)
 	opts.grafana.addFlags(cmd)
 	opts.addPruneFlags(cmd)
+	opts.fleet.addFlags(cmd)
 	cmd.Flags().BoolVar(&opts.detailedExitCode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none")
 	cmd.Flags().StringVar(&opts.out, "out", "", "save the plan to this file, for grafsync apply FILE")
 	cmd.Flags().StringVar(&opts.format, "format", "text", "output: text, markdown (for a pull-request comment) or json")
@@ -75,6 +77,11 @@ func runPlan(ctx context.Context, opts planOptions, e env, stdout, stderr io.Wri
 	}
 	if opts.format != "text" && opts.format != "markdown" && opts.format != "json" {
 		return fmt.Errorf("--format %q: choose text, markdown or json", opts.format)
+	}
+	if done, err := maybeFleet(ctx, &opts, e, stderr, func(ctx context.Context, fr *fleetRun) error {
+		return runFleetPlan(ctx, fr, opts, opts.fleet, stdout, stderr)
+	}); done {
+		return err
 	}
 	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, false, plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions, AllowEmpty: opts.allowEmpty})
 	if err != nil {

@@ -33,6 +33,7 @@ type sandboxOptions struct {
 	awsRoles      string   // a roles/generated directory
 	awsTaskRole   string
 	allowRemote   bool
+	instances     int // independent emulators (a fleet), each with replicas replicas
 }
 
 // tokenGenerate is --token given without a value.
@@ -76,6 +77,7 @@ func (o *sandboxOptions) addFlags(cmd *cobra.Command) {
 	f.StringArrayVar(&o.unhealthy, "unhealthy", nil, "make the health check of datasource uid fail, with the plugin seeing message (default: a refused connection); repeatable: --unhealthy loki --unhealthy 'thanos=401 Unauthorized'")
 	f.StringVar(&o.awsRoles, "aws-roles", "", "answer CloudWatch health checks as STS would, against the IAM roles grafsync roles wrote to this directory (its cloudformation/ templates), e.g. roles/generated")
 	f.StringVar(&o.awsTaskRole, "aws-task-role", "", "with --aws-roles: the role ARN Grafana runs as (default: the one role the trust policies admit)")
+	f.IntVar(&o.instances, "instances", 1, "independent Grafanas (separate state each), on consecutive ports after the first's replicas; prints an instances: block for grafsync.yaml")
 	f.BoolVar(&o.allowRemote, "allow-remote", false, "let --listen be an address other machines can reach (the sandbox has admin/admin and no TLS)")
 }
 
@@ -145,6 +147,12 @@ var errStopped = errors.New("stopped")
 func runSandbox(cmd *cobra.Command, opts sandboxOptions) error {
 	if err := checkSandboxListen(opts.listen, opts.allowRemote); err != nil {
 		return err
+	}
+	if opts.instances < 1 {
+		return fmt.Errorf("--instances %d: give at least 1", opts.instances)
+	}
+	if opts.instances > 1 {
+		return runSandboxFleet(cmd, opts)
 	}
 	emu, err := newSandboxEmulator(opts)
 	if err != nil {
@@ -307,4 +315,71 @@ func printSandboxBanner(w io.Writer, emu *grafanatest.Emulator, opts sandboxOpti
 	}
 	fmt.Fprintf(w, "Use it with: %s\n", env)
 	fmt.Fprintln(w, "Stop it with Ctrl-C (SIGINT) or SIGTERM.")
+}
+
+// runSandboxFleet serves opts.instances emulators, each with its own state
+// and opts.replicas replicas, on consecutive ports, and prints the
+// instances: block that reaches them.
+func runSandboxFleet(cmd *cobra.Command, opts sandboxOptions) error {
+	addrs, err := replicaAddrs(opts.listen, opts.instances*opts.replicas)
+	if err != nil {
+		return err
+	}
+	type inst struct {
+		name, env, key string
+		urls           []string
+	}
+	var fleet []inst
+	for i := range opts.instances {
+		o := opts
+		o.seed = opts.seed + uint64(i) // independent faults and uids
+		emu, err := newSandboxEmulator(o)
+		if err != nil {
+			return err
+		}
+		defer emu.Close()
+		in := inst{name: fmt.Sprintf("sandbox-%d", i+1), env: fmt.Sprintf("SANDBOX_TOKEN_%d", i+1)}
+		for _, addr := range addrs[i*opts.replicas : (i+1)*opts.replicas] {
+			rep, err := emu.StartReplica(addr)
+			if err != nil {
+				return fmt.Errorf("sandbox: %w; choose another address with --listen", err)
+			}
+			in.urls = append(in.urls, rep.URL())
+		}
+		switch opts.token {
+		case "", tokenGenerate:
+			in.key, err = emu.AddServiceAccountToken(1, "sandbox", "Admin")
+		default:
+			in.key, err = opts.token, emu.AddServiceAccountTokenWithKey(1, "sandbox", "Admin", opts.token)
+		}
+		if err != nil {
+			return err
+		}
+		fleet = append(fleet, in)
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "grafsync sandbox: %d independent in-memory emulators of the Grafana %s HTTP API (separate state each).\n", opts.instances, opts.version)
+	fmt.Fprintln(w, "They are not real Grafanas (no UI, no queries); everything is lost when they stop.")
+	fmt.Fprintln(w, "Add this to grafsync.yaml:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "instances:")
+	for _, in := range fleet {
+		fmt.Fprintf(w, "  - name: %s\n", in.name)
+		if len(in.urls) == 1 {
+			fmt.Fprintf(w, "    url: %s\n", in.urls[0])
+		} else {
+			fmt.Fprintf(w, "    url: [%s]\n", strings.Join(in.urls, ", "))
+		}
+		fmt.Fprintf(w, "    token: ${%s}\n", in.env)
+		fmt.Fprintf(w, "    vars:\n      tenant: %s\n", in.name)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "and set the tokens (Admin, org 1) in the environment:")
+	for _, in := range fleet {
+		fmt.Fprintf(w, "export %s=%s\n", in.env, in.key)
+	}
+	fmt.Fprintln(w, "Stop them with Ctrl-C (SIGINT) or SIGTERM.")
+	<-cmd.Context().Done()
+	fmt.Fprintln(w, "sandbox stopped; its state is gone")
+	return errStopped
 }

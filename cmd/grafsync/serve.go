@@ -28,6 +28,8 @@ type serveOptions struct {
 	lockDSN    string
 	lockName   string
 	lockRetry  time.Duration
+	// checkDatasourcesSet: --check-datasources was given (a fleet refuses it).
+	checkDatasourcesSet bool
 }
 
 // Environment variables of grafsync serve; their values are secrets.
@@ -56,12 +58,14 @@ PostgreSQL advisory lock and only its holder syncs. SIGTERM or SIGINT stops it
 within a few seconds, with exit status 0.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.checkDatasourcesSet = cmd.Flags().Changed("check-datasources")
 			return runServe(cmd.Context(), opts, e, cmd.ErrOrStderr())
 		},
 	}
 	opts.repo.addFlags(cmd)
 	opts.grafana.addFlags(cmd)
 	opts.addPruneFlags(cmd)
+	opts.fleet.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&opts.listen, "listen", ":8080", "address for /healthz, /readyz, /metrics and the triggers")
 	f.StringVar(&opts.mode, "mode", string(serve.ModeApply), "apply (keep Grafana converged) or plan (only report drift)")
@@ -86,6 +90,14 @@ func runServe(ctx context.Context, opts serveOptions, e env, stderr io.Writer) e
 		return err
 	}
 	mode := serve.Mode(opts.mode)
+	fl, fleetProblems, err := openFleet(ctx, &opts.repo, e, log)
+	if err != nil {
+		return err
+	}
+	if fl != nil || fleetProblems.HasErrors() {
+		return runServeFleet(ctx, opts, e, log)
+	}
+	opts.repo.opened = nil // every run fetches
 	metrics := serve.NewMetrics()
 	in, closeInputs, err := pipelineInputs(opts.grafana, e, log, mode == serve.ModeApply,
 		plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions, AllowEmpty: opts.allowEmpty}, metrics.GrafanaResponse)

@@ -16,6 +16,7 @@ import (
 type validateOptions struct {
 	repo     repoOptions
 	logLevel string
+	fleet    fleetOptions
 }
 
 func newValidateCmd(e env) *cobra.Command {
@@ -35,6 +36,8 @@ error. It makes no network call to Grafana (a remote --repo is fetched).`,
 	}
 	opts.repo.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
+	cmd.Flags().StringSliceVar(&opts.fleet.instances, "instance", nil, "fleet: validate only these instances' expansion (default all)")
+	cmd.Flags().StringSliceVar(&opts.fleet.selectors, "selector", nil, "fleet: validate only instances whose labels match label=value")
 	return cmd
 }
 
@@ -43,9 +46,21 @@ func runValidate(ctx context.Context, opts validateOptions, e env, stdout, stder
 	if err != nil {
 		return err
 	}
-	snap, err := openRepo(ctx, opts.repo, e, log)
+	fl, fleetProblems, err := openFleet(ctx, &opts.repo, e, log)
 	if err != nil {
 		return err
+	}
+	snap := opts.repo.opened
+	if fl != nil || fleetProblems.HasErrors() {
+		for _, p := range fleetProblems {
+			fmt.Fprintln(stdout, p)
+		}
+		if fleetProblems.HasErrors() {
+			fmt.Fprintln(stdout, fleetProblems.Summary())
+			return silentError{errors.New("validation failed: " + fleetProblems.Summary())}
+		}
+		fr := &fleetRun{fl: fl, snap: snap, ro: opts.repo, e: e, log: log}
+		return runFleetValidate(ctx, fr, opts.fleet, stdout)
 	}
 	st, problems := load.Load(snap.FS, load.Options{Getenv: e.getenv, ReadFile: opts.repo.secretFiles(e).ReadFile, Revision: snap.Revision, Context: ctx})
 	if err := ctx.Err(); err != nil {

@@ -15,7 +15,9 @@ import (
 )
 
 var (
-	orgKeys    = []string{"orgs"}
+	// orgKeys are grafsync.yaml's top-level keys; instances, instancesFrom
+	// and instanceContent are internal/fleet's (docs/fleet.md).
+	orgKeys    = []string{"orgs", "instances", "instancesFrom", "instanceContent"}
 	orgEntKeys = []string{"name", "id", "dir", "preferences", "teams", "externalDatasources", "datasourceInputs"}
 	prefKeys   = []string{"theme", "timezone", "weekStart", "homeDashboardUid"}
 	teamKeys   = []string{"name", "email", "members"}
@@ -52,6 +54,11 @@ func (l *loader) loadConfig() []*orgState {
 		return def()
 	}
 	fl, ok := top["orgs"]
+	_, fleet := top["instances"]
+	_, fleetFrom := top["instancesFrom"]
+	if !ok && (fleet || fleetFrom) {
+		return def() // a fleet of single-org instances
+	}
 	if !ok {
 		l.errorf(f.pos(f.root), "list at least one org: orgs: [{name: Main Org.}]", "top level: missing key \"orgs\"")
 		return def()

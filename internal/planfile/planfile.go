@@ -101,6 +101,12 @@ func Read(path string) (*File, error) {
 	}
 	// Numbers are read as written (json.Number): a planned value such as
 	// 9007199254740993 or 1.50 compares equal to the fresh plan's.
+	var kind struct {
+		Kind string `json:"kind"`
+	}
+	if json.Unmarshal(b, &kind) == nil && kind.Kind == FleetKind {
+		return nil, fmt.Errorf("plan file %s is a fleet plan, and the repository declares no fleet (instances: in grafsync.yaml); make the plan again: grafsync plan --out %s", path, path)
+	}
 	var f File
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
