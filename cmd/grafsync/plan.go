@@ -44,7 +44,7 @@ const defaultMaxDeletions = 10
 func (o *planOptions) addPruneFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.prune, "prune", false, "delete managed resources that are no longer in the repository")
 	cmd.Flags().IntVar(&o.maxDeletions, "max-deletions", defaultMaxDeletions, "refuse a prune that would delete more resources than this (nothing is deleted)")
-	cmd.Flags().BoolVar(&o.allowEmpty, "allow-empty", false, "let a prune delete every managed dashboard, folder or datasource of an org whose repository declares none (refused otherwise)")
+	cmd.Flags().BoolVar(&o.allowEmpty, "allow-empty", false, "let a prune delete every managed dashboard/folder/library panel, datasource or alerting resource of an org whose repository declares none of that group (refused otherwise)")
 }
 
 func newPlanCmd(e env) *cobra.Command {
