@@ -354,7 +354,8 @@ func (a *applier) folderChange(ctx context.Context, ch plan.Change) error {
 // delete. Grafana deletes a folder's contents with it (§5.6), and its
 // managed contents were deleted by earlier steps, so a folder that still
 // holds something got it since the plan, or holds what the plan does not
-// read (library panels, alert rules): it is kept, as a FolderKept. Grafana's
+// read (alert rules, which are read only for an org whose repository has
+// an alerting/ directory): it is kept, as a FolderKept. Grafana's
 // counts decide (§5.7); search, which lags on 12.x, only names what it can.
 // A folder whose version moved since the plan (renamed, moved, or deleted
 // and made again by hand) is not the folder the plan proved grafsync's: it
@@ -393,7 +394,7 @@ type FolderKept struct {
 
 func (k *FolderKept) Error() string {
 	return fmt.Sprintf("%s was kept, not deleted: Grafana says it holds %s that the plan did not list, and would delete them with it. "+
-		"They were written since the plan, are not grafsync's (library panels, alert rules), or were written recently and Grafana 12.x's search does not list them yet; "+
+		"They were written since the plan, are alert rules of an org whose repository has no alerting/ (the plan does not read them), or were written recently and Grafana 12.x's search does not list them yet; "+
 		"run grafsync plan --prune again to see them (on 12.x, once search has caught up)", k.Subject, k.Holds)
 }
 

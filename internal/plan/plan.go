@@ -458,9 +458,11 @@ func recordOwnership(desired []Resource, live map[key]*Resource, deletions []Cha
 }
 
 // keepNonEmptyFolders drops folder deletions that would take something
-// with them: Grafana deletes a folder's dashboards and sub-folders too
-// (grafana-api.md §5.6). A folder is deleted only when every dashboard and
-// folder under it is also being deleted or is moved out by the plan.
+// with them, or that Grafana would refuse: it deletes a folder's dashboards
+// and sub-folders too, and refuses while the folder holds library panels or
+// alert rules (grafana-api.md §5.6; source audit row 55). A folder is deleted
+// only when every dashboard, folder, library panel and rule group under it
+// that the plan read is also being deleted or is moved out by the plan.
 func keepNonEmptyFolders(deletions []Change, desired, live []Resource) ([]Change, []string) {
 	deleting := map[key]bool{}
 	for _, d := range deletions {
