@@ -25,9 +25,10 @@ type planOptions struct {
 	allowEmpty       bool
 	maxDeletions     int
 	checkDatasources bool // apply and serve: health-check the datasources after each run
-	// pruneSet and maxDeletionsSet record that the flags were given, for
-	// apply PLANFILE to refuse ones the saved plan contradicts.
-	pruneSet, maxDeletionsSet bool
+	// pruneSet, maxDeletionsSet and provenanceSet record that the flags
+	// were given, for apply PLANFILE to refuse ones the saved plan
+	// contradicts.
+	pruneSet, maxDeletionsSet, provenanceSet bool
 }
 
 // validate refuses flag values that cannot work, before anything runs.
@@ -106,6 +107,7 @@ func runPlan(ctx context.Context, opts planOptions, e env, stdout, stderr io.Wri
 	if opts.out != "" {
 		f := planfile.New(p, opts.grafana.orgID, opts.prune, opts.maxDeletions)
 		f.AllowEmpty = opts.allowEmpty
+		f.AlertingProvenance = opts.grafana.alertingProvenance
 		if err := planfile.Write(opts.out, f); err != nil {
 			return err
 		}
