@@ -92,7 +92,8 @@ type Resource struct {
 	// sorted, numbers as written) and Doc is nil: large documents (dashboards) stay encoded, equal
 	// bytes mean equal documents, and only changed ones are decoded to diff.
 	Raw []byte
-	// Parent is the folder a dashboard or folder sits in ("" at the root).
+	// Parent is the folder a dashboard, folder, library panel or alert rule
+	// group sits in ("" at the root).
 	Parent string
 	// Depth orders folders parents-first (1 = top level); 0 for other kinds.
 	Depth int
