@@ -127,6 +127,7 @@ func Apply(ctx context.Context, c *grafana.Client, p *plan.Plan, opts Options) (
 			})
 		}
 		g.Wait()
+		a.relistKept(writeCtx)
 		if len(res.Failed) > 0 {
 			return res, res.Failed[0]
 		}
@@ -194,6 +195,9 @@ type applier struct {
 	mu   sync.Mutex
 	res  *Result
 	done int
+	// kept are the folder deletes not made (FolderKept, Conflict): the
+	// plan took them out of the ownership ledger, relistKept puts them back.
+	kept []plan.Change
 }
 
 // identities remembers who each client is for the length of one apply: a
@@ -248,6 +252,9 @@ func (a *applier) run(ctx context.Context, ch plan.Change) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.done++
+	if ch.Action == plan.Delete && ch.Resource().Kind == plan.Folder && IsConflict(err) {
+		a.kept = append(a.kept, ch)
+	}
 	if err != nil {
 		a.res.Failed = append(a.res.Failed, named(fmt.Sprintf("%s %s", ch.Action, ch.Subject), err))
 		a.opts.Logger.Error("change failed", "action", ch.Action, "subject", ch.Subject, "error", err)
@@ -381,6 +388,62 @@ func (a *applier) deleteFolder(ctx context.Context, ch plan.Change) error {
 		holds += " (" + strings.Join(names, ", ") + ")"
 	}
 	return &FolderKept{Subject: ch.Subject, Holds: holds}
+}
+
+// relistKept puts the folders whose delete was not made back in their org's
+// ownership ledger. The plan removed them from it in an earlier step (the
+// ledger names the folders grafsync manages once the plan is applied), but
+// they are still there and still grafsync's: left out, a folder kept for
+// what search did not list yet, or for alert rules the plan did not read,
+// would never be pruned once it is empty. A failure is logged: the apply
+// has failed already, and the folder is kept either way.
+func (a *applier) relistKept(ctx context.Context) {
+	byOrg := map[int64][]plan.Change{}
+	for _, ch := range a.kept {
+		byOrg[ch.Before.OrgID] = append(byOrg[ch.Before.OrgID], ch)
+	}
+	a.kept = nil
+	for _, org := range slices.Sorted(maps.Keys(byOrg)) {
+		kept := byOrg[org]
+		w, err := a.inOrg(kept[0])
+		if err == nil {
+			err = w.relist(ctx, org, kept)
+		}
+		if err != nil {
+			a.opts.Logger.Warn("could not put kept folders back in the ownership ledger; grafsync will not prune them: declare them in Git and apply once to manage them again",
+				"folders", kept[0].Subject, "error", err)
+		}
+	}
+}
+
+// relist adds the kept folders to the ledger as Grafana holds it now.
+func (a *applier) relist(ctx context.Context, org int64, kept []plan.Change) error {
+	cur, version, exists, err := a.readLedger(ctx)
+	if err != nil {
+		return err
+	}
+	want := maps.Clone(cur)
+	for _, ch := range kept {
+		want[ch.Before.ID] = true
+	}
+	if exists && maps.Equal(want, cur) {
+		return nil
+	}
+	ch := plan.Change{Action: plan.Update, Subject: "ownership ledger",
+		After: &plan.Resource{Kind: plan.Ownership, OrgID: org, Doc: ledgerDoc(want)}}
+	if exists {
+		ch.Before = &plan.Resource{Kind: plan.Ownership, OrgID: org, Doc: ledgerDoc(cur), Version: version}
+	}
+	return a.ownership(ctx, ch)
+}
+
+// ledgerDoc is an ownership ledger's plan document.
+func ledgerDoc(folders map[string]bool) map[string]any {
+	m := make(map[string]any, len(folders))
+	for uid := range folders {
+		m[uid] = true
+	}
+	return map[string]any{"folders": m}
 }
 
 // FolderKept is a folder delete that was not made: Grafana says the folder
