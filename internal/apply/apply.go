@@ -195,8 +195,10 @@ type applier struct {
 	mu   sync.Mutex
 	res  *Result
 	done int
-	// kept are the folder deletes not made (FolderKept, Conflict): the
-	// plan took them out of the ownership ledger, relistKept puts them back.
+	// kept are the folder deletes not made for what the folders hold
+	// (FolderKept): the plan took them out of the ownership ledger,
+	// relistKept puts them back. A folder whose version moved (Conflict)
+	// is not: it may be a person's, made again with the same uid.
 	kept []plan.Change
 }
 
@@ -252,7 +254,8 @@ func (a *applier) run(ctx context.Context, ch plan.Change) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.done++
-	if ch.Action == plan.Delete && ch.Resource().Kind == plan.Folder && IsConflict(err) {
+	var folderKept *FolderKept
+	if ch.Action == plan.Delete && errors.As(err, &folderKept) {
 		a.kept = append(a.kept, ch)
 	}
 	if err != nil {
@@ -390,8 +393,8 @@ func (a *applier) deleteFolder(ctx context.Context, ch plan.Change) error {
 	return &FolderKept{Subject: ch.Subject, Holds: holds}
 }
 
-// relistKept puts the folders whose delete was not made back in their org's
-// ownership ledger. The plan removed them from it in an earlier step (the
+// relistKept puts the folders kept for what they hold (FolderKept, still the
+// version the plan proved grafsync's) back in their org's ownership ledger. The plan removed them from it in an earlier step (the
 // ledger names the folders grafsync manages once the plan is applied), but
 // they are still there and still grafsync's: left out, a folder kept for
 // what search did not list yet, or for alert rules the plan did not read,
