@@ -33,6 +33,7 @@ at most --max-deletions of them.`,
 				file = args[0]
 			}
 			opts.pruneSet, opts.maxDeletionsSet = cmd.Flags().Changed("prune"), cmd.Flags().Changed("max-deletions")
+			opts.provenanceSet = cmd.Flags().Changed("alerting-provenance")
 			return runApply(cmd.Context(), opts, file, e, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -68,6 +69,7 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 		}
 		// The saved plan's choices are the ones its reviewer saw.
 		opts.prune, opts.maxDeletions, opts.allowEmpty = saved.Prune, saved.MaxDeletions, saved.AllowEmpty
+		opts.grafana.alertingProvenance = savedProvenance(saved)
 	}
 	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, true, plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions, AllowEmpty: opts.allowEmpty})
 	if err != nil {
@@ -146,5 +148,17 @@ func checkSavedPrune(file string, saved *planfile.File, opts planOptions) error 
 	if opts.maxDeletionsSet && opts.maxDeletions != saved.MaxDeletions {
 		return fmt.Errorf("%s: the saved plan was made with --max-deletions %d, and apply runs a saved plan as it was reviewed; drop --max-deletions here, or make and review a new plan with --max-deletions %d", file, saved.MaxDeletions, opts.maxDeletions)
 	}
+	if p := savedProvenance(saved); opts.provenanceSet && opts.grafana.alertingProvenance != p {
+		return fmt.Errorf("%s: the saved plan was made with --alerting-provenance %s, and apply runs a saved plan as it was reviewed; drop --alerting-provenance here, or make and review a new plan with --alerting-provenance %s", file, p, opts.grafana.alertingProvenance)
+	}
 	return nil
+}
+
+// savedProvenance is the --alerting-provenance a saved plan was made with
+// (api when the file does not say: the default, and all older files knew).
+func savedProvenance(saved *planfile.File) string {
+	if saved.AlertingProvenance == "" {
+		return "api"
+	}
+	return saved.AlertingProvenance
 }

@@ -26,9 +26,10 @@ type planOptions struct {
 	maxDeletions     int
 	checkDatasources bool // apply and serve: health-check the datasources after each run
 	fleet            fleetOptions
-	// pruneSet and maxDeletionsSet record that the flags were given, for
-	// apply PLANFILE to refuse ones the saved plan contradicts.
-	pruneSet, maxDeletionsSet bool
+	// pruneSet, maxDeletionsSet and provenanceSet record that the flags
+	// were given, for apply PLANFILE to refuse ones the saved plan
+	// contradicts.
+	pruneSet, maxDeletionsSet, provenanceSet bool
 }
 
 // validate refuses flag values that cannot work, before anything runs.
@@ -45,7 +46,7 @@ const defaultMaxDeletions = 10
 func (o *planOptions) addPruneFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.prune, "prune", false, "delete managed resources that are no longer in the repository")
 	cmd.Flags().IntVar(&o.maxDeletions, "max-deletions", defaultMaxDeletions, "refuse a prune that would delete more resources than this (nothing is deleted)")
-	cmd.Flags().BoolVar(&o.allowEmpty, "allow-empty", false, "let a prune delete every managed dashboard, folder or datasource of an org whose repository declares none (refused otherwise)")
+	cmd.Flags().BoolVar(&o.allowEmpty, "allow-empty", false, "let a prune delete every managed dashboard/folder/library panel, datasource or alerting resource of an org whose repository declares none of that group (refused otherwise)")
 }
 
 func newPlanCmd(e env) *cobra.Command {
@@ -113,6 +114,7 @@ func runPlan(ctx context.Context, opts planOptions, e env, stdout, stderr io.Wri
 	if opts.out != "" {
 		f := planfile.New(p, opts.grafana.orgID, opts.prune, opts.maxDeletions)
 		f.AllowEmpty = opts.allowEmpty
+		f.AlertingProvenance = opts.grafana.alertingProvenance
 		if err := planfile.Write(opts.out, f); err != nil {
 			return err
 		}

@@ -127,6 +127,7 @@ func Apply(ctx context.Context, c *grafana.Client, p *plan.Plan, opts Options) (
 			})
 		}
 		g.Wait()
+		a.relistKept(writeCtx)
 		if len(res.Failed) > 0 {
 			return res, res.Failed[0]
 		}
@@ -194,6 +195,11 @@ type applier struct {
 	mu   sync.Mutex
 	res  *Result
 	done int
+	// kept are the folder deletes not made for what the folders hold
+	// (FolderKept): the plan took them out of the ownership ledger,
+	// relistKept puts them back. A folder whose version moved (Conflict)
+	// is not: it may be a person's, made again with the same uid.
+	kept []plan.Change
 }
 
 // identities remembers who each client is for the length of one apply: a
@@ -248,6 +254,10 @@ func (a *applier) run(ctx context.Context, ch plan.Change) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.done++
+	var folderKept *FolderKept
+	if ch.Action == plan.Delete && errors.As(err, &folderKept) {
+		a.kept = append(a.kept, ch)
+	}
 	if err != nil {
 		a.res.Failed = append(a.res.Failed, named(fmt.Sprintf("%s %s", ch.Action, ch.Subject), err))
 		a.opts.Logger.Error("change failed", "action", ch.Action, "subject", ch.Subject, "error", err)
@@ -354,7 +364,8 @@ func (a *applier) folderChange(ctx context.Context, ch plan.Change) error {
 // delete. Grafana deletes a folder's contents with it (§5.6), and its
 // managed contents were deleted by earlier steps, so a folder that still
 // holds something got it since the plan, or holds what the plan does not
-// read (library panels, alert rules): it is kept, as a FolderKept. Grafana's
+// read (alert rules, which are read only for an org whose repository has
+// an alerting/ directory): it is kept, as a FolderKept. Grafana's
 // counts decide (§5.7); search, which lags on 12.x, only names what it can.
 // A folder whose version moved since the plan (renamed, moved, or deleted
 // and made again by hand) is not the folder the plan proved grafsync's: it
@@ -382,6 +393,62 @@ func (a *applier) deleteFolder(ctx context.Context, ch plan.Change) error {
 	return &FolderKept{Subject: ch.Subject, Holds: holds}
 }
 
+// relistKept puts the folders kept for what they hold (FolderKept, still the
+// version the plan proved grafsync's) back in their org's ownership ledger. The plan removed them from it in an earlier step (the
+// ledger names the folders grafsync manages once the plan is applied), but
+// they are still there and still grafsync's: left out, a folder kept for
+// what search did not list yet, or for alert rules the plan did not read,
+// would never be pruned once it is empty. A failure is logged: the apply
+// has failed already, and the folder is kept either way.
+func (a *applier) relistKept(ctx context.Context) {
+	byOrg := map[int64][]plan.Change{}
+	for _, ch := range a.kept {
+		byOrg[ch.Before.OrgID] = append(byOrg[ch.Before.OrgID], ch)
+	}
+	a.kept = nil
+	for _, org := range slices.Sorted(maps.Keys(byOrg)) {
+		kept := byOrg[org]
+		w, err := a.inOrg(kept[0])
+		if err == nil {
+			err = w.relist(ctx, org, kept)
+		}
+		if err != nil {
+			a.opts.Logger.Warn("could not put kept folders back in the ownership ledger; grafsync will not prune them: declare them in Git and apply once to manage them again",
+				"folders", kept[0].Subject, "error", err)
+		}
+	}
+}
+
+// relist adds the kept folders to the ledger as Grafana holds it now.
+func (a *applier) relist(ctx context.Context, org int64, kept []plan.Change) error {
+	cur, version, exists, err := a.readLedger(ctx)
+	if err != nil {
+		return err
+	}
+	want := maps.Clone(cur)
+	for _, ch := range kept {
+		want[ch.Before.ID] = true
+	}
+	if exists && maps.Equal(want, cur) {
+		return nil
+	}
+	ch := plan.Change{Action: plan.Update, Subject: "ownership ledger",
+		After: &plan.Resource{Kind: plan.Ownership, OrgID: org, Doc: ledgerDoc(want)}}
+	if exists {
+		ch.Before = &plan.Resource{Kind: plan.Ownership, OrgID: org, Doc: ledgerDoc(cur), Version: version}
+	}
+	return a.ownership(ctx, ch)
+}
+
+// ledgerDoc is an ownership ledger's plan document.
+func ledgerDoc(folders map[string]bool) map[string]any {
+	m := make(map[string]any, len(folders))
+	for uid := range folders {
+		m[uid] = true
+	}
+	return map[string]any{"folders": m}
+}
+
 // FolderKept is a folder delete that was not made: Grafana says the folder
 // holds what the plan did not list, and would delete it with the folder.
 // Nothing need have changed in Grafana: on 12.x, search (which the plan
@@ -393,7 +460,7 @@ type FolderKept struct {
 
 func (k *FolderKept) Error() string {
 	return fmt.Sprintf("%s was kept, not deleted: Grafana says it holds %s that the plan did not list, and would delete them with it. "+
-		"They were written since the plan, are not grafsync's (library panels, alert rules), or were written recently and Grafana 12.x's search does not list them yet; "+
+		"They were written since the plan, are alert rules of an org whose repository has no alerting/ (the plan does not read them), or were written recently and Grafana 12.x's search does not list them yet; "+
 		"run grafsync plan --prune again to see them (on 12.x, once search has caught up)", k.Subject, k.Holds)
 }
 

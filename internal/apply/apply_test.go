@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -623,5 +624,9 @@ func TestFolderKeptForWhatSearchDidNotList(t *testing.T) {
 	}
 	if _, ok := f.emu.GetFolder(1, "team"); !ok {
 		t.Error("the folder was deleted")
+	}
+	// Still grafsync's: back in the ledger the plan had taken it out of.
+	if got := ledgerFolders(t, f.emu); !slices.Contains(got, "team") {
+		t.Errorf("ledger folders %v, want the kept folder team", got)
 	}
 }

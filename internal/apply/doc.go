@@ -31,7 +31,10 @@
 //   - The ownership ledger (ownership.go) is written before any folder is
 //     created, once per org and apply, as additions and removals applied
 //     to the ledger Grafana holds at the time: a concurrent runner's
-//     entries are never overwritten.
+//     entries are never overwritten. A folder the plan deletes leaves the
+//     ledger in that write; when apply then keeps it for what it holds
+//     (FolderKept) it is put back (relistKept), so it stays grafsync's to
+//     prune later. One whose version moved is not: it may be a person's.
 //   - grafsync's own membership of a team (its ownership marker) and its own
 //     Admin entry on a folder it is not org Admin of are never removed.
 package apply

@@ -51,63 +51,70 @@ func ledgerFolders(t *testing.T, emu *grafanatest.Emulator) []string {
 // there (the dashboard version is the lock); nobody's entry is lost.
 func TestLedgerSurvivesConcurrentApplies(t *testing.T) {
 	const runners = 6
-	base := newFixture(t, grafanatest.Options{}, nil)
-	fixtures := make([]*fixture, runners)
-	want := []string{"shared"}
-	for i := range fixtures {
-		f := *base
-		f.repo = fstest.MapFS{}
-		f.write(map[string]string{
-			"dashboards/shared/_folder.yaml":                "uid: shared\ntitle: Shared\n",
-			fmt.Sprintf("dashboards/own%d/_folder.yaml", i): fmt.Sprintf("uid: own%d\ntitle: Own %d\n", i, i),
+	// In every version mode: 13.x refuses a stale ledger save with 409
+	// "Dashboard already exists. Use overwrite flag to update." (source
+	// audit row 3), the others with 412; both are read again and retried.
+	for _, version := range emulatedVersions {
+		t.Run(version, func(t *testing.T) {
+			base := newFixture(t, grafanatest.Options{Version: mustVersion(t, version)}, nil)
+			fixtures := make([]*fixture, runners)
+			want := []string{"shared"}
+			for i := range fixtures {
+				f := *base
+				f.repo = fstest.MapFS{}
+				f.write(map[string]string{
+					"dashboards/shared/_folder.yaml":                "uid: shared\ntitle: Shared\n",
+					fmt.Sprintf("dashboards/own%d/_folder.yaml", i): fmt.Sprintf("uid: own%d\ntitle: Own %d\n", i, i),
+				})
+				fixtures[i] = &f
+				want = append(want, fmt.Sprintf("own%d", i))
+			}
+			slices.Sort(want)
+			outs := make([]*plan.Plan, runners)
+			for i, f := range fixtures {
+				out := f.plan(t)
+				outs[i] = out.Plan
+			}
+			var wg sync.WaitGroup
+			errs := make([]error, runners)
+			for i, f := range fixtures {
+				wg.Go(func() {
+					_, errs[i] = applyPlan(f, outs[i])
+				})
+			}
+			wg.Wait()
+			// The shared folder is created by one runner; the others' creates are
+			// refused and read back as what they asked for.
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("runner %d: %v", i, err)
+				}
+			}
+			if diff := cmp.Diff(want, ledgerFolders(t, base.emu)); diff != "" {
+				t.Errorf("ledger folders after %d concurrent applies (-want +got):\n%s", runners, diff)
+			}
+			// All planned against an absent ledger: one created it, each other
+			// was refused, read it again and added its folder: one version each.
+			if versions := base.emu.DashboardVersions(1, normalize.LedgerUID); len(versions) != runners {
+				t.Errorf("ledger versions %v, want one per runner (%d)", versions, runners)
+			}
+			// Every runner has converged: without prune (the others' folders are
+			// grafsync's and not in its Git), its plan is empty.
+			for i, f := range fixtures {
+				in := f.inputs()
+				in.Plan.Prune = false
+				out, err := reconcile.Plan(context.Background(), in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out.Plan.HasChanges() || len(out.Plan.Orphans) != runners-1 {
+					t.Errorf("runner %d re-plan: %s, orphans %v", i, out.Plan.Summary(), out.Plan.Orphans)
+				}
+			}
+			if diff := cmp.Diff(want, ledgerFolders(t, base.emu)); diff != "" {
+				t.Errorf("ledger folders after re-applies (-want +got):\n%s", diff)
+			}
 		})
-		fixtures[i] = &f
-		want = append(want, fmt.Sprintf("own%d", i))
-	}
-	slices.Sort(want)
-	outs := make([]*plan.Plan, runners)
-	for i, f := range fixtures {
-		out := f.plan(t)
-		outs[i] = out.Plan
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, runners)
-	for i, f := range fixtures {
-		wg.Go(func() {
-			_, errs[i] = applyPlan(f, outs[i])
-		})
-	}
-	wg.Wait()
-	// The shared folder is created by one runner; the others' creates are
-	// refused and read back as what they asked for.
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("runner %d: %v", i, err)
-		}
-	}
-	if diff := cmp.Diff(want, ledgerFolders(t, base.emu)); diff != "" {
-		t.Errorf("ledger folders after %d concurrent applies (-want +got):\n%s", runners, diff)
-	}
-	// All planned against an absent ledger: one created it, each other
-	// was refused, read it again and added its folder: one version each.
-	if versions := base.emu.DashboardVersions(1, normalize.LedgerUID); len(versions) != runners {
-		t.Errorf("ledger versions %v, want one per runner (%d)", versions, runners)
-	}
-	// Every runner has converged: without prune (the others' folders are
-	// grafsync's and not in its Git), its plan is empty.
-	for i, f := range fixtures {
-		in := f.inputs()
-		in.Plan.Prune = false
-		out, err := reconcile.Plan(context.Background(), in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out.Plan.HasChanges() || len(out.Plan.Orphans) != runners-1 {
-			t.Errorf("runner %d re-plan: %s, orphans %v", i, out.Plan.Summary(), out.Plan.Orphans)
-		}
-	}
-	if diff := cmp.Diff(want, ledgerFolders(t, base.emu)); diff != "" {
-		t.Errorf("ledger folders after re-applies (-want +got):\n%s", diff)
 	}
 }
 

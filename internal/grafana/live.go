@@ -101,11 +101,12 @@ func (c *Client) ReadState(ctx context.Context, each func(Dashboard), expected f
 		st.Folders = fs
 		return err
 	})
+	// Without expected uids there is nothing to add to what search lists;
+	// folders are still walked where search lags (lags itself is shared by
+	// both readers, so it is never written once they start).
+	dashboardsLag := lags && expected != nil
 	g.Go(func() error {
-		if expected == nil {
-			lags = false // nothing to add to what search lists
-		}
-		return c.readDashboards(gctx, each, lags, expected)
+		return c.readDashboards(gctx, each, dashboardsLag, expected)
 	})
 	g.Go(func() error {
 		ds, err := c.readDatasources(gctx)

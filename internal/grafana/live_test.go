@@ -240,3 +240,35 @@ func TestWritesAcrossVersions(t *testing.T) {
 		})
 	}
 }
+
+// On 12.x and 13.x folders are walked through /api/folders, whose answers
+// do not lag, even when ReadState is given no expected dashboards: a folder
+// just created through the API, which search does not list yet, is read.
+// (Whether the dashboards reader needs expected uids is its own matter: it
+// once cleared the shared lag flag that the folders reader was reading, a
+// data race that go test -race reports here.)
+func TestReadStateWalksFoldersWithoutExpected(t *testing.T) {
+	for _, version := range []string{"12", "13"} {
+		t.Run(version, func(t *testing.T) {
+			v, _ := grafanatest.ParseVersion(version)
+			_, rep := grafanatest.Start(t, grafanatest.Options{Version: v, SearchLag: time.Hour})
+			c := newTestClient(t, Config{URLs: []string{rep.URL()}})
+			if err := c.CreateFolder(t.Context(), "new", "New", ""); err != nil {
+				t.Fatal(err)
+			}
+			for range 20 {
+				st, err := c.ReadState(t.Context(), nil, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var uids []string
+				for _, f := range st.Folders {
+					uids = append(uids, f.UID)
+				}
+				if diff := cmp.Diff([]string{"new"}, uids); diff != "" {
+					t.Fatalf("folders (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}

@@ -113,20 +113,6 @@ func unquote(v jsontext.Value) string {
 	return s
 }
 
-// DesiredDashboards are an org's dashboards from Git, marked as managed,
-// each kept encoded (plan.Resource.Raw).
-func DesiredDashboards(org *resource.Org, orgID int64) ([]plan.Resource, error) {
-	out := make([]plan.Resource, 0, len(org.Dashboards))
-	for _, d := range org.Dashboards {
-		r, err := DesiredDashboard(d, orgID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
 // DesiredDashboard is one dashboard from Git, marked as managed, encoded.
 func DesiredDashboard(d *resource.Dashboard, orgID int64) (plan.Resource, error) {
 	raw, _, err := Dashboard(d.JSON, d.FolderUID, true)

@@ -62,7 +62,7 @@ func TestTitleClashes(t *testing.T) {
 				for _, f := range tt.folders {
 					f.Path = f.UID + "-path"
 				}
-				dashes, err := DesiredDashboards(&resource.Org{Dashboards: tt.dashes}, 1)
+				dashes, err := desiredDashboards(&resource.Org{Dashboards: tt.dashes}, 1)
 				if err != nil {
 					t.Fatal(err)
 				}

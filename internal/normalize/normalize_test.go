@@ -78,7 +78,7 @@ func TestDashboardNumbers(t *testing.T) {
 				t.Fatal(err)
 			}
 			org := &resource.Org{Dashboards: []*resource.Dashboard{{UID: "n", Path: "n.json", FolderUID: "f", JSON: loaded}}}
-			desired, err := DesiredDashboards(org, 1)
+			desired, err := desiredDashboards(org, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,7 +111,7 @@ func TestDashboardNumbers(t *testing.T) {
 
 func TestDashboardMarkerAndAdoption(t *testing.T) {
 	org := &resource.Org{Dashboards: []*resource.Dashboard{{UID: "ecs", Path: "platform/ecs.json", FolderUID: "platform", JSON: []byte(`{"uid": "ecs", "title": "ECS"}`)}}}
-	desired, err := DesiredDashboards(org, 1)
+	desired, err := desiredDashboards(org, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,4 +358,19 @@ func TestDatasourceURLCannotBeCleared(t *testing.T) {
 	if diff := cmp.Diff(map[string]bool{"cw": true, "empty": false, "new": false}, got); diff != "" {
 		t.Errorf("unwritable (-want +got):\n%s", diff)
 	}
+}
+
+// desiredDashboards normalises an org's dashboards from Git as the
+// pipeline does (reconcile's desiredDashboards, which also releases each
+// loaded JSON once normalised).
+func desiredDashboards(org *resource.Org, orgID int64) ([]plan.Resource, error) {
+	out := make([]plan.Resource, 0, len(org.Dashboards))
+	for _, d := range org.Dashboards {
+		r, err := DesiredDashboard(d, orgID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

@@ -10,9 +10,14 @@
 //     order, folders parents-first; deletes last, in reverse order.
 //   - A Change's Before == nil means create, After == nil means delete; both
 //     set is an update (or a no-op when nothing differs).
-//   - Only resources carrying grafsync's marker are ever deleted, only with
-//     Prune, and never more than MaxDeletions. Read-only (provisioned)
-//     resources are never changed: a difference on one is Blocked.
+//   - Apart from the repository's explicit deletions (deleteDatasources,
+//     alerting's delete lists), only resources grafsync manages (its marker;
+//     for folders, the ownership ledger) are ever deleted, only with Prune,
+//     never more than MaxDeletions, and never a whole kind group an org's
+//     repository no longer declares without AllowEmpty. Deletions of
+//     explicit and pruned resources alike count against MaxDeletions.
+//     Read-only (provisioned) resources are never changed: a difference on
+//     one is Blocked.
 //   - Secret values never reach a Plan: documents hold fingerprints, and a
 //     FieldDiff on a secret field carries Secret = true and no values.
 package plan

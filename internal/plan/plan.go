@@ -93,7 +93,8 @@ type Resource struct {
 	// sorted, numbers as written) and Doc is nil: large documents (dashboards) stay encoded, equal
 	// bytes mean equal documents, and only changed ones are decoded to diff.
 	Raw []byte
-	// Parent is the folder a dashboard or folder sits in ("" at the root).
+	// Parent is the folder a dashboard, folder, library panel or alert rule
+	// group sits in ("" at the root).
 	Parent string
 	// Depth orders folders parents-first (1 = top level); 0 for other kinds.
 	Depth int
@@ -241,20 +242,39 @@ type EmptyKindError struct {
 }
 
 func (e *EmptyKindError) Error() string {
-	return fmt.Sprintf("the repository declares no %s in org %d but the plan would delete all %d that grafsync manages there; nothing was deleted. Check --repo, --ref and that the directory is in the repository; if the removal is intended, confirm it with --allow-empty: %s",
-		e.What, e.OrgID, e.Deletions, strings.Join(e.Subjects, ", "))
+	return fmt.Sprintf("the repository declares no %s in org %d but the plan would delete all %d that grafsync manages there; nothing was deleted. Check --repo, --ref and that the org's %s is in the repository; if the removal is intended, confirm it with --allow-empty: %s",
+		e.What, e.OrgID, e.Deletions, groupSource(e.What), strings.Join(e.Subjects, ", "))
 }
 
-// kindGroup is the group a kind is counted in by the empty-kind guard:
-// dashboards, folders and library panels all come from dashboards/.
+// kindGroup is the group a kind is counted in by the empty-kind guard: the
+// kinds that come from one place in the repository, whose absence as a
+// whole is what a broken checkout looks like. Dashboards, folders and
+// library panels all come from dashboards/; every alerting kind comes from
+// alerting/, so the last rule group leaving Git while a contact point stays
+// is an ordinary prune.
 func kindGroup(k Kind) string {
 	switch k {
 	case Dashboard, Folder, LibraryPanel:
 		return "dashboards or folders"
 	case Datasource:
 		return "datasources"
+	case NotificationTemplate, MuteTiming, ContactPoint, NotificationPolicies, AlertRuleGroup, AlertRule:
+		return "alerting"
 	}
 	return string(k) + "s"
+}
+
+// groupSource is where the repository declares a kind group.
+func groupSource(group string) string {
+	switch group {
+	case "dashboards or folders":
+		return "dashboards/ directory"
+	case "datasources":
+		return "datasources/ directory"
+	case "alerting":
+		return "alerting/ directory"
+	}
+	return "grafsync.yaml"
 }
 
 // checkEmptyKinds refuses prune deletions of a kind group in an org where
@@ -449,9 +469,11 @@ func recordOwnership(desired []Resource, live map[key]*Resource, deletions []Cha
 }
 
 // keepNonEmptyFolders drops folder deletions that would take something
-// with them: Grafana deletes a folder's dashboards and sub-folders too
-// (grafana-api.md §5.6). A folder is deleted only when every dashboard and
-// folder under it is also being deleted or is moved out by the plan.
+// with them, or that Grafana would refuse: it deletes a folder's dashboards
+// and sub-folders too, and refuses while the folder holds library panels or
+// alert rules (grafana-api.md §5.6; source audit row 55). A folder is deleted
+// only when every dashboard, folder, library panel and rule group under it
+// that the plan read is also being deleted or is moved out by the plan.
 func keepNonEmptyFolders(deletions []Change, desired, live []Resource) ([]Change, []string) {
 	deleting := map[key]bool{}
 	for _, d := range deletions {

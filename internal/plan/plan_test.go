@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -389,5 +390,45 @@ func TestTombstones(t *testing.T) {
 	}
 	if _, err := Make("r", desired, lv, Options{MaxDeletions: 0}); err == nil {
 		t.Error("an explicit delete went past --max-deletions 0")
+	}
+}
+
+// The alerting kinds all come from one directory, alerting/: like
+// dashboards, folders and library panels from dashboards/, they are one
+// group for the empty-kind guard. A repository that still declares a
+// contact point has its alerting/ directory, so the last rule group leaving
+// Git is an ordinary prune; a repository that declares no alerting at all
+// is guarded, and the error names the directory to check.
+func TestEmptyKindGuardAlerting(t *testing.T) {
+	lv := []Resource{
+		{Kind: AlertRuleGroup, OrgID: 1, ID: "platform/api", Name: "Platform/api", Managed: true},
+		{Kind: ContactPoint, OrgID: 1, ID: "ops-hook", Name: "ops", Managed: true},
+	}
+	tests := []struct {
+		name    string
+		desired []Resource
+		want    string // EmptyKindError rendered as "what org n", or ""
+	}{
+		{"a contact point is still declared", []Resource{{Kind: ContactPoint, OrgID: 1, ID: "ops-hook", Managed: true}}, ""},
+		{"a mute timing is still declared", []Resource{{Kind: MuteTiming, OrgID: 1, ID: "weekends"}}, ""},
+		{"alerting gone", nil, "alerting 1 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Make("r", tt.desired, lv, Options{Prune: true, MaxDeletions: 10})
+			got := ""
+			var ek *EmptyKindError
+			if errors.As(err, &ek) {
+				got = fmt.Sprintf("%s %d %d", ek.What, ek.OrgID, ek.Deletions)
+				if !strings.Contains(ek.Error(), "alerting/") {
+					t.Errorf("error %q does not name the alerting/ directory", ek.Error())
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

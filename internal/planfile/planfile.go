@@ -27,8 +27,11 @@ type File struct {
 	Prune         bool   `json:"prune"`
 	MaxDeletions  int    `json:"max_deletions"`
 	// AllowEmpty is --allow-empty: the prune may empty a kind (plan.EmptyKindError).
-	AllowEmpty bool          `json:"allow_empty,omitempty"`
-	Plan       view.JSONPlan `json:"plan"`
+	AllowEmpty bool `json:"allow_empty,omitempty"`
+	// AlertingProvenance is --alerting-provenance: "none" (editable in
+	// Grafana's UI), or "api" (locked; also what an absent value means).
+	AlertingProvenance string        `json:"alerting_provenance,omitempty"`
+	Plan               view.JSONPlan `json:"plan"`
 	// Secrets digests each planned secret change by "subject path".
 	Secrets map[string]string `json:"secrets,omitempty"`
 }

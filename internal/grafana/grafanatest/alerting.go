@@ -71,17 +71,19 @@ func defaultRoute() map[string]any {
 	return map[string]any{"receiver": "grafana-default-email", "group_by": []any{"grafana_folder", "alertname"}}
 }
 
-func (o *org) al() *alertingStore {
-	if o.alerting == nil {
-		o.alerting = &alertingStore{
-			rules: map[string]*alertRule{}, intervals: map[[2]string]int64{}, mutes: map[string]*muteTiming{},
-			templates: map[string]*notifTemplate{}, route: defaultRoute(),
-			receivers: []*receiver{{uid: "default-email", name: "grafana-default-email", typ: "email",
-				settings: map[string]any{"addresses": "<example@email.com>"}, secure: map[string]string{}}},
-		}
+// newAlertingStore is a new org's alerting: Grafana's default policy tree
+// and contact point, nothing else. It is made with the org, never on first
+// use: reads hold only the read lock, and run concurrently.
+func newAlertingStore() *alertingStore {
+	return &alertingStore{
+		rules: map[string]*alertRule{}, intervals: map[[2]string]int64{}, mutes: map[string]*muteTiming{},
+		templates: map[string]*notifTemplate{}, route: defaultRoute(),
+		receivers: []*receiver{{uid: "default-email", name: "grafana-default-email", typ: "email",
+			settings: map[string]any{"addresses": "<example@email.com>"}, secure: map[string]string{}}},
 	}
-	return o.alerting
 }
+
+func (o *org) al() *alertingStore { return o.alerting }
 
 // secureKeys are the notifier types' secure settings the emulator keeps
 // apart (channels_config/available_channels.go, Secure: true); a subset.

@@ -42,7 +42,7 @@ type org struct {
 	datasources map[string]*datasource // by uid
 	teams       map[int64]*team
 	prefs       preferences
-	alerting    *alertingStore // nil until first used; see alerting.go
+	alerting    *alertingStore // made with the org (newAlertingStore); see alerting.go
 }
 
 type user struct {
@@ -202,6 +202,7 @@ func (s *store) addOrg(name string) *org {
 		dashboards:  map[string]*dashboard{},
 		datasources: map[string]*datasource{},
 		teams:       map[int64]*team{},
+		alerting:    newAlertingStore(),
 	}
 	s.orgs[o.id] = o
 	return o
