@@ -11,5 +11,7 @@ func (e *Emulator) areaRoutes() []func() {
 		e.teamRoutes,
 		e.userRoutes,
 		e.serviceAccountRoutes,
+		e.apisRoutes,
+		e.sandboxRoutes,
 	}
 }

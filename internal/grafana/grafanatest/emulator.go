@@ -27,6 +27,9 @@ type Options struct {
 	// row 40). The setting exists from 2026 (grafana PR #118592); older
 	// releases always use 4.
 	MaxNestedFolderDepth int
+	// SandboxControls adds the non-Grafana /sandbox/ routes of sandboxctl.go
+	// (`grafsync sandbox` turns them on; tests call the Go helpers instead).
+	SandboxControls bool
 }
 
 // Emulator is an in-process Grafana. Serve it with Handler (httptest) or
@@ -38,6 +41,8 @@ type Emulator struct {
 	lag     time.Duration
 	// maxNested is the folder levels allowed below a root folder (audit row 40).
 	maxNested int
+	// sandboxControls: serve the /sandbox/ routes (sandboxctl.go).
+	sandboxControls bool
 
 	mu sync.RWMutex
 	st *store // guarded by mu
@@ -74,16 +79,17 @@ func New(opts Options) *Emulator {
 		maxNested = min(opts.MaxNestedFolderDepth, maxMaxNestedFolderDepth)
 	}
 	e := &Emulator{
-		maxNested: maxNested,
-		version:   opts.Version,
-		nested:    nested,
-		now:       func() time.Time { return opts.Now().UTC().Truncate(time.Second) },
-		lag:       opts.SearchLag,
-		st:        newStore(),
-		faults:    newFaultInjector(opts.Seed, opts.Faults),
-		counters:  newCounters(),
-		mux:       http.NewServeMux(),
-		uids:      newUIDSource(opts.Seed),
+		maxNested:       maxNested,
+		sandboxControls: opts.SandboxControls,
+		version:         opts.Version,
+		nested:          nested,
+		now:             func() time.Time { return opts.Now().UTC().Truncate(time.Second) },
+		lag:             opts.SearchLag,
+		st:              newStore(),
+		faults:          newFaultInjector(opts.Seed, opts.Faults),
+		counters:        newCounters(),
+		mux:             http.NewServeMux(),
+		uids:            newUIDSource(opts.Seed),
 	}
 	main := e.st.addOrg("Main Org.")
 	admin := e.addUserLocked(UserSpec{Login: opts.AdminLogin, Email: "admin@localhost", Name: "admin", Password: opts.AdminPassword, ServerAdmin: true})
