@@ -26,6 +26,7 @@ type Client struct {
 	reps *replicas
 	sem  chan struct{}
 	cfg  Config
+	k8s  *apisState // the /apis detection (apis.go)
 }
 
 // New checks cfg and builds a client. It makes no request.
@@ -73,6 +74,7 @@ func New(cfg Config) (*Client, error) {
 		reps: reps,
 		sem:  make(chan struct{}, cfg.Concurrency),
 		cfg:  cfg,
+		k8s:  &apisState{},
 	}, nil
 }
 

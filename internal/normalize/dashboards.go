@@ -145,6 +145,7 @@ func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
 	if err != nil {
 		return plan.Resource{}, fmt.Errorf("dashboard %s: %w", d.UID, err)
 	}
+	managed = managed || ManagedByGrafsync(d.ManagedBy, d.ManagerID)
 	return plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Raw: raw, Parent: d.FolderUID,
 		Version: d.Version, Managed: managed, ReadOnly: d.Provisioned,

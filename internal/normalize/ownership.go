@@ -166,7 +166,7 @@ type FolderOwnership struct {
 // grafsync's login, or a grafsync older than the ledger), why it is kept
 // and how to adopt it.
 func (o FolderOwnership) Decide(f grafana.Folder) (managed bool, unproven string) {
-	if o.Ledger.Folders[f.UID] {
+	if o.Ledger.Folders[f.UID] || ManagedByGrafsync(f.ManagedBy, f.ManagerID) {
 		return true, ""
 	}
 	if !o.looksLikeMine(f.CreatedBy) {
@@ -178,6 +178,15 @@ func (o FolderOwnership) Decide(f grafana.Folder) (managed bool, unproven string
 	}
 	return false, fmt.Sprintf("grafsync cannot prove it made this folder: %s. Grafana shows it as created by %q, which is grafsync's identity, but a person using the same login (or a grafsync older than the ledger) shows the same. To let grafsync manage it, declare it in Git (with its uid in _folder.yaml) and apply once; after that, removing it from Git prunes it",
 		why, f.CreatedBy)
+}
+
+// ManagedByGrafsync reports whether an object read through /apis (Grafana
+// 12 and 13) carries grafsync's manager annotations, which grafsync writes on
+// everything it creates or updates there (grafana.ManagerKind,
+// grafana.ManagerID). On that path they prove ownership of folders, which
+// have no free-form field, as the ledger does on /api.
+func ManagedByGrafsync(managedBy, managerID string) bool {
+	return managedBy == grafana.ManagerKind && managerID == grafana.ManagerID
 }
 
 // looksLikeMine: createdBy is how Grafana shows grafsync's own identity in
