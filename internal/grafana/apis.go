@@ -334,17 +334,85 @@ func (c *Client) readDashboardsAPIs(ctx context.Context, p *apisPath, each_ func
 	if err != nil {
 		return err
 	}
-	defer release()
+	var v2 []Dashboard
 	err = each(ctx, p.dashboards(), func(u *unstructured.Unstructured) error {
 		d, err := dashboardOf(u)
 		if err != nil {
 			return err
 		}
 		p.remember("d/"+d.UID, u)
+		if strings.HasPrefix(d.Schema, "v2") {
+			v2 = append(v2, d)
+			return nil
+		}
 		each_(d)
 		return nil
 	})
-	return c.k8sErr(err, "list dashboards")
+	release()
+	if err != nil {
+		return c.k8sErr(err, "list dashboards")
+	}
+	// A dashboard stored as schema v2 is read again in its own version:
+	// its spec, for a field-level plan.
+	for _, d := range v2 {
+		full, err := c.getDashboardV2(ctx, p, d)
+		if IsStatus(err, 404) {
+			continue // deleted since the LIST
+		}
+		if err != nil {
+			return err
+		}
+		each_(full)
+	}
+	return nil
+}
+
+// getDashboardV2 reads a dashboard stored as schema v2 in its version: its
+// JSON is the spec with uid, apiVersion (which marks the schema for the
+// plan, as a v2 file from Git has it) and, when its manager annotations are
+// grafsync's, grafsync's marker, which a v2 spec cannot carry.
+func (c *Client) getDashboardV2(ctx context.Context, p *apisPath, d Dashboard) (Dashboard, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	defer release()
+	gvr := p.dashboard
+	gvr.Version = d.Schema
+	u, err := p.dyn.Resource(gvr).Namespace(p.ns).Get(ctx, d.UID, metav1.GetOptions{})
+	if err != nil {
+		return Dashboard{}, c.k8sErr(err, "read dashboard "+d.UID+" ("+d.Schema+")")
+	}
+	spec, _, _ := unstructured.NestedMap(u.Object, "spec")
+	if spec == nil {
+		spec = map[string]any{}
+	}
+	spec["uid"], spec["apiVersion"] = d.UID, gvr.GroupVersion().String()
+	if d.ManagedBy == ManagerKind && d.ManagerID == ManagerID {
+		spec[markerKey] = map[string]any{"managed": true}
+	}
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("dashboard %s: encode its spec: %w", d.UID, err)
+	}
+	d.JSON = b
+	return d, nil
+}
+
+// markerKey is grafsync's dashboard ownership marker (normalize.MarkerKey):
+// written into v0/v1 JSON, kept out of a v2 spec (the manager annotations
+// mark it there).
+const markerKey = "grafsync"
+
+// v2Version is the /apis version of a dashboard JSON that carries a schema
+// v2 "apiVersion" member (a v2 file from Git), or "".
+func v2Version(spec map[string]any) string {
+	av, _ := spec["apiVersion"].(string)
+	v, ok := strings.CutPrefix(av, "dashboard.grafana.app/")
+	if !ok || !strings.HasPrefix(v, "v2") {
+		return ""
+	}
+	return v
 }
 
 func (c *Client) readFoldersAPIs(ctx context.Context, p *apisPath) ([]Folder, error) {
@@ -386,14 +454,21 @@ func (c *Client) saveDashboardAPIs(ctx context.Context, p *apisPath, body []byte
 	}
 	delete(spec, "uid")
 	delete(spec, "version")
+	gvr := p.dashboard
+	if v := v2Version(spec); v != "" {
+		gvr.Version = v
+		delete(spec, "apiVersion")
+		delete(spec, markerKey)
+	}
 	a := c.managerAnnotations(folderUID)
 	if message != "" {
 		a[annoMessage] = message
 	}
 	meta := map[string]any{"name": uid, "annotations": a}
 	obj := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": p.dashboard.GroupVersion().String(), "kind": "Dashboard", "metadata": meta, "spec": spec,
+		"apiVersion": gvr.GroupVersion().String(), "kind": "Dashboard", "metadata": meta, "spec": spec,
 	}}
+	r := p.dyn.Resource(gvr).Namespace(p.ns)
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return 0, err
@@ -405,10 +480,10 @@ func (c *Client) saveDashboardAPIs(ctx context.Context, p *apisPath, body []byte
 			meta["generateName"] = "g"
 			delete(meta, "name")
 		}
-		out, err = p.dashboards().Create(ctx, obj, metav1.CreateOptions{})
+		out, err = r.Create(ctx, obj, metav1.CreateOptions{})
 	} else {
 		meta["resourceVersion"] = p.resourceVersion("d/"+uid, version)
-		out, err = p.dashboards().Update(ctx, obj, metav1.UpdateOptions{})
+		out, err = r.Update(ctx, obj, metav1.UpdateOptions{})
 	}
 	if err != nil {
 		return 0, c.k8sErr(err, "save dashboard "+uid)

@@ -139,6 +139,9 @@ func (c *Client) SaveDashboard(ctx context.Context, dashboard []byte, folderUID 
 		}
 		return c.saveDashboardAPIs(ctx, p, body, uid, folderUID, version, message)
 	}
+	if bytes.Contains(body, []byte(`"apiVersion":"dashboard.grafana.app/v2`)) {
+		return 0, fmt.Errorf("save dashboard %s: it is a schema v2 dashboard, which Grafana takes only through /apis (Grafana 12 and later); the path in use is /api (Grafana before 12, or --grafana-api legacy)", uid)
+	}
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return 0, err

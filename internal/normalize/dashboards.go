@@ -165,7 +165,7 @@ func schemaNote(d grafana.Dashboard) string {
 	if !d.SavedAt.IsZero() {
 		who += " at " + d.SavedAt.UTC().Format(time.RFC3339)
 	}
-	return fmt.Sprintf("Grafana holds this dashboard in schema %s (saved%s, e.g. in Grafana's UI with dynamic dashboards on); the repository has it in schema v1: apply writes the repository's version back", d.Schema, who)
+	return fmt.Sprintf("Grafana holds this dashboard in schema %s (saved%s, e.g. in Grafana's UI with dynamic dashboards on); apply writes the repository's version back", d.Schema, who)
 }
 
 // StoresFloat64 reports whether a Grafana version keeps dashboard numbers
