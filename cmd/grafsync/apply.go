@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grafsync/grafsync/internal/apply"
+	"github.com/grafsync/grafsync/internal/check"
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/planfile"
 	"github.com/grafsync/grafsync/internal/reconcile"
@@ -38,6 +39,7 @@ at most --max-deletions of them.`,
 	opts.repo.addFlags(cmd)
 	opts.grafana.addFlags(cmd)
 	opts.addPruneFlags(cmd)
+	cmd.Flags().BoolVar(&opts.checkDatasources, "check-datasources", false, "after applying, ask Grafana to health-check every declared datasource (as grafsync check); exit 1 if any fails")
 	return cmd
 }
 
@@ -76,7 +78,7 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 	}
 	if !out.Plan.HasChanges() {
 		fmt.Fprintln(stdout, (&apply.Result{}).Summary())
-		return nil
+		return checkAfterApply(run, opts, out, stdout)
 	}
 	opt := apply.Options{Message: "grafsync apply " + view.RevisionLabel(out.Plan.Revision)}
 	if isTerminal(stderr) {
@@ -95,7 +97,29 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 		}
 		run.log.Info("applied", "summary", res.Summary())
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return checkAfterApply(run, opts, out, stdout)
+}
+
+// checkAfterApply health-checks the repository's datasources once apply
+// has succeeded, when --check-datasources asks for it.
+func checkAfterApply(run *pipelineRun, opts planOptions, out *reconcile.Outcome, stdout io.Writer) error {
+	if !opts.checkDatasources {
+		return nil
+	}
+	fmt.Fprintln(stdout)
+	rep, err := reconcile.CheckState(run.ctx, run.in, out.State, check.Options{Concurrency: opts.grafana.concurrency})
+	if rep != nil {
+		if werr := view.CheckText(stdout, rep); werr != nil {
+			return werr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return checkFailed(rep)
 }
 
 // checkSavedPrune refuses --prune or --max-deletions that contradict the

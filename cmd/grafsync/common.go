@@ -90,8 +90,9 @@ func openRepo(ctx context.Context, o repoOptions, e env, log *slog.Logger) (*sou
 }
 
 // readsPath reports whether grafsync may read a repository file: the org
-// config, the accounts file, and anything under a dashboards/ or
-// datasources/ directory (the top-level ones, or an org's dir/dashboards/).
+// config, the accounts file, and anything under a dashboards/,
+// datasources/ or alerting/ directory (the top-level ones, or an org's
+// dir/dashboards/).
 // It is a superset of what internal/load opens, so a working tree's
 // revision is "-dirty" exactly when something grafsync reads has changed;
 // a saved plan, a README or CI files do not count.
@@ -100,7 +101,7 @@ func readsPath(p string) bool {
 		return true
 	}
 	dirs := strings.Split(p, "/")
-	return slices.ContainsFunc(dirs[:len(dirs)-1], func(d string) bool { return d == "dashboards" || d == "datasources" })
+	return slices.ContainsFunc(dirs[:len(dirs)-1], func(d string) bool { return d == "dashboards" || d == "datasources" || d == "alerting" })
 }
 
 // grafanaOptions say which Grafana to talk to and how.
@@ -114,6 +115,8 @@ type grafanaOptions struct {
 	logLevel    string
 	api         string // --grafana-api: auto, legacy or apis
 	lock        bool   // --lock-dashboards
+	// alertingProvenance is api (locked in Grafana's UI) or none (editable).
+	alertingProvenance string
 }
 
 func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
@@ -127,6 +130,7 @@ func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
 	f.StringVar(&o.api, "grafana-api", "auto", "path for dashboards and folders: auto (/apis where Grafana 12+ serves it, else /api), legacy (/api) or apis")
 	f.BoolVar(&o.lock, "lock-dashboards", false, "on /apis, mark what grafsync writes managerAllowsEdits=false so Grafana refuses edits in its UI (needs a service-account token)")
+	f.StringVar(&o.alertingProvenance, "alerting-provenance", "api", "write alerting as api (locked in Grafana's UI) or none (editable in the UI; X-Disable-Provenance)")
 }
 
 // validate refuses flag values that cannot work, before anything runs.
@@ -138,6 +142,9 @@ func (o *grafanaOptions) validate() error {
 	}
 	if o.concurrency < 1 {
 		return fmt.Errorf("--concurrency %d: give at least 1 (requests to Grafana in flight at once)", o.concurrency)
+	}
+	if o.alertingProvenance != "api" && o.alertingProvenance != "none" && o.alertingProvenance != "" {
+		return fmt.Errorf("--alerting-provenance %q: choose api (locked in Grafana's UI) or none (editable)", o.alertingProvenance)
 	}
 	return positive(map[string]time.Duration{"--timeout": o.timeout, "--request-timeout": o.reqTimeout})
 }

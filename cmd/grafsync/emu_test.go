@@ -70,7 +70,7 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 // See the usage below; every subcommand fails the script on misuse.
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: emu start|reset|writes|requests|statuses|dashboard|folder|datasource|secret|secret-writes|edit-dashboard|delete-dashboard|seed-dashboard|seed-datasource|faults|stop-replica|start-replica ...")
+		ts.Fatalf("usage: emu start|reset|writes|requests|statuses|dashboard|folder|datasource|secret|secret-writes|edit-dashboard|delete-dashboard|seed-dashboard|library|edit-library|seed-library|seed-datasource|faults|stop-replica|start-replica ...")
 	}
 	h := harnessOf(ts)
 	if args[0] != "start" && h.emu == nil {
@@ -161,13 +161,33 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintf(ts.Stdout(), "%s\n", v)
 	case "delete-dashboard": // emu delete-dashboard UID: a hand delete in the UI
 		ts.Check(h.emu.DeleteDashboard(1, args[1]))
-	case "seed-dashboard": // emu seed-dashboard UID title=T [folder=F] [provisioned=true] [managed=true]
+	case "seed-dashboard": // emu seed-dashboard UID title=T [folder=F] [provisioned=true] [managed=true] [library=L]
 		model := map[string]any{"uid": args[1], "title": kv["title"], "panels": []any{}}
 		if kv["managed"] == "true" {
 			model["grafsync"] = map[string]any{"managed": true}
 		}
+		if kv["library"] != "" { // library=UID: one panel uses that library panel
+			model["panels"] = []any{map[string]any{"id": 1, "libraryPanel": map[string]any{"uid": kv["library"], "name": kv["library"]}}}
+		}
 		_, err := h.emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: model, FolderUID: kv["folder"], Provisioned: kv["provisioned"] == "true"})
 		ts.Check(err)
+	case "library": // emu library UID: a library panel, with the dashboards connected to it
+		lp, ok := h.emu.GetLibraryElement(1, args[1])
+		if ok == neg {
+			ts.Fatalf("library panel %s exists: %v", args[1], ok)
+		}
+		if ok {
+			fmt.Fprintf(ts.Stdout(), "name=%s folder=%s version=%d connected=%s\n%s\n", lp.Name, lp.FolderUID, lp.Version, strings.Join(lp.Connected, ","), lp.Model)
+		}
+	case "edit-library": // emu edit-library UID key=value...: a hand edit of its model in the UI
+		ts.Check(h.emu.EditLibraryElement(1, args[1], func(m map[string]any) {
+			for k, v := range keyValues(ts, args[2:]) {
+				m[k] = v
+			}
+		}))
+	case "seed-library": // emu seed-library UID name=N [folder=F]: a hand-made library panel
+		ts.Check(h.emu.SeedLibraryElement(1, grafanatest.LibraryElementSpec{UID: args[1], Name: kv["name"], FolderUID: kv["folder"],
+			Model: map[string]any{"type": "stat", "title": kv["name"]}}))
 	case "dashboard-permissions": // emu dashboard-permissions UID: one line per entry, "user LOGIN Admin"
 		names := map[int]string{1: "View", 2: "Edit", 4: "Admin"}
 		for _, p := range h.emu.DashboardPermissions(1, args[1]) {
@@ -206,6 +226,8 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			f.RetryAfter = d
 		}
 		h.emu.SetFaults(f)
+	case "unhealthy": // emu unhealthy UID [message...]: its health check fails
+		h.emu.SetHealthFault(args[1], &grafanatest.HealthFault{Message: strings.Join(args[2:], " ")})
 	case "stop-replica", "start-replica":
 		i, _ := strconv.Atoi(args[1])
 		reps := h.emu.Replicas()
@@ -218,7 +240,7 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Check(reps[i].Start())
 		}
 	default:
-		if !h.orgCommand(ts, neg, args, kv) {
+		if !h.orgCommand(ts, neg, args, kv) && !h.alertingCommand(ts, args, kv) {
 			ts.Fatalf("emu: unknown subcommand %q", args[0])
 		}
 	}
@@ -228,7 +250,7 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 // grafsync at it through GRAFANA_URL and an Admin GRAFANA_TOKEN.
 //
 //	emu start [version=11] [replicas=1] [seed=1] [lag=2s (12.x and 13.x search lag)]
-//	          [nested=on|off (the version's default)] [maxdepth=4 (nested folder levels)]
+//	          [nested=on|off (the version's default)] [maxdepth=4 (nested folder levels)] [aws-roles=DIR]
 //
 // Without version= it imitates the suite's version (TestScripts).
 func (h *harness) start(ts *testscript.TestScript, kv map[string]string) {
@@ -266,6 +288,11 @@ func (h *harness) start(ts *testscript.TestScript, kv map[string]string) {
 		n, err := strconv.ParseUint(s, 10, 64)
 		ts.Check(err)
 		opts.Seed = n
+	}
+	if dir := kv["aws-roles"]; dir != "" { // CloudWatch checks against a roles/generated
+		aws, err := sandboxAWS(ts.MkAbs(dir), "")
+		ts.Check(err)
+		opts.AWS = aws
 	}
 	h.emu = grafanatest.New(opts)
 	n := 1

@@ -65,9 +65,10 @@ func runScripts(t *testing.T, dir string, version grafanatest.Version) {
 		Dir:   dir,
 		Setup: func(env *testscript.Env) error { return setupHarness(env, version) },
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"emu":   cmdEmu,
-			"exits": cmdExits,
-			"jsonq": cmdJSONQ,
+			"emu":     cmdEmu,
+			"exits":   cmdExits,
+			"jsonq":   cmdJSONQ,
+			"example": cmdExample,
 		},
 	})
 }

@@ -24,6 +24,7 @@ type planOptions struct {
 	prune            bool
 	allowEmpty       bool
 	maxDeletions     int
+	checkDatasources bool // apply and serve: health-check the datasources after each run
 	// pruneSet and maxDeletionsSet record that the flags were given, for
 	// apply PLANFILE to refuse ones the saved plan contradicts.
 	pruneSet, maxDeletionsSet bool

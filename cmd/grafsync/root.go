@@ -25,6 +25,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newRolesCmd(),
 		newPlanCmd(osEnv()),
 		newApplyCmd(osEnv()),
+		newCheckCmd(osEnv()),
 		newServeCmd(osEnv()),
 		newHealthcheckCmd(),
 	)

@@ -68,5 +68,6 @@ func pipelineInputs(g grafanaOptions, e env, log *slog.Logger, strict bool, po p
 	return reconcile.Inputs{
 		Client: client, ClientErr: clientErr, OrgID: g.orgID, Strict: strict,
 		Getenv: e.getenv, Access: access, Plan: po, Fingerprinter: normalize.NewFingerprinter(), Logger: log,
+		AlertingEditable: g.alertingProvenance == "none",
 	}, closeSandbox, nil
 }

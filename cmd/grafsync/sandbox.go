@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+	"github.com/grafsync/grafsync/internal/iam"
 )
 
 // sandboxOptions are the flags of `grafsync sandbox`.
@@ -27,6 +29,9 @@ type sandboxOptions struct {
 	seed          uint64
 	searchLag     time.Duration
 	maxDepth      int
+	unhealthy     []string // uid[=message]
+	awsRoles      string   // a roles/generated directory
+	awsTaskRole   string
 	allowRemote   bool
 }
 
@@ -68,6 +73,9 @@ func (o *sandboxOptions) addFlags(cmd *cobra.Command) {
 	f.Uint64Var(&o.seed, "seed", 1, "seed for fault injection and generated uids; the same seed gives the same faults")
 	f.DurationVar(&o.searchLag, "search-lag", 0, "12.x and 13.x only: how long a write takes to show in /api/search, whose index is eventually consistent (e.g. 2s)")
 	f.IntVar(&o.maxDepth, "max-folder-depth", 4, "Grafana's [folder] max_nested_folder_depth: folder levels allowed below a top-level folder (1-7)")
+	f.StringArrayVar(&o.unhealthy, "unhealthy", nil, "make the health check of datasource uid fail, with the plugin seeing message (default: a refused connection); repeatable: --unhealthy loki --unhealthy 'thanos=401 Unauthorized'")
+	f.StringVar(&o.awsRoles, "aws-roles", "", "answer CloudWatch health checks as STS would, against the IAM roles grafsync roles wrote to this directory (its cloudformation/ templates), e.g. roles/generated")
+	f.StringVar(&o.awsTaskRole, "aws-task-role", "", "with --aws-roles: the role ARN Grafana runs as (default: the one role the trust policies admit)")
 	f.BoolVar(&o.allowRemote, "allow-remote", false, "let --listen be an address other machines can reach (the sandbox has admin/admin and no TLS)")
 }
 
@@ -191,7 +199,19 @@ func newSandboxEmulator(opts sandboxOptions) (*grafanatest.Emulator, error) {
 	if opts.maxDepth < 1 || opts.maxDepth > 7 {
 		return nil, fmt.Errorf("--max-folder-depth %d: Grafana accepts 1 to 7 (default 4)", opts.maxDepth)
 	}
-	return grafanatest.New(grafanatest.Options{
+	aws, err := sandboxAWS(opts.awsRoles, opts.awsTaskRole)
+	if err != nil {
+		return nil, err
+	}
+	faults := map[string]string{}
+	for _, u := range opts.unhealthy {
+		uid, msg, _ := strings.Cut(u, "=")
+		if uid == "" {
+			return nil, fmt.Errorf("--unhealthy %q: give a datasource uid, optionally =message", u)
+		}
+		faults[uid] = msg
+	}
+	emu := grafanatest.New(grafanatest.Options{
 		Version:              v,
 		AdminLogin:           opts.adminUser,
 		AdminPassword:        opts.adminPassword,
@@ -206,7 +226,34 @@ func newSandboxEmulator(opts sandboxOptions) (*grafanatest.Emulator, error) {
 			DropRate:    opts.faultRate * 0.15,
 			RetryAfter:  time.Second,
 		},
-	}), nil
+		AWS: aws,
+	})
+	for uid, msg := range faults {
+		emu.SetHealthFault(uid, &grafanatest.HealthFault{Message: msg})
+	}
+	return emu, nil
+}
+
+// sandboxAWS reads the IAM side for CloudWatch health checks from a
+// roles/generated directory: the CloudFormation templates alone (never
+// roles/accounts.yaml, so a stale directory shows as denied roles).
+func sandboxAWS(dir, taskRole string) (*grafanatest.AWSRoles, error) {
+	if dir == "" {
+		if taskRole != "" {
+			return nil, errors.New("--aws-task-role needs --aws-roles")
+		}
+		return nil, nil
+	}
+	d, err := iam.ReadDeployed(os.DirFS(dir))
+	if err != nil {
+		return nil, fmt.Errorf("--aws-roles %s: %w", dir, err)
+	}
+	if taskRole == "" {
+		if taskRole, err = d.TrustedPrincipal(); err != nil {
+			return nil, fmt.Errorf("--aws-roles %s: %w", dir, err)
+		}
+	}
+	return &grafanatest.AWSRoles{Deployed: d, TaskRoleARN: taskRole}, nil
 }
 
 // replicaAddrs gives n consecutive ports starting at listen's. Port 0 (any
@@ -243,6 +290,12 @@ func printSandboxBanner(w io.Writer, emu *grafanatest.Emulator, opts sandboxOpti
 	fmt.Fprintf(w, "  basic auth (server admin): %s / %s\n", opts.adminUser, opts.adminPassword)
 	if key != "" {
 		fmt.Fprintf(w, "  token (Admin, org 1): %s\n", key)
+	}
+	if len(opts.unhealthy) > 0 {
+		fmt.Fprintf(w, "  unhealthy datasources: %s\n", strings.Join(opts.unhealthy, ", "))
+	}
+	if opts.awsRoles != "" {
+		fmt.Fprintf(w, "  CloudWatch roles: assumed as STS would, against %s\n", opts.awsRoles)
 	}
 	if opts.latency > 0 || opts.faultRate > 0 {
 		fmt.Fprintf(w, "  faults: %v latency per request, %.0f%% of requests fail (seed %d)\n", opts.latency, opts.faultRate*100, opts.seed)

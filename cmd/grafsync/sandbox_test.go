@@ -1,13 +1,18 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
+
+	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
 )
 
 func TestReplicaAddrs(t *testing.T) {
@@ -52,6 +57,9 @@ func TestSandboxOptionErrors(t *testing.T) {
 		{"version 14", func(o *sandboxOptions) { o.version = "14" }, "--grafana-version"},
 		{"folder depth 0", func(o *sandboxOptions) { o.maxDepth = 0 }, "--max-folder-depth"},
 		{"folder depth above Grafana's 7", func(o *sandboxOptions) { o.maxDepth = 8 }, "--max-folder-depth"},
+		{"unhealthy without uid", func(o *sandboxOptions) { o.unhealthy = []string{"=boom"} }, "--unhealthy"},
+		{"task role without roles", func(o *sandboxOptions) { o.awsTaskRole = "arn:aws:iam::1:role/x" }, "--aws-task-role needs --aws-roles"},
+		{"roles directory without templates", func(o *sandboxOptions) { o.awsRoles = "testdata" }, "cloudformation/member-roles.yaml"},
 	}
 	for _, tt := range tests {
 		o := base
@@ -71,6 +79,48 @@ func TestSandboxOptionErrors(t *testing.T) {
 	lagging.version = "13"
 	if emu, err := newSandboxEmulator(lagging); err != nil || emu.Version().Major != 13 {
 		t.Errorf("--grafana-version 13 --search-lag: %v, %v", emu, err)
+	}
+}
+
+// --unhealthy and --aws-roles shape what the sandbox's health checks
+// answer: a named datasource fails with the given cause, and CloudWatch
+// assumes roles against the repository's own roles/generated.
+func TestSandboxHealthFlags(t *testing.T) {
+	o := sandboxOptions{listen: "127.0.0.1:0", replicas: 1, version: "11", adminUser: "admin", adminPassword: "admin", maxDepth: 4,
+		unhealthy: []string{"thanos=401 Unauthorized"}, awsRoles: filepath.Join(repoRoot, "roles", "generated")}
+	emu, err := newSandboxEmulator(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emu.Close)
+	for _, s := range []grafanatest.DatasourceSpec{
+		{UID: "thanos", Name: "Thanos", Type: "prometheus"},
+		{UID: "cw", Name: "CW", Type: "cloudwatch", JSONData: map[string]any{"assumeRoleArn": "arn:aws:iam::111111111111:role/grafana/grafana-cloudwatch-read", "externalId": "wrong"}},
+	} {
+		if _, err := emu.SeedDatasource(1, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := emu.StartReplica("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for uid, want := range map[string]string{
+		"thanos": "401 Unauthorized - There was an error returned querying the Prometheus API.",
+		"cw":     "is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::111111111111:role/grafana/grafana-cloudwatch-read",
+	} {
+		req, _ := http.NewRequest("GET", rep.URL()+"/api/datasources/uid/"+uid+"/health", nil)
+		req.SetBasicAuth("admin", "admin")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct{ Status, Message string }
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || body.Status != "ERROR" || !strings.Contains(body.Message, want) {
+			t.Errorf("%s: %d %+v, want 400 ERROR containing %q", uid, resp.StatusCode, body, want)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/grafsync/grafsync/internal/check"
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/reconcile"
 	"github.com/grafsync/grafsync/internal/serve"
@@ -48,7 +49,9 @@ POST /trigger (Authorization: Bearer $GRAFSYNC_TRIGGER_TOKEN). Hand edits in
 Grafana are reverted at the next run; --mode plan only reports drift.
 
 Endpoints: /healthz (alive), /readyz (last run succeeded and Grafana answers),
-/metrics (Prometheus). With --lock-dsn (or $GRAFSYNC_LOCK_DSN), replicas share a
+/metrics (Prometheus). After each run every declared datasource is
+health-checked by Grafana (grafsync_datasource_up; --check-datasources=false
+turns it off). With --lock-dsn (or $GRAFSYNC_LOCK_DSN), replicas share a
 PostgreSQL advisory lock and only its holder syncs. SIGTERM or SIGINT stops it
 within a few seconds, with exit status 0.`,
 		Args: cobra.NoArgs,
@@ -67,6 +70,7 @@ within a few seconds, with exit status 0.`,
 	f.StringVar(&opts.lockDSN, "lock-dsn", "", "PostgreSQL connection string for a lock between replicas (default $"+envLockDSN+"; prefer the variable: it holds a password)")
 	f.StringVar(&opts.lockName, "lock-name", "grafsync", "name of the lock; replicas syncing the same Grafana share it")
 	f.DurationVar(&opts.lockRetry, "lock-retry", 15*time.Second, "how often a replica on standby tries the lock")
+	f.BoolVar(&opts.checkDatasources, "check-datasources", true, "after each run, ask Grafana to health-check every declared datasource (metric grafsync_datasource_up)")
 	return cmd
 }
 
@@ -123,6 +127,9 @@ func runServe(ctx context.Context, opts serveOptions, e env, stderr io.Writer) e
 		LockRetry:     opts.lockRetry,
 		Metrics:       metrics,
 		Logger:        log,
+
+		CheckDatasources: opts.checkDatasources,
+		Check:            check.Options{Concurrency: opts.grafana.concurrency},
 	})
 	if err != nil {
 		return err

@@ -147,7 +147,7 @@ func isAllIndex(idx syntax.ArithmExpr) bool {
 }
 
 // repoFlagCommands are the commands the action gives --repo (action.yml).
-var repoFlagCommands = []string{"validate", "roles", "plan", "apply"}
+var repoFlagCommands = []string{"validate", "roles", "plan", "apply", "check"}
 
 // actionInvocation is the command a step runs through the grafsync action:
 // its command input split on whitespace, as the action does, plus --repo.
@@ -291,9 +291,9 @@ func TestWorkflowsUseRealCommands(t *testing.T) {
 	}
 	for file, wants := range map[string][]string{
 		".github/examples/grafsync-plan.yml":  {"validate", "roles --check", "plan --format markdown --repo 0"},
-		".github/examples/grafsync-drift.yml": {"plan --detailed-exitcode --format markdown --repo 0"},
-		".github/examples/grafsync-apply.yml": {"apply --repo 0"},
-		".github/workflows/ci.yml":            {"validate", "roles --check"},
+		".github/examples/grafsync-drift.yml": {"plan --detailed-exitcode --format markdown --repo 0", "check --repo 0"},
+		".github/examples/grafsync-apply.yml": {"apply --check-datasources --repo 0"},
+		".github/workflows/ci.yml":            {"validate", "roles --check", "sandbox --listen 127.0.0.1:3000 --token=ci-sandbox-token --aws-roles roles/generated", "apply --check-datasources"},
 	} {
 		for _, w := range wants {
 			if !slices.Contains(found[file], w) {
@@ -411,9 +411,9 @@ func TestActionRunStep(t *testing.T) {
 		wantStdout           string // in the step's output
 		wantOutFile          string // in the stdout-file output
 	}{
-		{"drift allowed", "plan --sandbox\n  --detailed-exitcode --format markdown", "0 2", 0, "exit-code=2", "<!-- grafsync-plan -->", "**Plan: 21 to create, 1 to update"},
-		{"drift fails", "plan --sandbox --detailed-exitcode", "0", 2, "exit-code=2", "::error title=grafsync plan::grafsync plan exited with status 2", "Plan: 21 to create, 1 to update"},
-		{"validate", "validate", "0", 0, "exit-code=0", "0 errors, 1 warning", "0 errors, 1 warning"},
+		{"drift allowed", "plan --sandbox\n  --detailed-exitcode --format markdown", "0 2", 0, "exit-code=2", "<!-- grafsync-plan -->", "**Plan: 24 to create, 2 to update"},
+		{"drift fails", "plan --sandbox --detailed-exitcode", "0", 2, "exit-code=2", "::error title=grafsync plan::grafsync plan exited with status 2", "Plan: 24 to create, 2 to update"},
+		{"validate", "validate", "0", 0, "exit-code=0", "0 errors, 2 warnings", "0 errors, 2 warnings"},
 		{"error", "plan --no-such-flag", "0 2", 1, "exit-code=1", "exited with status 1", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

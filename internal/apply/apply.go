@@ -36,6 +36,9 @@ type Options struct {
 	// Orgs, when set, routes each change to its org's client (a plan that
 	// spans several orgs); nil: every change goes to the one client.
 	Orgs *Orgs
+	// AlertingEditable writes alerting with X-Disable-Provenance (editable
+	// in Grafana's UI) where a change's doc does not say; see docs/alerting.md.
+	AlertingEditable bool
 }
 
 // Result is what an apply did.
@@ -282,6 +285,11 @@ func (a *applier) change(ctx context.Context, ch plan.Change) error {
 		return a.dashboard(ctx, ch)
 	case plan.Datasource:
 		return a.datasource(ctx, ch)
+	case plan.LibraryPanel:
+		return a.libraryPanel(ctx, ch)
+	}
+	if isAlerting(r.Kind) {
+		return a.alerting(ctx, ch)
 	}
 	return fmt.Errorf("grafsync cannot apply %s changes yet", r.Kind)
 }
@@ -426,6 +434,18 @@ func (a *applier) dashboard(ctx context.Context, ch plan.Change) error {
 	}
 	_, err := a.c.SaveDashboard(ctx, raw, ch.After.Parent, version, a.opts.Message)
 	return err
+}
+
+// libraryPanel writes one library panel. An update states the live
+// version, which Grafana requires (412 when it moved since the plan).
+func (a *applier) libraryPanel(ctx context.Context, ch plan.Change) error {
+	switch ch.Action {
+	case plan.Delete:
+		return a.c.DeleteLibraryPanel(ctx, ch.Before.ID)
+	case plan.Create:
+		return a.c.CreateLibraryPanel(ctx, normalize.LibraryPanelSpec(ch.After))
+	}
+	return a.c.UpdateLibraryPanel(ctx, normalize.LibraryPanelSpec(ch.After), ch.Before.Version)
 }
 
 func (a *applier) datasource(ctx context.Context, ch plan.Change) error {

@@ -155,14 +155,34 @@ func TestEditBetweenPlanAndApplyIsAConflict(t *testing.T) {
 			want: "Team by hand",
 		},
 		{
+			// PATCH /api/library-elements requires the version; a stale
+			// one is 412 (grafana-source-audit.md §4).
+			name:   "library panel",
+			change: map[string]string{"dashboards/team/cpu.libpanel.json": `{"uid": "cpu", "name": "CPU", "model": {"type": "stat", "title": "From Git"}}`},
+			edit: func(t *testing.T, f *fixture) {
+				if err := f.emu.EditLibraryElement(1, "cpu", func(m map[string]any) { m["title"] = "By hand" }); err != nil {
+					t.Fatal(err)
+				}
+			},
+			subject: "library-panel team/cpu",
+			kept: func(f *fixture) string {
+				lp, _ := f.emu.GetLibraryElement(1, "cpu")
+				var m map[string]any
+				json.Unmarshal(lp.Model, &m)
+				return m["title"].(string)
+			},
+			want: "By hand",
+		},
+		{
 			// Grafana's move takes no version: apply checks it before moving.
 			name: "folder moved and retitled",
 			change: map[string]string{
-				"dashboards/team/_folder.yaml":     "",
-				"dashboards/team/d.json":           "",
-				"dashboards/top/_folder.yaml":      "uid: top\ntitle: Top\n",
-				"dashboards/top/team/_folder.yaml": "uid: team\ntitle: Team from Git\n",
-				"dashboards/top/team/d.json":       `{"uid": "d", "title": "D", "panels": []}`,
+				"dashboards/team/_folder.yaml":      "",
+				"dashboards/team/d.json":            "",
+				"dashboards/team/cpu.libpanel.json": "",
+				"dashboards/top/_folder.yaml":       "uid: top\ntitle: Top\n",
+				"dashboards/top/team/_folder.yaml":  "uid: team\ntitle: Team from Git\n",
+				"dashboards/top/team/d.json":        `{"uid": "d", "title": "D", "panels": []}`,
 			},
 			edit:    retitleTeamByHand,
 			subject: "folder top/team",
@@ -183,9 +203,10 @@ func TestEditBetweenPlanAndApplyIsAConflict(t *testing.T) {
 			}
 			t.Run(tt.name+"/"+version, func(t *testing.T) {
 				f := newFixture(t, grafanatest.Options{Version: mustVersion(t, version)}, map[string]string{
-					"dashboards/team/_folder.yaml": folderYAML,
-					"dashboards/team/d.json":       `{"uid": "d", "title": "D", "panels": []}`,
-					"datasources/ds.yaml":          "apiVersion: 1\ndatasources:\n  - {name: Prom, uid: prom, type: prometheus, url: 'http://prom:9090'}\n",
+					"dashboards/team/_folder.yaml":      folderYAML,
+					"dashboards/team/d.json":            `{"uid": "d", "title": "D", "panels": []}`,
+					"datasources/ds.yaml":               "apiVersion: 1\ndatasources:\n  - {name: Prom, uid: prom, type: prometheus, url: 'http://prom:9090'}\n",
+					"dashboards/team/cpu.libpanel.json": `{"uid": "cpu", "name": "CPU", "model": {"type": "stat", "title": "CPU"}}`,
 				})
 				f.converge(t)
 

@@ -15,6 +15,10 @@
 //     A refusal is verified first (verify.go): when Grafana already holds
 //     what the change wanted (a retried write whose first answer was lost),
 //     the change is done. A delete of what is already gone is done.
+//     Alerting (alerting.go) is the exception: the provisioning API takes no
+//     version for a rule group, a contact point or the policy tree, so an
+//     edit made in Grafana between plan and apply is replaced; plan again
+//     before apply shows it.
 //   - When the context is cancelled (SIGTERM), no new change starts; writes
 //     in flight get Grace to finish, so Grafana is left consistent.
 //   - A plan spanning several orgs (Options.Orgs) sends each change, and

@@ -23,7 +23,15 @@ import (
 // isRefused reports the 409 and 412 answers a write that already landed
 // gets when it is retried: the ones verify looks into.
 func isRefused(err error) bool {
-	return grafana.IsStatus(err, http.StatusConflict) || grafana.IsStatus(err, http.StatusPreconditionFailed)
+	return grafana.IsStatus(err, http.StatusConflict) || grafana.IsStatus(err, http.StatusPreconditionFailed) || libraryPanelExists(err)
+}
+
+// libraryPanelExists is Grafana's answer to a library panel create whose
+// uid is taken (400, grafana-source-audit.md §4): a retried create that
+// landed the first time gets it.
+func libraryPanelExists(err error) bool {
+	var ae *grafana.APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusBadRequest && strings.Contains(ae.Message, "library element with that name or UID already exists")
 }
 
 // isVersionConflict reports Grafana's optimistic-locking refusals: the
@@ -112,6 +120,11 @@ func (a *applier) readBack(ctx context.Context, r *plan.Resource) (*plan.Resourc
 			if one, err = normalize.LiveDashboard(d, r.OrgID); err == nil {
 				out = []plan.Resource{one}
 			}
+		}
+	case plan.LibraryPanel:
+		var p grafana.LibraryPanel
+		if p, err = a.c.GetLibraryPanel(ctx, r.ID); err == nil {
+			out = normalize.LiveLibraryPanels([]grafana.LibraryPanel{p}, r.OrgID)
 		}
 	case plan.Datasource:
 		var d grafana.Datasource

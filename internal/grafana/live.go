@@ -71,6 +71,8 @@ type State struct {
 	Datasources []Datasource
 	// APIs says dashboards and folders were read through /apis (apis.go).
 	APIs bool
+	// LibraryPanels are sorted by uid, each with its connected dashboards.
+	LibraryPanels []LibraryPanel
 }
 
 // searchPageSize is Grafana's maximum search page (§4); fewer pages, fewer requests.
@@ -79,7 +81,7 @@ const searchPageSize = 5000
 // folderPageSize is /api/folders' default and largest sensible page.
 const folderPageSize = 1000
 
-// ReadState reads the folders, dashboards and datasources of the client's
+// ReadState reads the folders, dashboards, datasources and library panels of the client's
 // org, with at most Concurrency requests in flight. It asks /api/health for
 // the version first. Dashboards are listed by search, then each is read by
 // uid. On 12.x and 13.x search lags writes (§4, §13) while GET by uid is consistent:
@@ -135,6 +137,10 @@ func (c *Client) ReadState(ctx context.Context, each func(Dashboard), expected f
 	g.Go(func() error {
 		ds, err := c.readDatasources(gctx)
 		st.Datasources = ds
+		return err
+	})
+	g.Go(func() (err error) {
+		st.LibraryPanels, err = c.readLibraryPanels(gctx)
 		return err
 	})
 	if err := g.Wait(); err != nil {

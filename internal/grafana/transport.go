@@ -253,6 +253,15 @@ func withAttemptTimeout(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, attemptTimeoutKey{}, d)
 }
 
+// slowAttemptKey carries a longer bound than Config.Timeout for a request
+// whose answer legitimately waits on something behind Grafana (a
+// datasource health check runs the plugin's own query; never shorter).
+type slowAttemptKey struct{}
+
+func withSlowAttempt(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, slowAttemptKey{}, d)
+}
+
 // noAnswerError is an attempt that got no response headers in time.
 type noAnswerError struct{ after time.Duration }
 
@@ -276,6 +285,9 @@ func (h headerTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
 	d := h.d
 	if v, ok := req.Context().Value(attemptTimeoutKey{}).(time.Duration); ok && v > 0 {
 		d = min(d, v)
+	}
+	if v, ok := req.Context().Value(slowAttemptKey{}).(time.Duration); ok {
+		d = max(d, v)
 	}
 	ctx, cancel := context.WithCancel(req.Context())
 	timer := time.AfterFunc(d, cancel)

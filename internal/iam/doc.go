@@ -3,7 +3,11 @@
 //
 // Pipeline position: accounts.Load -> iam.Build (documents, quota checks) ->
 // Render (files for roles/generated/) -> Compare (against what is on disk).
-// Everything here is pure; the command does the reading and writing.
+// The other way round, ReadDeployed reads the CloudFormation output back
+// (from an fs.FS the caller opens) as AWS would hold it once deployed, and
+// EvaluateTrust/EvaluateIdentity/CanAssume decide an sts:AssumeRole as
+// IAM's policy evaluation does: the emulator's CloudWatch rehearsal.
+// Nothing here opens files or talks to AWS.
 //
 // Invariants:
 //   - documents are built from typed structs, never from text templates;

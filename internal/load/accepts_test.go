@@ -170,12 +170,13 @@ datasources:
 			want: []string{`dashboards/a.json:1:82: warning: panels[0].datasource.uid: datasource "pyroscope" is of type grafana-pyroscope-datasource, the reference says postgres`},
 		},
 		{
-			// Library panels are not a managed kind yet; a reference to one
-			// loads as Grafana loads it (the panel's model is the library's).
+			// A reference to a library panel the repository lacks loads; it
+			// may exist in Grafana, which plan checks (librarypanels.go).
 			name: "library panel reference",
 			files: map[string]string{"dashboards/a.json": `{"uid": "d", "title": "D",
   "__elements": {"lib1": {"name": "CPU", "uid": "lib1", "kind": 1, "model": {"type": "timeseries"}}},
   "panels": [{"id": 1, "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0}, "libraryPanel": {"uid": "lib1", "name": "CPU"}}]}`},
+			want: []string{`dashboards/a.json:3:94: warning: library panel "lib1" is not in the repository`},
 		},
 		{
 			name:  "Prometheus rules in a dashboards folder",

@@ -121,6 +121,7 @@ type dbState struct {
 	// yielded are folders whose derived uid a dashboard claimed after the
 	// folder's contents were loaded with it: they are renamed at the end.
 	yielded []*resource.Folder
+	lib     libState
 }
 
 // FolderUIDSuffix is added to a folder's derived uid (DerivedUID) when a
@@ -170,7 +171,8 @@ func (l *loader) yieldFolderUID(s *dbState, f *resource.Folder, u uidUse) {
 }
 
 func (l *loader) loadDashboards(o *orgState, dir string) {
-	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}, folderTitles: map[string]string{}, rootTitles: map[string]string{}}
+	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}, folderTitles: map[string]string{}, rootTitles: map[string]string{},
+		lib: libState{uids: map[string]string{}, names: map[string]string{}, exported: map[string]bool{}}}
 	l.walkFolder(o, s, "", "", 0)
 	for _, f := range s.yielded {
 		old := f.UID
@@ -186,7 +188,13 @@ func (l *loader) loadDashboards(o *orgState, dir string) {
 				d.FolderUID = f.UID
 			}
 		}
+		for _, lp := range o.org.LibraryPanels {
+			if lp.FolderUID == old {
+				lp.FolderUID = f.UID
+			}
+		}
 	}
+	l.checkLibraryRefs(o, s)
 }
 
 // walkFolder loads the dashboards in root/rel and its subdirectories.
@@ -213,6 +221,8 @@ func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, dept
 				l.errorf(resource.Pos{File: file}, "move it into a subdirectory; the General folder cannot be configured",
 					"%s at the top of dashboards/ configures nothing: files here go to the General (root) folder", FolderFile)
 			}
+		case isLibraryPanelFile(name):
+			l.loadLibraryPanel(o, s, file, pathpkg.Join(rel, name), folderUID)
 		case ext == ".json" || ext == ".yaml" || ext == ".yml":
 			l.loadDashboard(o, s, file, pathpkg.Join(rel, name), folderUID)
 		default:
@@ -480,6 +490,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	// A wrong shape is reported once, at the field; the reference checks
 	// read the same fields and would only add knock-on problems.
 	shapeOK := l.checkShape(d, model)
+	exported, _ := model["__elements"].(map[string]any) // dropped below; library panels it carries are named in hints
 	var inputs map[string]bool
 	if shapeOK {
 		inputs = l.resolveInputs(o, d, model)
@@ -538,6 +549,10 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	}
 	if shapeOK {
 		l.checkRefs(o, d, model, inputs)
+		db.LibraryPanels = l.libraryRefs(d, model)
+		for uid := range exported {
+			s.lib.exported[file+"\x00"+uid] = true
+		}
 	}
 	// Keep the dashboard encoded: the map is garbage once this returns, so
 	// loading holds one dashboard's map at a time, not all of them. A JSON

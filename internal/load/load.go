@@ -106,6 +106,8 @@ type orgState struct {
 	// expanded; references to its datasources cannot resolve.
 	unexpanded *resource.Pos
 	ds         dsIndex
+	// alerting is the org's alerting/ while it loads (nil: none).
+	alerting *alertState
 }
 
 type mapped struct {
@@ -144,6 +146,10 @@ func (l *loader) loadOrg(o *orgState) {
 	if hasDB {
 		l.loadDashboards(o, dbDir)
 	}
+	if alDir := pathpkg.Join(o.org.Dir, "alerting"); l.hasDir(alDir) {
+		l.loadAlerting(o, alDir)
+		l.checkAlerting(o)
+	}
 	l.checkOrgRefs(o)
 }
 
@@ -152,6 +158,13 @@ func orRootDir(dir string) string {
 		return "./"
 	}
 	return dir + "/"
+}
+
+// hasDir reports whether the directory name exists; a wrong type or an
+// escaping link is reported by exists.
+func (l *loader) hasDir(name string) bool {
+	ok, _ := l.exists(name, true)
+	return ok
 }
 
 // exists reports whether name exists inside the repository and is a

@@ -135,7 +135,7 @@ func DesiredDashboard(d *resource.Dashboard, orgID int64) (plan.Resource, error)
 	}
 	return plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
-		Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey,
+		Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey, Uses: libraryPanelUses(raw),
 	}, nil
 }
 
@@ -148,7 +148,7 @@ func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
 	managed = managed || ManagedByGrafsync(d.ManagedBy, d.ManagerID)
 	return plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Raw: raw, Parent: d.FolderUID,
-		Version: d.Version, Managed: managed, ReadOnly: d.Provisioned, LiveNote: schemaNote(d),
+		Version: d.Version, Managed: managed, ReadOnly: d.Provisioned, LiveNote: schemaNote(d), Uses: libraryPanelUses(raw),
 	}, nil
 }
 

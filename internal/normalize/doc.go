@@ -18,4 +18,7 @@
 //     identity being a member, and that membership is never a member in
 //     the doc. Folders have none either: the ownership ledger
 //     (ownership.go) is the one place that says which are grafsync's.
+//     Alerting (alerting.go) marks rules with an annotation and
+//     contact points with a settings key; mute timings, templates and the
+//     policy tree carry no marker and are never managed by ownership.
 package normalize

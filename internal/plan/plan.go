@@ -48,14 +48,30 @@ const (
 	Team              Kind = "team"
 	FolderPermissions Kind = "folder-permissions"
 	Preferences       Kind = "preferences"
+
+	// Alerting, in dependency order: templates and mute timings before the
+	// contact points that use them, contact points before the policies
+	// that route to them, and rule groups (in folders) last.
+	NotificationTemplate Kind = "notification-template"
+	MuteTiming           Kind = "mute-timing"
+	ContactPoint         Kind = "contact-point"
+	NotificationPolicies Kind = "notification-policies"
+	AlertRuleGroup       Kind = "alert-rule-group"
+	AlertRule            Kind = "alert-rule" // only deleteRules entries: rules are written by group
 )
+
+// LibraryPanel comes before the dashboards that use it: Grafana connects
+// a saved dashboard to its library panels, and fails when one does not exist.
+const LibraryPanel Kind = "library-panel"
 
 // kindOrder is the order in which creates and updates run; deletes run in
 // the reverse order. Preferences come last: a home dashboard must exist first.
 // The ownership record is written before any folder is created, so that a
 // folder grafsync creates is never unrecorded.
 func kindOrder(k Kind) int {
-	for i, o := range []Kind{Org, Ownership, Folder, Datasource, Dashboard, Team, FolderPermissions, Preferences} {
+	for i, o := range []Kind{Org, Ownership, Folder, Datasource, LibraryPanel, Dashboard,
+		NotificationTemplate, MuteTiming, ContactPoint, NotificationPolicies, AlertRuleGroup, AlertRule,
+		Team, FolderPermissions, Preferences} {
 		if k == o {
 			return i
 		}
@@ -108,6 +124,12 @@ type Resource struct {
 	// its ID and becomes a Delete whether grafsync manages it or not: the
 	// request is explicit. It needs no Prune but counts against MaxDeletions.
 	Tombstone bool
+	// Uses are the IDs of the library panels a dashboard's panels use (both
+	// sides: Grafana reconnects a dashboard to what it uses when it is saved).
+	Uses []string
+	// UsedBy, on a live library panel, are the dashboards Grafana has it
+	// connected to: Grafana refuses to delete it while any remains.
+	UsedBy []string
 	// Unwritable, on a desired resource, says why Grafana will refuse to
 	// create or change it as it stands (e.g. its name is held by another
 	// resource), and what to do: such a change is Blocked, not attempted.
@@ -219,10 +241,10 @@ func (e *EmptyKindError) Error() string {
 }
 
 // kindGroup is the group a kind is counted in by the empty-kind guard:
-// dashboards and folders both come from dashboards/.
+// dashboards, folders and library panels all come from dashboards/.
 func kindGroup(k Kind) string {
 	switch k {
-	case Dashboard, Folder:
+	case Dashboard, Folder, LibraryPanel:
 		return "dashboards or folders"
 	case Datasource:
 		return "datasources"
@@ -339,11 +361,21 @@ func Make(revision string, desired, live []Resource, opts Options) (*Plan, error
 		}
 		deletions = append(deletions, Change{Action: Delete, Subject: l.Subject(), Before: l})
 	}
+	// Library panels still in use are not deleted: blocked with a prune,
+	// kept without one (so "--prune would delete" never names them).
+	deletions, inUse := libraryPanelsInUse(deletions, explicit, desired, opts.Prune)
 	// Kept is worked out with or without Prune, so that "--prune would
 	// delete" never names a folder that a prune would keep.
 	var keptNonEmpty []string
 	deletions, keptNonEmpty = keepNonEmptyFolders(deletions, desired, live)
 	p.Kept = append(p.Kept, keptNonEmpty...)
+	for _, c := range inUse {
+		if opts.Prune {
+			p.Changes = append(p.Changes, c)
+		} else {
+			p.Kept = append(p.Kept, c.Subject+" is kept: "+c.Reason)
+		}
+	}
 	sort.Strings(p.Kept)
 	pruned := deletions[explicit:]
 	if !opts.Prune {
@@ -433,7 +465,7 @@ func keepNonEmptyFolders(deletions []Change, desired, live []Resource) ([]Change
 		changed = false
 		for i := range live {
 			l := &live[i]
-			if deleting[l.key()] || (l.Kind != Dashboard && l.Kind != Folder) {
+			if deleting[l.key()] || (l.Kind != Dashboard && l.Kind != Folder && l.Kind != LibraryPanel && l.Kind != AlertRuleGroup) {
 				continue
 			}
 			parent := key{Folder, l.OrgID, parentAfter[l.key()]}

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -171,21 +172,29 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 	if err := normalize.DashboardNumbers(liveDash, live.Version); err != nil {
 		return orgPart{}, err
 	}
+	if err := checkLibraryPanelRefs(o, live.LibraryPanels); err != nil {
+		return orgPart{}, err
+	}
 	part := orgPart{
 		desired: slices.Concat(
 			normalize.DesiredLedger(o, orgID, ledger, live.Folders),
 			normalize.DesiredFolders(o, orgID),
 			normalize.DesiredDatasources(o, orgID, live.Datasources, in.Fingerprinter),
 			normalize.DatasourceTombstones(o, orgID, live.Datasources),
+			normalize.DesiredLibraryPanels(o, orgID, live.LibraryPanels),
 			desiredDash),
 		live: slices.Concat(
 			normalize.LiveLedger(ledger, orgID),
 			normalize.LiveFolders(live.Folders, orgID, normalize.FolderOwnership{Ledger: ledger, Me: me}),
 			normalize.LiveDatasources(live.Datasources, orgID),
+			normalize.LiveLibraryPanels(live.LibraryPanels, orgID),
 			liveDash),
 		secrets: normalize.DatasourceSecrets(o, live.Datasources),
 	}
 	if err := titleClashes(ctx, c, live.Version, part.desired, part.live); err != nil {
+		return orgPart{}, err
+	}
+	if err := addAlerting(ctx, in, c, o, orgID, &part); err != nil {
 		return orgPart{}, err
 	}
 	d, l, notes, err := orgConfig(ctx, c, o, orgID, me, live)
@@ -302,6 +311,10 @@ func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 	part.desired = append(part.desired, normalize.DesiredLedger(t.org, t.id, normalize.Ledger{}, nil)...)
 	part.desired = append(part.desired, normalize.DesiredFolders(t.org, t.id)...)
 	part.desired = append(part.desired, normalize.DesiredDatasources(t.org, t.id, nil, in.Fingerprinter)...)
+	if err := checkLibraryPanelRefs(t.org, nil); err != nil {
+		return part, err
+	}
+	part.desired = append(part.desired, normalize.DesiredLibraryPanels(t.org, t.id, nil)...)
 	part.desired = append(part.desired, desiredDash...)
 	if err := titleClashes(ctx, in.Access.Admin(), "", part.desired, nil); err != nil {
 		return part, err
@@ -313,7 +326,42 @@ func newOrgPart(ctx context.Context, in Inputs, t orgTarget) (orgPart, error) {
 		part.desired = append(part.desired, *p)
 	}
 	part.secrets = normalize.DatasourceSecrets(t.org, nil)
+	if t.org.Alerting != nil {
+		// A new org has Grafana's default contact point and nothing else.
+		if err := normalize.CheckUndeclared(t.org.Alerting, &grafana.Alerting{ContactPoints: []grafana.ContactPoint{{Name: normalize.DefaultContactPoint}}}); err != nil {
+			return part, err
+		}
+	}
+	part.desired = append(part.desired, normalize.DesiredAlerting(t.org, t.id, nil, alertingProvenance(in), in.Fingerprinter)...)
+	maps.Copy(part.secrets, normalize.ContactPointSecrets(t.org))
 	return part, nil
+}
+
+// addAlerting reads and normalises an org's alerting when the repository
+// has an alerting/ directory for it; without one, alerting is left alone.
+func addAlerting(ctx context.Context, in Inputs, c *grafana.Client, o *resource.Org, orgID int64, part *orgPart) error {
+	if o.Alerting == nil {
+		return nil
+	}
+	live, err := c.ReadAlerting(ctx)
+	if err != nil {
+		return fmt.Errorf("org %q: %w", o.Name, err)
+	}
+	if err := normalize.CheckUndeclared(o.Alerting, live); err != nil {
+		return err
+	}
+	part.desired = append(part.desired, normalize.DesiredAlerting(o, orgID, live, alertingProvenance(in), in.Fingerprinter)...)
+	part.live = append(part.live, normalize.LiveAlerting(o, live, orgID)...)
+	maps.Copy(part.secrets, normalize.ContactPointSecrets(o))
+	return nil
+}
+
+// alertingProvenance is the provenance grafsync writes alerting with.
+func alertingProvenance(in Inputs) string {
+	if in.AlertingEditable {
+		return normalize.ProvenanceNone
+	}
+	return normalize.ProvenanceAPI
 }
 
 // orgConfig reads and normalises the org config grafsync manages in one

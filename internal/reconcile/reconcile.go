@@ -38,9 +38,12 @@ type Inputs struct {
 	// such a repository is refused). Client and OrgID serve a single org.
 	Access Access
 
-	Plan          plan.Options
-	Fingerprinter *normalize.Fingerprinter // nil: a fresh one
-	Logger        *slog.Logger
+	Plan plan.Options
+	// AlertingEditable writes alerting with provenance none (editable in
+	// Grafana's UI) instead of api (locked); docs/alerting.md.
+	AlertingEditable bool
+	Fingerprinter    *normalize.Fingerprinter // nil: a fresh one
+	Logger           *slog.Logger
 }
 
 // Outcome is what a planning run found.
@@ -90,13 +93,25 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	case len(state.Orgs) > 1:
 		// Each org is read with its own client: the default one is not needed.
 		r.stop()
-		return planOrgs(ctx, in, out)
+		return withProblems(planOrgs(ctx, in, out))
 	case in.Client == nil && in.ClientErr != nil:
 		return out, in.ClientErr
 	case in.Client == nil:
 		return out, errors.New("no Grafana client: set GRAFANA_URL and GRAFANA_TOKEN (or GRAFANA_USER and GRAFANA_PASSWORD)")
 	}
-	return planOrg(ctx, in, out, r)
+	return withProblems(planOrg(ctx, in, out, r))
+}
+
+// withProblems adds the problems found once Grafana was read (library
+// panel references) to the repository's, so that they are reported together.
+func withProblems(out *Outcome, err error) (*Outcome, error) {
+	var pe *ProblemsError
+	if out != nil && errors.As(err, &pe) {
+		out.Problems = append(out.Problems, pe.Problems...)
+		out.Problems.Sort()
+		pe.Problems = out.Problems
+	}
+	return out, err
 }
 
 // planOrg plans a repository of one org, whose live state r is reading.
@@ -299,6 +314,7 @@ func Apply(ctx context.Context, in Inputs, o *Outcome, opts apply.Options) (*app
 	}
 	opts.Secrets = o.Secrets
 	opts.Orgs = o.orgs
+	opts.AlertingEditable = in.AlertingEditable
 	if opts.Logger == nil {
 		opts.Logger = in.Logger
 	}

@@ -42,6 +42,8 @@ type Org struct {
 	Folders     []*Folder
 	Dashboards  []*Dashboard
 	Datasources []*Datasource
+	// LibraryPanels are the *.libpanel.json files under dashboards/.
+	LibraryPanels []*LibraryPanel
 	// DeleteDatasources are the provisioning files' deleteDatasources entries.
 	DeleteDatasources []DatasourceRef
 	// PruneDatasources is true when a provisioning file says prune: true.
@@ -54,6 +56,9 @@ type Org struct {
 	Teams []*Team
 	// Preferences nil means the org preferences are not managed.
 	Preferences *Preferences
+	// Alerting nil means the org has no alerting/ directory: grafsync
+	// leaves its alerting alone.
+	Alerting *Alerting
 
 	Source Pos
 }
@@ -88,7 +93,31 @@ type Dashboard struct {
 	// because a map costs about four times the bytes and a repository may hold
 	// thousands of dashboards; Decode it where a map is needed.
 	JSON json.RawMessage
+	// LibraryPanels are the library panels its panels (and rows' panels)
+	// use, each with the position of its libraryPanel.uid.
+	LibraryPanels []LibraryPanelRef
 	// Source is the file (line 0).
+	Source Pos
+}
+
+// LibraryPanelRef is a dashboard panel's libraryPanel reference.
+type LibraryPanelRef struct {
+	UID    string
+	Source Pos
+}
+
+// LibraryPanel is one <name>.libpanel.json file under dashboards/: a
+// Grafana library element of kind 1 (a panel) in the folder of its
+// directory. Library panel uids are unique within an org (their own
+// namespace, apart from dashboards and folders); names within a folder.
+type LibraryPanel struct {
+	UID, Name string
+	// FolderUID is empty for the General (root) folder.
+	FolderUID string
+	// Path is the file relative to the org's dashboards/.
+	Path string
+	// Model is the panel model, as the file gives it.
+	Model  map[string]any
 	Source Pos
 }
 

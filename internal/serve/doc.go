@@ -9,6 +9,12 @@
 //	/readyz   the last run succeeded (or this replica is on standby) and Grafana answers
 //	/metrics  Prometheus metrics from a registry of the Server's own
 //
+// After each run that loaded the repository, CheckDatasources asks Grafana
+// to health-check every declared datasource (internal/check), and
+// grafsync_datasource_up and grafsync_datasource_check_duration_seconds
+// report the last outcome per datasource. A failing check is reported, not
+// a failed run: it never changes Grafana or /readyz.
+//
 // Invariants:
 //   - At most one run at a time, in one goroutine; triggers that arrive
 //     during a run are coalesced into one run after it.

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/grafsync/grafsync/internal/check"
 	"github.com/grafsync/grafsync/internal/plan"
 )
 
@@ -23,6 +24,8 @@ type Metrics struct {
 	grafanaRequests *prometheus.CounterVec
 	triggers        *prometheus.CounterVec // source, result
 	lockHeld        prometheus.Gauge       // registered only when a lock is used
+	datasourceUp    *prometheus.GaugeVec   // org, uid, name, type
+	checkDuration   *prometheus.GaugeVec   // org, uid, name, type
 }
 
 // Run results, the values of grafsync_runs_total's result label.
@@ -78,11 +81,20 @@ func NewMetrics() *Metrics {
 		lockHeld: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "grafsync_lock_held", Help: "1 when this replica holds the sync lock and syncs, 0 while it waits on standby.",
 		}),
+		datasourceUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "grafsync_datasource_up",
+			Help: "1 when the datasource's health check, run by Grafana after the last run, passed; 0 when it failed. One series per declared datasource.",
+		}, datasourceLabels()),
+		checkDuration: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "grafsync_datasource_check_duration_seconds",
+			Help: "How long the datasource's last health check took (Grafana and the plugin's own check).",
+		}, datasourceLabels()),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.runs, m.runDuration, m.applied, m.drift, m.lastSuccess, m.revision, m.grafanaRequests, m.triggers,
+		m.datasourceUp, m.checkDuration,
 	)
 	for _, r := range []string{resultSuccess, resultFailure} {
 		m.runs.WithLabelValues(r)
@@ -107,6 +119,26 @@ func (m *Metrics) setDrift(byKind map[plan.Kind]int) {
 	}
 	for k, n := range byKind {
 		m.drift.WithLabelValues(string(k)).Set(float64(n))
+	}
+}
+
+// datasourceLabels name a checked datasource: its org (by name), Grafana
+// uid, name and plugin type.
+func datasourceLabels() []string { return []string{"org", "uid", "name", "type"} }
+
+// setDatasourceHealth replaces the datasource series with the last check's:
+// a datasource that left the repository loses its series.
+func (m *Metrics) setDatasourceHealth(r *check.Report) {
+	m.datasourceUp.Reset()
+	m.checkDuration.Reset()
+	for _, res := range r.Results {
+		labels := prometheus.Labels{"org": res.Org, "uid": res.UID, "name": res.Name, "type": res.Type}
+		up := 0.0
+		if res.OK {
+			up = 1
+		}
+		m.datasourceUp.With(labels).Set(up)
+		m.checkDuration.With(labels).Set(res.Duration.Seconds())
 	}
 }
 

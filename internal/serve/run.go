@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/grafsync/grafsync/internal/apply"
+	"github.com/grafsync/grafsync/internal/check"
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/reconcile"
 	"github.com/grafsync/grafsync/internal/view"
@@ -22,6 +23,7 @@ type report struct {
 	plan     *plan.Plan
 	applied  *apply.Result
 	err      error
+	checked  *check.Report // nil when the datasources were not checked
 }
 
 // runOnce runs the pipeline once, then records it: metrics, status, and one
@@ -42,6 +44,15 @@ func (s *Server) runOnce(ctx context.Context, trigger string) time.Duration {
 	}
 	if r.problems > 0 {
 		attrs = append(attrs, "warnings", r.problems)
+	}
+	if r.checked != nil {
+		attrs = append(attrs, "datasource_check", r.checked.Summary())
+		s.m.setDatasourceHealth(r.checked)
+		for _, res := range r.checked.Results {
+			if !res.OK {
+				s.log.Warn("datasource check failed", "subject", res.Subject(), "source", res.Source, "message", res.Message)
+			}
+		}
 	}
 	if ctx.Err() != nil {
 		// Stopping: the run was cut short on purpose. It is logged, not
@@ -76,8 +87,7 @@ func (s *Server) runOnce(ctx context.Context, trigger string) time.Duration {
 }
 
 // reconcile fetches the repository, plans, and (in apply mode) applies.
-func (s *Server) reconcile(ctx context.Context) report {
-	var r report
+func (s *Server) reconcile(ctx context.Context) (r report) {
 	fsys, rev, err := s.opts.Fetch(ctx)
 	if err != nil {
 		r.err = fmt.Errorf("fetch the repository: %w", err)
@@ -95,7 +105,12 @@ func (s *Server) reconcile(ctx context.Context) report {
 		for _, p := range pe.Problems {
 			s.log.Error("repository problem", "revision", rev, "problem", p.String())
 		}
+		r.err = err
+		return r
 	}
+	// From here the repository loaded: its datasources are checked
+	// whatever planning or applying did (a check only reads).
+	defer s.checkDatasources(ctx, in, out, &r)
 	if err != nil {
 		r.err = err
 		return r
@@ -110,6 +125,20 @@ func (s *Server) reconcile(ctx context.Context) report {
 		Logger:  s.pipeLog,
 	})
 	return r
+}
+
+// checkDatasources health-checks the datasources of a loaded repository
+// when the server is asked to, within the run's time.
+func (s *Server) checkDatasources(ctx context.Context, in reconcile.Inputs, out *reconcile.Outcome, r *report) {
+	if !s.opts.CheckDatasources || out == nil || out.State == nil || ctx.Err() != nil {
+		return
+	}
+	rep, err := reconcile.CheckState(ctx, in, out.State, s.opts.Check)
+	if err != nil {
+		s.log.Warn("datasource check did not run", "error", err.Error())
+		return
+	}
+	r.checked = rep
 }
 
 // recordChanges updates the applied counters and the drift gauges: what

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/grafsync/grafsync/internal/check"
 	"github.com/grafsync/grafsync/internal/reconcile"
 )
 
@@ -64,6 +65,11 @@ type Options struct {
 	// ShutdownTimeout bounds waiting for HTTP requests in flight when
 	// stopping; default 3s.
 	ShutdownTimeout time.Duration
+
+	// CheckDatasources health-checks the repository's datasources after
+	// each run that loaded it (grafsync_datasource_up); Check bounds it.
+	CheckDatasources bool
+	Check            check.Options
 
 	Metrics *Metrics // default: NewMetrics()
 	Logger  *slog.Logger

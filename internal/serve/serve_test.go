@@ -347,3 +347,48 @@ func TestNewWithoutCredentials(t *testing.T) {
 		t.Errorf("New error %v, want the missing credentials named", err)
 	}
 }
+
+// TestDatasourceHealthMetrics: after each run the declared datasources are
+// health-checked; grafsync_datasource_up says which work (a failure
+// rehearsed with the emulator shows 0, healing shows 1 at the next run),
+// and the checks write nothing.
+func TestDatasourceHealthMetrics(t *testing.T) {
+	const token = "trigger-t0ken"
+	f := startServer(t, Options{Interval: time.Hour, CheckDatasources: true, TriggerToken: token}, nil)
+	up := `grafsync_datasource_up{name="Loki",org="Main Org.",type="loki",uid="loki"}`
+	took := `grafsync_datasource_check_duration_seconds{name="Loki",org="Main Org.",type="loki",uid="loki"}`
+	trigger := func(runs float64) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", f.base+"/trigger", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		waitFor(t, "the next run", func() bool { return f.metric(t, runsOK) == runs })
+	}
+	waitFor(t, "the first run", func() bool { return f.metric(t, runsOK) == 1 })
+	got := f.scrape(t)
+	if v, ok := got[up]; !ok || v != 1 {
+		t.Errorf("%s = %v (present %v), want 1", up, v, ok)
+	}
+	if _, ok := got[took]; !ok {
+		t.Errorf("%s is missing", took)
+	}
+
+	f.emu.SetHealthFault("loki", &grafanatest.HealthFault{Message: "no org id"})
+	f.emu.ResetCounters()
+	trigger(2)
+	if v := f.metric(t, up); v != 0 {
+		t.Errorf("%s = %v with the check failing, want 0", up, v)
+	}
+	if n := f.emu.Writes(); n != 0 {
+		t.Errorf("a converged run with a failing check made %d writes", n)
+	}
+	f.emu.SetHealthFault("loki", nil)
+	trigger(3)
+	if v := f.metric(t, up); v != 1 {
+		t.Errorf("%s = %v after healing, want 1", up, v)
+	}
+}

@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/grafsync/grafsync/internal/check"
 	"github.com/grafsync/grafsync/internal/plan"
 )
 
@@ -328,4 +330,22 @@ func BenchmarkMarkdownShortened(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// The check views: one line per datasource, a multi-line plugin message
+// indented under its line, and the JSON schema.
+func TestCheckViews(t *testing.T) {
+	r := &check.Report{Results: []check.Result{
+		{OrgID: 1, Org: "Main Org.", UID: "thanos", Name: "Thanos", Type: "prometheus", Source: "datasources/observability.yaml:7:5", OK: true, Message: "Successfully queried the Prometheus API.", Duration: 12 * time.Millisecond},
+		{OrgID: 1, Org: "Main Org.", UID: "cw-prod", Name: "CloudWatch prod", Type: "cloudwatch", Source: "datasources/cloudwatch.yaml:11:5", Message: "1. CloudWatch metrics query failed: denied\n2. CloudWatch logs query failed: denied"},
+	}}
+	var text, js bytes.Buffer
+	if err := CheckText(&text, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "check.txt", text.Bytes())
+	if err := CheckJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "check.json", js.Bytes())
 }

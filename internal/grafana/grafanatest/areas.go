@@ -6,12 +6,15 @@ func (e *Emulator) areaRoutes() []func() {
 		e.dashboardRoutes,
 		e.searchRoutes,
 		e.folderRoutes,
+		e.libraryRoutes,
 		e.datasourceRoutes,
+		e.datasourceHealthRoutes,
 		e.orgRoutes,
 		e.teamRoutes,
 		e.userRoutes,
 		e.serviceAccountRoutes,
 		e.apisRoutes,
 		e.sandboxRoutes,
+		e.alertingRoutes,
 	}
 }

@@ -196,6 +196,10 @@ func (e *Emulator) saveDashboard(c *call) {
 		existing: existing, uid: uid, folderUID: folderUID, data: data,
 		title: title, message: cmd.Message, by: c.id.user.id,
 	})
+	if err := e.connectLibraryPanelsLocked(o, d, data, c.id.user); err != nil {
+		errMessage(c.w, http.StatusInternalServerError, "Error while connecting library panels")
+		return
+	}
 	writeJSON(c.w, http.StatusOK, e.saveResponse(d))
 }
 
@@ -405,6 +409,7 @@ func (e *Emulator) deleteDashboard(c *call) {
 		return
 	}
 	delete(o.dashboards, uid)
+	e.disconnectLibraryPanelsLocked(o, d.id)
 	body := map[string]any{"title": d.title, "message": "Dashboard " + d.title + " deleted", "uid": d.uid}
 	if e.version.DeleteDashboardReturnsID() {
 		body["id"] = d.id
@@ -547,6 +552,10 @@ func (e *Emulator) restoreDashboardVersion(c *call) {
 		title:   strings.TrimSpace(jsonString(data["title"])),
 		message: fmt.Sprintf("Restored from version %d", v.version), restoredFrom: v.version, by: c.id.user.id,
 	})
+	if err := e.connectLibraryPanelsLocked(o, d, data, c.id.user); err != nil {
+		errMessage(c.w, http.StatusInternalServerError, "Error while connecting library panels")
+		return
+	}
 	writeJSON(c.w, http.StatusOK, e.saveResponse(d))
 }
 
@@ -791,6 +800,8 @@ func (e *Emulator) SeedDashboard(orgID int64, spec DashboardSpec) (string, error
 		existing: o.dashboards[uid], uid: uid, folderUID: spec.FolderUID, data: data, title: title, by: by,
 	})
 	d.provisioned, d.provisionedExternalID, d.pluginID = spec.Provisioned, spec.ProvisionedExternalID, spec.PluginID
+	// As a save would; an unknown library panel leaves it unconnected.
+	_ = e.connectLibraryPanelsLocked(o, d, data, e.st.users[1])
 	// Seeded state is what a test starts from: search sees it at once.
 	d.searchPrev, d.searchAt = d.searchEntry(), time.Time{}
 	return d.uid, nil
@@ -859,6 +870,9 @@ func (e *Emulator) EditDashboard(orgID int64, uid string, edit func(map[string]a
 	e.storeDashboardLocked(e.st.orgs[orgID], dashboardWrite{
 		existing: d, uid: d.uid, folderUID: d.folderUID, data: data, title: title, by: 1,
 	})
+	if err := e.connectLibraryPanelsLocked(e.st.orgs[orgID], d, data, e.st.users[1]); err != nil {
+		return fmt.Errorf("edit dashboard %s: saved, but Grafana answers 500 Error while connecting library panels: %w", uid, err)
+	}
 	return nil
 }
 
@@ -869,6 +883,7 @@ func (e *Emulator) DeleteDashboard(orgID int64, uid string) error {
 	if e.dashboardLocked(orgID, uid) == nil {
 		return fmt.Errorf("delete dashboard %s: not found in org %d", uid, orgID)
 	}
+	e.disconnectLibraryPanelsLocked(e.st.orgs[orgID], e.dashboardLocked(orgID, uid).id)
 	delete(e.st.orgs[orgID].dashboards, uid)
 	return nil
 }

@@ -38,7 +38,6 @@ func (e *Emulator) datasourceRoutes() {
 	e.read("GET /api/datasources/name/{name}", e.getDatasourceByName)
 	e.read("GET /api/datasources/{id}", e.getDatasourceByID)
 	e.read("GET /api/datasources/id/{name}", e.getDatasourceIDByName)
-	e.read("GET /api/datasources/uid/{uid}/health", e.checkDatasourceHealth)
 	e.write("POST /api/datasources", e.createDatasource)
 	e.write("PUT /api/datasources/uid/{uid}", e.updateDatasourceByUID)
 	e.write("PUT /api/datasources/{id}", e.updateDatasourceByID)
@@ -531,25 +530,6 @@ func (e *Emulator) getDatasourceIDByName(c *call) {
 		return
 	}
 	writeJSON(c.w, http.StatusOK, map[string]any{"id": ds.id})
-}
-
-// checkDatasourceHealth stands in for the plugin's health check (§6.6): every
-// stored datasource is healthy. An unknown uid goes through the datasource
-// cache, whose not-found error the handler reports as a 500.
-func (e *Emulator) checkDatasourceHealth(c *call) {
-	if !c.requireRole("Viewer", "datasources:query") {
-		return
-	}
-	uid := c.r.PathValue("uid")
-	if !uidPattern.MatchString(uid) || len(uid) > maxUIDLength {
-		errMessage(c.w, http.StatusBadRequest, "UID is invalid")
-		return
-	}
-	if c.org().datasources[uid] == nil {
-		errMessage(c.w, http.StatusInternalServerError, "Unable to load datasource metadata")
-		return
-	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"status": "OK", "message": "Data source is working"})
 }
 
 func (e *Emulator) createDatasource(c *call) {

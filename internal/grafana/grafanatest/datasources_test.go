@@ -747,15 +747,6 @@ func TestDatasourceDeleteDefault(t *testing.T) {
 	assertDefaults(t, e, 1)
 }
 
-// §6.6: the health check answers OK for a stored datasource.
-func TestDatasourceHealth(t *testing.T) {
-	e, admin := newClient(t, Options{})
-	mustSeed(t, e, 1, DatasourceSpec{UID: "cw-222222222222", Name: "CloudWatch 222222222222", Type: "cloudwatch"})
-	admin.expect("GET", "/api/datasources/uid/cw-222222222222/health", nil, 200, map[string]any{"status": "OK", "message": "Data source is working"})
-	admin.expect("GET", "/api/datasources/uid/nope/health", nil, 500, map[string]any{"message": "Unable to load datasource metadata"})
-	admin.expect("GET", "/api/datasources/uid/"+url.PathEscape("bad uid")+"/health", nil, 400, map[string]any{"message": "UID is invalid"})
-}
-
 // §1.2: datasources are per org — the same uid and name may exist in two
 // orgs, and each org sees only its own.
 func TestDatasourceOrgScoped(t *testing.T) {

@@ -2,8 +2,9 @@
 // (/api) of Grafana 10.x to 13.x, faithful to Grafana's source as read in
 // ../shared/reference/grafana-source-audit.md (cited as "audit row N"), and
 // otherwise to ../shared/reference/grafana-api.md (cited as "§N"): status
-// codes, error bodies, versioning, secrets, folders, search paging, orgs and
-// tokens. Where the audit could not tell, the reference's behaviour is kept.
+// codes, error bodies, versioning, secrets, folders, search paging, orgs,
+// tokens, library panels, and the alerting provisioning API
+// (/api/v1/provisioning, alerting.go). Where the audit could not tell, the reference's behaviour is kept.
 //
 // It sits beside the pipeline, not in it: it is what internal/grafana talks to
 // in tests and in `grafsync sandbox`, because no Grafana server can run where

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,9 @@ type Options struct {
 	// SandboxControls adds the non-Grafana /sandbox/ routes of sandboxctl.go
 	// (`grafsync sandbox` turns them on; tests call the Go helpers instead).
 	SandboxControls bool
+	// AWS, when set, is the IAM side CloudWatch health checks assume roles
+	// against (dshealth.go); nil: every role can be assumed.
+	AWS *AWSRoles
 }
 
 // Emulator is an in-process Grafana. Serve it with Handler (httptest) or
@@ -51,6 +55,10 @@ type Emulator struct {
 	counters *counters
 	mux      *http.ServeMux
 	uids     *uidSource // guarded by mu
+
+	aws          *AWSRoles              // read-only after New
+	healthFaults map[string]HealthFault // by datasource uid; guarded by mu
+	healthWaits  atomic.Int64           // health checks holding back their answer
 
 	replicasMu sync.Mutex
 	replicas   []*Replica
@@ -80,7 +88,6 @@ func New(opts Options) *Emulator {
 	}
 	e := &Emulator{
 		maxNested:       maxNested,
-		sandboxControls: opts.SandboxControls,
 		version:         opts.Version,
 		nested:          nested,
 		now:             func() time.Time { return opts.Now().UTC().Truncate(time.Second) },
@@ -90,6 +97,8 @@ func New(opts Options) *Emulator {
 		counters:        newCounters(),
 		mux:             http.NewServeMux(),
 		uids:            newUIDSource(opts.Seed),
+		aws:             opts.AWS,
+		sandboxControls: opts.SandboxControls,
 	}
 	main := e.st.addOrg("Main Org.")
 	admin := e.addUserLocked(UserSpec{Login: opts.AdminLogin, Email: "admin@localhost", Name: "admin", Password: opts.AdminPassword, ServerAdmin: true})

@@ -378,8 +378,26 @@ func (e *Emulator) deleteFolder(c *call) {
 		return
 	}
 	doomed := e.subtree(o, f.uid)
+	// Library elements first, before any dashboard goes (pkg/api/folder.go
+	// DeleteFolder → DeleteLibraryElementsInFolder; audit row 55, §4): a
+	// connected one refuses the whole delete, even when the dashboard using
+	// it is in the folder too. Grafana's handler checks the folder itself
+	// with this message; its sub-folders are checked by the folder service's
+	// DeleteInFolders (same error, status not read): refused here the same way.
+	for uid := range doomed {
+		if e.connectedLibraryElementIn(o, uid) {
+			errMessage(c.w, http.StatusForbidden, msgLibraryFolderInUse)
+			return
+		}
+	}
+	for uid, el := range o.library {
+		if doomed[el.folderUID] {
+			delete(o.library, uid)
+		}
+	}
 	for uid, d := range o.dashboards {
 		if doomed[d.folderUID] {
+			e.disconnectLibraryPanelsLocked(o, d.id)
 			delete(o.dashboards, uid)
 		}
 	}
@@ -410,7 +428,15 @@ func (e *Emulator) folderCounts(c *call) {
 			dashboards++
 		}
 	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"folder": len(in) - 1, "dashboard": dashboards, "librarypanel": 0, "alertrule": 0})
+	rules := 0
+	if o.alerting != nil {
+		for _, r := range o.alerting.rules {
+			if in[r.folderUID] {
+				rules++
+			}
+		}
+	}
+	writeJSON(c.w, http.StatusOK, map[string]any{"folder": len(in) - 1, "dashboard": dashboards, "librarypanel": libraryCount(o, in), "alertrule": rules})
 }
 
 // folderDTO is the folder body of §5.2; parentUid and parents (root-first)

@@ -19,6 +19,7 @@ type store struct {
 	nextPermissionID int64
 	nextTokenID      int64
 	nextVersionID    int64
+	nextLibraryID    int64 // library elements and their connections (libraryelements.go)
 
 	orgs   map[int64]*org
 	users  map[int64]*user   // users and service accounts: one table, as in Grafana
@@ -33,12 +34,15 @@ type org struct {
 	name    string
 	address map[string]string
 	members map[int64]string // user id → org role (Viewer, Editor, Admin, None)
+	// library elements by uid; nil until first used (libraryelements.go).
+	library map[string]*libraryElement
 
 	folders     map[string]*folder     // by uid
 	dashboards  map[string]*dashboard  // by uid
 	datasources map[string]*datasource // by uid
 	teams       map[int64]*team
 	prefs       preferences
+	alerting    *alertingStore // nil until first used; see alerting.go
 }
 
 type user struct {
