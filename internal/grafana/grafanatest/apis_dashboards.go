@@ -54,6 +54,7 @@ func (e *Emulator) dashboardsAPI(k *apiCall, verb string) {
 			return
 		}
 		delete(o.dashboards, d.uid)
+		e.disconnectLibraryPanelsLocked(o, d.id)
 		e.apisDeleted(k, "dashboards", d.uid)
 	}
 }
@@ -146,6 +147,11 @@ func (e *Emulator) writeDashboardAPI(k *apiCall, verb string) {
 	d.meta.annotations = keepClientAnnotations(obj.Metadata.Annotations)
 	if isV2(k.version) {
 		d.v2, d.storedVersion = obj.Spec, k.version
+	} else if err := e.connectLibraryPanelsLocked(o, d, data, k.id.user); err != nil {
+		// The dashboard storage's after-save hook connects library panels
+		// as the legacy save does (pkg/registry/apis/dashboard legacy storage).
+		k8sStatus(k.w, http.StatusInternalServerError, "InternalError", "Error while connecting library panels", k.details("Dashboard"))
+		return
 	}
 	status := http.StatusOK
 	if verb == "create" {
