@@ -1,6 +1,7 @@
 package grafana
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-openapi-client-go/client/dashboards"
+	"github.com/grafsync/grafsync/internal/jsonc"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -21,6 +23,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/pager"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // The /apis path (grafana-source-audit.md §3): on Grafana 12 and 13
@@ -67,6 +71,8 @@ const listPageSize = 500
 // apisPath is a client's /apis session: the resources and namespace to use.
 type apisPath struct {
 	dyn               dynamic.Interface
+	hc                *http.Client // client-go's, with its auth, over grafsync's transport
+	host              string
 	dashboard, folder schema.GroupVersionResource
 	ns                string
 
@@ -158,6 +164,8 @@ func (c *Client) detectAPIs(ctx context.Context) (*apisPath, error) {
 	c.cfg.Logger.Debug("grafana serves /apis", "dashboards", dv, "folders", fv, "namespace", ns)
 	return &apisPath{
 		dyn:       dyn,
+		hc:        hc,
+		host:      strings.TrimSuffix(rc.Host, "/"),
 		dashboard: schema.GroupVersionResource{Group: "dashboard.grafana.app", Version: dv, Resource: "dashboards"},
 		folder:    schema.GroupVersionResource{Group: "folder.grafana.app", Version: fv, Resource: "folders"},
 		ns:        ns, rvs: map[string]string{},
@@ -252,9 +260,13 @@ func (p *apisPath) folders() dynamic.ResourceInterface {
 
 // remember keeps an object's resourceVersion for the next write.
 func (p *apisPath) remember(key string, obj *unstructured.Unstructured) {
+	p.rememberRV(key, obj.GetResourceVersion(), obj.GetGeneration())
+}
+
+func (p *apisPath) rememberRV(key, rv string, generation int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.rvs[key] = obj.GetResourceVersion() + "@" + strconv.FormatInt(obj.GetGeneration(), 10)
+	p.rvs[key] = rv + "@" + strconv.FormatInt(generation, 10)
 }
 
 // resourceVersion is what a write of an object read at generation version
@@ -278,6 +290,9 @@ func each(ctx context.Context, r dynamic.ResourceInterface, fn func(*unstructure
 		return r.List(ctx, opts)
 	}))
 	p.PageSize = listPageSize
+	// A decoded 2 MiB page is several times that in maps: keep two pages
+	// ahead, not client-go's default ten, to bound memory.
+	p.PageBufferSize = 2
 	return p.EachListItem(ctx, metav1.ListOptions{}, func(obj runtime.Object) error {
 		u, ok := obj.(*unstructured.Unstructured)
 		if !ok {
@@ -334,21 +349,47 @@ func (c *Client) readDashboardsAPIs(ctx context.Context, p *apisPath, each_ func
 	if err != nil {
 		return err
 	}
-	var v2 []Dashboard
-	err = each(ctx, p.dashboards(), func(u *unstructured.Unstructured) error {
-		d, err := dashboardOf(u)
-		if err != nil {
-			return err
-		}
-		p.remember("d/"+d.UID, u)
-		if strings.HasPrefix(d.Schema, "v2") {
-			v2 = append(v2, d)
+	// Pages arrive one after another; their dashboards are encoded and
+	// handed to each_ (which normalises them) by Concurrency workers, as the
+	// legacy path's GETs are, so the LIST is never waiting on one core.
+	var (
+		v2   []Dashboard
+		v2mu sync.Mutex
+	)
+	items := make(chan *unstructured.Unstructured, 64)
+	g, gctx := errgroup.WithContext(ctx)
+	for range c.Concurrency() {
+		g.Go(func() error {
+			for u := range items {
+				d, err := dashboardOf(u)
+				if err != nil {
+					return err
+				}
+				p.remember("d/"+d.UID, u)
+				if strings.HasPrefix(d.Schema, "v2") {
+					v2mu.Lock()
+					v2 = append(v2, d)
+					v2mu.Unlock()
+					continue
+				}
+				each_(d)
+			}
 			return nil
+		})
+	}
+	err = each(gctx, p.dashboards(), func(u *unstructured.Unstructured) error {
+		select {
+		case items <- u:
+			return nil
+		case <-gctx.Done():
+			return gctx.Err()
 		}
-		each_(d)
-		return nil
 	})
+	close(items)
 	release()
+	if werr := g.Wait(); werr != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		err = werr
+	}
 	if err != nil {
 		return c.k8sErr(err, "list dashboards")
 	}
@@ -446,50 +487,91 @@ func (c *Client) managerAnnotations(folder string) map[string]any {
 }
 
 // saveDashboardAPIs creates (version 0) or updates a dashboard through /apis
-// with its resourceVersion; a stale one is 409 Conflict.
+// with its resourceVersion; a stale one is 409 Conflict. The request is
+// built from the dashboard's bytes as they are (numbers as written) and only
+// the answer's metadata is decoded: a save costs no map of the dashboard on
+// either side of the wire, unlike client-go's unstructured objects.
 func (c *Client) saveDashboardAPIs(ctx context.Context, p *apisPath, body []byte, uid, folderUID string, version int, message string) (int, error) {
-	var spec map[string]any
-	if err := json.Unmarshal(body, &spec); err != nil {
+	var head struct {
+		APIVersion string `json:"apiVersion"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
 		return 0, fmt.Errorf("save dashboard %s: %w", uid, err)
 	}
-	delete(spec, "uid")
-	delete(spec, "version")
 	gvr := p.dashboard
-	if v := v2Version(spec); v != "" {
+	drop := map[string]bool{"uid": true, "version": true}
+	if v := v2Version(map[string]any{"apiVersion": head.APIVersion}); v != "" {
 		gvr.Version = v
-		delete(spec, "apiVersion")
-		delete(spec, markerKey)
+		drop["apiVersion"], drop[markerKey] = true, true
+	}
+	spec, err := jsonc.Rewrite(body, drop, nil)
+	if err != nil {
+		return 0, fmt.Errorf("save dashboard %s: %w", uid, err)
 	}
 	a := c.managerAnnotations(folderUID)
 	if message != "" {
 		a[annoMessage] = message
 	}
 	meta := map[string]any{"name": uid, "annotations": a}
-	obj := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": gvr.GroupVersion().String(), "kind": "Dashboard", "metadata": meta, "spec": spec,
-	}}
-	r := p.dyn.Resource(gvr).Namespace(p.ns)
+	method, where := http.MethodPost, ""
+	if version == 0 && uid == "" {
+		meta["generateName"] = "g"
+		delete(meta, "name")
+	}
+	if version > 0 {
+		method, where = http.MethodPut, "/"+url.PathEscape(uid)
+		meta["resourceVersion"] = p.resourceVersion("d/"+uid, version)
+	}
+	mj, err := json.Marshal(meta)
+	if err != nil {
+		return 0, err
+	}
+	obj := make([]byte, 0, len(spec)+len(mj)+128)
+	obj = append(obj, `{"apiVersion":"`+gvr.GroupVersion().String()+`","kind":"Dashboard","metadata":`...)
+	obj = append(append(append(obj, mj...), `,"spec":`...), spec...)
+	obj = append(obj, '}')
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer release()
-	var out *unstructured.Unstructured
-	if version == 0 {
-		if uid == "" {
-			meta["generateName"] = "g"
-			delete(meta, "name")
-		}
-		out, err = r.Create(ctx, obj, metav1.CreateOptions{})
-	} else {
-		meta["resourceVersion"] = p.resourceVersion("d/"+uid, version)
-		out, err = r.Update(ctx, obj, metav1.UpdateOptions{})
+	path := "/apis/" + gvr.Group + "/" + gvr.Version + "/namespaces/" + p.ns + "/dashboards" + where
+	var out struct {
+		Metadata struct {
+			Name            string `json:"name"`
+			ResourceVersion string `json:"resourceVersion"`
+			Generation      int64  `json:"generation"`
+		} `json:"metadata"`
 	}
-	if err != nil {
+	if err := p.do(ctx, method, path, obj, &out); err != nil {
 		return 0, c.k8sErr(err, "save dashboard "+uid)
 	}
-	p.remember("d/"+out.GetName(), out)
-	return int(out.GetGeneration()), nil
+	p.rememberRV("d/"+out.Metadata.Name, out.Metadata.ResourceVersion, out.Metadata.Generation)
+	return int(out.Metadata.Generation), nil
+}
+
+// do sends one raw request to /apis and decodes a 2xx answer into out; any
+// other answer becomes an apierrors.StatusError from its k8s Status body.
+func (p *apisPath) do(ctx context.Context, method, path string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, p.host+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var st metav1.Status
+		if json.NewDecoder(resp.Body).Decode(&st) != nil || st.Code == 0 {
+			st = metav1.Status{Code: int32(resp.StatusCode), Message: http.StatusText(resp.StatusCode)}
+		}
+		return &apierrors.StatusError{ErrStatus: st}
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 func (c *Client) getDashboardAPIs(ctx context.Context, p *apisPath, uid string) (Dashboard, error) {
