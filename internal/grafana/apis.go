@@ -342,30 +342,111 @@ func folderOf(u *unstructured.Unstructured) Folder {
 	}
 }
 
+// rawList is a LIST page whose items stay as the bytes Grafana sent
+// (runtime.Unknown): client-go's pager pages it like any list, and no
+// dashboard is decoded into maps on the way. It implements runtime.Object
+// and metav1.ListInterface (through the embedded types).
+type rawList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata"`
+	Items           []runtime.Unknown `json:"items"`
+}
+
+func (l *rawList) DeepCopyObject() runtime.Object { c := *l; return &c }
+
+// listRaw is one LIST page of a resource, as a rawList.
+func (p *apisPath) listRaw(ctx context.Context, gvr schema.GroupVersionResource, opts metav1.ListOptions) (*rawList, error) {
+	q := url.Values{}
+	if opts.Limit > 0 {
+		q.Set("limit", strconv.FormatInt(opts.Limit, 10))
+	}
+	if opts.Continue != "" {
+		q.Set("continue", opts.Continue)
+	}
+	var l rawList
+	err := p.do(ctx, http.MethodGet, "/apis/"+gvr.Group+"/"+gvr.Version+"/namespaces/"+p.ns+"/"+gvr.Resource+"?"+q.Encode(), nil, &l)
+	return &l, err
+}
+
+// rawDashboard is what grafsync reads of a dashboard object's bytes; Spec
+// stays encoded.
+type rawDashboard struct {
+	Metadata struct {
+		Name            string            `json:"name"`
+		ResourceVersion string            `json:"resourceVersion"`
+		Generation      int64             `json:"generation"`
+		Annotations     map[string]string `json:"annotations"`
+	} `json:"metadata"`
+	Spec   json.RawMessage `json:"spec"`
+	Status struct {
+		Conversion struct {
+			Failed        bool   `json:"failed"`
+			StoredVersion string `json:"storedVersion"`
+		} `json:"conversion"`
+	} `json:"status"`
+}
+
+// dashboardOfRaw is dashboardOf for an object's bytes: the spec is kept as
+// sent, with its uid set (jsonc.Rewrite: numbers keep their text).
+func dashboardOfRaw(b []byte) (Dashboard, string, error) {
+	var r rawDashboard
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Dashboard{}, "", fmt.Errorf("decode a listed dashboard: %w", err)
+	}
+	a := r.Metadata.Annotations
+	d := Dashboard{
+		UID: r.Metadata.Name, FolderUID: a[annoFolder], Version: int(r.Metadata.Generation),
+		ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID], SavedBy: a[annoUpdatedBy],
+		Provisioned: a[annoManagedBy] == "classic-file-provisioning",
+	}
+	if t, err := time.Parse(time.RFC3339, a[annoUpdatedTS]); err == nil {
+		d.SavedAt = t
+	}
+	spec := []byte(r.Spec)
+	if len(spec) == 0 || spec[0] != '{' {
+		spec = []byte("{}")
+	}
+	if r.Status.Conversion.Failed {
+		d.Schema = r.Status.Conversion.StoredVersion
+		var t struct {
+			Title any `json:"title"`
+		}
+		json.Unmarshal(spec, &t)
+		spec, _ = json.Marshal(map[string]any{"title": t.Title})
+	}
+	uid, _ := json.Marshal(d.UID)
+	out, err := jsonc.Rewrite(spec, nil, map[string][]byte{"uid": uid})
+	if err != nil {
+		return Dashboard{}, "", fmt.Errorf("dashboard %s: its spec: %w", d.UID, err)
+	}
+	d.JSON = out
+	return d, r.Metadata.ResourceVersion, nil
+}
+
 // readDashboardsAPIs lists every dashboard through /apis and hands each to
 // each. LIST is consistent (it is not search), so nothing is read by uid.
+// Pages come through client-go's pager, one after another, as bytes; their
+// dashboards are taken apart and handed to each_ (which normalises them)
+// by Concurrency workers, as the legacy path's GETs are.
 func (c *Client) readDashboardsAPIs(ctx context.Context, p *apisPath, each_ func(Dashboard)) error {
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return err
 	}
-	// Pages arrive one after another; their dashboards are encoded and
-	// handed to each_ (which normalises them) by Concurrency workers, as the
-	// legacy path's GETs are, so the LIST is never waiting on one core.
 	var (
 		v2   []Dashboard
 		v2mu sync.Mutex
 	)
-	items := make(chan *unstructured.Unstructured, 64)
+	items := make(chan []byte, 64)
 	g, gctx := errgroup.WithContext(ctx)
 	for range c.Concurrency() {
 		g.Go(func() error {
-			for u := range items {
-				d, err := dashboardOf(u)
+			for b := range items {
+				d, rv, err := dashboardOfRaw(b)
 				if err != nil {
 					return err
 				}
-				p.remember("d/"+d.UID, u)
+				p.rememberRV("d/"+d.UID, rv, int64(d.Version))
 				if strings.HasPrefix(d.Schema, "v2") {
 					v2mu.Lock()
 					v2 = append(v2, d)
@@ -377,9 +458,17 @@ func (c *Client) readDashboardsAPIs(ctx context.Context, p *apisPath, each_ func
 			return nil
 		})
 	}
-	err = each(gctx, p.dashboards(), func(u *unstructured.Unstructured) error {
+	pg := pager.New(func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+		return p.listRaw(ctx, p.dashboard, opts)
+	})
+	pg.PageSize, pg.PageBufferSize = listPageSize, 2
+	err = pg.EachListItem(gctx, metav1.ListOptions{}, func(obj runtime.Object) error {
+		u, ok := obj.(*runtime.Unknown)
+		if !ok {
+			return fmt.Errorf("unexpected list item %T", obj)
+		}
 		select {
-		case items <- u:
+		case items <- u.Raw:
 			return nil
 		case <-gctx.Done():
 			return gctx.Err()

@@ -145,3 +145,32 @@ func TestSchemaV2Live(t *testing.T) {
 		})
 	}
 }
+
+// LockDashboards writes managerAllowsEdits=false: Grafana then refuses a
+// person's edit (the emulator's UI helper and a user's /apis write), while
+// grafsync's service account still writes.
+func TestAPIsLockDashboards(t *testing.T) {
+	v, _ := grafanatest.ParseVersion("13")
+	emu, rep := grafanatest.Start(t, grafanatest.Options{Version: v})
+	key, err := emu.AddServiceAccountToken(1, "grafsync", "Admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newTestClient(t, Config{URLs: []string{rep.URL()}, Token: key, LockDashboards: true})
+	if _, err := c.SaveDashboard(t.Context(), []byte(`{"uid":"l","title":"L"}`), "", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := emu.DashboardAnnotations(1, "l")["grafana.app/managerAllowsEdits"]; got != "false" {
+		t.Errorf("managerAllowsEdits = %q, want false", got)
+	}
+	if err := emu.EditDashboard(1, "l", func(m map[string]any) { m["title"] = "hand" }); err == nil {
+		t.Error("a person edited a locked dashboard")
+	}
+	if _, err := c.SaveDashboard(t.Context(), []byte(`{"uid":"l","title":"L2"}`), "", 1, ""); err != nil {
+		t.Errorf("grafsync's service account could not update its locked dashboard: %v", err)
+	}
+	user := newTestClient(t, Config{URLs: []string{rep.URL()}, User: "admin", Password: "admin", LockDashboards: true})
+	if _, err := user.SaveDashboard(t.Context(), []byte(`{"uid":"l","title":"L3"}`), "", 2, ""); !IsStatus(err, 403) {
+		t.Errorf("a user's write of a locked dashboard: %v, want 403", err)
+	}
+}
