@@ -172,6 +172,9 @@ func (o FolderOwnership) Decide(f grafana.Folder) (managed bool, unproven string
 	if !o.looksLikeMine(f.CreatedBy) {
 		return false, ""
 	}
+	if o.typedMine(f.CreatedBy) {
+		f.CreatedBy = o.Me.Login // /apis shows "user:<uid>": say who that is
+	}
 	why := "it is not in grafsync's ownership ledger (dashboard " + LedgerUID + ")"
 	if !o.Ledger.Exists {
 		why = "the ownership ledger (dashboard " + LedgerUID + ") does not exist in this org: it was never written, or was deleted, so no folder is proven grafsync's"
@@ -189,6 +192,12 @@ func ManagedByGrafsync(managedBy, managerID string) bool {
 	return managedBy == grafana.ManagerKind && managerID == grafana.ManagerID
 }
 
+// typedMine: /apis (Grafana 12, 13) shows the creator as a typed identity,
+// "user:<uid>" or "service-account:<uid>" (pkg/apimachinery/utils/meta.go).
+func (o FolderOwnership) typedMine(createdBy string) bool {
+	return o.Me.UID != "" && (createdBy == "user:"+o.Me.UID || createdBy == "service-account:"+o.Me.UID)
+}
+
 // looksLikeMine: createdBy is how Grafana shows grafsync's own identity in
 // some version — its login (a user), or for a service account its name
 // (11.5 and later) or "Anonymous" (before 11.5).
@@ -196,6 +205,8 @@ func (o FolderOwnership) looksLikeMine(createdBy string) bool {
 	switch {
 	case createdBy == "":
 		return false
+	case o.typedMine(createdBy):
+		return true
 	case createdBy == o.Me.Login:
 		return true
 	case strings.HasPrefix(o.Me.Login, "sa-"):
