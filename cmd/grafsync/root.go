@@ -24,6 +24,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newValidateCmd(osEnv()),
 		newRolesCmd(),
 		newPlanCmd(osEnv()),
+		newPullCmd(osEnv()),
 		newApplyCmd(osEnv()),
 		newCheckCmd(osEnv()),
 		newServeCmd(osEnv()),

@@ -193,3 +193,8 @@ func envName(dsName, key string) string {
 	}
 	return strings.Trim(b.String(), "_")
 }
+
+// OwnCredential reports whether the loader refuses to read the environment
+// variable name (see ownCredential): grafsync pull never names a secret's
+// variable so.
+func OwnCredential(name string) bool { return ownCredential(name) }

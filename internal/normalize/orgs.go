@@ -89,7 +89,7 @@ func DesiredTeams(o *resource.Org, orgID int64) []plan.Resource {
 	out := make([]plan.Resource, 0, len(o.Teams))
 	for _, t := range o.Teams {
 		out = append(out, plan.Resource{
-			Kind: plan.Team, OrgID: orgID, ID: t.Name, Name: t.Name, Doc: Team(t.Email, t.Members, true), Source: t.Source.String(),
+			Kind: plan.Team, OrgID: orgID, ID: t.Name, Name: t.Name, Doc: Team(t.Email, t.Members, true), Source: t.Source.String(), Marker: MarkerKey,
 		})
 	}
 	return out

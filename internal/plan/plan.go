@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -189,6 +190,15 @@ type Change struct {
 	After   *Resource
 	Diff    []FieldDiff // for updates and blocked changes
 	Reason  string      // for blocked changes and notes: why, and what to do
+	// Adopt marks an update that only takes over a resource made outside
+	// grafsync: every field it changes is grafsync's ownership marker
+	// (Resource.Marker) or a secret Grafana holds but never returned, or
+	// for the ownership record a folder added to it. Views summarise
+	// adoptions in one line instead of a diff each.
+	Adopt bool
+	// SecretsOnce are the secret keys of an adopted datasource that apply
+	// writes once, because Grafana never returns secrets.
+	SecretsOnce []string
 }
 
 // Resource is the side that identifies the change: After, or Before for deletes.
@@ -531,8 +541,97 @@ func pair(d, l *Resource) (Change, error) {
 	default:
 		c.Action = Update
 		c.Reason = l.LiveNote
+		c.Adopt, c.SecretsOnce = adoption(l, d, c.Diff)
 	}
 	return c, nil
+}
+
+// unknownSecret is the fingerprint normalize gives a secret Grafana holds
+// but grafsync never wrote (normalize/datasources.go, unknownFingerprint).
+const unknownSecret = "unknown"
+
+// adoption reports whether an update of an unmanaged live resource
+// changes nothing but grafsync's marker and secrets Grafana never
+// returned, and lists the secrets apply writes once: every secret the
+// desired side sets that Grafana holds unfingerprinted, whether or not its
+// value is known to this run (a pull request's CI has no secrets).
+func adoption(l, d *Resource, diff []FieldDiff) (bool, []string) {
+	if l.Managed || d.Marker == "" {
+		return false, nil
+	}
+	marker := false
+	for _, f := range diff {
+		switch {
+		case underPath(f.Path, d.Marker):
+			marker = true
+		case f.Secret && !f.BeforeAbsent && liveValue(l, f.Path) == unknownSecret:
+		default:
+			return false, nil
+		}
+	}
+	if !marker {
+		return false, nil
+	}
+	var once []string
+	for _, root := range d.Secrets {
+		want, _ := d.Doc[root].(map[string]any)
+		for _, k := range slices.Sorted(maps.Keys(want)) {
+			if liveValue(l, root+"."+k) == unknownSecret {
+				once = append(once, k)
+			}
+		}
+	}
+	return true, once
+}
+
+// liveValue is the string at a dotted path of a live resource's Doc ("" if
+// none): the value the diff masked.
+func liveValue(l *Resource, path string) string {
+	var v any = l.Doc
+	for _, k := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[k]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// Adoption tallies a plan's adoptions: the resources taken over by kind,
+// and the secrets written once, as "subject: key, key". Folders count as
+// adopted when the ownership record's change records a folder that exists
+// in Grafana already (the record itself stays a change of its own).
+func (p *Plan) Adoption() (byKind map[Kind]int, secrets []string) {
+	byKind = map[Kind]int{}
+	existing := map[key]bool{}
+	for _, c := range p.Changes {
+		if r := c.Resource(); r != nil && r.Kind == Folder && c.Before != nil && c.After != nil {
+			existing[r.key()] = true
+		}
+	}
+	for _, c := range p.Changes {
+		r := c.Resource()
+		if r == nil {
+			continue
+		}
+		if r.Kind == Ownership && c.After != nil {
+			for _, f := range c.Diff {
+				if uid, ok := strings.CutPrefix(f.Path, "folders."); ok && f.BeforeAbsent && existing[key{Folder, r.OrgID, uid}] {
+					byKind[Folder]++
+				}
+			}
+		}
+		if !c.Adopt {
+			continue
+		}
+		byKind[r.Kind]++
+		if len(c.SecretsOnce) > 0 {
+			secrets = append(secrets, c.Subject+": "+strings.Join(c.SecretsOnce, ", "))
+		}
+	}
+	return byKind, secrets
 }
 
 // sortApplyOrder orders changes for apply: by kind (reversed for deletes),
@@ -581,6 +680,15 @@ func (p *Plan) Summary() string {
 	s := fmt.Sprintf("Plan: %d to create, %d to update, %d to delete.", n[Create], n[Update], n[Delete])
 	if n[Blocked] > 0 {
 		s += fmt.Sprintf(" %d blocked.", n[Blocked])
+	}
+	adopt := 0
+	for _, c := range p.Changes {
+		if c.Adopt {
+			adopt++
+		}
+	}
+	if adopt > 0 {
+		s += fmt.Sprintf(" (%d of them only adopt.)", adopt)
 	}
 	return s
 }

@@ -42,6 +42,12 @@ type JSONChange struct {
 	LiveVersion int         `json:"live_version,omitempty"`
 	Reason      string      `json:"reason,omitempty"`
 	Fields      []JSONField `json:"fields,omitempty"`
+	// Adopt: the change only takes over a resource made outside grafsync
+	// (its marker, its folders recorded, secrets written once).
+	Adopt bool `json:"adopt,omitempty"`
+	// SecretsOnce are secret fields written once because Grafana never
+	// returns secrets (names only).
+	SecretsOnce []string `json:"secrets_once,omitempty"`
 }
 
 // JSONField is one changed field. Before/after are omitted when the field
@@ -68,7 +74,8 @@ func ToJSON(p *plan.Plan) JSONPlan {
 	}
 	for _, c := range p.Changes {
 		r := c.Resource()
-		jc := JSONChange{Action: string(c.Action), Kind: string(r.Kind), OrgID: r.OrgID, ID: r.ID, Subject: c.Subject, Reason: c.Reason}
+		jc := JSONChange{Action: string(c.Action), Kind: string(r.Kind), OrgID: r.OrgID, ID: r.ID, Subject: c.Subject, Reason: c.Reason,
+			Adopt: c.Adopt, SecretsOnce: c.SecretsOnce}
 		if c.After != nil {
 			jc.Source = c.After.Source
 		}

@@ -63,8 +63,16 @@ func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 	head.WriteString("\n")
 
 	var entries []mdEntry
+	if line, secrets := AdoptionLine(p); line != "" {
+		e := mdEntry{action: plan.Update, short: "- `~` " + mdEscape(line) + "\n"}
+		e.full = e.short
+		for _, s := range secrets {
+			e.full += "  - " + mdEscape(strings.TrimSpace(s)) + "\n"
+		}
+		entries = append(entries, e)
+	}
 	for _, c := range p.Changes {
-		if c.Action == plan.NoOp {
+		if c.Action == plan.NoOp || c.Adopt {
 			continue
 		}
 		short := fmt.Sprintf("- `%s` %s", c.Action.Symbol(), mdEscape(c.Subject))

@@ -54,8 +54,14 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	if p.Revision != "" {
 		ew.printf("grafsync plan for revision %s\n\n", ShortRevision(p.Revision))
 	}
+	if line, secrets := AdoptionLine(p); line != "" {
+		ew.printf("  %s %s\n", paint(ansiYellow, plan.Update.Symbol()), line)
+		for _, s := range secrets {
+			ew.printf("      %s\n", s)
+		}
+	}
 	for _, c := range p.Changes {
-		if c.Action == plan.NoOp && !opts.ShowNoOps {
+		if c.Action == plan.NoOp && !opts.ShowNoOps || c.Adopt {
 			continue
 		}
 		ew.printf("  %s %s\n", paint(actionColor(c.Action), c.Action.Symbol()), c.Subject)
@@ -83,6 +89,35 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 	}
 	ew.printf("\n%s\n", paint(ansiBold, p.Summary()))
 	return ew.err
+}
+
+// AdoptionLine is the one line that stands for every adoption of a plan
+// ("adopt 120 dashboards, 5 datasources, 22 folders: only grafsync's
+// ownership marker is added"), "" when there is none, and the lines that
+// name the secrets apply writes once.
+func AdoptionLine(p *plan.Plan) (string, []string) {
+	byKind, secrets := p.Adoption()
+	var parts []string
+	for _, k := range []struct {
+		kind      plan.Kind
+		one, many string
+	}{{plan.Dashboard, "dashboard", "dashboards"}, {plan.LibraryPanel, "library panel", "library panels"}, {plan.Datasource, "datasource", "datasources"}, {plan.Team, "team", "teams"}, {plan.Folder, "folder", "folders"}} {
+		if n := byKind[k.kind]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, k.one, k.many)))
+		}
+	}
+	if len(parts) == 0 {
+		return "", nil
+	}
+	line := "adopt " + strings.Join(parts, ", ") + ": only grafsync's ownership marker is added"
+	var out []string
+	if len(secrets) > 0 {
+		out = append(out, "secrets written once, because Grafana never returns them (apply needs their variables set):")
+		for _, s := range secrets {
+			out = append(out, "  "+s)
+		}
+	}
+	return line, out
 }
 
 // RevisionLabel names a revision in messages (a dashboard's version history

@@ -30,8 +30,6 @@ type identity struct {
 	token *token // nil for basic auth
 }
 
-func (id *identity) login() string { return id.user.login }
-
 // atLeast reports whether the caller's org role is role or stronger.
 func (id *identity) atLeast(role string) bool { return roleRank(id.role) >= roleRank(role) }
 
