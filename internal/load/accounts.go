@@ -7,7 +7,6 @@ import (
 	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/resource"
-	"github.com/grafsync/grafsync/internal/yamlnode"
 )
 
 // accountsState is roles/accounts.yaml as one Load sees it, and what the
@@ -41,7 +40,13 @@ func (l *loader) loadAccounts() {
 	if !ok {
 		return
 	}
-	if root, err := yamlnode.Parse(data); err == nil && !l.checkAliases(yfile{name: accounts.DefaultFile, root: root}) {
+	// Parsed here first for the checks every YAML file gets before it is
+	// used (the context, aliases); accounts.Parse reports syntax errors.
+	root, err := l.parseNode(accounts.DefaultFile, data)
+	if err != nil && l.stop(accounts.DefaultFile) {
+		return
+	}
+	if err == nil && !l.checkAliases(yfile{name: accounts.DefaultFile, root: root}) {
 		return
 	}
 	cfg, problems := accounts.Parse(accounts.DefaultFile, data)
@@ -70,8 +75,9 @@ func (l *loader) expandTemplate(o *orgState, e *dsEntry) []*dsEntry {
 			"%s: a CloudWatch template needs %s, which does not exist", key, accounts.DefaultFile)
 		l.notExpanded(o, e)
 		return nil
-	case e.ds.Type != "cloudwatch", l.acc.cfg == nil:
-		// reported: the wrong type at the entry, an invalid accounts file there
+	case e.ds.Type != "cloudwatch", l.acc.cfg == nil, l.budget.overGenerated:
+		// reported: the wrong type at the entry, an invalid accounts file
+		// there, the limit at the template that passed it
 		l.notExpanded(o, e)
 		return nil
 	}
@@ -88,6 +94,15 @@ func (l *loader) expandTemplate(o *orgState, e *dsEntry) []*dsEntry {
 		l.notExpanded(o, e)
 		return nil
 	}
+	if l.budget.generated+len(gen) > l.limits.GeneratedDatasources {
+		l.budget.overGenerated = true
+		l.errorf(e.pos(path{"jsonData", accounts.TemplateKey}, false),
+			"select fewer accounts (grafsyncAccounts: [name, ...]) or write fewer templates (docs/hostile-repositories.md)",
+			"%s: CloudWatch templates expand to more than %d datasources in this repository (this one to %d)", key, l.limits.GeneratedDatasources, len(gen))
+		l.notExpanded(o, e)
+		return nil
+	}
+	l.budget.generated += len(gen)
 	l.acc.generated = append(l.acc.generated, gen...)
 	out := make([]*dsEntry, 0, len(gen))
 	for _, g := range gen {

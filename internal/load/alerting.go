@@ -64,19 +64,19 @@ func (l *loader) loadAlerting(o *orgState, dir string) {
 		mutes: map[string]resource.Pos{}, tmpls: map[string]resource.Pos{}, groups: map[string]resource.Pos{}, cpNames: map[string]bool{}}
 	err := fs.WalkDir(l.fsys, dir, func(name string, de fs.DirEntry, err error) error {
 		if err != nil {
-			l.errorf(resource.Pos{File: name}, "", "cannot read: %v", err)
+			l.errorf(resource.Pos{File: name}, "", "cannot read: %v", unwrapPath(err))
 			return nil
 		}
 		base := de.Name()
 		switch ext := pathpkg.Ext(base); {
 		case de.IsDir() && strings.HasPrefix(base, ".") && name != dir:
 			return fs.SkipDir
-		case de.IsDir(), strings.HasPrefix(base, "."):
+		case de.IsDir(), strings.HasPrefix(base, "."), ext == ".md", ext == ".txt":
+		case !l.isFile(name, de):
+			// An escaping link, a link to a directory, a pipe: an error
+			// whatever its name, as in dashboards/ and datasources/.
 		case ext == ".yaml" || ext == ".yml" || ext == ".json":
-			if isDir, ok := l.entryKind(name, de); ok && !isDir {
-				l.loadAlertingFile(o, s, name)
-			}
-		case ext == ".md" || ext == ".txt":
+			l.loadAlertingFile(o, s, name)
 		default:
 			l.warnf(resource.Pos{File: name}, "alerting files end in .yaml, .yml or .json", "ignored: not an alerting file")
 		}
@@ -416,11 +416,14 @@ func (l *loader) alertSettings(f yfile, n *yaml.Node, at path, cp *resource.Cont
 		key := settingsKey(p[len(at):])
 		x := l.expand(s)
 		if !slices.Contains(secure, key) {
-			if len(x.refused) > 0 {
-				l.refuse(f.pos(vn), p, x.refused)
-			}
-			if len(x.missing) > 0 {
-				l.unset(f.pos(vn), p, x.missing, false)
+			l.reportExpansion(f.pos(vn), p, x, false)
+			// Settings other than the secure ones are stored in clear and
+			// returned to every reader, as a datasource's url and jsonData
+			// are: credentials in a URL there are refused (urlCredentials).
+			if what := urlCredentials(x.value, strings.HasSuffix(strings.ToLower(key), "url")); what != "" {
+				l.errorf(f.pos(vn), contactPointCredentialsHint(what),
+					"%s: holds %s; Grafana stores this setting in clear and shows it to everyone who can read the contact point", p, what)
+				return ""
 			}
 			return x.value
 		}
@@ -433,13 +436,10 @@ func (l *loader) alertSettings(f yfile, n *yaml.Node, at path, cp *resource.Cont
 				hint = "Grafana's export replaces secrets with [REDACTED]: " + hint
 			}
 			l.errorf(f.pos(vn), hint, "%s: a literal secret must not be stored in Git", p)
-		case len(x.refused) > 0:
-			l.refuse(f.pos(vn), p, x.refused)
-		case len(x.missing) > 0:
-			l.unset(f.pos(vn), p, x.missing, true)
-			secrets[key] = resource.UnsetSecret(strings.Join(x.refs, ", "))
-		default:
+		case l.reportExpansion(f.pos(vn), p, x, true):
 			secrets[key] = resource.NewSecret(x.value, strings.Join(x.refs, ", "))
+		case !x.isRefused(): // unset
+			secrets[key] = resource.UnsetSecret(strings.Join(x.refs, ", "))
 		}
 		return ""
 	}).(map[string]any)

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -197,4 +198,87 @@ func replace(s, old, new string) string {
 		panic("replace: " + old + " not found")
 	}
 	return strings.Replace(s, old, new, 1)
+}
+
+// TestContactPointReferencePolicy: a contact point's settings follow the
+// datasources' rules for what a reference may read (docs/hostile-repositories.md
+// limits 1-3): a refused $__file{} path is an error, never an empty secret,
+// and a URL in a setting Grafana stores in clear may not carry credentials.
+func TestContactPointReferencePolicy(t *testing.T) {
+	const cp = `apiVersion: 1
+contactPoints:
+  - name: ops
+    receivers:
+      - uid: ops-hook
+        type: webhook
+        settings:
+          url: %s
+          username: %s
+          password: %s
+`
+	files := func(url, user, pass string) map[string]string {
+		return map[string]string{"alerting/a.yaml": fmt.Sprintf(cp, url, user, pass), "dashboards/a.json": okDash}
+	}
+	read := SecretFiles{Dirs: []string{"/"}}.ReadFile
+	fileHint := "\n\thint: " + forbiddenFileHint
+	const (
+		cpUserHint  = "take them from the notifier's secure settings instead (a webhook's username and password: ${VAR}), which Grafana encrypts and never returns"
+		cpQueryHint = "send it from the notifier's secure settings instead (a webhook's authorization_credentials: ${VAR}), which Grafana encrypts and never returns"
+	)
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{
+			name:  "proc files in a setting and a secure setting",
+			files: files("https://hooks.example.com/x", "$__file{/proc/self/environ}", "$__file{/proc/self/environ}"),
+			want: []string{
+				"alerting/a.yaml:9:21: contactPoints[0].receivers[0].settings.username: file /proc/self/environ is refused: grafsync never reads it: nothing under /proc is a secret for Grafana" + fileHint,
+				"alerting/a.yaml:10:21: contactPoints[0].receivers[0].settings.password: file /proc/self/environ is refused: grafsync never reads it: nothing under /proc is a secret for Grafana" + fileHint,
+			},
+		},
+		{
+			name:  "grafsync's own credentials",
+			files: files("https://hooks.example.com/x", "u", "${GITHUB_TOKEN}"),
+			want: []string{"alerting/a.yaml:10:21: contactPoints[0].receivers[0].settings.password: environment variable GITHUB_TOKEN holds credentials of the process running grafsync; a contact point must not use it" +
+				"\n\thint: " + ownCredentialHint},
+		},
+		{
+			name:  "a user name and password in the webhook url",
+			files: files("https://admin:${HOOK_PASS}@hooks.example.com/x", "u", "${HOOK_PASS}"),
+			want: []string{"alerting/a.yaml:8:16: contactPoints[0].receivers[0].settings.url: holds a user name and password; Grafana stores this setting in clear and shows it to everyone who can read the contact point" +
+				"\n\thint: " + cpUserHint},
+		},
+		{
+			name:  "a token in the webhook url's query",
+			files: files("https://hooks.example.com/x?api_key=abc", "u", "${HOOK_PASS}"),
+			want: []string{"alerting/a.yaml:8:16: contactPoints[0].receivers[0].settings.url: holds query parameter api_key; Grafana stores this setting in clear and shows it to everyone who can read the contact point" +
+				"\n\thint: " + cpQueryHint},
+		},
+		{
+			name:  "a url without credentials",
+			files: files("https://hooks.example.com/x?team=ops", "u", "${HOOK_PASS}"),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, problems := Load(mapFS(tt.files), Options{ReadFile: read, Getenv: func(k string) string { return map[string]string{"HOOK_PASS": "hunter2"}[k] }})
+			var got []string
+			for _, p := range problems {
+				got = append(got, p.String())
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			for _, cp := range st.Orgs[0].Alerting.ContactPoints {
+				if s := fmt.Sprint(cp.Settings); strings.Contains(s, "hunter2") || strings.Contains(s, "PATH=") {
+					t.Errorf("a secret reached the settings Grafana shows: %s", s)
+				}
+				if sec, ok := cp.Secure["password"]; ok && strings.Contains(sec.From(), "/proc/") {
+					t.Errorf("a refused reference became a secret to write (from %s)", sec.From())
+				}
+			}
+		})
+	}
 }

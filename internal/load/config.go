@@ -74,10 +74,12 @@ func (l *loader) loadConfig() []*orgState {
 			}
 			ids[o.org.ID] = o.org.Source
 		}
-		if prev, dup := dirs[o.org.Dir]; dup {
-			l.errorf(o.org.Source, "give each org its own dir", "%s.dir: %q is already the dir of the org at %s", at, o.org.Dir, prev)
+		if o.org.Dir != "" { // "": refused or missing, reported already
+			if prev, dup := dirs[o.org.Dir]; dup {
+				l.errorf(o.org.Source, "give each org its own dir", "%s.dir: %q is already the dir of the org at %s", at, o.org.Dir, prev)
+			}
+			dirs[o.org.Dir] = o.org.Source
 		}
-		dirs[o.org.Dir] = o.org.Source
 		orgs = append(orgs, o)
 	}
 	if len(orgs) == 0 {
@@ -116,6 +118,7 @@ func (l *loader) orgEntry(f yfile, n *yaml.Node, at path, first bool) *orgState 
 		switch {
 		case d == "" || !fs.ValidPath(clean) || strings.HasPrefix(d, "/"):
 			l.errorf(f.pos(fl.val), "write a path relative to the repository root, e.g. orgs/tenant-a", "%s.dir: %q is not a relative path inside the repository", at, d)
+			o.org.Dir = "" // loadOrg skips it: it must not read the top-level directories
 		default:
 			o.org.Dir = clean
 		}

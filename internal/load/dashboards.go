@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"maps"
 	pathpkg "path"
@@ -45,20 +46,25 @@ func (d doc) pos(p path, key bool) resource.Pos {
 	return pos
 }
 
-// reopen re-reads a dashboard file to find a position in it.
+// reopen re-reads a dashboard or _folder.yaml file that loaded, to find a
+// position in it. It reads no more than the file limit and parses as
+// loading does (a file may have changed since): only a position is lost
+// when it fails.
 func (l *loader) reopen(file string) doc {
 	d := doc{file: file}
-	data, err := fs.ReadFile(l.fsys, file)
+	f, err := l.fsys.Open(file)
+	if err != nil {
+		return d
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, l.limits.FileBytes))
 	if err != nil {
 		return d
 	}
 	if isJSON(file) {
 		d.data = bytes.TrimPrefix(data, utf8BOM)
-	} else {
-		var n yaml.Node
-		if yaml.Unmarshal(data, &n) == nil {
-			d.node = &n
-		}
+	} else if n, err := l.parseNode(file, data); err == nil && n != nil {
+		d.node = n
 	}
 	return d
 }
@@ -212,7 +218,7 @@ func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, dept
 		if strings.HasPrefix(name, ".") || ext == ".md" || ext == ".txt" {
 			continue
 		}
-		if isDir, ok := l.entryKind(file, de); !ok || isDir {
+		if !l.isFile(file, de) {
 			continue
 		}
 		switch {

@@ -85,7 +85,7 @@ func (l *loader) isYAML(dir string, de fs.DirEntry) bool {
 	if strings.HasPrefix(name, ".") || ext == ".md" || ext == ".txt" {
 		return false
 	}
-	if isDir, ok := l.entryKind(pathpkg.Join(dir, name), de); !ok || isDir {
+	if !l.isFile(pathpkg.Join(dir, name), de) {
 		return false
 	}
 	if ext == ".yaml" || ext == ".yml" {
@@ -204,11 +204,41 @@ func (l *loader) unset(pos resource.Pos, at path, missing []string, secret bool)
 	}
 }
 
+// reportExpansion reports what an expansion could not resolve, for every
+// value grafsync expands (datasources and alerting contact points alike):
+// a reference to grafsync's own credentials or a $__file{} path grafsync
+// never reads is an error; otherwise an unset variable or missing file is
+// reported by unset. It returns whether the value is resolved; when it is
+// not, the value must not be written.
+func (l *loader) reportExpansion(pos resource.Pos, at path, x expansion, secret bool) bool {
+	if len(x.refused) > 0 {
+		l.refuse(pos, at, x.refused)
+	}
+	for _, why := range x.forbidden {
+		l.errorf(pos, forbiddenFileHint, "%s: %s", at, why)
+	}
+	if x.overMsg != "" {
+		l.errorf(pos, expandedBytesHint, "%s: %s", at, x.overMsg)
+	}
+	if x.isRefused() {
+		return false
+	}
+	if len(x.missing) > 0 {
+		l.unset(pos, at, x.missing, secret)
+		return false
+	}
+	return true
+}
+
 // refuse reports references to grafsync's own credentials (ownCredential).
 func (l *loader) refuse(pos resource.Pos, at path, names []string) {
-	what := "environment variable " + names[0] + " holds credentials of the process running grafsync; a datasource must not use it"
+	user := "a datasource"
+	if len(at) > 0 && at[0] == "contactPoints" {
+		user = "a contact point"
+	}
+	what := "environment variable " + names[0] + " holds credentials of the process running grafsync; " + user + " must not use it"
 	if len(names) > 1 {
-		what = "environment variables " + strings.Join(names, ", ") + " hold grafsync's own credentials; a datasource must not use them"
+		what = "environment variables " + strings.Join(names, ", ") + " hold grafsync's own credentials; " + user + " must not use them"
 	}
 	l.errorf(pos, ownCredentialHint, "%s: %s", at, what)
 }
@@ -230,17 +260,8 @@ func (l *loader) datasource(o *orgState, f yfile, n *yaml.Node, at path) *dsEntr
 	// expand interpolates a string field and reports unset variables.
 	expand := func(s string, n *yaml.Node, p path) string {
 		x := l.expand(s)
-		if len(x.refused) > 0 {
+		if !l.reportExpansion(f.pos(n), at.with(p...), x, false) {
 			e.unresolved[p.String()] = true
-			l.refuse(f.pos(n), at.with(p...), x.refused)
-		}
-		for _, why := range x.forbidden {
-			e.unresolved[p.String()] = true
-			l.errorf(f.pos(n), forbiddenFileHint, "%s: %s", at.with(p...), why)
-		}
-		if len(x.missing) > 0 {
-			e.unresolved[p.String()] = true
-			l.unset(f.pos(n), at.with(p...), x.missing, false)
 		}
 		return x.value
 	}
@@ -395,20 +416,13 @@ func (l *loader) secureJSONData(f yfile, fl field, at path, ds *resource.Datasou
 			name := envName(ds.Name, k)
 			l.errorf(f.pos(v.val), "secureJsonData."+k+": use ${"+name+"} and set it in the environment (or $__file{/path/to/secret})",
 				"%s: a literal secret must not be stored in Git", kat)
-		case len(x.refused) > 0 || len(x.forbidden) > 0:
-			e.unresolved["secureJsonData."+k] = true
-			if len(x.refused) > 0 {
-				l.refuse(f.pos(v.val), kat, x.refused)
-			}
-			for _, why := range x.forbidden {
-				l.errorf(f.pos(v.val), forbiddenFileHint, "%s: %s", kat, why)
-			}
-		case len(x.missing) > 0:
-			e.unresolved["secureJsonData."+k] = true
-			l.unset(f.pos(v.val), kat, x.missing, true)
-			out[k] = resource.UnsetSecret(strings.Join(x.refs, ", "))
-		default:
+		case l.reportExpansion(f.pos(v.val), kat, x, true):
 			out[k] = resource.NewSecret(x.value, strings.Join(x.refs, ", "))
+		case x.isRefused():
+			e.unresolved["secureJsonData."+k] = true
+		default: // unset
+			e.unresolved["secureJsonData."+k] = true
+			out[k] = resource.UnsetSecret(strings.Join(x.refs, ", "))
 		}
 	}
 	return out

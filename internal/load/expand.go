@@ -2,6 +2,7 @@ package load
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -20,7 +21,17 @@ type expansion struct {
 	// forbidden describe the $__file{} paths grafsync never reads
 	// (ErrRefusedFile): "file /proc/self/environ: grafsync never reads it: ...".
 	forbidden []string
+	// over is set when a reference was refused because the values of
+	// references add up to more than Limits.ExpandedBytes; overMsg
+	// describes the first such reference of the Load ("" for later ones,
+	// which are refused without another message).
+	over    bool
+	overMsg string
 }
+
+// isRefused reports whether the value used what grafsync never reads: its
+// own credentials or a refused file.
+func (x expansion) isRefused() bool { return len(x.refused) > 0 || len(x.forbidden) > 0 || x.over }
 
 // ownCredential reports whether an environment variable holds credentials of
 // the process running grafsync rather than of a datasource: GRAFANA_TOKEN,
@@ -47,6 +58,9 @@ func ownCredential(name string) bool {
 // forbiddenFileHint is the hint of a refused $__file{} path.
 const forbiddenFileHint = "$__file{} reads only regular files of at most 1 MiB inside a --secrets-dir, never /proc, /sys, /dev, a .git directory or a service-account token (docs/hostile-repositories.md)"
 
+// expandedBytesHint is the hint of a reference past MaxExpandedBytes.
+const expandedBytesHint = "each reference is a copy of the value; reference a large secret (a CA bundle) once per datasource or contact point (docs/hostile-repositories.md)"
+
 // ownCredentialHint is the hint of a refused reference.
 const ownCredentialHint = "give the datasource a variable of its own; the credentials grafsync and its CI run with (GRAFANA_TOKEN, GRAFANA_TOKEN_<ORG>, GRAFANA_PASSWORD, GRAFSYNC_*, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN, GITHUB_TOKEN, GH_TOKEN, ACTIONS_*_TOKEN, CI_JOB_TOKEN, CI_JOB_JWT*) never leave it"
 
@@ -69,10 +83,25 @@ func (l *loader) expand(s string) expansion {
 		x.value = s
 		return x
 	}
+	// spend counts a reference's value against the Load's expansion
+	// budget; past it, the value is refused.
+	spend := func(what, v string) string {
+		if l.budget.expanded+int64(len(v)) > l.limits.ExpandedBytes {
+			l.budget.overExpanded, x.over = true, true
+			x.overMsg = fmt.Sprintf("%s is refused: the values of $VAR and $__file{} references add up to more than %d bytes in this repository", what, l.limits.ExpandedBytes)
+			return ""
+		}
+		l.budget.expanded += int64(len(v))
+		return v
+	}
 	getenv := func(name string) string {
 		x.refs = append(x.refs, "env "+name)
 		if ownCredential(name) {
 			x.refused = append(x.refused, name)
+			return ""
+		}
+		if l.budget.overExpanded {
+			x.over = true
 			return ""
 		}
 		v := ""
@@ -82,7 +111,7 @@ func (l *loader) expand(s string) expansion {
 		if v == "" {
 			x.missing = append(x.missing, "env "+name)
 		}
-		return v
+		return spend("environment variable "+name, v)
 	}
 	expander := func(name, arg string) string {
 		switch name {
@@ -94,10 +123,14 @@ func (l *loader) expand(s string) expansion {
 				x.missing = append(x.missing, "file "+arg)
 				return ""
 			}
+			if l.budget.overExpanded {
+				x.over = true
+				return ""
+			}
 			data, err := l.opts.ReadFile(arg)
 			switch {
 			case err == nil:
-				return strings.TrimSpace(string(data))
+				return spend("file "+arg, strings.TrimSpace(string(data)))
 			case errors.Is(err, ErrRefusedFile):
 				x.forbidden = append(x.forbidden, "file "+arg+" is refused: "+err.Error())
 			case errors.Is(err, errOutsideSecretsDirs):

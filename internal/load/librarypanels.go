@@ -2,11 +2,11 @@ package load
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/grafsync/grafsync/internal/jsonc"
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
@@ -41,12 +41,11 @@ func (l *loader) loadLibraryPanel(o *orgState, s *dbState, file, rel, folderUID 
 	}
 	d := doc{file: file, data: bytes.TrimPrefix(data, utf8BOM)}
 	l.checkJSONText(file, d.data)
-	var v any
-	if err := json.Unmarshal(d.data, &v); err != nil {
-		off, _ := jsonSyntaxOffset(err)
-		pos := resource.Pos{File: file}
-		pos.Line, pos.Col = lineCol(d.data, off)
-		l.errorf(pos, "", "invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+	// Strictly, as dashboards: a repeated key is an error, not "the last
+	// wins".
+	v, err := jsonc.Decode(d.data)
+	if err != nil {
+		l.jsonError(d, err)
 		return
 	}
 	m, ok := v.(map[string]any)

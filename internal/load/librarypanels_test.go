@@ -75,6 +75,19 @@ func TestLibraryPanelProblems(t *testing.T) {
 			},
 		},
 		{
+			// As for dashboards (issue 12 item 5): encoding/json would keep
+			// the last uid silently.
+			name: "a key twice, at the top and in the model",
+			files: map[string]string{
+				"dashboards/a.libpanel.json": `{"uid": "a", "name": "A",` + "\n" + `"uid": "a2", "model": {}}`,
+				"dashboards/b.libpanel.json": `{"uid": "b", "name": "B", "model": {"type": "stat", "type": "text"}}`,
+			},
+			want: []string{
+				`dashboards/a.libpanel.json:2:1: uid: duplicate key "uid" (first at line 1)`,
+				`dashboards/b.libpanel.json:1:53: model.type: duplicate key "type" (first at line 1)`,
+			},
+		},
+		{
 			name:  "folderUid the directory contradicts",
 			files: map[string]string{"dashboards/team/a.libpanel.json": `{"uid": "a", "name": "A", "folderUid": "other", "model": {}}`},
 			want:  []string{`dashboards/team/a.libpanel.json:1:40: warning: folderUid: "other" is ignored: the file's directory puts it in folder team`},

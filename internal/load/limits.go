@@ -26,6 +26,16 @@ const (
 	MaxAliasValues = 1_000_000
 	// MaxRepositoryAliasValues is the same for all files of a Load.
 	MaxRepositoryAliasValues = 4_000_000
+	// MaxExpandedBytes is what the values of $VAR, ${VAR}, $__env{} and
+	// $__file{} references may add up to in one Load: each reference is a
+	// copy, so a 30-byte line naming a 1 MiB CA bundle would otherwise
+	// multiply a 10 MiB file a hundred thousand times.
+	MaxExpandedBytes = 32 << 20
+	// MaxGeneratedDatasources is how many datasources the CloudWatch
+	// templates of one Load may expand to (templates times accounts): a
+	// few lines of each file multiply, so two 10 MiB files could otherwise
+	// make billions.
+	MaxGeneratedDatasources = 10_000
 )
 
 // Limits override the limits above (tests use small ones); a zero field
@@ -35,6 +45,8 @@ type Limits struct {
 	RepositoryBytes       int64
 	AliasValues           int64
 	RepositoryAliasValues int64
+	ExpandedBytes         int64
+	GeneratedDatasources  int
 }
 
 func (lim Limits) withDefaults() Limits {
@@ -47,6 +59,10 @@ func (lim Limits) withDefaults() Limits {
 	def(&lim.RepositoryBytes, MaxRepositoryBytes)
 	def(&lim.AliasValues, MaxAliasValues)
 	def(&lim.RepositoryAliasValues, MaxRepositoryAliasValues)
+	def(&lim.ExpandedBytes, MaxExpandedBytes)
+	if lim.GeneratedDatasources <= 0 {
+		lim.GeneratedDatasources = MaxGeneratedDatasources
+	}
 	return lim
 }
 
@@ -56,6 +72,13 @@ type budget struct {
 	aliasValues int64
 	overBytes   bool
 	overAliases bool
+	// expanded is what references' values have added (MaxExpandedBytes).
+	expanded     int64
+	overExpanded bool
+	// generated counts datasources expanded from CloudWatch templates
+	// (MaxGeneratedDatasources).
+	generated     int
+	overGenerated bool
 	// stopped is set once the context is done and reported.
 	stopped bool
 	// steps counts values converted, to look at the context now and then.

@@ -248,6 +248,13 @@ func (l *loader) entryKind(name string, de fs.DirEntry) (isDir, ok bool) {
 	return false, false
 }
 
+// isFile reports whether a directory entry that is not a directory is a
+// regular file grafsync may read (entryKind reports it otherwise).
+func (l *loader) isFile(name string, de fs.DirEntry) bool {
+	isDir, ok := l.entryKind(name, de)
+	return ok && !isDir
+}
+
 // readFile reads a repository file within the limits, reporting failure.
 func (l *loader) readFile(name string) ([]byte, bool) {
 	data, err, ok := l.readLimited(name)
@@ -255,11 +262,7 @@ func (l *loader) readFile(name string) ([]byte, bool) {
 		return nil, false
 	}
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the position already names the file
-		}
-		l.errorf(resource.Pos{File: name}, "", "cannot read: %v", err)
+		l.errorf(resource.Pos{File: name}, "", "cannot read: %v", unwrapPath(err)) // the position names the file
 		return nil, false
 	}
 	return data, true

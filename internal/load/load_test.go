@@ -89,6 +89,22 @@ func TestLoadProblems(t *testing.T) {
 			want:  []string{`datasources/a.yaml:2:1: invalid YAML: did not find expected '-' indicator`},
 		},
 		{
+			// One error per org, at the field: an org whose dir is refused
+			// (or missing) is not loaded from the top-level directories,
+			// and is not "the dir of" another org.
+			name: "org dirs outside the repository, or missing",
+			files: map[string]string{
+				"dashboards/a.json": okDash,
+				"grafsync.yaml":     "orgs:\n  - name: Main Org.\n  - {name: B, dir: ../x}\n  - {name: C, dir: /etc}\n  - {name: D}\n  - {name: E}\n",
+			},
+			want: []string{
+				`grafsync.yaml:3:20: orgs[1].dir: "../x" is not a relative path inside the repository`,
+				`grafsync.yaml:4:20: orgs[2].dir: "/etc" is not a relative path inside the repository`,
+				`grafsync.yaml:5:5: orgs[3]: org "D" has no dir`,
+				`grafsync.yaml:6:5: orgs[4]: org "E" has no dir`,
+			},
+		},
+		{
 			name: "duplicate dashboard uid across files",
 			files: map[string]string{
 				"dashboards/a.json":   "{\n  \"uid\": \"same\",\n  \"title\": \"A\"\n}",

@@ -3,7 +3,6 @@ package load
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -52,19 +51,6 @@ func lineCol(data []byte, off int64) (int, int) {
 	line := bytes.Count(before, []byte{'\n'}) + 1
 	start := bytes.LastIndexByte(before, '\n') + 1
 	return line, utf8.RuneCount(before[start:]) + 1
-}
-
-// jsonSyntaxOffset returns the byte offset of a decoding error.
-func jsonSyntaxOffset(err error) (int64, bool) {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return se.Offset, true
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return te.Offset, true
-	}
-	return 0, false
 }
 
 // jsonLocate returns the offset of the value at p in data. When p does not

@@ -94,25 +94,71 @@ func (l *loader) resolveInputs(o *orgState, d doc, model map[string]any) (names 
 		repl = append(repl, "${"+name+"}", ref)
 	}
 	if len(repl) > 0 {
-		replaceStrings(model, strings.NewReplacer(repl...))
+		// A constant's value comes from the file itself and may be long:
+		// the dashboard may not grow past what grafsync reads from a file.
+		sub := &substitution{r: strings.NewReplacer(repl...), pairs: repl, room: l.limits.FileBytes - int64(len(d.data))}
+		if !sub.measure(model) {
+			l.errorf(d.pos(path{"__inputs"}, false), "reference a long constant less often, or write its value out (docs/hostile-repositories.md)",
+				"__inputs: substituting the inputs makes the dashboard larger than the %d bytes grafsync reads from one file", l.limits.FileBytes)
+			return names
+		}
+		sub.replace(model)
 	}
 	return names
 }
 
-// replaceStrings rewrites, in place, every string value containing "${".
-func replaceStrings(v any, r *strings.Replacer) any {
+// substitution replaces ${NAME} references (pairs: reference, value, ...;
+// each reference starts with "${" and ends with "}", so none overlaps
+// another) in a dashboard's strings.
+type substitution struct {
+	r     *strings.Replacer
+	pairs []string
+	room  int64 // bytes the replacements may add
+}
+
+// measure reports whether replacing every string fits in room, without
+// building any of them.
+func (s *substitution) measure(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, e := range v {
+			if !s.measure(e) {
+				return false
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if !s.measure(e) {
+				return false
+			}
+		}
+	case string:
+		if !strings.Contains(v, "${") {
+			return true
+		}
+		for i := 0; i < len(s.pairs); i += 2 {
+			if n := strings.Count(v, s.pairs[i]); n > 0 {
+				s.room -= int64(n) * int64(len(s.pairs[i+1])-len(s.pairs[i]))
+			}
+		}
+	}
+	return s.room >= 0
+}
+
+// replace rewrites, in place, every string value containing "${".
+func (s *substitution) replace(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, e := range v {
-			v[k] = replaceStrings(e, r)
+			v[k] = s.replace(e)
 		}
 	case []any:
 		for i, e := range v {
-			v[i] = replaceStrings(e, r)
+			v[i] = s.replace(e)
 		}
 	case string:
 		if strings.Contains(v, "${") {
-			return r.Replace(v)
+			return s.r.Replace(v)
 		}
 	}
 	return v

@@ -89,7 +89,7 @@ func (s SecretFiles) ReadFile(name string) ([]byte, error) {
 func (s SecretFiles) refused(p string) error {
 	for _, r := range refusedRoots {
 		if _, ok := within(r, p); ok {
-			return fmt.Errorf("%w: nothing under %s is a secret for a datasource", ErrRefusedFile, r)
+			return fmt.Errorf("%w: nothing under %s is a secret for Grafana", ErrRefusedFile, r)
 		}
 	}
 	for _, part := range strings.Split(p, string(filepath.Separator)) {

@@ -121,10 +121,10 @@ func TestFileReferencesAreRefused(t *testing.T) {
 		t.Run(fmt.Sprint("strict=", strict), func(t *testing.T) {
 			st, problems := Load(mapFS(files), Options{Strict: strict, ReadFile: SecretFiles{Dirs: []string{"/"}, Refused: []string{"/etc"}}.ReadFile})
 			want := []string{
-				"datasources/a.yaml:6:20: datasources[0].basicAuthUser: file /proc/self/environ is refused: grafsync never reads it: nothing under /proc is a secret for a datasource" + hint,
-				"datasources/a.yaml:7:10: datasources[0].url: file /proc/1/cmdline is refused: grafsync never reads it: nothing under /proc is a secret for a datasource" + hint,
-				"datasources/a.yaml:8:22: datasources[0].jsonData.note: file /sys/class/net/lo/address is refused: grafsync never reads it: nothing under /sys is a secret for a datasource" + hint,
-				"datasources/a.yaml:10:26: datasources[0].secureJsonData.basicAuthPassword: file /proc/self/environ is refused: grafsync never reads it: nothing under /proc is a secret for a datasource" + hint,
+				"datasources/a.yaml:6:20: datasources[0].basicAuthUser: file /proc/self/environ is refused: grafsync never reads it: nothing under /proc is a secret for Grafana" + hint,
+				"datasources/a.yaml:7:10: datasources[0].url: file /proc/1/cmdline is refused: grafsync never reads it: nothing under /proc is a secret for Grafana" + hint,
+				"datasources/a.yaml:8:22: datasources[0].jsonData.note: file /sys/class/net/lo/address is refused: grafsync never reads it: nothing under /sys is a secret for Grafana" + hint,
+				"datasources/a.yaml:10:26: datasources[0].secureJsonData.basicAuthPassword: file /proc/self/environ is refused: grafsync never reads it: nothing under /proc is a secret for Grafana" + hint,
 				"datasources/a.yaml:11:25: datasources[0].secureJsonData.httpHeaderValue1: file /etc/hostname is refused: grafsync never reads it: it is grafsync's own (/etc)" + hint,
 			}
 			var got []string

@@ -87,3 +87,12 @@ func urlCredentialsHint(what string) string {
 	}
 	return "use basicAuth: true, basicAuthUser: <user> and secureJsonData.basicAuthPassword: ${VAR}, which Grafana encrypts and never returns"
 }
+
+// contactPointCredentialsHint says where a contact point's credentials go
+// instead: its notifier's secure settings (alerting.SecureSettings).
+func contactPointCredentialsHint(what string) string {
+	if strings.HasPrefix(what, "query") {
+		return "send it from the notifier's secure settings instead (a webhook's authorization_credentials: ${VAR}), which Grafana encrypts and never returns"
+	}
+	return "take them from the notifier's secure settings instead (a webhook's username and password: ${VAR}), which Grafana encrypts and never returns"
+}

@@ -6,7 +6,6 @@ import (
 	"os"
 	pathpkg "path"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -166,16 +165,6 @@ func fileUID(data []byte, isJSON bool) (string, bool) {
 		}
 	}
 	return uid, true
-}
-
-// sortedKeys lists a set's keys in order.
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // native converts a slash path to the host's.

@@ -43,7 +43,14 @@ var lineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // per file too. An empty document after the first (a trailing "---") holds
 // nothing and is allowed.
 func Parse(data []byte) (root *yaml.Node, err error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	return ParseReader(bytes.NewReader(data))
+}
+
+// ParseReader is Parse reading from r. An error r returns stops the parse
+// (a reader that fails once a context is done makes a long parse
+// interruptible); it is reported as a *SyntaxError like any other.
+func ParseReader(r io.Reader) (root *yaml.Node, err error) {
+	dec := yaml.NewDecoder(r)
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
