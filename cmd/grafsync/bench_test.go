@@ -102,6 +102,7 @@ type runMeasure struct {
 	concurrency int
 	maxRSS      int64 // bytes
 	exit        int
+	latency     time.Duration // per request; 0: benchLatency
 	routes      map[string]int
 }
 
@@ -149,7 +150,11 @@ func selfCPU() time.Duration {
 
 func (m runMeasure) report(b *testing.B, dashboardBytes int) {
 	mb := float64(dashboardBytes) / 1e6
-	bound := time.Duration(float64(m.requests) / float64(m.concurrency) * float64(benchLatency))
+	lat := m.latency
+	if lat == 0 {
+		lat = benchLatency
+	}
+	bound := time.Duration(float64(m.requests) / float64(m.concurrency) * float64(lat))
 	b.ReportMetric(m.wall.Seconds(), "wall-s")
 	b.ReportMetric(bound.Seconds(), "bound-s")
 	b.ReportMetric(m.wall.Seconds()/bound.Seconds(), "wall/bound")
@@ -200,4 +205,75 @@ func BenchmarkValidate1000(b *testing.B) {
 		}
 		b.ReportMetric(float64(size)/1e6, "dashboards-MB")
 	}
+}
+
+// BenchmarkSync1000Paths compares the two paths grafsync speaks to a
+// Grafana 13 (the emulator's 13.x mode) holding the same 1,000 real-sized
+// dashboards, at --concurrency 8: /apis (dashboards and folders read by
+// paged LIST, grafana-source-audit.md §3) and the legacy /api
+// (--grafana-api legacy: a search, then one GET per dashboard). It runs a
+// no-op plan on each path at 20 ms and 100 ms latency per request, and an
+// apply from empty on /apis at 20 ms. Reported as in BenchmarkSync1000;
+// a no-op plan on /apis must make at most 5 % of the legacy path's
+// requests (checked: request counts are deterministic); the time ratio at
+// 100 ms is reported as wall-vs-legacy (target ≤ 1/3).
+//
+// Run: go test ./cmd/grafsync -run '^$' -bench Sync1000Paths -benchtime 1x -v
+func BenchmarkSync1000Paths(b *testing.B) {
+	dir := b.TempDir()
+	size := benchrepo.Write(b, dir, benchDashboards)
+	const conc = 8
+	b.Run("apply-from-empty/apis", func(b *testing.B) {
+		for b.Loop() {
+			emu, url, token := benchEmulatorVersion(b, "13")
+			emu.SetFaults(grafanatest.Faults{Latency: benchLatency})
+			m := benchRun(b, emu, url, token, dir, conc, "apply-apis", "apply")
+			m.report(b, size)
+		}
+	})
+	emu, url, token := benchEmulatorVersion(b, "13")
+	benchRun(b, emu, url, token, dir, 16, "", "apply") // converge first, without latency
+	for _, lat := range []time.Duration{benchLatency, 100 * time.Millisecond} {
+		var legacy runMeasure
+		for _, path := range []string{"legacy", "apis"} {
+			b.Run(fmt.Sprintf("noop-plan/%s/latency=%v", path, lat), func(b *testing.B) {
+				emu.SetFaults(grafanatest.Faults{Latency: lat})
+				for b.Loop() {
+					m := benchRun(b, emu, url, token, dir, conc, fmt.Sprintf("noop-plan-%s-%v", path, lat), "plan", "--detailed-exitcode", "--grafana-api", path)
+					if m.writes != 0 || m.exit != 0 {
+						b.Fatalf("a no-op plan on %s made %d writes and exited %d", path, m.writes, m.exit)
+					}
+					m.latency = lat
+					m.report(b, size)
+					if path == "legacy" {
+						legacy = m
+						continue
+					}
+					b.ReportMetric(float64(m.requests)/float64(legacy.requests), "requests-vs-legacy")
+					b.ReportMetric(m.wall.Seconds()/legacy.wall.Seconds(), "wall-vs-legacy")
+					if m.requests*20 > legacy.requests {
+						b.Errorf("no-op plan on /apis made %d requests, more than 5 %% of the legacy path's %d", m.requests, legacy.requests)
+					}
+				}
+			})
+		}
+	}
+}
+
+func benchEmulatorVersion(b *testing.B, version string) (*grafanatest.Emulator, string, string) {
+	v, err := grafanatest.ParseVersion(version)
+	if err != nil {
+		b.Fatal(err)
+	}
+	emu := grafanatest.New(grafanatest.Options{Seed: 1, Version: v})
+	rep, err := emu.StartReplica("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(emu.Close)
+	token, err := emu.AddServiceAccountToken(1, "grafsync", "Admin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return emu, rep.URL(), token
 }

@@ -120,6 +120,8 @@ type grafanaOptions struct {
 	reqTimeout  time.Duration
 	sandbox     bool
 	logLevel    string
+	api         string // --grafana-api: auto, legacy or apis
+	lock        bool   // --lock-dashboards
 	// alertingProvenance is api (locked in Grafana's UI) or none (editable).
 	alertingProvenance string
 	// transport, when set, is every client's base round tripper (a fleet's
@@ -136,11 +138,18 @@ func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
 	f.DurationVar(&o.reqTimeout, "request-timeout", grafana.DefaultTimeout, "wait this long for a Grafana replica to start answering a request before trying the next one (a slow body is not cut)")
 	f.BoolVar(&o.sandbox, "sandbox", false, "use the built-in, in-memory Grafana emulator instead of a real Grafana (for trying grafsync)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
+	f.StringVar(&o.api, "grafana-api", "auto", "path for dashboards and folders: auto (/apis where Grafana 12+ serves it, else /api), legacy (/api) or apis")
+	f.BoolVar(&o.lock, "lock-dashboards", false, "on /apis, mark what grafsync writes managerAllowsEdits=false so Grafana refuses edits in its UI (needs a service-account token)")
 	f.StringVar(&o.alertingProvenance, "alerting-provenance", "api", "write alerting as api (locked in Grafana's UI) or none (editable in the UI; X-Disable-Provenance)")
 }
 
 // validate refuses flag values that cannot work, before anything runs.
 func (o *grafanaOptions) validate() error {
+	switch o.api {
+	case "auto", grafana.APILegacy, grafana.APIK8s:
+	default:
+		return fmt.Errorf("--grafana-api %q: use auto, legacy or apis", o.api)
+	}
 	if o.concurrency < 1 {
 		return fmt.Errorf("--concurrency %d: give at least 1 (requests to Grafana in flight at once)", o.concurrency)
 	}
@@ -169,6 +178,10 @@ func (o *grafanaOptions) config(e env, log *slog.Logger) (grafana.Config, func()
 	cfg := grafana.Config{
 		OrgID: o.orgID, Concurrency: o.concurrency, Timeout: o.reqTimeout, Logger: log, Transport: o.transport,
 		Token: e.getenv("GRAFANA_TOKEN"), User: e.getenv("GRAFANA_USER"), Password: e.getenv("GRAFANA_PASSWORD"),
+		LockDashboards: o.lock,
+	}
+	if o.api != "auto" {
+		cfg.API = o.api
 	}
 	cleanup := func() {}
 	switch {

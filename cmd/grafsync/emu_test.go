@@ -152,6 +152,14 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		})
 		ts.Check(err)
+	case "save-as-v2": // emu save-as-v2 UID: a person saves the dashboard in Grafana 13's UI (schema v2)
+		ts.Check(h.emu.ConvertDashboardToV2(1, args[1], 0))
+	case "stored-as": // emu stored-as UID: the schema Grafana holds ("" printed as v1)
+		v := h.emu.DashboardStoredVersion(1, args[1])
+		if v == "" {
+			v = "v1"
+		}
+		fmt.Fprintf(ts.Stdout(), "%s\n", v)
 	case "delete-dashboard": // emu delete-dashboard UID: a hand delete in the UI
 		ts.Check(h.emu.DeleteDashboard(1, args[1]))
 	case "seed-dashboard": // emu seed-dashboard UID title=T [folder=F] [provisioned=true] [managed=true] [library=L]

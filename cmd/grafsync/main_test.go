@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"runtime/pprof"
 	"strings"
@@ -117,6 +118,14 @@ func TestVersionScripts(t *testing.T) {
 						return err
 					}
 					return setupHarness(env, v)
+				},
+				// [grafana12plus]: the mode serves /apis and schema v2 dashboards.
+				Condition: func(cond string) (bool, error) {
+					if cond != "grafana12plus" {
+						return false, fmt.Errorf("unknown condition %q", cond)
+					}
+					v, err := grafanatest.ParseVersion(m.version)
+					return err == nil && v.APIsServed(), err
 				},
 				Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 					"emu":   cmdEmu,

@@ -226,6 +226,7 @@ func newSandboxEmulator(opts sandboxOptions) (*grafanatest.Emulator, error) {
 		Seed:                 opts.seed,
 		SearchLag:            opts.searchLag,
 		MaxNestedFolderDepth: opts.maxDepth,
+		SandboxControls:      true,
 		Faults: grafanatest.Faults{
 			Latency:     opts.latency,
 			ErrorRate:   opts.faultRate * 0.60,

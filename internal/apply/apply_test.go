@@ -601,7 +601,10 @@ func TestFolderKeptForWhatSearchDidNotList(t *testing.T) {
 	for i := range 30 {
 		files[fmt.Sprintf("dashboards/team/d%02d.json", i)] = fmt.Sprintf(`{"uid": "d%02d", "title": "D%02d", "panels": []}`, i, i)
 	}
-	f := newFixture(t, grafanatest.Options{Version: v, SearchLag: time.Hour}, files)
+	// The legacy path, whose search lags; /apis LIST does not (TestAPIsReadWrite).
+	emu, rep := grafanatest.Start(t, grafanatest.Options{Version: v, SearchLag: time.Hour})
+	f := fixtureOn(t, emu, grafana.Config{URLs: []string{rep.URL()}, API: grafana.APILegacy})
+	f.write(files)
 	f.converge(t)
 	for name := range files {
 		files[name] = ""

@@ -88,7 +88,7 @@ type loseAnswer struct {
 func (l *loseAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := l.base.RoundTrip(r)
 	method, prefix, _ := strings.Cut(l.route, " ")
-	if err == nil && r.Method == method && strings.HasPrefix(r.URL.Path, prefix) && resp.StatusCode == http.StatusOK && l.lost.CompareAndSwap(false, true) {
+	if err == nil && (r.Method == method || method == "*" && r.Method != http.MethodGet) && strings.HasPrefix(r.URL.Path, prefix) && resp.StatusCode < 300 && l.lost.CompareAndSwap(false, true) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		return nil, errors.New("connection reset by peer (answer lost)")
@@ -125,7 +125,7 @@ func TestLostAnswerIsVerified(t *testing.T) {
 		for _, version := range emulatedVersions {
 			t.Run(tt.name+"/"+version, func(t *testing.T) {
 				emu, rep := grafanatest.Start(t, grafanatest.Options{Version: mustVersion(t, version)})
-				lose := &loseAnswer{base: http.DefaultTransport, route: tt.route}
+				lose := &loseAnswer{base: http.DefaultTransport, route: apisRoute(version, tt.route)}
 				f := fixtureOn(t, emu, grafana.Config{URLs: []string{rep.URL()}, Transport: lose, Retry: grafana.RetryPolicy{MinWait: time.Millisecond, MaxWait: time.Millisecond}})
 				f.write(base)
 				if tt.change != nil {
@@ -232,4 +232,23 @@ func TestRefusedDeleteIsAnError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "delete dashboard d") {
 		t.Errorf("apply error %v, want the refused delete named", err)
 	}
+}
+
+// apisRoute is where a legacy write goes on Grafana 12 and 13, whose
+// dashboards and folders grafsync writes through /apis (audit §3).
+func apisRoute(version, route string) string {
+	if v, err := grafanatest.ParseVersion(version); err != nil || !v.APIsServed() {
+		return route
+	}
+	switch route {
+	case "POST /api/folders":
+		return "POST /apis/folder.grafana.app/"
+	case "PUT /api/folders/":
+		return "PUT /apis/folder.grafana.app/"
+	case "POST /api/dashboards/db":
+		return "* /apis/dashboard.grafana.app/" // POST to create, PUT to update
+	case "DELETE /api/dashboards/":
+		return "DELETE /apis/dashboard.grafana.app/"
+	}
+	return route
 }

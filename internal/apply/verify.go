@@ -49,6 +49,11 @@ func isVersionConflict(err error) bool {
 	case http.StatusPreconditionFailed:
 		return ae.Reason == "version-mismatch" || ae.Reason == ""
 	case http.StatusConflict:
+		// /apis (Grafana 12, 13): a stale resourceVersion is the k8s
+		// Conflict, a create over an existing object AlreadyExists (audit §3).
+		if ae.Reason == "Conflict" || ae.Reason == "AlreadyExists" {
+			return true
+		}
 		return strings.Contains(ae.Message, "updated by someone else") ||
 			strings.Contains(ae.Message, "Use overwrite flag to update")
 	}

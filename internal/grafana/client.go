@@ -26,6 +26,7 @@ type Client struct {
 	reps *replicas
 	sem  chan struct{}
 	cfg  Config
+	k8s  *apisState // the /apis detection (apis.go)
 }
 
 // New checks cfg and builds a client. It makes no request.
@@ -73,6 +74,7 @@ func New(cfg Config) (*Client, error) {
 		reps: reps,
 		sem:  make(chan struct{}, cfg.Concurrency),
 		cfg:  cfg,
+		k8s:  &apisState{},
 	}, nil
 }
 
@@ -130,6 +132,7 @@ type Identity struct {
 	Name        string // display name; a service account's is what 11.5+ shows as createdBy
 	OrgID       int64
 	ServerAdmin bool
+	UID         string // on /apis, createdBy shows "user:<uid>" or "service-account:<uid>"
 }
 
 // Whoami asks Grafana who the credentials belong to (/api/user).
@@ -144,5 +147,5 @@ func (c *Client) Whoami(ctx context.Context) (Identity, error) {
 		return Identity{}, c.wrap(err, "check credentials")
 	}
 	p := ok.GetPayload()
-	return Identity{ID: p.ID, Login: p.Login, Name: p.Name, OrgID: p.OrgID, ServerAdmin: p.IsGrafanaAdmin}, nil
+	return Identity{ID: p.ID, Login: p.Login, Name: p.Name, OrgID: p.OrgID, ServerAdmin: p.IsGrafanaAdmin, UID: p.UID}, nil
 }

@@ -39,6 +39,13 @@ type Config struct {
 	// OnResponse, when set, is called with every response status (0 for a
 	// failed attempt), e.g. to count Grafana requests by status code.
 	OnResponse func(status int)
+
+	// API chooses the path for dashboards and folders: APIAuto (detect),
+	// APILegacy (/api) or APIK8s (/apis). See apis.go.
+	API string
+	// LockDashboards writes managerAllowsEdits=false on /apis: Grafana then
+	// refuses edits by people in the UI (Terraform's allow_ui_updates=false).
+	LockDashboards bool
 }
 
 // RetryPolicy bounds retries of one request.

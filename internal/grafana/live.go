@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/go-openapi/runtime"
@@ -26,6 +27,8 @@ type Folder struct {
 	UID, Title, ParentUID string
 	Version               int
 	CreatedBy             string
+	// On the /apis path: the manager annotations (grafsync's ownership marker).
+	ManagedBy, ManagerID string
 }
 
 // Dashboard is a live dashboard: its stored JSON, as Grafana sent it, and
@@ -36,6 +39,15 @@ type Dashboard struct {
 	Version     int
 	JSON        []byte // a JSON object
 	Provisioned bool
+	// Appended for /apis and schema v2 (apis.go). Schema is the API version
+	// Grafana stores the dashboard in when it is not v0/v1 (e.g. "v2beta1",
+	// after a person saved it in Grafana 13's UI): JSON then holds only its
+	// uid and title. SavedBy and SavedAt say who saved it last and when,
+	// where Grafana tells.
+	Schema               string
+	SavedBy              string
+	SavedAt              time.Time
+	ManagedBy, ManagerID string
 }
 
 // Datasource is a live datasource. Grafana never returns secret values, only
@@ -57,6 +69,8 @@ type State struct {
 	Folders     []Folder
 	Dashboards  []Dashboard // empty when ReadState was given a callback
 	Datasources []Datasource
+	// APIs says dashboards and folders were read through /apis (apis.go).
+	APIs bool
 	// LibraryPanels are sorted by uid, each with its connected dashboards.
 	LibraryPanels []LibraryPanel
 }
@@ -87,6 +101,11 @@ func (c *Client) ReadState(ctx context.Context, each func(Dashboard), expected f
 	}
 	st := &State{Version: h.Version}
 	lags := searchLags(h.Version)
+	k8s, err := c.apis(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st.APIs = k8s != nil
 	if each == nil {
 		var mu sync.Mutex
 		each = func(d Dashboard) {
@@ -97,6 +116,11 @@ func (c *Client) ReadState(ctx context.Context, each func(Dashboard), expected f
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
+		if k8s != nil {
+			fs, err := c.readFoldersAPIs(gctx, k8s)
+			st.Folders = fs
+			return err
+		}
 		fs, err := c.readFolders(gctx, lags)
 		st.Folders = fs
 		return err
@@ -106,6 +130,9 @@ func (c *Client) ReadState(ctx context.Context, each func(Dashboard), expected f
 	// both readers, so it is never written once they start).
 	dashboardsLag := lags && expected != nil
 	g.Go(func() error {
+		if k8s != nil {
+			return c.readDashboardsAPIs(gctx, k8s, each)
+		}
 		return c.readDashboards(gctx, each, dashboardsLag, expected)
 	})
 	g.Go(func() error {
@@ -262,6 +289,16 @@ func orRoot(uid string) string {
 
 // GetFolder reads one folder.
 func (c *Client) GetFolder(ctx context.Context, uid string) (Folder, error) {
+	if p, err := c.apis(ctx); err != nil || p != nil {
+		if err != nil {
+			return Folder{}, err
+		}
+		u, err := c.getFolderAPIs(ctx, p, uid)
+		if err != nil {
+			return Folder{}, err
+		}
+		return folderOf(u), nil
+	}
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return Folder{}, err
@@ -280,6 +317,7 @@ func (c *Client) GetFolder(ctx context.Context, uid string) (Folder, error) {
 // read too.
 func (c *Client) readDashboards(ctx context.Context, each func(Dashboard), lags bool, expected func() []string) error {
 	var uids []string
+	hits := map[string][2]string{} // uid → title, folder uid: for a dashboard stored as v2 (406)
 	typ := "dash-db"
 	for page := int64(1); ; page++ {
 		release, err := c.acquire(ctx)
@@ -294,6 +332,7 @@ func (c *Client) readDashboards(ctx context.Context, each func(Dashboard), lags 
 		}
 		for _, h := range ok.GetPayload() {
 			uids = append(uids, h.UID)
+			hits[h.UID] = [2]string{h.Title, h.FolderUID}
 		}
 		if len(ok.GetPayload()) < searchPageSize {
 			break
@@ -317,6 +356,9 @@ func (c *Client) readDashboards(ctx context.Context, each func(Dashboard), lags 
 			d, err := c.GetDashboard(gctx, uid)
 			if IsStatus(err, 404) {
 				return nil // not written yet, or deleted since search listed it
+			}
+			if IsStatus(err, 406) {
+				d, err = c.schemaV2Legacy(gctx, uid, hits[uid][0], hits[uid][1], err)
 			}
 			if err != nil {
 				return err
@@ -362,6 +404,12 @@ func UniqueTitles(version string) bool {
 // response as it streams in and kept as Grafana sent it (numbers exact):
 // nothing decodes it into a map.
 func (c *Client) GetDashboard(ctx context.Context, uid string) (Dashboard, error) {
+	if p, err := c.apis(ctx); err != nil || p != nil {
+		if err != nil {
+			return Dashboard{}, err
+		}
+		return c.getDashboardAPIs(ctx, p, uid)
+	}
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return Dashboard{}, err

@@ -97,7 +97,8 @@ func TestReadStateExpectedOnLaggingSearch(t *testing.T) {
 		t.Run(tt.version, func(t *testing.T) {
 			v, _ := grafanatest.ParseVersion(tt.version)
 			emu, rep := grafanatest.Start(t, grafanatest.Options{Version: v, SearchLag: time.Hour})
-			c := newTestClient(t, Config{URLs: []string{rep.URL()}})
+			// The legacy path lists by search; /apis LIST does not lag.
+			c := newTestClient(t, Config{URLs: []string{rep.URL()}, API: APILegacy})
 			if _, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": "listed", "title": "Listed"}}); err != nil {
 				t.Fatal(err)
 			}
@@ -218,7 +219,8 @@ func TestWritesAcrossVersions(t *testing.T) {
 				t.Fatal(err)
 			}
 			emu, rep := grafanatest.Start(t, grafanatest.Options{Version: v})
-			c := newTestClient(t, Config{URLs: []string{rep.URL()}})
+			// The legacy /api writes; TestAPIsReadWrite covers /apis.
+			c := newTestClient(t, Config{URLs: []string{rep.URL()}, API: APILegacy})
 			if err := c.CreateFolder(t.Context(), "f", "F", ""); err != nil {
 				t.Fatal(err)
 			}

@@ -199,9 +199,45 @@ datasources:
 			want:  []string{`dashboards/all.json:1:1: this file holds a list, not a dashboard (a dashboard is one JSON object)`},
 		},
 		{
-			name:  "Grafana 12 v2 dashboard resource",
+			name:  "Grafana 12 v2 dashboard resource without title and layout",
 			files: map[string]string{"dashboards/v2.json": `{"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard", "metadata": {"name": "g"}, "spec": {"elements": {}}}`},
-			want:  []string{`dashboards/v2.json:1:1: this is a Grafana 12 dashboard resource in the v2 schema (dashboard.grafana.app/v2beta1), which grafsync does not read`},
+			want: []string{
+				`dashboards/v2.json:1:97: spec.layout: a v2 dashboard needs a layout with a kind`,
+				`dashboards/v2.json:1:97: spec.title: dashboard title is missing`,
+			},
+		},
+		{
+			// A v2beta1 export: DataQuery names its datasource by uid in datasource.name.
+			name: "Grafana 13 v2 dashboard as exported",
+			files: map[string]string{
+				"datasources/p.yaml":           "apiVersion: 1\ndatasources:\n  - {name: Prom, uid: prom, type: prometheus}\n",
+				"dashboards/team/_folder.yaml": "uid: team\ntitle: Team\n",
+				"dashboards/team/v2.json": `{"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard",
+  "metadata": {"name": "v2d", "annotations": {"grafana.app/folder": "team"}},
+  "spec": {"title": "V2", "elements": {"panel-1": {"kind": "Panel", "spec": {"id": 1, "title": "CPU",
+    "data": {"kind": "QueryGroup", "spec": {"queries": [{"kind": "PanelQuery", "spec": {"refId": "A",
+      "query": {"kind": "DataQuery", "group": "prometheus", "version": "v0", "datasource": {"name": "prom"}, "spec": {"expr": "up"}}}}]}}}}},
+    "layout": {"kind": "GridLayout", "spec": {"items": []}}}}`,
+			},
+		},
+		{
+			name: "v2 dashboard with an unknown datasource and another folder",
+			files: map[string]string{
+				"dashboards/v2.json": `{"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard",
+  "metadata": {"name": "v2d", "annotations": {"grafana.app/folder": "elsewhere"}},
+  "spec": {"title": "V2", "elements": {"p": {"kind": "Panel", "spec": {"data": {"kind": "QueryGroup", "spec": {"queries": [{"kind": "PanelQuery", "spec": {
+      "query": {"kind": "DataQuery", "group": "loki", "datasource": {"name": "nope"}}}}]}}}}},
+    "layout": {"kind": "GridLayout", "spec": {"items": []}}}}`,
+			},
+			want: []string{
+				`dashboards/v2.json:2:69: metadata.annotations.grafana.app/folder: "elsewhere", but the file sits in the root (General)`,
+				`dashboards/v2.json:4:69: spec.elements.p.spec.data.spec.queries[0].spec.query.datasource.uid: no datasource with uid or name "nope" in org "Main Org."`,
+			},
+		},
+		{
+			name:  "v2 dashboard of a version Grafana does not serve",
+			files: map[string]string{"dashboards/v2.json": `{"apiVersion": "dashboard.grafana.app/v2gamma9", "kind": "Dashboard", "metadata": {}, "spec": {"title": "x"}}`},
+			want:  []string{`dashboards/v2.json:1:16: apiVersion: "dashboard.grafana.app/v2gamma9" is not a dashboard schema v2 version Grafana serves`},
 		},
 		{
 			name:  "Grafana dashboard resource wrapping a classic dashboard",

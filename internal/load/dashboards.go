@@ -476,6 +476,10 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 			"this is a Grafana API response, not a dashboard")
 		return
 	}
+	if isV2Dashboard(model) {
+		l.loadV2Dashboard(o, s, d, model, file, rel, folderUID)
+		return
+	}
 	if what, hint := notADashboard(model); what != "" {
 		l.errorf(d.pos(nil, false), hint, "%s", what)
 		return

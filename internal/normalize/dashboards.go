@@ -131,10 +131,27 @@ func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
 	if err != nil {
 		return plan.Resource{}, fmt.Errorf("dashboard %s: %w", d.UID, err)
 	}
+	managed = managed || ManagedByGrafsync(d.ManagedBy, d.ManagerID)
 	return plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Raw: raw, Parent: d.FolderUID,
-		Version: d.Version, Managed: managed, ReadOnly: d.Provisioned, Uses: libraryPanelUses(raw),
+		Version: d.Version, Managed: managed, ReadOnly: d.Provisioned, LiveNote: schemaNote(d), Uses: libraryPanelUses(raw),
 	}, nil
+}
+
+// schemaNote explains a live dashboard Grafana holds in another schema than
+// v0/v1 (grafana.Dashboard.Schema): drift, never an error.
+func schemaNote(d grafana.Dashboard) string {
+	if d.Schema == "" {
+		return ""
+	}
+	who := ""
+	if d.SavedBy != "" {
+		who = " by " + d.SavedBy
+	}
+	if !d.SavedAt.IsZero() {
+		who += " at " + d.SavedAt.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("Grafana holds this dashboard in schema %s (saved%s, e.g. in Grafana's UI with dynamic dashboards on); apply writes the repository's version back", d.Schema, who)
 }
 
 // StoresFloat64 reports whether a Grafana version keeps dashboard numbers

@@ -166,11 +166,14 @@ type FolderOwnership struct {
 // grafsync's login, or a grafsync older than the ledger), why it is kept
 // and how to adopt it.
 func (o FolderOwnership) Decide(f grafana.Folder) (managed bool, unproven string) {
-	if o.Ledger.Folders[f.UID] {
+	if o.Ledger.Folders[f.UID] || ManagedByGrafsync(f.ManagedBy, f.ManagerID) {
 		return true, ""
 	}
 	if !o.looksLikeMine(f.CreatedBy) {
 		return false, ""
+	}
+	if o.typedMine(f.CreatedBy) {
+		f.CreatedBy = o.Me.Login // /apis shows "user:<uid>": say who that is
 	}
 	why := "it is not in grafsync's ownership ledger (dashboard " + LedgerUID + ")"
 	if !o.Ledger.Exists {
@@ -180,6 +183,21 @@ func (o FolderOwnership) Decide(f grafana.Folder) (managed bool, unproven string
 		why, f.CreatedBy)
 }
 
+// ManagedByGrafsync reports whether an object read through /apis (Grafana
+// 12 and 13) carries grafsync's manager annotations, which grafsync writes on
+// everything it creates or updates there (grafana.ManagerKind,
+// grafana.ManagerID). On that path they prove ownership of folders, which
+// have no free-form field, as the ledger does on /api.
+func ManagedByGrafsync(managedBy, managerID string) bool {
+	return managedBy == grafana.ManagerKind && managerID == grafana.ManagerID
+}
+
+// typedMine: /apis (Grafana 12, 13) shows the creator as a typed identity,
+// "user:<uid>" or "service-account:<uid>" (pkg/apimachinery/utils/meta.go).
+func (o FolderOwnership) typedMine(createdBy string) bool {
+	return o.Me.UID != "" && (createdBy == "user:"+o.Me.UID || createdBy == "service-account:"+o.Me.UID)
+}
+
 // looksLikeMine: createdBy is how Grafana shows grafsync's own identity in
 // some version — its login (a user), or for a service account its name
 // (11.5 and later) or "Anonymous" (before 11.5).
@@ -187,6 +205,8 @@ func (o FolderOwnership) looksLikeMine(createdBy string) bool {
 	switch {
 	case createdBy == "":
 		return false
+	case o.typedMine(createdBy):
+		return true
 	case createdBy == o.Me.Login:
 		return true
 	case strings.HasPrefix(o.Me.Login, "sa-"):

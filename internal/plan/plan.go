@@ -136,6 +136,11 @@ type Resource struct {
 	// create or change it as it stands (e.g. its name is held by another
 	// resource), and what to do: such a change is Blocked, not attempted.
 	Unwritable string
+	// LiveNote, on a live resource, is what a person must know about how
+	// Grafana holds it when it differs from Git (e.g. a dashboard a person
+	// saved as schema v2: which schema, who, when, and that apply writes the
+	// Git version back). An update of it carries the note as its Reason.
+	LiveNote string
 }
 
 // Subject names the resource in every message, log line and plan line:
@@ -557,6 +562,7 @@ func pair(d, l *Resource) (Change, error) {
 		c.Reason = d.Unwritable
 	default:
 		c.Action = Update
+		c.Reason = l.LiveNote
 		c.Adopt, c.SecretsOnce = adoption(l, d, c.Diff)
 	}
 	return c, nil

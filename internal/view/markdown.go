@@ -78,6 +78,8 @@ func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 		short := fmt.Sprintf("- `%s` %s", c.Action.Symbol(), mdEscape(c.Subject))
 		if c.Action == plan.Blocked {
 			short += " — cannot change it: " + mdEscape(c.Reason)
+		} else if c.Reason != "" {
+			short += " — note: " + mdEscape(c.Reason)
 		}
 		e := mdEntry{action: c.Action, short: short + "\n"}
 		if len(c.Diff) == 0 {

@@ -67,6 +67,8 @@ func Text(w io.Writer, p *plan.Plan, opts TextOptions) error {
 		ew.printf("  %s %s\n", paint(actionColor(c.Action), c.Action.Symbol()), c.Subject)
 		if c.Action == plan.Blocked {
 			ew.printf("      %s\n", paint(ansiMagenta, "cannot change it: "+c.Reason))
+		} else if c.Reason != "" {
+			ew.printf("      note: %s\n", c.Reason)
 		}
 		for i, f := range c.Diff {
 			if i == opts.MaxFields {

@@ -13,6 +13,8 @@ func (e *Emulator) areaRoutes() []func() {
 		e.teamRoutes,
 		e.userRoutes,
 		e.serviceAccountRoutes,
+		e.apisRoutes,
+		e.sandboxRoutes,
 		e.alertingRoutes,
 	}
 }

@@ -28,6 +28,9 @@ type Options struct {
 	// row 40). The setting exists from 2026 (grafana PR #118592); older
 	// releases always use 4.
 	MaxNestedFolderDepth int
+	// SandboxControls adds the non-Grafana /sandbox/ routes of sandboxctl.go
+	// (`grafsync sandbox` turns them on; tests call the Go helpers instead).
+	SandboxControls bool
 	// AWS, when set, is the IAM side CloudWatch health checks assume roles
 	// against (dshealth.go); nil: every role can be assumed.
 	AWS *AWSRoles
@@ -42,6 +45,8 @@ type Emulator struct {
 	lag     time.Duration
 	// maxNested is the folder levels allowed below a root folder (audit row 40).
 	maxNested int
+	// sandboxControls: serve the /sandbox/ routes (sandboxctl.go).
+	sandboxControls bool
 
 	mu sync.RWMutex
 	st *store // guarded by mu
@@ -82,17 +87,18 @@ func New(opts Options) *Emulator {
 		maxNested = min(opts.MaxNestedFolderDepth, maxMaxNestedFolderDepth)
 	}
 	e := &Emulator{
-		maxNested: maxNested,
-		version:   opts.Version,
-		nested:    nested,
-		now:       func() time.Time { return opts.Now().UTC().Truncate(time.Second) },
-		lag:       opts.SearchLag,
-		st:        newStore(),
-		faults:    newFaultInjector(opts.Seed, opts.Faults),
-		counters:  newCounters(),
-		mux:       http.NewServeMux(),
-		uids:      newUIDSource(opts.Seed),
-		aws:       opts.AWS,
+		maxNested:       maxNested,
+		version:         opts.Version,
+		nested:          nested,
+		now:             func() time.Time { return opts.Now().UTC().Truncate(time.Second) },
+		lag:             opts.SearchLag,
+		st:              newStore(),
+		faults:          newFaultInjector(opts.Seed, opts.Faults),
+		counters:        newCounters(),
+		mux:             http.NewServeMux(),
+		uids:            newUIDSource(opts.Seed),
+		aws:             opts.AWS,
+		sandboxControls: opts.SandboxControls,
 	}
 	main := e.st.addOrg("Main Org.")
 	admin := e.addUserLocked(UserSpec{Login: opts.AdminLogin, Email: "admin@localhost", Name: "admin", Password: opts.AdminPassword, ServerAdmin: true})

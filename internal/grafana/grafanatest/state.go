@@ -87,6 +87,8 @@ type folder struct {
 	createdBy   int64 // the writer's user id (0: none); rendered by identityName
 	updatedBy   int64
 	permissions []permission
+	// Appended by the apis area (apis.go): writer-set k8s annotations.
+	meta objMeta
 }
 
 // dashboard is a stored dashboard. data is the stored JSON with id, uid,
@@ -113,6 +115,13 @@ type dashboard struct {
 	description string       // data's "description" (12.x search hits)
 	searchPrev  *searchEntry // what 12.x search shows until searchAt+lag; nil: not yet visible (§4, §13)
 	searchAt    time.Time    // when the latest write happened
+	// Appended by the apis area (apis.go, apis_dashboards.go).
+	meta objMeta
+	// v2 is the schema v2 spec when the dashboard is stored as v2 (a UI save
+	// with dynamic dashboards, or a write through a v2 API); nil for v0/v1.
+	// storedVersion is then the API version it was written with.
+	v2            json.RawMessage
+	storedVersion string
 }
 
 type dashboardVersion struct {

@@ -1,0 +1,782 @@
+package grafana
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-openapi-client-go/client/dashboards"
+	"github.com/grafsync/grafsync/internal/jsonc"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/pager"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// The /apis path (grafana-source-audit.md §3): on Grafana 12 and 13
+// dashboards and folders are k8s-style resources. grafsync reads them with
+// LIST, page after page (k8s.io/client-go's pager, as Grafana's own CLI
+// tools do), and writes them with their resourceVersion. Everything else
+// (datasources, teams, preferences, permissions, folder counts) stays on
+// /api, which Grafana serves next to /apis over the same store.
+
+// API modes of Config.API.
+const (
+	APIAuto   = ""       // /apis where Grafana serves dashboards and folders there (12+), else /api
+	APILegacy = "legacy" // /api only
+	APIK8s    = "apis"   // /apis; an error when Grafana does not serve it
+)
+
+// The manager annotations grafsync writes on every dashboard and folder it
+// creates or updates through /apis (pkg/apimachinery/utils/meta.go). Grafana
+// knows the kinds repo, terraform, kubectl, plugin, grafana and the classic
+// provisioning ones; repo may only be written by Grafana's provisioning
+// identity (apistore checkManagerPropertiesOnCreate), and an unknown kind
+// counts as not managed. grafsync is a kubectl-like client, so it writes
+// managedBy=kubectl with managerId=grafsync: together they are its
+// ownership marker.
+const (
+	ManagerKind = "kubectl"
+	ManagerID   = "grafsync"
+
+	annoFolder       = "grafana.app/folder"
+	annoManagedBy    = "grafana.app/managedBy"
+	annoManagerID    = "grafana.app/managerId"
+	annoManagerEdits = "grafana.app/managerAllowsEdits"
+	annoUpdatedBy    = "grafana.app/updatedBy"
+	annoCreatedBy    = "grafana.app/createdBy"
+	annoUpdatedTS    = "grafana.app/updatedTimestamp"
+	annoMessage      = "grafana.app/message"
+)
+
+// listPageSize is what a LIST asks for; Grafana cuts a page at about 2 MiB
+// whatever the limit, so pages are often shorter: the pager follows
+// metadata.continue until it is empty, never trusting a short page.
+const listPageSize = 500
+
+// apisPath is a client's /apis session: the resources and namespace to use.
+type apisPath struct {
+	dyn               dynamic.Interface
+	hc                *http.Client // client-go's, with its auth, over grafsync's transport
+	host              string
+	dashboard, folder schema.GroupVersionResource
+	ns                string
+
+	mu  sync.Mutex
+	rvs map[string]string // "d/<uid>" or "f/<uid>" → resourceVersion last read, when it differs from the generation
+}
+
+// apisState is the detection, done once per client.
+type apisState struct {
+	mu   sync.Mutex
+	done bool
+	path *apisPath // nil: the legacy path
+}
+
+// UsesAPIs reports whether the client reads and writes dashboards and folders
+// through /apis, detecting it on first use.
+func (c *Client) UsesAPIs(ctx context.Context) (bool, error) {
+	p, err := c.apis(ctx)
+	return p != nil, err
+}
+
+// apis detects (once) which path the server speaks: the version from
+// /api/health (12 and later may serve /apis), then discovery (GET /apis)
+// for the dashboard and folder groups. Config.API may force either path.
+func (c *Client) apis(ctx context.Context) (*apisPath, error) {
+	c.k8s.mu.Lock()
+	defer c.k8s.mu.Unlock()
+	if c.k8s.done {
+		return c.k8s.path, nil
+	}
+	p, err := c.detectAPIs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.k8s.path, c.k8s.done = p, true
+	return p, nil
+}
+
+func (c *Client) detectAPIs(ctx context.Context) (*apisPath, error) {
+	switch c.cfg.API {
+	case APILegacy:
+		return nil, nil
+	case APIAuto, APIK8s:
+	default:
+		return nil, fmt.Errorf("grafana api %q: use auto, legacy or apis", c.cfg.API)
+	}
+	if c.cfg.API == APIAuto {
+		h, err := c.Health(ctx)
+		if err != nil {
+			return nil, err
+		}
+		major, _, _ := strings.Cut(strings.TrimPrefix(h.Version, "v"), ".")
+		if n, err := strconv.Atoi(major); err != nil || n < 12 {
+			return nil, nil
+		}
+	}
+	rc := c.restConfig()
+	hc, err := rest.HTTPClientFor(rc)
+	if err != nil {
+		return nil, fmt.Errorf("grafana /apis client: %w", err)
+	}
+	groups, err := c.discover(ctx, hc, rc.Host)
+	if err != nil {
+		return nil, err
+	}
+	dv, fv := pickVersion(groups["dashboard.grafana.app"], "v1", "v1beta1"), pickVersion(groups["folder.grafana.app"], "v1", "v1beta1")
+	if dv == "" || fv == "" {
+		if c.cfg.API == APIK8s {
+			return nil, fmt.Errorf("grafana does not serve dashboards and folders under /apis (discovery lists %v): use --grafana-api legacy", groups)
+		}
+		return nil, nil
+	}
+	dyn, err := dynamic.NewForConfigAndClient(rc, hc)
+	if err != nil {
+		return nil, fmt.Errorf("grafana /apis client: %w", err)
+	}
+	orgID := c.cfg.OrgID
+	if orgID <= 0 {
+		me, err := c.Whoami(ctx)
+		if err != nil {
+			return nil, err
+		}
+		orgID = me.OrgID
+	}
+	ns := "default"
+	if orgID != 1 {
+		ns = "org-" + strconv.FormatInt(orgID, 10)
+	}
+	c.cfg.Logger.Debug("grafana serves /apis", "dashboards", dv, "folders", fv, "namespace", ns)
+	return &apisPath{
+		dyn:       dyn,
+		hc:        hc,
+		host:      strings.TrimSuffix(rc.Host, "/"),
+		dashboard: schema.GroupVersionResource{Group: "dashboard.grafana.app", Version: dv, Resource: "dashboards"},
+		folder:    schema.GroupVersionResource{Group: "folder.grafana.app", Version: fv, Resource: "folders"},
+		ns:        ns, rvs: map[string]string{},
+	}, nil
+}
+
+// pickVersion is the first of want that the group serves.
+func pickVersion(served []string, want ...string) string {
+	for _, w := range want {
+		for _, s := range served {
+			if s == w {
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+// discover is GET /apis: group name → versions served. A 404 (Grafana
+// before 12) is no groups.
+func (c *Client) discover(ctx context.Context, hc *http.Client, host string) (map[string][]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(host, "/")+"/apis", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("discover grafana /apis: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return map[string][]string{}, nil
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, &APIError{Op: "discover grafana /apis", Status: resp.StatusCode}
+	}
+	var list metav1.APIGroupList
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		return nil, fmt.Errorf("discover grafana /apis: %w", err)
+	}
+	out := map[string][]string{}
+	for _, g := range list.Groups {
+		for _, v := range g.Versions {
+			out[g.Name] = append(out[g.Name], v.Version)
+		}
+	}
+	return out, nil
+}
+
+// restConfig is client-go's configuration over the client's own transport
+// (retries, replica failover, timeouts) and credentials. The namespace, not
+// X-Grafana-Org-Id, selects the org.
+func (c *Client) restConfig() *rest.Config {
+	u := *c.reps.urls[0]
+	u.RawQuery, u.Fragment = "", ""
+	rc := &rest.Config{
+		Host:        (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String(),
+		Transport:   newTransport(c.cfg, c.reps),
+		QPS:         -1, // no client-side rate limit: Concurrency bounds requests
+		UserAgent:   "grafsync",
+		BearerToken: c.cfg.Token,
+		Username:    c.cfg.User,
+		Password:    c.cfg.Password,
+	}
+	return rc
+}
+
+// k8sErr turns a client-go error into an APIError (Reason is the k8s
+// reason, e.g. Conflict, AlreadyExists, NotFound).
+func (c *Client) k8sErr(err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	var se apierrors.APIStatus
+	if errors.As(err, &se) {
+		st := se.Status()
+		return &APIError{Op: op, Status: int(st.Code), Reason: string(st.Reason), Message: st.Message}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return fmt.Errorf("%s: cannot reach grafana at %s: %w", op, c.reps.urls[0].Host, err)
+}
+
+func (p *apisPath) dashboards() dynamic.ResourceInterface {
+	return p.dyn.Resource(p.dashboard).Namespace(p.ns)
+}
+
+func (p *apisPath) folders() dynamic.ResourceInterface {
+	return p.dyn.Resource(p.folder).Namespace(p.ns)
+}
+
+// remember keeps an object's resourceVersion for the next write.
+func (p *apisPath) remember(key string, obj *unstructured.Unstructured) {
+	p.rememberRV(key, obj.GetResourceVersion(), obj.GetGeneration())
+}
+
+func (p *apisPath) rememberRV(key, rv string, generation int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rvs[key] = rv + "@" + strconv.FormatInt(generation, 10)
+}
+
+// resourceVersion is what a write of an object read at generation version
+// states: the resourceVersion read with it (unified storage makes it an
+// opaque number), else the generation itself (legacy storage, where
+// resourceVersion = generation, audit §3).
+func (p *apisPath) resourceVersion(key string, version int) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rv, gen, ok := strings.Cut(p.rvs[key], "@")
+	if ok && gen == strconv.Itoa(version) {
+		return rv
+	}
+	return strconv.Itoa(version)
+}
+
+// each lists every object of r, page by page, following metadata.continue
+// to its end (client-go's pager).
+func each(ctx context.Context, r dynamic.ResourceInterface, fn func(*unstructured.Unstructured) error) error {
+	p := pager.New(pager.SimplePageFunc(func(opts metav1.ListOptions) (runtime.Object, error) {
+		return r.List(ctx, opts)
+	}))
+	p.PageSize = listPageSize
+	// A decoded 2 MiB page is several times that in maps: keep two pages
+	// ahead, not client-go's default ten, to bound memory.
+	p.PageBufferSize = 2
+	return p.EachListItem(ctx, metav1.ListOptions{}, func(obj runtime.Object) error {
+		u, ok := obj.(*unstructured.Unstructured)
+		if !ok {
+			return fmt.Errorf("unexpected list item %T", obj)
+		}
+		return fn(u)
+	})
+}
+
+// dashboardOf turns a k8s dashboard into a Dashboard: its spec with the uid
+// (metadata.name) put back, as /api returns it. A dashboard stored in
+// another schema (v2, which the v1 API reports as a failed conversion) has
+// Schema set and a JSON of only its uid and title.
+func dashboardOf(u *unstructured.Unstructured) (Dashboard, error) {
+	a := u.GetAnnotations()
+	d := Dashboard{
+		UID: u.GetName(), FolderUID: a[annoFolder], Version: int(u.GetGeneration()),
+		ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID], SavedBy: a[annoUpdatedBy],
+		Provisioned: a[annoManagedBy] == "classic-file-provisioning",
+	}
+	if t, err := time.Parse(time.RFC3339, a[annoUpdatedTS]); err == nil {
+		d.SavedAt = t
+	}
+	spec, _, _ := unstructured.NestedMap(u.Object, "spec")
+	if spec == nil {
+		spec = map[string]any{}
+	}
+	if failed, _, _ := unstructured.NestedBool(u.Object, "status", "conversion", "failed"); failed {
+		d.Schema, _, _ = unstructured.NestedString(u.Object, "status", "conversion", "storedVersion")
+		spec = map[string]any{"title": spec["title"]}
+	}
+	spec["uid"] = d.UID
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("dashboard %s: encode its spec: %w", d.UID, err)
+	}
+	d.JSON = b
+	return d, nil
+}
+
+func folderOf(u *unstructured.Unstructured) Folder {
+	a := u.GetAnnotations()
+	title, _, _ := unstructured.NestedString(u.Object, "spec", "title")
+	return Folder{
+		UID: u.GetName(), Title: title, ParentUID: a[annoFolder], Version: int(u.GetGeneration()),
+		CreatedBy: a[annoCreatedBy], ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID],
+	}
+}
+
+// rawList is a LIST page whose items stay as the bytes Grafana sent
+// (runtime.Unknown): client-go's pager pages it like any list, and no
+// dashboard is decoded into maps on the way. It implements runtime.Object
+// and metav1.ListInterface (through the embedded types).
+type rawList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata"`
+	Items           []runtime.Unknown `json:"items"`
+}
+
+func (l *rawList) DeepCopyObject() runtime.Object { c := *l; return &c }
+
+// listRaw is one LIST page of a resource, as a rawList.
+func (p *apisPath) listRaw(ctx context.Context, gvr schema.GroupVersionResource, opts metav1.ListOptions) (*rawList, error) {
+	q := url.Values{}
+	if opts.Limit > 0 {
+		q.Set("limit", strconv.FormatInt(opts.Limit, 10))
+	}
+	if opts.Continue != "" {
+		q.Set("continue", opts.Continue)
+	}
+	var l rawList
+	err := p.do(ctx, http.MethodGet, "/apis/"+gvr.Group+"/"+gvr.Version+"/namespaces/"+p.ns+"/"+gvr.Resource+"?"+q.Encode(), nil, &l)
+	return &l, err
+}
+
+// rawDashboard is what grafsync reads of a dashboard object's bytes; Spec
+// stays encoded.
+type rawDashboard struct {
+	Metadata struct {
+		Name            string            `json:"name"`
+		ResourceVersion string            `json:"resourceVersion"`
+		Generation      int64             `json:"generation"`
+		Annotations     map[string]string `json:"annotations"`
+	} `json:"metadata"`
+	Spec   json.RawMessage `json:"spec"`
+	Status struct {
+		Conversion struct {
+			Failed        bool   `json:"failed"`
+			StoredVersion string `json:"storedVersion"`
+		} `json:"conversion"`
+	} `json:"status"`
+}
+
+// dashboardOfRaw is dashboardOf for an object's bytes: the spec is kept as
+// sent, with its uid set (jsonc.Rewrite: numbers keep their text).
+func dashboardOfRaw(b []byte) (Dashboard, string, error) {
+	var r rawDashboard
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Dashboard{}, "", fmt.Errorf("decode a listed dashboard: %w", err)
+	}
+	a := r.Metadata.Annotations
+	d := Dashboard{
+		UID: r.Metadata.Name, FolderUID: a[annoFolder], Version: int(r.Metadata.Generation),
+		ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID], SavedBy: a[annoUpdatedBy],
+		Provisioned: a[annoManagedBy] == "classic-file-provisioning",
+	}
+	if t, err := time.Parse(time.RFC3339, a[annoUpdatedTS]); err == nil {
+		d.SavedAt = t
+	}
+	spec := []byte(r.Spec)
+	if len(spec) == 0 || spec[0] != '{' {
+		spec = []byte("{}")
+	}
+	if r.Status.Conversion.Failed {
+		d.Schema = r.Status.Conversion.StoredVersion
+		var t struct {
+			Title any `json:"title"`
+		}
+		json.Unmarshal(spec, &t)
+		spec, _ = json.Marshal(map[string]any{"title": t.Title})
+	}
+	uid, _ := json.Marshal(d.UID)
+	out, err := jsonc.Rewrite(spec, nil, map[string][]byte{"uid": uid})
+	if err != nil {
+		return Dashboard{}, "", fmt.Errorf("dashboard %s: its spec: %w", d.UID, err)
+	}
+	d.JSON = out
+	return d, r.Metadata.ResourceVersion, nil
+}
+
+// readDashboardsAPIs lists every dashboard through /apis and hands each to
+// each. LIST is consistent (it is not search), so nothing is read by uid.
+// Pages come through client-go's pager, one after another, as bytes; their
+// dashboards are taken apart and handed to each_ (which normalises them)
+// by Concurrency workers, as the legacy path's GETs are.
+func (c *Client) readDashboardsAPIs(ctx context.Context, p *apisPath, each_ func(Dashboard)) error {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	var (
+		v2   []Dashboard
+		v2mu sync.Mutex
+	)
+	items := make(chan []byte, 64)
+	g, gctx := errgroup.WithContext(ctx)
+	for range c.Concurrency() {
+		g.Go(func() error {
+			for b := range items {
+				d, rv, err := dashboardOfRaw(b)
+				if err != nil {
+					return err
+				}
+				p.rememberRV("d/"+d.UID, rv, int64(d.Version))
+				if strings.HasPrefix(d.Schema, "v2") {
+					v2mu.Lock()
+					v2 = append(v2, d)
+					v2mu.Unlock()
+					continue
+				}
+				each_(d)
+			}
+			return nil
+		})
+	}
+	pg := pager.New(func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+		return p.listRaw(ctx, p.dashboard, opts)
+	})
+	pg.PageSize, pg.PageBufferSize = listPageSize, 2
+	err = pg.EachListItem(gctx, metav1.ListOptions{}, func(obj runtime.Object) error {
+		u, ok := obj.(*runtime.Unknown)
+		if !ok {
+			return fmt.Errorf("unexpected list item %T", obj)
+		}
+		select {
+		case items <- u.Raw:
+			return nil
+		case <-gctx.Done():
+			return gctx.Err()
+		}
+	})
+	close(items)
+	release()
+	if werr := g.Wait(); werr != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		err = werr
+	}
+	if err != nil {
+		return c.k8sErr(err, "list dashboards")
+	}
+	// A dashboard stored as schema v2 is read again in its own version:
+	// its spec, for a field-level plan.
+	for _, d := range v2 {
+		full, err := c.getDashboardV2(ctx, p, d)
+		if IsStatus(err, 404) {
+			continue // deleted since the LIST
+		}
+		if err != nil {
+			return err
+		}
+		each_(full)
+	}
+	return nil
+}
+
+// getDashboardV2 reads a dashboard stored as schema v2 in its version: its
+// JSON is the spec with uid, apiVersion (which marks the schema for the
+// plan, as a v2 file from Git has it) and, when its manager annotations are
+// grafsync's, grafsync's marker, which a v2 spec cannot carry.
+func (c *Client) getDashboardV2(ctx context.Context, p *apisPath, d Dashboard) (Dashboard, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	defer release()
+	gvr := p.dashboard
+	gvr.Version = d.Schema
+	u, err := p.dyn.Resource(gvr).Namespace(p.ns).Get(ctx, d.UID, metav1.GetOptions{})
+	if err != nil {
+		return Dashboard{}, c.k8sErr(err, "read dashboard "+d.UID+" ("+d.Schema+")")
+	}
+	spec, _, _ := unstructured.NestedMap(u.Object, "spec")
+	if spec == nil {
+		spec = map[string]any{}
+	}
+	spec["uid"], spec["apiVersion"] = d.UID, gvr.GroupVersion().String()
+	if d.ManagedBy == ManagerKind && d.ManagerID == ManagerID {
+		spec[markerKey] = map[string]any{"managed": true}
+	}
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("dashboard %s: encode its spec: %w", d.UID, err)
+	}
+	d.JSON = b
+	return d, nil
+}
+
+// markerKey is grafsync's dashboard ownership marker (normalize.MarkerKey):
+// written into v0/v1 JSON, kept out of a v2 spec (the manager annotations
+// mark it there).
+const markerKey = "grafsync"
+
+// v2Version is the /apis version of a dashboard JSON that carries a schema
+// v2 "apiVersion" member (a v2 file from Git), or "".
+func v2Version(spec map[string]any) string {
+	av, _ := spec["apiVersion"].(string)
+	v, ok := strings.CutPrefix(av, "dashboard.grafana.app/")
+	if !ok || !strings.HasPrefix(v, "v2") {
+		return ""
+	}
+	return v
+}
+
+func (c *Client) readFoldersAPIs(ctx context.Context, p *apisPath) ([]Folder, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	var out []Folder
+	err = each(ctx, p.folders(), func(u *unstructured.Unstructured) error {
+		p.remember("f/"+u.GetName(), u)
+		out = append(out, folderOf(u))
+		return nil
+	})
+	return out, c.k8sErr(err, "list folders")
+}
+
+// managerAnnotations are grafsync's ownership marker. managerAllowsEdits is
+// "true" unless Config.LockDashboards: then Grafana refuses edits by users
+// (service accounts, grafsync's usual identity, may still write).
+func (c *Client) managerAnnotations(folder string) map[string]any {
+	edits := "true"
+	if c.cfg.LockDashboards {
+		edits = "false"
+	}
+	a := map[string]any{annoManagedBy: ManagerKind, annoManagerID: ManagerID, annoManagerEdits: edits}
+	if folder != "" {
+		a[annoFolder] = folder
+	}
+	return a
+}
+
+// saveDashboardAPIs creates (version 0) or updates a dashboard through /apis
+// with its resourceVersion; a stale one is 409 Conflict. The request is
+// built from the dashboard's bytes as they are (numbers as written) and only
+// the answer's metadata is decoded: a save costs no map of the dashboard on
+// either side of the wire, unlike client-go's unstructured objects.
+func (c *Client) saveDashboardAPIs(ctx context.Context, p *apisPath, body []byte, uid, folderUID string, version int, message string) (int, error) {
+	var head struct {
+		APIVersion string `json:"apiVersion"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return 0, fmt.Errorf("save dashboard %s: %w", uid, err)
+	}
+	gvr := p.dashboard
+	drop := map[string]bool{"uid": true, "version": true}
+	if v := v2Version(map[string]any{"apiVersion": head.APIVersion}); v != "" {
+		gvr.Version = v
+		drop["apiVersion"], drop[markerKey] = true, true
+	}
+	spec, err := jsonc.Rewrite(body, drop, nil)
+	if err != nil {
+		return 0, fmt.Errorf("save dashboard %s: %w", uid, err)
+	}
+	a := c.managerAnnotations(folderUID)
+	if message != "" {
+		a[annoMessage] = message
+	}
+	meta := map[string]any{"name": uid, "annotations": a}
+	method, where := http.MethodPost, ""
+	if version == 0 && uid == "" {
+		meta["generateName"] = "g"
+		delete(meta, "name")
+	}
+	if version > 0 {
+		method, where = http.MethodPut, "/"+url.PathEscape(uid)
+		meta["resourceVersion"] = p.resourceVersion("d/"+uid, version)
+	}
+	mj, err := json.Marshal(meta)
+	if err != nil {
+		return 0, err
+	}
+	obj := make([]byte, 0, len(spec)+len(mj)+128)
+	obj = append(obj, `{"apiVersion":"`+gvr.GroupVersion().String()+`","kind":"Dashboard","metadata":`...)
+	obj = append(append(append(obj, mj...), `,"spec":`...), spec...)
+	obj = append(obj, '}')
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	path := "/apis/" + gvr.Group + "/" + gvr.Version + "/namespaces/" + p.ns + "/dashboards" + where
+	var out struct {
+		Metadata struct {
+			Name            string `json:"name"`
+			ResourceVersion string `json:"resourceVersion"`
+			Generation      int64  `json:"generation"`
+		} `json:"metadata"`
+	}
+	if err := p.do(ctx, method, path, obj, &out); err != nil {
+		return 0, c.k8sErr(err, "save dashboard "+uid)
+	}
+	p.rememberRV("d/"+out.Metadata.Name, out.Metadata.ResourceVersion, out.Metadata.Generation)
+	return int(out.Metadata.Generation), nil
+}
+
+// do sends one raw request to /apis and decodes a 2xx answer into out; any
+// other answer becomes an apierrors.StatusError from its k8s Status body.
+func (p *apisPath) do(ctx context.Context, method, path string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, p.host+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var st metav1.Status
+		if json.NewDecoder(resp.Body).Decode(&st) != nil || st.Code == 0 {
+			st = metav1.Status{Code: int32(resp.StatusCode), Message: http.StatusText(resp.StatusCode)}
+		}
+		return &apierrors.StatusError{ErrStatus: st}
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+func (c *Client) getDashboardAPIs(ctx context.Context, p *apisPath, uid string) (Dashboard, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	defer release()
+	u, err := p.dashboards().Get(ctx, uid, metav1.GetOptions{})
+	if err != nil {
+		return Dashboard{}, c.k8sErr(err, "read dashboard "+uid)
+	}
+	p.remember("d/"+uid, u)
+	return dashboardOf(u)
+}
+
+func (c *Client) deleteAPIs(ctx context.Context, r dynamic.ResourceInterface, what, uid string) error {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return c.k8sErr(r.Delete(ctx, uid, metav1.DeleteOptions{}), "delete "+what+" "+uid)
+}
+
+func (c *Client) getFolderAPIs(ctx context.Context, p *apisPath, uid string) (*unstructured.Unstructured, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	u, err := p.folders().Get(ctx, uid, metav1.GetOptions{})
+	if err != nil {
+		return nil, c.k8sErr(err, "read folder "+uid)
+	}
+	p.remember("f/"+uid, u)
+	return u, nil
+}
+
+// writeFolderAPIs creates a folder (u nil) or updates u, with grafsync's
+// manager annotations, and returns its generation.
+func (c *Client) writeFolderAPIs(ctx context.Context, p *apisPath, u *unstructured.Unstructured, uid, title, parentUID string, version int) (int, error) {
+	create := u == nil
+	if create {
+		u = &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": p.folder.GroupVersion().String(), "kind": "Folder",
+			"metadata": map[string]any{"name": uid}, "spec": map[string]any{"title": title},
+		}}
+	}
+	a := u.GetAnnotations()
+	if a == nil {
+		a = map[string]string{}
+	}
+	for k, v := range c.managerAnnotations(parentUID) {
+		a[k] = v.(string)
+	}
+	if parentUID == "" {
+		delete(a, annoFolder)
+	}
+	u.SetAnnotations(a)
+	if err := unstructured.SetNestedField(u.Object, title, "spec", "title"); err != nil {
+		return 0, err
+	}
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	var out *unstructured.Unstructured
+	if create {
+		out, err = p.folders().Create(ctx, u, metav1.CreateOptions{})
+	} else {
+		u.SetResourceVersion(p.resourceVersion("f/"+uid, version))
+		out, err = p.folders().Update(ctx, u, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		return 0, c.k8sErr(err, "write folder "+uid)
+	}
+	p.remember("f/"+uid, out)
+	return int(out.GetGeneration()), nil
+}
+
+// schemaV2Legacy reads what /api can tell of a dashboard whose GET answered
+// 406 (stored as schema v2, grafana-source-audit.md §4; pkg/api/dashboard.go
+// GetDashboard names the /apis URL of its version): the stored version from
+// that message, and the latest version, writer and time from the versions
+// list. Its JSON holds only the uid (and the title search gave), so a plan
+// shows it as drift and apply writes the Git version back.
+func (c *Client) schemaV2Legacy(ctx context.Context, uid, title, folderUID string, notAcceptable error) (Dashboard, error) {
+	var ae *APIError
+	errors.As(notAcceptable, &ae)
+	schema := "v2"
+	if ae != nil {
+		if _, rest, ok := strings.Cut(ae.Message, "/apis/dashboard.grafana.app/"); ok {
+			schema, _, _ = strings.Cut(rest, "/")
+		}
+	}
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	defer release()
+	limit := int64(1)
+	ok, err := c.api.Dashboards.GetDashboardVersionsByUID(dashboards.NewGetDashboardVersionsByUIDParamsWithContext(ctx).WithUID(uid).WithLimit(&limit))
+	if err != nil {
+		return Dashboard{}, c.wrap(err, "read the versions of dashboard "+uid+" (stored as "+schema+")")
+	}
+	d := Dashboard{UID: uid, FolderUID: folderUID, Schema: schema}
+	if p := ok.GetPayload(); p != nil && len(p.Versions) > 0 && p.Versions[0] != nil {
+		v := p.Versions[0]
+		d.Version, d.SavedBy, d.SavedAt = int(v.Version), v.CreatedBy, time.Time(v.Created)
+	}
+	b, err := json.Marshal(map[string]any{"uid": uid, "title": title})
+	if err != nil {
+		return Dashboard{}, err
+	}
+	d.JSON = b
+	return d, nil
+}

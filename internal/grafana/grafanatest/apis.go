@@ -1,0 +1,400 @@
+package grafanatest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The k8s-style /apis of Grafana 12.x and 13.x for dashboards and folders
+// (audit §3). They run over the same store as /api: a dashboard or folder
+// saved through either API is visible through both, with metadata.name the
+// legacy uid and generation (= resourceVersion, legacy-storage mode,
+// pkg/registry/apis/dashboard/legacy/sql_dashboards.go) the legacy version.
+
+const (
+	dashboardGroup = "dashboard.grafana.app"
+	folderGroup    = "folder.grafana.app"
+
+	// maxPageBytes is the unified resource server's cut of one LIST page
+	// (audit §3 "LIST and paging": about 2 MiB whatever limit says).
+	maxPageBytes = 2 << 20
+	// defaultListLimit is the page size when a LIST has no limit (audit §3).
+	defaultListLimit = 50
+
+	annoFolder       = "grafana.app/folder"
+	annoCreatedBy    = "grafana.app/createdBy"
+	annoUpdatedBy    = "grafana.app/updatedBy"
+	annoUpdatedTS    = "grafana.app/updatedTimestamp"
+	annoManagedBy    = "grafana.app/managedBy"
+	annoManagerID    = "grafana.app/managerId"
+	annoManagerEdits = "grafana.app/managerAllowsEdits"
+	annoManagerSusp  = "grafana.app/managerSuspended"
+	annoSourcePath   = "grafana.app/sourcePath"
+	annoSourceHash   = "grafana.app/sourceHash"
+	annoSourceTS     = "grafana.app/sourceTimestamp"
+	labelInternalID  = "grafana.app/deprecatedInternalID"
+)
+
+// clientAnnotations are the annotations a writer sets and the store keeps
+// (pkg/apimachinery/utils/meta.go, audit §3 "Annotations"); the others are
+// the server's and are recomputed on every read.
+var clientAnnotations = []string{annoManagedBy, annoManagerID, annoManagerEdits, annoManagerSusp, annoSourcePath, annoSourceHash, annoSourceTS}
+
+// apiVersions lists the versions each group serves, preferred first (audit
+// §3 "Paths, groups and versions"): 12.x prefers dashboard v1beta1 and
+// folder v1beta1; 13.x adds and prefers v1 (and dashboard v2).
+func (v Version) apiVersions(group string) []string {
+	switch {
+	case group == dashboardGroup && v.Major >= 13:
+		return []string{"v1", "v0alpha1", "v1beta1", "v2beta1", "v2"}
+	case group == dashboardGroup:
+		return []string{"v1beta1", "v0alpha1", "v2beta1"}
+	case group == folderGroup && v.Major >= 13:
+		return []string{"v1", "v1beta1"}
+	case group == folderGroup:
+		return []string{"v1beta1"}
+	}
+	return nil
+}
+
+// APIsServed reports whether this release serves /apis for dashboards and
+// folders (12.x and 13.x, audit §3).
+func (v Version) APIsServed() bool { return v.Major >= 12 }
+
+func (e *Emulator) apisRoutes() {
+	if !e.version.APIsServed() {
+		return
+	}
+	e.read("GET /apis", e.apisDiscovery)
+	e.read("GET /apis/{group}", e.apisGroup)
+	e.read("GET /apis/{group}/{version}", e.apisGroupVersion)
+	col := "/apis/{group}/{version}/namespaces/{ns}/{resource}"
+	e.read("GET "+col, func(c *call) { e.apisDispatch(c, "list") })
+	e.write("POST "+col, func(c *call) { e.apisDispatch(c, "create") })
+	e.read("GET "+col+"/{name}", func(c *call) { e.apisDispatch(c, "get") })
+	e.write("PUT "+col+"/{name}", func(c *call) { e.apisDispatch(c, "update") })
+	e.write("DELETE "+col+"/{name}", func(c *call) { e.apisDispatch(c, "delete") })
+}
+
+func (e *Emulator) apisGroupsJSON() []map[string]any {
+	var groups []map[string]any
+	for _, g := range []string{dashboardGroup, folderGroup} {
+		var vs []map[string]any
+		for _, v := range e.version.apiVersions(g) {
+			vs = append(vs, map[string]any{"groupVersion": g + "/" + v, "version": v})
+		}
+		groups = append(groups, map[string]any{"name": g, "versions": vs, "preferredVersion": vs[0]})
+	}
+	return groups
+}
+
+// apisDiscovery is GET /apis: an APIGroupList (k8s discovery).
+func (e *Emulator) apisDiscovery(c *call) {
+	writeJSON(c.w, http.StatusOK, map[string]any{"kind": "APIGroupList", "apiVersion": "v1", "groups": e.apisGroupsJSON()})
+}
+
+// apisGroup is GET /apis/<group>: an APIGroup.
+func (e *Emulator) apisGroup(c *call) {
+	for _, g := range e.apisGroupsJSON() {
+		if g["name"] == c.r.PathValue("group") {
+			g["kind"], g["apiVersion"] = "APIGroup", "v1"
+			writeJSON(c.w, http.StatusOK, g)
+			return
+		}
+	}
+	k8sStatus(c.w, http.StatusNotFound, "NotFound", "the server could not find the requested resource", nil)
+}
+
+// apisGroupVersion is GET /apis/<group>/<version>: an APIResourceList.
+func (e *Emulator) apisGroupVersion(c *call) {
+	group, version := c.r.PathValue("group"), c.r.PathValue("version")
+	if !e.servesVersion(group, version) {
+		k8sStatus(c.w, http.StatusNotFound, "NotFound", "the server could not find the requested resource", nil)
+		return
+	}
+	res, kind := "dashboards", "Dashboard"
+	if group == folderGroup {
+		res, kind = "folders", "Folder"
+	}
+	writeJSON(c.w, http.StatusOK, map[string]any{
+		"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group + "/" + version,
+		"resources": []map[string]any{{"name": res, "singularName": strings.TrimSuffix(res, "s"), "namespaced": true, "kind": kind,
+			"verbs": []string{"create", "delete", "get", "list", "update"}}},
+	})
+}
+
+func (e *Emulator) servesVersion(group, version string) bool {
+	for _, v := range e.version.apiVersions(group) {
+		if v == version {
+			return true
+		}
+	}
+	return false
+}
+
+// apisDispatch resolves group, version, namespace and resource, then runs
+// the resource's verb.
+func (e *Emulator) apisDispatch(c *call, verb string) {
+	group, version, res := c.r.PathValue("group"), c.r.PathValue("version"), c.r.PathValue("resource")
+	if !e.servesVersion(group, version) || (group == dashboardGroup) != (res == "dashboards") || (group == folderGroup) != (res == "folders") {
+		k8sStatus(c.w, http.StatusNotFound, "NotFound", "the server could not find the requested resource", nil)
+		return
+	}
+	if !e.apisNamespace(c) {
+		return
+	}
+	k := apiCall{call: c, group: group, version: version, ns: c.r.PathValue("ns"), name: c.r.PathValue("name")}
+	if group == dashboardGroup {
+		e.dashboardsAPI(&k, verb)
+	} else {
+		e.foldersAPI(&k, verb)
+	}
+}
+
+// apiCall is one /apis request resolved to its group, version and namespace.
+type apiCall struct {
+	*call
+	group, version, ns, name string
+}
+
+// details is a Status's details for this call's object.
+func (k *apiCall) details(kind string) map[string]any {
+	return map[string]any{"name": k.name, "group": k.group, "kind": strings.ToLower(kind) + "s"}
+}
+
+// apisNamespace resolves {ns} to an org (audit §3 "Namespaces";
+// pkg/services/apiserver/endpoints/request/namespace.go ParseNamespace):
+// "default" is org 1, "org-<id>" another org ("org-1" is refused). The
+// namespace takes the place of X-Grafana-Org-Id: a token is refused outside
+// its org; a user must be a member. It reports false once it has answered.
+func (e *Emulator) apisNamespace(c *call) bool {
+	ns := c.r.PathValue("ns")
+	orgID, ok := namespaceOrg(ns)
+	if !ok {
+		k8sStatus(c.w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("invalid namespace %q: expected default or org-<id>", ns), nil)
+		return false
+	}
+	if orgID == c.id.org.id {
+		return true
+	}
+	o := e.st.orgs[orgID]
+	role, member := "", false
+	if o != nil {
+		role, member = o.members[c.id.user.id]
+	}
+	if c.id.token != nil || !member {
+		k8sStatus(c.w, http.StatusForbidden, "Forbidden", fmt.Sprintf("namespace %s is not accessible to this identity", ns), nil)
+		return false
+	}
+	c.id = &identity{user: c.id.user, org: o, role: role}
+	return true
+}
+
+func namespaceOrg(ns string) (int64, bool) {
+	if ns == "default" {
+		return 1, true
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(ns, "org-"), 10, 64)
+	if !strings.HasPrefix(ns, "org-") || err != nil || id <= 1 {
+		return 0, false
+	}
+	return id, true
+}
+
+// NamespaceOf is the /apis namespace of an org: "default" for org 1.
+func NamespaceOf(orgID int64) string {
+	if orgID == 1 {
+		return "default"
+	}
+	return "org-" + strconv.FormatInt(orgID, 10)
+}
+
+// k8sStatus writes a k8s Status failure (audit §3 "Errors").
+func k8sStatus(w http.ResponseWriter, code int, reason, msg string, details map[string]any) {
+	body := map[string]any{"kind": "Status", "apiVersion": "v1", "metadata": map[string]any{}, "status": "Failure",
+		"message": msg, "reason": reason, "code": code}
+	if details != nil {
+		body["details"] = details
+	}
+	writeJSON(w, code, body)
+}
+
+// k8sConflict is the 409 of an update whose resourceVersion is stale: the
+// generic registry's precondition failure (k8s.io/apiserver
+// registry/generic/registry/store.go, "the object has been modified").
+func k8sConflict(k *apiCall, resource string) {
+	k8sStatus(k.w, http.StatusConflict, "Conflict", fmt.Sprintf("Operation cannot be fulfilled on %s.%s %q: the object has been modified; please apply your changes to the latest version and try again", resource, k.group, k.name),
+		map[string]any{"name": k.name, "group": k.group, "kind": resource})
+}
+
+// typedIdentity is the typed createdBy/updatedBy of meta.go: "user:<uid>" or
+// "service-account:<uid>"; "" for the provisioning writer (id 0).
+func (e *Emulator) typedIdentity(id int64) string {
+	u := e.st.users[id]
+	switch {
+	case u == nil:
+		return ""
+	case u.serviceAccount:
+		return "service-account:" + u.uid
+	}
+	return "user:" + u.uid
+}
+
+// objMeta is what the apis area keeps per dashboard and folder beyond the
+// legacy columns: the writer-set annotations (manager and source).
+type objMeta struct {
+	annotations map[string]string
+}
+
+// keepClientAnnotations copies the writer-settable annotations of a request.
+func keepClientAnnotations(in map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, k := range clientAnnotations {
+		if v, ok := in[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// managerProps is utils.GetManagerProperties (pkg/apimachinery/utils/meta.go):
+// without a managerId the object is not managed, whatever else is set.
+type managerProps struct {
+	kind, id    string
+	allowsEdits bool
+}
+
+func managerOf(a map[string]string) (managerProps, bool) {
+	id := a[annoManagerID]
+	if id == "" {
+		return managerProps{}, false
+	}
+	return managerProps{kind: a[annoManagedBy], id: id, allowsEdits: a[annoManagerEdits] == "true"}, true
+}
+
+// checkManager is apistore checkManagerPropertiesOnCreate/OnUpdate
+// (pkg/storage/unified/apistore/managed.go, read with the search tool): an
+// object marked managedBy=repo may only be written by the provisioning
+// access policy (never a token or user here, so 403); plugin and
+// classic-file-provisioning pass; any other manager with
+// managerAllowsEdits not "true" may be written by service accounts only,
+// users get 403 "Resource is not configured to allow editing". The check
+// reads the NEW object's annotations, as Grafana's does.
+func checkManager(k *apiCall, a map[string]string) bool {
+	m, ok := managerOf(a)
+	if !ok {
+		return true
+	}
+	switch m.kind {
+	case "repo":
+		k8sStatus(k.w, http.StatusForbidden, "Forbidden", "Provisioned resources must be manaaged by the provisioing servie account", nil)
+		return false
+	case "plugin", "classic-file-provisioning":
+		return true
+	}
+	if !m.allowsEdits && !k.id.user.serviceAccount {
+		k8sStatus(k.w, http.StatusForbidden, "Forbidden", "Resource is not configured to allow editing", nil)
+		return false
+	}
+	return true
+}
+
+// k8sObject is the request body of a create or update.
+type k8sObject struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name            string            `json:"name"`
+		GenerateName    string            `json:"generateName"`
+		ResourceVersion string            `json:"resourceVersion"`
+		Annotations     map[string]string `json:"annotations"`
+		Labels          map[string]string `json:"labels"`
+	} `json:"metadata"`
+	Spec json.RawMessage `json:"spec"`
+}
+
+func decodeK8sObject(k *apiCall) (*k8sObject, bool) {
+	var obj k8sObject
+	if err := json.NewDecoder(k.r.Body).Decode(&obj); err != nil {
+		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the body of the request was in an unknown format: "+err.Error(), nil)
+		return nil, false
+	}
+	if k.name != "" && obj.Metadata.Name != "" && obj.Metadata.Name != k.name {
+		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the name of the object ("+obj.Metadata.Name+") does not match the name on the URL ("+k.name+")", nil)
+		return nil, false
+	}
+	return &obj, true
+}
+
+// pageToken is the LIST continue token: the last id served (legacy SQL
+// storage pages by id, sql_dashboards.go). It is opaque to clients.
+func pageToken(lastID int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("id:" + strconv.FormatInt(lastID, 10)))
+}
+
+func parsePageToken(s string) (int64, bool) {
+	if s == "" {
+		return 0, true
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || !strings.HasPrefix(string(b), "id:") {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(string(b), "id:"), 10, 64)
+	return id, err == nil
+}
+
+// listPage cuts a LIST page: at most limit items (default 50) and at most
+// maxPageBytes of encoded items, but never fewer than one (audit §3 "LIST
+// and paging"). encoded are the candidate items in id order, ids their ids.
+// It answers the list or a Status.
+func listPage(k *apiCall, kind string, ids []int64, encode func(i int) json.RawMessage) {
+	q := k.r.URL.Query()
+	limit := defaultListLimit
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "invalid limit "+strconv.Quote(s), nil)
+			return
+		}
+		if n > 0 {
+			limit = n
+		}
+	}
+	after, ok := parsePageToken(q.Get("continue"))
+	if !ok {
+		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "invalid continue token", nil)
+		return
+	}
+	var items []json.RawMessage
+	size, next := 0, ""
+	for i, id := range ids {
+		if id <= after {
+			continue
+		}
+		if len(items) == limit {
+			next = pageToken(ids[i-1])
+			break
+		}
+		b := encode(i)
+		if len(items) > 0 && size+len(b) > maxPageBytes {
+			next = pageToken(ids[i-1])
+			break
+		}
+		items, size = append(items, b), size+len(b)
+	}
+	if items == nil {
+		items = []json.RawMessage{}
+	}
+	writeJSON(k.w, http.StatusOK, map[string]any{
+		"kind": kind + "List", "apiVersion": k.group + "/" + k.version,
+		"metadata": map[string]any{"continue": next, "resourceVersion": ""}, "items": items,
+	})
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }

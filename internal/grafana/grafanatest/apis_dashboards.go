@@ -1,0 +1,370 @@
+package grafanatest
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// dashboardsAPI serves /apis/dashboard.grafana.app/<version>/namespaces/<ns>/dashboards
+// (audit §3). Role model as /api: Viewer reads, Editor writes.
+func (e *Emulator) dashboardsAPI(k *apiCall, verb string) {
+	need := "Viewer"
+	if verb != "get" && verb != "list" {
+		need = "Editor"
+	}
+	if !k.id.atLeast(need) {
+		k8sStatus(k.w, http.StatusForbidden, "Forbidden", fmt.Sprintf("dashboards.%s is forbidden: you do not have permission to %s dashboards", dashboardGroup, verb), k.details("Dashboard"))
+		return
+	}
+	o := k.org()
+	switch verb {
+	case "list":
+		ds := make([]*dashboard, 0, len(o.dashboards))
+		for _, d := range o.dashboards {
+			ds = append(ds, d)
+		}
+		slices.SortFunc(ds, func(a, b *dashboard) int { return int(a.id - b.id) })
+		ids := make([]int64, len(ds))
+		for i, d := range ds {
+			ids[i] = d.id
+		}
+		listPage(k, "Dashboard", ids, func(i int) json.RawMessage { return e.dashboardObject(k, ds[i]) })
+	case "get":
+		d := o.dashboards[k.name]
+		if d == nil {
+			e.apisNotFound(k, "dashboards")
+			return
+		}
+		writeRaw(k.w, http.StatusOK, e.dashboardObject(k, d))
+	case "create", "update":
+		e.writeDashboardAPI(k, verb)
+	case "delete":
+		d := o.dashboards[k.name]
+		if d == nil {
+			e.apisNotFound(k, "dashboards")
+			return
+		}
+		if d.provisioned {
+			k8sStatus(k.w, http.StatusBadRequest, "BadRequest", e.version.ProvisionedDashboardDeleteMessage(), k.details("Dashboard"))
+			return
+		}
+		delete(o.dashboards, d.uid)
+		e.disconnectLibraryPanelsLocked(o, d.id)
+		e.apisDeleted(k, "dashboards", d.uid)
+	}
+}
+
+func (e *Emulator) apisNotFound(k *apiCall, resource string) {
+	k8sStatus(k.w, http.StatusNotFound, "NotFound", fmt.Sprintf("%s.%s %q not found", resource, k.group, k.name),
+		map[string]any{"name": k.name, "group": k.group, "kind": resource})
+}
+
+// apisDeleted answers a DELETE with a Status Success (audit §3 "Errors").
+func (e *Emulator) apisDeleted(k *apiCall, resource, name string) {
+	writeJSON(k.w, http.StatusOK, map[string]any{"kind": "Status", "apiVersion": "v1", "metadata": map[string]any{}, "status": "Success",
+		"details": map[string]any{"name": name, "group": k.group, "kind": resource}})
+}
+
+// isV2 reports whether an API version is of the dynamic-dashboards schema.
+func isV2(version string) bool { return strings.HasPrefix(version, "v2") }
+
+// writeDashboardAPI is create (POST) and update (PUT). Legacy-storage mode
+// saves through SaveDashboard with Overwrite after the resourceVersion check
+// (audit §3 "How /api and /apis coexist"): the version becomes the stored
+// one + 1, as a legacy save's does.
+func (e *Emulator) writeDashboardAPI(k *apiCall, verb string) {
+	obj, ok := decodeK8sObject(k)
+	if !ok {
+		return
+	}
+	o := k.org()
+	var existing *dashboard
+	if verb == "create" {
+		k.name = obj.Metadata.Name
+		if k.name == "" && obj.Metadata.GenerateName != "" {
+			k.name = obj.Metadata.GenerateName + e.uids.next()[:5]
+		}
+		if k.name == "" {
+			k8sStatus(k.w, http.StatusUnprocessableEntity, "Invalid", "metadata.name: Required value: name or generateName is required", k.details("Dashboard"))
+			return
+		}
+		if o.dashboards[k.name] != nil || o.folders[k.name] != nil {
+			k8sStatus(k.w, http.StatusConflict, "AlreadyExists", fmt.Sprintf("dashboards.%s %q already exists", dashboardGroup, k.name), k.details("Dashboard"))
+			return
+		}
+	} else {
+		if existing = o.dashboards[k.name]; existing == nil {
+			e.apisNotFound(k, "dashboards")
+			return
+		}
+		if rv := obj.Metadata.ResourceVersion; rv != "" && rv != strconv.Itoa(existing.version) {
+			k8sConflict(k, "dashboards")
+			return
+		}
+	}
+	if !uidPattern.MatchString(k.name) || len(k.name) > maxUIDLength {
+		k8sStatus(k.w, http.StatusUnprocessableEntity, "Invalid", "metadata.name: Invalid value: "+strconv.Quote(k.name)+": at most 40 of [a-zA-Z0-9_-]", k.details("Dashboard"))
+		return
+	}
+	if !checkManager(k, obj.Metadata.Annotations) {
+		return
+	}
+	if existing != nil && existing.provisioned {
+		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "Cannot save provisioned dashboard", k.details("Dashboard"))
+		return
+	}
+	spec, err := decodeDashboardJSON(obj.Spec)
+	if err != nil || spec == nil {
+		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "spec must be a JSON object", k.details("Dashboard"))
+		return
+	}
+	title := strings.TrimSpace(jsonString(spec["title"]))
+	if title == "" {
+		// The 13.x message of the k8s dashboard validation (audit §3, PR #122027).
+		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "Dashboard spec is missing required title property", k.details("Dashboard"))
+		return
+	}
+	folderUID := obj.Metadata.Annotations[annoFolder]
+	if folderUID != "" && o.folders[folderUID] == nil {
+		// The 13.x save maps a missing folder to 400 "folder not found" (audit §3 "Errors").
+		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "folder not found", k.details("Dashboard"))
+		return
+	}
+	data := spec
+	if isV2(k.version) {
+		// The legacy row keeps what search needs; the spec is stored as v2.
+		data = map[string]any{"title": title, "description": spec["description"], "tags": spec["tags"]}
+	}
+	d := e.storeDashboardLocked(o, dashboardWrite{
+		existing: existing, uid: k.name, folderUID: folderUID, data: data, title: title,
+		message: obj.Metadata.Annotations["grafana.app/message"], by: k.id.user.id,
+	})
+	d.meta.annotations = keepClientAnnotations(obj.Metadata.Annotations)
+	if isV2(k.version) {
+		d.v2, d.storedVersion = obj.Spec, k.version
+	} else if err := e.connectLibraryPanelsLocked(o, d, data, k.id.user); err != nil {
+		// The dashboard storage's after-save hook connects library panels
+		// as the legacy save does (pkg/registry/apis/dashboard legacy storage).
+		k8sStatus(k.w, http.StatusInternalServerError, "InternalError", "Error while connecting library panels", k.details("Dashboard"))
+		return
+	}
+	status := http.StatusOK
+	if verb == "create" {
+		status = http.StatusCreated
+	}
+	writeRaw(k.w, status, e.dashboardObject(k, d))
+}
+
+// lockedByManager: a managed object whose manager does not allow edits
+// (utils.GetManagerProperties). The 13.x overwrite-on-create path refuses
+// to save over one with 400 ErrDashboardCannotSaveProvisionedDashboard
+// (pkg/registry/apis/dashboard, read with the search tool); the UI shows it
+// read-only.
+func lockedByManager(a map[string]string) bool {
+	m, ok := managerOf(a)
+	return ok && !m.allowsEdits && m.kind != "plugin"
+}
+
+// dashboardObject renders a stored dashboard as the k8s object of k's API
+// version. In legacy-storage mode the spec is the stored JSON without id,
+// uid and version, the numeric id is the deprecatedInternalID label (until
+// 13), and resourceVersion = generation = the legacy version (audit §3).
+// A dashboard stored in the other schema family is not converted: its
+// status.conversion says it failed and which version it is stored as (the
+// shape Grafana uses; whether a given release converts v1↔v2 on read was not
+// determined, so the emulator never does).
+func (e *Emulator) dashboardObject(k *apiCall, d *dashboard) json.RawMessage {
+	annotations := map[string]string{}
+	for key, v := range d.meta.annotations {
+		annotations[key] = v
+	}
+	if d.folderUID != "" {
+		annotations[annoFolder] = d.folderUID
+	}
+	if by := e.typedIdentity(d.createdBy); by != "" {
+		annotations[annoCreatedBy] = by
+	}
+	if by := e.typedIdentity(d.updatedBy); by != "" {
+		annotations[annoUpdatedBy] = by
+	}
+	annotations[annoUpdatedTS] = rfc3339(d.updated)
+	if d.provisioned {
+		// File-provisioned dashboards in legacy mode (audit §3 "Annotations").
+		annotations[annoManagedBy] = "classic-file-provisioning"
+		annotations[annoManagerID] = "default"
+		annotations[annoSourcePath] = d.provisionedExternalID
+	}
+	meta := map[string]any{
+		"name": d.uid, "namespace": NamespaceOf(k.org().id), "uid": k8sUID(k.org().id, d.id),
+		"resourceVersion": strconv.Itoa(d.version), "generation": d.version,
+		"creationTimestamp": rfc3339(d.created), "annotations": annotations,
+	}
+	if e.version.Major < 13 {
+		meta["labels"] = map[string]string{labelInternalID: strconv.FormatInt(d.id, 10)}
+	}
+	obj := map[string]any{"kind": "Dashboard", "apiVersion": dashboardGroup + "/" + k.version, "metadata": meta}
+	storedV2 := d.v2 != nil
+	switch {
+	case storedV2 == isV2(k.version) && storedV2:
+		obj["spec"] = d.v2
+		obj["status"] = map[string]any{}
+	case storedV2 == isV2(k.version):
+		spec, err := decodeDashboardJSON(d.data)
+		if err != nil {
+			panic(fmt.Sprintf("dashboard %s: stored JSON: %v", d.uid, err)) // stored JSON is always an object
+		}
+		delete(spec, "id")
+		delete(spec, "uid")
+		delete(spec, "version")
+		obj["spec"] = spec
+		obj["status"] = map[string]any{}
+	default:
+		stored := d.storedVersion
+		if stored == "" {
+			stored = "v0alpha1"
+		}
+		obj["spec"] = map[string]any{"title": d.title}
+		obj["status"] = map[string]any{"conversion": map[string]any{
+			"failed": true, "storedVersion": stored,
+			"error": fmt.Sprintf("dashboard is stored as %s and is not converted to %s", stored, k.version)}}
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		panic(fmt.Sprintf("dashboard %s: encode: %v", d.uid, err)) // built from JSON values only
+	}
+	return b
+}
+
+// k8sUID is a stable k8s metadata.uid; it is NOT the Grafana uid (audit §3).
+func k8sUID(orgID, id int64) string {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%d", orgID, id)
+	s := fmt.Sprintf("%016x%016x", h.Sum64(), uint64(id))
+	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
+}
+
+// ConvertDashboardToV2 stores a dashboard as schema v2, as a person saving it
+// in the Grafana 13 UI with dynamic dashboards on would (audit §4): the
+// version is bumped, updatedBy is the user userID (0: the server admin), and
+// from then on the legacy GET answers 406. The v2 spec is derived from the
+// v1 JSON: each panel becomes an element, the grid a GridLayout.
+func (e *Emulator) ConvertDashboardToV2(orgID int64, uid string, userID int64) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d := e.dashboardLocked(orgID, uid)
+	if d == nil {
+		return fmt.Errorf("convert dashboard %s to v2: not found in org %d", uid, orgID)
+	}
+	if d.v2 != nil {
+		return fmt.Errorf("convert dashboard %s to v2: it is already stored as %s", uid, d.storedVersion)
+	}
+	if userID == 0 {
+		userID = 1
+	}
+	if e.st.users[userID] == nil {
+		return fmt.Errorf("convert dashboard %s to v2: user %d does not exist", uid, userID)
+	}
+	data, err := decodeDashboardJSON(d.data)
+	if err != nil {
+		return fmt.Errorf("convert dashboard %s to v2: stored JSON: %w", uid, err)
+	}
+	spec, err := json.Marshal(v1ToV2Spec(data))
+	if err != nil {
+		return fmt.Errorf("convert dashboard %s to v2: encode: %w", uid, err)
+	}
+	annotations := d.meta.annotations
+	d = e.storeDashboardLocked(e.st.orgs[orgID], dashboardWrite{
+		existing: d, uid: d.uid, folderUID: d.folderUID, title: d.title, by: userID,
+		data: map[string]any{"title": d.title, "description": data["description"], "tags": data["tags"]},
+	})
+	d.meta.annotations = annotations
+	d.v2, d.storedVersion = spec, "v2beta1"
+	return nil
+}
+
+// v1ToV2Spec is a small v1→v2beta1 conversion, enough for a realistic stored
+// v2 dashboard: title, description, tags, time settings, panels as elements
+// and their grid positions as a GridLayout.
+func v1ToV2Spec(data map[string]any) map[string]any {
+	elements := map[string]any{}
+	var items []any
+	var walk func(panels []any)
+	walk = func(panels []any) {
+		for i, p := range panels {
+			pm, _ := p.(map[string]any)
+			if pm == nil {
+				continue
+			}
+			if jsonString(pm["type"]) == "row" {
+				sub, _ := pm["panels"].([]any)
+				walk(sub)
+				continue
+			}
+			id := jsonInt(pm["id"])
+			if id == 0 {
+				id = int64(i + 1)
+			}
+			name := "panel-" + strconv.FormatInt(id, 10)
+			var queries []any
+			targets, _ := pm["targets"].([]any)
+			for _, t := range targets {
+				tm, _ := t.(map[string]any)
+				queries = append(queries, map[string]any{"kind": "PanelQuery", "spec": map[string]any{
+					"refId": tm["refId"], "hidden": false,
+					"query": map[string]any{"kind": "DataQuery", "group": pm["datasource"], "spec": tm}}})
+			}
+			elements[name] = map[string]any{"kind": "Panel", "spec": map[string]any{
+				"id": id, "title": jsonString(pm["title"]), "description": jsonString(pm["description"]), "links": []any{},
+				"data":      map[string]any{"kind": "QueryGroup", "spec": map[string]any{"queries": queries, "transformations": []any{}, "queryOptions": map[string]any{}}},
+				"vizConfig": map[string]any{"kind": "VizConfig", "group": jsonString(pm["type"]), "spec": map[string]any{"options": pm["options"], "fieldConfig": pm["fieldConfig"]}},
+			}}
+			gp, _ := pm["gridPos"].(map[string]any)
+			items = append(items, map[string]any{"kind": "GridLayoutItem", "spec": map[string]any{
+				"x": gp["x"], "y": gp["y"], "width": gp["w"], "height": gp["h"],
+				"element": map[string]any{"kind": "ElementReference", "name": name}}})
+		}
+	}
+	panels, _ := data["panels"].([]any)
+	walk(panels)
+	tags := data["tags"]
+	if tags == nil {
+		tags = []any{}
+	}
+	return map[string]any{
+		"title": data["title"], "description": data["description"], "tags": tags,
+		"cursorSync": "Off", "editable": true, "links": []any{}, "annotations": []any{}, "variables": []any{},
+		"timeSettings": map[string]any{"from": "now-6h", "to": "now", "timezone": "browser", "autoRefresh": "", "autoRefreshIntervals": []any{}, "fiscalYearStartMonth": 0, "hideTimepicker": false},
+		"elements":     elements,
+		"layout":       map[string]any{"kind": "GridLayout", "spec": map[string]any{"items": items}},
+	}
+}
+
+// DashboardStoredVersion is the API version a dashboard is stored as:
+// "v2beta1" (or another v2) after a v2 save, "" for v0/v1.
+func (e *Emulator) DashboardStoredVersion(orgID int64, uid string) string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if d := e.dashboardLocked(orgID, uid); d != nil {
+		return d.storedVersion
+	}
+	return ""
+}
+
+// DashboardAnnotations returns the writer-set annotations (manager, source)
+// of a dashboard.
+func (e *Emulator) DashboardAnnotations(orgID int64, uid string) map[string]string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := map[string]string{}
+	if d := e.dashboardLocked(orgID, uid); d != nil {
+		for k, v := range d.meta.annotations {
+			out[k] = v
+		}
+	}
+	return out
+}
