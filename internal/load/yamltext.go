@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -149,43 +150,50 @@ func (l *loader) checkJSONText(file string, data []byte) bool {
 		}
 		return report(off, "", "invalid UTF-8 (byte 0x%02x): save the file as UTF-8", data[off])
 	}
-	inString := false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if !inString {
-			inString = c == '"'
+	// A backslash stands only inside a string in valid JSON (the decoder
+	// reports any other), so the \u escapes are found by search instead of
+	// walking every byte; one starts an escape when an even number of
+	// backslashes stand right before it.
+	for from := 0; ; {
+		j := bytes.Index(data[from:], []byte(`\u`))
+		if j < 0 {
+			return true
+		}
+		i := from + j
+		from = i + 2
+		if !escapeStart(data, i) {
 			continue
 		}
-		switch c {
-		case '"':
-			inString = false
-		case '\\':
-			if i+1 >= len(data) || data[i+1] != 'u' {
-				i++ // a one-character escape
-				continue
-			}
-			r, ok := hex4(data, i+2)
-			if !ok {
-				return true // malformed: the decoder reports it
-			}
-			switch {
-			case r == 0:
-				return report(i, nulHint, "a NUL character (\\u0000) in a string")
-			case r >= 0xd800 && r <= 0xdbff:
-				if lo, ok := hex4(data, i+8); !ok || data[i+6] != '\\' || data[i+7] != 'u' || lo < 0xdc00 || lo > 0xdfff {
-					return report(i, "write the character itself, or a complete surrogate pair",
-						"invalid UTF-16 escape %s: a high surrogate must be followed by a low surrogate (\\udc00-\\udfff)", data[i:i+6])
-				}
-				i += 11
-			case r >= 0xdc00 && r <= 0xdfff:
+		r, ok := hex4(data, i+2)
+		if !ok {
+			return true // malformed: the decoder reports it
+		}
+		switch {
+		case r == 0:
+			return report(i, nulHint, "a NUL character (\\u0000) in a string")
+		case r >= 0xd800 && r <= 0xdbff:
+			if lo, ok := hex4(data, i+8); !ok || data[i+6] != '\\' || data[i+7] != 'u' || lo < 0xdc00 || lo > 0xdfff {
 				return report(i, "write the character itself, or a complete surrogate pair",
-					"invalid UTF-16 escape %s: a low surrogate without a high surrogate before it", data[i:i+6])
-			default:
-				i += 5
+					"invalid UTF-16 escape %s: a high surrogate must be followed by a low surrogate (\\udc00-\\udfff)", data[i:i+6])
 			}
+			from = i + 12
+		case r >= 0xdc00 && r <= 0xdfff:
+			return report(i, "write the character itself, or a complete surrogate pair",
+				"invalid UTF-16 escape %s: a low surrogate without a high surrogate before it", data[i:i+6])
+		default:
+			from = i + 6
 		}
 	}
-	return true
+}
+
+// escapeStart reports whether the backslash at data[i] starts an escape:
+// an even number of backslashes stand right before it.
+func escapeStart(data []byte, i int) bool {
+	n := 0
+	for k := i - 1; k >= 0 && data[k] == '\\'; k-- {
+		n++
+	}
+	return n%2 == 0
 }
 
 // hex4 reads the four hex digits at data[i:i+4].

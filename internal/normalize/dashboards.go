@@ -134,7 +134,7 @@ func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
 	managed = managed || ManagedByGrafsync(d.ManagedBy, d.ManagerID)
 	return plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Raw: raw, Parent: d.FolderUID,
-		Version: d.Version, Managed: managed, ReadOnly: d.Provisioned, LiveNote: schemaNote(d), Uses: libraryPanelUses(raw),
+		Version: d.Version, Managed: managed, ReadOnly: d.Provisioned, LiveNote: schemaNote(d),
 	}, nil
 }
 

@@ -126,8 +126,10 @@ type Resource struct {
 	// its ID and becomes a Delete whether grafsync manages it or not: the
 	// request is explicit. It needs no Prune but counts against MaxDeletions.
 	Tombstone bool
-	// Uses are the IDs of the library panels a dashboard's panels use (both
-	// sides: Grafana reconnects a dashboard to what it uses when it is saved).
+	// Uses, on a desired dashboard, are the IDs of the library panels its
+	// panels use (Grafana reconnects a dashboard to what it uses when it is
+	// saved). Live dashboards leave it empty: what Grafana has connected is
+	// the live library panel's UsedBy.
 	Uses []string
 	// UsedBy, on a live library panel, are the dashboards Grafana has it
 	// connected to: Grafana refuses to delete it while any remains.
