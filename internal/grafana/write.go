@@ -128,6 +128,8 @@ func (c *Client) DeleteFolder(ctx context.Context, uid string) error {
 // SaveDashboard creates or updates a dashboard from its JSON (an object; its
 // id, version and folderUid members are dropped), in folderUID, at version
 // (0: create). The JSON is sent as it is otherwise: numbers keep their text.
+// A schema v2 dashboard is refused on the legacy path (IsSchemaV2); the plan
+// blocks it before anything is written.
 func (c *Client) SaveDashboard(ctx context.Context, dashboard []byte, folderUID string, version int, message string) (int, error) {
 	body, uid, err := dashboardBody(dashboard, version)
 	if err != nil {
@@ -139,8 +141,8 @@ func (c *Client) SaveDashboard(ctx context.Context, dashboard []byte, folderUID 
 		}
 		return c.saveDashboardAPIs(ctx, p, body, uid, folderUID, version, message)
 	}
-	if bytes.Contains(body, []byte(`"apiVersion":"dashboard.grafana.app/v2`)) {
-		return 0, fmt.Errorf("save dashboard %s: it is a schema v2 dashboard, which Grafana takes only through /apis (Grafana 12 and later); the path in use is /api (Grafana before 12, or --grafana-api legacy)", uid)
+	if IsSchemaV2(body) {
+		return 0, fmt.Errorf("save dashboard %s: %s", uid, SchemaV2OnLegacy)
 	}
 	release, err := c.acquire(ctx)
 	if err != nil {
@@ -276,3 +278,15 @@ func (c *Client) DeleteDatasource(ctx context.Context, uid string) error {
 	_, err = c.api.Datasources.DeleteDataSourceByUIDWithParams(datasources.NewDeleteDataSourceByUIDParamsWithContext(ctx).WithUID(uid))
 	return c.wrap(err, "delete datasource "+uid)
 }
+
+// IsSchemaV2 reports whether an encoded (canonical, compact) dashboard is a
+// schema v2 resource (apiVersion dashboard.grafana.app/v2…), which Grafana
+// takes only through /apis.
+func IsSchemaV2(dashboard []byte) bool {
+	return bytes.Contains(dashboard, []byte(`"apiVersion":"dashboard.grafana.app/v2`))
+}
+
+// SchemaV2OnLegacy says why a schema v2 dashboard cannot be written on the
+// legacy path, and what to do.
+const SchemaV2OnLegacy = "it is a schema v2 dashboard, which Grafana takes only through /apis (Grafana 12 and later); " +
+	"the path in use is /api (Grafana before 12, or --grafana-api legacy): export it from Grafana as classic JSON, or use Grafana 12 or later"

@@ -212,3 +212,15 @@ func parseInterval(s string) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// BlockSchemaV2 marks the desired schema v2 dashboards unwritable where
+// grafsync writes through the legacy /api (Grafana before 12, or
+// --grafana-api legacy), which cannot take them: the plan blocks them, so
+// apply writes nothing instead of failing part-way.
+func BlockSchemaV2(desired []plan.Resource) {
+	for i := range desired {
+		if d := &desired[i]; d.Kind == plan.Dashboard && d.Unwritable == "" && grafana.IsSchemaV2(d.Raw) {
+			d.Unwritable = "Grafana cannot take it here: " + grafana.SchemaV2OnLegacy
+		}
+	}
+}

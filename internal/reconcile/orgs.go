@@ -194,6 +194,9 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 	if err := titleClashes(ctx, c, live.Version, part.desired, part.live); err != nil {
 		return orgPart{}, err
 	}
+	if !live.APIs {
+		normalize.BlockSchemaV2(part.desired)
+	}
 	if err := addAlerting(ctx, in, c, o, orgID, &part); err != nil {
 		return orgPart{}, err
 	}
