@@ -52,28 +52,11 @@ func (e *Emulator) foldersAPI(k *apiCall, verb string) {
 			e.folderForbidden(k, verb)
 			return
 		}
-		doomed := e.subtree(o, f.uid)
 		// As the legacy delete (deleteFolder): a connected library panel
 		// anywhere below refuses the whole delete; the others go with it.
-		for uid := range doomed {
-			if e.connectedLibraryElementIn(o, uid) {
-				k8sStatus(k.w, http.StatusForbidden, "Forbidden", msgLibraryFolderInUse, k.details("Folder"))
-				return
-			}
-		}
-		for uid, el := range o.library {
-			if doomed[el.folderUID] {
-				delete(o.library, uid)
-			}
-		}
-		for uid, d := range o.dashboards {
-			if doomed[d.folderUID] {
-				e.disconnectLibraryPanelsLocked(o, d.id)
-				delete(o.dashboards, uid)
-			}
-		}
-		for uid := range doomed {
-			delete(o.folders, uid)
+		if !e.deleteFolderTreeLocked(o, f.uid) {
+			k8sStatus(k.w, http.StatusForbidden, "Forbidden", msgLibraryFolderInUse, k.details("Folder"))
+			return
 		}
 		e.apisDeleted(k, "folders", f.uid)
 	}
