@@ -176,28 +176,11 @@ func (e *Emulator) writeFolderAPI(k *apiCall, verb string) {
 
 // folderObject renders a folder as the k8s object of k's version.
 func (e *Emulator) folderObject(k *apiCall, f *folder) json.RawMessage {
-	annotations := map[string]string{}
-	for key, v := range f.meta.annotations {
-		annotations[key] = v
-	}
-	if f.parentUID != "" {
-		annotations[annoFolder] = f.parentUID
-	}
-	if by := e.typedIdentity(f.createdBy); by != "" {
-		annotations[annoCreatedBy] = by
-	}
-	if by := e.typedIdentity(f.updatedBy); by != "" {
-		annotations[annoUpdatedBy] = by
-	}
-	annotations[annoUpdatedTS] = rfc3339(f.updated)
-	meta := map[string]any{
-		"name": f.uid, "namespace": NamespaceOf(k.org().id), "uid": k8sUID(k.org().id, f.id),
-		"resourceVersion": strconv.Itoa(f.version), "generation": f.version,
-		"creationTimestamp": rfc3339(f.created), "annotations": annotations,
-	}
-	if e.version.Major < 13 {
-		meta["labels"] = map[string]string{labelInternalID: strconv.FormatInt(f.id, 10)}
-	}
+	meta, _ := e.k8sMetadata(k, legacyRow{
+		uid: f.uid, id: f.id, version: f.version, folder: f.parentUID,
+		created: f.created, updated: f.updated, createdBy: f.createdBy, updatedBy: f.updatedBy,
+		kept: f.meta.annotations,
+	})
 	b, err := json.Marshal(map[string]any{"kind": "Folder", "apiVersion": folderGroup + "/" + k.version, "metadata": meta,
 		"spec": folderSpec{Title: f.title, Description: f.description}, "status": map[string]any{}})
 	if err != nil {
