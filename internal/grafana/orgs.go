@@ -388,14 +388,20 @@ func (c *Client) SetFolderPermissions(ctx context.Context, uid string, ps []Perm
 		return err
 	}
 	defer release()
+	_, err = c.api.Folders.UpdateFolderPermissionsWithParams(folders.NewUpdateFolderPermissionsParamsWithContext(ctx).WithFolderUID(uid).WithBody(aclUpdate(ps)))
+	return c.wrap(err, "set permissions of folder "+uid)
+}
+
+// aclUpdate is the body that replaces every managed permission of a folder
+// or a dashboard with ps: both endpoints take the same command.
+func aclUpdate(ps []Permission) *models.UpdateDashboardACLCommand {
 	items := make([]*models.DashboardACLUpdateItem, 0, len(ps))
 	for _, p := range ps {
 		items = append(items, &models.DashboardACLUpdateItem{
 			UserID: p.UserID, TeamID: p.TeamID, Role: p.Role, Permission: models.PermissionType(p.Permission),
 		})
 	}
-	_, err = c.api.Folders.UpdateFolderPermissionsWithParams(folders.NewUpdateFolderPermissionsParamsWithContext(ctx).WithFolderUID(uid).WithBody(&models.UpdateDashboardACLCommand{Items: items}))
-	return c.wrap(err, "set permissions of folder "+uid)
+	return &models.UpdateDashboardACLCommand{Items: items}
 }
 
 // TeamIDs maps the name of every team of the client's org to its id.
@@ -423,12 +429,6 @@ func (c *Client) SetDashboardPermissions(ctx context.Context, uid string, ps []P
 		return err
 	}
 	defer release()
-	items := make([]*models.DashboardACLUpdateItem, 0, len(ps))
-	for _, p := range ps {
-		items = append(items, &models.DashboardACLUpdateItem{
-			UserID: p.UserID, TeamID: p.TeamID, Role: p.Role, Permission: models.PermissionType(p.Permission),
-		})
-	}
-	_, err = c.api.Dashboards.UpdateDashboardPermissionsByUIDWithParams(dashboards.NewUpdateDashboardPermissionsByUIDParamsWithContext(ctx).WithUID(uid).WithBody(&models.UpdateDashboardACLCommand{Items: items}))
+	_, err = c.api.Dashboards.UpdateDashboardPermissionsByUIDWithParams(dashboards.NewUpdateDashboardPermissionsByUIDParamsWithContext(ctx).WithUID(uid).WithBody(aclUpdate(ps)))
 	return c.wrap(err, "set permissions of dashboard "+uid)
 }

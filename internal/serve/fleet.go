@@ -130,21 +130,7 @@ func NewFleet(opts FleetOptions) (*FleetServer, error) {
 	if opts.Fetch == nil {
 		return nil, errors.New("serve: no repository fetch function")
 	}
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&opts.Interval, 5*time.Minute)
-	def(&opts.MaxBackoff, 15*time.Minute)
-	def(&opts.RunTimeout, 10*time.Minute)
-	def(&opts.LockRetry, 15*time.Second)
-	if opts.MaxBackoff < opts.Interval {
-		opts.MaxBackoff = opts.Interval
-	}
-	if opts.Jitter == 0 {
-		opts.Jitter = 0.1
-	}
+	defaultSchedule(&opts.Interval, &opts.MaxBackoff, &opts.RunTimeout, &opts.LockRetry, &opts.Jitter)
 	if opts.InFlight <= 0 {
 		opts.InFlight = 8
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // LockSet is one lock per fleet instance: a replica syncs exactly the
@@ -29,11 +27,10 @@ type LockSet interface {
 // them as soon as the server sees the connection close, and the other
 // replicas take them at their next try (every --lock-retry).
 type PGLockSet struct {
-	cfg  *pgx.ConnConfig
 	name string
 
-	mu   sync.Mutex
-	conn *pgx.Conn
+	mu sync.Mutex
+	pgSession
 	held map[string]bool
 }
 
@@ -44,7 +41,7 @@ func NewPGLockSet(dsn, name string) (*PGLockSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &PGLockSet{cfg: one.cfg, name: name, held: map[string]bool{}}, nil
+	return &PGLockSet{pgSession: pgSession{cfg: one.cfg}, name: name, held: map[string]bool{}}, nil
 }
 
 // InstanceLockKey is the advisory lock key of one instance.
@@ -63,15 +60,8 @@ func (l *PGLockSet) TryAcquire(ctx context.Context, instance string) (bool, erro
 	if l.held[instance] {
 		return true, nil
 	}
-	if l.conn == nil {
-		conn, err := pgx.ConnectConfig(ctx, l.cfg)
-		if err != nil {
-			return false, fmt.Errorf("%s: connect: %w", l, err)
-		}
-		l.conn = conn
-	}
-	var ok bool
-	if err := l.conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", InstanceLockKey(l.name, instance)).Scan(&ok); err != nil {
+	ok, err := l.tryLock(ctx, InstanceLockKey(l.name, instance))
+	if err != nil {
 		l.closeLocked(ctx)
 		return false, fmt.Errorf("%s: %w", l, err)
 	}

@@ -31,13 +31,35 @@ type Lock interface {
 // is open: a replica that dies releases it as soon as the server sees the
 // connection close.
 type PGLock struct {
-	cfg  *pgx.ConnConfig
 	name string
 	key  int64
 
-	mu   sync.Mutex
-	conn *pgx.Conn // nil when not connected
+	mu sync.Mutex
+	pgSession
 	held bool
+}
+
+// pgSession is the one connection whose session holds a replica's advisory
+// locks (PGLock's, PGLockSet's). The owner's mutex guards it. Invariant: the
+// owner holds no lock while conn is nil.
+type pgSession struct {
+	cfg  *pgx.ConnConfig
+	conn *pgx.Conn // nil when not connected
+}
+
+// tryLock connects if needed and tries advisory lock key once. After an
+// error the session may be broken: the owner closes it.
+func (s *pgSession) tryLock(ctx context.Context, key int64) (bool, error) {
+	if s.conn == nil {
+		conn, err := pgx.ConnectConfig(ctx, s.cfg)
+		if err != nil {
+			return false, fmt.Errorf("connect: %w", err)
+		}
+		s.conn = conn
+	}
+	var ok bool
+	err := s.conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok)
+	return ok, err
 }
 
 // NewPGLock checks the DSN and names the lock; it does not connect. The lock
@@ -57,7 +79,7 @@ func NewPGLock(dsn, name string) (*PGLock, error) {
 	if name == "" {
 		return nil, errors.New("the lock name is empty: give --lock-name a name shared by the replicas that must not sync together")
 	}
-	return &PGLock{cfg: cfg, name: name, key: lockKey(name)}, nil
+	return &PGLock{pgSession: pgSession{cfg: cfg}, name: name, key: lockKey(name)}, nil
 }
 
 // lockKey maps a lock name to an advisory lock key (FNV-1a, 64 bits).
@@ -85,15 +107,8 @@ func (l *PGLock) TryAcquire(ctx context.Context) (bool, error) {
 	if l.held {
 		return true, nil
 	}
-	if l.conn == nil {
-		conn, err := pgx.ConnectConfig(ctx, l.cfg)
-		if err != nil {
-			return false, fmt.Errorf("%s: connect: %w", l, err)
-		}
-		l.conn = conn
-	}
-	var ok bool
-	if err := l.conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", l.key).Scan(&ok); err != nil {
+	ok, err := l.tryLock(ctx, l.key)
+	if err != nil {
 		l.closeLocked(ctx)
 		return false, fmt.Errorf("%s: %w", l, err)
 	}

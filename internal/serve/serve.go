@@ -76,24 +76,10 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&o.Interval, 5*time.Minute)
-	def(&o.MaxBackoff, 15*time.Minute)
-	def(&o.RunTimeout, 10*time.Minute)
-	def(&o.ApplyGrace, 4*time.Second)
-	def(&o.LockRetry, 15*time.Second)
-	def(&o.ReadyTimeout, 3*time.Second)
-	def(&o.ShutdownTimeout, 3*time.Second)
-	if o.MaxBackoff < o.Interval {
-		o.MaxBackoff = o.Interval
-	}
-	if o.Jitter == 0 {
-		o.Jitter = 0.1
-	}
+	defaultSchedule(&o.Interval, &o.MaxBackoff, &o.RunTimeout, &o.LockRetry, &o.Jitter)
+	defaultDuration(&o.ApplyGrace, 4*time.Second)
+	defaultDuration(&o.ReadyTimeout, 3*time.Second)
+	defaultDuration(&o.ShutdownTimeout, 3*time.Second)
 	if o.Mode == "" {
 		o.Mode = ModeApply
 	}
@@ -104,6 +90,30 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o
+}
+
+// defaultSchedule fills the loop settings the single-instance daemon and
+// the fleet daemon share, with the same defaults: interval 5m, backoff cap
+// 15m (never below the interval), run timeout 10m, lock retry 15s, jitter
+// 0.1 (a negative jitter stays: none).
+func defaultSchedule(interval, maxBackoff, runTimeout, lockRetry *time.Duration, jitter *float64) {
+	defaultDuration(interval, 5*time.Minute)
+	defaultDuration(maxBackoff, 15*time.Minute)
+	defaultDuration(runTimeout, 10*time.Minute)
+	defaultDuration(lockRetry, 15*time.Second)
+	if *maxBackoff < *interval {
+		*maxBackoff = *interval
+	}
+	if *jitter == 0 {
+		*jitter = 0.1
+	}
+}
+
+// defaultDuration sets *d to v when it is unset (zero or less).
+func defaultDuration(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
 }
 
 // Server is the daemon: one run loop and its HTTP endpoints.

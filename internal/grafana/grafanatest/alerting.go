@@ -345,22 +345,8 @@ func (e *Emulator) alertingRoutes() {
 		writeJSON(c.w, http.StatusAccepted, map[string]any{"message": "policies resetted"})
 	})
 
-	e.read("GET "+p+"/mute-timings", func(c *call) {
-		a := c.org().al()
-		out := []any{}
-		for _, n := range slices.Sorted(maps.Keys(a.mutes)) {
-			out = append(out, a.mutes[n].json())
-		}
-		writeJSON(c.w, http.StatusOK, out)
-	})
-	e.read("GET "+p+"/mute-timings/{name}", func(c *call) {
-		m := c.org().al().mutes[c.r.PathValue("name")]
-		if m == nil {
-			errMessage(c.w, http.StatusNotFound, "mute timing not found")
-			return
-		}
-		writeJSON(c.w, http.StatusOK, m.json())
-	})
+	e.read("GET "+p+"/mute-timings", func(c *call) { listByName(c, c.org().al().mutes) })
+	e.read("GET "+p+"/mute-timings/{name}", func(c *call) { getByName(c, c.org().al().mutes, "mute timing not found") })
 	e.write("POST "+p+"/mute-timings", func(c *call) {
 		a := c.org().al()
 		var in struct {
@@ -418,22 +404,8 @@ func (e *Emulator) alertingRoutes() {
 		c.w.WriteHeader(http.StatusNoContent)
 	})
 
-	e.read("GET "+p+"/templates", func(c *call) {
-		a := c.org().al()
-		out := []any{}
-		for _, n := range slices.Sorted(maps.Keys(a.templates)) {
-			out = append(out, a.templates[n].json())
-		}
-		writeJSON(c.w, http.StatusOK, out)
-	})
-	e.read("GET "+p+"/templates/{name}", func(c *call) {
-		t := c.org().al().templates[c.r.PathValue("name")]
-		if t == nil {
-			errMessage(c.w, http.StatusNotFound, "template not found")
-			return
-		}
-		writeJSON(c.w, http.StatusOK, t.json())
-	})
+	e.read("GET "+p+"/templates", func(c *call) { listByName(c, c.org().al().templates) })
+	e.read("GET "+p+"/templates/{name}", func(c *call) { getByName(c, c.org().al().templates, "template not found") })
 	e.write("PUT "+p+"/templates/{name}", func(c *call) {
 		a := c.org().al()
 		var in struct {
@@ -475,6 +447,30 @@ func (e *Emulator) alertingRoutes() {
 		}
 		c.w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// namedJSON is a provisioning object kept by name (mute timing, template).
+type namedJSON interface{ json() map[string]any }
+
+// listByName answers a GET of a whole collection kept by name: every
+// object, sorted by name; [] when there is none.
+func listByName[T namedJSON](c *call, byName map[string]T) {
+	out := []any{}
+	for _, n := range slices.Sorted(maps.Keys(byName)) {
+		out = append(out, byName[n].json())
+	}
+	writeJSON(c.w, http.StatusOK, out)
+}
+
+// getByName answers a GET of the object the path's {name} names, or a 404
+// with notFound as its message.
+func getByName[T namedJSON](c *call, byName map[string]T, notFound string) {
+	v, ok := byName[c.r.PathValue("name")]
+	if !ok {
+		errMessage(c.w, http.StatusNotFound, notFound)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, v.json())
 }
 
 // putRuleGroup replaces a group whole (RoutePutAlertRuleGroup, 200): rules

@@ -251,6 +251,49 @@ type objMeta struct {
 	annotations map[string]string
 }
 
+// legacyRow is what the k8s metadata of a dashboard or a folder is built
+// from: its legacy columns and the annotations the apis area keeps.
+type legacyRow struct {
+	uid                  string
+	id                   int64
+	version              int
+	folder               string // the parent folder's uid; "" at the root
+	created, updated     time.Time
+	createdBy, updatedBy int64 // user ids, rendered by typedIdentity
+	kept                 map[string]string
+}
+
+// k8sMetadata renders row as the metadata of a k8s object of k's API
+// version (audit §3): the kept annotations plus folder, createdBy, updatedBy
+// and updatedTimestamp; resourceVersion = generation = the legacy version;
+// the numeric id as the deprecatedInternalID label until 13. It returns the
+// annotations map the metadata holds too, for the caller to add to.
+func (e *Emulator) k8sMetadata(k *apiCall, row legacyRow) (meta map[string]any, annotations map[string]string) {
+	annotations = map[string]string{}
+	for key, v := range row.kept {
+		annotations[key] = v
+	}
+	if row.folder != "" {
+		annotations[annoFolder] = row.folder
+	}
+	if by := e.typedIdentity(row.createdBy); by != "" {
+		annotations[annoCreatedBy] = by
+	}
+	if by := e.typedIdentity(row.updatedBy); by != "" {
+		annotations[annoUpdatedBy] = by
+	}
+	annotations[annoUpdatedTS] = rfc3339(row.updated)
+	meta = map[string]any{
+		"name": row.uid, "namespace": NamespaceOf(k.org().id), "uid": k8sUID(k.org().id, row.id),
+		"resourceVersion": strconv.Itoa(row.version), "generation": row.version,
+		"creationTimestamp": rfc3339(row.created), "annotations": annotations,
+	}
+	if e.version.Major < 13 {
+		meta["labels"] = map[string]string{labelInternalID: strconv.FormatInt(row.id, 10)}
+	}
+	return meta, annotations
+}
+
 // keepClientAnnotations copies the writer-settable annotations of a request.
 func keepClientAnnotations(in map[string]string) map[string]string {
 	out := map[string]string{}

@@ -179,33 +179,16 @@ func lockedByManager(a map[string]string) bool {
 // shape Grafana uses; whether a given release converts v1↔v2 on read was not
 // determined, so the emulator never does).
 func (e *Emulator) dashboardObject(k *apiCall, d *dashboard) json.RawMessage {
-	annotations := map[string]string{}
-	for key, v := range d.meta.annotations {
-		annotations[key] = v
-	}
-	if d.folderUID != "" {
-		annotations[annoFolder] = d.folderUID
-	}
-	if by := e.typedIdentity(d.createdBy); by != "" {
-		annotations[annoCreatedBy] = by
-	}
-	if by := e.typedIdentity(d.updatedBy); by != "" {
-		annotations[annoUpdatedBy] = by
-	}
-	annotations[annoUpdatedTS] = rfc3339(d.updated)
+	meta, annotations := e.k8sMetadata(k, legacyRow{
+		uid: d.uid, id: d.id, version: d.version, folder: d.folderUID,
+		created: d.created, updated: d.updated, createdBy: d.createdBy, updatedBy: d.updatedBy,
+		kept: d.meta.annotations,
+	})
 	if d.provisioned {
 		// File-provisioned dashboards in legacy mode (audit §3 "Annotations").
 		annotations[annoManagedBy] = "classic-file-provisioning"
 		annotations[annoManagerID] = "default"
 		annotations[annoSourcePath] = d.provisionedExternalID
-	}
-	meta := map[string]any{
-		"name": d.uid, "namespace": NamespaceOf(k.org().id), "uid": k8sUID(k.org().id, d.id),
-		"resourceVersion": strconv.Itoa(d.version), "generation": d.version,
-		"creationTimestamp": rfc3339(d.created), "annotations": annotations,
-	}
-	if e.version.Major < 13 {
-		meta["labels"] = map[string]string{labelInternalID: strconv.FormatInt(d.id, 10)}
 	}
 	obj := map[string]any{"kind": "Dashboard", "apiVersion": dashboardGroup + "/" + k.version, "metadata": meta}
 	storedV2 := d.v2 != nil

@@ -52,28 +52,11 @@ func (e *Emulator) foldersAPI(k *apiCall, verb string) {
 			e.folderForbidden(k, verb)
 			return
 		}
-		doomed := e.subtree(o, f.uid)
 		// As the legacy delete (deleteFolder): a connected library panel
 		// anywhere below refuses the whole delete; the others go with it.
-		for uid := range doomed {
-			if e.connectedLibraryElementIn(o, uid) {
-				k8sStatus(k.w, http.StatusForbidden, "Forbidden", msgLibraryFolderInUse, k.details("Folder"))
-				return
-			}
-		}
-		for uid, el := range o.library {
-			if doomed[el.folderUID] {
-				delete(o.library, uid)
-			}
-		}
-		for uid, d := range o.dashboards {
-			if doomed[d.folderUID] {
-				e.disconnectLibraryPanelsLocked(o, d.id)
-				delete(o.dashboards, uid)
-			}
-		}
-		for uid := range doomed {
-			delete(o.folders, uid)
+		if !e.deleteFolderTreeLocked(o, f.uid) {
+			k8sStatus(k.w, http.StatusForbidden, "Forbidden", msgLibraryFolderInUse, k.details("Folder"))
+			return
 		}
 		e.apisDeleted(k, "folders", f.uid)
 	}
@@ -193,28 +176,11 @@ func (e *Emulator) writeFolderAPI(k *apiCall, verb string) {
 
 // folderObject renders a folder as the k8s object of k's version.
 func (e *Emulator) folderObject(k *apiCall, f *folder) json.RawMessage {
-	annotations := map[string]string{}
-	for key, v := range f.meta.annotations {
-		annotations[key] = v
-	}
-	if f.parentUID != "" {
-		annotations[annoFolder] = f.parentUID
-	}
-	if by := e.typedIdentity(f.createdBy); by != "" {
-		annotations[annoCreatedBy] = by
-	}
-	if by := e.typedIdentity(f.updatedBy); by != "" {
-		annotations[annoUpdatedBy] = by
-	}
-	annotations[annoUpdatedTS] = rfc3339(f.updated)
-	meta := map[string]any{
-		"name": f.uid, "namespace": NamespaceOf(k.org().id), "uid": k8sUID(k.org().id, f.id),
-		"resourceVersion": strconv.Itoa(f.version), "generation": f.version,
-		"creationTimestamp": rfc3339(f.created), "annotations": annotations,
-	}
-	if e.version.Major < 13 {
-		meta["labels"] = map[string]string{labelInternalID: strconv.FormatInt(f.id, 10)}
-	}
+	meta, _ := e.k8sMetadata(k, legacyRow{
+		uid: f.uid, id: f.id, version: f.version, folder: f.parentUID,
+		created: f.created, updated: f.updated, createdBy: f.createdBy, updatedBy: f.updatedBy,
+		kept: f.meta.annotations,
+	})
 	b, err := json.Marshal(map[string]any{"kind": "Folder", "apiVersion": folderGroup + "/" + k.version, "metadata": meta,
 		"spec": folderSpec{Title: f.title, Description: f.description}, "status": map[string]any{}})
 	if err != nil {

@@ -377,32 +377,9 @@ func (e *Emulator) deleteFolder(c *call) {
 	if f == nil {
 		return
 	}
-	doomed := e.subtree(o, f.uid)
-	// Library elements first, before any dashboard goes (pkg/api/folder.go
-	// DeleteFolder → DeleteLibraryElementsInFolder; audit row 55, §4): a
-	// connected one refuses the whole delete, even when the dashboard using
-	// it is in the folder too. Grafana's handler checks the folder itself
-	// with this message; its sub-folders are checked by the folder service's
-	// DeleteInFolders (same error, status not read): refused here the same way.
-	for uid := range doomed {
-		if e.connectedLibraryElementIn(o, uid) {
-			errMessage(c.w, http.StatusForbidden, msgLibraryFolderInUse)
-			return
-		}
-	}
-	for uid, el := range o.library {
-		if doomed[el.folderUID] {
-			delete(o.library, uid)
-		}
-	}
-	for uid, d := range o.dashboards {
-		if doomed[d.folderUID] {
-			e.disconnectLibraryPanelsLocked(o, d.id)
-			delete(o.dashboards, uid)
-		}
-	}
-	for uid := range doomed {
-		delete(o.folders, uid)
+	if !e.deleteFolderTreeLocked(o, f.uid) {
+		errMessage(c.w, http.StatusForbidden, msgLibraryFolderInUse)
+		return
 	}
 	switch {
 	case e.version.FolderDeleteAnswersEmptyString():
@@ -539,6 +516,41 @@ func (e *Emulator) isDescendant(o *org, uid, ancestor string) bool {
 		}
 	}
 	return false
+}
+
+// deleteFolderTreeLocked deletes folder uid and all below it: sub-folders,
+// their dashboards (disconnected from their library panels) and their
+// library elements. Library elements are checked first, before any
+// dashboard goes (pkg/api/folder.go DeleteFolder →
+// DeleteLibraryElementsInFolder; audit row 55, §4): a connected one anywhere
+// below refuses the whole delete, even when the dashboard using it is in the
+// folder too, and then nothing is deleted and it returns false. Grafana's
+// handler checks the folder itself with msgLibraryFolderInUse; its
+// sub-folders are checked by the folder service's DeleteInFolders (same
+// error, status not read): the callers refuse them the same way. The legacy
+// delete (deleteFolder) and the /apis one (apis_folders.go) both use it.
+func (e *Emulator) deleteFolderTreeLocked(o *org, uid string) bool {
+	doomed := e.subtree(o, uid)
+	for f := range doomed {
+		if e.connectedLibraryElementIn(o, f) {
+			return false
+		}
+	}
+	for elUID, el := range o.library {
+		if doomed[el.folderUID] {
+			delete(o.library, elUID)
+		}
+	}
+	for dUID, d := range o.dashboards {
+		if doomed[d.folderUID] {
+			e.disconnectLibraryPanelsLocked(o, d.id)
+			delete(o.dashboards, dUID)
+		}
+	}
+	for f := range doomed {
+		delete(o.folders, f)
+	}
+	return true
 }
 
 // subtree is the set of uid and every folder below it.
