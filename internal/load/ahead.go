@@ -21,58 +21,67 @@ func (d *decoded) decode() {
 	d.v, d.err = jsonc.Decode(bytes.TrimPrefix(d.data, utf8BOM))
 }
 
-// decodeAhead reads a directory's dashboards ahead of the loader and
+// decodeAhead reads a directory's JSON dashboards ahead of the loader and
 // decodes them on other goroutines: decoding is about half of a
 // dashboard's load and depends on nothing but its bytes, while everything
 // after it (uids, titles, problems) is the loader's shared state and stays
 // on the loader's goroutine.
 //
-// Invariants: files are read by readFile, on the loader's goroutine and in
-// directory order (never past a library panel not loaded yet), so the
-// limits count the same bytes of the same files as without reading ahead; at most window files are read and not yet loaded, so memory holds
-// a few decoded dashboards, not a directory's; every goroutine ends on its
-// own (it only decodes bytes in memory). Problems may be reported in
-// another order; Load sorts them.
+// Invariants: files are read on the loader's goroutine and in directory
+// order, never past a file whose turn has not come that is not read ahead
+// (a YAML dashboard, a library panel), so the limits count the same bytes
+// of the same files as without reading ahead; the context is looked at
+// when a file's turn comes, as readFile does; at most window files are
+// read and not yet loaded, so memory holds a few decoded dashboards, not a
+// directory's; every goroutine ends on its own (it only decodes bytes in
+// memory). Problems may be reported in another order; Load sorts them.
 type decodeAhead struct {
 	l    *loader
-	want []string // per item: the dashboard file to read ahead, "" for a library panel
+	want []string // per item: the dashboard file, "" for a library panel
 	next int      // the first item not read yet
 	got  []*decoded
 }
 
-// get is dashboard item i read (and decoded when it is JSON), waiting for
-// its decoding. Items are asked for in order.
+// get is dashboard item i read (and decoded when it is JSON); not ok when
+// loading stopped at it. Dashboards are asked for in order, each once.
 func (a *decodeAhead) get(i int) *decoded {
 	if a.got == nil {
 		a.got = make([]*decoded, len(a.want))
 	}
-	window := runtime.GOMAXPROCS(0) * 2
-	for ; a.next < len(a.want) && a.next <= i+window; a.next++ {
-		file := a.want[a.next]
-		if file == "" {
-			if a.next > i {
-				break // a library panel not loaded yet: it reads its file first
-			}
-			continue
-		}
-		d := &decoded{}
-		a.got[a.next] = d
-		if d.data, d.ok = a.l.readFile(file); !d.ok {
-			continue
-		}
-		if !isJSON(file) {
-			continue // YAML is decoded by the loader: its problems need the loader
-		}
-		d.done = make(chan struct{})
-		go func() {
-			defer close(d.done)
-			d.decode()
-		}()
-	}
 	d := a.got[i]
 	a.got[i] = nil
-	if d != nil && d.done != nil {
+	if a.next <= i { // not read ahead (what lies between are library panels, loaded)
+		a.next = i + 1
+	}
+	if a.l.stop(a.want[i]) { // readFile looks at the context first too
+		return &decoded{}
+	}
+	if d == nil {
+		d = a.read(i)
+	}
+	window := runtime.GOMAXPROCS(0) * 2
+	for ; a.next < len(a.want) && a.next <= i+window; a.next++ {
+		if file := a.want[a.next]; file == "" || !isJSON(file) {
+			break // read in its turn
+		}
+		a.got[a.next] = a.read(a.next)
+	}
+	if d.done != nil {
 		<-d.done
 	}
+	return d
+}
+
+// read reads item i and starts decoding it when it is JSON.
+func (a *decodeAhead) read(i int) *decoded {
+	d := &decoded{}
+	if d.data, d.ok = a.l.readFileAhead(a.want[i]); !d.ok || !isJSON(a.want[i]) {
+		return d
+	}
+	d.done = make(chan struct{})
+	go func() {
+		defer close(d.done)
+		d.decode()
+	}()
 	return d
 }
