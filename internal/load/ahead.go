@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"runtime"
+	"strings"
 
 	"github.com/grafsync/grafsync/internal/jsonc"
 )
@@ -14,11 +15,29 @@ type decoded struct {
 	v    any
 	err  error         // the decoding's error
 	done chan struct{} // closed once v and err are set; nil: set already
+	// enc is the file encoded as loadDashboard keeps it (encodeJSONDashboard)
+	// with the uid and title the file holds, when it holds a uid; the
+	// loader uses it when it settles on the same uid and title.
+	enc               []byte
+	encUID, encTitle  string
+	encErr            error
+	hasTitle, encoded bool
 }
 
-// decode sets v and err from data (without a BOM, as loadDashboard reads it).
+// decode sets v and err from data (without a BOM, as loadDashboard reads
+// it), and enc from the uid and title the file holds.
 func (d *decoded) decode() {
-	d.v, d.err = jsonc.Decode(bytes.TrimPrefix(d.data, utf8BOM))
+	src := bytes.TrimPrefix(d.data, utf8BOM)
+	d.v, d.err = jsonc.Decode(src)
+	m, _ := d.v.(map[string]any)
+	uid, _ := m["uid"].(string)
+	if d.err != nil || uid == "" {
+		return // the uid comes from the path: the loader encodes it
+	}
+	title, hasTitle := m["title"].(string)
+	title = strings.TrimSpace(title)
+	d.enc, d.encErr = encodeJSONDashboard(src, uid, title, hasTitle)
+	d.encUID, d.encTitle, d.hasTitle, d.encoded = uid, title, hasTitle, true
 }
 
 // decodeAhead reads a directory's JSON dashboards ahead of the loader and

@@ -426,6 +426,21 @@ func quoteJSON(s string) []byte {
 	return b
 }
 
+// encodeJSONDashboard is a JSON dashboard file's bytes as the dashboard
+// keeps them: canonical, without id and what an export adds, with uid and
+// (when hasTitle) title set.
+func encodeJSONDashboard(data []byte, uid, title string, hasTitle bool) ([]byte, error) {
+	set := map[string][]byte{"uid": quoteJSON(uid)}
+	if hasTitle {
+		set["title"] = quoteJSON(title)
+	}
+	enc, err := jsonc.Rewrite(data, map[string]bool{"id": true, "__inputs": true, "__requires": true, "__elements": true}, set)
+	if err == nil {
+		enc, err = jsonc.Canonical(enc)
+	}
+	return bytes.Clone(enc), err // kept: its own size, not the source's capacity
+}
+
 // jsonError reports a dashboard file that is not valid JSON, or repeats a
 // key in an object, at its line and column.
 func (l *loader) jsonError(d doc, err error) {
@@ -591,15 +606,12 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	var enc []byte
 	var err error
 	if d.data != nil && !exact {
-		set := map[string][]byte{"uid": quoteJSON(db.UID)}
-		if _, ok := model["title"].(string); ok {
-			set["title"] = quoteJSON(db.Title)
+		_, hasTitle := model["title"].(string)
+		if pre.encoded && pre.encUID == db.UID && pre.hasTitle == hasTitle && pre.encTitle == db.Title {
+			enc, err = pre.enc, pre.encErr // encoded ahead, with the same uid and title
+		} else {
+			enc, err = encodeJSONDashboard(d.data, db.UID, db.Title, hasTitle)
 		}
-		enc, err = jsonc.Rewrite(d.data, map[string]bool{"id": true, "__inputs": true, "__requires": true, "__elements": true}, set)
-		if err == nil {
-			enc, err = jsonc.Canonical(enc)
-		}
-		enc = bytes.Clone(enc) // kept: its own size, not the source's capacity
 	} else if enc, err = json.Marshal(model); err == nil {
 		enc, err = jsonc.Canonical(enc)
 	}
