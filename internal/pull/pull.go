@@ -483,10 +483,12 @@ func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, 
 		}
 	}
 	// Writing is independent per file: files are written by a few
-	// goroutines, more than the cores since each waits on the disk.
+	// goroutines, more than the cores since each waits on the disk, and
+	// taken from the directories in turn (one file of each, then the
+	// next): files created at once in one directory wait on its lock.
 	var g errgroup.Group
 	g.SetLimit(2 * runtime.GOMAXPROCS(0))
-	for _, j := range jobs {
+	for _, j := range roundRobin(jobs, func(j job) string { return pathpkg.Dir(j.path) }) {
 		g.Go(func() error {
 			d, p := j.d, j.path
 			if yaml := !strings.HasSuffix(p, ".json"); yaml != d.yaml {
@@ -659,6 +661,30 @@ func (w *writer) remove(p string, a Action, detail string) error {
 	w.record(FileChange{Path: p, Action: a, Detail: detail})
 	os.Remove(filepath.Dir(full)) // fails, as it should, when not empty
 	return nil
+}
+
+// roundRobin orders s by taking one element of each group in turn, in the
+// order the groups first appear; within a group s's order is kept.
+func roundRobin[T any](s []T, group func(T) string) []T {
+	var keys []string
+	groups := map[string][]T{}
+	for _, x := range s {
+		k := group(x)
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], x)
+	}
+	out := make([]T, 0, len(s))
+	for len(out) < len(s) {
+		for _, k := range keys {
+			if g := groups[k]; len(g) > 0 {
+				out = append(out, g[0])
+				groups[k] = g[1:]
+			}
+		}
+	}
+	return out
 }
 
 func slicesFilter[T any](s []T, keep func(T) bool) []T {

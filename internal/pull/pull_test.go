@@ -277,3 +277,18 @@ func TestFileModelFromJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestRoundRobin(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", ""},
+		{"a1", "a1"},
+		{"a1 a2 b1 b2 b3 c1", "a1 b1 c1 a2 b2 b3"},
+		{"b1 a1 b2 a2", "b1 a1 b2 a2"},
+		{"a1 a2 a3", "a1 a2 a3"},
+	} {
+		got := roundRobin(strings.Fields(tt.in), func(s string) string { return s[:1] })
+		if diff := cmp.Diff(strings.Fields(tt.want), got); diff != "" {
+			t.Errorf("roundRobin(%q) (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}
