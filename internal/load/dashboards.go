@@ -211,6 +211,14 @@ func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, dept
 		l.errorf(resource.Pos{File: dir}, "", "cannot read directory: %v", err)
 		return
 	}
+	// The files are sorted out first, then loaded in directory order; the
+	// dashboards among them are read ahead, the JSON ones decoded on other
+	// goroutines (see decodeAhead).
+	type item struct {
+		file, rel string
+		library   bool
+	}
+	var items []item
 	for _, de := range entries {
 		name := de.Name()
 		file := pathpkg.Join(dir, name)
@@ -228,12 +236,25 @@ func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, dept
 					"%s at the top of dashboards/ configures nothing: files here go to the General (root) folder", FolderFile)
 			}
 		case isLibraryPanelFile(name):
-			l.loadLibraryPanel(o, s, file, pathpkg.Join(rel, name), folderUID)
+			items = append(items, item{file: file, rel: pathpkg.Join(rel, name), library: true})
 		case ext == ".json" || ext == ".yaml" || ext == ".yml":
-			l.loadDashboard(o, s, file, pathpkg.Join(rel, name), folderUID)
+			items = append(items, item{file: file, rel: pathpkg.Join(rel, name)})
 		default:
 			l.warnf(resource.Pos{File: file}, "dashboards end in .json, .yaml or .yml", "ignored: not a dashboard file")
 		}
+	}
+	ahead := decodeAhead{l: l, want: make([]string, len(items))}
+	for i, it := range items {
+		if !it.library {
+			ahead.want[i] = it.file
+		}
+	}
+	for i, it := range items {
+		if it.library {
+			l.loadLibraryPanel(o, s, it.file, it.rel, folderUID)
+			continue
+		}
+		l.loadDashboard(o, s, it.file, it.rel, folderUID, ahead.get(i))
 	}
 	for _, de := range entries {
 		if !de.IsDir() || strings.HasPrefix(de.Name(), ".") {
@@ -405,6 +426,21 @@ func quoteJSON(s string) []byte {
 	return b
 }
 
+// encodeJSONDashboard is a JSON dashboard file's bytes as the dashboard
+// keeps them: canonical, without id and what an export adds, with uid and
+// (when hasTitle) title set.
+func encodeJSONDashboard(data []byte, uid, title string, hasTitle bool) ([]byte, error) {
+	set := map[string][]byte{"uid": quoteJSON(uid)}
+	if hasTitle {
+		set["title"] = quoteJSON(title)
+	}
+	enc, err := jsonc.Rewrite(data, map[string]bool{"id": true, "__inputs": true, "__requires": true, "__elements": true}, set)
+	if err == nil {
+		enc, err = jsonc.Canonical(enc)
+	}
+	return bytes.Clone(enc), err // kept: its own size, not the source's capacity
+}
+
 // jsonError reports a dashboard file that is not valid JSON, or repeats a
 // key in an object, at its line and column.
 func (l *loader) jsonError(d doc, err error) {
@@ -432,8 +468,10 @@ func (l *loader) jsonError(d doc, err error) {
 
 // loadDashboard reads one dashboard file. Its bytes are dropped when it
 // returns; later problems re-read the file (reopen).
-func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID string) {
-	data, ok := l.readFile(file)
+//
+// pre is the file as decodeAhead read it (and decoded it when it is JSON).
+func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID string, pre *decoded) {
+	data, ok := pre.data, pre.ok
 	if !ok {
 		return
 	}
@@ -445,8 +483,8 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		// Strictly: a repeated key is an error, not "the last wins". The
 		// map is for inspecting; the dashboard is encoded from its own
 		// bytes below, so numbers keep their text.
-		var err error
-		if v, err = jsonc.Decode(d.data); err != nil {
+		v = pre.v
+		if err := pre.err; err != nil {
 			l.jsonError(d, err)
 			return
 		}
@@ -568,15 +606,12 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	var enc []byte
 	var err error
 	if d.data != nil && !exact {
-		set := map[string][]byte{"uid": quoteJSON(db.UID)}
-		if _, ok := model["title"].(string); ok {
-			set["title"] = quoteJSON(db.Title)
+		_, hasTitle := model["title"].(string)
+		if pre.encoded && pre.encUID == db.UID && pre.hasTitle == hasTitle && pre.encTitle == db.Title {
+			enc, err = pre.enc, pre.encErr // encoded ahead, with the same uid and title
+		} else {
+			enc, err = encodeJSONDashboard(d.data, db.UID, db.Title, hasTitle)
 		}
-		enc, err = jsonc.Rewrite(d.data, map[string]bool{"id": true, "__inputs": true, "__requires": true, "__elements": true}, set)
-		if err == nil {
-			enc, err = jsonc.Canonical(enc)
-		}
-		enc = bytes.Clone(enc) // kept: its own size, not the source's capacity
 	} else if enc, err = json.Marshal(model); err == nil {
 		enc, err = jsonc.Canonical(enc)
 	}

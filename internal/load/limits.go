@@ -115,10 +115,8 @@ func (l *loader) step(file string) bool {
 
 // readLimited reads a repository file after checking its type and size
 // against the limits; an error names the file and the limit.
+// It does not look at the context: readFile does.
 func (l *loader) readLimited(name string) ([]byte, error, bool) {
-	if l.stop(name) {
-		return nil, nil, false
-	}
 	pos := resource.Pos{File: name}
 	if l.budget.overBytes {
 		l.errorf(pos, "", "the files grafsync reads add up to more than %d bytes; this file and later ones are not read", l.limits.RepositoryBytes)

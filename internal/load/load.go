@@ -257,6 +257,16 @@ func (l *loader) isFile(name string, de fs.DirEntry) bool {
 
 // readFile reads a repository file within the limits, reporting failure.
 func (l *loader) readFile(name string) ([]byte, bool) {
+	if l.stop(name) {
+		return nil, false
+	}
+	return l.readFileAhead(name)
+}
+
+// readFileAhead is readFile without looking at the context: a file read
+// ahead of its turn (decodeAhead) looks at it when its turn comes, so that
+// "loading stopped" names the file loading stopped at.
+func (l *loader) readFileAhead(name string) ([]byte, bool) {
 	data, err, ok := l.readLimited(name)
 	if !ok {
 		return nil, false

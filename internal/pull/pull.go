@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/jsonc"
 	"github.com/grafsync/grafsync/internal/normalize"
 )
 
@@ -166,10 +167,35 @@ func Pull(ctx context.Context, orgs []Org, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// liveDashboard is a dashboard read for pulling: its file model only.
+// liveDashboard is a dashboard read for pulling: its file's bytes,
+// rendered as it was read in the format of the file it has now (.json for
+// a new one). The model is kept only for YAML; a JSON file's model is its
+// bytes made canonical again, when an update or a move needs it.
 type liveDashboard struct {
 	uid, folderUID, title string
-	model                 []byte
+	data                  []byte
+	yaml                  bool
+	model                 []byte // YAML only
+}
+
+// render sets data from model in the file format yaml says.
+func (d *liveDashboard) render(model []byte, yaml bool) (err error) {
+	d.yaml, d.model = yaml, nil
+	if yaml {
+		d.model = model
+		d.data, err = dashboardYAML(model)
+		return err
+	}
+	d.data, err = dashboardJSON(model)
+	return err
+}
+
+// fileModel is the dashboard's compact model (dashboardModel's).
+func (d *liveDashboard) fileModel() ([]byte, error) {
+	if d.yaml {
+		return d.model, nil
+	}
+	return jsonc.Canonical(bytes.Clone(d.data))
 }
 
 // pullOrg pulls one org's folders, dashboards and datasources, and returns
@@ -191,15 +217,18 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 		if d.UID == normalize.LedgerUID {
 			return // grafsync's own record, never a dashboard of the repository
 		}
-		// The model is made outside the lock: ReadState calls from every
-		// reader at once, and a lock held over the work would serialise them.
+		// The file is rendered outside the lock, while other dashboards
+		// are still being read: ReadState calls from every reader at once,
+		// and a lock held over the work would serialise them.
 		var ld liveDashboard
 		var err error
 		if !d.Provisioned && opts.wants(Dashboards) {
 			var model []byte
 			if model, err = dashboardModel(d.JSON, d.UID); err == nil {
 				title, _ := topString(model, "title")
-				ld = liveDashboard{uid: d.UID, folderUID: d.FolderUID, title: strings.TrimSpace(title), model: model}
+				ld = liveDashboard{uid: d.UID, folderUID: d.FolderUID, title: strings.TrimSpace(title)}
+				old, kept := ex.dashboards[d.UID]
+				err = ld.render(model, kept && !strings.HasSuffix(old, ".json"))
 			}
 		}
 		mu.Lock()
@@ -409,7 +438,7 @@ func placeFolders(all []grafana.Folder, subtree string, ex *existing, root strin
 // placeDashboards writes each dashboard: at its existing path and in its
 // format while it stays in its folder, else at a new name from its title.
 //
-// Each model is released (set to nil) once its file is written, so a pull
+// Each file's bytes are released (set to nil) once written, so a pull
 // holds the dashboards' bytes once.
 func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, ex *existing, root string) error {
 	byDir := map[string][]*liveDashboard{}
@@ -453,27 +482,29 @@ func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, 
 			jobs = append(jobs, job{d, p})
 		}
 	}
-	// Rendering and writing are independent per file: they run on every
-	// core (a pull's CPU is mostly here and in the validation after it).
+	// Writing is independent per file: files are written by a few
+	// goroutines, more than the cores since each waits on the disk, and
+	// taken from the directories in turn (one file of each, then the
+	// next): files created at once in one directory wait on its lock.
 	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for _, j := range jobs {
+	g.SetLimit(2 * runtime.GOMAXPROCS(0))
+	for _, j := range roundRobin(jobs, func(j job) string { return pathpkg.Dir(j.path) }) {
 		g.Go(func() error {
 			d, p := j.d, j.path
-			var data []byte
-			var err error
-			if strings.HasSuffix(p, ".json") {
-				data, err = dashboardJSON(d.model)
-			} else {
-				data, err = dashboardYAML(d.model)
+			if yaml := !strings.HasSuffix(p, ".json"); yaml != d.yaml {
+				// moved out of its YAML file's folder: a new .json file
+				model, err := d.fileModel()
+				if err == nil {
+					err = d.render(model, yaml)
+				}
+				if err != nil {
+					return fmt.Errorf("dashboard %s: %w", d.uid, err)
+				}
 			}
-			if err != nil {
-				return fmt.Errorf("dashboard %s: %w", d.uid, err)
-			}
-			if err := w.putDashboard(p, data, d.model); err != nil {
+			if err := w.putDashboard(p, d.data, d.fileModel); err != nil {
 				return err
 			}
-			d.model = nil
+			d.data, d.model = nil, nil
 			return nil
 		})
 	}
@@ -584,12 +615,16 @@ func (w *writer) put(p string, data []byte, detail string) error {
 
 // putDashboard writes a dashboard file; an update names the top-level
 // keys that changed.
-func (w *writer) putDashboard(p string, data, model []byte) error {
+//
+// model is the new file's model, asked for only on an update.
+func (w *writer) putDashboard(p string, data []byte, model func() ([]byte, error)) error {
 	detail := ""
 	if old, err := os.ReadFile(native(w.root, p)); err == nil && !bytes.Equal(old, data) {
 		if oldModel, ok := existingModel(old, strings.HasSuffix(p, ".json")); ok {
-			if keys, err := topLevelChanges(oldModel, model); err == nil {
-				detail = strings.Join(keys, ", ")
+			if m, err := model(); err == nil {
+				if keys, err := topLevelChanges(oldModel, m); err == nil {
+					detail = strings.Join(keys, ", ")
+				}
 			}
 		}
 		if detail == "" {
@@ -626,6 +661,30 @@ func (w *writer) remove(p string, a Action, detail string) error {
 	w.record(FileChange{Path: p, Action: a, Detail: detail})
 	os.Remove(filepath.Dir(full)) // fails, as it should, when not empty
 	return nil
+}
+
+// roundRobin orders s by taking one element of each group in turn, in the
+// order the groups first appear; within a group s's order is kept.
+func roundRobin[T any](s []T, group func(T) string) []T {
+	var keys []string
+	groups := map[string][]T{}
+	for _, x := range s {
+		k := group(x)
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], x)
+	}
+	out := make([]T, 0, len(s))
+	for len(out) < len(s) {
+		for _, k := range keys {
+			if g := groups[k]; len(g) > 0 {
+				out = append(out, g[0])
+				groups[k] = g[1:]
+			}
+		}
+	}
+	return out
 }
 
 func slicesFilter[T any](s []T, keep func(T) bool) []T {

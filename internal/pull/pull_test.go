@@ -241,3 +241,54 @@ func TestFilters(t *testing.T) {
 		t.Errorf("folders = %+v, want top and mid with their uids", got)
 	}
 }
+
+// TestFileModelFromJSON pins what placeDashboards relies on: a JSON file
+// keeps only its bytes, and its model (for an update's detail, or a YAML
+// file moved to a new .json one) is those bytes made canonical again,
+// exactly what dashboardModel made of Grafana's answer.
+func TestFileModelFromJSON(t *testing.T) {
+	for _, src := range []string{
+		`{"title":"a","uid":"x","id":3,"version":9}`,
+		`{"uid":"x","panels":[{"b":1.50,"a":1e400,"c":9007199254740993}],"title":" t "}`,
+		`{"title":"\u00e9\u2028\ud83d\ude00 \"q\" \\ <>&","uid":"x","z":{"y":[],"x":{}},"A":null}`,
+		`{"title":"x","uid":"x","tags":["b","a"],"nested":{"deep":[[[{"k":true}]]]}}`,
+	} {
+		model, err := dashboardModel([]byte(src), "x")
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		var d liveDashboard
+		if err := d.render(model, false); err != nil {
+			t.Fatalf("%s: render: %v", src, err)
+		}
+		got, err := d.fileModel()
+		if err != nil {
+			t.Fatalf("%s: fileModel: %v", src, err)
+		}
+		if diff := cmp.Diff(string(model), string(got)); diff != "" {
+			t.Errorf("%s: model (-want +got):\n%s", src, diff)
+		}
+		var y liveDashboard
+		if err := y.render(model, true); err != nil {
+			t.Fatalf("%s: render YAML: %v", src, err)
+		}
+		if got, _ := y.fileModel(); string(got) != string(model) {
+			t.Errorf("%s: YAML model %s, want %s", src, got, model)
+		}
+	}
+}
+
+func TestRoundRobin(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", ""},
+		{"a1", "a1"},
+		{"a1 a2 b1 b2 b3 c1", "a1 b1 c1 a2 b2 b3"},
+		{"b1 a1 b2 a2", "b1 a1 b2 a2"},
+		{"a1 a2 a3", "a1 a2 a3"},
+	} {
+		got := roundRobin(strings.Fields(tt.in), func(s string) string { return s[:1] })
+		if diff := cmp.Diff(strings.Fields(tt.want), got); diff != "" {
+			t.Errorf("roundRobin(%q) (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}
