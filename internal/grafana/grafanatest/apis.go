@@ -367,11 +367,61 @@ func decodeK8sObject(k *apiCall) (*k8sObject, bool) {
 		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the body of the request was in an unknown format: "+err.Error(), nil)
 		return nil, false
 	}
+	return &obj, k8sNameMatches(k, &obj)
+}
+
+// decodeK8sObjectSpec is decodeK8sObject for a body whose spec the caller
+// needs as a map (a v0/v1 dashboard): the body is read and decoded in one
+// pass, numbers kept exact as decodeDashboardJSON keeps them, instead of
+// scanning the spec into a RawMessage and decoding it again. The returned
+// object's Spec is nil. spec is decodeDashboardJSON's answer for the spec:
+// an empty map when it is absent or null, nil when it is not an object (the
+// caller answers that where it checks the spec, as before).
+func decodeK8sObjectSpec(k *apiCall) (obj *k8sObject, spec map[string]any, ok bool) {
+	obj = &k8sObject{}
+	var rawSpec any
+	{
+		// The same shape and type name as k8sObject (this block only), so
+		// a body of the wrong type gets the very error message
+		// decodeK8sObject gives (it names the type).
+		type k8sObject struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Metadata   struct {
+				Name            string            `json:"name"`
+				GenerateName    string            `json:"generateName"`
+				ResourceVersion string            `json:"resourceVersion"`
+				Annotations     map[string]string `json:"annotations"`
+				Labels          map[string]string `json:"labels"`
+			} `json:"metadata"`
+			Spec any `json:"spec"`
+		}
+		var in k8sObject
+		dec := json.NewDecoder(k.r.Body)
+		dec.UseNumber()
+		if err := dec.Decode(&in); err != nil {
+			k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the body of the request was in an unknown format: "+err.Error(), nil)
+			return nil, nil, false
+		}
+		obj.APIVersion, obj.Kind, obj.Metadata, rawSpec = in.APIVersion, in.Kind, in.Metadata, in.Spec
+	}
+	switch s := rawSpec.(type) {
+	case nil:
+		spec = map[string]any{}
+	case map[string]any:
+		spec = s
+	}
+	return obj, spec, k8sNameMatches(k, obj)
+}
+
+// k8sNameMatches answers 400 and reports false when the body names another
+// object than the URL does.
+func k8sNameMatches(k *apiCall, obj *k8sObject) bool {
 	if k.name != "" && obj.Metadata.Name != "" && obj.Metadata.Name != k.name {
 		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the name of the object ("+obj.Metadata.Name+") does not match the name on the URL ("+k.name+")", nil)
-		return nil, false
+		return false
 	}
-	return &obj, true
+	return true
 }
 
 // pageToken is the LIST continue token: the last id served (legacy SQL

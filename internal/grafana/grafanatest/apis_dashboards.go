@@ -78,9 +78,22 @@ func isV2(version string) bool { return strings.HasPrefix(version, "v2") }
 // (audit §3 "How /api and /apis coexist"): the version becomes the stored
 // one + 1, as a legacy save's does.
 func (e *Emulator) writeDashboardAPI(k *apiCall, verb string) {
-	obj, ok := decodeK8sObject(k)
-	if !ok {
-		return
+	var obj *k8sObject
+	var spec map[string]any // decoded here for v0/v1; nil: not an object
+	if isV2(k.version) {
+		var ok bool
+		if obj, ok = decodeK8sObject(k); !ok {
+			return
+		}
+		s, err := decodeDashboardJSON(obj.Spec)
+		if err == nil {
+			spec = s
+		}
+	} else {
+		var ok bool
+		if obj, spec, ok = decodeK8sObjectSpec(k); !ok {
+			return
+		}
 	}
 	o := k.org()
 	var existing *dashboard
@@ -118,8 +131,7 @@ func (e *Emulator) writeDashboardAPI(k *apiCall, verb string) {
 		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "Cannot save provisioned dashboard", k.details("Dashboard"))
 		return
 	}
-	spec, err := decodeDashboardJSON(obj.Spec)
-	if err != nil || spec == nil {
+	if spec == nil {
 		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "spec must be a JSON object", k.details("Dashboard"))
 		return
 	}

@@ -2,6 +2,9 @@ package grafanatest
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -62,5 +65,66 @@ func TestWithoutTopLevelKeysRefuses(t *testing.T) {
 		if got, ok := withoutTopLevelKeys([]byte(in), "id"); ok {
 			t.Errorf("withoutTopLevelKeys(%q) = %q, true; want refused", in, got)
 		}
+	}
+}
+
+// TestDecodeK8sObjectSpecAgrees: decoding a v0/v1 dashboard body in one pass
+// answers exactly as decodeK8sObject followed by decodeDashboardJSON did:
+// the same metadata, the same spec (numbers exact), nil for a spec that is
+// not an object, and byte-identical 400s for malformed bodies.
+func TestDecodeK8sObjectSpecAgrees(t *testing.T) {
+	for _, tc := range []struct{ name, url, body string }{
+		{"object", "", `{"apiVersion":"dashboard.grafana.app/v1","kind":"Dashboard","metadata":{"name":"a","generateName":"g","resourceVersion":"3","annotations":{"grafana.app/folder":"f"},"labels":{"l":"v"}},"spec":{"title":"T","n":1.50,"panels":[{"id":1}]}}`},
+		{"spec absent", "", `{"metadata":{"name":"a"}}`},
+		{"spec null", "", `{"metadata":{"name":"a"},"spec":null}`},
+		{"spec array", "", `{"metadata":{"name":"a"},"spec":[1]}`},
+		{"spec string", "", `{"metadata":{"name":"a"},"spec":"x"}`},
+		{"spec number", "", `{"metadata":{"name":"a"},"spec":3}`},
+		{"name mismatch", "b", `{"metadata":{"name":"a"},"spec":{}}`},
+		{"name matches", "a", `{"metadata":{"name":"a"},"spec":{}}`},
+		{"syntax error", "", `{"metadata":{"name":"a"},"spec":{"title":}`},
+		{"empty body", "", ``},
+		{"kind of wrong type", "", `{"kind":5,"spec":{}}`},
+		{"metadata of wrong type", "", `{"metadata":3}`},
+		{"annotation of wrong type", "", `{"metadata":{"annotations":{"a":1}}}`},
+		{"name of wrong type", "", `{"metadata":{"name":5}}`},
+		{"not an object", "", `[1,2]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			call := func() (*apiCall, *httptest.ResponseRecorder) {
+				w := httptest.NewRecorder()
+				r := httptest.NewRequest(http.MethodPost, "/apis/x", strings.NewReader(tc.body))
+				return &apiCall{call: &call{w: w, r: r}, name: tc.url}, w
+			}
+			k, wantW := call()
+			wantObj, wantOK := decodeK8sObject(k)
+			var wantSpec map[string]any
+			if wantOK {
+				if s, err := decodeDashboardJSON(wantObj.Spec); err == nil {
+					wantSpec = s
+				}
+				wantObj.Spec = nil
+			}
+			k, gotW := call()
+			gotObj, gotSpec, gotOK := decodeK8sObjectSpec(k)
+			if gotOK != wantOK {
+				t.Fatalf("ok = %v, want %v", gotOK, wantOK)
+			}
+			if diff := cmp.Diff(wantW.Code, gotW.Code); diff != "" {
+				t.Errorf("status (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantW.Body.String(), gotW.Body.String()); diff != "" {
+				t.Errorf("body (-want +got):\n%s", diff)
+			}
+			if !wantOK {
+				return
+			}
+			if diff := cmp.Diff(wantObj, gotObj); diff != "" {
+				t.Errorf("object (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantSpec, gotSpec); diff != "" {
+				t.Errorf("spec (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
