@@ -105,25 +105,30 @@ func TestDecodeK8sObjectSpecAgrees(t *testing.T) {
 				}
 				wantObj.Spec = nil
 			}
-			k, gotW := call()
-			gotObj, gotSpec, gotOK := decodeK8sObjectSpec(k)
-			if gotOK != wantOK {
-				t.Fatalf("ok = %v, want %v", gotOK, wantOK)
-			}
-			if diff := cmp.Diff(wantW.Code, gotW.Code); diff != "" {
-				t.Errorf("status (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(wantW.Body.String(), gotW.Body.String()); diff != "" {
-				t.Errorf("body (-want +got):\n%s", diff)
-			}
-			if !wantOK {
-				return
-			}
-			if diff := cmp.Diff(wantObj, gotObj); diff != "" {
-				t.Errorf("object (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(wantSpec, gotSpec); diff != "" {
-				t.Errorf("spec (-want +got):\n%s", diff)
+			for _, before := range []bool{false, true} {
+				k, gotW := call()
+				if before { // as writeDecoded does before taking the lock
+					k.body = parseK8sObjectSpec(k.r.Body)
+				}
+				gotObj, gotSpec, gotOK := decodeK8sObjectSpec(k)
+				if gotOK != wantOK {
+					t.Fatalf("decoded before the lock %v: ok = %v, want %v", before, gotOK, wantOK)
+				}
+				if diff := cmp.Diff(wantW.Code, gotW.Code); diff != "" {
+					t.Errorf("status (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(wantW.Body.String(), gotW.Body.String()); diff != "" {
+					t.Errorf("body (-want +got):\n%s", diff)
+				}
+				if !wantOK {
+					continue
+				}
+				if diff := cmp.Diff(wantObj, gotObj); diff != "" {
+					t.Errorf("object (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(wantSpec, gotSpec); diff != "" {
+					t.Errorf("spec (-want +got):\n%s", diff)
+				}
 			}
 		})
 	}
