@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -74,11 +75,11 @@ func (e *Emulator) apisRoutes() {
 	e.read("GET /apis/{group}", e.apisGroup)
 	e.read("GET /apis/{group}/{version}", e.apisGroupVersion)
 	col := "/apis/{group}/{version}/namespaces/{ns}/{resource}"
-	e.read("GET "+col, func(c *call) { e.apisDispatch(c, "list") })
-	e.write("POST "+col, func(c *call) { e.apisDispatch(c, "create") })
-	e.read("GET "+col+"/{name}", func(c *call) { e.apisDispatch(c, "get") })
-	e.write("PUT "+col+"/{name}", func(c *call) { e.apisDispatch(c, "update") })
-	e.write("DELETE "+col+"/{name}", func(c *call) { e.apisDispatch(c, "delete") })
+	e.read("GET "+col, func(c *call) { e.apisDispatch(c, "list", nil) })
+	e.writeDecoded("POST "+col, e.predecodeAPIsBody, func(c *call, b *k8sSpecBody) { e.apisDispatch(c, "create", b) })
+	e.read("GET "+col+"/{name}", func(c *call) { e.apisDispatch(c, "get", nil) })
+	e.writeDecoded("PUT "+col+"/{name}", e.predecodeAPIsBody, func(c *call, b *k8sSpecBody) { e.apisDispatch(c, "update", b) })
+	e.write("DELETE "+col+"/{name}", func(c *call) { e.apisDispatch(c, "delete", nil) })
 }
 
 func (e *Emulator) apisGroupsJSON() []map[string]any {
@@ -138,8 +139,9 @@ func (e *Emulator) servesVersion(group, version string) bool {
 }
 
 // apisDispatch resolves group, version, namespace and resource, then runs
-// the resource's verb.
-func (e *Emulator) apisDispatch(c *call, verb string) {
+// the resource's verb. body is what writeDecoded decoded before the lock
+// (nil: nothing, the handler reads the body itself).
+func (e *Emulator) apisDispatch(c *call, verb string, body *k8sSpecBody) {
 	group, version, res := c.r.PathValue("group"), c.r.PathValue("version"), c.r.PathValue("resource")
 	if !e.servesVersion(group, version) || (group == dashboardGroup) != (res == "dashboards") || (group == folderGroup) != (res == "folders") {
 		k8sStatus(c.w, http.StatusNotFound, "NotFound", "the server could not find the requested resource", nil)
@@ -148,7 +150,7 @@ func (e *Emulator) apisDispatch(c *call, verb string) {
 	if !e.apisNamespace(c) {
 		return
 	}
-	k := apiCall{call: c, group: group, version: version, ns: c.r.PathValue("ns"), name: c.r.PathValue("name")}
+	k := apiCall{call: c, group: group, version: version, ns: c.r.PathValue("ns"), name: c.r.PathValue("name"), body: body}
 	if group == dashboardGroup {
 		e.dashboardsAPI(&k, verb)
 	} else {
@@ -160,6 +162,7 @@ func (e *Emulator) apisDispatch(c *call, verb string) {
 type apiCall struct {
 	*call
 	group, version, ns, name string
+	body                     *k8sSpecBody // decoded before the lock; nil if not
 }
 
 // details is a Status's details for this call's object.
@@ -367,11 +370,97 @@ func decodeK8sObject(k *apiCall) (*k8sObject, bool) {
 		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the body of the request was in an unknown format: "+err.Error(), nil)
 		return nil, false
 	}
+	return &obj, k8sNameMatches(k, &obj)
+}
+
+// k8sSpecBody is a create or update body of a v0/v1 dashboard decoded in
+// one pass (parseK8sObjectSpec): the object without its Spec, the spec as
+// decodeDashboardJSON would give it (an empty map when absent or null, nil
+// when not an object), or the decode error.
+type k8sSpecBody struct {
+	obj  *k8sObject
+	spec map[string]any
+	err  error
+}
+
+// parseK8sObjectSpec reads and decodes a body in one pass, numbers kept
+// exact as decodeDashboardJSON keeps them, instead of scanning the spec into
+// a RawMessage and decoding it again. It touches no store state, so
+// writeDecoded runs it before taking the write lock.
+func parseK8sObjectSpec(body io.Reader) *k8sSpecBody {
+	obj := &k8sObject{}
+	var rawSpec any
+	{
+		// The same shape and type name as k8sObject (this block only), so
+		// a body of the wrong type gets the very error message
+		// decodeK8sObject gives (it names the type).
+		type k8sObject struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Metadata   struct {
+				Name            string            `json:"name"`
+				GenerateName    string            `json:"generateName"`
+				ResourceVersion string            `json:"resourceVersion"`
+				Annotations     map[string]string `json:"annotations"`
+				Labels          map[string]string `json:"labels"`
+			} `json:"metadata"`
+			Spec any `json:"spec"`
+		}
+		var in k8sObject
+		dec := json.NewDecoder(body)
+		dec.UseNumber()
+		if err := dec.Decode(&in); err != nil {
+			return &k8sSpecBody{err: err}
+		}
+		obj.APIVersion, obj.Kind, obj.Metadata, rawSpec = in.APIVersion, in.Kind, in.Metadata, in.Spec
+	}
+	b := &k8sSpecBody{obj: obj}
+	switch s := rawSpec.(type) {
+	case nil:
+		b.spec = map[string]any{}
+	case map[string]any:
+		b.spec = s
+	}
+	return b
+}
+
+// decodeK8sObjectSpec is decodeK8sObject for a body whose spec the caller
+// needs as a map (a v0/v1 dashboard), answering exactly as decodeK8sObject
+// then decodeDashboardJSON did. It uses the body writeDecoded decoded
+// before the lock when there is one. The returned object's Spec is nil;
+// spec is nil when the spec is not an object (the caller answers that where
+// it checks the spec).
+func decodeK8sObjectSpec(k *apiCall) (obj *k8sObject, spec map[string]any, ok bool) {
+	b := k.body
+	if b == nil {
+		b = parseK8sObjectSpec(k.r.Body)
+	}
+	if b.err != nil {
+		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the body of the request was in an unknown format: "+b.err.Error(), nil)
+		return nil, nil, false
+	}
+	return b.obj, b.spec, k8sNameMatches(k, b.obj)
+}
+
+// predecodeAPIsBody decodes, before the write lock is taken, the body of a
+// create or update that decodeK8sObjectSpec will read: a v0/v1 dashboard
+// of a served version. Any other request is left alone (nil).
+func (e *Emulator) predecodeAPIsBody(r *http.Request) *k8sSpecBody {
+	group, version := r.PathValue("group"), r.PathValue("version")
+	if group != dashboardGroup || r.PathValue("resource") != "dashboards" || isV2(version) || !e.servesVersion(group, version) {
+		return nil
+	}
+	return parseK8sObjectSpec(r.Body)
+}
+
+// k8sNameMatches answers 400 and reports false when the body names another
+// object than the URL does.
+func k8sNameMatches(k *apiCall, obj *k8sObject) bool {
 	if k.name != "" && obj.Metadata.Name != "" && obj.Metadata.Name != k.name {
 		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the name of the object ("+obj.Metadata.Name+") does not match the name on the URL ("+k.name+")", nil)
-		return nil, false
+		return false
 	}
-	return &obj, true
+	return true
 }
 
 // pageToken is the LIST continue token: the last id served (legacy SQL

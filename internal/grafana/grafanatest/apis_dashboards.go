@@ -78,9 +78,22 @@ func isV2(version string) bool { return strings.HasPrefix(version, "v2") }
 // (audit §3 "How /api and /apis coexist"): the version becomes the stored
 // one + 1, as a legacy save's does.
 func (e *Emulator) writeDashboardAPI(k *apiCall, verb string) {
-	obj, ok := decodeK8sObject(k)
-	if !ok {
-		return
+	var obj *k8sObject
+	var spec map[string]any // decoded here for v0/v1; nil: not an object
+	if isV2(k.version) {
+		var ok bool
+		if obj, ok = decodeK8sObject(k); !ok {
+			return
+		}
+		s, err := decodeDashboardJSON(obj.Spec)
+		if err == nil {
+			spec = s
+		}
+	} else {
+		var ok bool
+		if obj, spec, ok = decodeK8sObjectSpec(k); !ok {
+			return
+		}
 	}
 	o := k.org()
 	var existing *dashboard
@@ -118,8 +131,7 @@ func (e *Emulator) writeDashboardAPI(k *apiCall, verb string) {
 		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "Cannot save provisioned dashboard", k.details("Dashboard"))
 		return
 	}
-	spec, err := decodeDashboardJSON(obj.Spec)
-	if err != nil || spec == nil {
+	if spec == nil {
 		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "spec must be a JSON object", k.details("Dashboard"))
 		return
 	}
@@ -197,6 +209,22 @@ func (e *Emulator) dashboardObject(k *apiCall, d *dashboard) json.RawMessage {
 		obj["spec"] = d.v2
 		obj["status"] = map[string]any{}
 	case storedV2 == isV2(k.version):
+		// The spec is the stored JSON without id, uid and version. d.data
+		// is json.Marshal's encoding of a map (storeDashboardLocked), so
+		// cutting those members out of it gives the bytes a decode, delete
+		// and re-encode would, without decoding 40 KB dashboards into maps
+		// on every create, update, get and list.
+		if spec, ok := withoutTopLevelKeys(d.data, "id", "uid", "version"); ok {
+			head, err := json.Marshal(obj) // keys sort before "spec" and "status"
+			if err != nil {
+				panic(fmt.Sprintf("dashboard %s: encode: %v", d.uid, err)) // built from JSON values only
+			}
+			b := make([]byte, 0, len(head)+len(spec)+len(`,"spec":,"status":{}}`))
+			b = append(b, head[:len(head)-1]...)
+			b = append(b, `,"spec":`...)
+			b = append(b, spec...)
+			return append(b, `,"status":{}}`...)
+		}
 		spec, err := decodeDashboardJSON(d.data)
 		if err != nil {
 			panic(fmt.Sprintf("dashboard %s: stored JSON: %v", d.uid, err)) // stored JSON is always an object

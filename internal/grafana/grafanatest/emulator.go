@@ -166,6 +166,22 @@ func (e *Emulator) write(pattern string, h func(*call)) {
 	})
 }
 
+// writeDecoded is write for a route whose request body can be decoded
+// without the store: decode runs before the write lock is taken (after
+// fault injection, as the handler would), so concurrent writes decode in
+// parallel and the lock covers only the store work. The response is the
+// handler's whatever decode did, so the checks keep their order.
+func (e *Emulator) writeDecoded(pattern string, decode func(*http.Request) *k8sSpecBody, h func(*call, *k8sSpecBody)) {
+	e.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
+		body := decode(r)
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if id := e.authenticate(w, r); id != nil {
+			h(&call{w: w, r: r, id: id}, body)
+		}
+	})
+}
+
 // routes wires every emulated endpoint. Each area registers its own routes
 // in its own file; unknown /api routes answer 404 {"message":"Not found"} (§0.1).
 func (e *Emulator) routes() {

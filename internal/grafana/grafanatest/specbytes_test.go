@@ -1,0 +1,135 @@
+package grafanatest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestWithoutTopLevelKeys checks that cutting id, uid and version out of a
+// stored dashboard gives the bytes the decode, delete and re-encode it
+// replaces in dashboardObject would, for JSON that tempts a naive scanner.
+func TestWithoutTopLevelKeys(t *testing.T) {
+	for _, tc := range []struct{ name, in string }{
+		{"empty", `{}`},
+		{"only rewritten keys", `{"id":3,"uid":"x","version":2}`},
+		{"nested id uid version kept", `{"panels":[{"id":1,"uid":"p","version":9,"targets":[{"refId":"A"}]}],"templating":{"list":[]}}`},
+		{"braces and quotes in strings", `{"a":"}{][\",","b":{"c":"\\\"}"},"id":"{\"uid\":1}","z":"\u2028<>&"}`},
+		{"escaped key spelled like id", `{"i\u0064x":1,"description":"x","tags":["a","b"]}`},
+		{"numbers kept exact", `{"n":1.50,"e":1e400,"big":12345678901234567890,"neg":-0}`},
+		{"literals", `{"t":true,"f":false,"n":null,"arr":[[],{},[null]]}`},
+		{"invalid utf8", "{\"s\":\"\xff\"}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The stored form: storeDashboardLocked's encode of the request.
+			data, err := decodeDashboardJSON(json.RawMessage(tc.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			data["id"], data["uid"], data["version"], data["title"] = int64(7), "abc", 3, "T"
+			stored, err := json.Marshal(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The reference: what dashboardObject did before.
+			spec, err := decodeDashboardJSON(stored)
+			if err != nil {
+				t.Fatal(err)
+			}
+			delete(spec, "id")
+			delete(spec, "uid")
+			delete(spec, "version")
+			want, err := json.Marshal(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := withoutTopLevelKeys(stored, "id", "uid", "version")
+			if !ok {
+				t.Fatalf("withoutTopLevelKeys(%s) refused Marshal output", stored)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("spec bytes (-decode/re-encode +cut):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestWithoutTopLevelKeysRefuses: anything that is not a complete compact
+// object is refused, so the caller falls back to decoding.
+func TestWithoutTopLevelKeysRefuses(t *testing.T) {
+	for _, in := range []string{``, `[]`, `"x"`, `{`, `{"a":1`, `{"a":1}x`, `{"a" :1}`, `{"a":}`, `{"a":"x}`, `{"a":[1}`, `{}x`} {
+		if got, ok := withoutTopLevelKeys([]byte(in), "id"); ok {
+			t.Errorf("withoutTopLevelKeys(%q) = %q, true; want refused", in, got)
+		}
+	}
+}
+
+// TestDecodeK8sObjectSpecAgrees: decoding a v0/v1 dashboard body in one pass
+// answers exactly as decodeK8sObject followed by decodeDashboardJSON did:
+// the same metadata, the same spec (numbers exact), nil for a spec that is
+// not an object, and byte-identical 400s for malformed bodies.
+func TestDecodeK8sObjectSpecAgrees(t *testing.T) {
+	for _, tc := range []struct{ name, url, body string }{
+		{"object", "", `{"apiVersion":"dashboard.grafana.app/v1","kind":"Dashboard","metadata":{"name":"a","generateName":"g","resourceVersion":"3","annotations":{"grafana.app/folder":"f"},"labels":{"l":"v"}},"spec":{"title":"T","n":1.50,"panels":[{"id":1}]}}`},
+		{"spec absent", "", `{"metadata":{"name":"a"}}`},
+		{"spec null", "", `{"metadata":{"name":"a"},"spec":null}`},
+		{"spec array", "", `{"metadata":{"name":"a"},"spec":[1]}`},
+		{"spec string", "", `{"metadata":{"name":"a"},"spec":"x"}`},
+		{"spec number", "", `{"metadata":{"name":"a"},"spec":3}`},
+		{"name mismatch", "b", `{"metadata":{"name":"a"},"spec":{}}`},
+		{"name matches", "a", `{"metadata":{"name":"a"},"spec":{}}`},
+		{"syntax error", "", `{"metadata":{"name":"a"},"spec":{"title":}`},
+		{"empty body", "", ``},
+		{"kind of wrong type", "", `{"kind":5,"spec":{}}`},
+		{"metadata of wrong type", "", `{"metadata":3}`},
+		{"annotation of wrong type", "", `{"metadata":{"annotations":{"a":1}}}`},
+		{"name of wrong type", "", `{"metadata":{"name":5}}`},
+		{"not an object", "", `[1,2]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			call := func() (*apiCall, *httptest.ResponseRecorder) {
+				w := httptest.NewRecorder()
+				r := httptest.NewRequest(http.MethodPost, "/apis/x", strings.NewReader(tc.body))
+				return &apiCall{call: &call{w: w, r: r}, name: tc.url}, w
+			}
+			k, wantW := call()
+			wantObj, wantOK := decodeK8sObject(k)
+			var wantSpec map[string]any
+			if wantOK {
+				if s, err := decodeDashboardJSON(wantObj.Spec); err == nil {
+					wantSpec = s
+				}
+				wantObj.Spec = nil
+			}
+			for _, before := range []bool{false, true} {
+				k, gotW := call()
+				if before { // as writeDecoded does before taking the lock
+					k.body = parseK8sObjectSpec(k.r.Body)
+				}
+				gotObj, gotSpec, gotOK := decodeK8sObjectSpec(k)
+				if gotOK != wantOK {
+					t.Fatalf("decoded before the lock %v: ok = %v, want %v", before, gotOK, wantOK)
+				}
+				if diff := cmp.Diff(wantW.Code, gotW.Code); diff != "" {
+					t.Errorf("status (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(wantW.Body.String(), gotW.Body.String()); diff != "" {
+					t.Errorf("body (-want +got):\n%s", diff)
+				}
+				if !wantOK {
+					continue
+				}
+				if diff := cmp.Diff(wantObj, gotObj); diff != "" {
+					t.Errorf("object (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff(wantSpec, gotSpec); diff != "" {
+					t.Errorf("spec (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
