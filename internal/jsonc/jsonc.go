@@ -189,3 +189,170 @@ func CompareNames(a, b string) int {
 	}
 	return slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b)))
 }
+
+// IsCanonical reports whether the valid JSON value v is byte for byte what
+// Canonical would make of it, so that a caller may skip Canonical. It is
+// exact but conservative: false only costs the caller a Canonical, so a
+// value it cannot judge cheaply (a repeated member name, a string whose
+// escapes are not checked by re-quoting) is reported as not canonical.
+// Canonical keeps numbers and literals as written, removes whitespace,
+// sorts members by CompareNames and re-quotes each string that jsontext
+// does not copy verbatim; v must be valid JSON (as jsontext.Decoder's
+// ReadValue returns it), which is not checked again here.
+func IsCanonical(v []byte) bool {
+	c := canonicalChecker{}
+	n, ok := c.value(v, 0)
+	return ok && n == len(v)
+}
+
+// canonicalChecker walks a valid JSON value without a tokenizer; scratch
+// is reused for the strings that need re-quoting.
+type canonicalChecker struct {
+	scratch, quoted []byte
+}
+
+// value checks the value at v[i:], returning the index after it.
+func (c *canonicalChecker) value(v []byte, i int) (int, bool) {
+	if i >= len(v) {
+		return i, false
+	}
+	switch b := v[i]; {
+	case b == '{':
+		return c.object(v, i)
+	case b == '[':
+		i++
+		if i < len(v) && v[i] == ']' {
+			return i + 1, true
+		}
+		for {
+			var ok bool
+			if i, ok = c.value(v, i); !ok || i >= len(v) {
+				return i, false
+			}
+			switch v[i] {
+			case ',':
+				i++
+			case ']':
+				return i + 1, true
+			default:
+				return i, false
+			}
+		}
+	case b == '"':
+		j, _, ok := c.str(v, i)
+		return j, ok
+	case b == 't':
+		return i + 4, bytes.HasPrefix(v[i:], []byte("true"))
+	case b == 'f':
+		return i + 5, bytes.HasPrefix(v[i:], []byte("false"))
+	case b == 'n':
+		return i + 4, bytes.HasPrefix(v[i:], []byte("null"))
+	case b == '-' || '0' <= b && b <= '9':
+		// Numbers are copied as written; v is valid, so the number ends
+		// at the first byte that cannot be part of one.
+		j := i + 1
+		for j < len(v) && isNumberByte(v[j]) {
+			j++
+		}
+		return j, true
+	default:
+		return i, false // whitespace, or not JSON
+	}
+}
+
+func isNumberByte(b byte) bool {
+	return '0' <= b && b <= '9' || b == '.' || b == 'e' || b == 'E' || b == '+' || b == '-'
+}
+
+// object checks the object at v[i:]: canonical names in strictly
+// increasing CompareNames order (a repeated name is not judged), values
+// canonical, no whitespace.
+func (c *canonicalChecker) object(v []byte, i int) (int, bool) {
+	i++
+	if i < len(v) && v[i] == '}' {
+		return i + 1, true
+	}
+	var buf [64]byte
+	prev := buf[:0] // a copy: a name may be in c.scratch, which the next reuses
+	for first := true; ; first = false {
+		if i >= len(v) || v[i] != '"' {
+			return i, false
+		}
+		j, name, ok := c.str(v, i)
+		if !ok {
+			return j, false
+		}
+		if !first && compareNameBytes(prev, name) >= 0 {
+			return j, false
+		}
+		prev = append(prev[:0], name...)
+		if j >= len(v) || v[j] != ':' {
+			return j, false
+		}
+		if i, ok = c.value(v, j+1); !ok || i >= len(v) {
+			return i, false
+		}
+		switch v[i] {
+		case ',':
+			i++
+		case '}':
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
+// compareNameBytes is CompareNames on unquoted names.
+func compareNameBytes(a, b []byte) int {
+	for _, s := range [2][]byte{a, b} {
+		for _, ch := range s {
+			if ch >= utf8.RuneSelf {
+				return CompareNames(string(a), string(b))
+			}
+		}
+	}
+	return bytes.Compare(a, b)
+}
+
+// str checks the string at v[i:], returning the index after it and its
+// unquoted text (which may alias v, or c.scratch until the next call).
+// A string of plain ASCII (no control character, quote or backslash) is
+// what jsontext copies verbatim; any other is canonical exactly when
+// quoting its unquoted text gives it back, as jsontext reformats it.
+func (c *canonicalChecker) str(v []byte, i int) (int, []byte, bool) {
+	j := i + 1
+	for j < len(v) {
+		b := v[j]
+		if b == '"' {
+			return j + 1, v[i+1 : j], true
+		}
+		if b < ' ' || b == '\\' || b >= utf8.RuneSelf {
+			break
+		}
+		j++
+	}
+	// Find the string's end: v is valid, so a quote not escaped ends it.
+	for j < len(v) {
+		switch v[j] {
+		case '\\':
+			j += 2
+			continue
+		case '"':
+			j++
+			raw := v[i:j]
+			text, err := jsontext.AppendUnquote(c.scratch[:0], raw)
+			c.scratch = text
+			if err != nil {
+				return j, nil, false
+			}
+			c.quoted, err = jsontext.AppendQuote(c.quoted[:0], text)
+			if err != nil || !bytes.Equal(c.quoted, raw) {
+				return j, nil, false
+			}
+			return j, text, true
+		}
+		j++
+	}
+	return j, nil, false
+}

@@ -31,7 +31,9 @@ const minRefresh = 5 * time.Second
 // live one, managed reports whether it carries the marker. It streams the
 // top-level members through jsontext: no map is built. A desired
 // dashboard's JSON is canonical already (resource.Dashboard.JSON), so only
-// its top level is rearranged; a live one's members are canonicalised.
+// its top level is rearranged; a live one's members are canonicalised,
+// unless jsonc.IsCanonical finds them canonical already (as grafsync's own
+// saves are): then they are copied as read.
 func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed bool, err error) {
 	canonical := desired
 	// Read from a bytes.Buffer, jsontext parses src in place: values alias
@@ -75,7 +77,7 @@ func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed 
 				}
 			}
 		}
-		if !canonical {
+		if !canonical && !jsonc.IsCanonical(v) {
 			if v, err = jsonc.Canonical(bytes.Clone(v)); err != nil {
 				return nil, false, err
 			}
