@@ -2,6 +2,7 @@ package jsonc_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -29,6 +30,13 @@ func checkIsCanonicalDepth(t *testing.T, v []byte, depth int) (seen, fast int) {
 	}
 	if got && !bytes.Equal(want, v) {
 		t.Errorf("IsCanonical(%q) = true, but Canonical gives %q", v, want)
+	}
+	out, ok := jsonc.CanonicalCompact(v)
+	if ok && !bytes.Equal(out, want) {
+		t.Errorf("CanonicalCompact(%q) = %q, but Canonical gives %q", v, out, want)
+	}
+	if got && !ok {
+		t.Errorf("CanonicalCompact(%q) not ok, but IsCanonical is true", v)
 	}
 	seen++
 	if got {
@@ -73,6 +81,17 @@ func TestIsCanonicalBenchDashboards(t *testing.T) {
 		if seen, fast := checkIsCanonicalDepth(t, canon, depth); fast != seen {
 			t.Errorf("dashboard %d: IsCanonical found %d of %d values in its canonical form canonical, want all", i, fast, seen)
 		}
+		// As Grafana sends it: encoding/json escapes <, >, &, U+2028 and
+		// U+2029 in strings.
+		var live bytes.Buffer
+		json.HTMLEscape(&live, canon)
+		if i == 0 && bytes.Equal(live.Bytes(), canon) {
+			t.Fatalf("dashboard 0 has nothing encoding/json escapes: this test needs one")
+		}
+		checkIsCanonicalDepth(t, live.Bytes(), depth)
+		if out, ok := jsonc.CanonicalCompact(live.Bytes()); !ok || !bytes.Equal(out, canon) {
+			t.Errorf("dashboard %d as Grafana sends it: CanonicalCompact = %v, %q; want true and its canonical form", i, ok, out)
+		}
 	}
 }
 
@@ -111,6 +130,16 @@ func TestIsCanonical(t *testing.T) {
 	}
 	// Canonical keeps these, but IsCanonical leaves them to it.
 	notJudged := map[string]bool{`{"a":1,"a":1}`: true}
+	// CanonicalCompact leaves these to Canonical: whitespace, member order,
+	// repeated names, invalid UTF-8. It re-quotes every other string.
+	notCompact := map[string]bool{}
+	for _, tt := range tests {
+		notCompact[tt.in] = !tt.want
+	}
+	for _, in := range []string{`"\/"`, `"\u001F"`, `"\u0041"`, `"\u00e9"`, `"\ud83d\ude00"`, `"\u2028"`, `"\ufffd"`, `"\u007f"`, `{"\u000a":1}`} {
+		notCompact[in] = false
+	}
+	notCompact[`{"a":1,"a":1}`] = true
 	for _, tt := range tests {
 		canon, err := jsonc.Canonical([]byte(tt.in))
 		if err != nil {
@@ -122,6 +151,10 @@ func TestIsCanonical(t *testing.T) {
 		want := tt.want && !notJudged[tt.in]
 		if got := jsonc.IsCanonical([]byte(tt.in)); got != want {
 			t.Errorf("IsCanonical(%q) = %v, want %v (Canonical gives %q)", tt.in, got, want, canon)
+		}
+		checkIsCanonical(t, []byte(tt.in))
+		if out, ok := jsonc.CanonicalCompact([]byte(tt.in)); ok != !notCompact[tt.in] {
+			t.Errorf("CanonicalCompact(%q) = %q, %v; want ok %v", tt.in, out, ok, !notCompact[tt.in])
 		}
 		// The same in an object and in an array.
 		for _, wrap := range []string{`{"k":` + tt.in + `}`, `[0,` + tt.in + `,{}]`} {
@@ -144,13 +177,6 @@ func FuzzIsCanonical(f *testing.F) {
 		if !v.IsValid(jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)) {
 			return
 		}
-		got := jsonc.IsCanonical(in)
-		want, err := jsonc.Canonical(bytes.Clone(in))
-		if err != nil {
-			t.Fatalf("Canonical(%q): %v", in, err)
-		}
-		if got && !bytes.Equal(want, in) {
-			t.Errorf("IsCanonical(%q) = true, but Canonical gives %q", in, want)
-		}
+		checkIsCanonical(t, in)
 	})
 }

@@ -190,35 +190,55 @@ func CompareNames(a, b string) int {
 	return slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b)))
 }
 
+// CanonicalCompact returns Canonical(v) for a valid JSON value v (as
+// jsontext.Decoder's ReadValue returns it, which is not checked again)
+// when it can make it cheaply, without a tokenizer: v must be compact,
+// with each object's names in strictly increasing CompareNames order.
+// Strings are re-quoted as Canonical re-quotes them, so encoding/json's
+// (and Grafana's) "\u0026" for "&" is no obstacle. The result is v itself
+// when v is canonical already. ok is false when it cannot tell (whitespace,
+// unsorted or repeated names, invalid UTF-8): the caller uses Canonical.
+func CanonicalCompact(v []byte) (canonical []byte, ok bool) {
+	c := canonicalScanner{src: v}
+	n, ok := c.value(0)
+	if !ok || n != len(v) {
+		return nil, false
+	}
+	if c.out == nil {
+		return v, true
+	}
+	return append(c.out, v[c.copied:]...), true
+}
+
 // IsCanonical reports whether the valid JSON value v is byte for byte what
-// Canonical would make of it, so that a caller may skip Canonical. It is
-// exact but conservative: false only costs the caller a Canonical, so a
-// value it cannot judge cheaply (a repeated member name, a string whose
-// escapes are not checked by re-quoting) is reported as not canonical.
-// Canonical keeps numbers and literals as written, removes whitespace,
-// sorts members by CompareNames and re-quotes each string that jsontext
-// does not copy verbatim; v must be valid JSON (as jsontext.Decoder's
-// ReadValue returns it), which is not checked again here.
+// Canonical would make of it (false when CanonicalCompact cannot tell).
 func IsCanonical(v []byte) bool {
-	c := canonicalChecker{}
-	n, ok := c.value(v, 0)
-	return ok && n == len(v)
+	c := canonicalScanner{src: v}
+	n, ok := c.value(0)
+	return ok && n == len(v) && c.out == nil
 }
 
-// canonicalChecker walks a valid JSON value without a tokenizer; scratch
-// is reused for the strings that need re-quoting.
-type canonicalChecker struct {
-	scratch, quoted []byte
+// canonicalScanner walks src: Canonical keeps numbers and literals as
+// written, removes whitespace, sorts members and re-quotes each string
+// that jsontext does not copy verbatim. out (nil while src needs no
+// change) is src[:copied] with its strings made canonical.
+type canonicalScanner struct {
+	src          []byte
+	out          []byte
+	copied       int
+	text, quoted []byte // scratch for re-quoting strings
+	nameA, nameB []byte // the previous and current member names
 }
 
-// value checks the value at v[i:], returning the index after it.
-func (c *canonicalChecker) value(v []byte, i int) (int, bool) {
+// value checks the value at src[i:], returning the index after it.
+func (c *canonicalScanner) value(i int) (int, bool) {
+	v := c.src
 	if i >= len(v) {
 		return i, false
 	}
 	switch b := v[i]; {
 	case b == '{':
-		return c.object(v, i)
+		return c.object(i)
 	case b == '[':
 		i++
 		if i < len(v) && v[i] == ']' {
@@ -226,7 +246,7 @@ func (c *canonicalChecker) value(v []byte, i int) (int, bool) {
 		}
 		for {
 			var ok bool
-			if i, ok = c.value(v, i); !ok || i >= len(v) {
+			if i, ok = c.value(i); !ok || i >= len(v) {
 				return i, false
 			}
 			switch v[i] {
@@ -239,7 +259,7 @@ func (c *canonicalChecker) value(v []byte, i int) (int, bool) {
 			}
 		}
 	case b == '"':
-		j, _, ok := c.str(v, i)
+		j, _, ok := c.str(i, false)
 		return j, ok
 	case b == 't':
 		return i + 4, bytes.HasPrefix(v[i:], []byte("true"))
@@ -248,8 +268,8 @@ func (c *canonicalChecker) value(v []byte, i int) (int, bool) {
 	case b == 'n':
 		return i + 4, bytes.HasPrefix(v[i:], []byte("null"))
 	case b == '-' || '0' <= b && b <= '9':
-		// Numbers are copied as written; v is valid, so the number ends
-		// at the first byte that cannot be part of one.
+		// Numbers are copied as written; src is valid, so the number
+		// ends at the first byte that cannot be part of one.
 		j := i + 1
 		for j < len(v) && isNumberByte(v[j]) {
 			j++
@@ -264,21 +284,23 @@ func isNumberByte(b byte) bool {
 	return '0' <= b && b <= '9' || b == '.' || b == 'e' || b == 'E' || b == '+' || b == '-'
 }
 
-// object checks the object at v[i:]: canonical names in strictly
-// increasing CompareNames order (a repeated name is not judged), values
-// canonical, no whitespace.
-func (c *canonicalChecker) object(v []byte, i int) (int, bool) {
+// object checks the object at src[i:]: names in strictly increasing
+// CompareNames order (a repeated name is not judged), no whitespace.
+func (c *canonicalScanner) object(i int) (int, bool) {
+	v := c.src
 	i++
 	if i < len(v) && v[i] == '}' {
 		return i + 1, true
 	}
+	// A name may be in c.text, which the next string reuses: keep the
+	// previous one in a buffer of this object's own.
 	var buf [64]byte
-	prev := buf[:0] // a copy: a name may be in c.scratch, which the next reuses
+	prev := buf[:0]
 	for first := true; ; first = false {
 		if i >= len(v) || v[i] != '"' {
 			return i, false
 		}
-		j, name, ok := c.str(v, i)
+		j, name, ok := c.str(i, true)
 		if !ok {
 			return j, false
 		}
@@ -289,7 +311,7 @@ func (c *canonicalChecker) object(v []byte, i int) (int, bool) {
 		if j >= len(v) || v[j] != ':' {
 			return j, false
 		}
-		if i, ok = c.value(v, j+1); !ok || i >= len(v) {
+		if i, ok = c.value(j + 1); !ok || i >= len(v) {
 			return i, false
 		}
 		switch v[i] {
@@ -315,12 +337,13 @@ func compareNameBytes(a, b []byte) int {
 	return bytes.Compare(a, b)
 }
 
-// str checks the string at v[i:], returning the index after it and its
-// unquoted text (which may alias v, or c.scratch until the next call).
-// A string of plain ASCII (no control character, quote or backslash) is
-// what jsontext copies verbatim; any other is canonical exactly when
-// quoting its unquoted text gives it back, as jsontext reformats it.
-func (c *canonicalChecker) str(v []byte, i int) (int, []byte, bool) {
+// str scans the string at src[i:], returning the index after it and, when
+// name is set, its unquoted text (valid until the next call). A string of
+// plain ASCII (no control character, quote or backslash) is what jsontext
+// copies verbatim; any other becomes, as jsontext reformats it, the quoting
+// of its unquoted text (written to out when that differs from src).
+func (c *canonicalScanner) str(i int, name bool) (int, []byte, bool) {
+	v := c.src
 	j := i + 1
 	for j < len(v) {
 		b := v[j]
@@ -332,7 +355,7 @@ func (c *canonicalChecker) str(v []byte, i int) (int, []byte, bool) {
 		}
 		j++
 	}
-	// Find the string's end: v is valid, so a quote not escaped ends it.
+	// Find the string's end: src is valid, so a quote not escaped ends it.
 	for j < len(v) {
 		switch v[j] {
 		case '\\':
@@ -341,16 +364,24 @@ func (c *canonicalChecker) str(v []byte, i int) (int, []byte, bool) {
 		case '"':
 			j++
 			raw := v[i:j]
-			text, err := jsontext.AppendUnquote(c.scratch[:0], raw)
-			c.scratch = text
-			if err != nil {
+			var err error
+			// jsontext's reformatting unquotes and quotes with the
+			// encoder's flags, which differ from these only for invalid
+			// UTF-8, an error here.
+			if c.text, err = jsontext.AppendUnquote(c.text[:0], raw); err != nil {
 				return j, nil, false
 			}
-			c.quoted, err = jsontext.AppendQuote(c.quoted[:0], text)
-			if err != nil || !bytes.Equal(c.quoted, raw) {
+			if c.quoted, err = jsontext.AppendQuote(c.quoted[:0], c.text); err != nil {
 				return j, nil, false
 			}
-			return j, text, true
+			if !bytes.Equal(c.quoted, raw) {
+				if c.out == nil {
+					c.out = make([]byte, 0, len(v))
+				}
+				c.out = append(append(c.out, v[c.copied:i]...), c.quoted...)
+				c.copied = j
+			}
+			return j, c.text, true
 		}
 		j++
 	}

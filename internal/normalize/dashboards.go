@@ -32,8 +32,8 @@ const minRefresh = 5 * time.Second
 // top-level members through jsontext: no map is built. A desired
 // dashboard's JSON is canonical already (resource.Dashboard.JSON), so only
 // its top level is rearranged; a live one's members are canonicalised,
-// unless jsonc.IsCanonical finds them canonical already (as grafsync's own
-// saves are): then they are copied as read.
+// by jsonc.CanonicalCompact when it can (Grafana sends them compact and
+// sorted, as grafsync saved them), else by jsonc.Canonical.
 func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed bool, err error) {
 	canonical := desired
 	// Read from a bytes.Buffer, jsontext parses src in place: values alias
@@ -77,8 +77,10 @@ func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed 
 				}
 			}
 		}
-		if !canonical && !jsonc.IsCanonical(v) {
-			if v, err = jsonc.Canonical(bytes.Clone(v)); err != nil {
+		if !canonical {
+			if c, ok := jsonc.CanonicalCompact(v); ok {
+				v = c
+			} else if v, err = jsonc.Canonical(bytes.Clone(v)); err != nil {
 				return nil, false, err
 			}
 		}
