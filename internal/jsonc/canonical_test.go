@@ -89,6 +89,13 @@ func TestIsCanonicalBenchDashboards(t *testing.T) {
 			t.Fatalf("dashboard 0 has nothing encoding/json escapes: this test needs one")
 		}
 		checkIsCanonicalDepth(t, live.Bytes(), depth)
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, live.Bytes(), "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		if out, ok := jsonc.CanonicalCompact(indented.Bytes()); !ok || !bytes.Equal(out, canon) {
+			t.Errorf("dashboard %d indented: CanonicalCompact = %v, %q; want true and its canonical form", i, ok, out)
+		}
 		if out, ok := jsonc.CanonicalCompact(live.Bytes()); !ok || !bytes.Equal(out, canon) {
 			t.Errorf("dashboard %d as Grafana sends it: CanonicalCompact = %v, %q; want true and its canonical form", i, ok, out)
 		}
@@ -130,16 +137,13 @@ func TestIsCanonical(t *testing.T) {
 	}
 	// Canonical keeps these, but IsCanonical leaves them to it.
 	notJudged := map[string]bool{`{"a":1,"a":1}`: true}
-	// CanonicalCompact leaves these to Canonical: whitespace, member order,
-	// repeated names, invalid UTF-8. It re-quotes every other string.
-	notCompact := map[string]bool{}
-	for _, tt := range tests {
-		notCompact[tt.in] = !tt.want
+	// CanonicalCompact leaves these to Canonical: member order, repeated
+	// names, invalid UTF-8. It drops whitespace and re-quotes strings.
+	notCompact := map[string]bool{
+		`{"b":1,"a":2}`: true, `{"a":[{"d":1,"c":2}]}`: true, `{"a":1,"A":1}`: true, `{"￿":1,"😀":2}`: true,
+		`{"é":1,"z":2}`: true, `{"a":1,"\n":2}`: true, `{"a":1,"a":1}`: true, `{"b":1,"a":1,"a":2}`: true,
+		`"\ud800"`: true, "\"\xff\"": true, "\"a\xc3\"": true, "\"\xed\xa0\x80\"": true,
 	}
-	for _, in := range []string{`"\/"`, `"\u001F"`, `"\u0041"`, `"\u00e9"`, `"\ud83d\ude00"`, `"\u2028"`, `"\ufffd"`, `"\u007f"`, `{"\u000a":1}`} {
-		notCompact[in] = false
-	}
-	notCompact[`{"a":1,"a":1}`] = true
 	for _, tt := range tests {
 		canon, err := jsonc.Canonical([]byte(tt.in))
 		if err != nil {

@@ -192,15 +192,16 @@ func CompareNames(a, b string) int {
 
 // CanonicalCompact returns Canonical(v) for a valid JSON value v (as
 // jsontext.Decoder's ReadValue returns it, which is not checked again)
-// when it can make it cheaply, without a tokenizer: v must be compact,
-// with each object's names in strictly increasing CompareNames order.
-// Strings are re-quoted as Canonical re-quotes them, so encoding/json's
-// (and Grafana's) "\u0026" for "&" is no obstacle. The result is v itself
-// when v is canonical already. ok is false when it cannot tell (whitespace,
-// unsorted or repeated names, invalid UTF-8): the caller uses Canonical.
+// when it can make it cheaply, without a tokenizer: each object's names
+// must be in strictly increasing CompareNames order already. Whitespace
+// is dropped and strings are re-quoted as Canonical does, so indented
+// files and encoding/json's (and Grafana's) "\u0026" for "&" are no
+// obstacle. The result is v itself when v is canonical already. ok is
+// false when it cannot tell (unsorted or repeated names, invalid UTF-8):
+// the caller uses Canonical then.
 func CanonicalCompact(v []byte) (canonical []byte, ok bool) {
 	c := canonicalScanner{src: v}
-	n, ok := c.value(0)
+	n, ok := c.value(c.space(0))
 	if !ok || n != len(v) {
 		return nil, false
 	}
@@ -214,7 +215,7 @@ func CanonicalCompact(v []byte) (canonical []byte, ok bool) {
 // Canonical would make of it (false when CanonicalCompact cannot tell).
 func IsCanonical(v []byte) bool {
 	c := canonicalScanner{src: v}
-	n, ok := c.value(0)
+	n, ok := c.value(c.space(0))
 	return ok && n == len(v) && c.out == nil
 }
 
@@ -230,7 +231,24 @@ type canonicalScanner struct {
 	nameA, nameB []byte // the previous and current member names
 }
 
-// value checks the value at src[i:], returning the index after it.
+// space skips the whitespace at src[i:], leaving it out of out.
+func (c *canonicalScanner) space(i int) int {
+	j := i
+	for j < len(c.src) && (c.src[j] == ' ' || c.src[j] == '\n' || c.src[j] == '\t' || c.src[j] == '\r') {
+		j++
+	}
+	if j > i {
+		if c.out == nil {
+			c.out = make([]byte, 0, len(c.src))
+		}
+		c.out = append(c.out, c.src[c.copied:i]...)
+		c.copied = j
+	}
+	return j
+}
+
+// value checks the value at src[i:], returning the index after it (and
+// after any whitespace that follows it).
 func (c *canonicalScanner) value(i int) (int, bool) {
 	v := c.src
 	if i >= len(v) {
@@ -240,9 +258,9 @@ func (c *canonicalScanner) value(i int) (int, bool) {
 	case b == '{':
 		return c.object(i)
 	case b == '[':
-		i++
+		i = c.space(i + 1)
 		if i < len(v) && v[i] == ']' {
-			return i + 1, true
+			return c.space(i + 1), true
 		}
 		for {
 			var ok bool
@@ -251,22 +269,22 @@ func (c *canonicalScanner) value(i int) (int, bool) {
 			}
 			switch v[i] {
 			case ',':
-				i++
+				i = c.space(i + 1)
 			case ']':
-				return i + 1, true
+				return c.space(i + 1), true
 			default:
 				return i, false
 			}
 		}
 	case b == '"':
 		j, _, ok := c.str(i, false)
-		return j, ok
+		return c.space(j), ok
 	case b == 't':
-		return i + 4, bytes.HasPrefix(v[i:], []byte("true"))
+		return c.space(i + 4), bytes.HasPrefix(v[i:], []byte("true"))
 	case b == 'f':
-		return i + 5, bytes.HasPrefix(v[i:], []byte("false"))
+		return c.space(i + 5), bytes.HasPrefix(v[i:], []byte("false"))
 	case b == 'n':
-		return i + 4, bytes.HasPrefix(v[i:], []byte("null"))
+		return c.space(i + 4), bytes.HasPrefix(v[i:], []byte("null"))
 	case b == '-' || '0' <= b && b <= '9':
 		// Numbers are copied as written; src is valid, so the number
 		// ends at the first byte that cannot be part of one.
@@ -274,9 +292,9 @@ func (c *canonicalScanner) value(i int) (int, bool) {
 		for j < len(v) && isNumberByte(v[j]) {
 			j++
 		}
-		return j, true
+		return c.space(j), true
 	default:
-		return i, false // whitespace, or not JSON
+		return i, false // not JSON
 	}
 }
 
@@ -285,12 +303,12 @@ func isNumberByte(b byte) bool {
 }
 
 // object checks the object at src[i:]: names in strictly increasing
-// CompareNames order (a repeated name is not judged), no whitespace.
+// CompareNames order (a repeated name is not judged).
 func (c *canonicalScanner) object(i int) (int, bool) {
 	v := c.src
-	i++
+	i = c.space(i + 1)
 	if i < len(v) && v[i] == '}' {
-		return i + 1, true
+		return c.space(i + 1), true
 	}
 	// A name may be in c.text, which the next string reuses: keep the
 	// previous one in a buffer of this object's own.
@@ -308,17 +326,17 @@ func (c *canonicalScanner) object(i int) (int, bool) {
 			return j, false
 		}
 		prev = append(prev[:0], name...)
-		if j >= len(v) || v[j] != ':' {
+		if j = c.space(j); j >= len(v) || v[j] != ':' {
 			return j, false
 		}
-		if i, ok = c.value(j + 1); !ok || i >= len(v) {
+		if i, ok = c.value(c.space(j + 1)); !ok || i >= len(v) {
 			return i, false
 		}
 		switch v[i] {
 		case ',':
-			i++
+			i = c.space(i + 1)
 		case '}':
-			return i + 1, true
+			return c.space(i + 1), true
 		default:
 			return i, false
 		}
