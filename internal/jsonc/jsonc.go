@@ -357,8 +357,8 @@ func compareNameBytes(a, b []byte) int {
 
 // str scans the string at src[i:], returning the index after it and, when
 // name is set, its unquoted text (valid until the next call). A string of
-// plain ASCII (no control character, quote or backslash) is what jsontext
-// copies verbatim; any other becomes, as jsontext reformats it, the quoting
+// valid UTF-8 without a control character or backslash is quoted as it
+// is (jsontext escapes nothing else); any other becomes, as jsontext reformats it, the quoting
 // of its unquoted text (written to out when that differs from src).
 func (c *canonicalScanner) str(i int, name bool) (int, []byte, bool) {
 	v := c.src
@@ -368,7 +368,16 @@ func (c *canonicalScanner) str(i int, name bool) (int, []byte, bool) {
 		if b == '"' {
 			return j + 1, v[i+1 : j], true
 		}
-		if b < ' ' || b == '\\' || b >= utf8.RuneSelf {
+		if b >= utf8.RuneSelf {
+			// Valid UTF-8 is quoted as it is; invalid is left to the
+			// slow path below (an error there).
+			if r, n := utf8.DecodeRune(v[j:]); r != utf8.RuneError || n > 1 {
+				j += n
+				continue
+			}
+			break
+		}
+		if b < ' ' || b == '\\' {
 			break
 		}
 		j++
