@@ -222,13 +222,12 @@ func IsCanonical(v []byte) bool {
 // canonicalScanner walks src: Canonical keeps numbers and literals as
 // written, removes whitespace, sorts members and re-quotes each string
 // that jsontext does not copy verbatim. out (nil while src needs no
-// change) is src[:copied] with its strings made canonical.
+// change) is src[:copied] without whitespace, its strings made canonical.
 type canonicalScanner struct {
 	src          []byte
 	out          []byte
 	copied       int
 	text, quoted []byte // scratch for re-quoting strings
-	nameA, nameB []byte // the previous and current member names
 }
 
 // space skips the whitespace at src[i:], leaving it out of out.
