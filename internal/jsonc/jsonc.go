@@ -189,3 +189,227 @@ func CompareNames(a, b string) int {
 	}
 	return slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b)))
 }
+
+// CanonicalCompact returns Canonical(v) for a valid JSON value v (as
+// jsontext.Decoder's ReadValue returns it, which is not checked again)
+// when it can make it cheaply, without a tokenizer: each object's names
+// must be in strictly increasing CompareNames order already. Whitespace
+// is dropped and strings are re-quoted as Canonical does, so indented
+// files and encoding/json's (and Grafana's) "\u0026" for "&" are no
+// obstacle. The result is v itself when v is canonical already. ok is
+// false when it cannot tell (unsorted or repeated names, invalid UTF-8):
+// the caller uses Canonical then.
+func CanonicalCompact(v []byte) (canonical []byte, ok bool) {
+	c := canonicalScanner{src: v}
+	n, ok := c.value(c.space(0))
+	if !ok || n != len(v) {
+		return nil, false
+	}
+	if c.out == nil {
+		return v, true
+	}
+	return append(c.out, v[c.copied:]...), true
+}
+
+// IsCanonical reports whether the valid JSON value v is byte for byte what
+// Canonical would make of it (false when CanonicalCompact cannot tell).
+func IsCanonical(v []byte) bool {
+	c := canonicalScanner{src: v}
+	n, ok := c.value(c.space(0))
+	return ok && n == len(v) && c.out == nil
+}
+
+// canonicalScanner walks src: Canonical keeps numbers and literals as
+// written, removes whitespace, sorts members and re-quotes each string
+// that jsontext does not copy verbatim. out (nil while src needs no
+// change) is src[:copied] without whitespace, its strings made canonical.
+type canonicalScanner struct {
+	src          []byte
+	out          []byte
+	copied       int
+	text, quoted []byte // scratch for re-quoting strings
+}
+
+// space skips the whitespace at src[i:], leaving it out of out.
+func (c *canonicalScanner) space(i int) int {
+	j := i
+	for j < len(c.src) && (c.src[j] == ' ' || c.src[j] == '\n' || c.src[j] == '\t' || c.src[j] == '\r') {
+		j++
+	}
+	if j > i {
+		if c.out == nil {
+			c.out = make([]byte, 0, len(c.src))
+		}
+		c.out = append(c.out, c.src[c.copied:i]...)
+		c.copied = j
+	}
+	return j
+}
+
+// value checks the value at src[i:], returning the index after it (and
+// after any whitespace that follows it).
+func (c *canonicalScanner) value(i int) (int, bool) {
+	v := c.src
+	if i >= len(v) {
+		return i, false
+	}
+	switch b := v[i]; {
+	case b == '{':
+		return c.object(i)
+	case b == '[':
+		i = c.space(i + 1)
+		if i < len(v) && v[i] == ']' {
+			return c.space(i + 1), true
+		}
+		for {
+			var ok bool
+			if i, ok = c.value(i); !ok || i >= len(v) {
+				return i, false
+			}
+			switch v[i] {
+			case ',':
+				i = c.space(i + 1)
+			case ']':
+				return c.space(i + 1), true
+			default:
+				return i, false
+			}
+		}
+	case b == '"':
+		j, _, ok := c.str(i, false)
+		return c.space(j), ok
+	case b == 't':
+		return c.space(i + 4), bytes.HasPrefix(v[i:], []byte("true"))
+	case b == 'f':
+		return c.space(i + 5), bytes.HasPrefix(v[i:], []byte("false"))
+	case b == 'n':
+		return c.space(i + 4), bytes.HasPrefix(v[i:], []byte("null"))
+	case b == '-' || '0' <= b && b <= '9':
+		// Numbers are copied as written; src is valid, so the number
+		// ends at the first byte that cannot be part of one.
+		j := i + 1
+		for j < len(v) && isNumberByte(v[j]) {
+			j++
+		}
+		return c.space(j), true
+	default:
+		return i, false // not JSON
+	}
+}
+
+func isNumberByte(b byte) bool {
+	return '0' <= b && b <= '9' || b == '.' || b == 'e' || b == 'E' || b == '+' || b == '-'
+}
+
+// object checks the object at src[i:]: names in strictly increasing
+// CompareNames order (a repeated name is not judged).
+func (c *canonicalScanner) object(i int) (int, bool) {
+	v := c.src
+	i = c.space(i + 1)
+	if i < len(v) && v[i] == '}' {
+		return c.space(i + 1), true
+	}
+	// A name may be in c.text, which the next string reuses: keep the
+	// previous one in a buffer of this object's own.
+	var buf [64]byte
+	prev := buf[:0]
+	for first := true; ; first = false {
+		if i >= len(v) || v[i] != '"' {
+			return i, false
+		}
+		j, name, ok := c.str(i, true)
+		if !ok {
+			return j, false
+		}
+		if !first && compareNameBytes(prev, name) >= 0 {
+			return j, false
+		}
+		prev = append(prev[:0], name...)
+		if j = c.space(j); j >= len(v) || v[j] != ':' {
+			return j, false
+		}
+		if i, ok = c.value(c.space(j + 1)); !ok || i >= len(v) {
+			return i, false
+		}
+		switch v[i] {
+		case ',':
+			i = c.space(i + 1)
+		case '}':
+			return c.space(i + 1), true
+		default:
+			return i, false
+		}
+	}
+}
+
+// compareNameBytes is CompareNames on unquoted names.
+func compareNameBytes(a, b []byte) int {
+	for _, s := range [2][]byte{a, b} {
+		for _, ch := range s {
+			if ch >= utf8.RuneSelf {
+				return CompareNames(string(a), string(b))
+			}
+		}
+	}
+	return bytes.Compare(a, b)
+}
+
+// str scans the string at src[i:], returning the index after it and, when
+// name is set, its unquoted text (valid until the next call). A string of
+// valid UTF-8 without a control character or backslash is quoted as it
+// is (jsontext escapes nothing else); any other becomes, as jsontext reformats it, the quoting
+// of its unquoted text (written to out when that differs from src).
+func (c *canonicalScanner) str(i int, name bool) (int, []byte, bool) {
+	v := c.src
+	j := i + 1
+	for j < len(v) {
+		b := v[j]
+		if b == '"' {
+			return j + 1, v[i+1 : j], true
+		}
+		if b >= utf8.RuneSelf {
+			// Valid UTF-8 is quoted as it is; invalid is left to the
+			// slow path below (an error there).
+			if r, n := utf8.DecodeRune(v[j:]); r != utf8.RuneError || n > 1 {
+				j += n
+				continue
+			}
+			break
+		}
+		if b < ' ' || b == '\\' {
+			break
+		}
+		j++
+	}
+	// Find the string's end: src is valid, so a quote not escaped ends it.
+	for j < len(v) {
+		switch v[j] {
+		case '\\':
+			j += 2
+			continue
+		case '"':
+			j++
+			raw := v[i:j]
+			var err error
+			// jsontext's reformatting unquotes and quotes with the
+			// encoder's flags, which differ from these only for invalid
+			// UTF-8, an error here.
+			if c.text, err = jsontext.AppendUnquote(c.text[:0], raw); err != nil {
+				return j, nil, false
+			}
+			if c.quoted, err = jsontext.AppendQuote(c.quoted[:0], c.text); err != nil {
+				return j, nil, false
+			}
+			if !bytes.Equal(c.quoted, raw) {
+				if c.out == nil {
+					c.out = make([]byte, 0, len(v))
+				}
+				c.out = append(append(c.out, v[c.copied:i]...), c.quoted...)
+				c.copied = j
+			}
+			return j, c.text, true
+		}
+		j++
+	}
+	return j, nil, false
+}

@@ -31,7 +31,9 @@ const minRefresh = 5 * time.Second
 // live one, managed reports whether it carries the marker. It streams the
 // top-level members through jsontext: no map is built. A desired
 // dashboard's JSON is canonical already (resource.Dashboard.JSON), so only
-// its top level is rearranged; a live one's members are canonicalised.
+// its top level is rearranged; a live one's members are canonicalised,
+// by jsonc.CanonicalCompact when it can (Grafana sends them compact and
+// sorted, as grafsync saved them), else by jsonc.Canonical.
 func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed bool, err error) {
 	canonical := desired
 	// Read from a bytes.Buffer, jsontext parses src in place: values alias
@@ -76,7 +78,9 @@ func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed 
 			}
 		}
 		if !canonical {
-			if v, err = jsonc.Canonical(bytes.Clone(v)); err != nil {
+			if c, ok := jsonc.CanonicalCompact(v); ok {
+				v = c
+			} else if v, err = jsonc.Canonical(bytes.Clone(v)); err != nil {
 				return nil, false, err
 			}
 		}
