@@ -66,22 +66,8 @@ func writeLibraryPanels(w *writer, live []grafana.LibraryPanel, dirs map[string]
 			}
 		}
 	}
-	scope := root
-	if opts.Folder != "" {
-		scope = dirs[opts.Folder]
-	}
-	for _, uid := range sortedStringKeys(ex.libpanels) {
-		p := ex.libpanels[uid]
-		if seen[uid] || !strings.HasPrefix(p, scope+"/") {
-			continue
-		}
-		if !opts.Prune {
-			w.record(FileChange{Path: p, Action: Gone, Detail: "library panel " + uid})
-			continue
-		}
-		if err := w.remove(p, Deleted, "library panel "+uid+" is gone from Grafana"); err != nil {
-			return n, err
-		}
+	if err := pruneGone(w, "library panel", ex.libpanels, seen, pruneScope(opts, dirs, root), opts.Prune); err != nil {
+		return n, err
 	}
 	return n, nil
 }

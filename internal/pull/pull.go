@@ -528,20 +528,31 @@ func pruneDashboards(w *writer, dashes []liveDashboard, ex *existing, opts Optio
 	for _, d := range dashes {
 		live[d.uid] = true
 	}
-	scope := root
+	return pruneGone(w, "dashboard", ex.dashboards, live, pruneScope(opts, dirs, root), opts.Prune)
+}
+
+// pruneScope is the directory a pull covers: the folder asked for, or the
+// whole dashboards/ root.
+func pruneScope(opts Options, dirs map[string]string, root string) string {
 	if opts.Folder != "" {
-		scope = dirs[opts.Folder]
+		return dirs[opts.Folder]
 	}
-	for _, uid := range sortedStringKeys(ex.dashboards) {
-		p := ex.dashboards[uid]
+	return root
+}
+
+// pruneGone reports (and with prune deletes) the existing files, by uid, of
+// resources of one kind (what) inside scope that are not live in Grafana.
+func pruneGone(w *writer, what string, files map[string]string, live map[string]bool, scope string, prune bool) error {
+	for _, uid := range sortedStringKeys(files) {
+		p := files[uid]
 		if live[uid] || !strings.HasPrefix(p, scope+"/") {
 			continue
 		}
-		if !opts.Prune {
-			w.record(FileChange{Path: p, Action: Gone, Detail: "dashboard " + uid})
+		if !prune {
+			w.record(FileChange{Path: p, Action: Gone, Detail: what + " " + uid})
 			continue
 		}
-		if err := w.remove(p, Deleted, "dashboard "+uid+" is gone from Grafana"); err != nil {
+		if err := w.remove(p, Deleted, what+" "+uid+" is gone from Grafana"); err != nil {
 			return err
 		}
 	}
