@@ -98,12 +98,18 @@ func (c *Client) UsesAPIs(ctx context.Context) (bool, error) {
 // /api/health (12 and later may serve /apis), then discovery (GET /apis)
 // for the dashboard and folder groups. Config.API may force either path.
 func (c *Client) apis(ctx context.Context) (*apisPath, error) {
+	return c.apisFor(ctx, "")
+}
+
+// apisFor is apis for a caller that already asked /api/health for the
+// server's version (version; "" to ask it), so a run asks it once.
+func (c *Client) apisFor(ctx context.Context, version string) (*apisPath, error) {
 	c.k8s.mu.Lock()
 	defer c.k8s.mu.Unlock()
 	if c.k8s.done {
 		return c.k8s.path, nil
 	}
-	p, err := c.detectAPIs(ctx)
+	p, err := c.detectAPIs(ctx, version)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +117,7 @@ func (c *Client) apis(ctx context.Context) (*apisPath, error) {
 	return p, nil
 }
 
-func (c *Client) detectAPIs(ctx context.Context) (*apisPath, error) {
+func (c *Client) detectAPIs(ctx context.Context, version string) (*apisPath, error) {
 	switch c.cfg.API {
 	case APILegacy:
 		return nil, nil
@@ -120,11 +126,14 @@ func (c *Client) detectAPIs(ctx context.Context) (*apisPath, error) {
 		return nil, fmt.Errorf("grafana api %q: use auto, legacy or apis", c.cfg.API)
 	}
 	if c.cfg.API == APIAuto {
-		h, err := c.Health(ctx)
-		if err != nil {
-			return nil, err
+		if version == "" {
+			h, err := c.Health(ctx)
+			if err != nil {
+				return nil, err
+			}
+			version = h.Version
 		}
-		major, _, _ := strings.Cut(strings.TrimPrefix(h.Version, "v"), ".")
+		major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
 		if n, err := strconv.Atoi(major); err != nil || n < 12 {
 			return nil, nil
 		}

@@ -101,7 +101,7 @@ func (c *Client) ReadState(ctx context.Context, each func(Dashboard), expected f
 	}
 	st := &State{Version: h.Version}
 	lags := searchLags(h.Version)
-	k8s, err := c.apis(ctx)
+	k8s, err := c.apisFor(ctx, h.Version)
 	if err != nil {
 		return nil, err
 	}
