@@ -8,8 +8,8 @@ import (
 	pathpkg "path"
 	"regexp"
 	"slices"
-	"strconv"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
