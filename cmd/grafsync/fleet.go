@@ -183,7 +183,7 @@ func (fr *fleetRun) refuseHosts(instances []fleet.Instance, w io.Writer) error {
 		}
 	}
 	if n > 0 {
-		return silentError{fmt.Errorf("%d instances point at hosts this runner does not allow (%s); nothing was read from or written to any Grafana", n, fr.hosts)}
+		return fmt.Errorf("%d instances point at hosts this runner does not allow (%s); nothing was read from or written to any Grafana", n, fr.hosts)
 	}
 	return nil
 }

@@ -418,8 +418,7 @@ func (p *parser) instance(file string, n *yaml.Node, at string, item *listItem) 
 		}
 		if why := refusedVar(ref[1], true); why != "" {
 			p.errorf(orItem(item, cpos), refusedVarHint, "%s.%s: ${%s} is refused: %s", at, c.key, ref[1], why)
-			good = false
-			continue
+			good = false // the instance is dropped; the name is kept for the checks below
 		}
 		*c.dst = ref[1]
 	}
