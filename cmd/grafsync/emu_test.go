@@ -22,7 +22,7 @@ type harness struct {
 	emu *grafanatest.Emulator
 	// version is what `emu start` imitates when the script names none.
 	version grafanatest.Version
-	fleet   *fleetHarness // fleetemu start (fleet_emu_test.go)
+	fleet   *fleetHarness    // fleetemu start (fleet_emu_test.go)
 	traps   map[string]*trap // trap listen|redirect (trap_test.go)
 }
 

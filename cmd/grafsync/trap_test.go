@@ -2,11 +2,11 @@ package main
 
 import (
 	"net"
-	"sync"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/rogpeppe/go-internal/testscript"
