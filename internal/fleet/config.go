@@ -112,7 +112,17 @@ func (p *parser) stop(at resource.Pos, hint, format string, args ...any) {
 	p.errorf(at, hint, format, args...)
 }
 
+// maxProblems is how many problems Parse reports before it stops reading.
+const maxProblems = 200
+
 func (p *parser) errorf(pos resource.Pos, hint, format string, args ...any) {
+	if len(p.problems) >= maxProblems {
+		if !p.over {
+			p.over = true
+			p.problems = append(p.problems, problem.Errorf(pos, "", "more than %d problems; the rest of the fleet was not read", maxProblems))
+		}
+		return
+	}
 	p.problems = append(p.problems, problem.Errorf(pos, hint, format, args...))
 }
 
@@ -181,6 +191,9 @@ func Parse(fsys fs.FS) (*Fleet, problem.List) {
 	// and keys of saved plans, and may become file names.
 	seen := map[string]Instance{}
 	for _, in := range fl.Instances {
+		if p.over {
+			break
+		}
 		if prev, dup := seen[strings.ToLower(in.Name)]; dup {
 			as := ""
 			if prev.Name != in.Name {
