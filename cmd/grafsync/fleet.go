@@ -74,7 +74,7 @@ func openFleet(ctx context.Context, ro *repoOptions, e env, log *slog.Logger) (*
 		return nil, nil, err
 	}
 	ro.opened = snap
-	fl, problems := fleet.Parse(snap.FS)
+	fl, problems := fleet.ParseContext(ctx, snap.FS)
 	return fl, problems, nil
 }
 

@@ -1,8 +1,11 @@
 package fleet
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	pathpkg "path"
@@ -81,6 +84,7 @@ var (
 )
 
 type parser struct {
+	ctx      context.Context
 	fsys     fs.FS
 	problems problem.List
 	// What Parse has spent of its limits (trust.go).
@@ -98,6 +102,10 @@ func (p *parser) visit(file string, n *yaml.Node) bool {
 		return false
 	}
 	p.visits++
+	if p.visits%4096 == 0 && p.ctx.Err() != nil {
+		p.stop(pos(file, n), "", "reading the fleet stopped: %v", context.Cause(p.ctx))
+		return false
+	}
 	if p.visits > MaxParseValues {
 		p.stop(pos(file, n), "YAML aliases repeat a block each time they are used; write the instances out, or generate them with instancesFrom:",
 			"the fleet's YAML adds up to more than %d values once aliases are expanded", MaxParseValues)
@@ -134,6 +142,19 @@ func pos(file string, n *yaml.Node) resource.Pos {
 // problem when the file is absent or declares no fleet; the org part of
 // the file is internal/load's.
 func Parse(fsys fs.FS) (*Fleet, problem.List) {
+	return ParseContext(context.Background(), fsys)
+}
+
+// ParseContext is Parse stopping, with an error, once ctx is done: while
+// yaml.v3 parses (it reads 512 bytes at a time), between list files and
+// every few thousand values.
+func ParseContext(ctx context.Context, fsys fs.FS) (*Fleet, problem.List) {
+	stopped := func() (*Fleet, problem.List) {
+		return nil, problem.List{problem.Errorf(resource.Pos{File: ConfigFile}, "", "reading the fleet stopped: %v", context.Cause(ctx))}
+	}
+	if ctx.Err() != nil {
+		return stopped()
+	}
 	data, err := readBounded(fsys, ConfigFile, load.MaxFileBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -141,7 +162,10 @@ func Parse(fsys fs.FS) (*Fleet, problem.List) {
 	if err != nil {
 		return nil, problem.List{problem.Errorf(resource.Pos{File: ConfigFile}, "", "%v", err)}
 	}
-	root, err := yamlnode.Parse(data)
+	root, err := parseYAML(ctx, data)
+	if ctx.Err() != nil {
+		return stopped()
+	}
 	if err != nil || root == nil {
 		return nil, nil // internal/load reports the syntax error
 	}
@@ -149,7 +173,7 @@ func Parse(fsys fs.FS) (*Fleet, problem.List) {
 	if root.Kind != yaml.MappingNode {
 		return nil, nil
 	}
-	p := &parser{fsys: fsys}
+	p := &parser{fsys: fsys, ctx: ctx}
 	var (
 		fl    Fleet
 		found bool
@@ -521,7 +545,11 @@ func (p *parser) from(n *yaml.Node, at string) []Instance {
 		return nil
 	}
 	p.listBytes += int64(len(data))
-	root, err := yamlnode.Parse(data)
+	root, err := parseYAML(p.ctx, data)
+	if p.ctx.Err() != nil {
+		p.stop(pos(ConfigFile, fn), "", "reading the fleet stopped: %v", context.Cause(p.ctx))
+		return nil
+	}
 	if err != nil {
 		se, _ := err.(*yamlnode.SyntaxError)
 		line := 1
@@ -627,4 +655,22 @@ func (in Instance) ResolveURLs(getenv func(string) string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// parseYAML parses data, failing once ctx is done: yaml.v3 reads its input
+// 512 bytes at a time, and a 10 MiB list takes about a second to parse.
+func parseYAML(ctx context.Context, data []byte) (*yaml.Node, error) {
+	return yamlnode.ParseReader(ctxReader{ctx: ctx, r: bytes.NewReader(data)})
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

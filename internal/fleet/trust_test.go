@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -267,5 +268,42 @@ func TestExpandLimit(t *testing.T) {
 	_, ms, err := Expand("datasources/x.yaml", missing, vars)
 	if err != nil || len(ms) != maxMissing || ms[maxMissing-1].Pos.Line != maxMissing {
 		t.Errorf("missing: %d listed, last %v, %v", len(ms), ms[len(ms)-1].Pos, err)
+	}
+}
+
+// cancelOnOpen cancels a context when name is opened: a signal arriving
+// while Parse reads the list files.
+type cancelOnOpen struct {
+	fstest.MapFS
+	name   string
+	cancel func()
+}
+
+func (c cancelOnOpen) Open(name string) (fs.File, error) {
+	if name == c.name {
+		c.cancel()
+	}
+	return c.MapFS.Open(name)
+}
+
+// SIGTERM stops Parse while it reads the fleet: an error, never a partial
+// fleet to plan.
+func TestParseContextStops(t *testing.T) {
+	var list strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&list, "- {id: i%d}\n", i)
+	}
+	from := "instancesFrom:\n  - file: l.yaml\n    template: {name: '${item.id}', url: 'https://x', token: '${T}'}\n"
+	ctx, cancel := context.WithCancelCause(context.Background())
+	fsys := cancelOnOpen{MapFS: fstest.MapFS{"grafsync.yaml": {Data: []byte(from)}, "l.yaml": {Data: []byte(list.String())}}, name: "l.yaml", cancel: func() { cancel(errors.New("interrupted by SIGTERM")) }}
+	fl, ps := ParseContext(ctx, fsys)
+	if len(ps) == 0 || !strings.Contains(ps[0].String(), "reading the fleet stopped: interrupted by SIGTERM") {
+		t.Fatalf("problems %v, want the stop", ps)
+	}
+	if fl != nil && len(fl.Instances) > 0 {
+		t.Errorf("%d instances read after the stop", len(fl.Instances))
+	}
+	if _, ps := ParseContext(ctx, fsys); len(ps) != 1 || !strings.Contains(ps[0].String(), "stopped") {
+		t.Errorf("a done context: %v", ps)
 	}
 }
