@@ -387,10 +387,30 @@ func (fr *fleetRun) applyInstance(ctx context.Context, in fleet.Instance, saved 
 		case err != nil:
 			row.Error = "re-plan after apply: " + err.Error()
 		case again.Plan.HasChanges():
-			row.Error = "re-plan after apply is not empty: " + again.Plan.Summary()
+			row.Error = "re-plan after apply is not empty (" + changedSubjects(again.Plan, 5) + "; changed in Grafana meanwhile, or not kept as written): " + again.Plan.Summary()
 		}
 	}
 	return row
+}
+
+// changedSubjects names a plan's changes, "update dashboard d", at most
+// n of them.
+func changedSubjects(p *plan.Plan, n int) string {
+	var out []string
+	more := 0
+	for _, c := range p.Changes {
+		switch {
+		case c.Action == plan.NoOp:
+		case len(out) < n:
+			out = append(out, string(c.Action)+" "+c.Subject)
+		default:
+			more++
+		}
+	}
+	if more > 0 {
+		out = append(out, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(out, ", ")
 }
 
 // maybeFleet reads the repository and, when it declares a fleet, runs fn
