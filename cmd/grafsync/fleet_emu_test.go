@@ -28,10 +28,11 @@ type fleetHarness struct {
 //	fleetemu writes I N
 //	fleetemu race-edit I UID key=value...  # a hand edit racing in (below)
 //	fleetemu unhealthy I DSUID [message...] # the datasource's health check fails
-//	fleetemu seed-dashboard I UID title=T    # a dashboard made by hand
+//	fleetemu seed-dashboard I UID title=T [folder=F] # a dashboard made by hand
+//	fleetemu seed-folder I UID title=T
 func cmdFleetEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
-		ts.Fatalf("usage: fleetemu start N | dashboard I UID | edit-dashboard I UID k=v... | stop I | writes I N | race-edit I UID k=v... | unhealthy I DSUID [message...] | seed-dashboard I UID title=T")
+		ts.Fatalf("usage: fleetemu start N | dashboard I UID | edit-dashboard I UID k=v... | stop I | writes I N | race-edit I UID k=v... | unhealthy I DSUID [message...] | seed-dashboard I UID title=T [folder=F] | seed-folder I UID title=T")
 	}
 	var h *fleetHarness
 	if args[0] == "start" {
@@ -86,8 +87,12 @@ func cmdFleetEmu(ts *testscript.TestScript, neg bool, args []string) {
 	case "race-edit":
 		url := raceEdit(ts, emu, args[2], keyValues(ts, args[3:]))
 		ts.Setenv(fmt.Sprintf("URL_%d", i), url)
-	case "seed-dashboard": // fleetemu seed-dashboard I UID title=T: made by hand in that Grafana
-		_, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": args[2], "title": keyValues(ts, args[3:])["title"], "panels": []any{}}})
+	case "seed-dashboard": // fleetemu seed-dashboard I UID title=T [folder=F]: made by hand in that Grafana
+		kv := keyValues(ts, args[3:])
+		_, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": args[2], "title": kv["title"], "panels": []any{}}, FolderUID: kv["folder"]})
+		ts.Check(err)
+	case "seed-folder": // fleetemu seed-folder I UID title=T
+		_, err := emu.SeedFolder(1, grafanatest.FolderSpec{UID: args[2], Title: keyValues(ts, args[3:])["title"]})
 		ts.Check(err)
 	case "unhealthy":
 		emu.SetHealthFault(args[2], &grafanatest.HealthFault{Message: strings.Join(args[3:], " ")})

@@ -85,7 +85,7 @@ func runFleetPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, fl *
 		}
 		return err
 	}
-	files, notes, err := carryBack(opts.dir, stage, seen, in, res.Files)
+	files, notes, err := carryBack(opts.dir, stage, func(p string) bool { return fl.Hidden(in, p) }, in, res.Files)
 	res.Files, res.Notes = files, append(res.Notes, notes...)
 	printPulled(stdout, files)
 	if err != nil {
@@ -126,8 +126,9 @@ func stageView(seen fs.FS, dir string) error {
 // repository: a rewritten file with its ${fleet.KEY} put back, a new file
 // as pulled (with a note naming the instance's values in it), a deleted
 // file deleted. A path the instance does not see (instanceContent gives it
-// to other instances) is left alone. It returns the changes as made.
-func carryBack(root, stage string, seen fs.FS, in fleet.Instance, changes []pull.FileChange) ([]pull.FileChange, []string, error) {
+// to other instances) is neither written nor deleted. It returns the
+// changes as made.
+func carryBack(root, stage string, hidden func(string) bool, in fleet.Instance, changes []pull.FileChange) ([]pull.FileChange, []string, error) {
 	var out []pull.FileChange
 	var notes []string
 	for _, c := range changes {
@@ -137,10 +138,7 @@ func carryBack(root, stage string, seen fs.FS, in fleet.Instance, changes []pull
 		if readErr != nil && !errors.Is(readErr, fs.ErrNotExist) {
 			return out, notes, fmt.Errorf("read %s: %w", c.Path, readErr)
 		}
-		visible := true
-		if _, err := fs.Stat(seen, c.Path); errors.Is(err, fs.ErrNotExist) {
-			visible = false
-		}
+		visible := !hidden(c.Path)
 		switch c.Action {
 		case pull.Unchanged, pull.Gone:
 			out = append(out, c)
@@ -155,8 +153,8 @@ func carryBack(root, stage string, seen fs.FS, in fleet.Instance, changes []pull
 			out = append(out, c)
 			continue
 		}
-		if exists && !visible {
-			notes = append(notes, fmt.Sprintf("%s: not written: instanceContent gives it to other instances than %s, whose Grafana has a resource there too", c.Path, in.Name))
+		if !visible {
+			notes = append(notes, fmt.Sprintf("%s: not written: instanceContent gives this path to other instances than %s (move the resource in %s's Grafana, or write the file by hand)", c.Path, in.Name, in.Name))
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(stage, filepath.FromSlash(c.Path)))

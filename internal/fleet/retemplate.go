@@ -122,3 +122,15 @@ func Mentions(name string, data []byte, vars map[string]string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Hidden reports whether instanceContent gives path (or a directory
+// holding it) to other instances than in: the instance does not see it,
+// and nothing pulled from the instance may be written there.
+func (fl *Fleet) Hidden(in Instance, path string) bool {
+	for _, c := range fl.Content {
+		if !Matches(in.Labels, c.Selector) && (path == c.Path || strings.HasPrefix(path, c.Path+"/")) {
+			return true
+		}
+	}
+	return false
+}
