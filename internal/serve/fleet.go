@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,6 +81,9 @@ type FleetServer struct {
 	mu        sync.Mutex
 	instances map[string]*instanceState
 	lockErr   bool
+	// listening: the Broadcaster subscription is up, so a broadcast
+	// reaches this replica too.
+	listening atomic.Bool
 }
 
 type instanceState struct {
@@ -190,6 +194,12 @@ func (s *FleetServer) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { served <- srv.Serve(ln) }()
 	looped := make(chan struct{})
 	go func() { defer close(looped); s.loop(ctx) }()
+	listened := make(chan struct{})
+	if b, ok := s.opts.Locks.(Broadcaster); ok {
+		go func() { defer close(listened); s.listen(ctx, b) }()
+	} else {
+		close(listened)
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -203,6 +213,7 @@ func (s *FleetServer) Serve(ctx context.Context, ln net.Listener) error {
 		srv.Close()
 	}
 	<-looped
+	<-listened
 	if s.opts.Locks != nil {
 		if lerr := s.opts.Locks.Release(sctx); lerr != nil {
 			s.log.Warn("could not release the locks cleanly; they are released when the connection closes", "error", lerr)
@@ -441,15 +452,59 @@ func (s *FleetServer) Handler() http.Handler {
 	return mux
 }
 
-// accept makes every instance this replica holds due now: the loop runs
-// them at once, at most InFlight at a time (the fleet's request bound
-// holds as on an interval). A trigger arriving during a run is one more
-// run after it. Instances other replicas hold are theirs to run.
-func (s *FleetServer) accept(w http.ResponseWriter, r *http.Request, source string) {
-	s.m.triggers.WithLabelValues(source, triggerAccepted).Inc()
+// listen keeps the Broadcaster subscription up until ctx ends, trying
+// again every LockRetry after a failure: each broadcast queues a run here.
+func (s *FleetServer) listen(ctx context.Context, b Broadcaster) {
+	for ctx.Err() == nil {
+		err := b.Listen(ctx, func() {
+			s.listening.Store(true)
+			s.log.Debug("listening for triggers from the other replicas")
+		}, s.queue)
+		s.listening.Store(false)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("not listening for triggers from the other replicas; a push they receive runs this replica's instances at their next interval", "error", err, "retry_in", s.opts.LockRetry.String())
+		t := time.NewTimer(s.opts.LockRetry)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// queue asks the loop to run every held instance now (triggers during a
+// run coalesce into one run after it).
+func (s *FleetServer) queue() {
 	select {
 	case s.triggers <- struct{}{}:
 	default:
+	}
+}
+
+// accept makes every instance this replica holds due now: the loop runs
+// them at once, at most InFlight at a time (the fleet's request bound
+// holds as on an interval). A trigger arriving during a run is one more
+// run after it. With a Broadcaster (the PostgreSQL locks) every replica
+// is told, so the instances other replicas hold run now too; this replica
+// hears its own broadcast, and runs at once only when it is not listening
+// or the broadcast failed.
+func (s *FleetServer) accept(w http.ResponseWriter, r *http.Request, source string) {
+	s.m.triggers.WithLabelValues(source, triggerAccepted).Inc()
+	everywhere := false
+	if b, ok := s.opts.Locks.(Broadcaster); ok {
+		bctx, cancel := context.WithTimeout(r.Context(), 5*time.Second) // GitHub gives a webhook 10 s
+		err := b.Broadcast(bctx)
+		cancel()
+		if err != nil {
+			s.log.Warn("could not tell the other replicas; they run their instances at their next interval", "error", err)
+		}
+		everywhere = err == nil
+	}
+	if !everywhere || !s.listening.Load() {
+		s.queue()
 	}
 	s.mu.Lock()
 	held := 0
@@ -462,11 +517,14 @@ func (s *FleetServer) accept(w http.ResponseWriter, r *http.Request, source stri
 	s.mu.Unlock()
 	s.log.Debug("trigger accepted", "source", source, "remote", r.RemoteAddr, "instances_held", held)
 	w.WriteHeader(http.StatusAccepted)
-	if held < total {
+	switch {
+	case everywhere:
+		fmt.Fprintf(w, "accepted; every replica runs the instances it holds now (%d of %d here)\n", held, total)
+	case held < total:
 		fmt.Fprintf(w, "accepted; the %d of %d instances this replica holds run now; the replicas holding the others run them at their next interval\n", held, total)
-		return
+	default:
+		fmt.Fprintf(w, "accepted; all %d instances run now\n", held)
 	}
-	fmt.Fprintf(w, "accepted; all %d instances run now\n", held)
 }
 
 func (s *FleetServer) refuse(w http.ResponseWriter, r *http.Request, source, why string) {

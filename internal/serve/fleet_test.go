@@ -285,3 +285,60 @@ func TestFleetDatasourceHealthPerInstance(t *testing.T) {
 		}
 	}
 }
+
+// With the PostgreSQL locks, a push the load balancer hands to a replica
+// that holds no instance runs them on the replica that holds them, at
+// once (the interval is an hour), through NOTIFY.
+func TestFleetWebhookReachesEveryReplica(t *testing.T) {
+	dsn := servetest.Postgres(t)
+	const secret = "webhook-s3cret"
+	names := []string{"a", "b", "c"}
+	var mu sync.Mutex
+	runs := map[string]int{} // replica/instance -> runs
+	count := func(key string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return runs[key]
+	}
+	replica := func(name string) string {
+		locks, err := NewPGLockSet(dsn, "fleet-notify-test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fetch := func(context.Context) (FleetSnapshot, error) {
+			return FleetSnapshot{Revision: "r1", Instances: names, Run: func(_ context.Context, n string) InstanceResult {
+				mu.Lock()
+				defer mu.Unlock()
+				runs[name+"/"+n]++
+				return InstanceResult{}
+			}}, nil
+		}
+		url, _, _ := startFleet(t, FleetOptions{Fetch: fetch, Interval: time.Hour, Locks: locks, LockRetry: 200 * time.Millisecond, WebhookSecret: secret})
+		return url
+	}
+	replica("A")
+	waitWithin(t, "replica A takes and runs every instance", 10*time.Second, func() bool {
+		return count("A/a") == 1 && count("A/b") == 1 && count("A/c") == 1
+	})
+	urlB := replica("B")
+	time.Sleep(600 * time.Millisecond) // B tries the locks and subscribes
+	push := `{"ref": "refs/heads/main"}`
+	req, _ := http.NewRequest(http.MethodPost, urlB+"/webhook/github", strings.NewReader(push))
+	req.Header.Set("X-GitHub-Event", "push")
+	req.Header.Set("X-Hub-Signature-256", sign(secret, push))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 202 || !strings.Contains(string(body), "accepted; every replica runs the instances it holds now (0 of 3 here)") {
+		t.Errorf("push to B: %d %q", resp.StatusCode, body)
+	}
+	waitWithin(t, "replica A runs its instances for the push B received", 5*time.Second, func() bool {
+		return count("A/a") == 2 && count("A/b") == 2 && count("A/c") == 2
+	})
+	if n := count("B/a") + count("B/b") + count("B/c"); n != 0 {
+		t.Errorf("replica B ran %d instances it does not hold", n)
+	}
+}
