@@ -47,7 +47,13 @@ format with every secret as an environment reference, and org config
 (preferences, teams, folder permissions) in grafsync.yaml. Right after a
 pull, grafsync plan shows only adoption: grafsync's ownership marker.
 A second pull changes no file; existing files are updated in place;
-files are deleted only with --prune. See docs/pull.md.`,
+files are deleted only with --prune. See docs/pull.md.
+
+In a fleet repository (instances: in grafsync.yaml) pull reads the one
+Grafana --instance NAME names and compares it with the repository as that
+instance sees it: files that match are left as they are, a file it rewrites
+keeps its ${fleet.KEY} where the file used them, and paths instanceContent
+gives to other instances are never written (docs/fleet.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPull(cmd.Context(), opts, e, cmd.OutOrStdout(), cmd.ErrOrStderr())
