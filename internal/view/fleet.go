@@ -26,6 +26,9 @@ type FleetRow struct {
 	Plan    *JSONPlan `json:"plan,omitempty"`
 	// Text is the instance's plan as Text renders it, when it has changes.
 	Text string `json:"-"`
+	// Checks is the instance's datasource check as CheckText renders it,
+	// when a check after apply failed (--check-datasources).
+	Checks string `json:"-"`
 }
 
 // NewFleetRow summarises an instance's plan.
@@ -111,7 +114,7 @@ func FleetText(w io.Writer, rows []FleetRow, details bool) error {
 	ew := &errWriter{w: w}
 	if details {
 		for _, r := range rows {
-			if r.Text == "" && r.Applied == "" {
+			if r.Text == "" && r.Applied == "" && r.Checks == "" {
 				continue
 			}
 			ew.printf("== instance %s\n", r.Instance)
@@ -120,6 +123,9 @@ func FleetText(w io.Writer, rows []FleetRow, details bool) error {
 			}
 			if r.Applied != "" {
 				ew.printf("%s\n", r.Applied)
+			}
+			if r.Checks != "" {
+				ew.printf("\n%s", r.Checks)
 			}
 			ew.printf("\n")
 		}
