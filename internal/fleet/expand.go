@@ -197,15 +197,22 @@ func (f *instanceFS) Open(name string) (fs.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		if data, ok := readContent(f.base, name); ok && st.Mode().IsRegular() {
+		if !st.IsDir() && !st.Mode().IsRegular() {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%s, not a regular file", describeMode(st.Mode()))}
+		}
+		// A file too large is opened as it is: internal/load refuses it
+		// from its Stat without reading.
+		if st.Mode().IsRegular() && st.Size() <= load.MaxFileBytes {
+			data, err := readAtMost(f.base, name, load.MaxFileBytes)
+			if err != nil {
+				return nil, err
+			}
 			out, _, err := Expand(name, data, f.vars)
 			if err != nil {
 				return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 			}
 			return &memFile{Reader: bytes.NewReader(out), info: sizedInfo{st, int64(len(out))}}, nil
 		}
-		// Not a regular file, or too large: internal/load refuses it from
-		// its Stat without reading.
 	}
 	file, err := f.base.Open(name)
 	if err != nil {

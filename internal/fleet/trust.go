@@ -258,6 +258,12 @@ func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	if fi.Size() > limit {
 		return nil, fmt.Errorf("%d bytes, more than the %d grafsync reads from it", fi.Size(), limit)
 	}
+	return readAtMost(fsys, name, limit)
+}
+
+// readAtMost reads a file known to be regular, refusing one that grew past
+// limit since it was stat'ed.
+func readAtMost(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err

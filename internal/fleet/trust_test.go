@@ -307,3 +307,4 @@ func TestParseContextStops(t *testing.T) {
 		t.Errorf("a done context: %v", ps)
 	}
 }
+
