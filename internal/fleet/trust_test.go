@@ -307,4 +307,3 @@ func TestParseContextStops(t *testing.T) {
 		t.Errorf("a done context: %v", ps)
 	}
 }
-
