@@ -210,17 +210,36 @@ func (pol HostPolicy) String() string {
 
 // HostRefusedError is an instance URL whose host the runner does not let
 // receive credentials. It names the URL as the repository wrote it, never
-// its expansion (which may hold environment values).
+// its expansion, and the host only when the repository wrote it: a host
+// made from ${NAME} could otherwise print any variable's value into a pull
+// request's CI log.
 type HostRefusedError struct {
 	Instance Instance
 	Raw      string // the url as written in the repository
-	Host     string // the host it expands to
+	Host     string // the host it expands to; "" when it comes from the environment
 	Policy   HostPolicy
 }
 
 func (e *HostRefusedError) Error() string {
+	host := e.Host
+	if host == "" {
+		host = "the host its ${NAME} references give (not shown: it comes from the environment)"
+	}
 	return fmt.Sprintf("instance %s (%s): url %s sends the instance's credentials to %s, which this runner does not allow; allowed: %s. If that host is yours, add it to %s (or --allowed-hosts) in the environment grafsync runs in, never in the repository",
-		e.Instance.Name, e.Instance.Source, e.Raw, e.Host, e.Policy, EnvAllowedHosts)
+		e.Instance.Name, e.Instance.Source, e.Raw, host, e.Policy, EnvAllowedHosts)
+}
+
+// hostFromEnv reports whether the scheme://host[:port] part of a URL as
+// written holds a ${NAME} reference.
+func hostFromEnv(raw string) bool {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return strings.Contains(raw, "${") // the whole URL from a variable
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.Contains(scheme, "${") || strings.Contains(rest, "${")
 }
 
 // TrustedURLs resolves the instance's URLs (ResolveURLs) and refuses any
@@ -237,7 +256,11 @@ func (in Instance) TrustedURLs(getenv func(string) string, pol HostPolicy) ([]st
 			return nil, err
 		}
 		if !pol.Allows(u) {
-			return nil, &HostRefusedError{Instance: in, Raw: in.URLs[i], Host: u.Host, Policy: pol}
+			e := &HostRefusedError{Instance: in, Raw: in.URLs[i], Host: u.Host, Policy: pol}
+			if hostFromEnv(in.URLs[i]) {
+				e.Host = ""
+			}
+			return nil, e
 		}
 	}
 	return urls, nil

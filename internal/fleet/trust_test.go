@@ -132,12 +132,26 @@ func TestTrustedURLs(t *testing.T) {
 	pol, _ := ParseAllowedHosts([]string{"ok.example.com"}, EnvAllowedHosts)
 	_, err := in.TrustedURLs(func(k string) string { return env[k] }, pol)
 	var he *HostRefusedError
-	if !errors.As(err, &he) || he.Host != "evil.example" || he.Raw != "${EVIL_URL}" {
-		t.Fatalf("TrustedURLs = %v, want a HostRefusedError for evil.example", err)
+	if !errors.As(err, &he) || he.Host != "" || he.Raw != "${EVIL_URL}" {
+		t.Fatalf("TrustedURLs = %v, want a HostRefusedError without the host", err)
 	}
-	if strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "GRAFSYNC_ALLOWED_HOSTS") {
+	if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "evil.example") || !strings.Contains(err.Error(), "GRAFSYNC_ALLOWED_HOSTS") {
 		t.Errorf("message: %v", err)
 	}
+	// A host written in the repository is named; what the environment
+	// adds (here a path) is not.
+	in.URLs[1] = "https://evil.example/${EVIL_PATH}"
+	env["EVIL_PATH"] = "s3cret"
+	_, err = in.TrustedURLs(func(k string) string { return env[k] }, pol)
+	if !errors.As(err, &he) || he.Host != "evil.example" || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("TrustedURLs = %v, want evil.example named and nothing of EVIL_PATH", err)
+	}
+	for raw, want := range map[string]bool{"${U}": true, "https://${H}.example.com": true, "https://a:${PORT}/x": true, "${SCHEME}://a": true, "https://a/${P}": false, "https://a?x=${Q}": false, "https://a": false} {
+		if got := hostFromEnv(raw); got != want {
+			t.Errorf("hostFromEnv(%s) = %v, want %v", raw, got, want)
+		}
+	}
+	in.URLs[1] = "${EVIL_URL}"
 	env["EVIL_URL"] = "https://ok.example.com:8443/grafana"
 	if urls, err := in.TrustedURLs(func(k string) string { return env[k] }, pol); err != nil || len(urls) != 2 {
 		t.Errorf("allowed hosts: %v, %v", urls, err)
