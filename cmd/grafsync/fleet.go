@@ -205,7 +205,10 @@ func (fr *fleetRun) refuseHosts(instances []fleet.Instance, w io.Writer) error {
 			n++
 		}
 	}
-	if n > 0 {
+	switch {
+	case n == 1:
+		return fmt.Errorf("1 instance points at a host this runner does not allow (%s); nothing was read from or written to any Grafana", fr.hosts)
+	case n > 1:
 		return fmt.Errorf("%d instances point at hosts this runner does not allow (%s); nothing was read from or written to any Grafana", n, fr.hosts)
 	}
 	return nil
