@@ -22,8 +22,9 @@ type harness struct {
 	emu *grafanatest.Emulator
 	// version is what `emu start` imitates when the script names none.
 	version grafanatest.Version
-	fleet   *fleetHarness // fleetemu start (fleet_emu_test.go)
-	serve   *scriptServe  // serve start (serve_script_test.go)
+	fleet   *fleetHarness    // fleetemu start (fleet_emu_test.go)
+	serve   *scriptServe     // serve start (serve_script_test.go)
+	traps   map[string]*trap // trap listen|redirect (trap_test.go)
 }
 
 func setupHarness(env *testscript.Env, version grafanatest.Version) error {

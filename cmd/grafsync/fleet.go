@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 
@@ -33,6 +35,9 @@ type fleetOptions struct {
 	// instance's own bound is --concurrency.
 	requests int
 	canary   int
+	// allowedHosts may receive instances' credentials (default
+	// $GRAFSYNC_ALLOWED_HOSTS; neither: loopback only).
+	allowedHosts []string
 }
 
 // defaultFleetConcurrency is --fleet-concurrency's default.
@@ -43,6 +48,23 @@ func (o *fleetOptions) addFlags(cmd *cobra.Command) {
 	f.StringSliceVar(&o.instances, "instance", nil, "fleet: only these instances (repeatable, comma-separated); default all")
 	f.StringSliceVar(&o.selectors, "selector", nil, "fleet: only instances whose labels match label=value (repeatable: all must match)")
 	f.IntVar(&o.requests, "fleet-concurrency", defaultFleetConcurrency, "fleet: requests in flight over all instances at once (--concurrency bounds each instance)")
+	addAllowedHostsFlag(cmd, &o.allowedHosts)
+}
+
+// addAllowedHostsFlag is --allowed-hosts of every command that may connect
+// to a fleet's instances.
+func addAllowedHostsFlag(cmd *cobra.Command, hosts *[]string) {
+	cmd.Flags().StringSliceVar(hosts, "allowed-hosts", nil, "fleet: hosts that may receive instances' credentials: host, host:port, *.domain, comma-separated (default $"+fleet.EnvAllowedHosts+"; neither: loopback only)")
+}
+
+// hostPolicy is the runner's list of hosts that may receive an instance's
+// credentials: --allowed-hosts, else GRAFSYNC_ALLOWED_HOSTS, else loopback
+// only. It never comes from the repository.
+func (o fleetOptions) hostPolicy(e env) (fleet.HostPolicy, error) {
+	if len(o.allowedHosts) > 0 {
+		return fleet.ParseAllowedHosts(o.allowedHosts, "--allowed-hosts")
+	}
+	return fleet.ParseAllowedHosts([]string{e.getenv(fleet.EnvAllowedHosts)}, fleet.EnvAllowedHosts)
 }
 
 // inFlight is how many instances run at once: enough to fill the fleet's
@@ -61,7 +83,7 @@ func openFleet(ctx context.Context, ro *repoOptions, e env, log *slog.Logger) (*
 		return nil, nil, err
 	}
 	ro.opened = snap
-	fl, problems := fleet.Parse(snap.FS)
+	fl, problems := fleet.ParseContext(ctx, snap.FS)
 	return fl, problems, nil
 }
 
@@ -95,6 +117,17 @@ func lookup(getenv func(string) string, name string) string {
 	return getenv(name)
 }
 
+// repoDirFS is the files under dir for a fleet's list files and content:
+// like a directory's snapshot, it follows symbolic links only while they
+// stay inside dir (os.Root; os.DirFS would follow them anywhere).
+func repoDirFS(dir string) (fs.FS, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--repo %s: %w", dir, err)
+	}
+	return root.FS(), nil // root is closed by its finalizer once unused
+}
+
 // fleetRun holds what every instance of one command shares.
 type fleetRun struct {
 	fl      *fleet.Fleet
@@ -105,6 +138,7 @@ type fleetRun struct {
 	log     *slog.Logger
 	po      plan.Options
 	limiter http.RoundTripper
+	hosts   fleet.HostPolicy // where credentials may go
 	// onResponse, when set, gives each instance's client its response
 	// counter (serve's metrics).
 	onResponse func(instance string) func(int)
@@ -123,9 +157,13 @@ func newFleetRun(fl *fleet.Fleet, ro repoOptions, g grafanaOptions, fo fleetOpti
 	if fo.requests < 1 {
 		return nil, fmt.Errorf("--fleet-concurrency %d: give at least 1", fo.requests)
 	}
+	hosts, err := fo.hostPolicy(e)
+	if err != nil {
+		return nil, err
+	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = g.concurrency
-	return &fleetRun{fl: fl, snap: ro.opened, g: g, ro: ro, e: e, log: log, po: po, limiter: fleet.NewLimiter(fo.requests, base)}, nil
+	return &fleetRun{fl: fl, snap: ro.opened, g: g, ro: ro, e: e, log: log, po: po, limiter: fleet.NewLimiter(fo.requests, base), hosts: hosts}, nil
 }
 
 // inputs connects to one instance.
@@ -135,7 +173,7 @@ func (fr *fleetRun) inputs(in fleet.Instance, strict bool) (reconcile.Inputs, fu
 			return reconcile.Inputs{}, nil, fmt.Errorf("%s is not set: instance %s (%s) takes its credentials from it", v, in.Name, in.Source)
 		}
 	}
-	urls, err := in.ResolveURLs(fr.e.getenv)
+	urls, err := in.TrustedURLs(fr.e.getenv, fr.hosts)
 	if err != nil {
 		return reconcile.Inputs{}, nil, err
 	}
@@ -152,6 +190,28 @@ func (fr *fleetRun) inputs(in fleet.Instance, strict bool) (reconcile.Inputs, fu
 	}
 	ri.Repo, ri.Revision, ri.ReadFile = fr.fl.FS(fr.snap.FS, in), fr.snap.Revision, fr.ro.secretFiles(fr.e).ReadFile
 	return ri, closeIn, nil
+}
+
+// refuseHosts checks, before any request, that every selected instance's
+// URLs go to hosts the runner allows; when one does not, the whole run is
+// refused (a pull request that points an instance elsewhere gets no plan
+// at all). An instance whose URL variable is unset fails alone later.
+func (fr *fleetRun) refuseHosts(instances []fleet.Instance, w io.Writer) error {
+	n := 0
+	for _, in := range instances {
+		var he *fleet.HostRefusedError
+		if _, err := in.TrustedURLs(fr.e.getenv, fr.hosts); errors.As(err, &he) {
+			fmt.Fprintln(w, err)
+			n++
+		}
+	}
+	switch {
+	case n == 1:
+		return fmt.Errorf("1 instance points at a host this runner does not allow (%s); nothing was read from or written to any Grafana", fr.hosts)
+	case n > 1:
+		return fmt.Errorf("%d instances point at hosts this runner does not allow (%s); nothing was read from or written to any Grafana", n, fr.hosts)
+	}
+	return nil
 }
 
 // validate loads the repository as every instance sees it, offline: each
@@ -256,6 +316,9 @@ func runFleetPlan(ctx context.Context, fr *fleetRun, opts planOptions, fo fleetO
 	if opts.format != "text" {
 		problemsTo = stderr
 	}
+	if err := fr.refuseHosts(instances, problemsTo); err != nil {
+		return err
+	}
 	if problems := fr.validate(ctx, instances, false, false); problems.HasErrors() {
 		for _, p := range problems {
 			fmt.Fprintln(problemsTo, p)
@@ -299,6 +362,9 @@ func runFleetApply(ctx context.Context, fr *fleetRun, opts planOptions, fo fleet
 	}
 	if fo.canary < 0 {
 		return fmt.Errorf("--canary %d: give the number of instances to apply to first", fo.canary)
+	}
+	if err := fr.refuseHosts(instances, stdout); err != nil {
+		return err
 	}
 	var saved *planfile.Fleet
 	if file != "" {
@@ -455,6 +521,9 @@ func runFleetCheck(ctx context.Context, fr *fleetRun, fo fleetOptions, format st
 	problemsTo := stdout
 	if format != "text" {
 		problemsTo = stderr
+	}
+	if err := fr.refuseHosts(instances, problemsTo); err != nil {
+		return err
 	}
 	if problems := fr.validate(ctx, instances, false, false); problems.HasErrors() {
 		for _, p := range problems {

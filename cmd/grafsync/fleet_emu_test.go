@@ -21,7 +21,7 @@ type fleetHarness struct {
 
 // cmdFleetEmu drives a fleet of independent emulators (separate state):
 //
-//	fleetemu start N            # sets URL_i and TOKEN_i (i from 1) for each
+//	fleetemu start N            # sets URL_i, HOST_i (host:port) and TOKEN_i (i from 1) for each
 //	fleetemu dashboard I UID     # prints the dashboard of emulator I, or fails
 //	fleetemu edit-dashboard I UID key=value...
 //	fleetemu stop I              # emulator I refuses connections
@@ -47,6 +47,7 @@ func cmdFleetEmu(ts *testscript.TestScript, neg bool, args []string) {
 			key, err := emu.AddServiceAccountToken(1, "grafsync", "Admin")
 			ts.Check(err)
 			ts.Setenv(fmt.Sprintf("URL_%d", i+1), rep.URL())
+			ts.Setenv(fmt.Sprintf("HOST_%d", i+1), strings.TrimPrefix(rep.URL(), "http://"))
 			ts.Setenv(fmt.Sprintf("TOKEN_%d", i+1), key)
 			h.emus, h.reps = append(h.emus, emu), append(h.reps, rep)
 		}

@@ -86,6 +86,7 @@ func runScripts(t *testing.T, dir string, version grafanatest.Version) {
 			"example":  cmdExample,
 			"fleetemu": cmdFleetEmu,
 			"serve":    cmdServe,
+			"trap":     cmdTrap,
 		},
 	})
 }

@@ -33,6 +33,8 @@ type pullOptions struct {
 	permissions bool
 	prune       bool
 	instance    string // a fleet's instance to pull from
+	// allowedHosts may receive the instance's credentials (fleetOptions).
+	allowedHosts []string
 }
 
 func newPullCmd(e env) *cobra.Command {
@@ -62,6 +64,7 @@ gives to other instances are never written (docs/fleet.md).`,
 	cmd.Flags().StringVar(&opts.dir, "repo", ".", "the repository's working directory to write into")
 	opts.grafana.addFlags(cmd)
 	cmd.Flags().StringSliceVar(&opts.kinds, "kind", nil, "pull only these kinds, repeatable: dashboards (with folders), datasources, org (preferences, teams, folder permissions); default: all")
+	addAllowedHostsFlag(cmd, &opts.allowedHosts)
 	cmd.Flags().StringVar(&opts.folder, "folder", "", "pull only the folder with this uid and everything under it")
 	cmd.Flags().StringSliceVar(&opts.orgs, "org", nil, "pull only these orgs (by name), repeatable; default: the orgs grafsync.yaml lists, else the credentials' org")
 	cmd.Flags().BoolVar(&opts.permissions, "permissions", true, "write folder permissions into _folder.yaml (--permissions=false leaves them unmanaged)")
@@ -90,7 +93,11 @@ func runPull(ctx context.Context, opts pullOptions, e env, stdout, stderr io.Wri
 	}
 	ctx, cancel := opts.grafana.withTimeout(ctx)
 	defer cancel()
-	if fl, problems := fleet.Parse(os.DirFS(opts.dir)); fl != nil || problems.HasErrors() {
+	repo, err := repoDirFS(opts.dir)
+	if err != nil {
+		return err
+	}
+	if fl, problems := fleet.ParseContext(ctx, repo); fl != nil || problems.HasErrors() {
 		return runFleetPull(ctx, opts, kinds, fl, problems, e, log, stdout, stderr)
 	}
 	if opts.instance != "" {

@@ -51,7 +51,10 @@ func runFleetPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, fl *
 		return err
 	}
 	in := selected[0]
-	repo := os.DirFS(opts.dir)
+	repo, err := repoDirFS(opts.dir)
+	if err != nil {
+		return err
+	}
 	if ps := fl.Check(repo, in); ps.HasErrors() {
 		for _, p := range ps {
 			fmt.Fprintln(stdout, p)
@@ -63,7 +66,11 @@ func runFleetPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, fl *
 			return fmt.Errorf("%s is not set: instance %s (%s) takes its credentials from it", v, in.Name, in.Source)
 		}
 	}
-	urls, err := in.ResolveURLs(e.getenv)
+	hosts, err := fleetOptions{allowedHosts: opts.allowedHosts}.hostPolicy(e)
+	if err != nil {
+		return err
+	}
+	urls, err := in.TrustedURLs(e.getenv, hosts)
 	if err != nil {
 		return err
 	}
@@ -91,7 +98,7 @@ func runFleetPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, fl *
 	if err != nil {
 		return err
 	}
-	return pullReport(stdout, res, fl.FS(os.DirFS(opts.dir), in))
+	return pullReport(stdout, res, fl.FS(repo, in))
 }
 
 // stageView copies the files grafsync reads (readsPath) from an

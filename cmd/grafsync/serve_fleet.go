@@ -41,7 +41,7 @@ func runServeFleet(ctx context.Context, opts serveOptions, e env, log *slog.Logg
 		if err != nil {
 			return serve.FleetSnapshot{}, err
 		}
-		fl, problems := fleet.Parse(snap.FS)
+		fl, problems := fleet.ParseContext(ctx, snap.FS)
 		if problems.HasErrors() || fl == nil {
 			for _, p := range problems {
 				log.Error("repository problem", "revision", snap.Revision, "problem", p.String())

@@ -1,17 +1,23 @@
 package fleet
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	pathpkg "path"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/grafsync/grafsync/internal/load"
 	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/resource"
 	"github.com/grafsync/grafsync/internal/yamlnode"
@@ -78,11 +84,53 @@ var (
 )
 
 type parser struct {
+	ctx      context.Context
 	fsys     fs.FS
 	problems problem.List
+	// What Parse has spent of its limits (trust.go).
+	visits     int   // YAML values visited (MaxParseValues)
+	instances  int   // instances declared so far (MaxInstances)
+	listBytes  int64 // instancesFrom files read (MaxListBytes)
+	fleetBytes int64 // strings of the instances (MaxFleetBytes)
+	over       bool  // a limit was passed: Parse stops reading
 }
 
+// visit counts one YAML value Parse looks at and reports whether it may go
+// on; past MaxParseValues it records one error and stops everything.
+func (p *parser) visit(file string, n *yaml.Node) bool {
+	if p.over {
+		return false
+	}
+	p.visits++
+	if p.visits%4096 == 0 && p.ctx.Err() != nil {
+		p.stop(pos(file, n), "", "reading the fleet stopped: %v", context.Cause(p.ctx))
+		return false
+	}
+	if p.visits > MaxParseValues {
+		p.stop(pos(file, n), "YAML aliases repeat a block each time they are used; write the instances out, or generate them with instancesFrom:",
+			"the fleet's YAML adds up to more than %d values once aliases are expanded", MaxParseValues)
+		return false
+	}
+	return true
+}
+
+// stop records a limit's error and makes Parse stop reading.
+func (p *parser) stop(at resource.Pos, hint, format string, args ...any) {
+	p.over = true
+	p.errorf(at, hint, format, args...)
+}
+
+// maxProblems is how many problems Parse reports before it stops reading.
+const maxProblems = 200
+
 func (p *parser) errorf(pos resource.Pos, hint, format string, args ...any) {
+	if len(p.problems) >= maxProblems {
+		if !p.over {
+			p.over = true
+			p.problems = append(p.problems, problem.Errorf(pos, "", "more than %d problems; the rest of the fleet was not read", maxProblems))
+		}
+		return
+	}
 	p.problems = append(p.problems, problem.Errorf(pos, hint, format, args...))
 }
 
@@ -94,11 +142,30 @@ func pos(file string, n *yaml.Node) resource.Pos {
 // problem when the file is absent or declares no fleet; the org part of
 // the file is internal/load's.
 func Parse(fsys fs.FS) (*Fleet, problem.List) {
-	data, err := fs.ReadFile(fsys, ConfigFile)
-	if err != nil {
-		return nil, nil // absent: internal/load reports an unreadable file
+	return ParseContext(context.Background(), fsys)
+}
+
+// ParseContext is Parse stopping, with an error, once ctx is done: while
+// yaml.v3 parses (it reads 512 bytes at a time), between list files and
+// every few thousand values.
+func ParseContext(ctx context.Context, fsys fs.FS) (*Fleet, problem.List) {
+	stopped := func() (*Fleet, problem.List) {
+		return nil, problem.List{problem.Errorf(resource.Pos{File: ConfigFile}, "", "reading the fleet stopped: %v", context.Cause(ctx))}
 	}
-	root, err := yamlnode.Parse(data)
+	if ctx.Err() != nil {
+		return stopped()
+	}
+	data, err := readBounded(fsys, ConfigFile, load.MaxFileBytes)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, problem.List{problem.Errorf(resource.Pos{File: ConfigFile}, "", "%v", err)}
+	}
+	root, err := parseYAML(ctx, data)
+	if ctx.Err() != nil {
+		return stopped()
+	}
 	if err != nil || root == nil {
 		return nil, nil // internal/load reports the syntax error
 	}
@@ -106,7 +173,7 @@ func Parse(fsys fs.FS) (*Fleet, problem.List) {
 	if root.Kind != yaml.MappingNode {
 		return nil, nil
 	}
-	p := &parser{fsys: fsys}
+	p := &parser{fsys: fsys, ctx: ctx}
 	var (
 		fl    Fleet
 		found bool
@@ -120,6 +187,9 @@ func Parse(fsys fs.FS) (*Fleet, problem.List) {
 				at := fmt.Sprintf("instances[%d]", i)
 				if in, ok := p.instance(ConfigFile, n, at, nil); ok {
 					fl.Instances = append(fl.Instances, in)
+				}
+				if p.over {
+					break
 				}
 			}
 		case "instancesFrom":
@@ -141,12 +211,22 @@ func Parse(fsys fs.FS) (*Fleet, problem.List) {
 		}
 		return nil, p.problems
 	}
-	seen := map[string]resource.Pos{}
+	// Names are unique ignoring case: they become metric labels, lock keys
+	// and keys of saved plans, and may become file names.
+	seen := map[string]Instance{}
 	for _, in := range fl.Instances {
-		if prev, dup := seen[in.Name]; dup {
-			p.errorf(in.Source, "give each instance its own name", "instance %q is already declared at %s", in.Name, prev)
+		if p.over {
+			break
 		}
-		seen[in.Name] = in.Source
+		if prev, dup := seen[strings.ToLower(in.Name)]; dup {
+			as := ""
+			if prev.Name != in.Name {
+				as = fmt.Sprintf(" (as %q; names differing only in case are the same name)", prev.Name)
+			}
+			p.errorf(in.Source, "give each instance its own name", "instance %q is already declared at %s%s", in.Name, prev.Source, as)
+			continue
+		}
+		seen[strings.ToLower(in.Name)] = in
 	}
 	sort.SliceStable(p.problems, func(i, j int) bool {
 		a, b := p.problems[i].Pos, p.problems[j].Pos
@@ -174,6 +254,9 @@ func (p *parser) seq(file string, n *yaml.Node, at string) []*yaml.Node {
 	}
 	out := make([]*yaml.Node, 0, len(n.Content))
 	for _, c := range n.Content {
+		if !p.visit(file, c) {
+			break
+		}
 		out = append(out, yamlnode.Deref(c))
 	}
 	return out
@@ -187,6 +270,9 @@ func (p *parser) mapping(file string, n *yaml.Node, at string, known []string) (
 	}
 	m := map[string]*yaml.Node{}
 	for _, kv := range yamlnode.Pairs(n) {
+		if !p.visit(file, kv.Key) {
+			return nil, false
+		}
 		k := kv.Key.Value
 		if _, dup := m[k]; dup {
 			p.errorf(pos(file, kv.Key), "", "%s.%s: duplicate key", at, k)
@@ -212,17 +298,58 @@ func (p *parser) scalar(file string, n *yaml.Node, at string, item *listItem) (s
 	if item == nil {
 		return s, true
 	}
-	ok := true
-	s = itemRe.ReplaceAllStringFunc(s, func(m string) string {
-		k := itemRe.FindStringSubmatch(m)[1]
+	// The result's length is known before it is built: a long template
+	// string naming a long field many times is refused, not made.
+	ms := itemRe.FindAllStringSubmatchIndex(s, -1)
+	size, ok := len(s), true
+	for _, m := range ms {
+		k := s[m[2]:m[3]]
 		v, has := item.fields[k]
 		if !has {
 			p.errorf(item.pos, "add "+k+": to the item, or change the template at "+pos(file, n).String(), "%s: the item has no field %q (used by the template's %s)", item.at, k, at)
 			ok = false
 		}
-		return v
-	})
-	return s, ok
+		size += len(v) - (m[1] - m[0])
+	}
+	if !ok {
+		return "", false
+	}
+	if size > MaxValueBytes {
+		p.errorf(item.pos, "an instance's values are names, URLs and short ids; keep long text out of the list file", "%s: the template's %s would be %d bytes for this item, more than the %d an instance value may hold", item.at, at, size, MaxValueBytes)
+		return "", false
+	}
+	var b strings.Builder
+	b.Grow(size)
+	last := 0
+	for _, m := range ms {
+		b.WriteString(s[last:m[0]])
+		b.WriteString(item.fields[s[m[2]:m[3]]])
+		last = m[1]
+	}
+	b.WriteString(s[last:])
+	return b.String(), true
+}
+
+// value is a string of an instance: a scalar (after ${item.FIELD}) of at
+// most MaxValueBytes, counted against MaxFleetBytes.
+func (p *parser) value(file string, n *yaml.Node, at string, item *listItem) (string, bool) {
+	if !p.visit(file, n) {
+		return "", false
+	}
+	s, ok := p.scalar(file, n, at, item)
+	if !ok {
+		return "", false
+	}
+	if len(s) > MaxValueBytes {
+		p.errorf(orItem(item, pos(file, n)), "an instance's values are names, URLs and short ids", "%s: %d bytes, more than the %d an instance value may hold", at, len(s), MaxValueBytes)
+		return "", false
+	}
+	p.fleetBytes += int64(len(s))
+	if p.fleetBytes > MaxFleetBytes {
+		p.stop(orItem(item, pos(file, n)), "", "the instances' values add up to more than %d bytes; a fleet this large is not read", MaxFleetBytes)
+		return "", false
+	}
+	return s, true
 }
 
 // listItem is one entry of an instancesFrom file, for template expansion.
@@ -233,13 +360,17 @@ type listItem struct {
 }
 
 func (p *parser) instance(file string, n *yaml.Node, at string, item *listItem) (Instance, bool) {
-	m, ok := p.mapping(file, n, at, instanceKeys)
-	if !ok {
-		return Instance{}, false
-	}
 	in := Instance{Source: pos(file, n), Labels: map[string]string{}, Vars: map[string]string{}}
 	if item != nil {
 		in.Source = item.pos
+	}
+	if p.instances++; p.instances > MaxInstances {
+		p.stop(in.Source, "split the fleet into several repositories, or run grafsync per part with --selector", "more than %d instances: a fleet this large is not read", MaxInstances)
+		return Instance{}, false
+	}
+	m, ok := p.mapping(file, n, at, instanceKeys)
+	if !ok {
+		return Instance{}, false
 	}
 	good := true
 	str := func(k string) (string, resource.Pos, bool) {
@@ -247,7 +378,7 @@ func (p *parser) instance(file string, n *yaml.Node, at string, item *listItem) 
 		if !has {
 			return "", resource.Pos{}, false
 		}
-		s, ok := p.scalar(file, v, at+"."+k, item)
+		s, ok := p.value(file, v, at+"."+k, item)
 		good = good && ok
 		return s, pos(file, v), ok
 	}
@@ -269,13 +400,22 @@ func (p *parser) instance(file string, n *yaml.Node, at string, item *listItem) 
 			raw = []*yaml.Node{u}
 		}
 		for i, un := range raw {
-			s, ok := p.scalar(file, un, fmt.Sprintf("%s.url", at), item)
+			s, ok := p.value(file, un, fmt.Sprintf("%s.url", at), item)
 			if !ok {
 				good = false
 				continue
 			}
-			if envInRe.MatchString(s) {
-				in.URLs = append(in.URLs, s) // resolved and checked at run time
+			if refs := envInRe.FindAllStringSubmatch(s, -1); refs != nil {
+				for _, r := range refs {
+					if why := refusedVar(r[1], false); why != "" {
+						p.errorf(orItem(item, pos(file, un)), "name a variable of the instance's own, e.g. url: ${GRAFANA_URL_ACME}; "+refusedVarHint,
+							"%s.url[%d]: ${%s} is refused: %s", at, i, r[1], why)
+						good, ok = false, false
+					}
+				}
+				if ok {
+					in.URLs = append(in.URLs, s) // resolved and checked at run time
+				}
 				continue
 			}
 			pu, err := url.Parse(s)
@@ -313,6 +453,10 @@ func (p *parser) instance(file string, n *yaml.Node, at string, item *listItem) 
 			good = false
 			continue
 		}
+		if why := refusedVar(ref[1], true); why != "" {
+			p.errorf(orItem(item, cpos), refusedVarHint, "%s.%s: ${%s} is refused: %s", at, c.key, ref[1], why)
+			good = false // the instance is dropped; the name is kept for the checks below
+		}
 		*c.dst = ref[1]
 	}
 	switch {
@@ -345,7 +489,7 @@ func (p *parser) instance(file string, n *yaml.Node, at string, item *listItem) 
 				good = false
 				continue
 			}
-			s, ok := p.scalar(file, mm[k], at+"."+kv.key+"."+k, item)
+			s, ok := p.value(file, mm[k], at+"."+kv.key+"."+k, item)
 			if ok && strings.ContainsAny(s, "\x00\r\n") {
 				p.errorf(orItem(item, pos(file, mm[k])), "", "%s.%s.%s: a value is one line", at, kv.key, k)
 				ok = false
@@ -394,12 +538,18 @@ func (p *parser) from(n *yaml.Node, at string) []Instance {
 		p.errorf(pos(ConfigFile, fn), "write a path relative to the repository root", "%s.file: %q is not a path inside the repository", at, file)
 		return nil
 	}
-	data, err := fs.ReadFile(p.fsys, clean)
+	data, err := readBounded(p.fsys, clean, MaxListBytes-p.listBytes)
 	if err != nil {
-		p.errorf(pos(ConfigFile, fn), "", "%s.file: cannot read %s: %v", at, clean, err)
+		p.errorf(pos(ConfigFile, fn), "keep the list inside the repository, as a regular file; the list files together may hold "+strconv.Itoa(MaxListBytes)+" bytes",
+			"%s.file: cannot read %s: %v", at, clean, err)
 		return nil
 	}
-	root, err := yamlnode.Parse(data)
+	p.listBytes += int64(len(data))
+	root, err := parseYAML(p.ctx, data)
+	if p.ctx.Err() != nil {
+		p.stop(pos(ConfigFile, fn), "", "reading the fleet stopped: %v", context.Cause(p.ctx))
+		return nil
+	}
 	if err != nil {
 		se, _ := err.(*yamlnode.SyntaxError)
 		line := 1
@@ -415,6 +565,9 @@ func (p *parser) from(n *yaml.Node, at string) []Instance {
 	}
 	var out []Instance
 	for i, itn := range p.seq(clean, yamlnode.Deref(root), clean) {
+		if p.over {
+			break
+		}
 		iat := fmt.Sprintf("%s[%d]", clean, i)
 		im, ok := p.mapping(clean, itn, iat, nil)
 		if !ok {
@@ -423,6 +576,9 @@ func (p *parser) from(n *yaml.Node, at string) []Instance {
 		item := &listItem{fields: map[string]string{}, pos: pos(clean, itn), at: iat}
 		good := true
 		for k, v := range im {
+			if !p.visit(clean, v) {
+				return out
+			}
 			s, ok := p.scalar(clean, v, iat+"."+k, nil)
 			good = good && ok
 			item.fields[k] = s
@@ -499,4 +655,22 @@ func (in Instance) ResolveURLs(getenv func(string) string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// parseYAML parses data, failing once ctx is done: yaml.v3 reads its input
+// 512 bytes at a time, and a 10 MiB list takes about a second to parse.
+func parseYAML(ctx context.Context, data []byte) (*yaml.Node, error) {
+	return yamlnode.ParseReader(ctxReader{ctx: ctx, r: bytes.NewReader(data)})
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

@@ -9,7 +9,10 @@
 //
 // Invariants: an instance's credentials come only from the environment
 // variables its own entry names (never GRAFANA_TOKEN, GRAFANA_USER,
-// GRAFANA_PASSWORD or GRAFANA_TOKEN_<ORG>); a Result keeps counts and the
+// GRAFANA_PASSWORD or GRAFANA_TOKEN_<ORG>), never from the runner's own
+// credentials (trust.go), and go only to hosts the runner's HostPolicy
+// allows (TrustedURLs, before any request); what Parse reads is bounded
+// (trust.go's limits) and stays inside the repository; a Result keeps counts and the
 // changes only, never the desired or live documents of a no-op, so memory
 // follows the instances in flight, not the fleet.
 package fleet

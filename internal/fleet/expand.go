@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/grafsync/grafsync/internal/load"
 	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/resource"
 )
@@ -36,16 +37,38 @@ func expands(name string) bool {
 	return false
 }
 
+// MaxExpandedBytes is the largest a content file may be once ${fleet.KEY}
+// is expanded: the size grafsync reads from any file. Each reference is a
+// copy of a value, so the expansion stops there rather than hold a file
+// many times the size of what is written.
+const MaxExpandedBytes = load.MaxFileBytes
+
+// maxMissing is how many missing values Expand lists for one file.
+const maxMissing = 100
+
+// TooLargeError is a content file that expands past MaxExpandedBytes.
+type TooLargeError struct {
+	File string
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s: its ${fleet.KEY} values make it more than %d bytes, the most grafsync reads from one file", e.File, MaxExpandedBytes)
+}
+
 // Expand replaces ${fleet.KEY} in data with in.Vars[KEY]; in a .json file
 // the value is escaped as JSON string content (it lands inside a string).
-// missing lists the positions of keys the instance has no value for.
-func Expand(name string, data []byte, vars map[string]string) (out []byte, missing []Missing) {
+// missing lists the positions of (at most maxMissing) keys the instance has
+// no value for. Expansion stops with a *TooLargeError once the result
+// passes MaxExpandedBytes; the work is linear in data and the result.
+func Expand(name string, data []byte, vars map[string]string) (out []byte, missing []Missing, err error) {
 	if !bytes.Contains(data, []byte("{fleet.")) {
-		return data, nil
+		return data, nil, nil
 	}
 	jsonFile := strings.HasSuffix(name, ".json")
 	var b bytes.Buffer
 	last := 0
+	// line and lineStart follow the matches, so positions cost one pass.
+	line, lineStart, counted := 1, 0, 0
 	for _, m := range VarRe.FindAllSubmatchIndex(data, -1) {
 		b.Write(data[last:m[0]])
 		last = m[1]
@@ -57,19 +80,29 @@ func Expand(name string, data []byte, vars map[string]string) (out []byte, missi
 		key := string(data[m[2]:m[3]])
 		v, ok := vars[key]
 		if !ok {
-			line := 1 + bytes.Count(data[:m[0]], []byte("\n"))
-			col := m[0] - bytes.LastIndexByte(data[:m[0]], '\n')
-			missing = append(missing, Missing{Key: key, Pos: resource.Pos{File: name, Line: line, Col: col}})
+			if len(missing) < maxMissing {
+				for i := bytes.IndexByte(data[counted:m[0]], '\n'); i >= 0; i = bytes.IndexByte(data[counted:m[0]], '\n') {
+					line, lineStart, counted = line+1, counted+i+1, counted+i+1
+				}
+				counted = m[0]
+				missing = append(missing, Missing{Key: key, Pos: resource.Pos{File: name, Line: line, Col: m[0] - lineStart + 1}})
+			}
 			continue
 		}
 		if jsonFile {
 			q, _ := json.Marshal(v)
 			v = string(q[1 : len(q)-1])
 		}
+		if b.Len()+len(v) > MaxExpandedBytes {
+			return nil, missing, &TooLargeError{File: name}
+		}
 		b.WriteString(v)
 	}
 	b.Write(data[last:])
-	return b.Bytes(), missing
+	if b.Len() > MaxExpandedBytes {
+		return nil, missing, &TooLargeError{File: name}
+	}
+	return b.Bytes(), missing, nil
 }
 
 // Missing is a ${fleet.KEY} an instance has no value for.
@@ -89,7 +122,9 @@ func (in Instance) Problems(missing []Missing) problem.List {
 }
 
 // Check expands every content file of fsys for in and returns the
-// positions of ${fleet.KEY} that in has no value for.
+// positions of ${fleet.KEY} that in has no value for, and the files that
+// expand past MaxExpandedBytes. Files internal/load refuses (not regular,
+// too large) are left to it.
 func (fl *Fleet) Check(fsys fs.FS, in Instance) problem.List {
 	ifs := fl.FS(fsys, in)
 	var out problem.List
@@ -97,15 +132,28 @@ func (fl *Fleet) Check(fsys fs.FS, in Instance) problem.List {
 		if err != nil || d.IsDir() || !expands(p) {
 			return nil
 		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
+		data, ok := readContent(fsys, p)
+		if !ok {
 			return nil // internal/load reports it
 		}
-		_, missing := Expand(p, data, in.Vars)
+		_, missing, err := Expand(p, data, in.Vars)
 		out = append(out, in.Problems(missing)...)
+		if err != nil {
+			out = append(out, problem.Errorf(resource.Pos{File: p}, fmt.Sprintf("each ${fleet.KEY} is a copy of instance %q's value (%s); reference long values less often", in.Name, in.Source),
+				"instance %s: %v", in.Name, err))
+		}
 		return nil
 	})
 	return out
+}
+
+// readContent reads a content file to expand it: a regular file of at most
+// load.MaxFileBytes (following a link inside the repository), else ok is
+// false and the caller hands the file to internal/load unread, which
+// refuses it with its reason (a named pipe would block a read).
+func readContent(fsys fs.FS, name string) (data []byte, ok bool) {
+	data, err := readBounded(fsys, name, load.MaxFileBytes)
+	return data, err == nil
 }
 
 // FS is the repository as instance in sees it: ${fleet.KEY} expanded in
@@ -143,6 +191,29 @@ func (f *instanceFS) Open(name string) (fs.File, error) {
 	if f.isHidden(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
+	if expands(name) {
+		// Stat before opening: opening a named pipe blocks.
+		st, err := fs.Stat(f.base, name)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() && !st.Mode().IsRegular() {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%s, not a regular file", describeMode(st.Mode()))}
+		}
+		// A file too large is opened as it is: internal/load refuses it
+		// from its Stat without reading.
+		if st.Mode().IsRegular() && st.Size() <= load.MaxFileBytes {
+			data, err := readAtMost(f.base, name, load.MaxFileBytes)
+			if err != nil {
+				return nil, err
+			}
+			out, _, err := Expand(name, data, f.vars)
+			if err != nil {
+				return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+			}
+			return &memFile{Reader: bytes.NewReader(out), info: sizedInfo{st, int64(len(out))}}, nil
+		}
+	}
 	file, err := f.base.Open(name)
 	if err != nil {
 		return nil, err
@@ -155,16 +226,7 @@ func (f *instanceFS) Open(name string) (fs.File, error) {
 	if st.IsDir() {
 		return &dirFile{File: file, fsys: f, name: name}, nil
 	}
-	if !expands(name) {
-		return file, nil
-	}
-	data, err := io.ReadAll(file)
-	file.Close()
-	if err != nil {
-		return nil, err
-	}
-	out, _ := Expand(name, data, f.vars)
-	return &memFile{Reader: bytes.NewReader(out), info: sizedInfo{st, int64(len(out))}}, nil
+	return file, nil
 }
 
 // ReadFile avoids a copy through Open for the common read.
@@ -177,8 +239,19 @@ func (f *instanceFS) ReadFile(name string) ([]byte, error) {
 	return io.ReadAll(file)
 }
 
-// Stat keeps a hidden path hidden and an expanded file's size right.
+// Stat keeps a hidden path hidden and an expanded file's size right. It
+// opens only what it expands: a named pipe is stat'ed, never opened.
 func (f *instanceFS) Stat(name string) (fs.FileInfo, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrInvalid}
+	}
+	if f.isHidden(name) {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	}
+	st, err := fs.Stat(f.base, name)
+	if err != nil || !expands(name) || !st.Mode().IsRegular() || st.Size() > load.MaxFileBytes {
+		return st, err
+	}
 	file, err := f.Open(name)
 	if err != nil {
 		return nil, err

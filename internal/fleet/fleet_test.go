@@ -131,9 +131,13 @@ func TestExpand(t *testing.T) {
 		{name: "literal", file: "dashboards/d.json", in: `"$${fleet.tenant}"`, want: `"${fleet.tenant}"`},
 		{name: "grafana's own syntax untouched", file: "dashboards/d.json", in: `"${instance} ${fleet} $fleet ${__field.labels.x}"`, want: `"${instance} ${fleet} $fleet ${__field.labels.x}"`},
 		{name: "missing", file: "dashboards/d.json", in: "{\n  \"t\": \"${fleet.nope}\"}", want: "{\n  \"t\": \"\"}", missing: []string{"dashboards/d.json:2:9 nope"}},
+		{name: "missing on several lines", file: "datasources/x.yaml", in: "a: ${fleet.x}${fleet.y}\n\nb: ${fleet.region} ${fleet.z}\n", want: "a: \n\nb: eu-west-1 \n", missing: []string{"datasources/x.yaml:1:4 x", "datasources/x.yaml:1:14 y", "datasources/x.yaml:3:20 z"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, missing := Expand(tc.file, []byte(tc.in), vars)
+			got, missing, err := Expand(tc.file, []byte(tc.in), vars)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if diff := cmp.Diff(tc.want, string(got)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}

@@ -65,8 +65,8 @@ func TestRetemplate(t *testing.T) {
 			}
 			if len(tc.ambiguous) == 0 {
 				// What was put back expands to what was pulled.
-				back, missing := Expand(tc.file, got, vars)
-				if len(missing) > 0 || string(back) != tc.pulled {
+				back, missing, err := Expand(tc.file, got, vars)
+				if err != nil || len(missing) > 0 || string(back) != tc.pulled {
 					t.Errorf("Expand(Retemplate) = %s, missing %v; want the pulled file %s", back, missing, tc.pulled)
 				}
 			}

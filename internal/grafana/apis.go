@@ -143,6 +143,11 @@ func (c *Client) detectAPIs(ctx context.Context, version string) (*apisPath, err
 	if err != nil {
 		return nil, fmt.Errorf("grafana /apis client: %w", err)
 	}
+	// client-go's round trippers set the credentials again on every
+	// request, a redirected one too (redirect.go).
+	hcc := *hc
+	hcc.CheckRedirect = checkRedirect
+	hc = &hcc
 	groups, err := c.discover(ctx, hc, rc.Host)
 	if err != nil {
 		return nil, err

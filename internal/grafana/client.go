@@ -46,7 +46,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("both GRAFANA_TOKEN and GRAFANA_USER are set: use one form of credentials")
 	}
 	reps := newReplicas(urls, cfg.Logger)
-	httpClient := &http.Client{Transport: newTransport(cfg, reps)}
+	httpClient := &http.Client{Transport: newTransport(cfg, reps), CheckRedirect: checkRedirect}
 	base := urls[0]
 	rt := httptransport.NewWithClient(base.Host, base.Path+goapi.DefaultBasePath, []string{base.Scheme}, httpClient)
 	// The generated default consumer decodes numbers as json.Number; plain

@@ -124,7 +124,7 @@ func (r *replicas) target(req *http.Request, i int) {
 // the header timeout, over the base transport.
 func newTransport(cfg Config, reps *replicas) http.RoundTripper {
 	rc := retryablehttp.NewClient()
-	rc.HTTPClient = &http.Client{Transport: headerTimeout{base: cfg.Transport, d: cfg.Timeout}}
+	rc.HTTPClient = &http.Client{Transport: headerTimeout{base: cfg.Transport, d: cfg.Timeout}, CheckRedirect: checkRedirect}
 	rc.Logger = nil // we log retries ourselves, without URLs' secrets
 	rc.RetryMax = cfg.Retry.MaxAttempts - 1
 	rc.RetryWaitMin = cfg.Retry.MinWait
@@ -133,6 +133,9 @@ func newTransport(cfg Config, reps *replicas) http.RoundTripper {
 	rc.Backoff = backoff
 	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		retry, _ := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+		if isRedirectRefused(err) {
+			retry = false
+		}
 		status := 0
 		if resp != nil {
 			status = resp.StatusCode
