@@ -62,6 +62,9 @@ func runValidate(ctx context.Context, opts validateOptions, e env, stdout, stder
 		fr := &fleetRun{fl: fl, snap: snap, ro: opts.repo, e: e, log: log}
 		return runFleetValidate(ctx, fr, opts.fleet, stdout)
 	}
+	if err := opts.fleet.single(); err != nil {
+		return err
+	}
 	st, problems := load.Load(snap.FS, load.Options{Getenv: e.getenv, ReadFile: opts.repo.secretFiles(e).ReadFile, Revision: snap.Revision, Context: ctx})
 	if err := ctx.Err(); err != nil {
 		return err // a signal: exitCode says which
