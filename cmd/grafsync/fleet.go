@@ -222,7 +222,8 @@ func failedRow(in fleet.Instance, err error) view.FleetRow {
 	if errors.As(err, &pe) {
 		for _, p := range pe.Problems {
 			if p.Severity == problem.Error {
-				msg = fmt.Sprintf("%s: %s (%s for this instance, listed above); nothing was written to it", p.Pos, p.Message, pe.Problems.Summary())
+				n, _ := pe.Problems.Count()
+				msg = fmt.Sprintf("%s: %s (%s for this instance, listed above); nothing was written to it", p.Pos, p.Message, plural(n, "error"))
 				break
 			}
 		}

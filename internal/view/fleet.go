@@ -236,7 +236,9 @@ func fleetText(w io.Writer, rows []FleetRow, details bool, header []string, cell
 	ew := &errWriter{w: w}
 	if details {
 		for _, r := range rows {
-			if r.Text == "" && r.Applied == "" {
+			// An instance in step has nothing to show but its row: a fleet
+			// of hundreds prints only the instances that change.
+			if r.Text == "" {
 				continue
 			}
 			ew.printf("== instance %s\n", r.Instance)
