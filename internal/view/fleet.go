@@ -317,7 +317,7 @@ func FleetMarkdown(w io.Writer, rows []FleetRow, title, revision string) error {
 		body.WriteString(b.String())
 	}
 	if left > 0 {
-		fmt.Fprintf(&body, "\n_%s' changes left out to fit the comment; run grafsync plan --instance NAME to see them._\n", instances(left))
+		fmt.Fprintf(&body, "\n_The changes of %s are left out to fit the comment; run grafsync plan --instance NAME to see them._\n", instances(left))
 	}
 	_, err := io.WriteString(w, head.String()+body.String()+tail)
 	return err
