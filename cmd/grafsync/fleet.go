@@ -40,7 +40,7 @@ const defaultFleetConcurrency = 64
 
 func (o *fleetOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringSliceVar(&o.instances, "instance", nil, "fleet: only these instances (repeatable, comma-separated); default all")
+	f.Var((*instanceList)(&o.instances), "instance", "fleet: only these instances (repeatable, comma-separated); default all")
 	f.StringSliceVar(&o.selectors, "selector", nil, "fleet: only instances whose labels match label=value (repeatable: all must match)")
 	f.IntVar(&o.requests, "fleet-concurrency", defaultFleetConcurrency, "fleet: requests in flight over all instances at once (--concurrency bounds each instance)")
 }
@@ -58,6 +58,24 @@ func (o fleetOptions) single() error {
 		return fmt.Errorf("--instance %s: %s; drop --instance", strings.Join(o.instances, ","), why)
 	case len(o.selectors) > 0:
 		return fmt.Errorf("--selector %s: %s; drop --selector", strings.Join(o.selectors, ","), why)
+	}
+	return nil
+}
+
+// instanceList is --instance: names, repeatable and comma-separated. An
+// empty name is refused: --instance "$NAME" with NAME unset must not
+// widen the run to the whole fleet.
+type instanceList []string
+
+func (n *instanceList) String() string { return strings.Join(*n, ",") }
+func (n *instanceList) Type() string   { return "names" }
+
+func (n *instanceList) Set(v string) error {
+	for name := range strings.SplitSeq(v, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			return fmt.Errorf("empty instance name in %q: give names from grafsync.yaml (grafsync validate lists them), or drop --instance for every instance", v)
+		}
+		*n = append(*n, name)
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ error. It makes no network call to Grafana (a remote --repo is fetched).`,
 	}
 	opts.repo.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
-	cmd.Flags().StringSliceVar(&opts.fleet.instances, "instance", nil, "fleet: validate only these instances' expansion (default all)")
+	cmd.Flags().Var((*instanceList)(&opts.fleet.instances), "instance", "fleet: validate only these instances' expansion (repeatable, comma-separated; default all)")
 	cmd.Flags().StringSliceVar(&opts.fleet.selectors, "selector", nil, "fleet: validate only instances whose labels match label=value")
 	return cmd
 }
