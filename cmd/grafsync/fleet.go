@@ -241,7 +241,7 @@ func failedRow(in fleet.Instance, err error) view.FleetRow {
 		for _, p := range pe.Problems {
 			if p.Severity == problem.Error {
 				n, _ := pe.Problems.Count()
-				msg = fmt.Sprintf("%s: %s (%s for this instance, listed above); nothing was written to it", p.Pos, p.Message, plural(n, "error"))
+				msg = fmt.Sprintf("%s: %s (%s for this instance, listed above); nothing was written to it", p.Pos, p.Message, fleetCount(n, "error"))
 				break
 			}
 		}
@@ -310,7 +310,7 @@ func runFleetValidate(ctx context.Context, fr *fleetRun, fo fleetOptions, stdout
 	for i, in := range instances {
 		names[i] = in.Name
 	}
-	fmt.Fprintf(stdout, "%s (fleet: %s)\n", problems.Summary(), plural(len(instances), "instance"))
+	fmt.Fprintf(stdout, "%s (fleet: %s)\n", problems.Summary(), fleetCount(len(instances), "instance"))
 	fmt.Fprintf(stdout, "Instances: %s\n", fleet.Names(names))
 	if problems.HasErrors() {
 		return silentError{errors.New("validation failed: " + problems.Summary())}
@@ -409,7 +409,7 @@ func runFleetApply(ctx context.Context, fr *fleetRun, opts planOptions, fo fleet
 	n := min(fo.canary, len(instances))
 	var rows []view.FleetRow
 	if n > 0 {
-		fmt.Fprintf(stdout, "Canary: applying to %s first (%s), then planning %s again.\n", plural(n, "instance"), instanceNames(instances[:n]), pronoun(n))
+		fmt.Fprintf(stdout, "Canary: applying to %s first (%s), then planning %s again.\n", fleetCount(n, "instance"), instanceNames(instances[:n]), itOrThem(n))
 		rows = fleet.Run(ctx, instances[:n], fo.inFlight(fr.g.concurrency), one(true), failedRow)
 		stop := ""
 		for _, r := range rows {
@@ -426,11 +426,11 @@ func runFleetApply(ctx context.Context, fr *fleetRun, opts planOptions, fo fleet
 			if err := view.FleetApplyText(stdout, rows); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "Stopped after the canaries: %s; %s not touched.\n", stop, plural(len(instances)-n, "instance was", "instances were"))
+			fmt.Fprintf(stdout, "Stopped after the canaries: %s; %s not touched.\n", stop, fleetCount(len(instances)-n, "instance was", "instances were"))
 			return silentError{errors.New(stop)}
 		}
 		if rest := len(instances) - n; rest > 0 {
-			fmt.Fprintf(stdout, "Canary passed: %s applied and planned empty; applying to the rest (%s).\n", instanceNames(instances[:n]), plural(rest, "instance"))
+			fmt.Fprintf(stdout, "Canary passed: %s applied and planned empty; applying to the rest (%s).\n", instanceNames(instances[:n]), fleetCount(rest, "instance"))
 		} else {
 			fmt.Fprintf(stdout, "Canary passed: %s applied and planned empty; no other instances are selected.\n", instanceNames(instances[:n]))
 		}
@@ -517,9 +517,9 @@ func maybeFleet(ctx context.Context, opts *planOptions, e env, stderr io.Writer,
 	return true, fn(ctx, fr)
 }
 
-// plural is "1 instance" or "N instances" (many: the plural, when not
+// fleetCount is "1 instance" or "N instances" (many: the plural, when not
 // word+"s").
-func plural(n int, word string, many ...string) string {
+func fleetCount(n int, word string, many ...string) string {
 	if n == 1 {
 		return "1 " + word
 	}
@@ -529,8 +529,8 @@ func plural(n int, word string, many ...string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// pronoun is "it" or "them".
-func pronoun(n int) string {
+// itOrThem is "it" or "them".
+func itOrThem(n int) string {
 	if n == 1 {
 		return "it"
 	}
