@@ -52,7 +52,7 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 	}
 	if done, err := maybeFleet(ctx, &opts, e, stderr, func(ctx context.Context, fr *fleetRun) error {
 		if opts.checkDatasources {
-			return fmt.Errorf("--check-datasources: not available over a fleet yet; run grafsync check per instance")
+			fr.checks = &check.Options{Concurrency: opts.grafana.concurrency}
 		}
 		return runFleetApply(ctx, fr, opts, opts.fleet, file, stdout)
 	}); done {

@@ -19,6 +19,7 @@ type checkOptions struct {
 	repo    repoOptions
 	grafana grafanaOptions
 	format  string
+	fleet   fleetOptions
 }
 
 func newCheckCmd(e env) *cobra.Command {
@@ -31,7 +32,12 @@ org), asks Grafana to run the datasource's own health check
 (GET /api/datasources/uid/:uid/health) — for CloudWatch this assumes the
 configured role. It prints one line per datasource: ok, or Grafana's own
 message, and exits 1 if any check fails. At most --concurrency checks run at
-once. It only reads: a failing check never changes Grafana.`,
+once. It only reads: a failing check never changes Grafana.
+
+Over a fleet (instances: in grafsync.yaml) every selected instance's Grafana
+checks the datasources the repository declares for it: the failed checks,
+then one table of instances, exit 1 if any check failed or any instance
+could not be checked (docs/fleet.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCheck(cmd.Context(), opts, e, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -39,6 +45,7 @@ once. It only reads: a failing check never changes Grafana.`,
 	}
 	opts.repo.addFlags(cmd)
 	opts.grafana.addFlags(cmd)
+	opts.fleet.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.format, "format", "text", "output: text or json")
 	return cmd
 }
@@ -50,6 +57,13 @@ func runCheck(ctx context.Context, opts checkOptions, e env, stdout, stderr io.W
 	if err := opts.grafana.validate(); err != nil {
 		return err
 	}
+	po := planOptions{repo: opts.repo, grafana: opts.grafana, fleet: opts.fleet}
+	if done, err := maybeFleet(ctx, &po, e, stderr, func(ctx context.Context, fr *fleetRun) error {
+		return runFleetCheck(ctx, fr, opts.fleet, opts.format, stdout, stderr)
+	}); done {
+		return err
+	}
+	opts.repo = po.repo // the snapshot maybeFleet read
 	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, false, plan.Options{})
 	if err != nil {
 		return err

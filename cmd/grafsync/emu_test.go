@@ -23,6 +23,7 @@ type harness struct {
 	// version is what `emu start` imitates when the script names none.
 	version grafanatest.Version
 	fleet   *fleetHarness // fleetemu start (fleet_emu_test.go)
+	serve   *scriptServe  // serve start (serve_script_test.go)
 }
 
 func setupHarness(env *testscript.Env, version grafanatest.Version) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/grafsync/grafsync/internal/apply"
+	"github.com/grafsync/grafsync/internal/check"
 	"github.com/grafsync/grafsync/internal/fleet"
 	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/load"
@@ -143,6 +144,9 @@ type fleetRun struct {
 	// onResponse, when set, gives each instance's client its response
 	// counter (serve's metrics).
 	onResponse func(instance string) func(int)
+	// checks, when set, health-checks each instance's datasources after
+	// apply (--check-datasources).
+	checks *check.Options
 }
 
 func newFleetRun(fl *fleet.Fleet, ro repoOptions, g grafanaOptions, fo fleetOptions, e env, log *slog.Logger, po plan.Options) (*fleetRun, error) {
@@ -460,6 +464,7 @@ func (fr *fleetRun) applyInstance(ctx context.Context, in fleet.Instance, saved 
 	}
 	if !out.Plan.HasChanges() {
 		row.Applied, row.Done = (&apply.Result{}).Summary(), &view.FleetDone{}
+		fr.checkInstance(ctx, ri, out, &row)
 		return row
 	}
 	res, err := reconcile.Apply(ctx, ri, out, apply.Options{Message: "grafsync apply " + view.RevisionLabel(out.Plan.Revision)})
@@ -474,16 +479,124 @@ func (fr *fleetRun) applyInstance(ctx context.Context, in fleet.Instance, saved 
 		row.Error = failedRow(in, err).Error
 		return row
 	}
+	if fr.checks != nil && !fr.checkInstance(ctx, ri, out, &row) {
+		return row
+	}
 	if canary {
 		again, err := reconcile.Plan(ctx, ri)
 		switch {
 		case err != nil:
 			row.Error = "re-plan after apply: " + err.Error()
 		case again.Plan.HasChanges():
-			row.Error = "re-plan after apply is not empty: " + again.Plan.Summary()
+			row.Error = "re-plan after apply is not empty (" + changedSubjects(again.Plan, 5) + "; changed in Grafana meanwhile, or not kept as written): " + again.Plan.Summary()
 		}
 	}
 	return row
+}
+
+// changedSubjects names a plan's changes, "update dashboard d", at most
+// n of them.
+func changedSubjects(p *plan.Plan, n int) string {
+	var out []string
+	more := 0
+	for _, c := range p.Changes {
+		switch {
+		case c.Action == plan.NoOp:
+		case len(out) < n:
+			out = append(out, string(c.Action)+" "+c.Subject)
+		default:
+			more++
+		}
+	}
+	if more > 0 {
+		out = append(out, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(out, ", ")
+}
+
+// checkInstance health-checks an instance's datasources once its apply
+// succeeded, when asked (fr.checks); a failed check fails the row, as
+// grafsync apply --check-datasources exits 1 for one Grafana, and stops a
+// canary rollout. It reports whether every check passed.
+func (fr *fleetRun) checkInstance(ctx context.Context, ri reconcile.Inputs, out *reconcile.Outcome, row *view.FleetRow) bool {
+	if fr.checks == nil {
+		return true
+	}
+	rep, err := reconcile.CheckState(ctx, ri, out.State, *fr.checks)
+	switch {
+	case err != nil:
+		row.Error = "datasource check: " + err.Error()
+		return false
+	case rep.Failed() > 0:
+		row.Checks = view.CheckTextString(rep)
+		row.Error = fmt.Sprintf("%d of %d datasource checks failed", rep.Failed(), len(rep.Results))
+		return false
+	}
+	return true
+}
+
+// runFleetCheck asks every selected instance's Grafana to health-check the
+// datasources the repository declares for it (grafsync check per
+// instance), at most --fleet-concurrency requests in flight over the
+// fleet. It exits 1 when any instance could not be checked or any check
+// failed.
+func runFleetCheck(ctx context.Context, fr *fleetRun, fo fleetOptions, format string, stdout, stderr io.Writer) error {
+	instances, err := fr.fl.Select(fo.instances, fo.selectors)
+	if err != nil {
+		return err
+	}
+	problemsTo := stdout
+	if format != "text" {
+		problemsTo = stderr
+	}
+	if problems := fr.validate(ctx, instances, false, false); problems.HasErrors() {
+		for _, p := range problems {
+			fmt.Fprintln(problemsTo, p)
+		}
+		fmt.Fprintln(problemsTo, problems.Summary())
+		return silentError{errors.New("the repository has errors; nothing was checked")}
+	}
+	opts := check.Options{Concurrency: fr.g.concurrency}
+	rows := fleet.Run(ctx, instances, fo.inFlight(fr.g.concurrency), func(ctx context.Context, in fleet.Instance) view.FleetCheckRow {
+		ri, closeIn, err := fr.inputs(in, false)
+		if err != nil {
+			return view.FleetCheckRow{Instance: in.Name, Error: err.Error()}
+		}
+		defer closeIn()
+		out, rep, err := reconcile.Check(ctx, ri, opts)
+		var pe *reconcile.ProblemsError
+		if errors.As(err, &pe) {
+			for _, p := range out.Problems {
+				fr.log.Error("repository problem", "instance", in.Name, "problem", p.String())
+			}
+			return view.FleetCheckRow{Instance: in.Name, Error: "the repository has errors for this instance (" + pe.Problems.Summary() + "): grafsync validate --instance " + in.Name}
+		}
+		row := view.FleetCheckRow{Instance: in.Name, Report: rep}
+		if err != nil {
+			row.Error = err.Error()
+		}
+		return row
+	}, func(in fleet.Instance, err error) view.FleetCheckRow {
+		return view.FleetCheckRow{Instance: in.Name, Error: err.Error()}
+	})
+	if format == "json" {
+		err = view.FleetCheckJSON(stdout, rows)
+	} else {
+		err = view.FleetCheckText(stdout, rows)
+	}
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range rows {
+		if r.Failed() {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return silentError{fmt.Errorf("%d of %d instances failed their datasource checks or could not be checked", failed, len(rows))}
+	}
+	return nil
 }
 
 // maybeFleet reads the repository and, when it declares a fleet, runs fn

@@ -2,8 +2,12 @@ package main
 
 import (
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -22,9 +26,13 @@ type fleetHarness struct {
 //	fleetemu edit-dashboard I UID key=value...
 //	fleetemu stop I              # emulator I refuses connections
 //	fleetemu writes I N
+//	fleetemu race-edit I UID key=value...  # a hand edit racing in (below)
+//	fleetemu unhealthy I DSUID [message...] # the datasource's health check fails
+//	fleetemu seed-dashboard I UID title=T [folder=F] # a dashboard made by hand
+//	fleetemu seed-folder I UID title=T
 func cmdFleetEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
-		ts.Fatalf("usage: fleetemu start N | dashboard I UID | edit-dashboard I UID k=v... | stop I | writes I N")
+		ts.Fatalf("usage: fleetemu start N | dashboard I UID | edit-dashboard I UID k=v... | stop I | writes I N | race-edit I UID k=v... | unhealthy I DSUID [message...] | seed-dashboard I UID title=T [folder=F] | seed-folder I UID title=T")
 	}
 	var h *fleetHarness
 	if args[0] == "start" {
@@ -91,7 +99,60 @@ func cmdFleetEmu(ts *testscript.TestScript, neg bool, args []string) {
 		if got := emu.Writes(); got != n {
 			ts.Fatalf("emulator %d saw %d writes, want %d", i, got, n)
 		}
+	case "race-edit":
+		url := raceEdit(ts, emu, args[2], keyValues(ts, args[3:]))
+		ts.Setenv(fmt.Sprintf("URL_%d", i), url)
+	case "seed-dashboard": // fleetemu seed-dashboard I UID title=T [folder=F]: made by hand in that Grafana
+		kv := keyValues(ts, args[3:])
+		_, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: map[string]any{"uid": args[2], "title": kv["title"], "panels": []any{}}, FolderUID: kv["folder"]})
+		ts.Check(err)
+	case "seed-folder": // fleetemu seed-folder I UID title=T
+		_, err := emu.SeedFolder(1, grafanatest.FolderSpec{UID: args[2], Title: keyValues(ts, args[3:])["title"]})
+		ts.Check(err)
+	case "unhealthy":
+		emu.SetHealthFault(args[2], &grafanatest.HealthFault{Message: strings.Join(args[3:], " ")})
 	default:
 		ts.Fatalf("fleetemu %s: unknown", args[0])
 	}
+}
+
+// raceEdit serves emu on a new loopback address (returned; the script
+// points the instance at it) where a person saves dashboard uid in
+// Grafana's UI right after grafsync's first write that leaves it in place:
+// the edit (EditDashboard, the emulator's UI save) lands after Grafana has
+// stored grafsync's write and before grafsync has its answer, so whatever
+// grafsync reads next sees the edit. It happens once. The response is
+// held back until the edit is done, which makes the race deterministic.
+func raceEdit(ts *testscript.TestScript, emu *grafanatest.Emulator, uid string, kv map[string]string) string {
+	var once sync.Once
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		emu.Handler().ServeHTTP(rec, r)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && rec.Code < 300 {
+			if _, _, _, ok := emu.GetDashboard(1, uid); ok {
+				once.Do(func() {
+					err := emu.EditDashboard(1, uid, func(m map[string]any) {
+						for k, v := range kv {
+							m[k] = v
+						}
+					})
+					if err != nil { // the script sees it as grafsync's failure
+						rec = httptest.NewRecorder()
+						http.Error(rec, "race-edit: "+err.Error(), http.StatusInternalServerError)
+					}
+				})
+			}
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	ts.Defer(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
 }

@@ -85,6 +85,7 @@ func runScripts(t *testing.T, dir string, version grafanatest.Version) {
 			"jsonq":    cmdJSONQ,
 			"example":  cmdExample,
 			"fleetemu": cmdFleetEmu,
+			"serve":    cmdServe,
 		},
 	})
 }

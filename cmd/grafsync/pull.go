@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/grafsync/grafsync/internal/fleet"
 	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/load"
 	"github.com/grafsync/grafsync/internal/plan"
@@ -29,6 +32,7 @@ type pullOptions struct {
 	orgs        []string
 	permissions bool
 	prune       bool
+	instance    string // a fleet's instance to pull from
 }
 
 func newPullCmd(e env) *cobra.Command {
@@ -43,7 +47,13 @@ format with every secret as an environment reference, and org config
 (preferences, teams, folder permissions) in grafsync.yaml. Right after a
 pull, grafsync plan shows only adoption: grafsync's ownership marker.
 A second pull changes no file; existing files are updated in place;
-files are deleted only with --prune. See docs/pull.md.`,
+files are deleted only with --prune. See docs/pull.md.
+
+In a fleet repository (instances: in grafsync.yaml) pull reads the one
+Grafana --instance NAME names and compares it with the repository as that
+instance sees it: files that match are left as they are, a file it rewrites
+keeps its ${fleet.KEY} where the file used them, and paths instanceContent
+gives to other instances are never written (docs/fleet.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPull(cmd.Context(), opts, e, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -56,6 +66,7 @@ files are deleted only with --prune. See docs/pull.md.`,
 	cmd.Flags().StringSliceVar(&opts.orgs, "org", nil, "pull only these orgs (by name), repeatable; default: the orgs grafsync.yaml lists, else the credentials' org")
 	cmd.Flags().BoolVar(&opts.permissions, "permissions", true, "write folder permissions into _folder.yaml (--permissions=false leaves them unmanaged)")
 	cmd.Flags().BoolVar(&opts.prune, "prune", false, "delete the files of resources that are gone from Grafana (default: report them)")
+	cmd.Flags().StringVar(&opts.instance, "instance", "", "fleet: the instance to pull from (required when grafsync.yaml declares instances:); ${fleet.KEY} in the files it rewrites are kept")
 	return cmd
 }
 
@@ -79,15 +90,33 @@ func runPull(ctx context.Context, opts pullOptions, e env, stdout, stderr io.Wri
 	}
 	ctx, cancel := opts.grafana.withTimeout(ctx)
 	defer cancel()
-	in, closeInputs, err := pipelineInputs(opts.grafana, e, log, false, plan.Options{}, nil)
+	if fl, problems := fleet.Parse(os.DirFS(opts.dir)); fl != nil || problems.HasErrors() {
+		return runFleetPull(ctx, opts, kinds, fl, problems, e, log, stdout, stderr)
+	}
+	if opts.instance != "" {
+		return fmt.Errorf("--instance %s: %s declares no fleet (instances:); pull reads the Grafana of --grafana-url or GRAFANA_URL", opts.instance, load.ConfigFile)
+	}
+	res, err := pullInto(ctx, opts, kinds, e, log, stderr)
+	if res != nil {
+		printPulled(stdout, res.Files)
+	}
 	if err != nil {
 		return err
+	}
+	return pullReport(stdout, res, os.DirFS(opts.dir))
+}
+
+// pullInto pulls the Grafana of opts.grafana into opts.dir.
+func pullInto(ctx context.Context, opts pullOptions, kinds []pull.Kind, e env, log *slog.Logger, stderr io.Writer) (*pull.Result, error) {
+	in, closeInputs, err := pipelineInputs(opts.grafana, e, log, false, plan.Options{}, nil)
+	if err != nil {
+		return nil, err
 	}
 	defer closeInputs()
 	access := in.Access.(*orgAccess)
 	orgs, err := pullTargets(ctx, opts, in.Client, in.ClientErr, access)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var progress func(string, int)
 	if isTerminal(stderr) {
@@ -107,26 +136,31 @@ func runPull(ctx context.Context, opts pullOptions, e env, stdout, stderr io.Wri
 	if progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
-	if res != nil {
-		for _, f := range res.Files {
-			if f.Action == pull.Unchanged {
-				continue
-			}
-			line := fmt.Sprintf("  %s %s", pullSymbol(f.Action), f.Path)
-			if f.Detail != "" {
-				line += " (" + f.Detail + ")"
-			}
-			fmt.Fprintln(stdout, line)
+	return res, err
+}
+
+// printPulled prints one line per file pull changed.
+func printPulled(stdout io.Writer, files []pull.FileChange) {
+	for _, f := range files {
+		if f.Action == pull.Unchanged {
+			continue
 		}
+		line := fmt.Sprintf("  %s %s", pullSymbol(f.Action), f.Path)
+		if f.Detail != "" {
+			line += " (" + f.Detail + ")"
+		}
+		fmt.Fprintln(stdout, line)
 	}
-	if err != nil {
-		return err
-	}
+}
+
+// pullReport ends a pull: its notes, what the loader says about the
+// repository as written (repo), the secrets' variables, the summary.
+func pullReport(stdout io.Writer, res *pull.Result, repo fs.FS) error {
 	for _, n := range res.Notes {
 		fmt.Fprintln(stdout, "note: "+n)
 	}
 	// What was written must load: report what the loader says about it.
-	_, problems := load.Load(os.DirFS(opts.dir), load.Options{})
+	_, problems := load.Load(repo, load.Options{})
 	var errs int
 	for _, p := range problems {
 		if p.Severity == problem.Error {

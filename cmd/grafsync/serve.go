@@ -28,8 +28,6 @@ type serveOptions struct {
 	lockDSN    string
 	lockName   string
 	lockRetry  time.Duration
-	// checkDatasourcesSet: --check-datasources was given (a fleet refuses it).
-	checkDatasourcesSet bool
 }
 
 // Environment variables of grafsync serve; their values are secrets.
@@ -58,7 +56,6 @@ PostgreSQL advisory lock and only its holder syncs. SIGTERM or SIGINT stops it
 within a few seconds, with exit status 0.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.checkDatasourcesSet = cmd.Flags().Changed("check-datasources")
 			return runServe(cmd.Context(), opts, e, cmd.ErrOrStderr())
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 
 	"github.com/grafsync/grafsync/internal/apply"
+	"github.com/grafsync/grafsync/internal/check"
 	"github.com/grafsync/grafsync/internal/fleet"
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/reconcile"
@@ -23,14 +24,15 @@ func runServeFleet(ctx context.Context, opts serveOptions, e env, log *slog.Logg
 	if opts.grafana.sandbox || len(opts.grafana.urls) > 0 {
 		return errors.New("--sandbox and --grafana-url do not apply to a fleet (instances: in grafsync.yaml names each Grafana)")
 	}
-	if opts.checkDatasources && opts.checkDatasourcesSet {
-		return errors.New("--check-datasources: not available over a fleet yet; run grafsync check per instance")
-	}
 	mode := serve.Mode(opts.mode)
 	if mode != serve.ModeApply && mode != serve.ModePlan {
 		return fmt.Errorf("--mode %q: choose apply (keep Grafana converged) or plan (only report drift)", opts.mode)
 	}
 	metrics := serve.NewFleetMetrics()
+	var checks *check.Options // nil: --check-datasources=false
+	if opts.checkDatasources {
+		checks = &check.Options{Concurrency: opts.grafana.concurrency}
+	}
 	po := plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions, AllowEmpty: opts.allowEmpty}
 	ro := opts.repo
 	ro.opened = nil // every fetch reads the repository again
@@ -64,7 +66,7 @@ func runServeFleet(ctx context.Context, opts serveOptions, e env, log *slog.Logg
 			names = append(names, in.Name)
 		}
 		return serve.FleetSnapshot{Revision: snap.Revision, Instances: names, Run: func(ctx context.Context, name string) serve.InstanceResult {
-			return serveInstance(ctx, fr, byName[name], mode)
+			return serveInstance(ctx, fr, byName[name], mode, checks)
 		}}, nil
 	}
 	var locks serve.LockSet
@@ -81,7 +83,8 @@ func runServeFleet(ctx context.Context, opts serveOptions, e env, log *slog.Logg
 	srv, err := serve.NewFleet(serve.FleetOptions{
 		Fetch: fetch, Interval: opts.interval, MaxBackoff: opts.maxBackoff, RunTimeout: opts.grafana.timeout,
 		Locks: locks, LockRetry: opts.lockRetry, InFlight: opts.fleet.inFlight(opts.grafana.concurrency),
-		TriggerToken: e.getenv(envTriggerToken), Metrics: metrics, Logger: log,
+		TriggerToken: e.getenv(envTriggerToken), WebhookSecret: e.getenv(envWebhookSecret), Ref: opts.repo.ref,
+		Metrics: metrics, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -95,7 +98,8 @@ func runServeFleet(ctx context.Context, opts serveOptions, e env, log *slog.Logg
 		lockName = locks.String()
 	}
 	log.Info("serving", "fleet", true, "addr", ln.Addr().String(), "mode", string(mode), "interval", opts.interval.String(),
-		"repo", source.Redact(opts.repo.repo), "lock", lockName)
+		"repo", source.Redact(opts.repo.repo), "ref", opts.repo.ref, "lock", lockName,
+		"webhook", e.getenv(envWebhookSecret) != "", "trigger", e.getenv(envTriggerToken) != "", "check_datasources", opts.checkDatasources)
 	if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
 		return err
 	}
@@ -103,8 +107,10 @@ func runServeFleet(ctx context.Context, opts serveOptions, e env, log *slog.Logg
 }
 
 // serveInstance runs one instance: validate its view of the repository,
-// plan, and in apply mode apply.
-func serveInstance(ctx context.Context, fr *fleetRun, in fleet.Instance, mode serve.Mode) serve.InstanceResult {
+// plan, and in apply mode apply; then, when checks is set and the
+// repository loaded, its Grafana health-checks the declared datasources
+// whatever planning or applying did (as single-Grafana serve does).
+func serveInstance(ctx context.Context, fr *fleetRun, in fleet.Instance, mode serve.Mode, checks *check.Options) (r serve.InstanceResult) {
 	if ps := fr.fl.Check(fr.snap.FS, in); ps.HasErrors() {
 		for _, p := range ps {
 			fr.log.Error("repository problem", "instance", in.Name, "problem", p.String())
@@ -117,6 +123,20 @@ func serveInstance(ctx context.Context, fr *fleetRun, in fleet.Instance, mode se
 	}
 	defer closeIn()
 	out, err := reconcile.Plan(ctx, ri)
+	var pe *reconcile.ProblemsError
+	if checks != nil && out != nil && out.State != nil && !errors.As(err, &pe) {
+		defer func() {
+			if ctx.Err() != nil {
+				return
+			}
+			rep, cerr := reconcile.CheckState(ctx, ri, out.State, *checks)
+			if cerr != nil {
+				fr.log.Warn("datasource check did not run", "instance", in.Name, "error", cerr.Error())
+				return
+			}
+			r.Checked = rep
+		}()
+	}
 	if err != nil {
 		return serve.InstanceResult{Err: err}
 	}
@@ -130,7 +150,7 @@ func serveInstance(ctx context.Context, fr *fleetRun, in fleet.Instance, mode se
 		return serve.InstanceResult{Drift: drift}
 	}
 	res, err := reconcile.Apply(ctx, ri, out, apply.Options{Message: "grafsync serve " + view.RevisionLabel(out.Plan.Revision), Logger: fr.log})
-	r := serve.InstanceResult{Drift: drift, Err: err}
+	r = serve.InstanceResult{Drift: drift, Err: err}
 	if res != nil {
 		n := res.Done[plan.Create] + res.Done[plan.Update] + res.Done[plan.Delete]
 		r.Applied = n

@@ -15,6 +15,13 @@
 // report the last outcome per datasource. A failing check is reported, not
 // a failed run: it never changes Grafana or /readyz.
 //
+// FleetServer is the same daemon over a fleet: each instance on its own
+// schedule, metrics and readiness (an instance label), datasource checks
+// per instance, the same webhook and trigger endpoints running every
+// instance the replica holds; with PostgreSQL locks (a LockSet) replicas
+// split the fleet, and a trigger one receives reaches all (Broadcaster,
+// NOTIFY/LISTEN).
+//
 // Invariants:
 //   - At most one run at a time, in one goroutine; triggers that arrive
 //     during a run are coalesced into one run after it.

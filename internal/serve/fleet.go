@@ -12,11 +12,14 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/grafsync/grafsync/internal/check"
 )
 
 // FleetSnapshot is one fetch of a fleet repository: its revision, the
@@ -33,6 +36,10 @@ type InstanceResult struct {
 	Drift   int // changes the plan found, less what the apply made
 	Applied int
 	Err     error
+	// Checked is the health check of the instance's declared datasources
+	// after the run (nil when they were not checked). A failed check is
+	// reported in metrics and logs, never a failed run.
+	Checked *check.Report
 }
 
 // FleetOptions configure a FleetServer. Zero durations take Options'
@@ -54,8 +61,13 @@ type FleetOptions struct {
 	// InFlight bounds the instances run at once; default 8.
 	InFlight     int
 	TriggerToken string // bearer token of POST /trigger; "" disables it
-	Metrics      *FleetMetrics
-	Logger       *slog.Logger
+	// WebhookSecret verifies GitHub's X-Hub-Signature-256 of POST
+	// /webhook/github; "" disables it. Ref, when set, is the branch or tag
+	// watched: a push to another ref runs nothing. Never logged.
+	WebhookSecret string
+	Ref           string
+	Metrics       *FleetMetrics
+	Logger        *slog.Logger
 }
 
 // FleetServer keeps a fleet converged: each instance on its own interval,
@@ -69,6 +81,9 @@ type FleetServer struct {
 	mu        sync.Mutex
 	instances map[string]*instanceState
 	lockErr   bool
+	// listening: the Broadcaster subscription is up, so a broadcast
+	// reaches this replica too.
+	listening atomic.Bool
 }
 
 type instanceState struct {
@@ -91,6 +106,9 @@ type FleetMetrics struct {
 	up              *prometheus.GaugeVec   // instance: last run succeeded
 	lockHeld        *prometheus.GaugeVec   // instance
 	grafanaRequests *prometheus.CounterVec // instance, code
+	triggers        *prometheus.CounterVec // source, result (a trigger is the replica's, not an instance's)
+	datasourceUp    *prometheus.GaugeVec   // instance, org, uid, name, type
+	checkDuration   *prometheus.GaugeVec   // instance, org, uid, name, type
 }
 
 // NewFleetMetrics creates the metrics on a registry of their own.
@@ -114,10 +132,33 @@ func NewFleetMetrics() *FleetMetrics {
 			Help: "1 when this replica holds the instance's lock and syncs it, 0 when another replica does."}, in),
 		grafanaRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "grafsync_grafana_requests_total",
 			Help: "HTTP requests to the instance's Grafana (each retry counts), by status code; code 0: no response."}, []string{"instance", "code"}),
+		triggers: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "grafsync_triggers_total",
+			Help: "Trigger requests to this replica by source (webhook, api) and result (accepted, rejected: bad signature or token, ignored: not the watched ref)."}, []string{"source", "result"}),
+		datasourceUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "grafsync_datasource_up",
+			Help: "1 when the datasource's health check, run by the instance's Grafana after its last run, passed; 0 when it failed. One series per instance and declared datasource."}, fleetDatasourceLabels()),
+		checkDuration: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "grafsync_datasource_check_duration_seconds",
+			Help: "How long the datasource's last health check on the instance took."}, fleetDatasourceLabels()),
 	}
 	m.Registry.MustRegister(m.runs, m.duration, m.drift, m.applied, m.lastSuccess, m.up, m.lockHeld, m.grafanaRequests,
+		m.triggers, m.datasourceUp, m.checkDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// fleetDatasourceLabels are datasourceLabels with the instance first.
+func fleetDatasourceLabels() []string { return append([]string{"instance"}, datasourceLabels()...) }
+
+// setDatasourceHealth replaces one instance's datasource series with its
+// last check's: a datasource that left the repository loses its series,
+// other instances' series stay.
+func (m *FleetMetrics) setDatasourceHealth(instance string, r *check.Report) {
+	m.datasourceUp.DeletePartialMatch(prometheus.Labels{"instance": instance})
+	m.checkDuration.DeletePartialMatch(prometheus.Labels{"instance": instance})
+	for _, res := range r.Results {
+		labels := prometheus.Labels{"instance": instance, "org": res.Org, "uid": res.UID, "name": res.Name, "type": res.Type}
+		m.datasourceUp.With(labels).Set(map[bool]float64{true: 1}[res.OK])
+		m.checkDuration.With(labels).Set(res.Duration.Seconds())
+	}
 }
 
 // GrafanaResponse returns the counter hook of one instance's client.
@@ -153,6 +194,12 @@ func (s *FleetServer) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { served <- srv.Serve(ln) }()
 	looped := make(chan struct{})
 	go func() { defer close(looped); s.loop(ctx) }()
+	listened := make(chan struct{})
+	if b, ok := s.opts.Locks.(Broadcaster); ok {
+		go func() { defer close(listened); s.listen(ctx, b) }()
+	} else {
+		close(listened)
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -166,6 +213,7 @@ func (s *FleetServer) Serve(ctx context.Context, ln net.Listener) error {
 		srv.Close()
 	}
 	<-looped
+	<-listened
 	if s.opts.Locks != nil {
 		if lerr := s.opts.Locks.Release(sctx); lerr != nil {
 			s.log.Warn("could not release the locks cleanly; they are released when the connection closes", "error", lerr)
@@ -361,6 +409,14 @@ func (s *FleetServer) record(n, rev string, r InstanceResult, took time.Duration
 		return
 	}
 	st.ran, st.ok = true, r.Err == nil
+	if r.Checked != nil {
+		s.m.setDatasourceHealth(n, r.Checked)
+		for _, res := range r.Checked.Results {
+			if !res.OK {
+				s.log.Warn("datasource check failed", "instance", n, "subject", res.Subject(), "source", res.Source, "message", res.Message)
+			}
+		}
+	}
 	s.m.duration.WithLabelValues(n).Set(took.Seconds())
 	s.m.applied.WithLabelValues(n).Add(float64(r.Applied))
 	if r.Err != nil {
@@ -383,27 +439,105 @@ func (s *FleetServer) record(n, rev string, r InstanceResult, took time.Duration
 	s.log.Info("run", "instance", n, "revision", rev, "result", resultSuccess, "drift", r.Drift, "applied", r.Applied, "duration_seconds", took.Seconds())
 }
 
-// Handler serves /healthz, /readyz, /readyz?instance=NAME, /metrics and
-// POST /trigger.
+// Handler serves /healthz, /readyz, /readyz?instance=NAME, /metrics,
+// POST /webhook/github and POST /trigger (the single-Grafana Server's
+// endpoints: same signature, token and ref rules).
 func (s *FleetServer) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.m.Registry, promhttp.HandlerOpts{Registry: s.m.Registry}))
-	mux.HandleFunc("POST /trigger", func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if s.opts.TriggerToken == "" || !ok || !equalSecret(token, s.opts.TriggerToken) {
-			http.Error(w, "bad or missing bearer token (GRAFSYNC_TRIGGER_TOKEN)", http.StatusUnauthorized)
+	mux.HandleFunc("POST /webhook/github", githubWebhook(s.opts.WebhookSecret, s.opts.Ref, s))
+	mux.HandleFunc("POST /trigger", apiTrigger(s.opts.TriggerToken, s))
+	return mux
+}
+
+// listen keeps the Broadcaster subscription up until ctx ends, trying
+// again every LockRetry after a failure: each broadcast queues a run here.
+func (s *FleetServer) listen(ctx context.Context, b Broadcaster) {
+	for ctx.Err() == nil {
+		err := b.Listen(ctx, func() {
+			s.listening.Store(true)
+			s.log.Debug("listening for triggers from the other replicas")
+		}, s.queue)
+		s.listening.Store(false)
+		if ctx.Err() != nil {
 			return
 		}
+		s.log.Warn("not listening for triggers from the other replicas; a push they receive runs this replica's instances at their next interval", "error", err, "retry_in", s.opts.LockRetry.String())
+		t := time.NewTimer(s.opts.LockRetry)
 		select {
-		case s.triggers <- struct{}{}:
-		default:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
 		}
-		w.WriteHeader(http.StatusAccepted)
-		fmt.Fprintln(w, "queued: every instance this replica holds runs now")
-	})
-	return mux
+	}
+}
+
+// queue asks the loop to run every held instance now (triggers during a
+// run coalesce into one run after it).
+func (s *FleetServer) queue() {
+	select {
+	case s.triggers <- struct{}{}:
+	default:
+	}
+}
+
+// accept makes every instance this replica holds due now: the loop runs
+// them at once, at most InFlight at a time (the fleet's request bound
+// holds as on an interval). A trigger arriving during a run is one more
+// run after it. With a Broadcaster (the PostgreSQL locks) every replica
+// is told, so the instances other replicas hold run now too; this replica
+// hears its own broadcast, and runs at once only when it is not listening
+// or the broadcast failed.
+func (s *FleetServer) accept(w http.ResponseWriter, r *http.Request, source string) {
+	s.m.triggers.WithLabelValues(source, triggerAccepted).Inc()
+	everywhere := false
+	if b, ok := s.opts.Locks.(Broadcaster); ok {
+		bctx, cancel := context.WithTimeout(r.Context(), 5*time.Second) // GitHub gives a webhook 10 s
+		err := b.Broadcast(bctx)
+		cancel()
+		if err != nil {
+			s.log.Warn("could not tell the other replicas; they run their instances at their next interval", "error", err)
+		}
+		everywhere = err == nil
+	}
+	if !everywhere || !s.listening.Load() {
+		s.queue()
+	}
+	s.mu.Lock()
+	held := 0
+	for _, st := range s.instances {
+		if st.held {
+			held++
+		}
+	}
+	total := len(s.instances)
+	s.mu.Unlock()
+	s.log.Debug("trigger accepted", "source", source, "remote", r.RemoteAddr, "instances_held", held)
+	w.WriteHeader(http.StatusAccepted)
+	switch {
+	case everywhere:
+		fmt.Fprintf(w, "accepted; every replica runs the instances it holds now (%d of %d here)\n", held, total)
+	case held < total:
+		fmt.Fprintf(w, "accepted; the %d of %d instances this replica holds run now; the replicas holding the others run them at their next interval\n", held, total)
+	default:
+		fmt.Fprintf(w, "accepted; all %d instances run now\n", held)
+	}
+}
+
+func (s *FleetServer) refuse(w http.ResponseWriter, r *http.Request, source, why string) {
+	s.m.triggers.WithLabelValues(source, triggerRejected).Inc()
+	s.log.Warn("trigger refused", "source", source, "remote", r.RemoteAddr, "reason", why)
+	http.Error(w, why, http.StatusUnauthorized)
+}
+
+func (s *FleetServer) ignore(w http.ResponseWriter, r *http.Request, source, why string) {
+	s.m.triggers.WithLabelValues(source, triggerIgnored).Inc()
+	s.log.Debug("trigger ignored", "source", source, "remote", r.RemoteAddr, "reason", why)
+	w.WriteHeader(http.StatusAccepted)
+	fmt.Fprintln(w, "ignored:", why)
 }
 
 // readyz: with ?instance=NAME, 200 when that instance's last run here

@@ -34,9 +34,20 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.m.Registry, promhttp.HandlerOpts{Registry: s.m.Registry}))
-	mux.HandleFunc("POST /webhook/github", s.githubWebhook)
-	mux.HandleFunc("POST /trigger", s.apiTrigger)
+	mux.HandleFunc("POST /webhook/github", githubWebhook(s.opts.WebhookSecret, s.opts.Ref, s))
+	mux.HandleFunc("POST /trigger", apiTrigger(s.opts.TriggerToken, s))
 	return mux
+}
+
+// triggerSink is what the trigger endpoints report to: the single-Grafana
+// Server and the FleetServer, each with its own way to queue a run.
+type triggerSink interface {
+	// accept queues a run and answers 202.
+	accept(w http.ResponseWriter, r *http.Request, source string)
+	// refuse answers 401: nothing is queued.
+	refuse(w http.ResponseWriter, r *http.Request, source, why string)
+	// ignore answers 202 for an authentic request that runs nothing.
+	ignore(w http.ResponseWriter, r *http.Request, source, why string)
 }
 
 // readyz is 200 when the last run succeeded (or this replica waits on
@@ -75,10 +86,14 @@ func (s *Server) ready(ctx context.Context) (bool, string) {
 	return true, why
 }
 
-// githubWebhook queues a run for a GitHub push. The signature is checked
-// over the raw body before anything else is looked at.
-func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
-	if s.opts.WebhookSecret == "" {
+// githubWebhook queues a run for a GitHub push to ref ("" any ref). The
+// signature is checked over the raw body before anything else is looked at.
+func githubWebhook(secret, ref string, s triggerSink) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { githubPush(w, r, secret, ref, s) }
+}
+
+func githubPush(w http.ResponseWriter, r *http.Request, secret, ref string, s triggerSink) {
+	if secret == "" {
 		http.Error(w, "the GitHub webhook is disabled: set GRAFSYNC_WEBHOOK_SECRET", http.StatusNotFound)
 		return
 	}
@@ -92,7 +107,7 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read the body", http.StatusBadRequest)
 		return
 	}
-	if !validSignature(s.opts.WebhookSecret, r.Header.Get("X-Hub-Signature-256"), body) {
+	if !validSignature(secret, r.Header.Get("X-Hub-Signature-256"), body) {
 		s.refuse(w, r, sourceWebhook, "bad or missing X-Hub-Signature-256")
 		return
 	}
@@ -112,26 +127,29 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the push payload is not JSON: set the webhook's content type to application/json", http.StatusBadRequest)
 		return
 	}
-	if !refMatches(s.opts.Ref, push.Ref) {
-		s.ignore(w, r, sourceWebhook, fmt.Sprintf("push to %s, not to %s", push.Ref, s.opts.Ref))
+	if !refMatches(ref, push.Ref) {
+		s.ignore(w, r, sourceWebhook, fmt.Sprintf("push to %s, not to %s", push.Ref, ref))
 		return
 	}
 	s.accept(w, r, sourceWebhook)
 }
 
-// apiTrigger queues a run for a caller holding the trigger token.
-func (s *Server) apiTrigger(w http.ResponseWriter, r *http.Request) {
-	if s.opts.TriggerToken == "" {
-		http.Error(w, "the trigger endpoint is disabled: set GRAFSYNC_TRIGGER_TOKEN", http.StatusNotFound)
-		return
+// apiTrigger queues a run for a caller holding the trigger token ("":
+// the endpoint is disabled).
+func apiTrigger(want string, s triggerSink) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if want == "" {
+			http.Error(w, "the trigger endpoint is disabled: set GRAFSYNC_TRIGGER_TOKEN", http.StatusNotFound)
+			return
+		}
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || !equalSecret(token, want) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="grafsync"`)
+			s.refuse(w, r, sourceAPI, "bad or missing bearer token")
+			return
+		}
+		s.accept(w, r, sourceAPI)
 	}
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || !equalSecret(token, s.opts.TriggerToken) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="grafsync"`)
-		s.refuse(w, r, sourceAPI, "bad or missing bearer token")
-		return
-	}
-	s.accept(w, r, sourceAPI)
 }
 
 func (s *Server) accept(w http.ResponseWriter, r *http.Request, source string) {

@@ -64,6 +64,12 @@ type JSONCheckResult struct {
 
 // CheckJSON writes the report as indented JSON.
 func CheckJSON(w io.Writer, r *check.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(toJSONCheck(r))
+}
+
+func toJSONCheck(r *check.Report) JSONCheck {
 	out := JSONCheck{FormatVersion: JSONFormatVersion, Datasources: []JSONCheckResult{}}
 	for _, res := range r.Results {
 		if res.OK {
@@ -76,7 +82,5 @@ func CheckJSON(w io.Writer, r *check.Report) error {
 			Source: res.Source, OK: res.OK, Message: res.Message, DurationSeconds: res.Duration.Seconds(),
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return out
 }

@@ -31,6 +31,9 @@ type FleetRow struct {
 	Plan    *JSONPlan  `json:"plan,omitempty"`
 	// Text is the instance's plan as Text renders it, when it has changes.
 	Text string `json:"-"`
+	// Checks is the instance's datasource check as CheckText renders it,
+	// when a check after apply failed (--check-datasources).
+	Checks string `json:"-"`
 	// Problems are what loading the repository for this instance found
 	// (warnings too); the commands print them once for the fleet
 	// (fleet.Merge) before the table.
@@ -201,7 +204,7 @@ func applyCells(r FleetRow) []string {
 	result := "applied"
 	switch {
 	case r.Skipped != "":
-		result = "not reached"
+		result = "skipped"
 	case r.Error != "" && known:
 		result = "failed"
 	case r.Error != "":
@@ -210,9 +213,6 @@ func applyCells(r FleetRow) []string {
 		result = "in step"
 	}
 	cell, _ := oneLine(problemCell(r))
-	if r.Skipped != "" {
-		cell = r.Skipped
-	}
 	return []string{r.Instance, count(known, d.Created), count(known, d.Updated), count(known, d.Deleted), result, cell}
 }
 
@@ -236,9 +236,10 @@ func fleetText(w io.Writer, rows []FleetRow, details bool, header []string, cell
 	ew := &errWriter{w: w}
 	if details {
 		for _, r := range rows {
-			// An instance in step has nothing to show but its row: a fleet
-			// of hundreds prints only the instances that change.
-			if r.Text == "" {
+			// An instance in step has nothing to show but its row (and a
+			// failed datasource check): a fleet of hundreds prints only the
+			// instances that change.
+			if r.Text == "" && r.Checks == "" {
 				continue
 			}
 			ew.printf("== instance %s\n", r.Instance)
@@ -247,6 +248,9 @@ func fleetText(w io.Writer, rows []FleetRow, details bool, header []string, cell
 			}
 			if r.Applied != "" {
 				ew.printf("%s\n", r.Applied)
+			}
+			if r.Checks != "" {
+				ew.printf("\n%s", r.Checks)
 			}
 			ew.printf("\n")
 		}

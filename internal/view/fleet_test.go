@@ -77,7 +77,7 @@ a         1        2        0        applied
 b         0        0        0        in step      
 c         0        1        0        failed       save dashboard x: 500
 d         -        -        -        not applied  the plan has changes Grafana will not accept ([dashboard v2]); nothing was applied
-e         -        -        -        not reached  canary a failed
+e         -        -        -        skipped      not reached: canary a failed
 
 Fleet apply: 5 instances, 2 applied (1 changed, 1 already in step), 2 failed. 1 not reached.
 `

@@ -349,3 +349,29 @@ func TestCheckViews(t *testing.T) {
 	}
 	golden(t, "check.json", js.Bytes())
 }
+
+// A fleet check prints the failed instances' checks, then one table; the
+// JSON holds every instance's checks.
+func TestFleetCheckViews(t *testing.T) {
+	ok := check.Result{OrgID: 1, Org: "Main Org.", UID: "prom", Name: "Prom", Type: "prometheus", Source: "datasources/ds.yaml:3:5", OK: true, Message: "Successfully queried the Prometheus API."}
+	bad := check.Result{OrgID: 1, Org: "Main Org.", UID: "loki", Name: "Loki acme", Type: "loki", Source: "datasources/ds.yaml:8:5", Message: "Unable to connect with Loki."}
+	rows := []FleetCheckRow{
+		{Instance: "acme", Report: &check.Report{Results: []check.Result{ok, bad}}},
+		{Instance: "globex", Report: &check.Report{Results: []check.Result{ok}}},
+		{Instance: "initech", Error: "check health: cannot reach grafana"},
+	}
+	var text, js bytes.Buffer
+	if err := FleetCheckText(&text, rows); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "fleet-check.txt", text.Bytes())
+	if err := FleetCheckJSON(&js, rows); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "fleet-check.json", js.Bytes())
+	for i, want := range []bool{true, false, true} {
+		if got := rows[i].Failed(); got != want {
+			t.Errorf("%s: Failed() = %v, want %v", rows[i].Instance, got, want)
+		}
+	}
+}

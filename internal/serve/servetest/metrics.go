@@ -17,18 +17,28 @@ import (
 // histograms as name_count and name_sum.
 func Scrape(tb testing.TB, url string) map[string]float64 {
 	tb.Helper()
-	resp, err := http.Get(url)
+	out, err := ScrapeErr(url)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return out
+}
+
+// ScrapeErr is Scrape for callers without a testing.TB (testscript
+// commands).
+func ScrapeErr(url string) (map[string]float64, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, err
+	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		tb.Fatalf("GET %s: %s", url, resp.Status)
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(resp.Body)
 	if err != nil {
-		tb.Fatalf("parse %s: %v", url, err)
+		return nil, fmt.Errorf("parse %s: %w", url, err)
 	}
 	out := map[string]float64{}
 	for name, mf := range families {
@@ -45,7 +55,7 @@ func Scrape(tb testing.TB, url string) map[string]float64 {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 func labelString(ls []*dto.LabelPair) string {
