@@ -560,7 +560,7 @@ func runFleetCheck(ctx context.Context, fr *fleetRun, fo fleetOptions, format st
 	rows := fleet.Run(ctx, instances, fo.inFlight(fr.g.concurrency), func(ctx context.Context, in fleet.Instance) view.FleetCheckRow {
 		ri, closeIn, err := fr.inputs(in, false)
 		if err != nil {
-			return view.FleetCheckRow{Instance: in.Name, Error: err.Error()}
+			return view.FleetCheckRow{Instance: in.Name, Error: failedRow(in, err).Error}
 		}
 		defer closeIn()
 		out, rep, err := reconcile.Check(ctx, ri, opts)
@@ -573,7 +573,7 @@ func runFleetCheck(ctx context.Context, fr *fleetRun, fo fleetOptions, format st
 		}
 		row := view.FleetCheckRow{Instance: in.Name, Report: rep}
 		if err != nil {
-			row.Error = err.Error()
+			row.Error = failedRow(in, err).Error // the instance's own credential variables in a 401's hint
 		}
 		return row
 	}, func(in fleet.Instance, err error) view.FleetCheckRow {
