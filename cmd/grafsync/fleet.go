@@ -193,8 +193,9 @@ func (fr *fleetRun) inputs(in fleet.Instance, strict bool) (reconcile.Inputs, fu
 // validate loads the repository as every instance sees it, offline: each
 // instance's ${fleet.KEY} values, then (full) its whole load, several
 // instances at once on the CPUs. A problem several instances share is
-// reported once, naming them (fleet.Merge). Without full only the values are checked: plan loads
-// each instance anyway and fails the instances whose load fails.
+// reported once, naming them (fleet.Merge). Without full only the values
+// are checked: plan loads each instance anyway and fails the instances
+// whose load fails.
 func (fr *fleetRun) validate(ctx context.Context, instances []fleet.Instance, strict, full bool) load.Problems {
 	per := fleet.Run(ctx, instances, runtime.GOMAXPROCS(0), func(ctx context.Context, in fleet.Instance) load.Problems {
 		ps := fr.fl.Check(fr.snap.FS, in)
@@ -310,12 +311,8 @@ func runFleetValidate(ctx context.Context, fr *fleetRun, fo fleetOptions, stdout
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p)
 	}
-	names := make([]string, len(instances))
-	for i, in := range instances {
-		names[i] = in.Name
-	}
 	fmt.Fprintf(stdout, "%s (fleet: %s)\n", problems.Summary(), fleetCount(len(instances), "instance"))
-	fmt.Fprintf(stdout, "Instances: %s\n", fleet.Names(names))
+	fmt.Fprintf(stdout, "Instances: %s\n", instanceNames(instances))
 	if problems.HasErrors() {
 		return silentError{errors.New("validation failed: " + problems.Summary())}
 	}
