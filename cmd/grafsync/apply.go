@@ -58,6 +58,9 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 	}); done {
 		return err
 	}
+	if err := opts.fleet.single(); err != nil {
+		return err
+	}
 	var saved *planfile.File
 	if file != "" {
 		var err error

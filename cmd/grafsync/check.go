@@ -63,6 +63,9 @@ func runCheck(ctx context.Context, opts checkOptions, e env, stdout, stderr io.W
 	}); done {
 		return err
 	}
+	if err := opts.fleet.single(); err != nil {
+		return err
+	}
 	opts.repo = po.repo // the snapshot maybeFleet read
 	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, false, plan.Options{})
 	if err != nil {

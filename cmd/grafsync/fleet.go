@@ -17,6 +17,7 @@ import (
 	"github.com/grafsync/grafsync/internal/apply"
 	"github.com/grafsync/grafsync/internal/check"
 	"github.com/grafsync/grafsync/internal/fleet"
+	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/load"
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/planfile"
@@ -45,7 +46,7 @@ const defaultFleetConcurrency = 64
 
 func (o *fleetOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringSliceVar(&o.instances, "instance", nil, "fleet: only these instances (repeatable, comma-separated); default all")
+	f.Var((*instanceList)(&o.instances), "instance", "fleet: only these instances (repeatable, comma-separated); default all")
 	f.StringSliceVar(&o.selectors, "selector", nil, "fleet: only instances whose labels match label=value (repeatable: all must match)")
 	f.IntVar(&o.requests, "fleet-concurrency", defaultFleetConcurrency, "fleet: requests in flight over all instances at once (--concurrency bounds each instance)")
 	addAllowedHostsFlag(cmd, &o.allowedHosts)
@@ -65,6 +66,41 @@ func (o fleetOptions) hostPolicy(e env) (fleet.HostPolicy, error) {
 		return fleet.ParseAllowedHosts(o.allowedHosts, "--allowed-hosts")
 	}
 	return fleet.ParseAllowedHosts([]string{e.getenv(fleet.EnvAllowedHosts)}, fleet.EnvAllowedHosts)
+}
+
+// single refuses the fleet flags on a repository without a fleet: ignored,
+// --canary 1 would apply everything at once while its user expects one
+// instance first, and --instance would act on the one Grafana it does not
+// name.
+func (o fleetOptions) single() error {
+	const why = "the repository declares no fleet (no instances: or instancesFrom: in grafsync.yaml), so grafsync works on the one Grafana of GRAFANA_URL"
+	switch {
+	case o.canary != 0:
+		return fmt.Errorf("--canary %d: %s; drop --canary (run plan first to review what apply will do), or declare instances: (docs/fleet.md)", o.canary, why)
+	case len(o.instances) > 0:
+		return fmt.Errorf("--instance %s: %s; drop --instance", strings.Join(o.instances, ","), why)
+	case len(o.selectors) > 0:
+		return fmt.Errorf("--selector %s: %s; drop --selector", strings.Join(o.selectors, ","), why)
+	}
+	return nil
+}
+
+// instanceList is --instance: names, repeatable and comma-separated. An
+// empty name is refused: --instance "$NAME" with NAME unset must not
+// widen the run to the whole fleet.
+type instanceList []string
+
+func (n *instanceList) String() string { return strings.Join(*n, ",") }
+func (n *instanceList) Type() string   { return "names" }
+
+func (n *instanceList) Set(v string) error {
+	for name := range strings.SplitSeq(v, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			return fmt.Errorf("empty instance name in %q: give names from grafsync.yaml (grafsync validate lists them), or drop --instance for every instance", v)
+		}
+		*n = append(*n, name)
+	}
+	return nil
 }
 
 // inFlight is how many instances run at once: enough to fill the fleet's
@@ -217,8 +253,9 @@ func (fr *fleetRun) refuseHosts(instances []fleet.Instance, w io.Writer) error {
 // validate loads the repository as every instance sees it, offline: each
 // instance's ${fleet.KEY} values, then (full) its whole load, several
 // instances at once on the CPUs. A problem several instances share is
-// reported once. Without full only the values are checked: plan loads
-// each instance anyway and fails the instances whose load fails.
+// reported once, naming them (fleet.Merge). Without full only the values
+// are checked: plan loads each instance anyway and fails the instances
+// whose load fails.
 func (fr *fleetRun) validate(ctx context.Context, instances []fleet.Instance, strict, full bool) load.Problems {
 	per := fleet.Run(ctx, instances, runtime.GOMAXPROCS(0), func(ctx context.Context, in fleet.Instance) load.Problems {
 		ps := fr.fl.Check(fr.snap.FS, in)
@@ -230,17 +267,7 @@ func (fr *fleetRun) validate(ctx context.Context, instances []fleet.Instance, st
 	}, func(_ fleet.Instance, err error) load.Problems {
 		return load.Problems{problem.Errorf(resource.Pos{File: fleet.ConfigFile}, "", "%v", err)}
 	})
-	var all load.Problems
-	seen := map[string]bool{}
-	for _, ps := range per {
-		for _, p := range ps {
-			if k := p.String(); !seen[k] {
-				seen[k] = true
-				all = append(all, p)
-			}
-		}
-	}
-	return all
+	return fleet.Merge(instances, per)
 }
 
 // planInstance plans one instance; the returned outcome and inputs serve
@@ -248,18 +275,63 @@ func (fr *fleetRun) validate(ctx context.Context, instances []fleet.Instance, st
 func (fr *fleetRun) planInstance(ctx context.Context, in fleet.Instance, strict bool) (view.FleetRow, *reconcile.Outcome, reconcile.Inputs, func()) {
 	ri, closeIn, err := fr.inputs(in, strict)
 	if err != nil {
-		return view.FleetRow{Instance: in.Name, Error: err.Error()}, nil, ri, func() {}
+		return failedRow(in, err), nil, ri, func() {}
 	}
 	out, err := reconcile.Plan(ctx, ri)
 	if err != nil {
 		closeIn()
-		return view.FleetRow{Instance: in.Name, Error: err.Error()}, nil, ri, func() {}
+		row := failedRow(in, err)
+		if out != nil {
+			row.Problems = out.Problems
+		}
+		return row, nil, ri, func() {}
 	}
-	return view.NewFleetRow(in.Name, out.Plan), out, ri, closeIn
+	row := view.NewFleetRow(in.Name, out.Plan)
+	row.Problems = out.Problems
+	return row, out, ri, closeIn
 }
 
+// failedRow is the row of an instance that failed with err, said for that
+// instance: a 401's hint names the variables its entry takes credentials
+// from (not GRAFANA_TOKEN), and a repository error for it names the first
+// problem (all are printed above the table).
 func failedRow(in fleet.Instance, err error) view.FleetRow {
-	return view.FleetRow{Instance: in.Name, Error: err.Error()}
+	var ae *grafana.APIError
+	if errors.As(err, &ae) {
+		ae.Credentials = credentialsOf(in)
+	}
+	msg := err.Error()
+	var pe *reconcile.ProblemsError
+	if errors.As(err, &pe) {
+		for _, p := range pe.Problems {
+			if p.Severity == problem.Error {
+				n, _ := pe.Problems.Count()
+				msg = fmt.Sprintf("%s: %s (%s for this instance, listed above); nothing was written to it", p.Pos, p.Message, fleetCount(n, "error"))
+				break
+			}
+		}
+	}
+	return view.FleetRow{Instance: in.Name, Error: msg}
+}
+
+// credentialsOf names the variables in's entry takes its credentials from.
+func credentialsOf(in fleet.Instance) string {
+	if in.TokenEnv != "" {
+		return fmt.Sprintf("%s (the token of instance %s)", in.TokenEnv, in.Name)
+	}
+	return fmt.Sprintf("%s and %s (the user and password of instance %s)", in.UserEnv, in.PasswordEnv, in.Name)
+}
+
+// printFleetProblems prints the problems the instances' runs found, each
+// shared problem once naming its instances.
+func printFleetProblems(w io.Writer, instances []fleet.Instance, rows []view.FleetRow) {
+	per := make([]load.Problems, len(rows))
+	for i, r := range rows {
+		per[i] = r.Problems
+	}
+	for _, p := range fleet.Merge(instances, per) {
+		fmt.Fprintln(w, p)
+	}
 }
 
 // fleetExit is the exit status over the fleet: an error when any
@@ -276,12 +348,12 @@ func fleetExit(rows []view.FleetRow, detailed bool) error {
 	return nil
 }
 
-func writeFleet(w io.Writer, rows []view.FleetRow, format, title string) error {
+func writeFleet(w io.Writer, rows []view.FleetRow, format, title, revision string) error {
 	switch format {
 	case "markdown":
-		return view.FleetMarkdown(w, rows, title)
+		return view.FleetMarkdown(w, rows, title, revision)
 	case "json":
-		return view.FleetJSONOut(w, rows)
+		return view.FleetJSONOut(w, rows, revision)
 	}
 	return view.FleetText(w, rows, true)
 }
@@ -299,7 +371,8 @@ func runFleetValidate(ctx context.Context, fr *fleetRun, fo fleetOptions, stdout
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p)
 	}
-	fmt.Fprintf(stdout, "%s (fleet: %d instances)\n", problems.Summary(), len(instances))
+	fmt.Fprintf(stdout, "%s (fleet: %s)\n", problems.Summary(), fleetCount(len(instances), "instance"))
+	fmt.Fprintf(stdout, "Instances: %s\n", instanceNames(instances))
 	if problems.HasErrors() {
 		return silentError{errors.New("validation failed: " + problems.Summary())}
 	}
@@ -337,7 +410,8 @@ func runFleetPlan(ctx context.Context, fr *fleetRun, opts planOptions, fo fleetO
 		}
 		return row
 	}, failedRow)
-	if err := writeFleet(stdout, rows, opts.format, "grafsync fleet plan"); err != nil {
+	printFleetProblems(problemsTo, instances, rows)
+	if err := writeFleet(stdout, rows, opts.format, "grafsync fleet plan", fr.snap.Revision); err != nil {
 		return err
 	}
 	if opts.out != "" {
@@ -383,7 +457,11 @@ func runFleetApply(ctx context.Context, fr *fleetRun, opts planOptions, fo fleet
 			fr.po = plan.Options{Prune: f.Prune, MaxDeletions: f.MaxDeletions, AllowEmpty: f.AllowEmpty}
 		}
 	}
-	if problems := fr.validate(ctx, instances, true, true); problems.HasErrors() {
+	// The gate loads every instance as plan does: an error in the
+	// repository stops the whole fleet before anything is written. A
+	// secret an instance's environment lacks (strict, below) fails that
+	// instance alone.
+	if problems := fr.validate(ctx, instances, false, true); problems.HasErrors() {
 		for _, p := range problems {
 			fmt.Fprintln(stdout, p)
 		}
@@ -398,6 +476,7 @@ func runFleetApply(ctx context.Context, fr *fleetRun, opts planOptions, fo fleet
 	n := min(fo.canary, len(instances))
 	var rows []view.FleetRow
 	if n > 0 {
+		fmt.Fprintf(stdout, "Canary: applying to %s first (%s), then planning %s again.\n", fleetCount(n, "instance"), instanceNames(instances[:n]), itOrThem(n))
 		rows = fleet.Run(ctx, instances[:n], fo.inFlight(fr.g.concurrency), one(true), failedRow)
 		stop := ""
 		for _, r := range rows {
@@ -410,15 +489,22 @@ func runFleetApply(ctx context.Context, fr *fleetRun, opts planOptions, fo fleet
 			for _, in := range instances[n:] {
 				rows = append(rows, view.FleetRow{Instance: in.Name, Skipped: stop})
 			}
-			if err := view.FleetText(stdout, rows, true); err != nil {
+			printFleetProblems(stdout, instances[:n], rows[:n])
+			if err := view.FleetApplyText(stdout, rows); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "Stopped after the canaries: %s; %d instances were not touched.\n", stop, len(instances)-n)
+			fmt.Fprintf(stdout, "Stopped after the canaries: %s; %s not touched.\n", stop, fleetCount(len(instances)-n, "instance was", "instances were"))
 			return silentError{errors.New(stop)}
+		}
+		if rest := len(instances) - n; rest > 0 {
+			fmt.Fprintf(stdout, "Canary passed: %s applied and planned empty; applying to the rest (%s).\n", instanceNames(instances[:n]), fleetCount(rest, "instance"))
+		} else {
+			fmt.Fprintf(stdout, "Canary passed: %s applied and planned empty; no other instances are selected.\n", instanceNames(instances[:n]))
 		}
 	}
 	rows = append(rows, fleet.Run(ctx, instances[n:], fo.inFlight(fr.g.concurrency), one(false), failedRow)...)
-	if err := view.FleetText(stdout, rows, true); err != nil {
+	printFleetProblems(stdout, instances, rows)
+	if err := view.FleetApplyText(stdout, rows); err != nil {
 		return err
 	}
 	return fleetExit(rows, false)
@@ -440,16 +526,20 @@ func (fr *fleetRun) applyInstance(ctx context.Context, in fleet.Instance, saved 
 		}
 	}
 	if !out.Plan.HasChanges() {
-		row.Applied = (&apply.Result{}).Summary()
+		row.Applied, row.Done = (&apply.Result{}).Summary(), &view.FleetDone{}
 		fr.checkInstance(ctx, ri, out, &row)
 		return row
 	}
 	res, err := reconcile.Apply(ctx, ri, out, apply.Options{Message: "grafsync apply " + view.RevisionLabel(out.Plan.Revision)})
-	if res != nil {
+	// A refused plan (blocked changes) wrote nothing: it gets no apply
+	// summary, as if it had applied nothing, only its error.
+	var blocked *apply.Blocked
+	if res != nil && !errors.As(err, &blocked) {
 		row.Applied = res.Summary()
+		row.Done = &view.FleetDone{Created: res.Done[plan.Create], Updated: res.Done[plan.Update], Deleted: res.Done[plan.Delete], Failed: len(res.Failed)}
 	}
 	if err != nil {
-		row.Error = err.Error()
+		row.Error = failedRow(in, err).Error
 		return row
 	}
 	if fr.checks != nil && !fr.checkInstance(ctx, ri, out, &row) {
@@ -536,7 +626,7 @@ func runFleetCheck(ctx context.Context, fr *fleetRun, fo fleetOptions, format st
 	rows := fleet.Run(ctx, instances, fo.inFlight(fr.g.concurrency), func(ctx context.Context, in fleet.Instance) view.FleetCheckRow {
 		ri, closeIn, err := fr.inputs(in, false)
 		if err != nil {
-			return view.FleetCheckRow{Instance: in.Name, Error: err.Error()}
+			return view.FleetCheckRow{Instance: in.Name, Error: failedRow(in, err).Error}
 		}
 		defer closeIn()
 		out, rep, err := reconcile.Check(ctx, ri, opts)
@@ -549,7 +639,7 @@ func runFleetCheck(ctx context.Context, fr *fleetRun, fo fleetOptions, format st
 		}
 		row := view.FleetCheckRow{Instance: in.Name, Report: rep}
 		if err != nil {
-			row.Error = err.Error()
+			row.Error = failedRow(in, err).Error // the instance's own credential variables in a 401's hint
 		}
 		return row
 	}, func(in fleet.Instance, err error) view.FleetCheckRow {
@@ -604,4 +694,33 @@ func maybeFleet(ctx context.Context, opts *planOptions, e env, stderr io.Writer,
 		return true, err
 	}
 	return true, fn(ctx, fr)
+}
+
+// fleetCount is "1 instance" or "N instances" (many: the plural, when not
+// word+"s").
+func fleetCount(n int, word string, many ...string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	if len(many) > 0 {
+		return fmt.Sprintf("%d %s", n, many[0])
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// itOrThem is "it" or "them".
+func itOrThem(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+// instanceNames lists the instances' names, bounded (fleet.Names).
+func instanceNames(instances []fleet.Instance) string {
+	names := make([]string, len(instances))
+	for i, in := range instances {
+		names[i] = in.Name
+	}
+	return fleet.Names(names)
 }

@@ -21,7 +21,7 @@ type fleetHarness struct {
 
 // cmdFleetEmu drives a fleet of independent emulators (separate state):
 //
-//	fleetemu start N            # sets URL_i, HOST_i (host:port) and TOKEN_i (i from 1) for each
+//	fleetemu start N [version=V1,V2,...]  # sets URL_i, HOST_i (host:port) and TOKEN_i (i from 1) for each
 //	fleetemu dashboard I UID     # prints the dashboard of emulator I, or fails
 //	fleetemu edit-dashboard I UID key=value...
 //	fleetemu stop I              # emulator I refuses connections
@@ -38,9 +38,24 @@ func cmdFleetEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if args[0] == "start" {
 		n, err := strconv.Atoi(args[1])
 		ts.Check(err)
+		// version=V1,V2,...: the Grafana release each imitates (default:
+		// the emulator's).
+		versions := make([]grafanatest.Version, n)
+		for _, a := range args[2:] {
+			list, ok := strings.CutPrefix(a, "version=")
+			if !ok {
+				ts.Fatalf("fleetemu start: unknown option %q (want version=V1,V2,...)", a)
+			}
+			for i, v := range strings.Split(list, ",") {
+				if i < n {
+					versions[i], err = grafanatest.ParseVersion(v)
+					ts.Check(err)
+				}
+			}
+		}
 		h = &fleetHarness{}
 		for i := range n {
-			emu := grafanatest.New(grafanatest.Options{Seed: uint64(i + 1)})
+			emu := grafanatest.New(grafanatest.Options{Seed: uint64(i + 1), Version: versions[i]})
 			ts.Defer(emu.Close)
 			rep, err := emu.StartReplica("127.0.0.1:0")
 			ts.Check(err)

@@ -84,6 +84,9 @@ func runPlan(ctx context.Context, opts planOptions, e env, stdout, stderr io.Wri
 	}); done {
 		return err
 	}
+	if err := opts.fleet.single(); err != nil {
+		return err
+	}
 	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, false, plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions, AllowEmpty: opts.allowEmpty})
 	if err != nil {
 		return err

@@ -364,7 +364,7 @@ func runSandboxFleet(cmd *cobra.Command, opts sandboxOptions) error {
 	fmt.Fprintln(w, "Add this to grafsync.yaml:")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "instances:")
-	for _, in := range fleet {
+	for i, in := range fleet {
 		fmt.Fprintf(w, "  - name: %s\n", in.name)
 		if len(in.urls) == 1 {
 			fmt.Fprintf(w, "    url: %s\n", in.urls[0])
@@ -372,6 +372,13 @@ func runSandboxFleet(cmd *cobra.Command, opts sandboxOptions) error {
 			fmt.Fprintf(w, "    url: [%s]\n", strings.Join(in.urls, ", "))
 		}
 		fmt.Fprintf(w, "    token: ${%s}\n", in.env)
+		// Labels to try --selector with: the first instance is the
+		// "gold" tier, the others "basic".
+		tier := "basic"
+		if i == 0 {
+			tier = "gold"
+		}
+		fmt.Fprintf(w, "    labels:\n      tier: %s\n", tier)
 		fmt.Fprintf(w, "    vars:\n      tenant: %s\n", in.name)
 	}
 	fmt.Fprintln(w)
@@ -379,6 +386,7 @@ func runSandboxFleet(cmd *cobra.Command, opts sandboxOptions) error {
 	for _, in := range fleet {
 		fmt.Fprintf(w, "export %s=%s\n", in.env, in.key)
 	}
+	fmt.Fprintln(w, "Try: grafsync plan --selector tier=gold (sandbox-1 only). To take one instance down alone, run one grafsync sandbox per instance instead (docs/fleet.md).")
 	fmt.Fprintln(w, "Stop them with Ctrl-C (SIGINT) or SIGTERM.")
 	<-cmd.Context().Done()
 	fmt.Fprintln(w, "sandbox stopped; its state is gone")

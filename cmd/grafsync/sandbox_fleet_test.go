@@ -65,6 +65,13 @@ func TestSandboxFleetProcess(t *testing.T) {
 	}
 	write("grafsync.yaml", block.String())
 	write("dashboards/t.json", `{"uid": "t", "title": "Tenant ${fleet.tenant}", "panels": []}`)
+	// The block's labels work with --selector as printed: only sandbox-1
+	// is gold.
+	sel := exec.Command("grafsync", "plan", "--repo", repo, "--selector", "tier=gold", "--log-level", "warn")
+	sel.Env = append(os.Environ(), env...)
+	if out, err := sel.CombinedOutput(); err != nil || !regexp.MustCompile(`(?m)^sandbox-1 `).Match(out) || regexp.MustCompile(`(?m)^sandbox-[23] `).Match(out) {
+		t.Fatalf("plan --selector tier=gold: %v, want sandbox-1 alone:\n%s", err, out)
+	}
 	apply := exec.Command("grafsync", "apply", "--repo", repo, "--instance", "sandbox-1,sandbox-3")
 	apply.Env = append(os.Environ(), env...)
 	if out, err := apply.CombinedOutput(); err != nil {

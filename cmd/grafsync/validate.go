@@ -36,7 +36,7 @@ error. It makes no network call to Grafana (a remote --repo is fetched).`,
 	}
 	opts.repo.addFlags(cmd)
 	cmd.Flags().StringVar(&opts.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
-	cmd.Flags().StringSliceVar(&opts.fleet.instances, "instance", nil, "fleet: validate only these instances' expansion (default all)")
+	cmd.Flags().Var((*instanceList)(&opts.fleet.instances), "instance", "fleet: validate only these instances' expansion (repeatable, comma-separated; default all)")
 	cmd.Flags().StringSliceVar(&opts.fleet.selectors, "selector", nil, "fleet: validate only instances whose labels match label=value")
 	return cmd
 }
@@ -61,6 +61,9 @@ func runValidate(ctx context.Context, opts validateOptions, e env, stdout, stder
 		}
 		fr := &fleetRun{fl: fl, snap: snap, ro: opts.repo, e: e, log: log}
 		return runFleetValidate(ctx, fr, opts.fleet, stdout)
+	}
+	if err := opts.fleet.single(); err != nil {
+		return err
 	}
 	st, problems := load.Load(snap.FS, load.Options{Getenv: e.getenv, ReadFile: opts.repo.secretFiles(e).ReadFile, Revision: snap.Revision, Context: ctx})
 	if err := ctx.Err(); err != nil {

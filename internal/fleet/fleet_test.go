@@ -207,7 +207,8 @@ func TestSelect(t *testing.T) {
 		{names: []string{"b", "c"}, sel: []string{"tier=gold"}, want: []string{"c"}},
 		{names: []string{"zz"}, err: `--instance "zz": no such instance`},
 		{sel: []string{"tier"}, err: `--selector "tier": write label=value`},
-		{sel: []string{"tier=none"}, err: "no instance matches"},
+		{sel: []string{"tier=none"}, err: "no instance matches --selector tier=none ("},
+		{names: []string{"b"}, sel: []string{"tier=gold"}, err: "no instance matches --instance b --selector tier=gold ("},
 	} {
 		got, err := fl.Select(tc.names, tc.sel)
 		if tc.err != "" {

@@ -41,7 +41,14 @@ func (fl *Fleet) Select(names []string, selectors []string) ([]Instance, error) 
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no instance matches --instance %s --selector %s", strings.Join(names, ","), strings.Join(selectors, ","))
+		var given []string
+		if len(names) > 0 {
+			given = append(given, "--instance "+strings.Join(names, ","))
+		}
+		if len(selectors) > 0 {
+			given = append(given, "--selector "+strings.Join(selectors, ","))
+		}
+		return nil, fmt.Errorf("no instance matches %s (grafsync validate lists the instances)", strings.Join(given, " "))
 	}
 	return out, nil
 }

@@ -261,7 +261,7 @@ func (c *Client) k8sErr(err error, op string) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	return fmt.Errorf("%s: cannot reach grafana at %s: %w", op, c.reps.urls[0].Host, err)
+	return fmt.Errorf("cannot reach grafana at %s to %s: %w", c.reps.urls[0].Host, op, err)
 }
 
 func (p *apisPath) dashboards() dynamic.ResourceInterface {

@@ -21,6 +21,11 @@ type APIError struct {
 	Status  int
 	Reason  string
 	Message string
+	// Credentials names where the client's credentials come from, for the
+	// hint of a 401 ("SANDBOX_TOKEN_2 (instance sandbox-2's token)");
+	// empty: the process's GRAFANA_TOKEN or GRAFANA_USER and
+	// GRAFANA_PASSWORD. A fleet sets it on the error an instance returns.
+	Credentials string
 }
 
 func (e *APIError) Error() string {
@@ -37,6 +42,8 @@ func (e *APIError) Error() string {
 // hint says what to do about the statuses a user can fix.
 func (e *APIError) hint() string {
 	switch {
+	case e.Status == http.StatusUnauthorized && e.Credentials != "":
+		return "check " + e.Credentials + "; a token only works for the org it was made in"
 	case e.Status == http.StatusUnauthorized && strings.Contains(e.Message, orgMismatch):
 		return "the service-account token belongs to another org than the one asked for with --org-id or in grafsync.yaml: use a token of a service account created in that org (GRAFANA_TOKEN, or GRAFANA_TOKEN_<ORG> per org), or GRAFANA_USER and GRAFANA_PASSWORD of a server admin that is a member of the org"
 	}
@@ -96,5 +103,7 @@ func (c *Client) wrap(err error, op string) error {
 		}
 		return ae
 	}
-	return fmt.Errorf("%s: cannot reach grafana at %s: %w", op, c.reps.urls[0].Host, err)
+	// Nothing answered: what grafsync was doing comes second, so that "check
+	// credentials" does not read as the advice for a Grafana that is down.
+	return fmt.Errorf("cannot reach grafana at %s to %s: %w", c.reps.urls[0].Host, op, err)
 }

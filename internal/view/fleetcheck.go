@@ -35,7 +35,7 @@ func FleetCheckSummary(rows []FleetCheckRow) string {
 			failing++
 		}
 	}
-	return fmt.Sprintf("Fleet check: %d instances, %d with failed checks, %d not checked.", len(rows), failing, errs)
+	return fmt.Sprintf("Fleet check: %s, %d with failed checks, %d not checked.", instances(len(rows)), failing, errs)
 }
 
 // FleetCheckText writes the check lines of every instance with a failed
