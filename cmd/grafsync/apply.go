@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -102,7 +103,10 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 		}
 	}
 	res, err := reconcile.Apply(run.ctx, run.in, out, opt)
-	if res != nil {
+	// A refused plan (a blocked change) wrote nothing: its error says so,
+	// and no Apply summary or "applied" log pretends otherwise.
+	var blocked *apply.Blocked
+	if res != nil && !errors.As(err, &blocked) {
 		fmt.Fprintln(stdout, res.Summary())
 		for _, f := range res.Failed {
 			fmt.Fprintln(stdout, "  failed:", f)

@@ -150,6 +150,9 @@ func (o *grafanaOptions) validate() error {
 	default:
 		return fmt.Errorf("--grafana-api %q: use auto, legacy or apis", o.api)
 	}
+	if o.lock && o.api == grafana.APILegacy {
+		return fmt.Errorf("--lock-dashboards and --grafana-api legacy: only /apis can lock a dashboard (the grafana.app/managerAllowsEdits annotation); drop --grafana-api legacy (Grafana 12 or later), or drop --lock-dashboards")
+	}
 	if o.concurrency < 1 {
 		return fmt.Errorf("--concurrency %d: give at least 1 (requests to Grafana in flight at once)", o.concurrency)
 	}

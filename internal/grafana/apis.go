@@ -320,7 +320,7 @@ func dashboardOf(u *unstructured.Unstructured) (Dashboard, error) {
 	d := Dashboard{
 		UID: u.GetName(), FolderUID: a[annoFolder], Version: int(u.GetGeneration()),
 		ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID], SavedBy: a[annoUpdatedBy],
-		Provisioned: a[annoManagedBy] == "classic-file-provisioning",
+		Provisioned: a[annoManagedBy] == "classic-file-provisioning", Lock: lockOf(a),
 	}
 	if t, err := time.Parse(time.RFC3339, a[annoUpdatedTS]); err == nil {
 		d.SavedAt = t
@@ -406,7 +406,7 @@ func dashboardOfRaw(b []byte) (Dashboard, string, error) {
 	d := Dashboard{
 		UID: r.Metadata.Name, FolderUID: a[annoFolder], Version: int(r.Metadata.Generation),
 		ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID], SavedBy: a[annoUpdatedBy],
-		Provisioned: a[annoManagedBy] == "classic-file-provisioning",
+		Provisioned: a[annoManagedBy] == "classic-file-provisioning", Lock: lockOf(a),
 	}
 	if t, err := time.Parse(time.RFC3339, a[annoUpdatedTS]); err == nil {
 		d.SavedAt = t
@@ -568,6 +568,13 @@ func (c *Client) readFoldersAPIs(ctx context.Context, p *apisPath) ([]Folder, er
 	})
 	return out, c.k8sErr(err, "list folders")
 }
+
+// LocksDashboards reports whether the client writes dashboards locked
+// (Config.LockDashboards): on /apis, part of the desired state.
+func (c *Client) LocksDashboards() bool { return c.cfg.LockDashboards }
+
+// ForcesLegacy reports whether --grafana-api legacy forces the /api path.
+func (c *Client) ForcesLegacy() bool { return c.cfg.API == APILegacy }
 
 // managerAnnotations are grafsync's ownership marker. managerAllowsEdits is
 // "true" unless Config.LockDashboards: then Grafana refuses edits by users

@@ -135,11 +135,32 @@ func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
 	if err != nil {
 		return plan.Resource{}, fmt.Errorf("dashboard %s: %w", d.UID, err)
 	}
-	managed = managed || ManagedByGrafsync(d.ManagedBy, d.ManagerID)
-	return plan.Resource{
+	mine := ManagedByGrafsync(d.ManagedBy, d.ManagerID)
+	r := plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Raw: raw, Parent: d.FolderUID,
-		Version: d.Version, Managed: managed, ReadOnly: d.Provisioned, LiveNote: schemaNote(d),
-	}, nil
+		Version: d.Version, Managed: managed || mine, ReadOnly: d.Provisioned, LiveNote: schemaNote(d),
+	}
+	// The lock is grafsync's to compare where grafsync is the manager, or
+	// where there is none (a write adds grafsync's annotations).
+	if mine || d.ManagerID == "" {
+		r.Lock = string(d.Lock)
+	}
+	return r, nil
+}
+
+// LockDashboards sets the lock state the run asks for (--lock-dashboards:
+// locked; without it: editable) on the desired dashboards, as part of
+// their desired state. Only the /apis path can lock: call it there only.
+func LockDashboards(desired []plan.Resource, lock bool) {
+	want := grafana.Editable
+	if lock {
+		want = grafana.Locked
+	}
+	for i := range desired {
+		if desired[i].Kind == plan.Dashboard {
+			desired[i].Lock = string(want)
+		}
+	}
 }
 
 // schemaNote explains a live dashboard Grafana holds in another schema than
@@ -221,10 +242,11 @@ func parseInterval(s string) (time.Duration, bool) {
 // grafsync writes through the legacy /api (Grafana before 12, or
 // --grafana-api legacy), which cannot take them: the plan blocks them, so
 // apply writes nothing instead of failing part-way.
-func BlockSchemaV2(desired []plan.Resource) {
+// advice (grafana.SchemaV2Advice) says what to do.
+func BlockSchemaV2(desired []plan.Resource, advice string) {
 	for i := range desired {
 		if d := &desired[i]; d.Kind == plan.Dashboard && d.Unwritable == "" && grafana.IsSchemaV2(d.Raw) {
-			d.Unwritable = "Grafana cannot take it here: " + grafana.SchemaV2OnLegacy
+			d.Unwritable = "Grafana cannot take it here: " + advice
 		}
 	}
 }

@@ -143,7 +143,17 @@ type Resource struct {
 	// saved as schema v2: which schema, who, when, and that apply writes the
 	// Git version back). An update of it carries the note as its Reason.
 	LiveNote string
+	// Lock, on a dashboard of the /apis path, is its lock state in
+	// Grafana's UI ("editable" or "locked", grafana.EditLock): on both
+	// sides, part of what is compared (a resource whose lock differs is an
+	// update, shown as LockPath); "" where the path cannot lock (/api) or
+	// the live dashboard has another manager.
+	Lock string
 }
+
+// LockPath is how a plan names a change of Resource.Lock: the annotation
+// Grafana keeps it in.
+const LockPath = "grafana.app/managerAllowsEdits"
 
 // Subject names the resource in every message, log line and plan line:
 // "dashboard platform/ecs-services", "datasource cw-prod".
@@ -554,6 +564,14 @@ func pair(d, l *Resource) (Change, error) {
 	if l.ReadOnly && d.Marker != "" {
 		c.Diff = slices.DeleteFunc(c.Diff, func(f FieldDiff) bool { return underPath(f.Path, d.Marker) })
 	}
+	lockNote := ""
+	if d.Lock != "" && l.Lock != "" && d.Lock != l.Lock && !l.ReadOnly {
+		c.Diff = append(c.Diff, FieldDiff{Path: LockPath, Before: allowsEdits(l.Lock), After: allowsEdits(d.Lock)})
+		lockNote = "without --lock-dashboards, people may edit it in Grafana's UI again (pass --lock-dashboards to keep it locked)"
+		if d.Lock == "locked" {
+			lockNote = "--lock-dashboards locks it: Grafana will refuse edits by people in its UI"
+		}
+	}
 	switch {
 	case len(c.Diff) == 0:
 	case l.ReadOnly:
@@ -564,10 +582,23 @@ func pair(d, l *Resource) (Change, error) {
 		c.Reason = d.Unwritable
 	default:
 		c.Action = Update
-		c.Reason = l.LiveNote
+		c.Reason = joinNotes(l.LiveNote, lockNote)
 		c.Adopt, c.SecretsOnce = adoption(l, d, c.Diff)
 	}
 	return c, nil
+}
+
+// allowsEdits is the managerAllowsEdits value of a lock state.
+func allowsEdits(lock string) string {
+	if lock == "locked" {
+		return "false"
+	}
+	return "true"
+}
+
+// joinNotes joins the non-empty notes with "; ".
+func joinNotes(notes ...string) string {
+	return strings.Join(slices.DeleteFunc(notes, func(s string) bool { return s == "" }), "; ")
 }
 
 // unknownSecret is the fingerprint normalize gives a secret Grafana holds
