@@ -160,6 +160,12 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			v = "v1"
 		}
 		fmt.Fprintf(ts.Stdout(), "%s\n", v)
+	case "annotation": // emu annotation UID KEY: a dashboard's /apis annotation ("" printed as -)
+		v := h.emu.DashboardAnnotations(1, args[1])[args[2]]
+		if v == "" {
+			v = "-"
+		}
+		fmt.Fprintf(ts.Stdout(), "%s\n", v)
 	case "delete-dashboard": // emu delete-dashboard UID: a hand delete in the UI
 		ts.Check(h.emu.DeleteDashboard(1, args[1]))
 	case "seed-dashboard": // emu seed-dashboard UID title=T [folder=F] [provisioned=true] [managed=true] [library=L]
