@@ -501,9 +501,38 @@ func (c *Client) readDashboardsAPIs(ctx context.Context, p *apisPath, each_ func
 		if err != nil {
 			return err
 		}
+		full.SavedBy = c.savedByName(ctx, full.UID, full.SavedBy)
 		each_(full)
 	}
 	return nil
+}
+
+// savedByName is who saved a dashboard last, as a person names them.
+// grafana.app/updatedBy holds a typed identity ("user:<uid>",
+// "service-account:<uid>", e.g. "access-policy:provisioning"), which tells a
+// person nothing; Grafana's versions list resolves the same identity to the
+// login (pkg/services/dashboardversion: "if updated by is set, that is the
+// version creator"). One request, only for a dashboard a plan explains (a
+// v2 one); when it fails, the typed identity is kept.
+func (c *Client) savedByName(ctx context.Context, uid, typed string) string {
+	if !strings.Contains(typed, ":") {
+		return typed
+	}
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return typed
+	}
+	defer release()
+	limit := int64(1)
+	ok, err := c.api.Dashboards.GetDashboardVersionsByUID(dashboards.NewGetDashboardVersionsByUIDParamsWithContext(ctx).WithUID(uid).WithLimit(&limit))
+	if err != nil {
+		c.cfg.Logger.Debug("who saved a dashboard: keeping the typed identity", "dashboard", uid, "err", c.wrap(err, "read its versions"))
+		return typed
+	}
+	if p := ok.GetPayload(); p != nil && len(p.Versions) > 0 && p.Versions[0] != nil && p.Versions[0].CreatedBy != "" {
+		return p.Versions[0].CreatedBy
+	}
+	return typed
 }
 
 // getDashboardV2 reads a dashboard stored as schema v2 in its version: its

@@ -126,7 +126,24 @@ func DesiredDashboard(d *resource.Dashboard, orgID int64) (plan.Resource, error)
 	return plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
 		Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey, Uses: libraryPanelUses(raw),
+		Schema: schemaOf(raw),
 	}, nil
+}
+
+// schemaOf is the v2 schema version of an encoded dashboard from Git (a v2
+// file keeps its "apiVersion" at the top: load/dashboards_v2.go), "" for
+// classic JSON.
+func schemaOf(raw []byte) string {
+	const key = `"apiVersion":"dashboard.grafana.app/`
+	i := bytes.Index(raw, []byte(key))
+	if i < 0 {
+		return ""
+	}
+	v := raw[i+len(key):]
+	if j := bytes.IndexByte(v, '"'); j > 0 && bytes.HasPrefix(v, []byte("v2")) {
+		return string(v[:j])
+	}
+	return ""
 }
 
 // LiveDashboard is one dashboard as Grafana has it, kept encoded.
@@ -139,6 +156,7 @@ func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
 	r := plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Raw: raw, Parent: d.FolderUID,
 		Version: d.Version, Managed: managed || mine, ReadOnly: d.Provisioned, LiveNote: schemaNote(d),
+		Schema: d.Schema,
 	}
 	// The lock is grafsync's to compare where grafsync is the manager, or
 	// where there is none (a write adds grafsync's annotations).
@@ -164,7 +182,8 @@ func LockDashboards(desired []plan.Resource, lock bool) {
 }
 
 // schemaNote explains a live dashboard Grafana holds in another schema than
-// v0/v1 (grafana.Dashboard.Schema): drift, never an error.
+// v0/v1 (grafana.Dashboard.Schema): drift, never an error. The plan shows
+// it only against a desired dashboard of the other schema family.
 func schemaNote(d grafana.Dashboard) string {
 	if d.Schema == "" {
 		return ""

@@ -139,10 +139,16 @@ type Resource struct {
 	// resource), and what to do: such a change is Blocked, not attempted.
 	Unwritable string
 	// LiveNote, on a live resource, is what a person must know about how
-	// Grafana holds it when it differs from Git (e.g. a dashboard a person
-	// saved as schema v2: which schema, who, when, and that apply writes the
-	// Git version back). An update of it carries the note as its Reason.
+	// Grafana holds it when its Schema is not the desired one (a dashboard
+	// a person saved as schema v2: which schema, who, when, and that apply
+	// writes the Git version back). Such an update carries the note as its
+	// Reason; with the same schema on both sides it is ordinary drift.
 	LiveNote string
+	// Schema is the schema family version of a document a kind has several
+	// of: a dashboard's "" (classic JSON, v0/v1) or its v2 version
+	// ("v2beta1"). Documents of two families are not compared field by
+	// field (see schemaDiff).
+	Schema string
 	// Lock, on a dashboard of the /apis path, is its lock state in
 	// Grafana's UI ("editable" or "locked", grafana.EditLock): on both
 	// sides, part of what is compared (a resource whose lock differs is an
@@ -572,6 +578,10 @@ func pair(d, l *Resource) (Change, error) {
 			lockNote = "--lock-dashboards locks it: Grafana will refuse edits by people in its UI"
 		}
 	}
+	cross := d.Kind == Dashboard && schemaFamily(d.Schema) != schemaFamily(l.Schema)
+	if d.Kind == Dashboard {
+		c.Diff = schemaDiff(l, d, c.Diff, cross)
+	}
 	switch {
 	case len(c.Diff) == 0:
 	case l.ReadOnly:
@@ -582,7 +592,11 @@ func pair(d, l *Resource) (Change, error) {
 		c.Reason = d.Unwritable
 	default:
 		c.Action = Update
-		c.Reason = joinNotes(l.LiveNote, lockNote)
+		schemaNote := ""
+		if cross {
+			schemaNote = l.LiveNote
+		}
+		c.Reason = joinNotes(schemaNote, lockNote)
 		c.Adopt, c.SecretsOnce = adoption(l, d, c.Diff)
 	}
 	return c, nil

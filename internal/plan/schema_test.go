@@ -1,0 +1,54 @@
+package plan
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// A dashboard pair of two schema families is one schema line plus the
+// shared fields that changed; within a family it is an ordinary diff, and a
+// schema note shows only across families.
+func TestSchemaDiff(t *testing.T) {
+	v1 := map[string]any{"title": "ECS", "tags": []any{"a"}, "panels": []any{map[string]any{"id": 1}}, "grafsync": map[string]any{"managed": true}}
+	v2 := map[string]any{"title": "ECS old", "tags": []any{"a"}, "elements": map[string]any{}, "layout": map[string]any{"kind": "GridLayout"}, "apiVersion": "dashboard.grafana.app/v2beta1"}
+	v2b := map[string]any{"title": "ECS", "elements": map[string]any{}, "layout": map[string]any{"kind": "GridLayout"}, "apiVersion": "dashboard.grafana.app/v2beta1", "grafsync": map[string]any{"managed": true}}
+	const note = "Grafana holds this dashboard in schema v2beta1"
+	tests := []struct {
+		name       string
+		live, want Resource
+		diff       []FieldDiff
+		reason     string
+	}{{
+		name: "v1 in Git, v2 live",
+		live: Resource{Kind: Dashboard, ID: "d", Doc: v2, Schema: "v2beta1", Managed: true, LiveNote: note},
+		want: Resource{Kind: Dashboard, ID: "d", Doc: v1, Marker: "grafsync"},
+		diff: []FieldDiff{
+			{Path: "schema", Before: "v2beta1 (live)", After: "v1 (Git)"},
+			{Path: "title", Before: "ECS old", After: "ECS"},
+		},
+		reason: note,
+	}, {
+		name: "v2 in both, edited live: no note, no marker",
+		live: Resource{Kind: Dashboard, ID: "d", Doc: v2, Schema: "v2beta1", Managed: true, LiveNote: note},
+		want: Resource{Kind: Dashboard, ID: "d", Doc: v2b, Schema: "v2beta1", Marker: "grafsync"},
+		diff: []FieldDiff{
+			{Path: "tags", Before: []any{"a"}, AfterAbsent: true},
+			{Path: "title", Before: "ECS old", After: "ECS"},
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := pair(&tt.want, &tt.live)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.diff, c.Diff); diff != "" {
+				t.Errorf("diff (-want +got):\n%s", diff)
+			}
+			if c.Action != Update || c.Reason != tt.reason {
+				t.Errorf("action %s reason %q, want update %q", c.Action, c.Reason, tt.reason)
+			}
+		})
+	}
+}
