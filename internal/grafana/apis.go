@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,7 +151,7 @@ func (c *Client) detectAPIs(ctx context.Context, version string) (*apisPath, err
 	dv, fv := pickVersion(groups["dashboard.grafana.app"], "v1", "v1beta1"), pickVersion(groups["folder.grafana.app"], "v1", "v1beta1")
 	if dv == "" || fv == "" {
 		if c.cfg.API == APIK8s {
-			return nil, fmt.Errorf("grafana does not serve dashboards and folders under /apis (discovery lists %v): use --grafana-api legacy", groups)
+			return nil, fmt.Errorf("grafana does not serve dashboards and folders under /apis (%s): use --grafana-api legacy, or auto (the default)", discovered(groups))
 		}
 		return nil, nil
 	}
@@ -179,6 +180,20 @@ func (c *Client) detectAPIs(ctx context.Context, version string) (*apisPath, err
 		folder:    schema.GroupVersionResource{Group: "folder.grafana.app", Version: fv, Resource: "folders"},
 		ns:        ns, rvs: map[string]string{},
 	}, nil
+}
+
+// discovered says what GET /apis listed, for a person: "its discovery
+// lists no API groups (Grafana before 12)" or the groups with versions.
+func discovered(groups map[string][]string) string {
+	if len(groups) == 0 {
+		return "its discovery lists no API groups: Grafana before 12"
+	}
+	names := make([]string, 0, len(groups))
+	for g, vs := range groups {
+		names = append(names, g+" "+strings.Join(vs, ","))
+	}
+	slices.Sort(names)
+	return "its discovery lists " + strings.Join(names, "; ")
 }
 
 // pickVersion is the first of want that the group serves.
