@@ -160,8 +160,12 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			v = "v1"
 		}
 		fmt.Fprintf(ts.Stdout(), "%s\n", v)
-	case "annotation": // emu annotation UID KEY: a dashboard's /apis annotation ("" printed as -)
-		v := h.emu.DashboardAnnotations(1, args[1])[args[2]]
+	case "annotation", "folder-annotation": // emu annotation UID KEY: a dashboard's (folder's) /apis annotation ("" printed as -)
+		get := h.emu.DashboardAnnotations
+		if args[0] == "folder-annotation" {
+			get = h.emu.FolderAnnotations
+		}
+		v := get(1, args[1])[args[2]]
 		if v == "" {
 			v = "-"
 		}

@@ -362,7 +362,7 @@ func folderOf(u *unstructured.Unstructured) Folder {
 	title, _, _ := unstructured.NestedString(u.Object, "spec", "title")
 	return Folder{
 		UID: u.GetName(), Title: title, ParentUID: a[annoFolder], Version: int(u.GetGeneration()),
-		CreatedBy: a[annoCreatedBy], ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID],
+		CreatedBy: a[annoCreatedBy], ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID], Lock: lockOf(a),
 	}
 }
 

@@ -29,6 +29,9 @@ type Folder struct {
 	CreatedBy             string
 	// On the /apis path: the manager annotations (grafsync's ownership marker).
 	ManagedBy, ManagerID string
+	// Lock is, on the /apis path, whether Grafana lets people edit it
+	// (EditLock); "" on /api.
+	Lock EditLock
 }
 
 // Dashboard is a live dashboard: its stored JSON, as Grafana sent it, and

@@ -167,7 +167,8 @@ func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
 }
 
 // LockDashboards sets the lock state the run asks for (--lock-dashboards:
-// locked; without it: editable) on the desired dashboards, as part of
+// locked; without it: editable) on the desired dashboards and folders
+// (grafsync writes both with the same manager annotations), as part of
 // their desired state. Only the /apis path can lock: call it there only.
 func LockDashboards(desired []plan.Resource, lock bool) {
 	want := grafana.Editable
@@ -175,7 +176,7 @@ func LockDashboards(desired []plan.Resource, lock bool) {
 		want = grafana.Locked
 	}
 	for i := range desired {
-		if desired[i].Kind == plan.Dashboard {
+		if k := desired[i].Kind; k == plan.Dashboard || k == plan.Folder {
 			desired[i].Lock = string(want)
 		}
 	}

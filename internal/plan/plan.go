@@ -149,7 +149,7 @@ type Resource struct {
 	// ("v2beta1"). Documents of two families are not compared field by
 	// field (see schemaDiff).
 	Schema string
-	// Lock, on a dashboard of the /apis path, is its lock state in
+	// Lock, on a dashboard or folder of the /apis path, is its lock state in
 	// Grafana's UI ("editable" or "locked", grafana.EditLock): on both
 	// sides, part of what is compared (a resource whose lock differs is an
 	// update, shown as LockPath); "" where the path cannot lock (/api) or
