@@ -139,7 +139,7 @@ func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.sandbox, "sandbox", false, "use the built-in, in-memory Grafana emulator instead of a real Grafana (for trying grafsync)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
 	f.StringVar(&o.api, "grafana-api", "auto", "path for dashboards and folders: auto (/apis where Grafana 12+ serves it, else /api), legacy (/api) or apis")
-	f.BoolVar(&o.lock, "lock-dashboards", false, "on /apis, mark what grafsync writes managerAllowsEdits=false so Grafana refuses edits in its UI (needs a service-account token)")
+	f.BoolVar(&o.lock, "lock-dashboards", false, "on /apis (Grafana 12+), lock managed dashboards and folders in Grafana's UI (managerAllowsEdits=false; needs a service-account token); without it they are unlocked. Part of the desired state: a lock change is a plan change")
 	f.StringVar(&o.alertingProvenance, "alerting-provenance", "api", "write alerting as api (locked in Grafana's UI) or none (editable in the UI; X-Disable-Provenance)")
 }
 
