@@ -52,3 +52,43 @@ func TestSchemaDiff(t *testing.T) {
 		})
 	}
 }
+
+// The lock (Resource.Lock, /apis) is compared like a field: a differing
+// lock is an update even when the documents are equal, shown at LockPath;
+// a live resource without a lock to compare (/api, another manager) or
+// provisioned from files is left as it is.
+func TestLockPair(t *testing.T) {
+	doc := map[string]any{"title": "T"}
+	tests := []struct {
+		name       string
+		live, want string // Lock of each side
+		readOnly   bool
+		action     Action
+		diff       []FieldDiff
+	}{
+		{name: "lock", live: "editable", want: "locked", action: Update,
+			diff: []FieldDiff{{Path: LockPath, Before: "true", After: "false"}}},
+		{name: "unlock", live: "locked", want: "editable", action: Update,
+			diff: []FieldDiff{{Path: LockPath, Before: "false", After: "true"}}},
+		{name: "same", live: "locked", want: "locked", action: NoOp},
+		{name: "another manager", live: "", want: "locked", action: NoOp},
+		{name: "legacy path", live: "editable", want: "", action: NoOp},
+		{name: "provisioned", live: "editable", want: "locked", readOnly: true, action: NoOp},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := Resource{Kind: Dashboard, ID: "d", Doc: doc, Lock: tt.live, Managed: true, ReadOnly: tt.readOnly}
+			d := Resource{Kind: Dashboard, ID: "d", Doc: doc, Lock: tt.want}
+			c, err := pair(&d, &l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Action != tt.action {
+				t.Errorf("action %s, want %s", c.Action, tt.action)
+			}
+			if diff := cmp.Diff(tt.diff, c.Diff); diff != "" {
+				t.Errorf("diff (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
