@@ -570,6 +570,10 @@ func pair(d, l *Resource) (Change, error) {
 	if l.ReadOnly && d.Marker != "" {
 		c.Diff = slices.DeleteFunc(c.Diff, func(f FieldDiff) bool { return underPath(f.Path, d.Marker) })
 	}
+	cross := d.Kind == Dashboard && schemaFamily(d.Schema) != schemaFamily(l.Schema)
+	if d.Kind == Dashboard {
+		c.Diff = schemaDiff(l, d, c.Diff, cross)
+	}
 	lockNote := ""
 	if d.Lock != "" && l.Lock != "" && d.Lock != l.Lock && !l.ReadOnly {
 		c.Diff = append(c.Diff, FieldDiff{Path: LockPath, Before: allowsEdits(l.Lock), After: allowsEdits(d.Lock)})
@@ -577,10 +581,6 @@ func pair(d, l *Resource) (Change, error) {
 		if d.Lock == "locked" {
 			lockNote = "--lock-dashboards locks it: Grafana will refuse edits by people in its UI"
 		}
-	}
-	cross := d.Kind == Dashboard && schemaFamily(d.Schema) != schemaFamily(l.Schema)
-	if d.Kind == Dashboard {
-		c.Diff = schemaDiff(l, d, c.Diff, cross)
 	}
 	switch {
 	case len(c.Diff) == 0:

@@ -75,6 +75,19 @@ func TestLockPair(t *testing.T) {
 		{name: "legacy path", live: "editable", want: "", action: NoOp},
 		{name: "provisioned", live: "editable", want: "locked", readOnly: true, action: NoOp},
 	}
+	// Across schema families the lock line stays next to the schema line.
+	t.Run("cross-schema", func(t *testing.T) {
+		l := Resource{Kind: Dashboard, ID: "d", Doc: map[string]any{"title": "T", "elements": map[string]any{}}, Schema: "v2beta1", Lock: "editable", Managed: true}
+		d := Resource{Kind: Dashboard, ID: "d", Doc: doc, Lock: "locked"}
+		c, err := pair(&d, &l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []FieldDiff{{Path: SchemaPath, Before: "v2beta1 (live)", After: "v1 (Git)"}, {Path: LockPath, Before: "true", After: "false"}}
+		if diff := cmp.Diff(want, c.Diff); diff != "" {
+			t.Errorf("diff (-want +got):\n%s", diff)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := Resource{Kind: Dashboard, ID: "d", Doc: doc, Lock: tt.live, Managed: true, ReadOnly: tt.readOnly}
