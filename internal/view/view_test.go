@@ -349,4 +349,3 @@ func TestCheckViews(t *testing.T) {
 	}
 	golden(t, "check.json", js.Bytes())
 }
-
