@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -34,6 +35,7 @@ at most --max-deletions of them.`,
 			}
 			opts.pruneSet, opts.maxDeletionsSet = cmd.Flags().Changed("prune"), cmd.Flags().Changed("max-deletions")
 			opts.provenanceSet = cmd.Flags().Changed("alerting-provenance")
+			opts.lockSet = cmd.Flags().Changed("lock-dashboards")
 			return runApply(cmd.Context(), opts, file, e, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -73,6 +75,7 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 		// The saved plan's choices are the ones its reviewer saw.
 		opts.prune, opts.maxDeletions, opts.allowEmpty = saved.Prune, saved.MaxDeletions, saved.AllowEmpty
 		opts.grafana.alertingProvenance = savedProvenance(saved)
+		opts.grafana.lock = saved.LockDashboards
 	}
 	run, err := startRun(ctx, opts.repo, opts.grafana, e, stderr, true, plan.Options{Prune: opts.prune, MaxDeletions: opts.maxDeletions, AllowEmpty: opts.allowEmpty})
 	if err != nil {
@@ -105,7 +108,10 @@ func runApply(ctx context.Context, opts planOptions, file string, e env, stdout,
 		}
 	}
 	res, err := reconcile.Apply(run.ctx, run.in, out, opt)
-	if res != nil {
+	// A refused plan (a blocked change) wrote nothing: its error says so,
+	// and no Apply summary or "applied" log pretends otherwise.
+	var blocked *apply.Blocked
+	if res != nil && !errors.As(err, &blocked) {
 		fmt.Fprintln(stdout, res.Summary())
 		for _, f := range res.Failed {
 			fmt.Fprintln(stdout, "  failed:", f)
@@ -150,6 +156,10 @@ func checkSavedPrune(file string, saved *planfile.File, opts planOptions) error 
 	}
 	if opts.maxDeletionsSet && opts.maxDeletions != saved.MaxDeletions {
 		return fmt.Errorf("%s: the saved plan was made with --max-deletions %d, and apply runs a saved plan as it was reviewed; drop --max-deletions here, or make and review a new plan with --max-deletions %d", file, saved.MaxDeletions, opts.maxDeletions)
+	}
+	if opts.lockSet && opts.grafana.lock != saved.LockDashboards {
+		made := map[bool]string{true: "with", false: "without"}[saved.LockDashboards]
+		return fmt.Errorf("%s: the saved plan was made %s --lock-dashboards, and apply runs a saved plan as it was reviewed; drop --lock-dashboards here, or make and review a new plan", file, made)
 	}
 	if p := savedProvenance(saved); opts.provenanceSet && opts.grafana.alertingProvenance != p {
 		return fmt.Errorf("%s: the saved plan was made with --alerting-provenance %s, and apply runs a saved plan as it was reviewed; drop --alerting-provenance here, or make and review a new plan with --alerting-provenance %s", file, p, opts.grafana.alertingProvenance)

@@ -139,7 +139,7 @@ func (o *grafanaOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.sandbox, "sandbox", false, "use the built-in, in-memory Grafana emulator instead of a real Grafana (for trying grafsync)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
 	f.StringVar(&o.api, "grafana-api", "auto", "path for dashboards and folders: auto (/apis where Grafana 12+ serves it, else /api), legacy (/api) or apis")
-	f.BoolVar(&o.lock, "lock-dashboards", false, "on /apis, mark what grafsync writes managerAllowsEdits=false so Grafana refuses edits in its UI (needs a service-account token)")
+	f.BoolVar(&o.lock, "lock-dashboards", false, "on /apis (Grafana 12+), lock managed dashboards and folders in Grafana's UI (managerAllowsEdits=false; needs a service-account token); without it they are unlocked. Part of the desired state: a lock change is a plan change")
 	f.StringVar(&o.alertingProvenance, "alerting-provenance", "api", "write alerting as api (locked in Grafana's UI) or none (editable in the UI; X-Disable-Provenance)")
 }
 
@@ -149,6 +149,9 @@ func (o *grafanaOptions) validate() error {
 	case "auto", grafana.APILegacy, grafana.APIK8s:
 	default:
 		return fmt.Errorf("--grafana-api %q: use auto, legacy or apis", o.api)
+	}
+	if o.lock && o.api == grafana.APILegacy {
+		return fmt.Errorf("--lock-dashboards and --grafana-api legacy: only /apis can lock a dashboard (the grafana.app/managerAllowsEdits annotation); drop --grafana-api legacy (Grafana 12 or later), or drop --lock-dashboards")
 	}
 	if o.concurrency < 1 {
 		return fmt.Errorf("--concurrency %d: give at least 1 (requests to Grafana in flight at once)", o.concurrency)

@@ -162,6 +162,16 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			v = "v1"
 		}
 		fmt.Fprintf(ts.Stdout(), "%s\n", v)
+	case "annotation", "folder-annotation": // emu annotation UID KEY: a dashboard's (folder's) /apis annotation ("" printed as -)
+		get := h.emu.DashboardAnnotations
+		if args[0] == "folder-annotation" {
+			get = h.emu.FolderAnnotations
+		}
+		v := get(1, args[1])[args[2]]
+		if v == "" {
+			v = "-"
+		}
+		fmt.Fprintf(ts.Stdout(), "%s\n", v)
 	case "delete-dashboard": // emu delete-dashboard UID: a hand delete in the UI
 		ts.Check(h.emu.DeleteDashboard(1, args[1]))
 	case "seed-dashboard": // emu seed-dashboard UID title=T [folder=F] [provisioned=true] [managed=true] [library=L]

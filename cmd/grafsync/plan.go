@@ -29,7 +29,7 @@ type planOptions struct {
 	// pruneSet, maxDeletionsSet and provenanceSet record that the flags
 	// were given, for apply PLANFILE to refuse ones the saved plan
 	// contradicts.
-	pruneSet, maxDeletionsSet, provenanceSet bool
+	pruneSet, maxDeletionsSet, provenanceSet, lockSet bool
 }
 
 // validate refuses flag values that cannot work, before anything runs.
@@ -118,6 +118,7 @@ func runPlan(ctx context.Context, opts planOptions, e env, stdout, stderr io.Wri
 		f := planfile.New(p, opts.grafana.orgID, opts.prune, opts.maxDeletions)
 		f.AllowEmpty = opts.allowEmpty
 		f.AlertingProvenance = opts.grafana.alertingProvenance
+		f.LockDashboards = opts.grafana.lock
 		if err := planfile.Write(opts.out, f); err != nil {
 			return err
 		}

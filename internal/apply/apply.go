@@ -345,8 +345,8 @@ func (a *applier) folderChange(ctx context.Context, ch plan.Change) error {
 		}
 		version = v
 	}
-	if str(before, "title") == str(after, "title") {
-		return nil
+	if str(before, "title") == str(after, "title") && (moved || ch.Before.Lock == ch.After.Lock) {
+		return nil // a move on /apis writes the lock too; a lock alone is an update below
 	}
 	if moved && version == 0 {
 		// The move answered without a version: the retitle must state the

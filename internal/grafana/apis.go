@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -155,7 +156,7 @@ func (c *Client) detectAPIs(ctx context.Context, version string) (*apisPath, err
 	dv, fv := pickVersion(groups["dashboard.grafana.app"], "v1", "v1beta1"), pickVersion(groups["folder.grafana.app"], "v1", "v1beta1")
 	if dv == "" || fv == "" {
 		if c.cfg.API == APIK8s {
-			return nil, fmt.Errorf("grafana does not serve dashboards and folders under /apis (discovery lists %v): use --grafana-api legacy", groups)
+			return nil, fmt.Errorf("grafana does not serve dashboards and folders under /apis (%s): use --grafana-api legacy, or auto (the default)", discovered(groups))
 		}
 		return nil, nil
 	}
@@ -184,6 +185,20 @@ func (c *Client) detectAPIs(ctx context.Context, version string) (*apisPath, err
 		folder:    schema.GroupVersionResource{Group: "folder.grafana.app", Version: fv, Resource: "folders"},
 		ns:        ns, rvs: map[string]string{},
 	}, nil
+}
+
+// discovered says what GET /apis listed, for a person: "its discovery
+// lists no API groups (Grafana before 12)" or the groups with versions.
+func discovered(groups map[string][]string) string {
+	if len(groups) == 0 {
+		return "its discovery lists no API groups: Grafana before 12"
+	}
+	names := make([]string, 0, len(groups))
+	for g, vs := range groups {
+		names = append(names, g+" "+strings.Join(vs, ","))
+	}
+	slices.Sort(names)
+	return "its discovery lists " + strings.Join(names, "; ")
 }
 
 // pickVersion is the first of want that the group serves.
@@ -325,7 +340,7 @@ func dashboardOf(u *unstructured.Unstructured) (Dashboard, error) {
 	d := Dashboard{
 		UID: u.GetName(), FolderUID: a[annoFolder], Version: int(u.GetGeneration()),
 		ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID], SavedBy: a[annoUpdatedBy],
-		Provisioned: a[annoManagedBy] == "classic-file-provisioning",
+		Provisioned: a[annoManagedBy] == "classic-file-provisioning", Lock: lockOf(a),
 	}
 	if t, err := time.Parse(time.RFC3339, a[annoUpdatedTS]); err == nil {
 		d.SavedAt = t
@@ -352,7 +367,7 @@ func folderOf(u *unstructured.Unstructured) Folder {
 	title, _, _ := unstructured.NestedString(u.Object, "spec", "title")
 	return Folder{
 		UID: u.GetName(), Title: title, ParentUID: a[annoFolder], Version: int(u.GetGeneration()),
-		CreatedBy: a[annoCreatedBy], ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID],
+		CreatedBy: a[annoCreatedBy], ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID], Lock: lockOf(a),
 	}
 }
 
@@ -411,7 +426,7 @@ func dashboardOfRaw(b []byte) (Dashboard, string, error) {
 	d := Dashboard{
 		UID: r.Metadata.Name, FolderUID: a[annoFolder], Version: int(r.Metadata.Generation),
 		ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID], SavedBy: a[annoUpdatedBy],
-		Provisioned: a[annoManagedBy] == "classic-file-provisioning",
+		Provisioned: a[annoManagedBy] == "classic-file-provisioning", Lock: lockOf(a),
 	}
 	if t, err := time.Parse(time.RFC3339, a[annoUpdatedTS]); err == nil {
 		d.SavedAt = t
@@ -506,9 +521,38 @@ func (c *Client) readDashboardsAPIs(ctx context.Context, p *apisPath, each_ func
 		if err != nil {
 			return err
 		}
+		full.SavedBy = c.savedByName(ctx, full.UID, full.SavedBy)
 		each_(full)
 	}
 	return nil
+}
+
+// savedByName is who saved a dashboard last, as a person names them.
+// grafana.app/updatedBy holds a typed identity ("user:<uid>",
+// "service-account:<uid>", e.g. "access-policy:provisioning"), which tells a
+// person nothing; Grafana's versions list resolves the same identity to the
+// login (pkg/services/dashboardversion: "if updated by is set, that is the
+// version creator"). One request, only for a dashboard a plan explains (a
+// v2 one); when it fails, the typed identity is kept.
+func (c *Client) savedByName(ctx context.Context, uid, typed string) string {
+	if !strings.Contains(typed, ":") {
+		return typed
+	}
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return typed
+	}
+	defer release()
+	limit := int64(1)
+	ok, err := c.api.Dashboards.GetDashboardVersionsByUID(dashboards.NewGetDashboardVersionsByUIDParamsWithContext(ctx).WithUID(uid).WithLimit(&limit))
+	if err != nil {
+		c.cfg.Logger.Debug("who saved a dashboard: keeping the typed identity", "dashboard", uid, "err", c.wrap(err, "read its versions"))
+		return typed
+	}
+	if p := ok.GetPayload(); p != nil && len(p.Versions) > 0 && p.Versions[0] != nil && p.Versions[0].CreatedBy != "" {
+		return p.Versions[0].CreatedBy
+	}
+	return typed
 }
 
 // getDashboardV2 reads a dashboard stored as schema v2 in its version: its
@@ -573,6 +617,13 @@ func (c *Client) readFoldersAPIs(ctx context.Context, p *apisPath) ([]Folder, er
 	})
 	return out, c.k8sErr(err, "list folders")
 }
+
+// LocksDashboards reports whether the client writes dashboards locked
+// (Config.LockDashboards): on /apis, part of the desired state.
+func (c *Client) LocksDashboards() bool { return c.cfg.LockDashboards }
+
+// ForcesLegacy reports whether --grafana-api legacy forces the /api path.
+func (c *Client) ForcesLegacy() bool { return c.cfg.API == APILegacy }
 
 // managerAnnotations are grafsync's ownership marker. managerAllowsEdits is
 // "true" unless Config.LockDashboards: then Grafana refuses edits by users

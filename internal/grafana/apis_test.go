@@ -16,14 +16,14 @@ func TestAPIsDetection(t *testing.T) {
 	tests := []struct {
 		version, api string
 		want         bool
-		err          bool
+		err          string // part of the error, "" for none
 	}{
-		{"10", APIAuto, false, false},
-		{"11", APIAuto, false, false},
-		{"12", APIAuto, true, false},
-		{"13", APIAuto, true, false},
-		{"13", APILegacy, false, false},
-		{"11", APIK8s, false, true},
+		{"10", APIAuto, false, ""},
+		{"11", APIAuto, false, ""},
+		{"12", APIAuto, true, ""},
+		{"13", APIAuto, true, ""},
+		{"13", APILegacy, false, ""},
+		{"11", APIK8s, false, "(its discovery lists no API groups: Grafana before 12): use --grafana-api legacy"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.version+"/"+tt.api, func(t *testing.T) {
@@ -31,8 +31,8 @@ func TestAPIsDetection(t *testing.T) {
 			_, rep := grafanatest.Start(t, grafanatest.Options{Version: v})
 			c := newTestClient(t, Config{URLs: []string{rep.URL()}, API: tt.api})
 			got, err := c.UsesAPIs(t.Context())
-			if (err != nil) != tt.err || got != tt.want {
-				t.Errorf("UsesAPIs = %v, %v; want %v, error %v", got, err, tt.want, tt.err)
+			if (err != nil) != (tt.err != "") || got != tt.want || err != nil && !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("UsesAPIs = %v, %v; want %v, error %q", got, err, tt.want, tt.err)
 			}
 		})
 	}

@@ -44,6 +44,8 @@ func (e *APIError) hint() string {
 	switch {
 	case e.Status == http.StatusUnauthorized && e.Credentials != "":
 		return "check " + e.Credentials + "; a token only works for the org it was made in"
+	case e.Status == http.StatusBadRequest && strings.Contains(e.Message, "Cannot save provisioned dashboard"):
+		return "the dashboard is provisioned from files in Grafana, or locked by a manager: a dashboard grafsync wrote with --lock-dashboards on Grafana 12 or later (grafana.app/managerAllowsEdits=false) cannot be saved through /api; drop --grafana-api legacy so that grafsync writes it through /apis (apply without --lock-dashboards also unlocks it)"
 	case e.Status == http.StatusUnauthorized && strings.Contains(e.Message, orgMismatch):
 		return "the service-account token belongs to another org than the one asked for with --org-id or in grafsync.yaml: use a token of a service account created in that org (GRAFANA_TOKEN, or GRAFANA_TOKEN_<ORG> per org), or GRAFANA_USER and GRAFANA_PASSWORD of a server admin that is a member of the org"
 	}

@@ -29,6 +29,9 @@ type Folder struct {
 	CreatedBy             string
 	// On the /apis path: the manager annotations (grafsync's ownership marker).
 	ManagedBy, ManagerID string
+	// Lock is, on the /apis path, whether Grafana lets people edit it
+	// (EditLock); "" on /api.
+	Lock EditLock
 }
 
 // Dashboard is a live dashboard: its stored JSON, as Grafana sent it, and
@@ -48,6 +51,28 @@ type Dashboard struct {
 	SavedBy              string
 	SavedAt              time.Time
 	ManagedBy, ManagerID string
+	// Lock is, on the /apis path, whether Grafana lets people edit the
+	// dashboard in its UI (EditLock); "" on /api, which cannot tell.
+	Lock EditLock
+}
+
+// EditLock is a dashboard's lock state on /apis: Grafana refuses edits by
+// users of an object that has a manager (grafana.app/managerId) whose
+// grafana.app/managerAllowsEdits is not "true" (apistore
+// checkManagerPropertiesOnUpdate); --lock-dashboards asks for Locked.
+type EditLock string
+
+const (
+	Editable EditLock = "editable"
+	Locked   EditLock = "locked"
+)
+
+// lockOf is the lock state the annotations of an /apis object give.
+func lockOf(a map[string]string) EditLock {
+	if a[annoManagerID] != "" && a[annoManagerEdits] != "true" {
+		return Locked
+	}
+	return Editable
 }
 
 // Datasource is a live datasource. Grafana never returns secret values, only

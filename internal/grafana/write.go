@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -287,6 +288,31 @@ func IsSchemaV2(dashboard []byte) bool {
 }
 
 // SchemaV2OnLegacy says why a schema v2 dashboard cannot be written on the
-// legacy path, and what to do.
+// legacy path, and what to do, when the case is not known (SchemaV2Advice).
 const SchemaV2OnLegacy = "it is a schema v2 dashboard, which Grafana takes only through /apis (Grafana 12 and later); " +
 	"the path in use is /api (Grafana before 12, or --grafana-api legacy): export it from Grafana as classic JSON, or use Grafana 12 or later"
+
+// SchemaV2Advice says why a schema v2 dashboard cannot be written on the
+// legacy path of a Grafana of version, and the fix that fits: on 12 or
+// later with --grafana-api legacy (forced), dropping that flag; before 12,
+// classic JSON or an upgrade.
+func SchemaV2Advice(version string, forced bool) string {
+	const why = "it is a schema v2 dashboard, which Grafana takes only through /apis; "
+	if forced && majorAtLeast(version, 12) {
+		return why + "--grafana-api legacy makes grafsync use /api although this Grafana (" + version + ") serves /apis: drop --grafana-api legacy"
+	}
+	if forced {
+		return why + "the path in use is /api (--grafana-api legacy): drop --grafana-api legacy on Grafana 12 or later, or export it from Grafana as classic JSON"
+	}
+	if majorAtLeast(version, 12) {
+		return why + "this Grafana (" + version + ") does not serve dashboards under /apis (its discovery does not list them): enable the dashboard and folder APIs, or export it from Grafana as classic JSON"
+	}
+	return why + "this Grafana (" + version + ") is older than 12 and has only /api: export it from Grafana as classic JSON, or upgrade to Grafana 12 or later"
+}
+
+// majorAtLeast reports whether a Grafana version's major number is at least n.
+func majorAtLeast(version string, n int) bool {
+	major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
+	m, err := strconv.Atoi(major)
+	return err == nil && m >= n
+}

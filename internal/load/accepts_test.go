@@ -231,7 +231,7 @@ datasources:
 			},
 			want: []string{
 				`dashboards/v2.json:2:69: metadata.annotations.grafana.app/folder: "elsewhere", but the file sits in the root (General)`,
-				`dashboards/v2.json:4:69: spec.elements.p.spec.data.spec.queries[0].spec.query.datasource.uid: no datasource with uid or name "nope" in org "Main Org."`,
+				`dashboards/v2.json:4:78: spec.elements.p.spec.data.spec.queries[0].spec.query.datasource.name: no datasource with uid or name "nope" in org "Main Org."`,
 			},
 		},
 		{

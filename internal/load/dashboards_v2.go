@@ -134,7 +134,7 @@ func (l *loader) checkV2Refs(o *orgState, d doc, spec map[string]any) {
 			if ds, ok := v["datasource"].(map[string]any); ok {
 				if name, ok := ds["name"].(string); ok && v["kind"] == "DataQuery" {
 					group, _ := v["group"].(string)
-					l.checkRef(r, at.with("datasource"), map[string]any{"datasource": map[string]any{"uid": name, "type": group}})
+					l.checkRefAt(r, at.with("datasource"), map[string]any{"datasource": map[string]any{"uid": name, "type": group}}, "name")
 				} else if _, ok := ds["uid"]; ok {
 					l.checkRef(r, at.with("datasource"), map[string]any{"datasource": ds})
 				}

@@ -287,6 +287,12 @@ func (l *loader) checkTargetRef(r *dashRefs, at path, target map[string]any, str
 
 // checkRef checks parent["datasource"]; at is the path of that field.
 func (l *loader) checkRef(r *dashRefs, at path, parent map[string]any) {
+	l.checkRefAt(r, at, parent, "uid")
+}
+
+// checkRefAt is checkRef for a reference whose uid the file holds under
+// another key (a v2 DataQuery's datasource.name): problems name that key.
+func (l *loader) checkRefAt(r *dashRefs, at path, parent map[string]any, uidKey string) {
 	v, ok := parent["datasource"]
 	if !ok || v == nil {
 		return // the default datasource
@@ -302,11 +308,11 @@ func (l *loader) checkRef(r *dashRefs, at path, parent map[string]any) {
 			return // {type: x} alone: the default datasource of that type
 		}
 		if ref, ok = uid.(string); !ok {
-			l.errorf(r.d.pos(at.with("uid"), false), "", "%s.uid: want a string", at)
+			l.errorf(r.d.pos(at.with(uidKey), false), "", "%s.%s: want a string", at, uidKey)
 			return
 		}
 		typ, _ = v["type"].(string)
-		at = at.with("uid")
+		at = at.with(uidKey)
 	default:
 		l.errorf(r.d.pos(at, false), "", "%s: want a datasource uid object {type, uid} or a name", at)
 		return

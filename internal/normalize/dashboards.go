@@ -126,7 +126,24 @@ func DesiredDashboard(d *resource.Dashboard, orgID int64) (plan.Resource, error)
 	return plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
 		Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey, Uses: libraryPanelUses(raw),
+		Schema: schemaOf(raw),
 	}, nil
+}
+
+// schemaOf is the v2 schema version of an encoded dashboard from Git (a v2
+// file keeps its "apiVersion" at the top: load/dashboards_v2.go), "" for
+// classic JSON.
+func schemaOf(raw []byte) string {
+	const key = `"apiVersion":"dashboard.grafana.app/`
+	i := bytes.Index(raw, []byte(key))
+	if i < 0 {
+		return ""
+	}
+	v := raw[i+len(key):]
+	if j := bytes.IndexByte(v, '"'); j > 0 && bytes.HasPrefix(v, []byte("v2")) {
+		return string(v[:j])
+	}
+	return ""
 }
 
 // LiveDashboard is one dashboard as Grafana has it, kept encoded.
@@ -135,15 +152,39 @@ func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
 	if err != nil {
 		return plan.Resource{}, fmt.Errorf("dashboard %s: %w", d.UID, err)
 	}
-	managed = managed || ManagedByGrafsync(d.ManagedBy, d.ManagerID)
-	return plan.Resource{
+	mine := ManagedByGrafsync(d.ManagedBy, d.ManagerID)
+	r := plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Raw: raw, Parent: d.FolderUID,
-		Version: d.Version, Managed: managed, ReadOnly: d.Provisioned, LiveNote: schemaNote(d),
-	}, nil
+		Version: d.Version, Managed: managed || mine, ReadOnly: d.Provisioned, LiveNote: schemaNote(d),
+		Schema: d.Schema,
+	}
+	// The lock is grafsync's to compare where grafsync is the manager, or
+	// where there is none (a write adds grafsync's annotations).
+	if mine || d.ManagerID == "" {
+		r.Lock = string(d.Lock)
+	}
+	return r, nil
+}
+
+// LockDashboards sets the lock state the run asks for (--lock-dashboards:
+// locked; without it: editable) on the desired dashboards and folders
+// (grafsync writes both with the same manager annotations), as part of
+// their desired state. Only the /apis path can lock: call it there only.
+func LockDashboards(desired []plan.Resource, lock bool) {
+	want := grafana.Editable
+	if lock {
+		want = grafana.Locked
+	}
+	for i := range desired {
+		if k := desired[i].Kind; k == plan.Dashboard || k == plan.Folder {
+			desired[i].Lock = string(want)
+		}
+	}
 }
 
 // schemaNote explains a live dashboard Grafana holds in another schema than
-// v0/v1 (grafana.Dashboard.Schema): drift, never an error.
+// v0/v1 (grafana.Dashboard.Schema): drift, never an error. The plan shows
+// it only against a desired dashboard of the other schema family.
 func schemaNote(d grafana.Dashboard) string {
 	if d.Schema == "" {
 		return ""
@@ -221,10 +262,11 @@ func parseInterval(s string) (time.Duration, bool) {
 // grafsync writes through the legacy /api (Grafana before 12, or
 // --grafana-api legacy), which cannot take them: the plan blocks them, so
 // apply writes nothing instead of failing part-way.
-func BlockSchemaV2(desired []plan.Resource) {
+// advice (grafana.SchemaV2Advice) says what to do.
+func BlockSchemaV2(desired []plan.Resource, advice string) {
 	for i := range desired {
 		if d := &desired[i]; d.Kind == plan.Dashboard && d.Unwritable == "" && grafana.IsSchemaV2(d.Raw) {
-			d.Unwritable = "Grafana cannot take it here: " + grafana.SchemaV2OnLegacy
+			d.Unwritable = "Grafana cannot take it here: " + advice
 		}
 	}
 }

@@ -50,10 +50,14 @@ func LiveFolders(fs []grafana.Folder, orgID int64, own FolderOwnership) []plan.R
 	out := make([]plan.Resource, 0, len(fs))
 	for _, f := range fs {
 		managed, unproven := own.Decide(f)
-		out = append(out, plan.Resource{
+		r := plan.Resource{
 			Kind: plan.Folder, OrgID: orgID, ID: f.UID, Name: f.UID, Depth: depthOf(f.UID), Parent: f.ParentUID,
 			Doc: Folder(f.Title, f.ParentUID), Version: f.Version, Managed: managed, Unproven: unproven,
-		})
+		}
+		if ManagedByGrafsync(f.ManagedBy, f.ManagerID) || f.ManagerID == "" {
+			r.Lock = string(f.Lock) // as for dashboards (LiveDashboard)
+		}
+		out = append(out, r)
 	}
 	return out
 }

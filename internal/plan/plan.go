@@ -139,11 +139,27 @@ type Resource struct {
 	// resource), and what to do: such a change is Blocked, not attempted.
 	Unwritable string
 	// LiveNote, on a live resource, is what a person must know about how
-	// Grafana holds it when it differs from Git (e.g. a dashboard a person
-	// saved as schema v2: which schema, who, when, and that apply writes the
-	// Git version back). An update of it carries the note as its Reason.
+	// Grafana holds it when its Schema is not the desired one (a dashboard
+	// a person saved as schema v2: which schema, who, when, and that apply
+	// writes the Git version back). Such an update carries the note as its
+	// Reason; with the same schema on both sides it is ordinary drift.
 	LiveNote string
+	// Schema is the schema family version of a document a kind has several
+	// of: a dashboard's "" (classic JSON, v0/v1) or its v2 version
+	// ("v2beta1"). Documents of two families are not compared field by
+	// field (see schemaDiff).
+	Schema string
+	// Lock, on a dashboard or folder of the /apis path, is its lock state in
+	// Grafana's UI ("editable" or "locked", grafana.EditLock): on both
+	// sides, part of what is compared (a resource whose lock differs is an
+	// update, shown as LockPath); "" where the path cannot lock (/api) or
+	// the live dashboard has another manager.
+	Lock string
 }
+
+// LockPath is how a plan names a change of Resource.Lock: the annotation
+// Grafana keeps it in.
+const LockPath = "grafana.app/managerAllowsEdits"
 
 // Subject names the resource in every message, log line and plan line:
 // "dashboard platform/ecs-services", "datasource cw-prod".
@@ -554,6 +570,18 @@ func pair(d, l *Resource) (Change, error) {
 	if l.ReadOnly && d.Marker != "" {
 		c.Diff = slices.DeleteFunc(c.Diff, func(f FieldDiff) bool { return underPath(f.Path, d.Marker) })
 	}
+	cross := d.Kind == Dashboard && schemaFamily(d.Schema) != schemaFamily(l.Schema)
+	if d.Kind == Dashboard {
+		c.Diff = schemaDiff(l, d, c.Diff, cross)
+	}
+	lockNote := ""
+	if d.Lock != "" && l.Lock != "" && d.Lock != l.Lock && !l.ReadOnly {
+		c.Diff = append(c.Diff, FieldDiff{Path: LockPath, Before: allowsEdits(l.Lock), After: allowsEdits(d.Lock)})
+		lockNote = "without --lock-dashboards, people may edit it in Grafana's UI again (pass --lock-dashboards to keep it locked)"
+		if d.Lock == "locked" {
+			lockNote = "--lock-dashboards locks it: Grafana will refuse edits by people in its UI"
+		}
+	}
 	switch {
 	case len(c.Diff) == 0:
 	case l.ReadOnly:
@@ -564,10 +592,27 @@ func pair(d, l *Resource) (Change, error) {
 		c.Reason = d.Unwritable
 	default:
 		c.Action = Update
-		c.Reason = l.LiveNote
+		schemaNote := ""
+		if cross {
+			schemaNote = l.LiveNote
+		}
+		c.Reason = joinNotes(schemaNote, lockNote)
 		c.Adopt, c.SecretsOnce = adoption(l, d, c.Diff)
 	}
 	return c, nil
+}
+
+// allowsEdits is the managerAllowsEdits value of a lock state.
+func allowsEdits(lock string) string {
+	if lock == "locked" {
+		return "false"
+	}
+	return "true"
+}
+
+// joinNotes joins the non-empty notes with "; ".
+func joinNotes(notes ...string) string {
+	return strings.Join(slices.DeleteFunc(notes, func(s string) bool { return s == "" }), "; ")
 }
 
 // unknownSecret is the fingerprint normalize gives a secret Grafana holds

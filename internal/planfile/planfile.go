@@ -30,8 +30,11 @@ type File struct {
 	AllowEmpty bool `json:"allow_empty,omitempty"`
 	// AlertingProvenance is --alerting-provenance: "none" (editable in
 	// Grafana's UI), or "api" (locked; also what an absent value means).
-	AlertingProvenance string        `json:"alerting_provenance,omitempty"`
-	Plan               view.JSONPlan `json:"plan"`
+	AlertingProvenance string `json:"alerting_provenance,omitempty"`
+	// LockDashboards is --lock-dashboards: on /apis the lock is part of the
+	// desired state the reviewer saw.
+	LockDashboards bool          `json:"lock_dashboards,omitempty"`
+	Plan           view.JSONPlan `json:"plan"`
 	// Secrets digests each planned secret change by "subject path".
 	Secrets map[string]string `json:"secrets,omitempty"`
 }

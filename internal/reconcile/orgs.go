@@ -194,8 +194,13 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 	if err := titleClashes(ctx, c, live.Version, part.desired, part.live); err != nil {
 		return orgPart{}, err
 	}
-	if !live.APIs {
-		normalize.BlockSchemaV2(part.desired)
+	switch {
+	case live.APIs:
+		normalize.LockDashboards(part.desired, c.LocksDashboards())
+	case c.LocksDashboards():
+		return orgPart{}, lockOnLegacy(live.Version, c.ForcesLegacy())
+	default:
+		normalize.BlockSchemaV2(part.desired, grafana.SchemaV2Advice(live.Version, c.ForcesLegacy()))
 	}
 	if err := addAlerting(ctx, in, c, o, orgID, &part); err != nil {
 		return orgPart{}, err
@@ -208,6 +213,17 @@ func normalizeOrg(ctx context.Context, in Inputs, c *grafana.Client, o *resource
 	part.live = append(part.live, l...)
 	part.notes = notes
 	return part, nil
+}
+
+// lockOnLegacy is the error for --lock-dashboards where grafsync writes
+// through /api: a lock is Grafana's managerAllowsEdits annotation, which
+// only /apis writes, so the run cannot give what it was asked for.
+func lockOnLegacy(version string, forced bool) error {
+	what := "drop --lock-dashboards, or use Grafana 12 or later (which serves /apis)"
+	if forced {
+		what = "drop --grafana-api legacy so that grafsync uses /apis, or drop --lock-dashboards"
+	}
+	return fmt.Errorf("--lock-dashboards: grafsync writes dashboards to this Grafana (%s) through /api, which cannot lock them (the lock is the grafana.app/managerAllowsEdits annotation, written only through /apis); nothing was written: %s", version, what)
 }
 
 // checkNested refuses a repository with nested directories when Grafana

@@ -95,6 +95,10 @@ func Markdown(w io.Writer, p *plan.Plan, opts MarkdownOptions) error {
 		b.WriteString("```\n\n</details>\n\n")
 		if c.Action == plan.Blocked {
 			b.WriteString("⛔ cannot change it: " + mdEscape(c.Reason) + "\n\n")
+		} else if c.Reason != "" {
+			// The same note the text and JSON views carry (e.g. a dashboard
+			// Grafana holds as schema v2): never only in the folded line.
+			b.WriteString("> note: " + mdEscape(c.Reason) + "\n\n")
 		}
 		e.full = b.String()
 		entries = append(entries, e)

@@ -298,12 +298,21 @@ func (e *Emulator) ConvertDashboardToV2(orgID int64, uid string, userID int64) e
 	return nil
 }
 
-// v1ToV2Spec is a small v1→v2beta1 conversion, enough for a realistic stored
-// v2 dashboard: title, description, tags, time settings, panels as elements
-// and their grid positions as a GridLayout.
+// v1ToV2Spec converts a v1 dashboard to a v2beta1 spec as Grafana does
+// when a person saves it with dynamic dashboards on, following Grafana's
+// own conversion (apps/dashboard/pkg/migration/conversion/
+// v1beta1_to_v2alpha1.go, convertDashboardSpec_V1beta1_to_V2alpha1,
+// transformTimeSettings, transformLinks, transformAnnotations,
+// buildAnnotationQuery, transformSingleQuery; then v2alpha1→v2beta1, which
+// moves a query's datasource into the DataQuery as datasource.name and its
+// type into group): editable (default true), liveNow, preload, revision,
+// graphTooltip as cursorSync, time, timezone, refresh as autoRefresh,
+// timepicker, links, every annotation (the built-in one too), panels as
+// elements in a GridLayout. Not converted here: template variables
+// (variables stay empty) and rows (their panels join the grid).
 func v1ToV2Spec(data map[string]any) map[string]any {
 	elements := map[string]any{}
-	var items []any
+	items := []any{}
 	var walk func(panels []any)
 	walk = func(panels []any) {
 		for i, p := range panels {
@@ -321,13 +330,30 @@ func v1ToV2Spec(data map[string]any) map[string]any {
 				id = int64(i + 1)
 			}
 			name := "panel-" + strconv.FormatInt(id, 10)
-			var queries []any
+			panelType, panelUID := dsRef(pm["datasource"])
+			queries := []any{}
 			targets, _ := pm["targets"].([]any)
 			for _, t := range targets {
 				tm, _ := t.(map[string]any)
+				if tm == nil {
+					continue
+				}
+				typ, uid := dsRef(tm["datasource"])
+				if uid == "" && typ == "" || panelUID != "" && panelUID != "-- Mixed --" && uid != "__expr__" && uid != panelUID {
+					typ, uid = panelType, panelUID // transformSingleQuery: the panel's ref applies
+				}
+				spec := map[string]any{}
+				for k, v := range tm {
+					if k != "refId" && k != "hide" && k != "datasource" {
+						spec[k] = v
+					}
+				}
+				refID := jsonString(tm["refId"])
+				if refID == "" {
+					refID = "A"
+				}
 				queries = append(queries, map[string]any{"kind": "PanelQuery", "spec": map[string]any{
-					"refId": tm["refId"], "hidden": false,
-					"query": map[string]any{"kind": "DataQuery", "group": pm["datasource"], "spec": tm}}})
+					"refId": refID, "hidden": tm["hide"] == true, "query": dataQuery(typ, uid, spec)}})
 			}
 			elements[name] = map[string]any{"kind": "Panel", "spec": map[string]any{
 				"id": id, "title": jsonString(pm["title"]), "description": jsonString(pm["description"]), "links": []any{},
@@ -342,17 +368,197 @@ func v1ToV2Spec(data map[string]any) map[string]any {
 	}
 	panels, _ := data["panels"].([]any)
 	walk(panels)
-	tags := data["tags"]
-	if tags == nil {
-		tags = []any{}
+	tags := []any{}
+	if ts, ok := data["tags"].([]any); ok {
+		for _, t := range ts {
+			if s, ok := t.(string); ok {
+				tags = append(tags, s)
+			}
+		}
 	}
-	return map[string]any{
-		"title": data["title"], "description": data["description"], "tags": tags,
-		"cursorSync": "Off", "editable": true, "links": []any{}, "annotations": []any{}, "variables": []any{},
-		"timeSettings": map[string]any{"from": "now-6h", "to": "now", "timezone": "browser", "autoRefresh": "", "autoRefreshIntervals": []any{}, "fiscalYearStartMonth": 0, "hideTimepicker": false},
+	spec := map[string]any{
+		"title": jsonString(data["title"]), "tags": tags,
+		"cursorSync": cursorSync(jsonInt(data["graphTooltip"])),
+		"editable":   boolOr(data["editable"], true), "liveNow": boolOr(data["liveNow"], false), "preload": boolOr(data["preload"], false),
+		"links": v2Links(data["links"]), "annotations": v2Annotations(data["annotations"]), "variables": []any{},
+		"timeSettings": v2TimeSettings(data),
 		"elements":     elements,
 		"layout":       map[string]any{"kind": "GridLayout", "spec": map[string]any{"items": items}},
 	}
+	if d := jsonString(data["description"]); d != "" {
+		spec["description"] = d
+	}
+	if r, ok := data["revision"].(json.Number); ok {
+		spec["revision"] = r
+	}
+	return spec
+}
+
+// dsRef is a v1 datasource reference's type and uid ({type, uid}; a
+// "$var" string is a uid).
+func dsRef(v any) (typ, uid string) {
+	switch v := v.(type) {
+	case map[string]any:
+		return jsonString(v["type"]), jsonString(v["uid"])
+	case string:
+		if strings.HasPrefix(v, "$") {
+			return "", v
+		}
+	}
+	return "", ""
+}
+
+// dataQuery is a v2beta1 DataQueryKind: the datasource type as its group,
+// its uid as datasource.name.
+func dataQuery(typ, uid string, spec map[string]any) map[string]any {
+	q := map[string]any{"kind": "DataQuery", "group": typ, "version": "v0", "spec": spec}
+	if uid != "" {
+		q["datasource"] = map[string]any{"name": uid}
+	}
+	return q
+}
+
+// cursorSync is transformCursorSyncToEnum.
+func cursorSync(graphTooltip int64) string {
+	switch graphTooltip {
+	case 1:
+		return "Crosshair"
+	case 2:
+		return "Tooltip"
+	}
+	return "Off"
+}
+
+func boolOr(v any, def bool) bool {
+	if b, ok := v.(bool); ok {
+		return b
+	}
+	return def
+}
+
+// v2TimeSettings is transformTimeSettings over Grafana's defaults
+// (NewDashboardTimeSettingsSpec; docs/sources/observability-as-code/
+// schema-v2/timesettings-schema.md).
+func v2TimeSettings(data map[string]any) map[string]any {
+	ts := map[string]any{
+		"from": "now-6h", "to": "now", "timezone": "browser", "autoRefresh": "",
+		"autoRefreshIntervals": []any{"5s", "10s", "30s", "1m", "5m", "15m", "30m", "1h", "2h", "1d"},
+		"fiscalYearStartMonth": jsonInt(data["fiscalYearStartMonth"]), "hideTimepicker": false,
+	}
+	if tr, ok := data["time"].(map[string]any); ok {
+		if f := jsonString(tr["from"]); f != "" {
+			ts["from"] = f
+		}
+		if t := jsonString(tr["to"]); t != "" {
+			ts["to"] = t
+		}
+	}
+	if tz, ok := data["timezone"].(string); ok {
+		ts["timezone"] = tz
+	}
+	if r := jsonString(data["refresh"]); r != "" {
+		ts["autoRefresh"] = r
+	}
+	if ws := jsonString(data["weekStart"]); ws != "" {
+		ts["weekStart"] = ws
+	}
+	if tp, ok := data["timepicker"].(map[string]any); ok {
+		var intervals []any
+		if ri, ok := tp["refresh_intervals"].([]any); ok {
+			for _, i := range ri {
+				if s, ok := i.(string); ok {
+					intervals = append(intervals, s)
+				}
+			}
+		}
+		if len(intervals) > 0 {
+			ts["autoRefreshIntervals"] = intervals
+		}
+		ts["hideTimepicker"] = boolOr(tp["hidden"], false)
+		if nd := jsonString(tp["nowDelay"]); nd != "" {
+			ts["nowDelay"] = nd
+		}
+	}
+	return ts
+}
+
+// v2Links is transformLinks.
+func v2Links(v any) []any {
+	links, _ := v.([]any)
+	out := []any{}
+	for _, l := range links {
+		lm, _ := l.(map[string]any)
+		if lm == nil {
+			continue
+		}
+		typ := jsonString(lm["type"])
+		if typ == "" {
+			typ = "link"
+		}
+		tags := []any{}
+		if ts, ok := lm["tags"].([]any); ok {
+			tags = ts
+		}
+		link := map[string]any{
+			"title": jsonString(lm["title"]), "type": typ, "icon": jsonString(lm["icon"]), "tooltip": jsonString(lm["tooltip"]), "tags": tags,
+			"asDropdown": boolOr(lm["asDropdown"], false), "targetBlank": boolOr(lm["targetBlank"], false),
+			"includeVars": boolOr(lm["includeVars"], false), "keepTime": boolOr(lm["keepTime"], false),
+		}
+		for _, k := range []string{"url", "placement"} {
+			if s, ok := lm[k].(string); ok {
+				link[k] = s
+			}
+		}
+		out = append(out, link)
+	}
+	return out
+}
+
+// v2Annotations is transformAnnotations and buildAnnotationQuery: every
+// entry of annotations.list, the built-in "Annotations & Alerts" one too
+// (builtIn 1 becomes true); type and unknown fields go to legacyOptions.
+func v2Annotations(v any) []any {
+	am, _ := v.(map[string]any)
+	list, _ := am["list"].([]any)
+	out := []any{}
+	for _, a := range list {
+		m, _ := a.(map[string]any)
+		if m == nil {
+			continue
+		}
+		typ, uid := dsRef(m["datasource"])
+		target, _ := m["target"].(map[string]any)
+		if target == nil {
+			target = map[string]any{}
+		}
+		spec := map[string]any{
+			"name": jsonString(m["name"]), "enable": boolOr(m["enable"], false), "hide": boolOr(m["hide"], false),
+			"iconColor": jsonString(m["iconColor"]), "query": dataQuery(typ, uid, target),
+		}
+		switch b := m["builtIn"].(type) {
+		case json.Number:
+			f, _ := b.Float64()
+			spec["builtIn"] = f != 0
+		case bool:
+			spec["builtIn"] = b
+		}
+		if f, ok := m["filter"].(map[string]any); ok {
+			spec["filter"] = f
+		}
+		legacy := map[string]any{}
+		for k, v := range m {
+			switch k {
+			case "name", "datasource", "enable", "hide", "iconColor", "filter", "target", "builtIn", "mappings":
+			default:
+				legacy[k] = v
+			}
+		}
+		if len(legacy) > 0 {
+			spec["legacyOptions"] = legacy
+		}
+		out = append(out, map[string]any{"kind": "AnnotationQuery", "spec": spec})
+	}
+	return out
 }
 
 // DashboardStoredVersion is the API version a dashboard is stored as:

@@ -427,3 +427,78 @@ func TestSandboxSaveAsV2(t *testing.T) {
 		}
 	}
 }
+
+// A dashboard saved as v2 in the UI is Grafana's own v1→v2 conversion of
+// it (apps/dashboard/pkg/migration/conversion/v1beta1_to_v2alpha1.go:
+// convertDashboardSpec_V1beta1_to_V2alpha1 keeps editable (default true),
+// transformTimeSettings maps time, timezone, refresh → autoRefresh and
+// timepicker over NewDashboardTimeSettingsSpec's defaults,
+// transformAnnotations keeps every annotation, the built-in one too, with
+// builtIn as a bool and type in legacyOptions; v2beta1 moves a query's
+// datasource uid to datasource.name and its type to group): nothing a
+// person did not change differs from the v1 dashboard.
+func TestConvertDashboardToV2FollowsGrafana(t *testing.T) {
+	builtIn := map[string]any{"builtIn": 1, "datasource": map[string]any{"type": "grafana", "uid": "-- Grafana --"},
+		"enable": true, "hide": true, "iconColor": "rgba(0, 211, 255, 1)", "name": "Annotations & Alerts", "type": "dashboard"}
+	tests := []struct {
+		name string
+		v1   map[string]any
+		want map[string]any // top-level spec fields
+	}{{
+		name: "settings kept",
+		v1: map[string]any{"title": "Home", "editable": false, "timezone": "utc", "refresh": "5m", "graphTooltip": 1,
+			"time": map[string]any{"from": "now-1h", "to": "now"}, "timepicker": map[string]any{"refresh_intervals": []any{"1m", "5m"}},
+			"annotations": map[string]any{"list": []any{builtIn}}},
+		want: map[string]any{
+			"editable": false, "cursorSync": "Crosshair",
+			"timeSettings": map[string]any{"from": "now-1h", "to": "now", "timezone": "utc", "autoRefresh": "5m",
+				"autoRefreshIntervals": []any{"1m", "5m"}, "fiscalYearStartMonth": float64(0), "hideTimepicker": false},
+			"annotations": []any{map[string]any{"kind": "AnnotationQuery", "spec": map[string]any{
+				"name": "Annotations & Alerts", "builtIn": true, "enable": true, "hide": true, "iconColor": "rgba(0, 211, 255, 1)",
+				"query":         map[string]any{"kind": "DataQuery", "group": "grafana", "version": "v0", "datasource": map[string]any{"name": "-- Grafana --"}, "spec": map[string]any{}},
+				"legacyOptions": map[string]any{"type": "dashboard"}}}},
+		},
+	}, {
+		name: "defaults where v1 says nothing",
+		v1:   map[string]any{"title": "Bare"},
+		want: map[string]any{
+			"editable": true, "cursorSync": "Off", "annotations": []any{},
+			"timeSettings": map[string]any{"from": "now-6h", "to": "now", "timezone": "browser", "autoRefresh": "",
+				"autoRefreshIntervals": []any{"5s", "10s", "30s", "1m", "5m", "15m", "30m", "1h", "2h", "1d"}, "fiscalYearStartMonth": float64(0), "hideTimepicker": false},
+		},
+	}, {
+		name: "a query takes the panel's datasource",
+		v1: map[string]any{"title": "Q", "panels": []any{map[string]any{"id": 3, "type": "timeseries", "title": "CPU",
+			"datasource": map[string]any{"type": "prometheus", "uid": "prom"}, "gridPos": map[string]any{"x": 0, "y": 0, "w": 12, "h": 8},
+			"targets": []any{map[string]any{"refId": "A", "expr": "up"}}}}},
+		want: map[string]any{"elements": map[string]any{"panel-3": map[string]any{"kind": "Panel", "spec": map[string]any{
+			"id": float64(3), "title": "CPU", "description": "", "links": []any{},
+			"data": map[string]any{"kind": "QueryGroup", "spec": map[string]any{"queries": []any{map[string]any{"kind": "PanelQuery", "spec": map[string]any{
+				"refId": "A", "hidden": false,
+				"query": map[string]any{"kind": "DataQuery", "group": "prometheus", "version": "v0", "datasource": map[string]any{"name": "prom"}, "spec": map[string]any{"expr": "up"}}}}},
+				"transformations": []any{}, "queryOptions": map[string]any{}}},
+			"vizConfig": map[string]any{"kind": "VizConfig", "group": "timeseries", "spec": map[string]any{"options": nil, "fieldConfig": nil}},
+		}}}},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, c := newClient(t, Options{Version: Version{13, 2, 0}})
+			tt.v1["uid"] = "d"
+			if _, err := e.SeedDashboard(1, DashboardSpec{JSON: tt.v1}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.ConvertDashboardToV2(1, "d", 0); err != nil {
+				t.Fatal(err)
+			}
+			_, body := c.do("GET", "/apis/dashboard.grafana.app/v2beta1/namespaces/default/dashboards/d", nil)
+			it := decode[k8sItem](t, body)
+			got := map[string]any{}
+			for k := range tt.want {
+				got[k] = it.Spec[k]
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("v2 spec (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

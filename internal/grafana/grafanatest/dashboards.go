@@ -858,6 +858,9 @@ func (e *Emulator) EditDashboard(orgID int64, uid string, edit func(map[string]a
 		// The UI shows a managed dashboard whose manager does not allow edits read-only.
 		return fmt.Errorf("edit dashboard %s: managed by %s and not editable in the UI", uid, d.meta.annotations[annoManagedBy])
 	}
+	if d.v2 != nil {
+		return e.editDashboardV2Locked(orgID, d, edit)
+	}
 	data, err := decodeDashboardJSON(d.data)
 	if err != nil {
 		return fmt.Errorf("edit dashboard %s: stored JSON: %w", uid, err)
@@ -873,6 +876,33 @@ func (e *Emulator) EditDashboard(orgID int64, uid string, edit func(map[string]a
 	if err := e.connectLibraryPanelsLocked(e.st.orgs[orgID], d, data, e.st.users[1]); err != nil {
 		return fmt.Errorf("edit dashboard %s: saved, but Grafana answers 500 Error while connecting library panels: %w", uid, err)
 	}
+	return nil
+}
+
+// editDashboardV2Locked is EditDashboard of a dashboard stored as schema
+// v2: the UI edits and saves its v2 spec, and it stays v2 (as
+// ConvertDashboardToV2 stores it: the legacy row keeps what search needs).
+func (e *Emulator) editDashboardV2Locked(orgID int64, d *dashboard, edit func(map[string]any)) error {
+	var spec map[string]any
+	if err := json.Unmarshal(d.v2, &spec); err != nil {
+		return fmt.Errorf("edit dashboard %s: stored v2 spec: %w", d.uid, err)
+	}
+	edit(spec)
+	title := strings.TrimSpace(jsonString(spec["title"]))
+	if title == "" {
+		return fmt.Errorf("edit dashboard %s: the edit left the title empty", d.uid)
+	}
+	v2, err := json.Marshal(spec)
+	if err != nil {
+		return fmt.Errorf("edit dashboard %s: encode: %w", d.uid, err)
+	}
+	version, annotations := d.storedVersion, d.meta.annotations
+	d = e.storeDashboardLocked(e.st.orgs[orgID], dashboardWrite{
+		existing: d, uid: d.uid, folderUID: d.folderUID, title: title, by: 1,
+		data: map[string]any{"title": title, "description": spec["description"], "tags": spec["tags"]},
+	})
+	d.meta.annotations = annotations
+	d.v2, d.storedVersion = v2, version
 	return nil
 }
 
