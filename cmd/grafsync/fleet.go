@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -104,6 +105,11 @@ type fleetRun struct {
 	log     *slog.Logger
 	po      plan.Options
 	limiter http.RoundTripper
+	// files and cache share one snapshot between the instances: files
+	// reads each content file once (fleet.Share), cache decodes each
+	// distinct expanded dashboard once (load.Cache).
+	files fs.FS
+	cache *load.Cache
 	// onResponse, when set, gives each instance's client its response
 	// counter (serve's metrics).
 	onResponse func(instance string) func(int)
@@ -121,7 +127,7 @@ func newFleetRun(fl *fleet.Fleet, ro repoOptions, g grafanaOptions, fo fleetOpti
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = g.concurrency
-	return &fleetRun{fl: fl, snap: ro.opened, g: g, ro: ro, e: e, log: log, po: po, limiter: fleet.NewLimiter(fo.requests, base)}, nil
+	return &fleetRun{fl: fl, snap: ro.opened, g: g, ro: ro, e: e, log: log, po: po, limiter: fleet.NewLimiter(fo.requests, base), files: fleet.Share(ro.opened.FS, 0), cache: load.NewCache(0)}, nil
 }
 
 // inputs connects to one instance.
@@ -146,7 +152,8 @@ func (fr *fleetRun) inputs(in fleet.Instance, strict bool) (reconcile.Inputs, fu
 	if err != nil {
 		return reconcile.Inputs{}, nil, err
 	}
-	ri.Repo, ri.Revision, ri.ReadFile = fr.fl.FS(fr.snap.FS, in), fr.snap.Revision, fr.ro.secretFiles(fr.e).ReadFile
+	ri.Repo, ri.Revision, ri.ReadFile = fr.fl.FS(fr.files, in), fr.snap.Revision, fr.ro.secretFiles(fr.e).ReadFile
+	ri.LoadCache = fr.cache
 	return ri, closeIn, nil
 }
 
@@ -157,9 +164,9 @@ func (fr *fleetRun) inputs(in fleet.Instance, strict bool) (reconcile.Inputs, fu
 // each instance anyway and fails the instances whose load fails.
 func (fr *fleetRun) validate(ctx context.Context, instances []fleet.Instance, strict, full bool) load.Problems {
 	per := fleet.Run(ctx, instances, runtime.GOMAXPROCS(0), func(ctx context.Context, in fleet.Instance) load.Problems {
-		ps := fr.fl.Check(fr.snap.FS, in)
+		ps := fr.fl.Check(fr.files, in)
 		if full {
-			_, lps := load.Load(fr.fl.FS(fr.snap.FS, in), load.Options{Strict: strict, Getenv: instanceEnv(fr.e.getenv, in), ReadFile: fr.ro.secretFiles(fr.e).ReadFile, Revision: fr.snap.Revision, Context: ctx})
+			_, lps := load.Load(fr.fl.FS(fr.files, in), load.Options{Strict: strict, Getenv: instanceEnv(fr.e.getenv, in), ReadFile: fr.ro.secretFiles(fr.e).ReadFile, Revision: fr.snap.Revision, Context: ctx, Cache: fr.cache})
 			ps = append(ps, lps...)
 		}
 		return ps

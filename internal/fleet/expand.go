@@ -97,9 +97,11 @@ func (fl *Fleet) Check(fsys fs.FS, in Instance) problem.List {
 		if err != nil || d.IsDir() || !expands(p) {
 			return nil
 		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return nil // internal/load reports it
+		data, held := sharedBytes(fsys, p) // read-only: Expand copies what it changes
+		if !held {
+			if data, err = fs.ReadFile(fsys, p); err != nil {
+				return nil // internal/load reports it
+			}
 		}
 		_, missing := Expand(p, data, in.Vars)
 		out = append(out, in.Problems(missing)...)
@@ -142,6 +144,11 @@ func (f *instanceFS) Open(name string) (fs.File, error) {
 	}
 	if f.isHidden(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	if s, ok := f.base.(*sharedFS); ok && expands(name) {
+		if file, ok := s.open(name, f.vars); ok {
+			return file, nil
+		}
 	}
 	file, err := f.base.Open(name)
 	if err != nil {

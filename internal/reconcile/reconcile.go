@@ -43,7 +43,10 @@ type Inputs struct {
 	// Grafana's UI) instead of api (locked); docs/alerting.md.
 	AlertingEditable bool
 	Fingerprinter    *normalize.Fingerprinter // nil: a fresh one
-	Logger           *slog.Logger
+	// LoadCache shares decoded dashboard files between the runs of a
+	// fleet's instances (load.Cache); nil: this run decodes its own.
+	LoadCache *load.Cache
+	Logger    *slog.Logger
 }
 
 // Outcome is what a planning run found.
@@ -78,7 +81,7 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	// both at once.
 	r := startReading(ctx, in)
 	defer r.stop()
-	state, problems := load.Load(in.Repo, load.Options{Strict: in.Strict, Getenv: in.Getenv, ReadFile: in.ReadFile, Revision: in.Revision, Context: ctx})
+	state, problems := load.Load(in.Repo, load.Options{Strict: in.Strict, Getenv: in.Getenv, ReadFile: in.ReadFile, Revision: in.Revision, Context: ctx, Cache: in.LoadCache})
 	out := &Outcome{State: state, Problems: problems}
 	switch {
 	case ctx.Err() != nil:
