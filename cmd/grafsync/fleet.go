@@ -105,11 +105,11 @@ type fleetRun struct {
 	log     *slog.Logger
 	po      plan.Options
 	limiter http.RoundTripper
-	// files and cache share one snapshot between the instances: files
-	// reads each content file once (fleet.Share), cache decodes each
-	// distinct expanded dashboard once (load.Cache).
-	files fs.FS
-	cache *load.Cache
+	// files and shared share one snapshot between the instances: files
+	// reads each content file once (fleet.Share), shared decodes and
+	// normalises each distinct expanded dashboard once (reconcile.Shared).
+	files  fs.FS
+	shared *reconcile.Shared
 	// onResponse, when set, gives each instance's client its response
 	// counter (serve's metrics).
 	onResponse func(instance string) func(int)
@@ -127,7 +127,7 @@ func newFleetRun(fl *fleet.Fleet, ro repoOptions, g grafanaOptions, fo fleetOpti
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = g.concurrency
-	return &fleetRun{fl: fl, snap: ro.opened, g: g, ro: ro, e: e, log: log, po: po, limiter: fleet.NewLimiter(fo.requests, base), files: fleet.Share(ro.opened.FS, 0), cache: load.NewCache(0)}, nil
+	return &fleetRun{fl: fl, snap: ro.opened, g: g, ro: ro, e: e, log: log, po: po, limiter: fleet.NewLimiter(fo.requests, base), files: fleet.Share(ro.opened.FS, 0), shared: reconcile.NewShared()}, nil
 }
 
 // inputs connects to one instance.
@@ -153,7 +153,7 @@ func (fr *fleetRun) inputs(in fleet.Instance, strict bool) (reconcile.Inputs, fu
 		return reconcile.Inputs{}, nil, err
 	}
 	ri.Repo, ri.Revision, ri.ReadFile = fr.fl.FS(fr.files, in), fr.snap.Revision, fr.ro.secretFiles(fr.e).ReadFile
-	ri.LoadCache = fr.cache
+	ri.Shared = fr.shared
 	return ri, closeIn, nil
 }
 
@@ -166,7 +166,7 @@ func (fr *fleetRun) validate(ctx context.Context, instances []fleet.Instance, st
 	per := fleet.Run(ctx, instances, runtime.GOMAXPROCS(0), func(ctx context.Context, in fleet.Instance) load.Problems {
 		ps := fr.fl.Check(fr.files, in)
 		if full {
-			_, lps := load.Load(fr.fl.FS(fr.files, in), load.Options{Strict: strict, Getenv: instanceEnv(fr.e.getenv, in), ReadFile: fr.ro.secretFiles(fr.e).ReadFile, Revision: fr.snap.Revision, Context: ctx, Cache: fr.cache})
+			_, lps := load.Load(fr.fl.FS(fr.files, in), load.Options{Strict: strict, Getenv: instanceEnv(fr.e.getenv, in), ReadFile: fr.ro.secretFiles(fr.e).ReadFile, Revision: fr.snap.Revision, Context: ctx, Cache: fr.shared.LoadCache()})
 			ps = append(ps, lps...)
 		}
 		return ps

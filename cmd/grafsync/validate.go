@@ -10,6 +10,7 @@ import (
 
 	"github.com/grafsync/grafsync/internal/fleet"
 	"github.com/grafsync/grafsync/internal/load"
+	"github.com/grafsync/grafsync/internal/reconcile"
 	"github.com/grafsync/grafsync/internal/view"
 )
 
@@ -60,7 +61,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env, stdout, stder
 			fmt.Fprintln(stdout, fleetProblems.Summary())
 			return silentError{errors.New("validation failed: " + fleetProblems.Summary())}
 		}
-		fr := &fleetRun{fl: fl, snap: snap, ro: opts.repo, e: e, log: log, files: fleet.Share(snap.FS, 0), cache: load.NewCache(0)}
+		fr := &fleetRun{fl: fl, snap: snap, ro: opts.repo, e: e, log: log, files: fleet.Share(snap.FS, 0), shared: reconcile.NewShared()}
 		return runFleetValidate(ctx, fr, opts.fleet, stdout)
 	}
 	st, problems := load.Load(snap.FS, load.Options{Getenv: e.getenv, ReadFile: opts.repo.secretFiles(e).ReadFile, Revision: snap.Revision, Context: ctx})
