@@ -174,6 +174,25 @@ func (f *instanceFS) Open(name string) (fs.File, error) {
 	return &memFile{Reader: bytes.NewReader(out), info: sizedInfo{st, int64(len(out))}}, nil
 }
 
+// ReadOnly is load.ReadOnlyFS's, for a file the Share holds: without
+// ${fleet.KEY} it is the Share's bytes, shared by every instance (the
+// loader never writes them); with, the instance's expansion.
+func (f *instanceFS) ReadOnly(name string) ([]byte, bool) {
+	s, ok := f.base.(*sharedFS)
+	if !ok || !fs.ValidPath(name) || f.isHidden(name) || !expands(name) {
+		return nil, false
+	}
+	sf := s.file(name)
+	if sf == nil {
+		return nil, false
+	}
+	if sf.vars {
+		data, _ := Expand(name, sf.data, f.vars)
+		return data, true
+	}
+	return sf.data, true
+}
+
 // ReadFile avoids a copy through Open for the common read.
 func (f *instanceFS) ReadFile(name string) ([]byte, error) {
 	file, err := f.Open(name)
