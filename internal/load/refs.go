@@ -314,11 +314,7 @@ func (l *loader) checkRef(r *dashRefs, at path, parent map[string]any) {
 	if ref == "" || slices.Contains(builtinDatasources, ref) {
 		return
 	}
-	var m []string
-	if ref[0] == '$' || ref[0] == '[' { // how varRef starts: most references are uids, spared the regexp
-		m = varRef.FindStringSubmatch(ref)
-	}
-	if m != nil {
+	if m := varRef.FindStringSubmatch(ref); m != nil {
 		name := m[1] + m[2] + m[3]
 		vt, defined := r.vars[name]
 		switch {
