@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/grafsync/grafsync/internal/jsonc"
 )
@@ -25,6 +26,9 @@ type decoded struct {
 	// shared: d came from a Cache and other loads hold it too; v is
 	// read-only then (loadDashboard copies what it changes).
 	shared bool
+	// refs are the problems checkRefs found in the shared v, by refsKey
+	// of the org and file that checked it (checkRefsOnce).
+	refs sync.Map
 }
 
 // decode sets v and err from data (without a BOM, as loadDashboard reads

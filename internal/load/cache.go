@@ -1,6 +1,13 @@
 package load
 
-import "github.com/grafsync/grafsync/internal/memo"
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/grafsync/grafsync/internal/memo"
+)
 
 // DefaultCacheBytes bounds a Cache made with NewCache(0): about 64 MB of
 // decoded and encoded dashboards (some 16 MB of dashboard files).
@@ -49,4 +56,51 @@ func (c *Cache) decoded(data []byte) *decoded {
 		// dashboards), its encoding about the file again.
 		return d, 4*int64(len(data)) + 256
 	})
+}
+
+// checkRefsOnce is checkRefs, whose problems a dashboard shared through a
+// Cache records per refsKey: the loads whose file and org datasources are
+// the same (a fleet's instances, whose datasources differ in URLs or
+// secrets but not in uids, names and types) check its references once.
+// A dashboard with __inputs is checked by each load: its references were
+// substituted from the load's own datasources.
+func (l *loader) checkRefsOnce(o *orgState, d doc, model map[string]any, inputs map[string]bool, pre *decoded) {
+	if !pre.shared || inputs != nil {
+		l.checkRefs(o, d, model, inputs)
+		return
+	}
+	key := d.file + "\x00" + o.refsKey()
+	if ps, ok := pre.refs.Load(key); ok {
+		l.problems = append(l.problems, ps.(Problems)...)
+		return
+	}
+	n := len(l.problems)
+	l.checkRefs(o, d, model, inputs)
+	pre.refs.Store(key, slices.Clone(l.problems[n:]))
+}
+
+// refsKey is everything of an org checkRefs reads: its name, what each uid
+// and name resolves to (the type), how many datasources of each type it
+// has, and the CloudWatch template that generated none. Made once per org.
+func (o *orgState) refsKey() string {
+	if o.refs != "" {
+		return o.refs
+	}
+	var parts []string
+	for uid, d := range o.ds.byUID {
+		parts = append(parts, "u\x00"+uid+"\x00"+d.typ)
+	}
+	for name, d := range o.ds.byName {
+		parts = append(parts, "n\x00"+name+"\x00"+d.typ)
+	}
+	for typ, ds := range o.ds.byType {
+		parts = append(parts, "t\x00"+typ+"\x00"+strconv.Itoa(len(ds)))
+	}
+	slices.SortFunc(parts, cmp.Compare)
+	unexpanded := ""
+	if o.unexpanded != nil {
+		unexpanded = o.unexpanded.String()
+	}
+	o.refs = strconv.Quote(o.org.Name) + "\x01" + unexpanded + "\x01" + strings.Join(parts, "\x01")
+	return o.refs
 }

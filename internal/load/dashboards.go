@@ -609,7 +609,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		}
 	}
 	if shapeOK {
-		l.checkRefs(o, d, model, inputs)
+		l.checkRefsOnce(o, d, model, inputs, pre)
 		db.LibraryPanels = l.libraryRefs(d, model)
 		for uid := range exported {
 			s.lib.exported[file+"\x00"+uid] = true

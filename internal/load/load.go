@@ -111,6 +111,8 @@ type orgState struct {
 	ds         dsIndex
 	// alerting is the org's alerting/ while it loads (nil: none).
 	alerting *alertState
+	// refs is refsKey, once made.
+	refs string
 }
 
 type mapped struct {
