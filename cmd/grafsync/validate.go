@@ -8,7 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/grafsync/grafsync/internal/fleet"
 	"github.com/grafsync/grafsync/internal/load"
+	"github.com/grafsync/grafsync/internal/reconcile"
 	"github.com/grafsync/grafsync/internal/view"
 )
 
@@ -59,7 +61,7 @@ func runValidate(ctx context.Context, opts validateOptions, e env, stdout, stder
 			fmt.Fprintln(stdout, fleetProblems.Summary())
 			return silentError{errors.New("validation failed: " + fleetProblems.Summary())}
 		}
-		fr := &fleetRun{fl: fl, snap: snap, ro: opts.repo, e: e, log: log}
+		fr := &fleetRun{fl: fl, snap: snap, ro: opts.repo, e: e, log: log, files: fleet.Share(snap.FS, 0), shared: reconcile.NewShared()}
 		return runFleetValidate(ctx, fr, opts.fleet, stdout)
 	}
 	if err := opts.fleet.single(); err != nil {

@@ -132,9 +132,12 @@ func (fl *Fleet) Check(fsys fs.FS, in Instance) problem.List {
 		if err != nil || d.IsDir() || !expands(p) {
 			return nil
 		}
-		data, ok := readContent(fsys, p)
-		if !ok {
-			return nil // internal/load reports it
+		data, held := sharedBytes(fsys, p) // read-only: Expand copies what it changes
+		if !held {
+			var ok bool
+			if data, ok = readContent(fsys, p); !ok {
+				return nil // internal/load reports it
+			}
 		}
 		_, missing, err := Expand(p, data, in.Vars)
 		out = append(out, in.Problems(missing)...)
@@ -191,6 +194,11 @@ func (f *instanceFS) Open(name string) (fs.File, error) {
 	if f.isHidden(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
+	if s, ok := f.base.(*sharedFS); ok && expands(name) {
+		if file, held, err := s.open(name, f.vars); held {
+			return file, err
+		}
+	}
 	if expands(name) {
 		// Stat before opening: opening a named pipe blocks.
 		st, err := fs.Stat(f.base, name)
@@ -227,6 +235,28 @@ func (f *instanceFS) Open(name string) (fs.File, error) {
 		return &dirFile{File: file, fsys: f, name: name}, nil
 	}
 	return file, nil
+}
+
+// ReadOnly is load.ReadOnlyFS's, for a file the Share holds: without
+// ${fleet.KEY} it is the Share's bytes, shared by every instance (the
+// loader never writes them); with, the instance's expansion.
+func (f *instanceFS) ReadOnly(name string) ([]byte, bool) {
+	s, ok := f.base.(*sharedFS)
+	if !ok || !fs.ValidPath(name) || f.isHidden(name) || !expands(name) {
+		return nil, false
+	}
+	sf := s.file(name)
+	if sf == nil {
+		return nil, false
+	}
+	if sf.vars {
+		data, _, err := Expand(name, sf.data, f.vars)
+		if err != nil {
+			return nil, false // Open reports it
+		}
+		return data, true
+	}
+	return sf.data, true
 }
 
 // ReadFile avoids a copy through Open for the common read.

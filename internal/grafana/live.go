@@ -493,7 +493,14 @@ func (r dashboardReader) ReadResponse(resp runtime.ClientResponse, consumer runt
 				r.into.JSON = v // a slice of body, which nothing else uses
 			}
 		case "meta":
-			var meta models.DashboardMeta
+			// Only what grafsync reads of models.DashboardMeta (same names
+			// and types): decoding its twenty-odd fields, times included,
+			// took a fifth of reading a fleet's dashboards.
+			var meta struct {
+				FolderUID   string `json:"folderUid"`
+				Version     int64  `json:"version"`
+				Provisioned bool   `json:"provisioned"`
+			}
 			if err := json.Unmarshal(v, &meta); err != nil {
 				return nil, fmt.Errorf("decode the answer's meta: %w", err)
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/grafsync/grafsync/internal/jsonc"
 )
@@ -22,6 +23,12 @@ type decoded struct {
 	encUID, encTitle  string
 	encErr            error
 	hasTitle, encoded bool
+	// shared: d came from a Cache and other loads hold it too; v is
+	// read-only then (loadDashboard copies what it changes).
+	shared bool
+	// refs are the problems checkRefs found in the shared v, by refsKey
+	// of the org and file that checked it (checkRefsOnce).
+	refs sync.Map
 }
 
 // decode sets v and err from data (without a BOM, as loadDashboard reads
@@ -96,6 +103,9 @@ func (a *decodeAhead) read(i int) *decoded {
 	d := &decoded{}
 	if d.data, d.ok = a.l.readFileAhead(a.want[i]); !d.ok || !isJSON(a.want[i]) {
 		return d
+	}
+	if c := a.l.opts.Cache; c != nil {
+		return c.decoded(d.data)
 	}
 	d.done = make(chan struct{})
 	go func() {

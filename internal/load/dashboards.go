@@ -537,6 +537,16 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 			model, exact = m, true
 		}
 	}
+	if pre.shared && !exact {
+		// The map is a Cache's, which other loads read: below, the top
+		// level is edited, and only an __inputs list has its members (and
+		// the strings it substitutes into) changed.
+		if ins, _ := model["__inputs"].([]any); len(ins) > 0 {
+			model = cloneJSON(model).(map[string]any)
+		} else {
+			model = maps.Clone(model)
+		}
+	}
 	delete(model, "id")
 	// A wrong shape is reported once, at the field; the reference checks
 	// read the same fields and would only add knock-on problems.
@@ -599,7 +609,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		}
 	}
 	if shapeOK {
-		l.checkRefs(o, d, model, inputs)
+		l.checkRefsOnce(o, d, model, inputs, pre)
 		db.LibraryPanels = l.libraryRefs(d, model)
 		for uid := range exported {
 			s.lib.exported[file+"\x00"+uid] = true
@@ -628,6 +638,26 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	}
 	db.JSON = enc
 	o.org.Dashboards = append(o.org.Dashboards, db)
+}
+
+// cloneJSON copies a decoded JSON value: its maps and lists, not its
+// scalars, which are never changed in place.
+func cloneJSON(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = cloneJSON(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = cloneJSON(e)
+		}
+		return out
+	}
+	return v
 }
 
 // notADashboard recognises the files that end up in a dashboards folder but

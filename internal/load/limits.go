@@ -113,6 +113,15 @@ func (l *loader) step(file string) bool {
 	return l.budget.steps%stopEvery == 0 && l.stop(file)
 }
 
+// ReadOnlyFS is a repository whose files can be had without a copy (a
+// fleet's instances share one snapshot's bytes: fleet.Share). ReadOnly
+// returns name's bytes, as Open would read them, or ok false (then the
+// file is read through Open); the loader never writes them.
+type ReadOnlyFS interface {
+	fs.FS
+	ReadOnly(name string) (data []byte, ok bool)
+}
+
 // readLimited reads a repository file after checking its type and size
 // against the limits; an error names the file and the limit.
 // It does not look at the context: readFile does.
@@ -139,6 +148,12 @@ func (l *loader) readLimited(name string) ([]byte, error, bool) {
 		l.budget.overBytes = true
 		l.errorf(pos, "", "the files grafsync reads add up to more than %d bytes; this file and later ones are not read", l.limits.RepositoryBytes)
 		return nil, nil, false
+	}
+	if ro, ok := l.fsys.(ReadOnlyFS); ok {
+		if data, ok := ro.ReadOnly(name); ok && int64(len(data)) == fi.Size() {
+			l.budget.bytes += int64(len(data))
+			return data, nil, true
+		}
 	}
 	f, err := l.fsys.Open(name)
 	if err != nil {

@@ -28,6 +28,9 @@ type Options struct {
 	Context context.Context
 	// Limits bound what is read; the zero value is the documented defaults.
 	Limits Limits
+	// Cache shares decoded dashboard files with other loads (a fleet's
+	// instances); nil: each file is decoded by this load.
+	Cache *Cache
 }
 
 // ConfigFile is the org config at the repository root. It is optional.
@@ -108,6 +111,8 @@ type orgState struct {
 	ds         dsIndex
 	// alerting is the org's alerting/ while it loads (nil: none).
 	alerting *alertState
+	// refs is refsKey, once made.
+	refs string
 }
 
 type mapped struct {

@@ -152,10 +152,16 @@ func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
 	if err != nil {
 		return plan.Resource{}, fmt.Errorf("dashboard %s: %w", d.UID, err)
 	}
+	return liveDashboard(d, orgID, raw, managed), nil
+}
+
+// liveDashboard is the resource of live dashboard d normalised to raw;
+// marked says whether raw holds grafsync's marker.
+func liveDashboard(d grafana.Dashboard, orgID int64, raw []byte, marked bool) plan.Resource {
 	mine := ManagedByGrafsync(d.ManagedBy, d.ManagerID)
 	r := plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: d.UID, Raw: raw, Parent: d.FolderUID,
-		Version: d.Version, Managed: managed || mine, ReadOnly: d.Provisioned, LiveNote: schemaNote(d),
+		Version: d.Version, Managed: marked || mine, ReadOnly: d.Provisioned, LiveNote: schemaNote(d),
 		Schema: d.Schema,
 	}
 	// The lock is grafsync's to compare where grafsync is the manager, or
@@ -163,7 +169,7 @@ func LiveDashboard(d grafana.Dashboard, orgID int64) (plan.Resource, error) {
 	if mine || d.ManagerID == "" {
 		r.Lock = string(d.Lock)
 	}
-	return r, nil
+	return r
 }
 
 // LockDashboards sets the lock state the run asks for (--lock-dashboards:

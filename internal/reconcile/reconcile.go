@@ -43,7 +43,10 @@ type Inputs struct {
 	// Grafana's UI) instead of api (locked); docs/alerting.md.
 	AlertingEditable bool
 	Fingerprinter    *normalize.Fingerprinter // nil: a fresh one
-	Logger           *slog.Logger
+	// Shared is what the runs of a fleet's instances share (NewShared);
+	// nil: this run makes its own.
+	Shared *Shared
+	Logger *slog.Logger
 }
 
 // Outcome is what a planning run found.
@@ -78,7 +81,7 @@ func Plan(ctx context.Context, in Inputs) (*Outcome, error) {
 	// both at once.
 	r := startReading(ctx, in)
 	defer r.stop()
-	state, problems := load.Load(in.Repo, load.Options{Strict: in.Strict, Getenv: in.Getenv, ReadFile: in.ReadFile, Revision: in.Revision, Context: ctx})
+	state, problems := load.Load(in.Repo, load.Options{Strict: in.Strict, Getenv: in.Getenv, ReadFile: in.ReadFile, Revision: in.Revision, Context: ctx, Cache: in.Shared.LoadCache()})
 	out := &Outcome{State: state, Problems: problems}
 	switch {
 	case ctx.Err() != nil:
@@ -118,11 +121,11 @@ func withProblems(out *Outcome, err error) (*Outcome, error) {
 func planOrg(ctx context.Context, in Inputs, out *Outcome, r *reading) (*Outcome, error) {
 	org := out.State.Orgs[0]
 	r.expect(dashboardUIDs(org))
-	desiredDash, err := desiredDashboards(org, in.OrgID)
+	desiredDash, outlines, err := in.Shared.desiredDashboards(org, in.OrgID)
 	if err != nil {
 		return out, err
 	}
-	r.dashboards.share(desiredDash)
+	r.dashboards.share(desiredDash, outlines)
 	if err := r.wait(); err != nil {
 		return out, err
 	}
@@ -226,8 +229,10 @@ type liveDashboards struct {
 	ledger normalize.Ledger
 	err    error // the first dashboard that could not be normalised
 	// desired are the repository's normalised dashboards by uid, once
-	// share has been called.
-	desired map[string][]byte
+	// share has been called; outlines, when the run shares them
+	// (Shared), outline them for LiveDashboardAs.
+	desired  map[string][]byte
+	outlines map[string]*normalize.Outline
 }
 
 func (l *liveDashboards) add(d grafana.Dashboard) {
@@ -241,7 +246,10 @@ func (l *liveDashboards) add(d grafana.Dashboard) {
 		}
 		return
 	}
-	r, err := normalize.LiveDashboard(d, l.orgID)
+	l.mu.Lock()
+	o := l.outlines[d.UID]
+	l.mu.Unlock()
+	r, err := normalize.LiveDashboardAs(d, l.orgID, o)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil && l.err == nil {
@@ -254,9 +262,10 @@ func (l *liveDashboards) add(d grafana.Dashboard) {
 // share hands over the desired dashboards: a live dashboard whose bytes
 // equal its desired one's keeps the desired bytes instead of its own copy,
 // so that a plan where nothing differs holds each document once.
-func (l *liveDashboards) share(desired []plan.Resource) {
+func (l *liveDashboards) share(desired []plan.Resource, outlines map[string]*normalize.Outline) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.outlines = outlines
 	l.desired = make(map[string][]byte, len(desired))
 	for _, d := range desired {
 		l.desired[d.ID] = d.Raw
