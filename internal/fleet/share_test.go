@@ -10,7 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// countingFS counts the opens of each file of its base.
+// countingFS counts the opens of each file of its base; a Stat is not an
+// open (the snapshot's os.Root answers it without opening, as MapFS does).
 type countingFS struct {
 	fs.FS
 	mu    sync.Mutex
@@ -23,6 +24,8 @@ func (c *countingFS) Open(name string) (fs.File, error) {
 	c.mu.Unlock()
 	return c.FS.Open(name)
 }
+
+func (c *countingFS) Stat(name string) (fs.FileInfo, error) { return fs.Stat(c.FS, name) }
 
 // Every instance sees through a Share exactly what it sees of the snapshot
 // itself, whatever the Share can hold; what it holds is read once.
