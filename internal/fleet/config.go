@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -165,6 +166,13 @@ func ParseContext(ctx context.Context, fsys fs.FS) (*Fleet, problem.List) {
 	root, err := parseYAML(ctx, data)
 	if ctx.Err() != nil {
 		return stopped()
+	}
+	if err != nil && declaresFleet(data) {
+		// Not left to internal/load: without its fleet, plan would ask
+		// for GRAFANA_URL before anything loads the file.
+		se := &yamlnode.SyntaxError{Line: 1, Msg: err.Error()}
+		errors.As(err, &se)
+		return nil, problem.List{problem.Errorf(resource.Pos{File: ConfigFile, Line: se.Line, Col: max(se.Col, 1)}, cmp.Or(se.Hint, "fix the YAML syntax"), "invalid YAML: %s", se.Msg)}
 	}
 	if err != nil || root == nil {
 		return nil, nil // internal/load reports the syntax error
@@ -674,3 +682,11 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// fleetKey is a top-level instances: or instancesFrom: key, found in the
+// text of a grafsync.yaml that does not parse.
+var fleetKey = regexp.MustCompile(`(?m)^(instances|instancesFrom)[ \t]*:`)
+
+// declaresFleet reports whether data, YAML that does not parse, looks
+// like it declares a fleet.
+func declaresFleet(data []byte) bool { return fleetKey.Match(data) }
