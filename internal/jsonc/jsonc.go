@@ -18,6 +18,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -228,6 +229,15 @@ type canonicalScanner struct {
 	out          []byte
 	copied       int
 	text, quoted []byte // scratch for re-quoting strings
+	// overflow: a number is too large for a float64 (Decode refuses it).
+	overflow bool
+}
+
+// fitsFloat64 reports whether the JSON number n is within a float64's
+// range, as Decode requires.
+func fitsFloat64(n []byte) bool {
+	_, err := strconv.ParseFloat(string(n), 64)
+	return err == nil
 }
 
 // space skips the whitespace at src[i:], leaving it out of out.
@@ -288,8 +298,15 @@ func (c *canonicalScanner) value(i int) (int, bool) {
 		// Numbers are copied as written; src is valid, so the number
 		// ends at the first byte that cannot be part of one.
 		j := i + 1
+		exp := false
 		for j < len(v) && isNumberByte(v[j]) {
+			exp = exp || v[j] == 'e' || v[j] == 'E'
 			j++
+		}
+		// Only a number with an exponent or of more than 300 digits can
+		// be out of a float64's range ("9e99" has 4 bytes).
+		if (exp && j-i > 4 || j-i > 300) && !fitsFloat64(v[i:j]) {
+			c.overflow = true
 		}
 		return c.space(j), true
 	default:

@@ -28,6 +28,9 @@ type Options struct {
 	Context context.Context
 	// Limits bound what is read; the zero value is the documented defaults.
 	Limits Limits
+	// fullDecode decodes every JSON dashboard in full, not only what the
+	// checks read (dashboardSelection): tests compare the two.
+	fullDecode bool
 }
 
 // ConfigFile is the org config at the repository root. It is optional.
