@@ -371,11 +371,25 @@ func compareNameBytes(a, b []byte) int {
 	return bytes.Compare(a, b)
 }
 
+// isShortEscape reports whether jsontext quotes a character as a
+// backslash and c: '"', '\\' and the control characters with a short
+// escape (a '/' it writes as it is).
+func isShortEscape(c byte) bool {
+	switch c {
+	case '"', '\\', 'b', 'f', 'n', 'r', 't':
+		return true
+	}
+	return false
+}
+
 // str scans the string at src[i:], returning the index after it and, when
 // name is set, its unquoted text (valid until the next call). A string of
-// valid UTF-8 without a control character or backslash is quoted as it
-// is (jsontext escapes nothing else); any other becomes, as jsontext reformats it, the quoting
-// of its unquoted text (written to out when that differs from src).
+// valid UTF-8 without a control character or backslash, but for the
+// short escapes jsontext writes (isShortEscape), is quoted as it is
+// (jsontext escapes nothing else); any other becomes, as jsontext
+// reformats it, the quoting of its unquoted text (written to out when
+// that differs from src). A name with a backslash takes the second way,
+// which unquotes it.
 func (c *canonicalScanner) str(i int, name bool) (int, []byte, bool) {
 	v := c.src
 	j := i + 1
@@ -392,6 +406,10 @@ func (c *canonicalScanner) str(i int, name bool) (int, []byte, bool) {
 				continue
 			}
 			break
+		}
+		if b == '\\' && !name && j+1 < len(v) && isShortEscape(v[j+1]) {
+			j += 2 // written as jsontext writes it: "\"", "\\", "\n"...
+			continue
 		}
 		if b < ' ' || b == '\\' {
 			break

@@ -268,6 +268,7 @@ func AppendCanonicalMembers(dst []byte, members []Member, drop map[string]bool, 
 	}
 	out = append(out, '{')
 	numbersChecked = true
+	var c canonicalScanner // one, so its scratch buffers serve every member
 	for i, m := range kept {
 		if i > 0 {
 			out = append(out, ',')
@@ -276,7 +277,7 @@ func AppendCanonicalMembers(dst []byte, members []Member, drop map[string]bool, 
 			return nil, false, syntaxError(err)
 		}
 		out = append(out, ':')
-		c := canonicalScanner{src: m.Value, out: out}
+		c.src, c.out, c.copied, c.overflow = m.Value, out, 0, false
 		if n, ok := c.value(c.space(0)); ok && n == len(m.Value) {
 			out = append(c.out, m.Value[c.copied:]...)
 			numbersChecked = numbersChecked && !c.overflow
