@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/grafsync/grafsync/internal/benchrepo"
@@ -203,5 +204,73 @@ func FuzzReadSelected(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		checkReadSelected(t, in)
 		checkCanonicalMembers(t, in, map[string]bool{"id": true}, map[string][]byte{"uid": []byte(`"u"`)})
+	})
+}
+
+// checkSplitObject: on a valid JSON object SplitObject finds the members
+// jsontext reads (names as Token.String gives them, values as written),
+// and on anything else it reports an error or, never panicking, members.
+func checkSplitObject(t *testing.T, in []byte) {
+	t.Helper()
+	got, err := jsonc.SplitObject(in)
+	opts := []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
+	if !jsontext.Value(in).IsValid(opts...) || jsontext.Value(in).Kind() != '{' {
+		return
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(in), opts...)
+	dec.ReadToken()
+	want := []jsonc.Member{}
+	for dec.PeekKind() != '}' {
+		tok, _ := dec.ReadToken()
+		name := tok.String()
+		v, _ := dec.ReadValue()
+		want = append(want, jsonc.Member{Name: name, Value: bytes.Clone(v)})
+	}
+	if err != nil {
+		if utf8.Valid(in) {
+			t.Errorf("SplitObject(%q): %v, on a valid object", in, err)
+		}
+		return // a name that is not UTF-8 is left to jsontext
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("SplitObject(%q) (-jsontext +got):\n%s", in, diff)
+	}
+}
+
+var splitCases = []string{
+	`{}`, ` { } `, `{"a":1}`, "{\n  \"a\" : [1, {\"b\": \"}]\\\"\"}],\n  \"c\": \"x\\\\\",\"d\":-1.5e3 , \"e\":true}\n",
+	`{"a":"\\\\\""}`, `{"a\"b":{"c":[[]]},"":null}`, `{"a":1,"a":2}`, `{"\u00e9":"\ud83d\ude00"}`, "{\"\xff\":1}",
+	`{"a":1} x`, `{"a":1`, `{"a" 1}`, `{"a":}`, `{"a":1,}`, `[1]`, `"x"`, ``, `{"a":"`, `{"a":[1,2}`, `{"a":{"b":"\"}}`,
+}
+
+// TestSplitObject: SplitObject agrees with jsontext on valid objects.
+func TestSplitObject(t *testing.T) {
+	for _, in := range splitCases {
+		checkSplitObject(t, []byte(in))
+	}
+	for i := range 20 {
+		doc := benchrepo.Dashboard(t, i)
+		checkSplitObject(t, doc)
+		canon, err := jsonc.Canonical(bytes.Clone(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSplitObject(t, canon)
+	}
+	for _, in := range []string{`{"a":1} x`, `{"a":1`, `[1]`, ``, `{"a":"`, `{"a":[1,2}`} {
+		if _, err := jsonc.SplitObject([]byte(in)); err == nil {
+			t.Errorf("SplitObject(%q): no error", in)
+		}
+	}
+}
+
+// FuzzSplitObject: SplitObject never panics, and agrees with jsontext on
+// valid objects.
+func FuzzSplitObject(f *testing.F) {
+	for _, s := range splitCases {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		checkSplitObject(t, in)
 	})
 }

@@ -28,36 +28,32 @@ const minRefresh = 5 * time.Second
 // server-owned id and version, with the title trimmed, the refresh raised
 // to Grafana's minimum and the folder as "folderUid". A desired dashboard
 // (desired true) gets grafsync's marker in place of any it carried; for a
-// live one, managed reports whether it carries the marker. It streams the
-// top-level members through jsontext: no map is built. A desired
-// dashboard's JSON is canonical already (resource.Dashboard.JSON), so only
-// its top level is rearranged; a live one's members are canonicalised,
-// by jsonc.CanonicalCompact when it can (Grafana sends them compact and
-// sorted, as grafsync saved them), else by jsonc.Canonical.
+// live one, managed reports whether it carries the marker. No map is
+// built: src must be valid JSON, whose top-level members jsonc.SplitObject
+// finds without tokenizing it. A desired dashboard's JSON is canonical
+// already (resource.Dashboard.JSON), so only its top level is rearranged;
+// a live one (read from Grafana through jsontext or encoding/json, so
+// valid) has its members canonicalised, by jsonc.CanonicalCompact when it
+// can (Grafana sends them compact and sorted, as grafsync saved them),
+// else by jsonc.Canonical.
 func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed bool, err error) {
 	canonical := desired
-	// Read from a bytes.Buffer, jsontext parses src in place: values alias
-	// src, which is never written, so they stay valid.
-	dec := jsontext.NewDecoder(bytes.NewBuffer(src), jsonOpts...)
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		return nil, false, errors.New("not a JSON object")
-	}
 	type member struct {
 		name  string
 		value []byte
 	}
-	members := make([]member, 0, 32)
+	// src is valid JSON (see above): its members are found without
+	// tokenizing it again; jsontext reads it when that fails.
+	split, err := jsonc.SplitObject(src)
+	if err != nil {
+		if split, err = readMembers(src); err != nil {
+			return nil, false, err
+		}
+	}
+	members := make([]member, 0, len(split)+2)
 	size := 2
-	for dec.PeekKind() != '}' {
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return nil, false, err
-		}
-		name := tok.String() // before the next read voids tok
-		v, err := dec.ReadValue()
-		if err != nil {
-			return nil, false, err
-		}
+	for _, m := range split {
+		name, v := m.Name, jsontext.Value(m.Value)
 		switch name {
 		case "id", "version", "folderUid":
 			continue
@@ -103,6 +99,31 @@ func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed 
 		raw = append(append(raw, ':'), m.value...)
 	}
 	return append(raw, '}'), managed, nil
+}
+
+// readMembers reads the members of the JSON object src with jsontext,
+// which reports what is wrong with it.
+func readMembers(src []byte) ([]jsonc.Member, error) {
+	// Read from a bytes.Buffer, jsontext parses src in place: values alias
+	// src, which is never written, so they stay valid.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(src), jsonOpts...)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	var members []jsonc.Member
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, err
+		}
+		name := tok.String() // before the next read voids tok
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		members = append(members, jsonc.Member{Name: name, Value: v})
+	}
+	return members, nil
 }
 
 // jsonOpts read documents as encoding/json would: invalid UTF-8 and (on
