@@ -131,6 +131,11 @@ func TestIsCanonical(t *testing.T) {
 		{"\"\xed\xa0\x80\"", false}, // a surrogate in UTF-8
 		{`"\ufffd"`, false}, {"\"\ufffd\"", true}, {`"\u0000"`, true}, {`"\u007f"`, false},
 		{`["x\\","y"]`, true}, {`{"k":"\"","l":"\\\""}`, true},
+		// Escapes rewritten as they come (encoding/json's "\u0026" for "&"),
+		// and undone when a surrogate sends the string to the slow path.
+		{`"a\u0026b\u003c\u003e"`, false}, {`"\/x\u00E9\u0009\u000A\u0022\u005c"`, false},
+		{`"x\u0026\ud83d\ude00y"`, false}, {`"\u0026\u0001\u001F\u007F"`, false}, {`{"\u0026":"\u0026"}`, false},
+		{`["\u2028",{"a":"\u0026"},"\u0000"]`, false},
 		// Numbers keep their text.
 		{`9007199254740993`, true}, {`1e-400`, true}, {`1.50`, true}, {`-0`, true}, {`1E+10`, true},
 		{`[-0.0e-0,1e1,0.1]`, true}, {`{"n":-1.5E-7}`, true},

@@ -229,6 +229,8 @@ type canonicalScanner struct {
 	out          []byte
 	copied       int
 	text, quoted []byte // scratch for re-quoting strings
+	esc          [8]byte
+
 	// overflow: a number is too large for a float64 (Decode refuses it).
 	overflow bool
 }
@@ -371,6 +373,57 @@ func compareNameBytes(a, b []byte) int {
 	return bytes.Compare(a, b)
 }
 
+// escape returns how jsontext writes the character the escape at the
+// start of s stands for, and the escape's length: "\/" is "/", "\u0026"
+// is "&", "\u001F" is "\u001f", "\u000A" is "\n". Not ok for a
+// surrogate (left to the slow path, which pairs them) or anything else.
+// repl is valid until the next call.
+func (c *canonicalScanner) escape(s []byte) (repl []byte, n int, ok bool) {
+	if len(s) >= 2 && s[1] == '/' {
+		return append(c.esc[:0], '/'), 2, true
+	}
+	if len(s) < 6 || s[1] != 'u' {
+		return nil, 0, false
+	}
+	var r rune
+	for _, h := range s[2:6] {
+		switch {
+		case '0' <= h && h <= '9':
+			r = r<<4 | rune(h-'0')
+		case 'a' <= h && h <= 'f':
+			r = r<<4 | rune(h-'a'+10)
+		case 'A' <= h && h <= 'F':
+			r = r<<4 | rune(h-'A'+10)
+		default:
+			return nil, 0, false
+		}
+	}
+	if utf16.IsSurrogate(r) {
+		return nil, 0, false
+	}
+	out := c.esc[:0]
+	switch {
+	case r == '"' || r == '\\':
+		out = append(out, '\\', byte(r))
+	case r == '\b':
+		out = append(out, `\b`...)
+	case r == '\f':
+		out = append(out, `\f`...)
+	case r == '\n':
+		out = append(out, `\n`...)
+	case r == '\r':
+		out = append(out, `\r`...)
+	case r == '\t':
+		out = append(out, `\t`...)
+	case r < ' ':
+		const hex = "0123456789abcdef"
+		out = append(out, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+	default:
+		out = utf8.AppendRune(out, r)
+	}
+	return out, 6, true
+}
+
 // isShortEscape reports whether jsontext quotes a character as a
 // backslash and c: '"', '\\' and the control characters with a short
 // escape (a '/' it writes as it is).
@@ -393,6 +446,9 @@ func isShortEscape(c byte) bool {
 func (c *canonicalScanner) str(i int, name bool) (int, []byte, bool) {
 	v := c.src
 	j := i + 1
+	// Escapes jsontext writes otherwise are rewritten here as they come;
+	// should the string need the slow path after all, that is undone.
+	outMark, copiedMark, outWasNil, rewrote := len(c.out), c.copied, c.out == nil, false
 	for j < len(v) {
 		b := v[j]
 		if b == '"' {
@@ -407,14 +463,33 @@ func (c *canonicalScanner) str(i int, name bool) (int, []byte, bool) {
 			}
 			break
 		}
-		if b == '\\' && !name && j+1 < len(v) && isShortEscape(v[j+1]) {
-			j += 2 // written as jsontext writes it: "\"", "\\", "\n"...
-			continue
+		if b == '\\' && !name {
+			if j+1 < len(v) && isShortEscape(v[j+1]) {
+				j += 2 // written as jsontext writes it: "\"", "\\", "\n"...
+				continue
+			}
+			if repl, n, ok := c.escape(v[j:]); ok {
+				if !bytes.Equal(repl, v[j:j+n]) { // "\u0026" for "&", "\/"
+					if c.out == nil {
+						c.out = make([]byte, 0, len(v))
+					}
+					c.out = append(append(c.out, v[c.copied:j]...), repl...)
+					c.copied, rewrote = j+n, true
+				}
+				j += n
+				continue
+			}
 		}
 		if b < ' ' || b == '\\' {
 			break
 		}
 		j++
+	}
+	if rewrote {
+		c.out, c.copied = c.out[:outMark], copiedMark
+		if outWasNil {
+			c.out = nil
+		}
 	}
 	// Find the string's end: src is valid, so a quote not escaped ends it.
 	for j < len(v) {
