@@ -14,6 +14,7 @@ package jsonc
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -361,17 +362,33 @@ func (c *canonicalScanner) object(i int) (int, bool) {
 	}
 }
 
-// compareNameBytes is CompareNames on unquoted names.
+// compareNameBytes is CompareNames on unquoted names. Where the names
+// first differ, an ASCII byte on either side orders them as UTF-16 does
+// (ASCII sorts before any other code unit); only two bytes of other
+// characters need CompareNames.
 func compareNameBytes(a, b []byte) int {
-	for _, s := range [2][]byte{a, b} {
-		for _, ch := range s {
-			if ch >= utf8.RuneSelf {
-				return CompareNames(string(a), string(b))
-			}
-		}
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
 	}
-	return bytes.Compare(a, b)
+	switch {
+	case i == n:
+		return cmp.Compare(len(a), len(b))
+	case a[i] < utf8.RuneSelf || b[i] < utf8.RuneSelf:
+		return cmp.Compare(a[i], b[i])
+	}
+	return CompareNames(string(a), string(b))
 }
+
+// plainASCII are the bytes a string holds as they are: printable ASCII
+// but for the quote and the backslash.
+var plainASCII = func() (t [256]bool) {
+	for b := ' '; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
 
 // escape returns how jsontext writes the character the escape at the
 // start of s stands for, and the escape's length: "\/" is "/", "\u0026"
@@ -451,6 +468,10 @@ func (c *canonicalScanner) str(i int, name bool) (int, []byte, bool) {
 	outMark, copiedMark, outWasNil, rewrote := len(c.out), c.copied, c.out == nil, false
 	for j < len(v) {
 		b := v[j]
+		if plainASCII[b] {
+			j++
+			continue
+		}
 		if b == '"' {
 			return j + 1, v[i+1 : j], true
 		}
