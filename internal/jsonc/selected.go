@@ -245,6 +245,18 @@ func CanonicalMembers(members []Member, drop map[string]bool, set map[string][]b
 
 // AppendCanonicalMembers is CanonicalMembers appending to dst.
 func AppendCanonicalMembers(dst []byte, members []Member, drop map[string]bool, set map[string][]byte) (out []byte, numbersChecked bool, err error) {
+	return appendMembers(dst, members, drop, set, true)
+}
+
+// AppendMembers is AppendCanonicalMembers for members whose values are
+// canonical already: they are copied as they are. Members of one name keep
+// their order.
+func AppendMembers(dst []byte, members []Member, drop map[string]bool, set map[string][]byte) ([]byte, error) {
+	out, _, err := appendMembers(dst, members, drop, set, false)
+	return out, err
+}
+
+func appendMembers(dst []byte, members []Member, drop map[string]bool, set map[string][]byte, canonicalise bool) (out []byte, numbersChecked bool, err error) {
 	kept := make([]Member, 0, len(members)+len(set))
 	size := 2
 	for _, m := range members {
@@ -261,7 +273,7 @@ func AppendCanonicalMembers(dst []byte, members []Member, drop map[string]bool, 
 		kept = append(kept, Member{Name: name, Value: v})
 		size += len(name) + len(v) + 4
 	}
-	slices.SortFunc(kept, func(a, b Member) int { return CompareNames(a.Name, b.Name) })
+	slices.SortStableFunc(kept, func(a, b Member) int { return CompareNames(a.Name, b.Name) })
 	out = slices.Grow(dst, size)
 	if out == nil {
 		out = []byte{} // the scanner takes a nil out for "src unchanged"
@@ -277,6 +289,10 @@ func AppendCanonicalMembers(dst []byte, members []Member, drop map[string]bool, 
 			return nil, false, syntaxError(err)
 		}
 		out = append(out, ':')
+		if !canonicalise {
+			out = append(out, m.Value...)
+			continue
+		}
 		c.src, c.out, c.copied, c.overflow = m.Value, out, 0, false
 		if n, ok := c.value(c.space(0)); ok && n == len(m.Value) {
 			out = append(c.out, m.Value[c.copied:]...)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,68 +36,41 @@ const minRefresh = 5 * time.Second
 // can (Grafana sends them compact and sorted, as grafsync saved them),
 // else by jsonc.Canonical.
 func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed bool, err error) {
-	canonical := desired
-	type member struct {
-		name  string
-		value []byte
-	}
 	// src is valid JSON (see above): its members are found without
 	// tokenizing it again; jsontext reads it when that fails.
-	split, err := jsonc.SplitObject(src)
+	members, err := jsonc.SplitObject(src)
 	if err != nil {
-		if split, err = readMembers(src); err != nil {
+		if members, err = readMembers(src); err != nil {
 			return nil, false, err
 		}
 	}
-	members := make([]member, 0, len(split)+2)
-	size := 2
-	for _, m := range split {
-		name, v := m.Name, jsontext.Value(m.Value)
-		switch name {
-		case "id", "version", "folderUid":
-			continue
+	drop := map[string]bool{"id": true, "version": true}
+	q, _ := jsontext.AppendQuote(nil, folderUID)
+	set := map[string][]byte{"folderUid": q}
+	for _, m := range members {
+		v := jsontext.Value(m.Value)
+		switch m.Name {
 		case MarkerKey:
-			if desired {
-				continue
-			}
-			managed = isManaged(v)
+			managed = managed || isManaged(v)
 		case "title":
 			if v.Kind() == '"' {
-				v, _ = jsontext.AppendQuote(nil, strings.TrimSpace(unquote(v)))
+				set["title"], _ = jsontext.AppendQuote(nil, strings.TrimSpace(unquote(v)))
 			}
 		case "refresh":
 			if v.Kind() == '"' {
 				if d, ok := parseInterval(unquote(v)); ok && d > 0 && d < minRefresh {
-					v = jsontext.Value(`"5s"`)
+					set["refresh"] = []byte(`"5s"`)
 				}
 			}
 		}
-		if !canonical {
-			if c, ok := jsonc.CanonicalCompact(v); ok {
-				v = c
-			} else if v, err = jsonc.Canonical(bytes.Clone(v)); err != nil {
-				return nil, false, err
-			}
-		}
-		members = append(members, member{name, v})
-		size += len(name) + len(v) + 4
 	}
 	if desired {
-		members = append(members, member{MarkerKey, []byte(`{"managed":true}`)})
+		set[MarkerKey] = []byte(`{"managed":true}`)
+		raw, err = jsonc.AppendMembers(nil, members, drop, set)
+		return raw, false, err
 	}
-	q, _ := jsontext.AppendQuote(nil, folderUID)
-	members = append(members, member{"folderUid", q})
-	slices.SortStableFunc(members, func(a, b member) int { return jsonc.CompareNames(a.name, b.name) })
-	raw = make([]byte, 0, size+len(q)+32)
-	raw = append(raw, '{')
-	for i, m := range members {
-		if i > 0 {
-			raw = append(raw, ',')
-		}
-		raw, _ = jsontext.AppendQuote(raw, m.name)
-		raw = append(append(raw, ':'), m.value...)
-	}
-	return append(raw, '}'), managed, nil
+	raw, _, err = jsonc.AppendCanonicalMembers(nil, members, drop, set)
+	return raw, managed, err
 }
 
 // readMembers reads the members of the JSON object src with jsontext,
