@@ -379,22 +379,15 @@ func skipSpace(v []byte, i int) int {
 // skipString returns the index after the string starting at v[i] (a
 // quote), or -1 when it does not end.
 func skipString(v []byte, i int) int {
-	for j := i + 1; ; {
-		k := bytes.IndexByte(v[j:], '"')
-		if k < 0 {
-			return -1
+	for j := i + 1; j < len(v); j++ {
+		switch v[j] {
+		case '"':
+			return j + 1
+		case '\\':
+			j++ // the escaped character
 		}
-		q := j + k
-		// The quote is escaped when an odd number of backslashes precede it.
-		n := 0
-		for q-n-1 > i && v[q-n-1] == '\\' {
-			n++
-		}
-		if n%2 == 0 {
-			return q + 1
-		}
-		j = q + 1
 	}
+	return -1
 }
 
 // skipValue returns the index after the value starting at v[i], or -1.
