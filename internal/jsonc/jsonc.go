@@ -193,14 +193,15 @@ func CompareNames(a, b string) int {
 }
 
 // CanonicalCompact returns Canonical(v) for a valid JSON value v (as
-// jsontext.Decoder's ReadValue returns it, which is not checked again)
-// when it can make it cheaply, without a tokenizer: each object's names
-// must be in strictly increasing CompareNames order already. Whitespace
-// is dropped and strings are re-quoted as Canonical does, so indented
-// files and encoding/json's (and Grafana's) "\u0026" for "&" are no
-// obstacle. The result is v itself when v is canonical already. ok is
-// false when it cannot tell (unsorted or repeated names, invalid UTF-8):
-// the caller uses Canonical then.
+// jsontext.Decoder's ReadValue returns it, which is not checked again),
+// made by a walk over its bytes instead of a tokenizer. Whitespace is
+// dropped, strings are re-quoted as Canonical does (encoding/json's and
+// Grafana's "\u0026" for "&" is no obstacle), and an object whose names
+// are out of CompareNames order is walked again and its members sorted
+// (objects in order, as grafsync and encoding/json write them, are walked
+// once). The result is v itself when v is canonical already. ok is false
+// when it cannot tell (repeated names, invalid UTF-8): the caller uses
+// Canonical then.
 func CanonicalCompact(v []byte) (canonical []byte, ok bool) {
 	c := canonicalScanner{src: v}
 	n, ok := c.value(c.space(0))
@@ -216,7 +217,7 @@ func CanonicalCompact(v []byte) (canonical []byte, ok bool) {
 // IsCanonical reports whether the valid JSON value v is byte for byte what
 // Canonical would make of it (false when CanonicalCompact cannot tell).
 func IsCanonical(v []byte) bool {
-	c := canonicalScanner{src: v}
+	c := canonicalScanner{src: v, judgeOnly: true}
 	n, ok := c.value(c.space(0))
 	return ok && n == len(v) && c.out == nil
 }
@@ -234,6 +235,8 @@ type canonicalScanner struct {
 
 	// overflow: a number is too large for a float64 (Decode refuses it).
 	overflow bool
+	// judgeOnly: an object out of order is not canonical; no need to sort.
+	judgeOnly bool
 }
 
 // fitsFloat64 reports whether the JSON number n is within a float64's
@@ -321,9 +324,12 @@ func isNumberByte(b byte) bool {
 	return '0' <= b && b <= '9' || b == '.' || b == 'e' || b == 'E' || b == '+' || b == '-'
 }
 
-// object checks the object at src[i:]: names in strictly increasing
-// CompareNames order (a repeated name is not judged).
+// object checks the object at src[i:]. Names in strictly increasing
+// CompareNames order are the common case, walked once; an object whose
+// names are not is walked again by sortedObject, which sorts its members
+// as Canonical does. A repeated name is not judged (not ok).
 func (c *canonicalScanner) object(i int) (int, bool) {
+	start, outMark, copiedMark, outWasNil := i, len(c.out), c.copied, c.out == nil
 	v := c.src
 	i = c.space(i + 1)
 	if i < len(v) && v[i] == '}' {
@@ -341,8 +347,20 @@ func (c *canonicalScanner) object(i int) (int, bool) {
 		if !ok {
 			return j, false
 		}
-		if !first && compareNameBytes(prev, name) >= 0 {
-			return j, false
+		if !first {
+			switch order := compareNameBytes(prev, name); {
+			case order == 0:
+				return j, false
+			case order > 0 && c.judgeOnly:
+				return j, false
+			case order > 0:
+				// Undo what this object wrote and sort it.
+				c.out, c.copied = c.out[:outMark], copiedMark
+				if outWasNil {
+					c.out = nil
+				}
+				return c.sortedObject(start)
+			}
 		}
 		prev = append(prev[:0], name...)
 		if j = c.space(j); j >= len(v) || v[j] != ':' {
@@ -360,6 +378,76 @@ func (c *canonicalScanner) object(i int) (int, bool) {
 			return i, false
 		}
 	}
+}
+
+// sortedObject writes the object at src[i:] with its members sorted by
+// name, each made canonical as object writes it: every member is written
+// to out, then the members are put in order.
+func (c *canonicalScanner) sortedObject(i int) (int, bool) {
+	v := c.src
+	if c.out == nil {
+		c.out = make([]byte, 0, len(v))
+	}
+	c.out = append(c.out, v[c.copied:i]...) // out now stands for src[:i]
+	objStart := len(c.out)
+	c.out = append(c.out, '{')
+	c.copied = i + 1
+	type member struct {
+		name       []byte
+		start, end int // of "name":value in out
+	}
+	var members []member
+	i = c.space(i + 1)
+	for {
+		if i >= len(v) || v[i] != '"' {
+			return i, false
+		}
+		c.out = append(c.out, v[c.copied:i]...)
+		c.copied = i
+		m := member{start: len(c.out)}
+		j, name, ok := c.str(i, true)
+		if !ok {
+			return j, false
+		}
+		m.name = bytes.Clone(name)
+		if j = c.space(j); j >= len(v) || v[j] != ':' {
+			return j, false
+		}
+		if i, ok = c.value(c.space(j + 1)); !ok || i >= len(v) {
+			return i, false
+		}
+		c.out = append(c.out, v[c.copied:i]...)
+		c.copied = i
+		m.end = len(c.out)
+		members = append(members, m)
+		switch v[i] {
+		case ',':
+			c.copied = i + 1
+			i = c.space(i + 1)
+			continue
+		case '}':
+		default:
+			return i, false
+		}
+		break
+	}
+	slices.SortFunc(members, func(a, b member) int { return compareNameBytes(a.name, b.name) })
+	for k := 1; k < len(members); k++ {
+		if compareNameBytes(members[k-1].name, members[k].name) == 0 {
+			return i, false // a repeated name
+		}
+	}
+	written := bytes.Clone(c.out[objStart:])
+	c.out = append(c.out[:objStart], '{')
+	for k, m := range members {
+		if k > 0 {
+			c.out = append(c.out, ',')
+		}
+		c.out = append(c.out, written[m.start-objStart:m.end-objStart]...)
+	}
+	c.out = append(c.out, '}')
+	c.copied = i + 1
+	return c.space(i + 1), true
 }
 
 // compareNameBytes is CompareNames on unquoted names. Where the names

@@ -181,7 +181,8 @@ func TestCanonicalMembersNumbers(t *testing.T) {
 		{`{"a":[1,2.5,-0,1e-400,9007199254740993,1.7976931348623157e308]}`, true},
 		{`{"a":1e309}`, false}, {`{"a":[{"b":-2E+308}]}`, false},
 		{`{"a":` + "9" + string(bytes.Repeat([]byte("9"), 310)) + `}`, false},
-		{`{"b":1,"a":{"d":1,"c":2}}`, false}, // unsorted: Canonical's way, which does not look
+		{`{"b":1,"a":{"d":1e999,"c":2}}`, false}, {`{"b":1,"a":{"d":1,"c":2}}`, true}, // sorted by the walk
+		{"{\"a\":[1e999],\"b\":\"\xff\"}", false}, {"{\"a\":[1],\"b\":\"\xff\"}", false}, // not UTF-8: Canonical's way, which does not look
 		{`{"a":{"c":1,"d":2},"b":"1e999"}`, true},
 	}
 	for _, tt := range tests {
