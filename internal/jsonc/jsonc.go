@@ -14,10 +14,12 @@ package jsonc
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -191,14 +193,15 @@ func CompareNames(a, b string) int {
 }
 
 // CanonicalCompact returns Canonical(v) for a valid JSON value v (as
-// jsontext.Decoder's ReadValue returns it, which is not checked again)
-// when it can make it cheaply, without a tokenizer: each object's names
-// must be in strictly increasing CompareNames order already. Whitespace
-// is dropped and strings are re-quoted as Canonical does, so indented
-// files and encoding/json's (and Grafana's) "\u0026" for "&" are no
-// obstacle. The result is v itself when v is canonical already. ok is
-// false when it cannot tell (unsorted or repeated names, invalid UTF-8):
-// the caller uses Canonical then.
+// jsontext.Decoder's ReadValue returns it, which is not checked again),
+// made by a walk over its bytes instead of a tokenizer. Whitespace is
+// dropped, strings are re-quoted as Canonical does (encoding/json's and
+// Grafana's "\u0026" for "&" is no obstacle), and an object whose names
+// are out of CompareNames order is walked again and its members sorted
+// (objects in order, as grafsync and encoding/json write them, are walked
+// once). The result is v itself when v is canonical already. ok is false
+// when it cannot tell (repeated names, invalid UTF-8): the caller uses
+// Canonical then.
 func CanonicalCompact(v []byte) (canonical []byte, ok bool) {
 	c := canonicalScanner{src: v}
 	n, ok := c.value(c.space(0))
@@ -214,7 +217,7 @@ func CanonicalCompact(v []byte) (canonical []byte, ok bool) {
 // IsCanonical reports whether the valid JSON value v is byte for byte what
 // Canonical would make of it (false when CanonicalCompact cannot tell).
 func IsCanonical(v []byte) bool {
-	c := canonicalScanner{src: v}
+	c := canonicalScanner{src: v, judgeOnly: true}
 	n, ok := c.value(c.space(0))
 	return ok && n == len(v) && c.out == nil
 }
@@ -228,6 +231,19 @@ type canonicalScanner struct {
 	out          []byte
 	copied       int
 	text, quoted []byte // scratch for re-quoting strings
+	esc          [8]byte
+
+	// overflow: a number is too large for a float64 (Decode refuses it).
+	overflow bool
+	// judgeOnly: an object out of order is not canonical; no need to sort.
+	judgeOnly bool
+}
+
+// fitsFloat64 reports whether the JSON number n is within a float64's
+// range, as Decode requires.
+func fitsFloat64(n []byte) bool {
+	_, err := strconv.ParseFloat(string(n), 64)
+	return err == nil
 }
 
 // space skips the whitespace at src[i:], leaving it out of out.
@@ -288,8 +304,15 @@ func (c *canonicalScanner) value(i int) (int, bool) {
 		// Numbers are copied as written; src is valid, so the number
 		// ends at the first byte that cannot be part of one.
 		j := i + 1
+		exp := false
 		for j < len(v) && isNumberByte(v[j]) {
+			exp = exp || v[j] == 'e' || v[j] == 'E'
 			j++
+		}
+		// Only a number with an exponent or of more than 300 digits can
+		// be out of a float64's range ("9e99" has 4 bytes).
+		if (exp && j-i > 4 || j-i > 300) && !fitsFloat64(v[i:j]) {
+			c.overflow = true
 		}
 		return c.space(j), true
 	default:
@@ -301,9 +324,12 @@ func isNumberByte(b byte) bool {
 	return '0' <= b && b <= '9' || b == '.' || b == 'e' || b == 'E' || b == '+' || b == '-'
 }
 
-// object checks the object at src[i:]: names in strictly increasing
-// CompareNames order (a repeated name is not judged).
+// object checks the object at src[i:]. Names in strictly increasing
+// CompareNames order are the common case, walked once; an object whose
+// names are not is walked again by sortedObject, which sorts its members
+// as Canonical does. A repeated name is not judged (not ok).
 func (c *canonicalScanner) object(i int) (int, bool) {
+	start, outMark, copiedMark, outWasNil := i, len(c.out), c.copied, c.out == nil
 	v := c.src
 	i = c.space(i + 1)
 	if i < len(v) && v[i] == '}' {
@@ -321,8 +347,20 @@ func (c *canonicalScanner) object(i int) (int, bool) {
 		if !ok {
 			return j, false
 		}
-		if !first && compareNameBytes(prev, name) >= 0 {
-			return j, false
+		if !first {
+			switch order := compareNameBytes(prev, name); {
+			case order == 0:
+				return j, false
+			case order > 0 && c.judgeOnly:
+				return j, false
+			case order > 0:
+				// Undo what this object wrote and sort it.
+				c.out, c.copied = c.out[:outMark], copiedMark
+				if outWasNil {
+					c.out = nil
+				}
+				return c.sortedObject(start)
+			}
 		}
 		prev = append(prev[:0], name...)
 		if j = c.space(j); j >= len(v) || v[j] != ':' {
@@ -342,28 +380,186 @@ func (c *canonicalScanner) object(i int) (int, bool) {
 	}
 }
 
-// compareNameBytes is CompareNames on unquoted names.
-func compareNameBytes(a, b []byte) int {
-	for _, s := range [2][]byte{a, b} {
-		for _, ch := range s {
-			if ch >= utf8.RuneSelf {
-				return CompareNames(string(a), string(b))
-			}
+// sortedObject writes the object at src[i:] with its members sorted by
+// name, each made canonical as object writes it: every member is written
+// to out, then the members are put in order.
+func (c *canonicalScanner) sortedObject(i int) (int, bool) {
+	v := c.src
+	if c.out == nil {
+		c.out = make([]byte, 0, len(v))
+	}
+	c.out = append(c.out, v[c.copied:i]...) // out now stands for src[:i]
+	objStart := len(c.out)
+	c.out = append(c.out, '{')
+	c.copied = i + 1
+	type member struct {
+		name       []byte
+		start, end int // of "name":value in out
+	}
+	var members []member
+	i = c.space(i + 1)
+	for {
+		if i >= len(v) || v[i] != '"' {
+			return i, false
+		}
+		c.out = append(c.out, v[c.copied:i]...)
+		c.copied = i
+		m := member{start: len(c.out)}
+		j, name, ok := c.str(i, true)
+		if !ok {
+			return j, false
+		}
+		m.name = bytes.Clone(name)
+		if j = c.space(j); j >= len(v) || v[j] != ':' {
+			return j, false
+		}
+		if i, ok = c.value(c.space(j + 1)); !ok || i >= len(v) {
+			return i, false
+		}
+		c.out = append(c.out, v[c.copied:i]...)
+		c.copied = i
+		m.end = len(c.out)
+		members = append(members, m)
+		switch v[i] {
+		case ',':
+			c.copied = i + 1
+			i = c.space(i + 1)
+			continue
+		case '}':
+		default:
+			return i, false
+		}
+		break
+	}
+	slices.SortFunc(members, func(a, b member) int { return compareNameBytes(a.name, b.name) })
+	for k := 1; k < len(members); k++ {
+		if compareNameBytes(members[k-1].name, members[k].name) == 0 {
+			return i, false // a repeated name
 		}
 	}
-	return bytes.Compare(a, b)
+	written := bytes.Clone(c.out[objStart:])
+	c.out = append(c.out[:objStart], '{')
+	for k, m := range members {
+		if k > 0 {
+			c.out = append(c.out, ',')
+		}
+		c.out = append(c.out, written[m.start-objStart:m.end-objStart]...)
+	}
+	c.out = append(c.out, '}')
+	c.copied = i + 1
+	return c.space(i + 1), true
+}
+
+// compareNameBytes is CompareNames on unquoted names. Where the names
+// first differ, an ASCII byte on either side orders them as UTF-16 does
+// (ASCII sorts before any other code unit); only two bytes of other
+// characters need CompareNames.
+func compareNameBytes(a, b []byte) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	switch {
+	case i == n:
+		return cmp.Compare(len(a), len(b))
+	case a[i] < utf8.RuneSelf || b[i] < utf8.RuneSelf:
+		return cmp.Compare(a[i], b[i])
+	}
+	return CompareNames(string(a), string(b))
+}
+
+// plainASCII are the bytes a string holds as they are: printable ASCII
+// but for the quote and the backslash.
+var plainASCII = func() (t [256]bool) {
+	for b := ' '; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
+
+// escape returns how jsontext writes the character the escape at the
+// start of s stands for, and the escape's length: "\/" is "/", "\u0026"
+// is "&", "\u001F" is "\u001f", "\u000A" is "\n". Not ok for a
+// surrogate (left to the slow path, which pairs them) or anything else.
+// repl is valid until the next call.
+func (c *canonicalScanner) escape(s []byte) (repl []byte, n int, ok bool) {
+	if len(s) >= 2 && s[1] == '/' {
+		return append(c.esc[:0], '/'), 2, true
+	}
+	if len(s) < 6 || s[1] != 'u' {
+		return nil, 0, false
+	}
+	var r rune
+	for _, h := range s[2:6] {
+		switch {
+		case '0' <= h && h <= '9':
+			r = r<<4 | rune(h-'0')
+		case 'a' <= h && h <= 'f':
+			r = r<<4 | rune(h-'a'+10)
+		case 'A' <= h && h <= 'F':
+			r = r<<4 | rune(h-'A'+10)
+		default:
+			return nil, 0, false
+		}
+	}
+	if utf16.IsSurrogate(r) {
+		return nil, 0, false
+	}
+	out := c.esc[:0]
+	switch {
+	case r == '"' || r == '\\':
+		out = append(out, '\\', byte(r))
+	case r == '\b':
+		out = append(out, `\b`...)
+	case r == '\f':
+		out = append(out, `\f`...)
+	case r == '\n':
+		out = append(out, `\n`...)
+	case r == '\r':
+		out = append(out, `\r`...)
+	case r == '\t':
+		out = append(out, `\t`...)
+	case r < ' ':
+		const hex = "0123456789abcdef"
+		out = append(out, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+	default:
+		out = utf8.AppendRune(out, r)
+	}
+	return out, 6, true
+}
+
+// isShortEscape reports whether jsontext quotes a character as a
+// backslash and c: '"', '\\' and the control characters with a short
+// escape (a '/' it writes as it is).
+func isShortEscape(c byte) bool {
+	switch c {
+	case '"', '\\', 'b', 'f', 'n', 'r', 't':
+		return true
+	}
+	return false
 }
 
 // str scans the string at src[i:], returning the index after it and, when
 // name is set, its unquoted text (valid until the next call). A string of
-// valid UTF-8 without a control character or backslash is quoted as it
-// is (jsontext escapes nothing else); any other becomes, as jsontext reformats it, the quoting
-// of its unquoted text (written to out when that differs from src).
+// valid UTF-8 without a control character or backslash, but for the
+// short escapes jsontext writes (isShortEscape), is quoted as it is
+// (jsontext escapes nothing else); any other becomes, as jsontext
+// reformats it, the quoting of its unquoted text (written to out when
+// that differs from src). A name with a backslash takes the second way,
+// which unquotes it.
 func (c *canonicalScanner) str(i int, name bool) (int, []byte, bool) {
 	v := c.src
 	j := i + 1
+	// Escapes jsontext writes otherwise are rewritten here as they come;
+	// should the string need the slow path after all, that is undone.
+	outMark, copiedMark, outWasNil, rewrote := len(c.out), c.copied, c.out == nil, false
 	for j < len(v) {
 		b := v[j]
+		if plainASCII[b] {
+			j++
+			continue
+		}
 		if b == '"' {
 			return j + 1, v[i+1 : j], true
 		}
@@ -376,10 +572,33 @@ func (c *canonicalScanner) str(i int, name bool) (int, []byte, bool) {
 			}
 			break
 		}
+		if b == '\\' && !name {
+			if j+1 < len(v) && isShortEscape(v[j+1]) {
+				j += 2 // written as jsontext writes it: "\"", "\\", "\n"...
+				continue
+			}
+			if repl, n, ok := c.escape(v[j:]); ok {
+				if !bytes.Equal(repl, v[j:j+n]) { // "\u0026" for "&", "\/"
+					if c.out == nil {
+						c.out = make([]byte, 0, len(v))
+					}
+					c.out = append(append(c.out, v[c.copied:j]...), repl...)
+					c.copied, rewrote = j+n, true
+				}
+				j += n
+				continue
+			}
+		}
 		if b < ' ' || b == '\\' {
 			break
 		}
 		j++
+	}
+	if rewrote {
+		c.out, c.copied = c.out[:outMark], copiedMark
+		if outWasNil {
+			c.out = nil
+		}
 	}
 	// Find the string's end: src is valid, so a quote not escaped ends it.
 	for j < len(v) {

@@ -103,3 +103,16 @@ func TestCompareNamesMatchesCanonical(t *testing.T) {
 		t.Errorf("CompareNames order (-want) differs from Canonical's (+got):\n%s", diff)
 	}
 }
+
+// TestCompareNameBytes: the byte comparison the canonical walk uses agrees
+// with CompareNames on every pair, sharing prefixes and not.
+func TestCompareNameBytes(t *testing.T) {
+	names := []string{"", "a", "aa", "ab", "b", "B", "é", "aé", "a\ue000", "a\U0001F600", "\ue000", "\U0001F600", "\uffff", "z", "\x7f", "\u0080", "😀😀", "😀\ue000"}
+	for _, a := range names {
+		for _, b := range names {
+			if got, want := compareNameBytes([]byte(a), []byte(b)), CompareNames(a, b); got != want {
+				t.Errorf("compareNameBytes(%q, %q) = %d, CompareNames says %d", a, b, got, want)
+			}
+		}
+	}
+}

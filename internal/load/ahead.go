@@ -2,6 +2,7 @@ package load
 
 import (
 	"bytes"
+	pathpkg "path"
 	"runtime"
 	"strings"
 	"sync"
@@ -13,12 +14,14 @@ import (
 type decoded struct {
 	data []byte
 	ok   bool // read: false when readFile reported why not
+	// v is the parts of the dashboard the loader's checks read (see
+	// dashboardSelection), or all of it when the loader decodes in full.
 	v    any
-	err  error         // the decoding's error
+	err  error         // the decoding's error, Decode's
 	done chan struct{} // closed once v and err are set; nil: set already
 	// enc is the file encoded as loadDashboard keeps it (encodeJSONDashboard)
-	// with the uid and title the file holds, when it holds a uid; the
-	// loader uses it when it settles on the same uid and title.
+	// with the uid and title loadDashboard gives it unless something makes
+	// it change them; the loader uses it when it settles on the same.
 	enc               []byte
 	encUID, encTitle  string
 	encErr            error
@@ -31,19 +34,71 @@ type decoded struct {
 	refs sync.Map
 }
 
+// encodeBuffers are scratch buffers for encoding dashboards (decode): a
+// dashboard is kept in a copy of its own size, so the buffer it was made
+// in serves the next one instead of being garbage.
+var encodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxEncodeBuffer is the largest scratch buffer kept for reuse.
+const maxEncodeBuffer = 4 << 20
+
+// editedMembers are the top-level members a dashboard is kept without.
+var editedMembers = map[string]bool{"id": true, "__inputs": true, "__requires": true, "__elements": true}
+
 // decode sets v and err from data (without a BOM, as loadDashboard reads
-// it), and enc from the uid and title the file holds.
-func (d *decoded) decode() {
+// it), and enc with the uid and title loadDashboard settles on for the
+// file at rel: the file's, or one derived from rel.
+//
+// With a selection, v holds what sel selects, and enc is made from the
+// members ReadSelected read, in one pass (jsonc.CanonicalMembers). Decode
+// refuses a number too large for a float64 anywhere: ReadSelected leaves
+// that to CanonicalMembers' pass, and when that pass cannot tell, Decode
+// judges the file, so its errors are always Decode's.
+func (d *decoded) decode(sel *jsonc.Selection, rel string) {
 	src := bytes.TrimPrefix(d.data, utf8BOM)
-	d.v, d.err = jsonc.Decode(src)
+	var members []jsonc.Member
+	if sel == nil {
+		d.v, d.err = jsonc.Decode(src)
+	} else {
+		d.v, members, d.err = jsonc.ReadSelected(src, sel)
+	}
 	m, _ := d.v.(map[string]any)
+	if d.err != nil || m == nil {
+		return
+	}
 	uid, _ := m["uid"].(string)
-	if d.err != nil || uid == "" {
-		return // the uid comes from the path: the loader encodes it
+	if uid == "" { // as loadDashboard derives it
+		uid = DerivedUID(strings.TrimSuffix(rel, pathpkg.Ext(rel)))
 	}
 	title, hasTitle := m["title"].(string)
 	title = strings.TrimSpace(title)
-	d.enc, d.encErr = encodeJSONDashboard(src, uid, title, hasTitle)
+	checked := false
+	if members != nil {
+		set := map[string][]byte{"uid": quoteJSON(uid)}
+		if hasTitle {
+			set["title"] = quoteJSON(title)
+		}
+		// Made in a scratch buffer and kept at its own size.
+		buf := encodeBuffers.Get().(*[]byte)
+		var enc []byte
+		enc, checked, d.encErr = jsonc.AppendCanonicalMembers((*buf)[:0], members, editedMembers, set)
+		if d.encErr == nil {
+			d.enc = bytes.Clone(enc)
+		}
+		if cap(enc) <= maxEncodeBuffer {
+			*buf = enc
+			encodeBuffers.Put(buf)
+		}
+	}
+	if members == nil || d.encErr != nil {
+		d.enc, d.encErr = encodeJSONDashboard(src, uid, title, hasTitle)
+	}
+	if !checked && sel != nil {
+		if _, err := jsonc.Decode(src); err != nil {
+			d.v, d.err = nil, err
+			return
+		}
+	}
 	d.encUID, d.encTitle, d.hasTitle, d.encoded = uid, title, hasTitle, true
 }
 
@@ -63,8 +118,10 @@ func (d *decoded) decode() {
 // memory). Problems may be reported in another order; Load sorts them.
 type decodeAhead struct {
 	l    *loader
-	want []string // per item: the dashboard file, "" for a library panel
-	next int      // the first item not read yet
+	sel  *jsonc.Selection // what to decode (nil: all)
+	want []string         // per item: the dashboard file, "" for a library panel
+	rels []string         // per item: its path under dashboards/
+	next int              // the first item not read yet
 	got  []*decoded
 }
 
@@ -105,12 +162,12 @@ func (a *decodeAhead) read(i int) *decoded {
 		return d
 	}
 	if c := a.l.opts.Cache; c != nil {
-		return c.decoded(d.data)
+		return c.decoded(d.data, a.sel, a.rels[i])
 	}
 	d.done = make(chan struct{})
 	go func() {
 		defer close(d.done)
-		d.decode()
+		d.decode(a.sel, a.rels[i])
 	}()
 	return d
 }

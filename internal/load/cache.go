@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/grafsync/grafsync/internal/jsonc"
 	"github.com/grafsync/grafsync/internal/memo"
 )
 
@@ -41,16 +42,24 @@ func NewCache(maxBytes int64) *Cache {
 	return &Cache{m: memo.New[*decoded](maxBytes)}
 }
 
-// decoded returns data decoded, shared with every load that reads the same
-// bytes: the first to ask starts decoding it on another goroutine (its
-// done is closed when it is ready), the others get the same *decoded,
-// done or not. The cache keeps data: the caller never writes it.
-func (c *Cache) decoded(data []byte) *decoded {
-	return c.m.Get(data, "", func() (*decoded, int64) {
+// decoded returns data decoded as decode(sel, rel) does, shared with every
+// load that reads the same bytes with the same selection: the first to ask
+// starts decoding it on another goroutine (its done is closed when it is
+// ready), the others get the same *decoded, done or not. Its enc holds the
+// uid the first asker's rel derives for a file without one; a load at
+// another path settles on another uid and encodes the file itself
+// (loadDashboard uses enc only for the same uid). The cache keeps data:
+// the caller never writes it.
+func (c *Cache) decoded(data []byte, sel *jsonc.Selection, rel string) *decoded {
+	key := "selected"
+	if sel == nil {
+		key = "full"
+	}
+	return c.m.Get(data, key, func() (*decoded, int64) {
 		d := &decoded{data: data, ok: true, shared: true, done: make(chan struct{})}
 		go func() {
 			defer close(d.done)
-			d.decode()
+			d.decode(sel, rel)
 		}()
 		// The map takes about twice the file (measured on real
 		// dashboards), its encoding about the file again.

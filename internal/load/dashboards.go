@@ -128,6 +128,9 @@ type dbState struct {
 	// folder's contents were loaded with it: they are renamed at the end.
 	yielded []*resource.Folder
 	lib     libState
+	// sel is what the checks of a JSON dashboard read (dashboardSelection);
+	// nil: dashboards are decoded in full.
+	sel *jsonc.Selection
 }
 
 // FolderUIDSuffix is added to a folder's derived uid (DerivedUID) when a
@@ -179,6 +182,9 @@ func (l *loader) yieldFolderUID(s *dbState, f *resource.Folder, u uidUse) {
 func (l *loader) loadDashboards(o *orgState, dir string) {
 	s := &dbState{root: dir, uids: map[string]uidUse{}, titles: map[string]string{}, folderTitles: map[string]string{}, rootTitles: map[string]string{},
 		lib: libState{uids: map[string]string{}, names: map[string]string{}, exported: map[string]bool{}}}
+	if !l.opts.fullDecode {
+		s.sel = dashboardSelection()
+	}
 	l.walkFolder(o, s, "", "", 0)
 	for _, f := range s.yielded {
 		old := f.UID
@@ -243,10 +249,10 @@ func (l *loader) walkFolder(o *orgState, s *dbState, rel, folderUID string, dept
 			l.warnf(resource.Pos{File: file}, "dashboards end in .json, .yaml or .yml", "ignored: not a dashboard file")
 		}
 	}
-	ahead := decodeAhead{l: l, want: make([]string, len(items))}
+	ahead := decodeAhead{l: l, sel: s.sel, want: make([]string, len(items)), rels: make([]string, len(items))}
 	for i, it := range items {
 		if !it.library {
-			ahead.want[i] = it.file
+			ahead.want[i], ahead.rels[i] = it.file, it.rel
 		}
 	}
 	for i, it := range items {
@@ -488,7 +494,8 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		d.data = bytes.TrimPrefix(data, utf8BOM) // Windows editors add one; Grafana's export does not
 		l.checkJSONText(file, d.data)
 		// Strictly: a repeated key is an error, not "the last wins". The
-		// map is for inspecting; the dashboard is encoded from its own
+		// map is for inspecting and holds what the checks read
+		// (dashboardSelection); the dashboard is encoded from its own
 		// bytes below, so numbers keep their text.
 		v = pre.v
 		if err := pre.err; err != nil {

@@ -31,6 +31,9 @@ type Options struct {
 	// Cache shares decoded dashboard files with other loads (a fleet's
 	// instances); nil: each file is decoded by this load.
 	Cache *Cache
+	// fullDecode decodes every JSON dashboard in full, not only what the
+	// checks read (dashboardSelection): tests compare the two.
+	fullDecode bool
 }
 
 // ConfigFile is the org config at the repository root. It is optional.

@@ -172,6 +172,28 @@ type dashRefs struct {
 	// inputs are the dashboard's __inputs names; references to them that
 	// remain were not resolved, which resolveInputs already reported.
 	inputs map[string]bool
+	// varRefs memoises variable: a dashboard repeats its references.
+	varRefs map[string]string
+}
+
+// variable returns the template variable ref refers to ($var, ${var},
+// [[var]]), if it is such a reference.
+func (r *dashRefs) variable(ref string) (string, bool) {
+	if ref[0] != '$' && ref[0] != '[' {
+		return "", false
+	}
+	if name, ok := r.varRefs[ref]; ok {
+		return name, name != ""
+	}
+	name := ""
+	if m := varRef.FindStringSubmatch(ref); m != nil {
+		name = m[1] + m[2] + m[3]
+	}
+	if r.varRefs == nil {
+		r.varRefs = map[string]string{}
+	}
+	r.varRefs[ref] = name
+	return name, name != ""
 }
 
 // checkRefs checks every datasource reference of a dashboard: on panels
@@ -320,8 +342,7 @@ func (l *loader) checkRefAt(r *dashRefs, at path, parent map[string]any, uidKey 
 	if ref == "" || slices.Contains(builtinDatasources, ref) {
 		return
 	}
-	if m := varRef.FindStringSubmatch(ref); m != nil {
-		name := m[1] + m[2] + m[3]
+	if name, ok := r.variable(ref); ok {
 		vt, defined := r.vars[name]
 		switch {
 		case r.inputs[name]:

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,81 +27,75 @@ const minRefresh = 5 * time.Second
 // server-owned id and version, with the title trimmed, the refresh raised
 // to Grafana's minimum and the folder as "folderUid". A desired dashboard
 // (desired true) gets grafsync's marker in place of any it carried; for a
-// live one, managed reports whether it carries the marker. It streams the
-// top-level members through jsontext: no map is built. A desired
-// dashboard's JSON is canonical already (resource.Dashboard.JSON), so only
-// its top level is rearranged; a live one's members are canonicalised,
-// by jsonc.CanonicalCompact when it can (Grafana sends them compact and
-// sorted, as grafsync saved them), else by jsonc.Canonical.
+// live one, managed reports whether it carries the marker. No map is
+// built: src must be valid JSON, whose top-level members jsonc.SplitObject
+// finds without tokenizing it. A desired dashboard's JSON is canonical
+// already (resource.Dashboard.JSON), so only its top level is rearranged;
+// a live one (read from Grafana through jsontext or encoding/json, so
+// valid) has its members canonicalised, by jsonc.CanonicalCompact when it
+// can (Grafana sends them compact and sorted, as grafsync saved them),
+// else by jsonc.Canonical.
 func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed bool, err error) {
-	canonical := desired
-	// Read from a bytes.Buffer, jsontext parses src in place: values alias
-	// src, which is never written, so they stay valid.
-	dec := jsontext.NewDecoder(bytes.NewBuffer(src), jsonOpts...)
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		return nil, false, errors.New("not a JSON object")
-	}
-	type member struct {
-		name  string
-		value []byte
-	}
-	members := make([]member, 0, 32)
-	size := 2
-	for dec.PeekKind() != '}' {
-		tok, err := dec.ReadToken()
-		if err != nil {
+	// src is valid JSON (see above): its members are found without
+	// tokenizing it again; jsontext reads it when that fails.
+	members, err := jsonc.SplitObject(src)
+	if err != nil {
+		if members, err = readMembers(src); err != nil {
 			return nil, false, err
 		}
-		name := tok.String() // before the next read voids tok
-		v, err := dec.ReadValue()
-		if err != nil {
-			return nil, false, err
-		}
-		switch name {
-		case "id", "version", "folderUid":
-			continue
+	}
+	drop := map[string]bool{"id": true, "version": true}
+	q, _ := jsontext.AppendQuote(nil, folderUID)
+	set := map[string][]byte{"folderUid": q}
+	for _, m := range members {
+		v := jsontext.Value(m.Value)
+		switch m.Name {
 		case MarkerKey:
-			if desired {
-				continue
-			}
-			managed = isManaged(v)
+			managed = managed || isManaged(v)
 		case "title":
 			if v.Kind() == '"' {
-				v, _ = jsontext.AppendQuote(nil, strings.TrimSpace(unquote(v)))
+				set["title"], _ = jsontext.AppendQuote(nil, strings.TrimSpace(unquote(v)))
 			}
 		case "refresh":
 			if v.Kind() == '"' {
 				if d, ok := parseInterval(unquote(v)); ok && d > 0 && d < minRefresh {
-					v = jsontext.Value(`"5s"`)
+					set["refresh"] = []byte(`"5s"`)
 				}
 			}
 		}
-		if !canonical {
-			if c, ok := jsonc.CanonicalCompact(v); ok {
-				v = c
-			} else if v, err = jsonc.Canonical(bytes.Clone(v)); err != nil {
-				return nil, false, err
-			}
-		}
-		members = append(members, member{name, v})
-		size += len(name) + len(v) + 4
 	}
 	if desired {
-		members = append(members, member{MarkerKey, []byte(`{"managed":true}`)})
+		set[MarkerKey] = []byte(`{"managed":true}`)
+		raw, err = jsonc.AppendMembers(nil, members, drop, set)
+		return raw, false, err
 	}
-	q, _ := jsontext.AppendQuote(nil, folderUID)
-	members = append(members, member{"folderUid", q})
-	slices.SortStableFunc(members, func(a, b member) int { return jsonc.CompareNames(a.name, b.name) })
-	raw = make([]byte, 0, size+len(q)+32)
-	raw = append(raw, '{')
-	for i, m := range members {
-		if i > 0 {
-			raw = append(raw, ',')
+	raw, _, err = jsonc.AppendCanonicalMembers(nil, members, drop, set)
+	return raw, managed, err
+}
+
+// readMembers reads the members of the JSON object src with jsontext,
+// which reports what is wrong with it.
+func readMembers(src []byte) ([]jsonc.Member, error) {
+	// Read from a bytes.Buffer, jsontext parses src in place: values alias
+	// src, which is never written, so they stay valid.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(src), jsonOpts...)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	var members []jsonc.Member
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, err
 		}
-		raw, _ = jsontext.AppendQuote(raw, m.name)
-		raw = append(append(raw, ':'), m.value...)
+		name := tok.String() // before the next read voids tok
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		members = append(members, jsonc.Member{Name: name, Value: v})
 	}
-	return append(raw, '}'), managed, nil
+	return members, nil
 }
 
 // jsonOpts read documents as encoding/json would: invalid UTF-8 and (on

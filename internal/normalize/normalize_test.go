@@ -39,6 +39,10 @@ func TestDashboardBothSidesAgree(t *testing.T) {
 		{`{"refresh": "1m"}`, `{"folderUid":"","refresh":"1m"}`},
 		{`{"refresh": ""}`, `{"folderUid":"","refresh":""}`},
 		{`{"title": 5, "refresh": 1}`, `{"folderUid":"","refresh":1,"title":5}`},
+		// As encoding/json writes it, spaced and unsorted; a name with an
+		// escape; one that is not UTF-8 (read by jsontext, not split).
+		{"{ \"b\" : {\"y\": 1, \"x\": [2, 3]},\n \"a\\u0026\": \"\\u003c\\/\", \"id\": 1, \"version\": 2 }", `{"a&":"</","b":{"x":[2,3],"y":1},"folderUid":""}`},
+		{"{\"\xff\": 1, \"title\": \" t \"}", "{\"folderUid\":\"\",\"title\":\"t\",\"\ufffd\":1}"},
 	} {
 		if got, _, err := Dashboard([]byte(tt.in), "", false); err != nil || string(got) != tt.want {
 			t.Errorf("Dashboard(%s) = %s, %v; want %s", tt.in, got, err, tt.want)
