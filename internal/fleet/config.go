@@ -1,12 +1,10 @@
 package fleet
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	pathpkg "path"
@@ -163,7 +161,7 @@ func ParseContext(ctx context.Context, fsys fs.FS) (*Fleet, problem.List) {
 	if err != nil {
 		return nil, problem.List{problem.Errorf(resource.Pos{File: ConfigFile}, "", "%v", err)}
 	}
-	root, err := parseYAML(ctx, data)
+	root, err := yamlnode.ParseContext(ctx, data)
 	if ctx.Err() != nil {
 		return stopped()
 	}
@@ -553,7 +551,7 @@ func (p *parser) from(n *yaml.Node, at string) []Instance {
 		return nil
 	}
 	p.listBytes += int64(len(data))
-	root, err := parseYAML(p.ctx, data)
+	root, err := yamlnode.ParseContext(p.ctx, data)
 	if p.ctx.Err() != nil {
 		p.stop(pos(ConfigFile, fn), "", "reading the fleet stopped: %v", context.Cause(p.ctx))
 		return nil
@@ -663,24 +661,6 @@ func (in Instance) ResolveURLs(getenv func(string) string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, nil
-}
-
-// parseYAML parses data, failing once ctx is done: yaml.v3 reads its input
-// 512 bytes at a time, and a 10 MiB list takes about a second to parse.
-func parseYAML(ctx context.Context, data []byte) (*yaml.Node, error) {
-	return yamlnode.ParseReader(ctxReader{ctx: ctx, r: bytes.NewReader(data)})
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // fleetKey is a top-level instances: or instancesFrom: key, found in the

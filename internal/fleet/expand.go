@@ -206,7 +206,7 @@ func (f *instanceFS) Open(name string) (fs.File, error) {
 			return nil, err
 		}
 		if !st.IsDir() && !st.Mode().IsRegular() {
-			return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%s, not a regular file", describeMode(st.Mode()))}
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%s, not a regular file", load.DescribeMode(st.Mode()))}
 		}
 		// A file too large is opened as it is: internal/load refuses it
 		// from its Stat without reading.

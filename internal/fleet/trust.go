@@ -276,7 +276,7 @@ func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s, not a regular file", describeMode(fi.Mode()))
+		return nil, fmt.Errorf("%s, not a regular file", load.DescribeMode(fi.Mode()))
 	}
 	if fi.Size() > limit {
 		return nil, fmt.Errorf("%d bytes, more than the %d grafsync reads from it", fi.Size(), limit)
@@ -300,18 +300,4 @@ func readAtMost(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("more than the %d bytes grafsync reads from it", limit)
 	}
 	return data, nil
-}
-
-func describeMode(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
 }

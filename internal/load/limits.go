@@ -136,7 +136,7 @@ func (l *loader) readLimited(name string) ([]byte, error, bool) {
 		return nil, err, true
 	}
 	if !fi.Mode().IsRegular() {
-		l.errorf(pos, "remove it", "%s, not a regular file", describeMode(fi.Mode()))
+		l.errorf(pos, "remove it", "%s, not a regular file", DescribeMode(fi.Mode()))
 		return nil, nil, false
 	}
 	if fi.Size() > l.limits.FileBytes {

@@ -197,17 +197,17 @@ func (l *loader) exists(name string, dir bool) (ok, reported bool) {
 	}
 	switch {
 	case dir && !fi.IsDir():
-		l.errorf(resource.Pos{File: name}, hint, "%s where grafsync reads a directory", describeMode(fi.Mode()))
+		l.errorf(resource.Pos{File: name}, hint, "%s where grafsync reads a directory", DescribeMode(fi.Mode()))
 		return false, true
 	case !dir && !fi.Mode().IsRegular():
-		l.errorf(resource.Pos{File: name}, hint, "%s where grafsync reads a file", describeMode(fi.Mode()))
+		l.errorf(resource.Pos{File: name}, hint, "%s where grafsync reads a file", DescribeMode(fi.Mode()))
 		return false, true
 	}
 	return true, false
 }
 
-// describeMode names a file type for a message.
-func describeMode(m fs.FileMode) string {
+// DescribeMode names a file type for a message.
+func DescribeMode(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "a directory"
@@ -246,13 +246,13 @@ func (l *loader) entryKind(name string, de fs.DirEntry) (isDir, ok bool) {
 			l.errorf(resource.Pos{File: name}, "make it a real directory, or link each file",
 				"a symbolic link to a directory; grafsync does not follow those")
 		case !fi.Mode().IsRegular():
-			l.errorf(resource.Pos{File: name}, "remove it", "a symbolic link to %s", describeMode(fi.Mode()))
+			l.errorf(resource.Pos{File: name}, "remove it", "a symbolic link to %s", DescribeMode(fi.Mode()))
 		default:
 			return false, true
 		}
 		return false, false
 	}
-	l.errorf(resource.Pos{File: name}, "remove it", "%s, not a regular file", describeMode(t))
+	l.errorf(resource.Pos{File: name}, "remove it", "%s, not a regular file", DescribeMode(t))
 	return false, false
 }
 

@@ -1,11 +1,8 @@
 package load
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,20 +51,7 @@ func (l *loader) parseYAML(name string, data []byte) (yfile, bool) {
 // context is done: yaml.v3 reads its input 512 bytes at a time, and a 10
 // MiB file takes about a second to parse.
 func (l *loader) parseNode(name string, data []byte) (*yaml.Node, error) {
-	return yamlnode.ParseReader(ctxReader{ctx: l.ctx, r: bytes.NewReader(data)})
-}
-
-// ctxReader fails once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
+	return yamlnode.ParseContext(l.ctx, data)
 }
 
 // field is one key/value of a YAML mapping.
