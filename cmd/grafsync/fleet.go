@@ -245,6 +245,16 @@ func (fr *fleetRun) inputs(in fleet.Instance, strict bool) (reconcile.Inputs, fu
 // URLs go to hosts the runner allows; when one does not, the whole run is
 // refused (a pull request that points an instance elsewhere gets no plan
 // at all). An instance whose URL variable is unset fails alone later.
+// selectTrusted is the instances fo selects, each pointing only at hosts
+// this runner allows (refuseHosts writes the refusals to w).
+func (fr *fleetRun) selectTrusted(fo fleetOptions, w io.Writer) ([]fleet.Instance, error) {
+	instances, err := fr.fl.Select(fo.instances, fo.selectors)
+	if err != nil {
+		return nil, err
+	}
+	return instances, fr.refuseHosts(instances, w)
+}
+
 func (fr *fleetRun) refuseHosts(instances []fleet.Instance, w io.Writer) error {
 	n := 0
 	for _, in := range instances {
@@ -394,15 +404,12 @@ func runFleetValidate(ctx context.Context, fr *fleetRun, fo fleetOptions, stdout
 
 // runFleetPlan plans every selected instance.
 func runFleetPlan(ctx context.Context, fr *fleetRun, opts planOptions, fo fleetOptions, stdout, stderr io.Writer) error {
-	instances, err := fr.fl.Select(fo.instances, fo.selectors)
-	if err != nil {
-		return err
-	}
 	problemsTo := stdout
 	if opts.format != "text" {
 		problemsTo = stderr
 	}
-	if err := fr.refuseHosts(instances, problemsTo); err != nil {
+	instances, err := fr.selectTrusted(fo, problemsTo)
+	if err != nil {
 		return err
 	}
 	if problems := fr.validate(ctx, instances, false, false); problems.HasErrors() {
@@ -443,14 +450,11 @@ func runFleetPlan(ctx context.Context, fr *fleetRun, opts planOptions, fo fleetO
 // of them first, and to the rest only when each canary applied and its
 // re-plan is empty.
 func runFleetApply(ctx context.Context, fr *fleetRun, opts planOptions, fo fleetOptions, file string, stdout io.Writer) error {
-	instances, err := fr.fl.Select(fo.instances, fo.selectors)
-	if err != nil {
-		return err
-	}
 	if fo.canary < 0 {
 		return fmt.Errorf("--canary %d: give the number of instances to apply to first", fo.canary)
 	}
-	if err := fr.refuseHosts(instances, stdout); err != nil {
+	instances, err := fr.selectTrusted(fo, stdout)
+	if err != nil {
 		return err
 	}
 	var saved *planfile.Fleet
@@ -617,15 +621,12 @@ func (fr *fleetRun) checkInstance(ctx context.Context, ri reconcile.Inputs, out 
 // fleet. It exits 1 when any instance could not be checked or any check
 // failed.
 func runFleetCheck(ctx context.Context, fr *fleetRun, fo fleetOptions, format string, stdout, stderr io.Writer) error {
-	instances, err := fr.fl.Select(fo.instances, fo.selectors)
-	if err != nil {
-		return err
-	}
 	problemsTo := stdout
 	if format != "text" {
 		problemsTo = stderr
 	}
-	if err := fr.refuseHosts(instances, problemsTo); err != nil {
+	instances, err := fr.selectTrusted(fo, problemsTo)
+	if err != nil {
 		return err
 	}
 	if problems := fr.validate(ctx, instances, false, false); problems.HasErrors() {

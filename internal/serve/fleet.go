@@ -528,16 +528,11 @@ func (s *FleetServer) accept(w http.ResponseWriter, r *http.Request, source stri
 }
 
 func (s *FleetServer) refuse(w http.ResponseWriter, r *http.Request, source, why string) {
-	s.m.triggers.WithLabelValues(source, triggerRejected).Inc()
-	s.log.Warn("trigger refused", "source", source, "remote", r.RemoteAddr, "reason", why)
-	http.Error(w, why, http.StatusUnauthorized)
+	refuseTrigger(w, r, s.m.triggers, s.log, source, why)
 }
 
 func (s *FleetServer) ignore(w http.ResponseWriter, r *http.Request, source, why string) {
-	s.m.triggers.WithLabelValues(source, triggerIgnored).Inc()
-	s.log.Debug("trigger ignored", "source", source, "remote", r.RemoteAddr, "reason", why)
-	w.WriteHeader(http.StatusAccepted)
-	fmt.Fprintln(w, "ignored:", why)
+	ignoreTrigger(w, r, s.m.triggers, s.log, source, why)
 }
 
 // readyz: with ?instance=NAME, 200 when that instance's last run here

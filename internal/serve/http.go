@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -168,14 +170,25 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, source string) {
 }
 
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, source, why string) {
-	s.m.triggers.WithLabelValues(source, triggerRejected).Inc()
-	s.log.Warn("trigger refused", "source", source, "remote", r.RemoteAddr, "reason", why)
-	http.Error(w, why, http.StatusUnauthorized)
+	refuseTrigger(w, r, s.m.triggers, s.log, source, why)
 }
 
 func (s *Server) ignore(w http.ResponseWriter, r *http.Request, source, why string) {
-	s.m.triggers.WithLabelValues(source, triggerIgnored).Inc()
-	s.log.Debug("trigger ignored", "source", source, "remote", r.RemoteAddr, "reason", why)
+	ignoreTrigger(w, r, s.m.triggers, s.log, source, why)
+}
+
+// refuseTrigger answers a trigger without a valid signature or token (401),
+// counted and logged; ignoreTrigger one that asks for nothing to run (202).
+// Single and fleet serve answer alike.
+func refuseTrigger(w http.ResponseWriter, r *http.Request, triggers *prometheus.CounterVec, log *slog.Logger, source, why string) {
+	triggers.WithLabelValues(source, triggerRejected).Inc()
+	log.Warn("trigger refused", "source", source, "remote", r.RemoteAddr, "reason", why)
+	http.Error(w, why, http.StatusUnauthorized)
+}
+
+func ignoreTrigger(w http.ResponseWriter, r *http.Request, triggers *prometheus.CounterVec, log *slog.Logger, source, why string) {
+	triggers.WithLabelValues(source, triggerIgnored).Inc()
+	log.Debug("trigger ignored", "source", source, "remote", r.RemoteAddr, "reason", why)
 	w.WriteHeader(http.StatusAccepted)
 	fmt.Fprintln(w, "ignored:", why)
 }
