@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -24,12 +21,9 @@ import (
 
 // scriptServe is the grafsync serve process a script started.
 type scriptServe struct {
-	cmd    *exec.Cmd
-	base   string
-	exited chan struct{}
-
-	mu  sync.Mutex
-	log []string
+	cmd  *exec.Cmd
+	base string
+	serveLog
 }
 
 // serveEnv are the script variables a serve process gets (with the test
@@ -130,24 +124,8 @@ func startScriptServe(ts *testscript.TestScript, args []string) *scriptServe {
 	stderr, err := cmd.StderrPipe()
 	ts.Check(err)
 	ts.Check(cmd.Start())
-	p := &scriptServe{cmd: cmd, exited: make(chan struct{})}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			p.mu.Lock()
-			p.log = append(p.log, line)
-			p.mu.Unlock()
-			var rec struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "serving" {
-				addr <- rec.Addr
-			}
-		}
-		cmd.Wait()
-		close(p.exited)
-	}()
+	p := &scriptServe{cmd: cmd}
+	addr := p.follow(cmd, stderr)
 	ts.Defer(func() {
 		select {
 		case <-p.exited:

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,13 +21,43 @@ import (
 // serveProc is a real `grafsync serve` process (the test binary, on $PATH
 // as grafsync under testscript.Main) with its stderr log collected.
 type serveProc struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	base   string // http://addr of its endpoints
+	t    *testing.T
+	cmd  *exec.Cmd
+	base string // http://addr of its endpoints
+	serveLog
+}
+
+// serveLog is a serve process's stderr, one JSON record a line, as it
+// arrives; exited is closed once the process has exited.
+type serveLog struct {
 	exited chan struct{}
 
 	mu  sync.Mutex
 	log []string
+}
+
+// follow reads stderr of cmd (started) into l until cmd exits, and sends
+// the address of the "serving" record to the channel it returns.
+func (l *serveLog) follow(cmd *exec.Cmd, stderr io.Reader) <-chan string {
+	l.exited = make(chan struct{})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			l.mu.Lock()
+			l.log = append(l.log, line)
+			l.mu.Unlock()
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "serving" {
+				addr <- rec.Addr
+			}
+		}
+		cmd.Wait()
+		close(l.exited)
+	}()
+	return addr
 }
 
 // startServe starts grafsync serve on a free loopback port against emu and
@@ -50,23 +81,8 @@ func startServe(t *testing.T, emu *grafanatest.Emulator, repo string, env []stri
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start grafsync serve: %v (is the test binary on $PATH as grafsync? TestMain must use testscript.Main)", err)
 	}
-	p := &serveProc{t: t, cmd: cmd, exited: make(chan struct{})}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			p.mu.Lock()
-			p.log = append(p.log, line)
-			p.mu.Unlock()
-			var rec struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "serving" {
-				addr <- rec.Addr
-			}
-		}
-		cmd.Wait()
-		close(p.exited)
-	}()
+	p := &serveProc{t: t, cmd: cmd}
+	addr := p.follow(cmd, stderr)
 	t.Cleanup(func() {
 		select {
 		case <-p.exited:
