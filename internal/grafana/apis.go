@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/grafana/grafana-openapi-client-go/client/dashboards"
 	"github.com/grafsync/grafsync/internal/jsonc"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -61,6 +63,8 @@ const (
 	annoCreatedBy    = "grafana.app/createdBy"
 	annoUpdatedTS    = "grafana.app/updatedTimestamp"
 	annoMessage      = "grafana.app/message"
+	annoSourcePath   = "grafana.app/sourcePath"
+	annoSourceHash   = "grafana.app/sourceHash"
 )
 
 // listPageSize is what a LIST asks for; Grafana cuts a page at about 2 MiB
@@ -586,29 +590,28 @@ func (c *Client) managerAnnotations(folder string) map[string]any {
 
 // saveDashboardAPIs creates (version 0) or updates a dashboard through /apis
 // with its resourceVersion; a stale one is 409 Conflict. The request is
-// built from the dashboard's bytes as they are (numbers as written) and only
-// the answer's metadata is decoded: a save costs no map of the dashboard on
-// either side of the wire, unlike client-go's unstructured objects.
-func (c *Client) saveDashboardAPIs(ctx context.Context, p *apisPath, body []byte, uid, folderUID string, version int, message string) (int, error) {
-	var head struct {
-		APIVersion string `json:"apiVersion"`
-	}
-	if err := json.Unmarshal(body, &head); err != nil {
-		return 0, fmt.Errorf("save dashboard %s: %w", uid, err)
+// built from the planned bytes in one pass over their top level (numbers
+// as written; apisSpec), and only the answer's metadata is decoded: a save
+// costs no map of the dashboard on either side of the wire, unlike
+// client-go's unstructured objects.
+func (c *Client) saveDashboardAPIs(ctx context.Context, p *apisPath, dashboard []byte, folderUID string, version int, message string, src Source) (int, error) {
+	spec, uid, apiVersion, err := apisSpec(dashboard)
+	if err != nil {
+		return 0, fmt.Errorf("save dashboard: %w", err)
 	}
 	gvr := p.dashboard
-	drop := map[string]bool{"uid": true, "version": true}
-	if v := v2Version(map[string]any{"apiVersion": head.APIVersion}); v != "" {
-		gvr.Version = v
-		drop["apiVersion"], drop[markerKey] = true, true
-	}
-	spec, err := jsonc.Rewrite(body, drop, nil)
-	if err != nil {
-		return 0, fmt.Errorf("save dashboard %s: %w", uid, err)
+	if apiVersion != "" {
+		gvr.Version = apiVersion
 	}
 	a := c.managerAnnotations(folderUID)
 	if message != "" {
 		a[annoMessage] = message
+	}
+	if src.Path != "" {
+		a[annoSourcePath] = src.Path
+	}
+	if src.Hash != "" {
+		a[annoSourceHash] = src.Hash
 	}
 	meta := map[string]any{"name": uid, "annotations": a}
 	method, where := http.MethodPost, ""
@@ -634,18 +637,107 @@ func (c *Client) saveDashboardAPIs(ctx context.Context, p *apisPath, body []byte
 	}
 	defer release()
 	path := "/apis/" + gvr.Group + "/" + gvr.Version + "/namespaces/" + p.ns + "/dashboards" + where
-	var out struct {
-		Metadata struct {
-			Name            string `json:"name"`
-			ResourceVersion string `json:"resourceVersion"`
-			Generation      int64  `json:"generation"`
-		} `json:"metadata"`
-	}
-	if err := p.do(ctx, method, path, obj, &out); err != nil {
+	var out objectMeta
+	if err := p.do(ctx, method, path, obj, metadataOnly{&out}); err != nil {
 		return 0, c.k8sErr(err, "save dashboard "+uid)
 	}
-	p.rememberRV("d/"+out.Metadata.Name, out.Metadata.ResourceVersion, out.Metadata.Generation)
-	return int(out.Metadata.Generation), nil
+	p.rememberRV("d/"+out.Name, out.ResourceVersion, out.Generation)
+	return int(out.Generation), nil
+}
+
+// apisSpec is the spec of a dashboard written through /apis: the planned
+// JSON's members but id, uid, version and folderUid (the object's metadata
+// holds those), and, for a schema v2 document (an apiVersion of
+// dashboard.grafana.app/v2…), also apiVersion and grafsync's marker, which
+// a v2 spec cannot carry. It returns the uid and that v2 version ("" for
+// v0/v1). One pass over the top level; member values are copied as written.
+func apisSpec(src []byte) (spec []byte, uid, v2 string, err error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(src), jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, "", "", fmt.Errorf("the dashboard is not a JSON object")
+	}
+	out := make([]byte, 0, len(src))
+	out = append(out, '{')
+	// The spans in out of the members a v2 spec drops, known to be
+	// dropped only once apiVersion has been read.
+	var v2Only [][2]int
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, "", "", err
+		}
+		name := tok.String() // before the next read voids tok
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, "", "", err
+		}
+		switch name {
+		case "id", "version", "folderUid":
+			continue
+		case "uid":
+			json.Unmarshal(v, &uid)
+			continue
+		case "apiVersion":
+			var av string
+			json.Unmarshal(v, &av)
+			v2 = v2Version(map[string]any{"apiVersion": av})
+		}
+		start := len(out)
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out, _ = jsontext.AppendQuote(out, name)
+		out = append(append(out, ':'), v...)
+		if name == "apiVersion" || name == markerKey {
+			v2Only = append(v2Only, [2]int{start, len(out)})
+		}
+	}
+	if v2 != "" {
+		for i := len(v2Only) - 1; i >= 0; i-- {
+			out = append(out[:v2Only[i][0]], out[v2Only[i][1]:]...)
+		}
+		if len(out) > 1 && out[1] == ',' { // the first member was cut
+			out = append(out[:1], out[2:]...)
+		}
+	}
+	return append(out, '}'), uid, v2, nil
+}
+
+// objectMeta is what grafsync reads of a written object's metadata.
+type objectMeta struct {
+	Name            string `json:"name"`
+	ResourceVersion string `json:"resourceVersion"`
+	Generation      int64  `json:"generation"`
+}
+
+// metadataOnly decodes only the "metadata" member of an object answer and
+// stops reading there: a write's answer echoes the whole object, and its
+// spec (tens of KB for a dashboard) need not be scanned.
+type metadataOnly struct{ into *objectMeta }
+
+func (m metadataOnly) decode(r io.Reader) error {
+	dec := jsontext.NewDecoder(r, jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return fmt.Errorf("decode an object: not a JSON object")
+	}
+	for dec.PeekKind() == '"' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return fmt.Errorf("decode an object: %w", err)
+		}
+		if tok.String() != "metadata" {
+			if err := dec.SkipValue(); err != nil {
+				return fmt.Errorf("decode an object: %w", err)
+			}
+			continue
+		}
+		v, err := dec.ReadValue()
+		if err != nil {
+			return fmt.Errorf("decode an object's metadata: %w", err)
+		}
+		return json.Unmarshal(v, m.into)
+	}
+	return fmt.Errorf("decode an object: it has no metadata")
 }
 
 // do sends one raw request to /apis and decodes a 2xx answer into out; any
@@ -661,13 +753,19 @@ func (p *apisPath) do(ctx context.Context, method, path string, body []byte, out
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() {
+		io.Copy(io.Discard, resp.Body) // what a decode left unread: the connection is reused
+		resp.Body.Close()
+	}()
 	if resp.StatusCode >= 300 {
 		var st metav1.Status
 		if json.NewDecoder(resp.Body).Decode(&st) != nil || st.Code == 0 {
 			st = metav1.Status{Code: int32(resp.StatusCode), Message: http.StatusText(resp.StatusCode)}
 		}
 		return &apierrors.StatusError{ErrStatus: st}
+	}
+	if m, ok := out.(metadataOnly); ok {
+		return m.decode(resp.Body)
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
 }

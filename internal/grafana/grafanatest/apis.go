@@ -378,9 +378,10 @@ func decodeK8sObject(k *apiCall) (*k8sObject, bool) {
 // decodeDashboardJSON would give it (an empty map when absent or null, nil
 // when not an object), or the decode error.
 type k8sSpecBody struct {
-	obj  *k8sObject
-	spec map[string]any
-	err  error
+	obj     *k8sObject
+	spec    map[string]any
+	err     error
+	encoded []byte // encodeStoredSpec(spec), made before the lock too
 }
 
 // parseK8sObjectSpec reads and decodes a body in one pass, numbers kept
@@ -450,7 +451,9 @@ func (e *Emulator) predecodeAPIsBody(r *http.Request) *k8sSpecBody {
 	if group != dashboardGroup || r.PathValue("resource") != "dashboards" || isV2(version) || !e.servesVersion(group, version) {
 		return nil
 	}
-	return parseK8sObjectSpec(r.Body)
+	b := parseK8sObjectSpec(r.Body)
+	b.encoded = encodeStoredSpec(b.spec)
+	return b
 }
 
 // k8sNameMatches answers 400 and reports false when the body names another

@@ -133,3 +133,68 @@ func TestDecodeK8sObjectSpecAgrees(t *testing.T) {
 		})
 	}
 }
+
+// TestStoredSpecSpliced: encoding a v0/v1 save before the write lock and
+// splicing id, uid and version in under it (encodeStoredSpec,
+// withStoredIdentity) stores the very bytes encoding the whole map under
+// the lock did, so every answer built from the stored JSON is unchanged;
+// a shape whose key order the raw bytes cannot show is refused, and the
+// store encodes the map as before.
+func TestStoredSpecSpliced(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		refused  bool
+	}{
+		{"only a title", `{"title":"T"}`, false},
+		{"title trimmed", `{"title":"  T \n"}`, false},
+		{"identity members replaced", `{"id":99,"uid":"old","version":12,"title":"T"}`, false},
+		{"keys around id uid version", `{"i":1,"ia":2,"id0":3,"ie":4,"u":5,"ui":6,"uid0":7,"uie":8,"v":9,"versio":10,"version0":11,"w":12,"title":"T"}`, false},
+		{"upper case and symbols sort first", `{"ID":1,"UID":2,"Version":3,"_x":4,"$y":5,"title":"T"}`, false},
+		{"non-ASCII keys sort last", `{"é":1,"ü":2,"title":"T","zz":3}`, false},
+		{"nested id uid version kept", `{"panels":[{"id":1,"uid":"p","version":9}],"title":"T"}`, false},
+		{"braces and quotes in strings", `{"a":"}{][\",","b":{"c":"\\\"}"},"title":"T","z":"\u2028<>&"}`, false},
+		{"numbers kept exact", `{"n":1.50,"e":1e400,"big":12345678901234567890,"neg":-0,"title":"T"}`, false},
+		{"invalid utf8 value", "{\"s\":\"\xff\",\"title\":\"T\"}", false},
+		{"key with an HTML escape", `{"i<":1,"title":"T"}`, true},
+		{"key with U+2028", `{"i` + "\u2028" + `":1,"title":"T"}`, true},
+		{"key of invalid utf8 (decoded as U+FFFD)", "{\"i\xff\":1,\"title\":\"T\"}", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec, err := decodeDashboardJSON(json.RawMessage(tc.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			encoded := encodeStoredSpec(spec)
+			if encoded == nil {
+				t.Fatal("encodeStoredSpec gave nothing for a spec with a title")
+			}
+			// The reference: storeDashboardLocked's encode of the whole map.
+			spec["id"], spec["uid"], spec["version"], spec["title"] = int64(7), "abc-1_Z", 3, strings.TrimSpace(jsonString(spec["title"]))
+			want, err := json.Marshal(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := withStoredIdentity(encoded, 7, "abc-1_Z", 3)
+			if ok == tc.refused {
+				t.Fatalf("withStoredIdentity(%s) ok = %v, want %v", encoded, ok, !tc.refused)
+			}
+			if !ok {
+				return
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("stored bytes (-encode the map +splice):\n%s", diff)
+			}
+		})
+	}
+	for _, in := range []string{``, `[]`, `{`, `{"a":1`, `{"a":1}x`, `{}x`, `{"a" :1}`} {
+		if got, ok := withStoredIdentity([]byte(in), 1, "u", 1); ok {
+			t.Errorf("withStoredIdentity(%q) = %q, true; want refused", in, got)
+		}
+	}
+	if got, ok := withStoredIdentity([]byte(`{}`), 1, "u", 2); !ok || string(got) != `{"id":1,"uid":"u","version":2}` {
+		t.Errorf("withStoredIdentity({}) = %q, %v", got, ok)
+	}
+	if encodeStoredSpec(map[string]any{"title": " "}) != nil || encodeStoredSpec(nil) != nil {
+		t.Error("encodeStoredSpec encoded a spec the save refuses")
+	}
+}
