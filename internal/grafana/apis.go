@@ -315,37 +315,6 @@ func each(ctx context.Context, r dynamic.ResourceInterface, fn func(*unstructure
 	})
 }
 
-// dashboardOf turns a k8s dashboard into a Dashboard: its spec with the uid
-// (metadata.name) put back, as /api returns it. A dashboard stored in
-// another schema (v2, which the v1 API reports as a failed conversion) has
-// Schema set and a JSON of only its uid and title.
-func dashboardOf(u *unstructured.Unstructured) (Dashboard, error) {
-	a := u.GetAnnotations()
-	d := Dashboard{
-		UID: u.GetName(), FolderUID: a[annoFolder], Version: int(u.GetGeneration()),
-		ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID], SavedBy: a[annoUpdatedBy],
-		Provisioned: a[annoManagedBy] == "classic-file-provisioning",
-	}
-	if t, err := time.Parse(time.RFC3339, a[annoUpdatedTS]); err == nil {
-		d.SavedAt = t
-	}
-	spec, _, _ := unstructured.NestedMap(u.Object, "spec")
-	if spec == nil {
-		spec = map[string]any{}
-	}
-	if failed, _, _ := unstructured.NestedBool(u.Object, "status", "conversion", "failed"); failed {
-		d.Schema, _, _ = unstructured.NestedString(u.Object, "status", "conversion", "storedVersion")
-		spec = map[string]any{"title": spec["title"]}
-	}
-	spec["uid"] = d.UID
-	b, err := json.Marshal(spec)
-	if err != nil {
-		return Dashboard{}, fmt.Errorf("dashboard %s: encode its spec: %w", d.UID, err)
-	}
-	d.JSON = b
-	return d, nil
-}
-
 func folderOf(u *unstructured.Unstructured) Folder {
 	a := u.GetAnnotations()
 	title, _, _ := unstructured.NestedString(u.Object, "spec", "title")
@@ -511,35 +480,51 @@ func (c *Client) readDashboardsAPIs(ctx context.Context, p *apisPath, each_ func
 }
 
 // getDashboardV2 reads a dashboard stored as schema v2 in its version: its
-// JSON is the spec with uid, apiVersion (which marks the schema for the
-// plan, as a v2 file from Git has it) and, when its manager annotations are
-// grafsync's, grafsync's marker, which a v2 spec cannot carry.
+// JSON is the spec as Grafana sent it (numbers as written) with uid,
+// apiVersion (which marks the schema for the plan, as a v2 file from Git
+// has it) and, when its manager annotations are grafsync's, grafsync's
+// marker, which a v2 spec cannot carry.
 func (c *Client) getDashboardV2(ctx context.Context, p *apisPath, d Dashboard) (Dashboard, error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return Dashboard{}, err
 	}
-	defer release()
 	gvr := p.dashboard
 	gvr.Version = d.Schema
-	u, err := p.dyn.Resource(gvr).Namespace(p.ns).Get(ctx, d.UID, metav1.GetOptions{})
+	var raw json.RawMessage
+	err = p.do(ctx, http.MethodGet, p.objectPath(gvr, d.UID), nil, &raw)
+	release()
 	if err != nil {
 		return Dashboard{}, c.k8sErr(err, "read dashboard "+d.UID+" ("+d.Schema+")")
 	}
-	spec, _, _ := unstructured.NestedMap(u.Object, "spec")
-	if spec == nil {
-		spec = map[string]any{}
+	var r rawDashboard
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Dashboard{}, fmt.Errorf("read dashboard %s (%s): %w", d.UID, d.Schema, err)
 	}
-	spec["uid"], spec["apiVersion"] = d.UID, gvr.GroupVersion().String()
+	p.rememberRV("d/"+d.UID, r.Metadata.ResourceVersion, r.Metadata.Generation)
+	spec := []byte(r.Spec)
+	if len(spec) == 0 || spec[0] != '{' {
+		spec = []byte("{}")
+	}
+	set := map[string][]byte{"uid": quoteJSON(d.UID), "apiVersion": quoteJSON(gvr.GroupVersion().String())}
 	if d.ManagedBy == ManagerKind && d.ManagerID == ManagerID {
-		spec[markerKey] = map[string]any{"managed": true}
+		set[markerKey] = []byte(`{"managed":true}`)
 	}
-	b, err := json.Marshal(spec)
-	if err != nil {
-		return Dashboard{}, fmt.Errorf("dashboard %s: encode its spec: %w", d.UID, err)
+	if d.JSON, err = jsonc.Rewrite(spec, nil, set); err != nil {
+		return Dashboard{}, fmt.Errorf("dashboard %s: its spec: %w", d.UID, err)
 	}
-	d.JSON = b
 	return d, nil
+}
+
+// quoteJSON is s as a JSON string.
+func quoteJSON(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+// objectPath is the /apis path of one object of gvr in the namespace.
+func (p *apisPath) objectPath(gvr schema.GroupVersionResource, name string) string {
+	return "/apis/" + gvr.Group + "/" + gvr.Version + "/namespaces/" + p.ns + "/" + gvr.Resource + "/" + url.PathEscape(name)
 }
 
 // markerKey is grafsync's dashboard ownership marker (normalize.MarkerKey):
@@ -770,18 +755,31 @@ func (p *apisPath) do(ctx context.Context, method, path string, body []byte, out
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
+// getDashboardAPIs reads one dashboard through /apis, as bytes (numbers as
+// written). One stored as schema v2, which the v0/v1 GET answers with only
+// a failed conversion and its title, is read again in its own version:
+// whoever reads one dashboard (the ownership ledger, the check after an
+// apply) gets the real object, as the LIST path does.
 func (c *Client) getDashboardAPIs(ctx context.Context, p *apisPath, uid string) (Dashboard, error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return Dashboard{}, err
 	}
-	defer release()
-	u, err := p.dashboards().Get(ctx, uid, metav1.GetOptions{})
+	var raw json.RawMessage
+	err = p.do(ctx, http.MethodGet, p.objectPath(p.dashboard, uid), nil, &raw)
+	release()
 	if err != nil {
 		return Dashboard{}, c.k8sErr(err, "read dashboard "+uid)
 	}
-	p.remember("d/"+uid, u)
-	return dashboardOf(u)
+	d, rv, err := dashboardOfRaw(raw)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	p.rememberRV("d/"+d.UID, rv, int64(d.Version))
+	if strings.HasPrefix(d.Schema, "v2") {
+		return c.getDashboardV2(ctx, p, d)
+	}
+	return d, nil
 }
 
 func (c *Client) deleteAPIs(ctx context.Context, r dynamic.ResourceInterface, what, uid string) error {
