@@ -275,7 +275,7 @@ func (e *Emulator) storeDashboardLocked(o *org, w dashboardWrite) *dashboard {
 	raw, ok := withStoredIdentity(w.encoded, d.id, d.uid, d.version)
 	if !ok {
 		var err error
-		if raw, err = json.Marshal(w.data); err != nil {
+		if raw, err = marshalJSON(w.data); err != nil {
 			// Unreachable: data came from JSON and only gained JSON values.
 			panic(fmt.Sprintf("dashboard %s: re-encode: %v", d.uid, err))
 		}

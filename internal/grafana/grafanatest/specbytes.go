@@ -9,7 +9,7 @@ import (
 
 // encodeStoredSpec is, before the write lock, the stored JSON of a v0/v1
 // dashboard save without the members the store decides (id, uid, version):
-// json.Marshal of spec with those cut and title set to the trimmed title,
+// json.Marshal's encoding (marshalJSON) of spec with those cut and title set to the trimmed title,
 // which is what storeDashboardLocked's encode gives once
 // withStoredIdentity has spliced them back. nil when the spec is not an
 // object or has no title (the save is refused before anything is stored).
@@ -26,7 +26,7 @@ func encodeStoredSpec(spec map[string]any) []byte {
 	delete(m, "uid")
 	delete(m, "version")
 	m["title"] = title
-	b, err := json.Marshal(m)
+	b, err := marshalJSON(m)
 	if err != nil {
 		return nil // the store encodes it, and reports it, as before
 	}
