@@ -387,8 +387,21 @@ type k8sSpecBody struct {
 // parseK8sObjectSpec reads and decodes a body in one pass, numbers kept
 // exact as decodeDashboardJSON keeps them, instead of scanning the spec into
 // a RawMessage and decoding it again. It touches no store state, so
-// writeDecoded runs it before taking the write lock.
-func parseK8sObjectSpec(body io.Reader) *k8sSpecBody {
+// writeDecoded runs it before taking the write lock. A body
+// parseK8sObjectSpecFast decodes exactly is decoded there; any other with
+// encoding/json, whose errors are the answer's.
+func parseK8sObjectSpec(r io.Reader) *k8sSpecBody {
+	data, body, err := readBody(r)
+	if err == nil {
+		if b, ok := parseK8sObjectSpecFast(data); ok {
+			return b
+		}
+	}
+	return parseK8sObjectSpecStd(body)
+}
+
+// parseK8sObjectSpecStd is parseK8sObjectSpec with encoding/json.
+func parseK8sObjectSpecStd(body io.Reader) *k8sSpecBody {
 	obj := &k8sObject{}
 	var rawSpec any
 	{

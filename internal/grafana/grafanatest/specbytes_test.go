@@ -1,6 +1,7 @@
 package grafanatest
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/grafsync/grafsync/internal/benchrepo"
 )
 
 // TestWithoutTopLevelKeys checks that cutting id, uid and version out of a
@@ -196,5 +199,64 @@ func TestStoredSpecSpliced(t *testing.T) {
 	}
 	if encodeStoredSpec(map[string]any{"title": " "}) != nil || encodeStoredSpec(nil) != nil {
 		t.Error("encodeStoredSpec encoded a spec the save refuses")
+	}
+}
+
+// k8sBodySeeds are request bodies for FuzzParseK8sObjectSpec: the shapes
+// clients send and the ones parseK8sObjectSpecFast must leave to
+// encoding/json.
+var k8sBodySeeds = []string{
+	`{"apiVersion":"dashboard.grafana.app/v1","kind":"Dashboard","metadata":{"name":"a","generateName":"g","resourceVersion":"3","annotations":{"grafana.app/folder":"f"},"labels":{"l":"v"},"uid":"x"},"spec":{"title":"T","n":1.50,"panels":[{"id":1,"e":[]}],"x":null,"b":true}}`,
+	`{"metadata":{"name":"a"}}`, `{"metadata":{"name":"a"},"spec":null}`, `{"spec":[1]}`, `{"spec":"x"}`, `{"spec":3}`,
+	`{"Spec":{"a":1}}`, `{"SPEC":{"a":1},"spec":{"b":2}}`, `{"metadata":{"Name":"x"}}`, `{"metadata":{"name":null}}`,
+	`{"metadata":null}`, `{"metadata":{"annotations":null}}`, `{"metadata":{"annotations":{"a":1}}}`, `{"kind":5}`,
+	`{"spec":{"a":1,"a":2}}`, `{"spec":{"s":"\ud800"}}`, "{\"spec\":{\"s\":\"\xff\"}}", `{"spec":{"s":"\ud83d\ude00\u00e9\n"}}`,
+	`{"spec":{}} trailing`, ` {"spec":{}}`, "\ufeff{}", ``, `[1,2]`, `{"spec":{"title":}`, `{"status":{"x":[1,{"y":2}]},"spec":{}}`,
+	`{"spec":{"deep":[[[[[[{"a":[1e5,-0.0,1E-2]}]]]]]]}}`, `{"ſpec":{}}`, `{"K":"x","kind":"y"}`,
+}
+
+// FuzzParseK8sObjectSpec: a body parseK8sObjectSpecFast takes is decoded
+// exactly as encoding/json decodes it (the same object and spec, no
+// error), and parseK8sObjectSpec agrees with encoding/json on every body.
+func FuzzParseK8sObjectSpec(f *testing.F) {
+	for _, s := range k8sBodySeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkParseK8sObjectSpec(t, body)
+	})
+}
+
+func checkParseK8sObjectSpec(t *testing.T, body []byte) {
+	t.Helper()
+	want := parseK8sObjectSpecStd(bytes.NewReader(body))
+	got := parseK8sObjectSpec(bytes.NewReader(body))
+	if fast, ok := parseK8sObjectSpecFast(body); ok && want.err != nil {
+		t.Fatalf("%q: the fast decode took a body encoding/json refuses (%v): %+v", body, want.err, fast)
+	}
+	if (want.err == nil) != (got.err == nil) || (want.err != nil && want.err.Error() != got.err.Error()) {
+		t.Fatalf("%q: error %v, want %v", body, got.err, want.err)
+	}
+	if diff := cmp.Diff(want.obj, got.obj); diff != "" {
+		t.Fatalf("%q: object (-encoding/json +parseK8sObjectSpec):\n%s", body, diff)
+	}
+	if diff := cmp.Diff(want.spec, got.spec); diff != "" {
+		t.Fatalf("%q: spec (-encoding/json +parseK8sObjectSpec):\n%s", body, diff)
+	}
+}
+
+// TestParseK8sObjectSpecFast runs the seeds and real-sized dashboard
+// bodies through the comparison, and checks the fast decode takes the
+// bodies clients send.
+func TestParseK8sObjectSpecFast(t *testing.T) {
+	for _, s := range k8sBodySeeds {
+		checkParseK8sObjectSpec(t, []byte(s))
+	}
+	for i := range 10 {
+		body := []byte(`{"apiVersion":"dashboard.grafana.app/v1","kind":"Dashboard","metadata":{"name":"d","annotations":{"grafana.app/folder":"f"}},"spec":` + string(benchrepo.Dashboard(t, i)) + `}`)
+		checkParseK8sObjectSpec(t, body)
+		if _, ok := parseK8sObjectSpecFast(body); !ok {
+			t.Errorf("dashboard %d: the fast decode gave up on a client's body", i)
+		}
 	}
 }
