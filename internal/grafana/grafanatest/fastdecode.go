@@ -13,29 +13,38 @@ import (
 // client usually sends, decoded with jsontext, which is several times
 // cheaper than encoding/json's decoding into interfaces. It gives up (ok
 // false) on anything whose decoding it does not reproduce exactly: a
-// syntax error (encoding/json's message is the answer), a duplicate or
-// case-folded member name, invalid UTF-8 or a lone surrogate escape in a
+// syntax error (encoding/json's message is the answer), a field of the
+// object or its metadata named twice or in another case (encoding/json
+// merges or folds them), invalid UTF-8 or a lone surrogate escape in a
 // string, a metadata field that is not a string (or not an object of
 // strings), or a null where encoding/json would leave a field unset. The
 // caller then decodes with encoding/json as before. What it accepts it
 // decodes as encoding/json with UseNumber does: objects as
-// map[string]any, arrays as non-nil []any, numbers as json.Number of the
+// map[string]any (a name given twice: the last value, as encoding/json
+// leaves it), arrays as non-nil []any, numbers as json.Number of the
 // literal, the first value of the body only. FuzzParseK8sObjectSpec holds
-// it to that.
+// it to that. jsontext's own duplicate-name check is off: it costs more
+// than the decode, and the spec's maps need no such check.
 func parseK8sObjectSpecFast(body []byte) (b *k8sSpecBody, ok bool) {
-	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowDuplicateNames(true))
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil, false
 	}
 	obj := &k8sObject{}
 	var spec any
 	specSeen := false
+	seen := map[string]bool{}
 	for dec.PeekKind() == '"' {
 		tok, err := dec.ReadToken()
 		if err != nil {
 			return nil, false
 		}
-		switch name := tok.String(); name {
+		name := tok.String()
+		if seen[name] {
+			return nil, false
+		}
+		seen[name] = true
+		switch name {
 		case "apiVersion":
 			if obj.APIVersion, ok = readString(dec); !ok {
 				return nil, false
@@ -106,13 +115,19 @@ func readK8sMetadata(dec *jsontext.Decoder, obj *k8sObject) bool {
 		return false
 	}
 	m := &obj.Metadata
+	seen := map[string]bool{}
 	for dec.PeekKind() == '"' {
 		tok, err := dec.ReadToken()
 		if err != nil {
 			return false
 		}
+		name := tok.String()
+		if seen[name] {
+			return false
+		}
+		seen[name] = true
 		ok := true
-		switch name := tok.String(); name {
+		switch name {
 		case "name":
 			m.Name, ok = readString(dec)
 		case "generateName":

@@ -210,7 +210,8 @@ var k8sBodySeeds = []string{
 	`{"metadata":{"name":"a"}}`, `{"metadata":{"name":"a"},"spec":null}`, `{"spec":[1]}`, `{"spec":"x"}`, `{"spec":3}`,
 	`{"Spec":{"a":1}}`, `{"SPEC":{"a":1},"spec":{"b":2}}`, `{"metadata":{"Name":"x"}}`, `{"metadata":{"name":null}}`,
 	`{"metadata":null}`, `{"metadata":{"annotations":null}}`, `{"metadata":{"annotations":{"a":1}}}`, `{"kind":5}`,
-	`{"spec":{"a":1,"a":2}}`, `{"spec":{"s":"\ud800"}}`, "{\"spec\":{\"s\":\"\xff\"}}", `{"spec":{"s":"\ud83d\ude00\u00e9\n"}}`,
+	`{"spec":{"a":1,"a":2,"o":{"x":1},"o":{"y":2}}}`, `{"metadata":{"name":"a"},"metadata":{"generateName":"b"}}`,
+	`{"metadata":{"annotations":{"a":"1"},"annotations":{"b":"2"}}}`, `{"spec":{"a":1},"spec":{"b":2}}`, `{"x":1,"x":2,"spec":{}}`, `{"spec":{"s":"\ud800"}}`, "{\"spec\":{\"s\":\"\xff\"}}", `{"spec":{"s":"\ud83d\ude00\u00e9\n"}}`,
 	`{"spec":{}} trailing`, ` {"spec":{}}`, "\ufeff{}", ``, `[1,2]`, `{"spec":{"title":}`, `{"status":{"x":[1,{"y":2}]},"spec":{}}`,
 	`{"spec":{"deep":[[[[[[{"a":[1e5,-0.0,1E-2]}]]]]]]}}`, `{"ſpec":{}}`, `{"K":"x","kind":"y"}`,
 }
