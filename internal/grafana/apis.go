@@ -506,13 +506,18 @@ func (c *Client) getDashboardV2(ctx context.Context, p *apisPath, d Dashboard) (
 	if len(spec) == 0 || spec[0] != '{' {
 		spec = []byte("{}")
 	}
-	set := map[string][]byte{"uid": quoteJSON(d.UID), "apiVersion": quoteJSON(gvr.GroupVersion().String())}
+	set := [][2]string{{"uid", string(quoteJSON(d.UID))}, {"apiVersion", string(quoteJSON(gvr.GroupVersion().String()))}}
 	if d.ManagedBy == ManagerKind && d.ManagerID == ManagerID {
-		set[markerKey] = []byte(`{"managed":true}`)
+		set = append(set, [2]string{markerKey, `{"managed":true}`})
 	}
-	if d.JSON, err = jsonc.Rewrite(spec, nil, set); err != nil {
-		return Dashboard{}, fmt.Errorf("dashboard %s: its spec: %w", d.UID, err)
+	// One member per rewrite: the members are added in this order, so two
+	// reads of one dashboard give the same bytes (a v2 dashboard is rare).
+	for _, m := range set {
+		if spec, err = jsonc.Rewrite(spec, nil, map[string][]byte{m[0]: []byte(m[1])}); err != nil {
+			return Dashboard{}, fmt.Errorf("dashboard %s: its spec: %w", d.UID, err)
+		}
 	}
+	d.JSON = spec
 	return d, nil
 }
 
