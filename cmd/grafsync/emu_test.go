@@ -172,6 +172,9 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			v = "-"
 		}
 		fmt.Fprintf(ts.Stdout(), "%s\n", v)
+	case "source": // emu source UID: the dashboard's grafana.app/sourcePath and sourceHash annotations (12.x, 13.x)
+		a := h.emu.DashboardAnnotations(1, args[1])
+		fmt.Fprintf(ts.Stdout(), "path=%s\nhash=%s\n", a["grafana.app/sourcePath"], a["grafana.app/sourceHash"])
 	case "delete-dashboard": // emu delete-dashboard UID: a hand delete in the UI
 		ts.Check(h.emu.DeleteDashboard(1, args[1]))
 	case "seed-dashboard": // emu seed-dashboard UID title=T [folder=F] [provisioned=true] [managed=true] [library=L]

@@ -499,7 +499,9 @@ func (a *applier) dashboard(ctx context.Context, ch plan.Change) error {
 			return fmt.Errorf("%s: %w", ch.Subject, err)
 		}
 	}
-	_, err := a.c.SaveDashboard(ctx, raw, ch.After.Parent, version, a.opts.Message)
+	// On Grafana 12/13 the file's path and git blob id go with it as the
+	// sourcePath and sourceHash annotations (docs/apis.md).
+	_, err := a.c.SaveDashboardFrom(ctx, raw, ch.After.Parent, version, a.opts.Message, grafana.Source{Path: ch.After.Source, Hash: ch.After.SourceHash})
 	return err
 }
 

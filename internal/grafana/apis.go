@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/grafana/grafana-openapi-client-go/client/dashboards"
 	"github.com/grafsync/grafsync/internal/jsonc"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -62,6 +64,8 @@ const (
 	annoCreatedBy    = "grafana.app/createdBy"
 	annoUpdatedTS    = "grafana.app/updatedTimestamp"
 	annoMessage      = "grafana.app/message"
+	annoSourcePath   = "grafana.app/sourcePath"
+	annoSourceHash   = "grafana.app/sourceHash"
 )
 
 // listPageSize is what a LIST asks for; Grafana cuts a page at about 2 MiB
@@ -331,37 +335,6 @@ func each(ctx context.Context, r dynamic.ResourceInterface, fn func(*unstructure
 	})
 }
 
-// dashboardOf turns a k8s dashboard into a Dashboard: its spec with the uid
-// (metadata.name) put back, as /api returns it. A dashboard stored in
-// another schema (v2, which the v1 API reports as a failed conversion) has
-// Schema set and a JSON of only its uid and title.
-func dashboardOf(u *unstructured.Unstructured) (Dashboard, error) {
-	a := u.GetAnnotations()
-	d := Dashboard{
-		UID: u.GetName(), FolderUID: a[annoFolder], Version: int(u.GetGeneration()),
-		ManagedBy: a[annoManagedBy], ManagerID: a[annoManagerID], SavedBy: a[annoUpdatedBy],
-		Provisioned: a[annoManagedBy] == "classic-file-provisioning", Lock: lockOf(a),
-	}
-	if t, err := time.Parse(time.RFC3339, a[annoUpdatedTS]); err == nil {
-		d.SavedAt = t
-	}
-	spec, _, _ := unstructured.NestedMap(u.Object, "spec")
-	if spec == nil {
-		spec = map[string]any{}
-	}
-	if failed, _, _ := unstructured.NestedBool(u.Object, "status", "conversion", "failed"); failed {
-		d.Schema, _, _ = unstructured.NestedString(u.Object, "status", "conversion", "storedVersion")
-		spec = map[string]any{"title": spec["title"]}
-	}
-	spec["uid"] = d.UID
-	b, err := json.Marshal(spec)
-	if err != nil {
-		return Dashboard{}, fmt.Errorf("dashboard %s: encode its spec: %w", d.UID, err)
-	}
-	d.JSON = b
-	return d, nil
-}
-
 func folderOf(u *unstructured.Unstructured) Folder {
 	a := u.GetAnnotations()
 	title, _, _ := unstructured.NestedString(u.Object, "spec", "title")
@@ -415,8 +388,11 @@ type rawDashboard struct {
 	} `json:"status"`
 }
 
-// dashboardOfRaw is dashboardOf for an object's bytes: the spec is kept as
-// sent, with its uid set (jsonc.Rewrite: numbers keep their text).
+// dashboardOfRaw turns a k8s dashboard object's bytes into a Dashboard: its
+// spec kept as sent, with its uid (metadata.name) put back as /api returns
+// it (jsonc.Rewrite: numbers keep their text). A dashboard stored in another
+// schema (v2, which the v1 API reports as a failed conversion) has Schema
+// set and a JSON of only its title and uid: getDashboardV2 reads it whole.
 func dashboardOfRaw(b []byte) (Dashboard, string, error) {
 	var r rawDashboard
 	if err := json.Unmarshal(b, &r); err != nil {
@@ -556,35 +532,56 @@ func (c *Client) savedByName(ctx context.Context, uid, typed string) string {
 }
 
 // getDashboardV2 reads a dashboard stored as schema v2 in its version: its
-// JSON is the spec with uid, apiVersion (which marks the schema for the
-// plan, as a v2 file from Git has it) and, when its manager annotations are
-// grafsync's, grafsync's marker, which a v2 spec cannot carry.
+// JSON is the spec as Grafana sent it (numbers as written) with uid,
+// apiVersion (which marks the schema for the plan, as a v2 file from Git
+// has it) and, when its manager annotations are grafsync's, grafsync's
+// marker, which a v2 spec cannot carry.
 func (c *Client) getDashboardV2(ctx context.Context, p *apisPath, d Dashboard) (Dashboard, error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return Dashboard{}, err
 	}
-	defer release()
 	gvr := p.dashboard
 	gvr.Version = d.Schema
-	u, err := p.dyn.Resource(gvr).Namespace(p.ns).Get(ctx, d.UID, metav1.GetOptions{})
+	var raw json.RawMessage
+	err = p.do(ctx, http.MethodGet, p.objectPath(gvr, d.UID), nil, &raw)
+	release()
 	if err != nil {
 		return Dashboard{}, c.k8sErr(err, "read dashboard "+d.UID+" ("+d.Schema+")")
 	}
-	spec, _, _ := unstructured.NestedMap(u.Object, "spec")
-	if spec == nil {
-		spec = map[string]any{}
+	var r rawDashboard
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Dashboard{}, fmt.Errorf("read dashboard %s (%s): %w", d.UID, d.Schema, err)
 	}
-	spec["uid"], spec["apiVersion"] = d.UID, gvr.GroupVersion().String()
+	p.rememberRV("d/"+d.UID, r.Metadata.ResourceVersion, r.Metadata.Generation)
+	spec := []byte(r.Spec)
+	if len(spec) == 0 || spec[0] != '{' {
+		spec = []byte("{}")
+	}
+	set := [][2]string{{"uid", string(quoteJSON(d.UID))}, {"apiVersion", string(quoteJSON(gvr.GroupVersion().String()))}}
 	if d.ManagedBy == ManagerKind && d.ManagerID == ManagerID {
-		spec[markerKey] = map[string]any{"managed": true}
+		set = append(set, [2]string{markerKey, `{"managed":true}`})
 	}
-	b, err := json.Marshal(spec)
-	if err != nil {
-		return Dashboard{}, fmt.Errorf("dashboard %s: encode its spec: %w", d.UID, err)
+	// One member per rewrite: the members are added in this order, so two
+	// reads of one dashboard give the same bytes (a v2 dashboard is rare).
+	for _, m := range set {
+		if spec, err = jsonc.Rewrite(spec, nil, map[string][]byte{m[0]: []byte(m[1])}); err != nil {
+			return Dashboard{}, fmt.Errorf("dashboard %s: its spec: %w", d.UID, err)
+		}
 	}
-	d.JSON = b
+	d.JSON = spec
 	return d, nil
+}
+
+// quoteJSON is s as a JSON string.
+func quoteJSON(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+// objectPath is the /apis path of one object of gvr in the namespace.
+func (p *apisPath) objectPath(gvr schema.GroupVersionResource, name string) string {
+	return "/apis/" + gvr.Group + "/" + gvr.Version + "/namespaces/" + p.ns + "/" + gvr.Resource + "/" + url.PathEscape(name)
 }
 
 // markerKey is grafsync's dashboard ownership marker (normalize.MarkerKey):
@@ -642,29 +639,28 @@ func (c *Client) managerAnnotations(folder string) map[string]any {
 
 // saveDashboardAPIs creates (version 0) or updates a dashboard through /apis
 // with its resourceVersion; a stale one is 409 Conflict. The request is
-// built from the dashboard's bytes as they are (numbers as written) and only
-// the answer's metadata is decoded: a save costs no map of the dashboard on
-// either side of the wire, unlike client-go's unstructured objects.
-func (c *Client) saveDashboardAPIs(ctx context.Context, p *apisPath, body []byte, uid, folderUID string, version int, message string) (int, error) {
-	var head struct {
-		APIVersion string `json:"apiVersion"`
-	}
-	if err := json.Unmarshal(body, &head); err != nil {
-		return 0, fmt.Errorf("save dashboard %s: %w", uid, err)
+// built from the planned bytes in one pass over their top level (numbers
+// as written; apisSpec), and only the answer's metadata is decoded: a save
+// costs no map of the dashboard on either side of the wire, unlike
+// client-go's unstructured objects.
+func (c *Client) saveDashboardAPIs(ctx context.Context, p *apisPath, dashboard []byte, folderUID string, version int, message string, src Source) (int, error) {
+	spec, uid, apiVersion, err := apisSpec(dashboard)
+	if err != nil {
+		return 0, fmt.Errorf("save dashboard: %w", err)
 	}
 	gvr := p.dashboard
-	drop := map[string]bool{"uid": true, "version": true}
-	if v := v2Version(map[string]any{"apiVersion": head.APIVersion}); v != "" {
-		gvr.Version = v
-		drop["apiVersion"], drop[markerKey] = true, true
-	}
-	spec, err := jsonc.Rewrite(body, drop, nil)
-	if err != nil {
-		return 0, fmt.Errorf("save dashboard %s: %w", uid, err)
+	if apiVersion != "" {
+		gvr.Version = apiVersion
 	}
 	a := c.managerAnnotations(folderUID)
 	if message != "" {
 		a[annoMessage] = message
+	}
+	if src.Path != "" {
+		a[annoSourcePath] = src.Path
+	}
+	if src.Hash != "" {
+		a[annoSourceHash] = src.Hash
 	}
 	meta := map[string]any{"name": uid, "annotations": a}
 	method, where := http.MethodPost, ""
@@ -690,18 +686,107 @@ func (c *Client) saveDashboardAPIs(ctx context.Context, p *apisPath, body []byte
 	}
 	defer release()
 	path := "/apis/" + gvr.Group + "/" + gvr.Version + "/namespaces/" + p.ns + "/dashboards" + where
-	var out struct {
-		Metadata struct {
-			Name            string `json:"name"`
-			ResourceVersion string `json:"resourceVersion"`
-			Generation      int64  `json:"generation"`
-		} `json:"metadata"`
-	}
-	if err := p.do(ctx, method, path, obj, &out); err != nil {
+	var out objectMeta
+	if err := p.do(ctx, method, path, obj, metadataOnly{&out}); err != nil {
 		return 0, c.k8sErr(err, "save dashboard "+uid)
 	}
-	p.rememberRV("d/"+out.Metadata.Name, out.Metadata.ResourceVersion, out.Metadata.Generation)
-	return int(out.Metadata.Generation), nil
+	p.rememberRV("d/"+out.Name, out.ResourceVersion, out.Generation)
+	return int(out.Generation), nil
+}
+
+// apisSpec is the spec of a dashboard written through /apis: the planned
+// JSON's members but id, uid, version and folderUid (the object's metadata
+// holds those), and, for a schema v2 document (an apiVersion of
+// dashboard.grafana.app/v2…), also apiVersion and grafsync's marker, which
+// a v2 spec cannot carry. It returns the uid and that v2 version ("" for
+// v0/v1). One pass over the top level; member values are copied as written.
+func apisSpec(src []byte) (spec []byte, uid, v2 string, err error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(src), jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, "", "", fmt.Errorf("the dashboard is not a JSON object")
+	}
+	out := make([]byte, 0, len(src))
+	out = append(out, '{')
+	// The spans in out of the members a v2 spec drops, known to be
+	// dropped only once apiVersion has been read.
+	var v2Only [][2]int
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, "", "", err
+		}
+		name := tok.String() // before the next read voids tok
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, "", "", err
+		}
+		switch name {
+		case "id", "version", "folderUid":
+			continue
+		case "uid":
+			json.Unmarshal(v, &uid)
+			continue
+		case "apiVersion":
+			var av string
+			json.Unmarshal(v, &av)
+			v2 = v2Version(map[string]any{"apiVersion": av})
+		}
+		start := len(out)
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out, _ = jsontext.AppendQuote(out, name)
+		out = append(append(out, ':'), v...)
+		if name == "apiVersion" || name == markerKey {
+			v2Only = append(v2Only, [2]int{start, len(out)})
+		}
+	}
+	if v2 != "" {
+		for i := len(v2Only) - 1; i >= 0; i-- {
+			out = append(out[:v2Only[i][0]], out[v2Only[i][1]:]...)
+		}
+		if len(out) > 1 && out[1] == ',' { // the first member was cut
+			out = append(out[:1], out[2:]...)
+		}
+	}
+	return append(out, '}'), uid, v2, nil
+}
+
+// objectMeta is what grafsync reads of a written object's metadata.
+type objectMeta struct {
+	Name            string `json:"name"`
+	ResourceVersion string `json:"resourceVersion"`
+	Generation      int64  `json:"generation"`
+}
+
+// metadataOnly decodes only the "metadata" member of an object answer and
+// stops reading there: a write's answer echoes the whole object, and its
+// spec (tens of KB for a dashboard) need not be scanned.
+type metadataOnly struct{ into *objectMeta }
+
+func (m metadataOnly) decode(r io.Reader) error {
+	dec := jsontext.NewDecoder(r, jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return fmt.Errorf("decode an object: not a JSON object")
+	}
+	for dec.PeekKind() == '"' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return fmt.Errorf("decode an object: %w", err)
+		}
+		if tok.String() != "metadata" {
+			if err := dec.SkipValue(); err != nil {
+				return fmt.Errorf("decode an object: %w", err)
+			}
+			continue
+		}
+		v, err := dec.ReadValue()
+		if err != nil {
+			return fmt.Errorf("decode an object's metadata: %w", err)
+		}
+		return json.Unmarshal(v, m.into)
+	}
+	return fmt.Errorf("decode an object: it has no metadata")
 }
 
 // do sends one raw request to /apis and decodes a 2xx answer into out; any
@@ -717,7 +802,10 @@ func (p *apisPath) do(ctx context.Context, method, path string, body []byte, out
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() {
+		io.Copy(io.Discard, resp.Body) // what a decode left unread: the connection is reused
+		resp.Body.Close()
+	}()
 	if resp.StatusCode >= 300 {
 		var st metav1.Status
 		if json.NewDecoder(resp.Body).Decode(&st) != nil || st.Code == 0 {
@@ -725,21 +813,37 @@ func (p *apisPath) do(ctx context.Context, method, path string, body []byte, out
 		}
 		return &apierrors.StatusError{ErrStatus: st}
 	}
+	if m, ok := out.(metadataOnly); ok {
+		return m.decode(resp.Body)
+	}
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
+// getDashboardAPIs reads one dashboard through /apis, as bytes (numbers as
+// written). One stored as schema v2, which the v0/v1 GET answers with only
+// a failed conversion and its title, is read again in its own version:
+// whoever reads one dashboard (the ownership ledger, the check after an
+// apply) gets the real object, as the LIST path does.
 func (c *Client) getDashboardAPIs(ctx context.Context, p *apisPath, uid string) (Dashboard, error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
 		return Dashboard{}, err
 	}
-	defer release()
-	u, err := p.dashboards().Get(ctx, uid, metav1.GetOptions{})
+	var raw json.RawMessage
+	err = p.do(ctx, http.MethodGet, p.objectPath(p.dashboard, uid), nil, &raw)
+	release()
 	if err != nil {
 		return Dashboard{}, c.k8sErr(err, "read dashboard "+uid)
 	}
-	p.remember("d/"+uid, u)
-	return dashboardOf(u)
+	d, rv, err := dashboardOfRaw(raw)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	p.rememberRV("d/"+d.UID, rv, int64(d.Version))
+	if strings.HasPrefix(d.Schema, "v2") {
+		return c.getDashboardV2(ctx, p, d)
+	}
+	return d, nil
 }
 
 func (c *Client) deleteAPIs(ctx context.Context, r dynamic.ResourceInterface, what, uid string) error {

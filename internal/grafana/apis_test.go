@@ -135,6 +135,30 @@ func TestSchemaV2Live(t *testing.T) {
 			if d.Schema != "v2beta1" || d.Version != 2 || d.SavedBy == "" || d.SavedAt.IsZero() {
 				t.Errorf("v2 dashboard read as %+v", d)
 			}
+			// One GET (the ledger read, the check after an apply) reads
+			// the same dashboard as the LIST: on /apis its v2 spec, not a
+			// placeholder with the uid and title.
+			one, err := c.GetDashboard(t.Context(), "dyn")
+			if api == APILegacy {
+				if err == nil || !IsStatus(err, 406) {
+					t.Errorf("legacy GET of a v2 dashboard: %v, want the 406", err)
+				}
+			} else {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(string(d.JSON), string(one.JSON)); diff != "" {
+					t.Errorf("GET and LIST differ (-list +get):\n%s", diff)
+				}
+				for _, want := range []string{`"apiVersion":"dashboard.grafana.app/v2beta1"`, `"elements":`, `"layout":`, `"uid":"dyn"`} {
+					if !strings.Contains(string(one.JSON), want) {
+						t.Errorf("GET of a v2 dashboard lacks %s: %.200s", want, one.JSON)
+					}
+				}
+				if one.Schema != "v2beta1" || one.Version != d.Version || one.SavedBy != d.SavedBy {
+					t.Errorf("GET of a v2 dashboard: schema %q version %d by %q", one.Schema, one.Version, one.SavedBy)
+				}
+			}
 			// Writing the v1 version back restores it.
 			if _, err := c.SaveDashboard(t.Context(), []byte(`{"uid":"dyn","title":"Dyn"}`), "", d.Version, ""); err != nil {
 				t.Fatal(err)
@@ -172,5 +196,39 @@ func TestAPIsLockDashboards(t *testing.T) {
 	user := newTestClient(t, Config{URLs: []string{rep.URL()}, User: "admin", Password: "admin", LockDashboards: true})
 	if _, err := user.SaveDashboard(t.Context(), []byte(`{"uid":"l","title":"L3"}`), "", 2, ""); !IsStatus(err, 403) {
 		t.Errorf("a user's write of a locked dashboard: %v, want 403", err)
+	}
+}
+
+// apisSpec is the spec of an /apis write: the planned JSON without the
+// members its metadata holds (and, for schema v2, without apiVersion and
+// grafsync's marker), values copied as written.
+func TestAPIsSpec(t *testing.T) {
+	tests := []struct {
+		name, in, spec, uid, v2 string
+	}{
+		{"v1", `{"folderUid":"f","grafsync":{"managed":true},"id":3,"n":1.50,"title":"T","uid":"a","version":4}`,
+			`{"grafsync":{"managed":true},"n":1.50,"title":"T"}`, "a", ""},
+		{"v1 with a v1 apiVersion member kept", `{"apiVersion":"x","title":"T","uid":"a"}`, `{"apiVersion":"x","title":"T"}`, "a", ""},
+		{"v2 first member cut", `{"apiVersion":"dashboard.grafana.app/v2beta1","elements":{},"grafsync":{"managed":true},"layout":{},"title":"T","uid":"b"}`,
+			`{"elements":{},"layout":{},"title":"T"}`, "b", "v2beta1"},
+		{"v2 apiVersion last", `{"title":"T","uid":"b","grafsync":1,"apiVersion":"dashboard.grafana.app/v2"}`, `{"title":"T"}`, "b", "v2"},
+		{"no uid", `{"title":"T"}`, `{"title":"T"}`, "", ""},
+		{"only cut members", `{"id":1,"uid":"c"}`, `{}`, "c", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec, uid, v2, err := apisSpec([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{tt.spec, tt.uid, tt.v2}, []string{string(spec), uid, v2}); diff != "" {
+				t.Errorf("apisSpec(%s) (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+	for _, in := range []string{`[]`, `{"a":}`, ``} {
+		if _, _, _, err := apisSpec([]byte(in)); err == nil {
+			t.Errorf("apisSpec(%q): no error", in)
+		}
 	}
 }

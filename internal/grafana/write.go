@@ -132,15 +132,28 @@ func (c *Client) DeleteFolder(ctx context.Context, uid string) error {
 // A schema v2 dashboard is refused on the legacy path (IsSchemaV2); the plan
 // blocks it before anything is written.
 func (c *Client) SaveDashboard(ctx context.Context, dashboard []byte, folderUID string, version int, message string) (int, error) {
-	body, uid, err := dashboardBody(dashboard, version)
-	if err != nil {
-		return 0, fmt.Errorf("save dashboard: %w", err)
-	}
+	return c.SaveDashboardFrom(ctx, dashboard, folderUID, version, message, Source{})
+}
+
+// Source is where a dashboard comes from in the repository: the file's path
+// from the repository root and its git blob id. On /apis they are written
+// as the grafana.app/sourcePath and grafana.app/sourceHash annotations
+// (docs/apis.md); the legacy API has no place for them.
+type Source struct {
+	Path, Hash string
+}
+
+// SaveDashboardFrom is SaveDashboard for a dashboard read from src.
+func (c *Client) SaveDashboardFrom(ctx context.Context, dashboard []byte, folderUID string, version int, message string, src Source) (int, error) {
 	if p, err := c.apis(ctx); err != nil || p != nil {
 		if err != nil {
 			return 0, err
 		}
-		return c.saveDashboardAPIs(ctx, p, body, uid, folderUID, version, message)
+		return c.saveDashboardAPIs(ctx, p, dashboard, folderUID, version, message, src)
+	}
+	body, uid, err := dashboardBody(dashboard, version)
+	if err != nil {
+		return 0, fmt.Errorf("save dashboard: %w", err)
 	}
 	if IsSchemaV2(body) {
 		return 0, fmt.Errorf("save dashboard %s: %s", uid, SchemaV2OnLegacy)

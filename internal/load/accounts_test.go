@@ -60,7 +60,7 @@ func TestLoadTemplateState(t *testing.T) {
 	tmpl := resource.Pos{File: "datasources/cw.yaml", Line: 3, Col: 5}
 	want := &resource.State{Orgs: []*resource.Org{{
 		Name: DefaultOrgName, ID: DefaultOrgID, Dir: ".",
-		Dashboards: []*resource.Dashboard{{UID: "alb", Title: "ALB", Path: "alb.json", Source: resource.Pos{File: "dashboards/alb.json"},
+		Dashboards: []*resource.Dashboard{{UID: "alb", Title: "ALB", Path: "alb.json", Source: resource.Pos{File: "dashboards/alb.json"}, SourceHash: gitHashObject(t, files["dashboards/alb.json"]),
 			JSON: mustJSON(t, map[string]any{"uid": "alb", "title": "ALB", "panels": []any{
 				map[string]any{"datasource": map[string]any{"type": "cloudwatch", "uid": "cw-prod"}},
 				map[string]any{"datasource": "CloudWatch staging"},

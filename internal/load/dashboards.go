@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"gopkg.in/yaml.v3"
 
 	"github.com/grafsync/grafsync/internal/jsonc"
@@ -33,6 +34,7 @@ type doc struct {
 	file string
 	data []byte     // JSON source
 	node *yaml.Node // YAML source
+	hash string     // the file's git blob id (resource.Dashboard.SourceHash); set while loading it
 }
 
 func (d doc) pos(p path, key bool) resource.Pos {
@@ -488,7 +490,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	if !ok {
 		return
 	}
-	d := doc{file: file}
+	d := doc{file: file, hash: plumbing.ComputeHash(plumbing.BlobObject, data).String()}
 	var v any
 	if isJSON(file) {
 		d.data = bytes.TrimPrefix(data, utf8BOM) // Windows editors add one; Grafana's export does not
@@ -568,7 +570,7 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		delete(model, "__elements")
 	}
 
-	db := &resource.Dashboard{FolderUID: folderUID, Path: rel, Source: resource.Pos{File: file}}
+	db := &resource.Dashboard{FolderUID: folderUID, Path: rel, Source: resource.Pos{File: file}, SourceHash: d.hash}
 	u := uidUse{what: "dashboard " + rel, file: file}
 	uidPos := func() resource.Pos { return resource.Pos{File: file} }
 	switch uid := model["uid"].(type) {

@@ -41,7 +41,7 @@ func (l *loader) loadV2Dashboard(o *orgState, s *dbState, d doc, model map[strin
 	}
 	spec := model["spec"].(map[string]any)
 	meta, _ := model["metadata"].(map[string]any)
-	db := &resource.Dashboard{FolderUID: folderUID, Path: rel, Source: resource.Pos{File: file}}
+	db := &resource.Dashboard{FolderUID: folderUID, Path: rel, Source: resource.Pos{File: file}, SourceHash: d.hash}
 	u := uidUse{what: "dashboard " + rel, file: file}
 	uidPos := func() resource.Pos { return resource.Pos{File: file} }
 	switch name := meta["name"].(type) {

@@ -3,6 +3,8 @@ package load
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -90,15 +92,15 @@ datasources:
 					{UID: "ops-ecs", Title: "ecs", ParentUID: "ops", Path: "ops/ecs", Source: resource.Pos{File: "dashboards/ops/ecs/"}},
 				},
 				Dashboards: []*resource.Dashboard{
-					{UID: "home", Title: "Home", Path: "home.yaml", Source: resource.Pos{File: "dashboards/home.yaml"},
+					{UID: "home", Title: "Home", Path: "home.yaml", Source: resource.Pos{File: "dashboards/home.yaml"}, SourceHash: gitHashObject(t, files["dashboards/home.yaml"]),
 						JSON: mustJSON(t, map[string]any{"title": "Home", "uid": "home", "panels": []any{map[string]any{"id": 1.0, "datasource": "Graphite"}}})},
-					{UID: "shared", Title: "Shared", FolderUID: "ops", Path: "ops/shared.json", Source: resource.Pos{File: "dashboards/ops/shared.json"},
+					{UID: "shared", Title: "Shared", FolderUID: "ops", Path: "ops/shared.json", Source: resource.Pos{File: "dashboards/ops/shared.json"}, SourceHash: gitHashObject(t, files["dashboards/ops/shared.json"]),
 						JSON: mustJSON(t, map[string]any{"uid": "shared", "title": "Shared", "panels": []any{map[string]any{
 							"datasource": map[string]any{"type": "prometheus", "uid": "thanos"},
 							"targets":    []any{map[string]any{"expr": `up{env="prod"}`}},
 						}}})},
 					{UID: "ops-ecs-service-overview", Title: "Service overview", FolderUID: "ops-ecs", Path: "ops/ecs/Service Overview.json",
-						Source: resource.Pos{File: "dashboards/ops/ecs/Service Overview.json"},
+						Source: resource.Pos{File: "dashboards/ops/ecs/Service Overview.json"}, SourceHash: gitHashObject(t, files["dashboards/ops/ecs/Service Overview.json"]),
 						JSON: mustJSON(t, map[string]any{"uid": "ops-ecs-service-overview", "title": "Service overview",
 							"templating": map[string]any{"list": []any{map[string]any{"name": "ds", "type": "datasource", "query": "prometheus"}}},
 							"panels": []any{map[string]any{"datasource": map[string]any{"type": "prometheus", "uid": "${ds}"},
@@ -128,7 +130,7 @@ datasources:
 			{
 				Name: "Tenant A", ID: 3, Dir: "orgs/tenant-a",
 				Source: resource.Pos{File: "grafsync.yaml", Line: 10, Col: 5},
-				Dashboards: []*resource.Dashboard{{UID: "a", Title: "A", Path: "a.json", Source: resource.Pos{File: "orgs/tenant-a/dashboards/a.json"},
+				Dashboards: []*resource.Dashboard{{UID: "a", Title: "A", Path: "a.json", Source: resource.Pos{File: "orgs/tenant-a/dashboards/a.json"}, SourceHash: gitHashObject(t, files["orgs/tenant-a/dashboards/a.json"]),
 					JSON: mustJSON(t, map[string]any{"uid": "a", "title": "A"})}},
 			},
 		},
@@ -182,4 +184,17 @@ func mustJSON(t *testing.T, v map[string]any) json.RawMessage {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// gitHashObject is git's own blob id of content (git hash-object), which a
+// dashboard's SourceHash must equal (resource.Dashboard.SourceHash).
+func gitHashObject(t *testing.T, content string) string {
+	t.Helper()
+	cmd := exec.Command("git", "hash-object", "--stdin")
+	cmd.Stdin = strings.NewReader(content)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git hash-object: %v", err)
+	}
+	return strings.TrimSpace(string(out))
 }

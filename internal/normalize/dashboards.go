@@ -118,7 +118,7 @@ func DesiredDashboard(d *resource.Dashboard, orgID int64) (plan.Resource, error)
 	}
 	return plan.Resource{
 		Kind: plan.Dashboard, OrgID: orgID, ID: d.UID, Name: strings.TrimSuffix(d.Path, pathExt(d.Path)),
-		Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), Marker: MarkerKey, Uses: libraryPanelUses(raw),
+		Raw: raw, Parent: d.FolderUID, Source: d.Source.String(), SourceHash: d.SourceHash, Marker: MarkerKey, Uses: libraryPanelUses(raw),
 		Schema: schemaOf(raw),
 	}, nil
 }

@@ -100,6 +100,10 @@ type Resource struct {
 	Depth int
 	// Source is where a desired resource was declared (file:line); empty live.
 	Source string
+	// SourceHash is the git blob id of a desired dashboard's file: written
+	// with it on Grafana 12/13 (the sourceHash annotation), never compared,
+	// so a file changed only in form is no difference.
+	SourceHash string
 	// OrgName names the org in subjects when a plan spans several orgs ("" for
 	// one org); OrgID < 0 then stands for an org that apply creates first.
 	OrgName string

@@ -98,6 +98,10 @@ type Dashboard struct {
 	LibraryPanels []LibraryPanelRef
 	// Source is the file (line 0).
 	Source Pos
+	// SourceHash is the file's git blob id (the SHA-1 `git hash-object`
+	// prints, of the bytes as stored), written on Grafana 12/13 as the
+	// dashboard's grafana.app/sourceHash annotation (docs/apis.md).
+	SourceHash string
 }
 
 // LibraryPanelRef is a dashboard panel's libraryPanel reference.

@@ -378,16 +378,30 @@ func decodeK8sObject(k *apiCall) (*k8sObject, bool) {
 // decodeDashboardJSON would give it (an empty map when absent or null, nil
 // when not an object), or the decode error.
 type k8sSpecBody struct {
-	obj  *k8sObject
-	spec map[string]any
-	err  error
+	obj     *k8sObject
+	spec    map[string]any
+	err     error
+	encoded []byte // encodeStoredSpec(spec), made before the lock too
 }
 
 // parseK8sObjectSpec reads and decodes a body in one pass, numbers kept
 // exact as decodeDashboardJSON keeps them, instead of scanning the spec into
 // a RawMessage and decoding it again. It touches no store state, so
-// writeDecoded runs it before taking the write lock.
-func parseK8sObjectSpec(body io.Reader) *k8sSpecBody {
+// writeDecoded runs it before taking the write lock. A body
+// parseK8sObjectSpecFast decodes exactly is decoded there; any other with
+// encoding/json, whose errors are the answer's.
+func parseK8sObjectSpec(r io.Reader) *k8sSpecBody {
+	data, body, err := readBody(r)
+	if err == nil {
+		if b, ok := parseK8sObjectSpecFast(data); ok {
+			return b
+		}
+	}
+	return parseK8sObjectSpecStd(body)
+}
+
+// parseK8sObjectSpecStd is parseK8sObjectSpec with encoding/json.
+func parseK8sObjectSpecStd(body io.Reader) *k8sSpecBody {
 	obj := &k8sObject{}
 	var rawSpec any
 	{
@@ -450,7 +464,9 @@ func (e *Emulator) predecodeAPIsBody(r *http.Request) *k8sSpecBody {
 	if group != dashboardGroup || r.PathValue("resource") != "dashboards" || isV2(version) || !e.servesVersion(group, version) {
 		return nil
 	}
-	return parseK8sObjectSpec(r.Body)
+	b := parseK8sObjectSpec(r.Body)
+	b.encoded = encodeStoredSpec(b.spec)
+	return b
 }
 
 // k8sNameMatches answers 400 and reports false when the body names another

@@ -148,13 +148,16 @@ func (e *Emulator) writeDashboardAPI(k *apiCall, verb string) {
 		return
 	}
 	data := spec
+	var encoded []byte // data encoded before the lock, when it was
 	if isV2(k.version) {
 		// The legacy row keeps what search needs; the spec is stored as v2.
 		data = map[string]any{"title": title, "description": spec["description"], "tags": spec["tags"]}
+	} else if k.body != nil {
+		encoded = k.body.encoded
 	}
 	d := e.storeDashboardLocked(o, dashboardWrite{
 		existing: existing, uid: k.name, folderUID: folderUID, data: data, title: title,
-		message: obj.Metadata.Annotations["grafana.app/message"], by: k.id.user.id,
+		message: obj.Metadata.Annotations["grafana.app/message"], by: k.id.user.id, encoded: encoded,
 	})
 	d.meta.annotations = keepClientAnnotations(obj.Metadata.Annotations)
 	if isV2(k.version) {

@@ -61,6 +61,11 @@ type dashboardWrite struct {
 	message      string
 	restoredFrom int
 	by           int64 // the writer's user id, recorded as createdBy/updatedBy (0: none)
+	// encoded, when set, is json.Marshal of data without id, uid and
+	// version, its title already title, made before the write lock
+	// (encodeStoredSpec): the store then only splices id, uid and version
+	// in, instead of encoding the whole dashboard under the lock.
+	encoded []byte
 }
 
 // saveDashboard is POST /api/dashboards/db: the checks in Grafana's order
@@ -267,10 +272,13 @@ func (e *Emulator) storeDashboardLocked(o *org, w dashboardWrite) *dashboard {
 	w.data["uid"] = d.uid
 	w.data["version"] = d.version
 	w.data["title"] = d.title
-	raw, err := json.Marshal(w.data)
-	if err != nil {
-		// Unreachable: data came from JSON and only gained JSON values.
-		panic(fmt.Sprintf("dashboard %s: re-encode: %v", d.uid, err))
+	raw, ok := withStoredIdentity(w.encoded, d.id, d.uid, d.version)
+	if !ok {
+		var err error
+		if raw, err = marshalJSON(w.data); err != nil {
+			// Unreachable: data came from JSON and only gained JSON values.
+			panic(fmt.Sprintf("dashboard %s: re-encode: %v", d.uid, err))
+		}
 	}
 	d.data = raw
 	d.tags = dashboardTagsOf(w.data)

@@ -169,17 +169,55 @@ func (e *Emulator) write(pattern string, h func(*call)) {
 // writeDecoded is write for a route whose request body can be decoded
 // without the store: decode runs before the write lock is taken (after
 // fault injection, as the handler would), so concurrent writes decode in
-// parallel and the lock covers only the store work. The response is the
-// handler's whatever decode did, so the checks keep their order.
+// parallel and the lock covers only the store work; the answer (a whole
+// dashboard, for a dashboard save) is sent once the lock is released. The
+// response is the handler's whatever decode did, so the checks keep their
+// order.
 func (e *Emulator) writeDecoded(pattern string, decode func(*http.Request) *k8sSpecBody, h func(*call, *k8sSpecBody)) {
 	e.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
 		body := decode(r)
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if id := e.authenticate(w, r); id != nil {
-			h(&call{w: w, r: r, id: id}, body)
-		}
+		late := &lateWriter{ResponseWriter: w}
+		func() {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if id := e.authenticate(late, r); id != nil {
+				h(&call{w: late, r: r, id: id}, body)
+			}
+		}()
+		late.send()
 	})
+}
+
+// lateWriter keeps a handler's answer (status and body; headers go to the
+// real writer, which sends nothing before WriteHeader) until send.
+type lateWriter struct {
+	http.ResponseWriter
+	status int
+	body   []byte
+}
+
+func (l *lateWriter) WriteHeader(status int) {
+	if l.status == 0 {
+		l.status = status
+	}
+}
+
+func (l *lateWriter) Write(b []byte) (int, error) {
+	if l.status == 0 {
+		l.status = http.StatusOK
+	}
+	l.body = append(l.body, b...)
+	return len(b), nil
+}
+
+// send writes what the handler answered; nothing when it wrote nothing
+// (net/http then answers 200 with no body, as it would have).
+func (l *lateWriter) send() {
+	if l.status == 0 {
+		return
+	}
+	l.ResponseWriter.WriteHeader(l.status)
+	l.ResponseWriter.Write(l.body)
 }
 
 // routes wires every emulated endpoint. Each area registers its own routes
