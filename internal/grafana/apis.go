@@ -497,7 +497,6 @@ func (c *Client) readDashboardsAPIs(ctx context.Context, p *apisPath, each_ func
 		if err != nil {
 			return err
 		}
-		full.SavedBy = c.savedByName(ctx, full.UID, full.SavedBy)
 		each_(full)
 	}
 	return nil
@@ -535,7 +534,7 @@ func (c *Client) savedByName(ctx context.Context, uid, typed string) string {
 // JSON is the spec as Grafana sent it (numbers as written) with uid,
 // apiVersion (which marks the schema for the plan, as a v2 file from Git
 // has it) and, when its manager annotations are grafsync's, grafsync's
-// marker, which a v2 spec cannot carry.
+// marker, which a v2 spec cannot carry; SavedBy is the login (savedByName).
 func (c *Client) getDashboardV2(ctx context.Context, p *apisPath, d Dashboard) (Dashboard, error) {
 	release, err := c.acquire(ctx)
 	if err != nil {
@@ -570,6 +569,7 @@ func (c *Client) getDashboardV2(ctx context.Context, p *apisPath, d Dashboard) (
 		}
 	}
 	d.JSON = spec
+	d.SavedBy = c.savedByName(ctx, d.UID, d.SavedBy)
 	return d, nil
 }
 
