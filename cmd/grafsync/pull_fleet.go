@@ -80,7 +80,7 @@ func runFleetPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, fl *
 		return fmt.Errorf("create a staging directory: %w", err)
 	}
 	defer os.RemoveAll(stage)
-	if err := stageView(seen, stage); err != nil {
+	if err := stageView(ctx, seen, stage); err != nil {
 		return err
 	}
 	sopts := opts
@@ -103,10 +103,14 @@ func runFleetPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, fl *
 
 // stageView copies the files grafsync reads (readsPath) from an
 // instance's view of the repository into dir.
-func stageView(seen fs.FS, dir string) error {
+func stageView(ctx context.Context, seen fs.FS, dir string) error {
+	var total int64
 	return fs.WalkDir(seen, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("stage the repository: %w", context.Cause(ctx))
 		}
 		if d.IsDir() {
 			if p != "." && strings.HasPrefix(d.Name(), ".") {
@@ -117,9 +121,14 @@ func stageView(seen fs.FS, dir string) error {
 		if !d.Type().IsRegular() || !readsPath(p) {
 			return nil
 		}
-		data, err := fs.ReadFile(seen, p)
+		// The loader's bounds, so a repository pull cannot read whole a file
+		// or a tree that validate and plan would refuse.
+		data, err := readStaged(seen, p)
 		if err != nil {
 			return fmt.Errorf("stage %s: %w", p, err)
+		}
+		if total += int64(len(data)); total > load.MaxRepositoryBytes {
+			return fmt.Errorf("stage %s: the repository's files add up to more than the %d bytes grafsync reads; remove what it does not need", p, load.MaxRepositoryBytes)
 		}
 		full := filepath.Join(dir, filepath.FromSlash(p))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
@@ -127,6 +136,23 @@ func stageView(seen fs.FS, dir string) error {
 		}
 		return os.WriteFile(full, data, 0o644)
 	})
+}
+
+// readStaged reads p, refusing more than load.MaxFileBytes.
+func readStaged(fsys fs.FS, p string) ([]byte, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, load.MaxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > load.MaxFileBytes {
+		return nil, fmt.Errorf("more than the %d bytes grafsync reads from a file; remove it or make it smaller", load.MaxFileBytes)
+	}
+	return data, nil
 }
 
 // carryBack writes what pull changed in the staging directory into the
