@@ -43,8 +43,18 @@ func schemaName(schema string) string {
 // with 406 (grafana.schemaV2Legacy), so its document has no apiVersion,
 // which a v2 document read through /apis always carries.
 func unreadable(l *Resource) bool {
-	return schemaFamily(l.Schema) == "v2" && !bytes.Contains(l.Raw, []byte(`"apiVersion":"dashboard.grafana.app/v2`))
+	if schemaFamily(l.Schema) != "v2" {
+		return false
+	}
+	if l.Doc != nil {
+		av, _ := l.Doc["apiVersion"].(string)
+		return !strings.HasPrefix(av, v2APIVersionPrefix)
+	}
+	return !bytes.Contains(l.Raw, []byte(`"apiVersion":"`+v2APIVersionPrefix))
 }
+
+// v2APIVersionPrefix starts a schema v2 document's apiVersion.
+const v2APIVersionPrefix = "dashboard.grafana.app/v2"
 
 // schemaDiff is the diff a person reads for a dashboard pair. Across
 // families (cross): one line naming both schemas, then the changed fields
