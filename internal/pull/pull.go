@@ -473,6 +473,12 @@ func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, 
 		dir, ok := dirs[d.folderUID]
 		if !ok {
 			dir = root // a folder Grafana did not list (deleted meanwhile): the root
+			if d.schema != "" && d.folderUID != "" {
+				// its folder annotation must name the root then (the loader checks it)
+				if err := d.toRoot(); err != nil {
+					return fmt.Errorf("dashboard %s: %w", d.uid, err)
+				}
+			}
 		}
 		byDir[dir] = append(byDir[dir], d)
 	}

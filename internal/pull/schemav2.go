@@ -124,3 +124,25 @@ func schemaNote(uid, schema, before, now string) string {
 	}
 	return fmt.Sprintf("dashboard %s is classic JSON (v1) in Grafana again: %s is rewritten as a classic dashboard", uid, now)
 }
+
+// toRoot renders a v2 dashboard placed at the root although Grafana names
+// a folder (one it did not list): without the folder annotation, which the
+// loader requires to name the file's directory's folder.
+func (d *liveDashboard) toRoot() error {
+	model, err := d.fileModel()
+	if err != nil {
+		return err
+	}
+	meta, err := json.Marshal(map[string]any{"name": d.uid})
+	if err != nil {
+		return err
+	}
+	if model, err = jsonc.Rewrite(model, nil, map[string][]byte{"metadata": meta}); err != nil {
+		return err
+	}
+	if model, err = jsonc.Canonical(model); err != nil {
+		return err
+	}
+	d.folderUID = ""
+	return d.render(model, d.yaml)
+}

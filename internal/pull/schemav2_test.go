@@ -99,3 +99,29 @@ func TestV2Changes(t *testing.T) {
 		}
 	}
 }
+
+// A v2 dashboard whose folder Grafana did not list is written at the root
+// without its folder annotation, in its file's format.
+func TestV2ToRoot(t *testing.T) {
+	for _, yaml := range []bool{false, true} {
+		doc, _, err := v2Document([]byte(`{"title":"T","uid":"d","apiVersion":"dashboard.grafana.app/v2beta1"}`), "d", "gone")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := liveDashboard{uid: "d", folderUID: "gone", schema: "v2beta1"}
+		if err := d.render(doc, yaml); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.toRoot(); err != nil {
+			t.Fatal(err)
+		}
+		m, err := d.fileModel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `{"apiVersion":"dashboard.grafana.app/v2beta1","kind":"Dashboard","metadata":{"name":"d"},"spec":{"title":"T"}}`
+		if string(m) != want || d.yaml != yaml || d.folderUID != "" {
+			t.Errorf("yaml %v: toRoot gives %s (yaml %v, folder %q), want %s", yaml, m, d.yaml, d.folderUID, want)
+		}
+	}
+}
