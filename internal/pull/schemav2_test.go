@@ -1,9 +1,17 @@
 package pull
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+	"github.com/grafsync/grafsync/internal/load"
 )
 
 // A dashboard file's uid is read as the loader reads it: a classic file's
@@ -123,5 +131,85 @@ func TestV2ToRoot(t *testing.T) {
 		if string(m) != want || d.yaml != yaml || d.folderUID != "" {
 			t.Errorf("yaml %v: toRoot gives %s (yaml %v, folder %q), want %s", yaml, m, d.yaml, d.folderUID, want)
 		}
+	}
+}
+
+// TestPullSchemaV2: on Grafana 13 (/apis), a classic YAML file whose
+// dashboard a person saved as v2 is replaced by a v2 .json file at its
+// stem, or under a new name when another dashboard's file holds that
+// stem; a v2 file is matched by metadata.name; every file written loads.
+// Through /api (--grafana-api legacy), the v2 dashboards are left out
+// with a note, their files neither rewritten nor reported gone.
+func TestPullSchemaV2(t *testing.T) {
+	emu := grafanatest.New(grafanatest.Options{Version: grafanatest.Version{Major: 13, Minor: 2}})
+	t.Cleanup(emu.Close)
+	rep, err := emu.StartReplica("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := func(api string) *grafana.Client {
+		c, err := grafana.New(grafana.Config{URLs: []string{rep.URL()}, User: "admin", Password: "admin", API: api})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, d := range []map[string]any{
+		{"uid": "home", "title": "Home", "panels": []any{}},
+		{"uid": "other", "title": "Other", "panels": []any{}},
+		{"uid": "ops", "title": "Ops", "panels": []any{}},
+	} {
+		if _, err := emu.SeedDashboard(1, grafanatest.DashboardSpec{JSON: d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, uid := range []string{"home", "ops"} {
+		if err := emu.ConvertDashboardToV2(1, uid, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "dashboards"), 0o755)
+	for name, data := range map[string]string{
+		"home.yaml": "uid: home\ntitle: Home\npanels: []\n",
+		"home.json": `{"uid": "other", "title": "Other", "panels": []}`, // another dashboard holds the stem
+		"ops.json":  `{"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard", "metadata": {"name": "ops"}, "spec": {"title": "Old", "elements": {}, "layout": {"kind": "GridLayout", "spec": {"items": []}}}}`,
+	} {
+		os.WriteFile(filepath.Join(dir, "dashboards", name), []byte(data), 0o644)
+	}
+	orgs := []Org{{Name: "Main Org.", ID: 1, Dir: ".", Client: client(grafana.APIK8s)}}
+	res, err := Pull(context.Background(), orgs, Options{Root: dir, Kinds: []Kind{Dashboards}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"dashboards/home.yaml":      "move to dashboards/home-home.json",
+		"dashboards/home-home.json": "create ",
+		"dashboards/home.json":      "update formatting",
+		"dashboards/ops.json":       "update spec: annotations, cursorSync, editable, links, liveNow, preload, tags, timeSettings, title, variables",
+	}
+	if diff := cmp.Diff(want, changes(res)); diff != "" {
+		t.Errorf("pull (-want +got):\n%s", diff)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "dashboard home is now schema v2beta1") {
+		t.Errorf("notes: %q, want one saying home is now v2", res.Notes)
+	}
+	if _, problems := load.Load(os.DirFS(dir), load.Options{}); problems.HasErrors() {
+		t.Errorf("the pulled repository does not load:\n%v", problems)
+	}
+
+	// Through /api: left out, nothing rewritten or gone.
+	if err := emu.EditDashboard(1, "ops", func(m map[string]any) { m["title"] = "Renamed" }); err != nil {
+		t.Fatal(err)
+	}
+	orgs[0].Client = client(grafana.APILegacy)
+	if res, err = Pull(context.Background(), orgs, Options{Root: dir, Kinds: []Kind{Dashboards}}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{}, changes(res)); diff != "" {
+		t.Errorf("legacy pull changed files (-want +got):\n%s", diff)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "2 schema v2 dashboards left out") || !strings.Contains(res.Notes[0], "--grafana-api apis") {
+		t.Errorf("notes: %q, want one naming --grafana-api apis", res.Notes)
 	}
 }
