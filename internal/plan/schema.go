@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 )
@@ -37,17 +38,44 @@ func schemaName(schema string) string {
 	return schema
 }
 
+// unreadable reports whether live dashboard l is one Grafana holds as v2
+// whose document grafsync could not read: the legacy /api answers its GET
+// with 406 (grafana.schemaV2Legacy), so its document has no apiVersion,
+// which a v2 document read through /apis always carries.
+func unreadable(l *Resource) bool {
+	if schemaFamily(l.Schema) != "v2" {
+		return false
+	}
+	if l.Doc != nil {
+		av, _ := l.Doc["apiVersion"].(string)
+		return !strings.HasPrefix(av, v2APIVersionPrefix)
+	}
+	return !bytes.Contains(l.Raw, []byte(`"apiVersion":"`+v2APIVersionPrefix))
+}
+
+// v2APIVersionPrefix starts a schema v2 document's apiVersion.
+const v2APIVersionPrefix = "dashboard.grafana.app/v2"
+
 // schemaDiff is the diff a person reads for a dashboard pair. Across
 // families (cross): one line naming both schemas, then the changed fields
 // both schemas share, never grafsync's marker or structural fields. Within
 // the v2 family: grafsync's marker, which the manager annotations carry
 // there, is shown only when it is the whole difference (an adoption).
+//
+// A live v2 dashboard read through the legacy /api (which answers its GET
+// with 406: only its uid and title are known, unreadable) is shown the same
+// way as across families: a field-by-field diff would list every v2 field
+// of the Git file as added.
 func schemaDiff(l, d *Resource, diff []FieldDiff, cross bool) []FieldDiff {
-	if cross {
+	if unread := unreadable(l); cross || unread {
 		if len(diff) == 0 {
 			return nil
 		}
-		out := []FieldDiff{{Path: SchemaPath, Before: schemaName(l.Schema) + " (live)", After: schemaName(d.Schema) + " (Git)"}}
+		before := schemaName(l.Schema) + " (live)"
+		if unread && !cross {
+			before = schemaName(l.Schema) + " (live; /api cannot read it)"
+		}
+		out := []FieldDiff{{Path: SchemaPath, Before: before, After: schemaName(d.Schema) + " (Git)"}}
 		for _, f := range diff {
 			top, _, _ := strings.Cut(f.Path, ".")
 			top, _, _ = strings.Cut(top, "[")

@@ -36,6 +36,16 @@ func TestSchemaDiff(t *testing.T) {
 			{Path: "tags", Before: []any{"a"}, AfterAbsent: true},
 			{Path: "title", Before: "ECS old", After: "ECS"},
 		},
+	}, {
+		// The legacy /api answers a v2 dashboard's GET with 406: only its
+		// uid and title are known (grafana.schemaV2Legacy), no apiVersion.
+		name: "v2 in both, live read through /api: one schema line, not every field added",
+		live: Resource{Kind: Dashboard, ID: "d", Raw: []byte(`{"title":"ECS old","uid":"d"}`), Schema: "v2beta1", Managed: true, LiveNote: note},
+		want: Resource{Kind: Dashboard, ID: "d", Doc: v2b, Schema: "v2beta1", Marker: "grafsync"},
+		diff: []FieldDiff{
+			{Path: "schema", Before: "v2beta1 (live; /api cannot read it)", After: "v2beta1 (Git)"},
+			{Path: "title", Before: "ECS old", After: "ECS"},
+		},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

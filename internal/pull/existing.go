@@ -2,6 +2,7 @@ package pull
 
 import (
 	"bytes"
+	"encoding/json"
 	"io/fs"
 	"os"
 	pathpkg "path"
@@ -19,6 +20,7 @@ import (
 // Paths are slash-separated and relative to the repository root.
 type existing struct {
 	dashboards map[string]string // uid → file
+	v2         map[string]bool   // uids whose file is a schema v2 document
 	libpanels  map[string]string // uid → file (load.LibraryPanelSuffix)
 	folders    map[string]string // uid → directory
 	// datasources maps a uid (or "name:"+name for an entry without uid) to
@@ -32,7 +34,7 @@ type existing struct {
 // readExisting indexes root/orgDir. A file that cannot be read or parsed
 // is left alone: pull neither updates nor deletes it (the loader reports it).
 func readExisting(root, orgDir string) (*existing, error) {
-	ex := &existing{dashboards: map[string]string{}, libpanels: map[string]string{}, folders: map[string]string{}, datasources: map[string]string{},
+	ex := &existing{dashboards: map[string]string{}, v2: map[string]bool{}, libpanels: map[string]string{}, folders: map[string]string{}, datasources: map[string]string{},
 		dsFiles: map[string][]*yaml.Node{}, files: map[string]bool{}}
 	fsys := os.DirFS(root)
 	dashDir := pathpkg.Join(orgDir, "dashboards")
@@ -63,19 +65,21 @@ func readExisting(root, orgDir string) (*existing, error) {
 				return nil
 			}
 			if strings.HasSuffix(name, load.LibraryPanelSuffix) {
-				if uid, ok := fileUID(data, true); ok && uid != "" {
+				if uid, _, ok := fileUID(data, true); ok && uid != "" {
 					ex.libpanels[uid] = p
 				}
 				return nil
 			}
-			uid, ok := fileUID(data, strings.HasSuffix(name, ".json"))
+			uid, v2, ok := fileUID(data, strings.HasSuffix(name, ".json"))
 			if !ok {
 				return nil
 			}
 			if uid == "" {
-				uid = load.DerivedUID(rel)
+				// as the loader derives it: from the path without its extension
+				uid = load.DerivedUID(strings.TrimSuffix(rel, pathpkg.Ext(rel)))
 			}
 			ex.dashboards[uid] = p
+			ex.v2[uid] = v2
 			ex.files[p] = true
 			return nil
 		})
@@ -135,36 +139,72 @@ func folderUID(fsys fs.FS, dir, rel string) string {
 	return load.DerivedUID(rel)
 }
 
-// fileUID reads a dashboard file's top-level uid ("" when it has none);
-// ok is false when the file is not an object.
-func fileUID(data []byte, isJSON bool) (string, bool) {
+// fileUID reads a dashboard file's uid ("" when it has none): its
+// top-level uid, or for a schema v2 document (v2 true: apiVersion
+// dashboard.grafana.app/v2…, kind Dashboard and a spec object, as the
+// loader's isV2Dashboard) its metadata.name. ok is false when the file is
+// not an object.
+func fileUID(data []byte, isJSON bool) (uid string, v2, ok bool) {
+	var d struct {
+		UID        string `yaml:"uid"`
+		APIVersion string `yaml:"apiVersion"`
+		Kind       string `yaml:"kind"`
+		Metadata   any    `yaml:"metadata"`
+		Spec       any    `yaml:"spec"`
+	}
 	if !isJSON {
-		var d struct{ UID string }
 		if yaml.Unmarshal(data, &d) != nil {
-			return "", false
+			return "", false, false
 		}
-		return d.UID, true
+	} else {
+		dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+		if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+			return "", false, false
+		}
+		for dec.PeekKind() != '}' {
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return "", false, false
+			}
+			name := tok.String()
+			v, err := dec.ReadValue()
+			if err != nil {
+				return "", false, false
+			}
+			str := func() string {
+				if v.Kind() != '"' {
+					return ""
+				}
+				var s string
+				json.Unmarshal(v, &s)
+				return s
+			}
+			switch name {
+			case "uid":
+				d.UID = str()
+			case "apiVersion":
+				d.APIVersion = str()
+			case "kind":
+				d.Kind = str()
+			case "metadata":
+				if v.Kind() == '{' {
+					name, _ := topString(v, "name")
+					d.Metadata = map[string]any{"name": name}
+				}
+			case "spec":
+				if v.Kind() == '{' {
+					d.Spec = map[string]any{}
+				}
+			}
+		}
 	}
-	dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		return "", false
+	_, spec := d.Spec.(map[string]any)
+	if d.Kind == "Dashboard" && spec && strings.HasPrefix(d.APIVersion, v2APIPrefix) {
+		meta, _ := d.Metadata.(map[string]any)
+		name, _ := meta["name"].(string)
+		return name, true, true
 	}
-	uid := ""
-	for dec.PeekKind() != '}' {
-		tok, err := dec.ReadToken()
-		if err != nil {
-			return "", false
-		}
-		name := tok.String()
-		v, err := dec.ReadValue()
-		if err != nil {
-			return "", false
-		}
-		if name == "uid" && v.Kind() == '"' {
-			uid = strings.Trim(string(v), `"`)
-		}
-	}
-	return uid, true
+	return d.UID, false, true
 }
 
 // native converts a slash path to the host's.

@@ -176,6 +176,9 @@ type liveDashboard struct {
 	data                  []byte
 	yaml                  bool
 	model                 []byte // YAML only
+	// schema is Grafana's schema v2 version of a v2 dashboard ("" for
+	// classic JSON), whose data is its v2 export document (schemav2.go).
+	schema string
 }
 
 // render sets data from model in the file format yaml says.
@@ -212,6 +215,9 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 		dashes []liveDashboard
 		bad    error
 		read   int
+		// unreadV2 are the v2 dashboards the legacy /api answered with
+		// 406: left out, their files untouched (never "gone").
+		unreadV2 []string
 	)
 	each := func(d grafana.Dashboard) {
 		if d.UID == normalize.LedgerUID {
@@ -222,13 +228,26 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 		// and a lock held over the work would serialise them.
 		var ld liveDashboard
 		var err error
+		unread := false // a v2 dashboard the legacy /api cannot read
 		if !d.Provisioned && opts.wants(Dashboards) {
 			var model []byte
-			if model, err = dashboardModel(d.JSON, d.UID); err == nil {
-				title, _ := topString(model, "title")
+			if isLiveV2(d.Schema) {
+				var ok bool
+				model, ok, err = v2Document(d.JSON, d.UID, d.FolderUID)
+				unread = !ok
+			} else {
+				model, err = dashboardModel(d.JSON, d.UID)
+			}
+			if err == nil && !unread {
+				title, _ := topString(d.JSON, "title")
 				ld = liveDashboard{uid: d.UID, folderUID: d.FolderUID, title: strings.TrimSpace(title)}
+				if isLiveV2(d.Schema) {
+					ld.schema = d.Schema
+				}
 				old, kept := ex.dashboards[d.UID]
-				err = ld.render(model, kept && !strings.HasSuffix(old, ".json"))
+				// A file keeps its format, except that a v2 dashboard is
+				// written as JSON unless its file is a v2 YAML one.
+				err = ld.render(model, kept && !strings.HasSuffix(old, ".json") && (ld.schema == "" || ex.v2[d.UID]))
 			}
 		}
 		mu.Lock()
@@ -240,6 +259,8 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 		switch {
 		case d.Provisioned:
 			counts.SkippedProvisioned++
+		case unread:
+			unreadV2 = append(unreadV2, d.UID)
 		case err != nil:
 			if bad == nil {
 				bad = fmt.Errorf("dashboard %s: %w", d.UID, err)
@@ -263,6 +284,11 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 	}
 	if bad != nil {
 		return cfg, bad
+	}
+	if len(unreadV2) > 0 {
+		sort.Strings(unreadV2)
+		w.res.Notes = append(w.res.Notes, fmt.Sprintf("org %s: %d schema v2 dashboards left out, their files untouched: Grafana's legacy /api cannot read them (it answers 406); pull with --grafana-api apis to pull them: %s",
+			o.Name, len(unreadV2), strings.Join(unreadV2, ", ")))
 	}
 	if counts.SkippedProvisioned > 0 {
 		w.res.Notes = append(w.res.Notes, fmt.Sprintf("org %s: %d provisioned dashboards left out: Grafana's file provisioning owns them", o.Name, counts.SkippedProvisioned))
@@ -302,7 +328,7 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 			return cfg, err
 		}
 		counts.Dashboards = len(dashes)
-		if err := pruneDashboards(w, dashes, ex, opts, folderDirs, root); err != nil {
+		if err := pruneDashboards(w, dashes, unreadV2, ex, opts, folderDirs, root); err != nil {
 			return cfg, err
 		}
 		n, err := writeLibraryPanels(w, st.LibraryPanels, folderDirs, ex, opts, root)
@@ -447,6 +473,12 @@ func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, 
 		dir, ok := dirs[d.folderUID]
 		if !ok {
 			dir = root // a folder Grafana did not list (deleted meanwhile): the root
+			if d.schema != "" && d.folderUID != "" {
+				// its folder annotation must name the root then (the loader checks it)
+				if err := d.toRoot(); err != nil {
+					return fmt.Errorf("dashboard %s: %w", d.uid, err)
+				}
+			}
 		}
 		byDir[dir] = append(byDir[dir], d)
 	}
@@ -462,6 +494,16 @@ func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, 
 		target := map[string]string{}
 		for _, d := range ds {
 			if p, ok := ex.dashboards[d.uid]; ok && pathpkg.Dir(p) == dir {
+				if d.schema != "" && !d.yaml && !strings.HasSuffix(p, ".json") {
+					// a classic YAML file of a dashboard now v2: its .json
+					// sibling, unless another file holds that name
+					if j := strings.TrimSuffix(p, pathpkg.Ext(p)) + ".json"; !ex.files[j] {
+						p = j
+					} else {
+						fresh = append(fresh, named{uid: d.uid, title: d.title})
+						continue
+					}
+				}
 				target[d.uid] = p
 				taken[strings.TrimSuffix(pathpkg.Base(p), pathpkg.Ext(p))] = true
 				continue
@@ -512,6 +554,9 @@ func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, 
 		return err
 	}
 	for _, j := range jobs {
+		if old, ok := ex.dashboards[j.d.uid]; ok && ex.v2[j.d.uid] != (j.d.schema != "") {
+			w.note(schemaNote(j.d.uid, j.d.schema, old, j.path))
+		}
 		if old, ok := ex.dashboards[j.d.uid]; ok && old != j.path {
 			if err := w.remove(old, Moved, "to "+j.path); err != nil {
 				return err
@@ -523,8 +568,11 @@ func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, 
 
 // pruneDashboards reports (and with Prune deletes) the files of dashboards
 // that are gone from Grafana, within what was pulled.
-func pruneDashboards(w *writer, dashes []liveDashboard, ex *existing, opts Options, dirs map[string]string, root string) error {
+func pruneDashboards(w *writer, dashes []liveDashboard, unread []string, ex *existing, opts Options, dirs map[string]string, root string) error {
 	live := map[string]bool{}
+	for _, uid := range unread {
+		live[uid] = true // in Grafana, only not readable on this path
+	}
 	for _, d := range dashes {
 		live[d.uid] = true
 	}
@@ -593,6 +641,13 @@ type writer struct {
 	res  *Result
 }
 
+// note adds a note to the result (from any goroutine).
+func (w *writer) note(s string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.res.Notes = append(w.res.Notes, s)
+}
+
 // record notes what was done to a file (from any goroutine).
 func (w *writer) record(f FileChange) {
 	w.mu.Lock()
@@ -633,7 +688,9 @@ func (w *writer) putDashboard(p string, data []byte, model func() ([]byte, error
 	if old, err := os.ReadFile(native(w.root, p)); err == nil && !bytes.Equal(old, data) {
 		if oldModel, ok := existingModel(old, strings.HasSuffix(p, ".json")); ok {
 			if m, err := model(); err == nil {
-				if keys, err := topLevelChanges(oldModel, m); err == nil {
+				if d, v2 := v2Changes(oldModel, m); v2 {
+					detail = d
+				} else if keys, err := topLevelChanges(oldModel, m); err == nil {
 					detail = strings.Join(keys, ", ")
 				}
 			}
@@ -659,6 +716,9 @@ func existingModel(data []byte, isJSON bool) ([]byte, bool) {
 }
 
 func dashboardModelLenient(data []byte) ([]byte, error) {
+	if _, v2, ok := fileUID(data, true); ok && v2 {
+		return jsonc.Canonical(bytes.Clone(data)) // a v2 document has no top-level uid
+	}
 	uid, _ := topString(data, "uid")
 	return dashboardModel(data, uid)
 }

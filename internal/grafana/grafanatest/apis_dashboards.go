@@ -383,7 +383,7 @@ func v1ToV2Spec(data map[string]any) map[string]any {
 		"title": jsonString(data["title"]), "tags": tags,
 		"cursorSync": cursorSync(jsonInt(data["graphTooltip"])),
 		"editable":   boolOr(data["editable"], true), "liveNow": boolOr(data["liveNow"], false), "preload": boolOr(data["preload"], false),
-		"links": v2Links(data["links"]), "annotations": v2Annotations(data["annotations"]), "variables": []any{},
+		"links": v2Links(data["links"]), "annotations": v2Annotations(data["annotations"]), "variables": v2Variables(data),
 		"timeSettings": v2TimeSettings(data),
 		"elements":     elements,
 		"layout":       map[string]any{"kind": "GridLayout", "spec": map[string]any{"items": items}},

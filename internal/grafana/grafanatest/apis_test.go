@@ -479,6 +479,36 @@ func TestConvertDashboardToV2FollowsGrafana(t *testing.T) {
 				"transformations": []any{}, "queryOptions": map[string]any{}}},
 			"vizConfig": map[string]any{"kind": "VizConfig", "group": "timeseries", "spec": map[string]any{"options": nil, "fieldConfig": nil}},
 		}}}},
+	}, {
+		// transformVariables: buildDatasourceVariable (pluginId from query),
+		// buildQueryVariable (its query a DataQuery, v2beta1's shape),
+		// buildCustomVariable, buildConstantVariable; hide, refresh and sort
+		// as enums (transformVariable*ToEnum); adhoc left out here.
+		name: "template variables",
+		v1: map[string]any{"title": "V", "templating": map[string]any{"list": []any{
+			map[string]any{"name": "datasource", "type": "datasource", "query": "prometheus", "label": "Source", "hide": 0,
+				"current": map[string]any{"text": "Prom", "value": "prom"}, "refresh": 1},
+			map[string]any{"name": "job", "type": "query", "datasource": map[string]any{"type": "prometheus", "uid": "${datasource}"},
+				"query": map[string]any{"query": "label_values(job)", "refId": "A"}, "refresh": 2, "sort": 1, "multi": true, "includeAll": true, "allValue": ".*",
+				"options": []any{map[string]any{"text": "All", "value": "$__all", "selected": true}}},
+			map[string]any{"name": "env", "type": "custom", "query": "prod,staging", "hide": 2,
+				"current": map[string]any{"text": []any{"prod"}, "value": []any{"prod"}}},
+			map[string]any{"name": "region", "type": "constant", "query": "eu-west-1", "skipUrlSync": true},
+			map[string]any{"name": "filters", "type": "adhoc"},
+		}}},
+		want: map[string]any{"variables": []any{
+			map[string]any{"kind": "DatasourceVariable", "spec": map[string]any{"name": "datasource", "label": "Source", "hide": "dontHide", "skipUrlSync": false,
+				"pluginId": "prometheus", "current": map[string]any{"text": "Prom", "value": "prom"}, "options": []any{}, "multi": false, "includeAll": false,
+				"refresh": "onDashboardLoad", "regex": "", "allowCustomValue": true}},
+			map[string]any{"kind": "QueryVariable", "spec": map[string]any{"name": "job", "hide": "dontHide", "skipUrlSync": false,
+				"query":   map[string]any{"kind": "DataQuery", "group": "prometheus", "version": "v0", "datasource": map[string]any{"name": "${datasource}"}, "spec": map[string]any{"query": "label_values(job)", "refId": "A"}},
+				"current": map[string]any{"text": "", "value": ""}, "options": []any{map[string]any{"text": "All", "value": "$__all", "selected": true}},
+				"multi": true, "includeAll": true, "allValue": ".*", "refresh": "onTimeRangeChanged", "sort": "alphabeticalAsc", "regex": "", "allowCustomValue": true}},
+			map[string]any{"kind": "CustomVariable", "spec": map[string]any{"name": "env", "hide": "hideVariable", "skipUrlSync": false, "query": "prod,staging",
+				"current": map[string]any{"text": []any{"prod"}, "value": []any{"prod"}}, "options": []any{}, "multi": false, "includeAll": false, "allowCustomValue": true}},
+			map[string]any{"kind": "ConstantVariable", "spec": map[string]any{"name": "region", "hide": "dontHide", "skipUrlSync": true, "query": "eu-west-1",
+				"current": map[string]any{"text": "", "value": ""}}},
+		}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
