@@ -590,6 +590,10 @@ func (fr *fleetRun) applyInstance(ctx context.Context, in fleet.Instance, saved 
 	if saved != nil {
 		f, _ := saved.Get(in.Name)
 		if err := planfile.Check(&f, planfile.New(out.Plan, fr.g.orgID, fr.po.Prune, fr.po.MaxDeletions)); err != nil {
+			var stale *planfile.StaleError
+			if errors.As(err, &stale) { // the new plan covers the same instances
+				stale.Again = strings.Join(strings.Fields("grafsync plan "+saved.Selection.Flags()+" --out "+file), " ")
+			}
 			row.Error = fmt.Sprintf("%s: %v", file, err)
 			return row
 		}
