@@ -419,7 +419,7 @@ func runFleetPlan(ctx context.Context, fr *fleetRun, opts planOptions, fo fleetO
 		fmt.Fprintln(problemsTo, problems.Summary())
 		return silentError{errors.New("the repository has errors; nothing was read from Grafana")}
 	}
-	saved := &planfile.Fleet{}
+	saved := &planfile.Fleet{Selection: &planfile.Selection{Instances: fo.instances, Selectors: fo.selectors}}
 	rows := fleet.Run(ctx, instances, fo.inFlight(fr.g.concurrency), func(ctx context.Context, in fleet.Instance) view.FleetRow {
 		row, out, _, closeIn := fr.planInstance(ctx, in, false)
 		defer closeIn()
@@ -453,26 +453,26 @@ func runFleetApply(ctx context.Context, fr *fleetRun, opts planOptions, fo fleet
 	if fo.canary < 0 {
 		return fmt.Errorf("--canary %d: give the number of instances to apply to first", fo.canary)
 	}
-	instances, err := fr.selectTrusted(fo, stdout)
-	if err != nil {
-		return err
-	}
 	var saved *planfile.Fleet
+	var instances []fleet.Instance
+	var err error
 	if file != "" {
 		if saved, err = planfile.ReadFleet(file); err != nil {
 			return err
 		}
+		if instances, err = fr.selectSaved(saved, fo, file, stdout); err != nil {
+			return err
+		}
 		for _, in := range instances {
-			f, ok := saved.Get(in.Name)
-			if !ok {
-				return fmt.Errorf("%s: the saved plan does not cover instance %s; make and review a new plan: grafsync plan --out %s", file, in.Name, file)
-			}
+			f, _ := saved.Get(in.Name)
 			if err := checkSavedPrune(file, &f, opts); err != nil {
 				return err
 			}
 			// The saved plan's choices are the ones its reviewer saw.
 			fr.po = plan.Options{Prune: f.Prune, MaxDeletions: f.MaxDeletions, AllowEmpty: f.AllowEmpty}
 		}
+	} else if instances, err = fr.selectTrusted(fo, stdout); err != nil {
+		return err
 	}
 	// The gate loads every instance as plan does: an error in the
 	// repository stops the whole fleet before anything is written. A
@@ -527,6 +527,58 @@ func runFleetApply(ctx context.Context, fr *fleetRun, opts planOptions, fo fleet
 	return fleetExit(rows, false)
 }
 
+// selectSaved is the instances apply FILE works on: without --instance
+// and --selector exactly those the saved plan covers (the selection it was
+// made with); with them, those they select, each of which the plan must
+// cover. An instance the plan covers that grafsync.yaml no longer declares
+// refuses the whole run, as does one pointing at a host this runner does
+// not allow. Nothing is read from any Grafana before.
+func (fr *fleetRun) selectSaved(saved *planfile.Fleet, fo fleetOptions, file string, w io.Writer) ([]fleet.Instance, error) {
+	covered := saved.Names()
+	made := saved.Selection.Flags()
+	again := strings.TrimSpace("grafsync plan " + made + " --out " + file)
+	if made == "" {
+		made = "every instance"
+	}
+	if len(covered) == 0 {
+		return nil, fmt.Errorf("%s: the saved plan covers no instance; make and review a new plan: %s", file, again)
+	}
+	if len(fo.instances) == 0 && len(fo.selectors) == 0 {
+		declared := map[string]bool{}
+		for _, in := range fr.fl.Instances {
+			declared[in.Name] = true
+		}
+		for _, n := range covered {
+			if !declared[n] {
+				return nil, fmt.Errorf("%s: the saved plan covers instance %s, which %s no longer declares; make and review a new plan: %s", file, n, fleet.ConfigFile, again)
+			}
+		}
+		instances, err := fr.fl.Select(covered, nil)
+		if err != nil {
+			return nil, err
+		}
+		return instances, fr.refuseHosts(instances, w)
+	}
+	instances, err := fr.fl.Select(fo.instances, fo.selectors)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range instances {
+		if _, ok := saved.Get(in.Name); !ok {
+			var inOrder []string // the covered instances in declaration order
+			for _, d := range fr.fl.Instances {
+				if _, ok := saved.Get(d.Name); ok {
+					inOrder = append(inOrder, d.Name)
+				}
+			}
+			given := planfile.Selection{Instances: fo.instances, Selectors: fo.selectors}
+			return nil, fmt.Errorf("%s: the saved plan does not cover instance %s: it covers %s (made with %s); apply it without --instance and --selector to apply exactly those, or make and review a new plan: grafsync plan %s --out %s",
+				file, in.Name, fleet.Names(inOrder), made, given.Flags(), file)
+		}
+	}
+	return instances, fr.refuseHosts(instances, w)
+}
+
 // applyInstance plans, checks the saved plan, applies and, for a canary,
 // plans again: a canary whose re-plan is not empty has failed.
 func (fr *fleetRun) applyInstance(ctx context.Context, in fleet.Instance, saved *planfile.Fleet, file string, canary bool) view.FleetRow {
@@ -538,6 +590,10 @@ func (fr *fleetRun) applyInstance(ctx context.Context, in fleet.Instance, saved 
 	if saved != nil {
 		f, _ := saved.Get(in.Name)
 		if err := planfile.Check(&f, planfile.New(out.Plan, fr.g.orgID, fr.po.Prune, fr.po.MaxDeletions)); err != nil {
+			var stale *planfile.StaleError
+			if errors.As(err, &stale) { // the new plan covers the same instances
+				stale.Again = strings.Join(strings.Fields("grafsync plan "+saved.Selection.Flags()+" --out "+file), " ")
+			}
 			row.Error = fmt.Sprintf("%s: %v", file, err)
 			return row
 		}

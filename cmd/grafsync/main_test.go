@@ -80,13 +80,14 @@ func runScripts(t *testing.T, dir string, version grafanatest.Version) {
 		Dir:   dir,
 		Setup: func(env *testscript.Env) error { return setupHarness(env, version) },
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"emu":      cmdEmu,
-			"exits":    cmdExits,
-			"jsonq":    cmdJSONQ,
-			"example":  cmdExample,
-			"fleetemu": cmdFleetEmu,
-			"serve":    cmdServe,
-			"trap":     cmdTrap,
+			"emu":       cmdEmu,
+			"exits":     cmdExits,
+			"jsonq":     cmdJSONQ,
+			"example":   cmdExample,
+			"doc-shows": cmdDocShows,
+			"fleetemu":  cmdFleetEmu,
+			"serve":     cmdServe,
+			"trap":      cmdTrap,
 		},
 	})
 }

@@ -124,12 +124,14 @@ func serveInstance(ctx context.Context, fr *fleetRun, in fleet.Instance, mode se
 	defer closeIn()
 	out, err := reconcile.Plan(ctx, ri)
 	var pe *reconcile.ProblemsError
+	var copts check.Options // checks, with why this run did not apply (set below)
 	if checks != nil && out != nil && out.State != nil && !errors.As(err, &pe) {
+		copts = *checks
 		defer func() {
 			if ctx.Err() != nil {
 				return
 			}
-			rep, cerr := reconcile.CheckState(ctx, ri, out.State, *checks)
+			rep, cerr := reconcile.CheckState(ctx, ri, out.State, copts)
 			if cerr != nil {
 				fr.log.Warn("datasource check did not run", "instance", in.Name, "error", cerr.Error())
 				return
@@ -147,14 +149,15 @@ func serveInstance(ctx context.Context, fr *fleetRun, in fleet.Instance, mode se
 		}
 	}
 	if mode == serve.ModePlan || drift == 0 {
-		return serve.InstanceResult{Drift: drift}
+		return serve.InstanceResult{Planned: true, Drift: drift}
 	}
 	res, err := reconcile.Apply(ctx, ri, out, apply.Options{Message: "grafsync serve " + view.RevisionLabel(out.Plan.Revision), Logger: fr.log})
-	r = serve.InstanceResult{Drift: drift, Err: err}
+	r = serve.InstanceResult{Planned: true, Drift: drift, Err: err}
 	if res != nil {
 		n := res.Done[plan.Create] + res.Done[plan.Update] + res.Done[plan.Delete]
 		r.Applied = n
 		r.Drift = max(0, drift-n)
 	}
+	copts.NotApplied = serve.NotApplied(err, "grafsync plan --instance "+in.Name)
 	return r
 }

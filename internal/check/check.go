@@ -85,6 +85,11 @@ type Options struct {
 	Concurrency int           // checks in flight at once; default 4
 	Timeout     time.Duration // per datasource; default DefaultTimeout
 	Now         func() time.Time
+	// NotApplied, when set, says why the run that checks did not apply the
+	// repository (its apply was refused or failed): a datasource Grafana
+	// lacks is then reported with it instead of "apply the repository
+	// first", which would not help.
+	NotApplied string
 }
 
 // DefaultTimeout bounds one datasource's check: Grafana's own datasource
@@ -121,6 +126,8 @@ func Run(ctx context.Context, targets []Target, opts Options) (*Report, error) {
 			switch ref, found := find(live, d); {
 			case err != nil:
 				r.Message = "cannot check: " + message(err)
+			case !found && opts.NotApplied != "":
+				r.Message = "Grafana has no such datasource (" + identity(d) + "): " + opts.NotApplied
 			case !found:
 				r.Message = "Grafana has no such datasource (" + identity(d) + "): apply the repository first (grafsync apply)"
 			default:

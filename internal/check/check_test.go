@@ -154,3 +154,26 @@ func TestRunTimeoutAndUnreachableOrg(t *testing.T) {
 		t.Errorf("unreachable org: %+v", r)
 	}
 }
+
+// A datasource Grafana lacks says what to do: apply, unless the run that
+// checks says why its apply did not create it (NotApplied).
+func TestMissingDatasourceMessage(t *testing.T) {
+	tests := []struct {
+		name, notApplied, want string
+	}{
+		{"not applied yet", "", "Grafana has no such datasource (uid cw): apply the repository first (grafsync apply)"},
+		{"apply refused", "not created, because this run's apply was refused: X", "Grafana has no such datasource (uid cw): not created, because this run's apply was refused: X"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := Run(t.Context(), []Target{{OrgID: 1, Client: &fakeClient{uids: []string{"other"}},
+				Datasources: []*resource.Datasource{ds("cw", "CW", "cloudwatch", 3)}}}, Options{NotApplied: tt.notApplied})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{tt.want}, []string{rep.Results[0].Message}); diff != "" {
+				t.Errorf("message (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/google/renameio/v2"
@@ -17,10 +20,44 @@ const FleetKind = "fleet"
 // Fleet is a saved plan over a fleet: one File per instance. It is safe
 // for concurrent Set.
 type Fleet struct {
-	mu        sync.Mutex
-	Kind      string          `json:"kind"`
-	Version   string          `json:"format_version"`
+	mu      sync.Mutex
+	Kind    string `json:"kind"`
+	Version string `json:"format_version"`
+	// Selection is how the plan's instances were chosen; Instances holds
+	// exactly the instances it selected. Nil in a file saved before it was
+	// recorded: such a file covers its Instances all the same.
+	Selection *Selection      `json:"selection,omitempty"`
 	Instances map[string]File `json:"instances"`
+}
+
+// Selection is the --instance and --selector a fleet plan was made with
+// (both empty: every instance).
+type Selection struct {
+	Instances []string `json:"instances,omitempty"`
+	Selectors []string `json:"selectors,omitempty"`
+}
+
+// Flags is the selection as plan's flags: "--instance a,b --selector
+// k=v", "" for every instance.
+func (s *Selection) Flags() string {
+	if s == nil {
+		return ""
+	}
+	var out []string
+	if len(s.Instances) > 0 {
+		out = append(out, "--instance "+strings.Join(s.Instances, ","))
+	}
+	if len(s.Selectors) > 0 {
+		out = append(out, "--selector "+strings.Join(s.Selectors, ","))
+	}
+	return strings.Join(out, " ")
+}
+
+// Names are the instances the plan covers, sorted.
+func (f *Fleet) Names() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Sorted(maps.Keys(f.Instances))
 }
 
 // Set records an instance's plan.

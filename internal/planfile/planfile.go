@@ -126,14 +126,23 @@ func Read(path string) (*File, error) {
 }
 
 // StaleError says why a saved plan cannot be applied. Nothing was written.
-type StaleError struct{ Moved []string }
+type StaleError struct {
+	Moved []string
+	// Again is the command that makes the new plan; "" is "grafsync plan"
+	// (a fleet plan's names its selection and file).
+	Again string
+}
 
 func (e *StaleError) Error() string {
 	msg := "the saved plan is stale; nothing was applied. What moved since it was made:"
 	for _, m := range e.Moved {
 		msg += "\n  - " + m
 	}
-	return msg + "\nRun grafsync plan again, review it, and apply the new plan."
+	again := e.Again
+	if again == "" {
+		again = "grafsync plan"
+	}
+	return msg + "\nRun " + again + " again, review it, and apply the new plan."
 }
 
 // Check compares a saved plan with a fresh plan (New) of the same

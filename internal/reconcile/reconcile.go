@@ -149,8 +149,12 @@ func planOrg(ctx context.Context, in Inputs, out *Outcome, r *reading) (*Outcome
 	}
 	p.Kept = append(p.Kept, part.notes...)
 	out.Plan = p
+	// folders, dashboards and datasources count what the repository
+	// declares for this Grafana (an instance of a fleet sees its own
+	// content); live_* count what Grafana holds, 0 on an empty one.
 	in.Logger.Info("planned", "revision", in.Revision, "summary", p.Summary(),
-		"folders", len(r.live.Folders), "dashboards", len(r.dashboards.out), "datasources", len(r.live.Datasources))
+		"folders", len(org.Folders), "dashboards", len(org.Dashboards), "datasources", len(org.Datasources),
+		"live_folders", len(r.live.Folders), "live_dashboards", len(r.dashboards.out), "live_datasources", len(r.live.Datasources))
 	return out, nil
 }
 

@@ -33,6 +33,9 @@ type FleetSnapshot struct {
 
 // InstanceResult is what one instance's run found and did.
 type InstanceResult struct {
+	// Planned: the plan ran, so Drift is its count even when Err is set
+	// (an apply refused for blocked changes, or failed part-way).
+	Planned bool
 	Drift   int // changes the plan found, less what the apply made
 	Applied int
 	Err     error
@@ -419,6 +422,11 @@ func (s *FleetServer) record(n, rev string, r InstanceResult, took time.Duration
 	}
 	s.m.duration.WithLabelValues(n).Set(took.Seconds())
 	s.m.applied.WithLabelValues(n).Add(float64(r.Applied))
+	// As single-Grafana serve: a run that planned sets the drift gauge
+	// whether or not its apply worked; one that did not plan leaves it.
+	if r.Planned {
+		s.m.drift.WithLabelValues(n).Set(float64(r.Drift))
+	}
 	if r.Err != nil {
 		st.failures++
 		st.lastErr = r.Err.Error()
@@ -433,7 +441,6 @@ func (s *FleetServer) record(n, rev string, r InstanceResult, took time.Duration
 	st.failures, st.lastErr = 0, ""
 	s.m.runs.WithLabelValues(n, resultSuccess).Inc()
 	s.m.up.WithLabelValues(n).Set(1)
-	s.m.drift.WithLabelValues(n).Set(float64(r.Drift))
 	s.m.lastSuccess.WithLabelValues(n).Set(float64(time.Now().UnixNano()) / 1e9)
 	st.next = time.Now().Add(delay(s.opts.Interval, s.opts.MaxBackoff, 0, s.opts.Jitter, rand.Float64()))
 	s.log.Info("run", "instance", n, "revision", rev, "result", resultSuccess, "drift", r.Drift, "applied", r.Applied, "duration_seconds", took.Seconds())

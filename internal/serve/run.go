@@ -133,7 +133,11 @@ func (s *Server) checkDatasources(ctx context.Context, in reconcile.Inputs, out 
 	if !s.opts.CheckDatasources || out == nil || out.State == nil || ctx.Err() != nil {
 		return
 	}
-	rep, err := reconcile.CheckState(ctx, in, out.State, s.opts.Check)
+	opts := s.opts.Check
+	if r.plan != nil { // planned: r.err is the apply's
+		opts.NotApplied = NotApplied(r.err, "grafsync plan")
+	}
+	rep, err := reconcile.CheckState(ctx, in, out.State, opts)
 	if err != nil {
 		s.log.Warn("datasource check did not run", "error", err.Error())
 		return
@@ -190,4 +194,20 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// NotApplied is check.Options.NotApplied for a run whose apply returned
+// err (nil: it applied, or had nothing to apply, so a datasource Grafana
+// lacks needs no other reason). Applying again does not help a refused
+// plan, so it says why and what to run (planCmd) to see the blocked
+// changes.
+func NotApplied(err error, planCmd string) string {
+	var blocked *apply.Blocked
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &blocked):
+		return fmt.Sprintf("not created, because this run's apply was refused: %v; resolve the blocked changes first (%s says why each is blocked)", err, planCmd)
+	}
+	return fmt.Sprintf("not created, because this run's apply failed: %v", err)
 }

@@ -1,23 +1,27 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/grafsync/grafsync/internal/apply"
 	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
 	"github.com/grafsync/grafsync/internal/reconcile"
@@ -46,8 +50,9 @@ type fixture struct {
 }
 
 // startServer starts a fixture; opts' Fetch, Inputs and Metrics are filled
-// in. fetchErr, when not nil, is what every fetch returns.
-func startServer(t *testing.T, opts Options, fetchErr error) *fixture {
+// in. fetchErr, when not nil, is what every fetch returns; extra files are
+// added to testRepo.
+func startServer(t *testing.T, opts Options, fetchErr error, extra ...map[string]string) *fixture {
 	t.Helper()
 	f := &fixture{fetchErr: fetchErr}
 	f.emu, f.rep = grafanatest.Start(t, grafanatest.Options{Seed: 1})
@@ -58,6 +63,11 @@ func startServer(t *testing.T, opts Options, fetchErr error) *fixture {
 	dir := t.TempDir()
 	for name, body := range testRepo {
 		writeFile(t, filepath.Join(dir, name), body)
+	}
+	for _, files := range extra {
+		for name, body := range files {
+			writeFile(t, filepath.Join(dir, name), body)
+		}
 	}
 	opts.Metrics = NewMetrics()
 	client, err := grafana.New(grafana.Config{
@@ -390,5 +400,59 @@ func TestDatasourceHealthMetrics(t *testing.T) {
 	trigger(3)
 	if v := f.metric(t, up); v != 1 {
 		t.Errorf("%s = %v after healing, want 1", up, v)
+	}
+}
+
+// syncBuffer is a log sink the server's goroutines write while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A run whose apply is refused (a schema v2 dashboard on Grafana 11 is
+// blocked) still reports the drift it planned, blocked change included,
+// and its datasource check says why the datasource is missing instead of
+// "apply the repository first", which would be refused again.
+func TestBlockedRunReportsDriftAndWhy(t *testing.T) {
+	var logs syncBuffer
+	v2 := `{"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard", "metadata": {"name": "v2"},
+ "spec": {"title": "V2", "elements": {}, "layout": {"kind": "GridLayout", "spec": {"items": []}}}}`
+	f := startServer(t, Options{Interval: time.Hour, CheckDatasources: true, Logger: slog.New(slog.NewJSONHandler(&logs, nil))}, nil,
+		map[string]string{"dashboards/v2.json": v2})
+	waitFor(t, "a failed run", func() bool { return f.metric(t, runsFailed) == 1 })
+	want := map[string]float64{
+		`grafsync_drift_resources{kind="folder"}`:                                1,
+		`grafsync_drift_resources{kind="dashboard"}`:                             3,
+		`grafsync_drift_resources{kind="datasource"}`:                            1,
+		`grafsync_datasource_up{name="Loki",org="Main Org.",type="loki",uid=""}`: 0,
+	}
+	if diff := cmp.Diff(want, servetest.Pick(f.scrape(t), want)); diff != "" {
+		t.Errorf("metrics (-want +got; -1: absent):\n%s", diff)
+	}
+	waitFor(t, "the check's log line", func() bool { return strings.Contains(logs.String(), `"msg":"datasource check failed"`) })
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if !strings.Contains(line, `"msg":"datasource check failed"`) {
+			continue
+		}
+		var rec struct{ Message string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		wantMsg := "Grafana has no such datasource (uid loki): " + NotApplied(&apply.Blocked{Subjects: []string{"dashboard v2"}}, "grafsync plan")
+		if diff := cmp.Diff(wantMsg, rec.Message); diff != "" {
+			t.Errorf("check message (-want +got):\n%s", diff)
+		}
 	}
 }

@@ -332,22 +332,31 @@ func managerOf(a map[string]string) (managerProps, bool) {
 // users get 403 "Resource is not configured to allow editing". The check
 // reads the NEW object's annotations, as Grafana's does.
 func checkManager(k *apiCall, a map[string]string) bool {
-	m, ok := managerOf(a)
-	if !ok {
-		return true
-	}
-	switch m.kind {
-	case "repo":
-		k8sStatus(k.w, http.StatusForbidden, "Forbidden", "Provisioned resources must be manaaged by the provisioing servie account", nil)
-		return false
-	case "plugin", "classic-file-provisioning":
-		return true
-	}
-	if !m.allowsEdits && !k.id.user.serviceAccount {
-		k8sStatus(k.w, http.StatusForbidden, "Forbidden", "Resource is not configured to allow editing", nil)
+	if msg := managerRefusal(a, k.id.user.serviceAccount); msg != "" {
+		k8sStatus(k.w, http.StatusForbidden, "Forbidden", msg, nil)
 		return false
 	}
 	return true
+}
+
+// managerRefusal is checkManager's decision for an object with annotations
+// a written by a service account or a user: the 403's message, or "" when
+// the write may go on.
+func managerRefusal(a map[string]string, serviceAccount bool) string {
+	m, ok := managerOf(a)
+	if !ok {
+		return ""
+	}
+	switch m.kind {
+	case "repo":
+		return "Provisioned resources must be manaaged by the provisioing servie account"
+	case "plugin", "classic-file-provisioning":
+		return ""
+	}
+	if !m.allowsEdits && !serviceAccount {
+		return "Resource is not configured to allow editing"
+	}
+	return ""
 }
 
 // k8sObject is the request body of a create or update.

@@ -270,6 +270,10 @@ func k8sUID(orgID, id int64) string {
 func (e *Emulator) ConvertDashboardToV2(orgID int64, uid string, userID int64) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.convertDashboardToV2Locked(orgID, uid, userID)
+}
+
+func (e *Emulator) convertDashboardToV2Locked(orgID int64, uid string, userID int64) error {
 	d := e.dashboardLocked(orgID, uid)
 	if d == nil {
 		return fmt.Errorf("convert dashboard %s to v2: not found in org %d", uid, orgID)

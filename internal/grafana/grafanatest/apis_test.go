@@ -532,3 +532,67 @@ func TestConvertDashboardToV2FollowsGrafana(t *testing.T) {
 		})
 	}
 }
+
+// A person's UI save is a PUT through /apis carrying the metadata the UI
+// read, so the sandbox's save-as-v2 refuses exactly when that PUT would:
+// apistore checkManagerPropertiesOnUpdate (pkg/storage/unified/apistore/
+// managed.go; audit §3 "Annotations and labels") refuses a user when the
+// manager is repo, or is not plugin/classic-file-provisioning and
+// managerAllowsEdits is not "true"; a service account passes the latter.
+func TestSandboxSaveAsV2FollowsManager(t *testing.T) {
+	const base = "/apis/dashboard.grafana.app/v1/namespaces/default/dashboards/"
+	tests := []struct {
+		name, kind, edits string
+		sa                bool // saved by a service account token, not a person
+		status            int
+	}{
+		{"locked by grafsync, a person", "kubectl", "false", false, 403},
+		{"locked, no allowsEdits, a person", "terraform", "", false, 403},
+		{"locked, a service account", "kubectl", "false", true, 200},
+		{"editable, a person", "kubectl", "true", false, 200},
+		{"plugin, a person", "plugin", "", false, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, admin := newClient(t, Options{Version: Version{13, 2, 0}, SandboxControls: true})
+			sa := admin.token(e, 1, "Admin")
+			a := map[string]string{annoManagedBy: tt.kind, annoManagerID: "grafsync"}
+			if tt.edits != "" {
+				a[annoManagerEdits] = tt.edits
+			}
+			obj := map[string]any{"metadata": map[string]any{"name": "d", "annotations": a}, "spec": map[string]any{"title": "D"}}
+			if status, body := sa.do("POST", strings.TrimSuffix(base, "/"), obj); status != 201 {
+				t.Fatalf("create: %d %s", status, body)
+			}
+			saver := admin
+			if tt.sa {
+				saver = sa
+			}
+			// The PUT a UI save makes: the object as read, its title changed.
+			_, got := saver.do("GET", base+"d", nil)
+			read := decode[map[string]any](t, got)
+			read["spec"].(map[string]any)["title"] = "Edited"
+			putStatus, putBody := saver.do("PUT", base+"d", read)
+
+			status, body := saver.do("POST", "/sandbox/dashboards/d/save-as-v2", nil)
+			if status != tt.status {
+				t.Fatalf("save-as-v2 = %d %s, want %d", status, body, tt.status)
+			}
+			if tt.status != 403 {
+				if e.DashboardStoredVersion(1, "d") != "v2beta1" {
+					t.Errorf("stored %q after an allowed save", e.DashboardStoredVersion(1, "d"))
+				}
+				return
+			}
+			if putStatus != 403 {
+				t.Fatalf("the /apis PUT was not refused (%d %s): the test's premise is wrong", putStatus, putBody)
+			}
+			if diff := cmp.Diff(decode[map[string]any](t, putBody), decode[map[string]any](t, body)); diff != "" {
+				t.Errorf("save-as-v2 refusal differs from the /apis PUT's (-put +save):\n%s", diff)
+			}
+			if e.DashboardStoredVersion(1, "d") != "" {
+				t.Errorf("a refused save stored %q", e.DashboardStoredVersion(1, "d"))
+			}
+		})
+	}
+}

@@ -9,7 +9,9 @@ import "net/http"
 //
 //	POST /sandbox/dashboards/{uid}/save-as-v2
 //	  stores the caller's org's dashboard as schema v2, as saving it in the
-//	  Grafana 13 UI with dynamic dashboards on does (12.x and 13.x only).
+//	  Grafana 13 UI with dynamic dashboards on does (12.x and 13.x only);
+//	  refused 403 to a person when the dashboard's manager does not allow
+//	  edits, as that UI's save through /apis is.
 func (e *Emulator) sandboxRoutes() {
 	if !e.sandboxControls {
 		return
@@ -29,7 +31,25 @@ func (e *Emulator) sandboxRoutes() {
 			errMessage(w, http.StatusBadRequest, "schema v2 dashboards exist from Grafana 12; start the sandbox with --grafana-version 13")
 			return
 		}
-		if err := e.ConvertDashboardToV2(id.org.id, r.PathValue("uid"), id.user.id); err != nil {
+		// The UI saves through /apis, sending the metadata it read, so the
+		// stored annotations are the new object's: a dashboard whose manager
+		// does not allow edits refuses a person as the PUT does
+		// (checkManager: apistore checkManagerPropertiesOnUpdate).
+		e.mu.Lock()
+		var refusal string
+		if d := e.dashboardLocked(id.org.id, r.PathValue("uid")); d != nil {
+			refusal = managerRefusal(d.meta.annotations, id.user.serviceAccount)
+		}
+		var err error
+		if refusal == "" {
+			err = e.convertDashboardToV2Locked(id.org.id, r.PathValue("uid"), id.user.id)
+		}
+		e.mu.Unlock()
+		if refusal != "" {
+			k8sStatus(w, http.StatusForbidden, "Forbidden", refusal, nil)
+			return
+		}
+		if err != nil {
 			errMessage(w, http.StatusBadRequest, err.Error())
 			return
 		}
