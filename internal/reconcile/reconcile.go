@@ -167,6 +167,7 @@ type reading struct {
 	uids       []string      // the repository's dashboards, once loaded is closed
 	live       *grafana.State
 	me         grafana.Identity
+	meErr      error // Whoami's: wait chooses which error a run reports
 	dashboards liveDashboards
 }
 
@@ -175,6 +176,7 @@ type reading struct {
 // encoded documents are kept.
 func startReading(ctx context.Context, in Inputs) *reading {
 	ctx, cancel := context.WithCancel(ctx)
+	whoamiCtx := ctx // not the group's: a failed state read must not cancel it (see wait)
 	group, ctx := errgroup.WithContext(ctx)
 	r := &reading{cancel: cancel, group: group, loaded: make(chan struct{}), dashboards: liveDashboards{orgID: in.OrgID}}
 	if in.Client == nil {
@@ -194,9 +196,9 @@ func startReading(ctx context.Context, in Inputs) *reading {
 		r.live, err = in.Client.ReadState(ctx, r.dashboards.add, expected)
 		return err
 	})
-	group.Go(func() (err error) {
-		r.me, err = in.Client.Whoami(ctx)
-		return err
+	group.Go(func() error {
+		r.me, r.meErr = in.Client.Whoami(whoamiCtx)
+		return nil
 	})
 	return r
 }
@@ -208,9 +210,22 @@ func (r *reading) expect(uids []string) {
 }
 
 // wait waits for the reading to end and returns its first error.
+//
+// A Grafana that is down or refuses the credentials fails both reads at
+// once; the error reported is chosen the same way every run: Grafana's
+// answer to the credentials (its hint names them), else the state read's
+// (a down Grafana: "cannot reach … to check health"), else Whoami's.
 func (r *reading) wait() error {
-	if err := r.group.Wait(); err != nil {
+	err := r.group.Wait()
+	var refused *grafana.APIError
+	if errors.As(r.meErr, &refused) {
+		return r.meErr
+	}
+	if err != nil {
 		return err
+	}
+	if r.meErr != nil {
+		return r.meErr
 	}
 	return r.dashboards.err
 }
