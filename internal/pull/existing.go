@@ -11,7 +11,9 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"gopkg.in/yaml.v3"
 
+	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/load"
+	"github.com/grafsync/grafsync/internal/resource"
 )
 
 // existing is what an org's directory already holds, by uid: where each
@@ -25,15 +27,30 @@ type existing struct {
 	// the provisioning file holding it; dsFiles are those files' entries.
 	datasources map[string]string
 	dsFiles     map[string][]*yaml.Node
+	// generated maps the uid (and "name:"+name) of each datasource the
+	// loader generates from a template entry (a CloudWatch template,
+	// jsonData.grafsyncAccounts, expanded per account) to the template's
+	// file. Such a datasource is declared: pull neither writes it to a file
+	// of its own nor declares it external, and leaves the template as it is.
+	generated map[string]string
+	// loadedDashboards and loadedFolders are what the loader reads from
+	// each dashboard file and folder directory (by path): a file whose
+	// meaning equals what Grafana holds is left as it is.
+	loadedDashboards map[string]*resource.Dashboard
+	loadedFolders    map[string]*resource.Folder
 	// files are every dashboard and datasource file seen (for prune).
 	files map[string]bool
 }
 
 // readExisting indexes root/orgDir. A file that cannot be read or parsed
 // is left alone: pull neither updates nor deletes it (the loader reports it).
-func readExisting(root, orgDir string) (*existing, error) {
+//
+// declared is the org as the loader reads the repository (nil: none), for
+// the datasources it generates from templates.
+func readExisting(root, orgDir string, declared *resource.Org) (*existing, error) {
 	ex := &existing{dashboards: map[string]string{}, libpanels: map[string]string{}, folders: map[string]string{}, datasources: map[string]string{},
-		dsFiles: map[string][]*yaml.Node{}, files: map[string]bool{}}
+		dsFiles: map[string][]*yaml.Node{}, files: map[string]bool{}, generated: map[string]string{},
+		loadedDashboards: map[string]*resource.Dashboard{}, loadedFolders: map[string]*resource.Folder{}}
 	fsys := os.DirFS(root)
 	dashDir := pathpkg.Join(orgDir, "dashboards")
 	if fi, err := fs.Stat(fsys, dashDir); err == nil && fi.IsDir() {
@@ -111,11 +128,43 @@ func readExisting(root, orgDir string) (*existing, error) {
 			if key == "" {
 				key = "name:" + id.Name
 			}
-			ex.datasources[key] = p
 			ex.dsFiles[p] = append(ex.dsFiles[p], n)
+			if isTemplateEntry(n) {
+				continue // its name and uid are patterns, never a datasource's
+			}
+			ex.datasources[key] = p
+		}
+	}
+	if declared != nil {
+		for _, d := range declared.Dashboards {
+			ex.loadedDashboards[d.Source.File] = d
+		}
+		for _, f := range declared.Folders {
+			ex.loadedFolders[pathpkg.Join(dashDir, f.Path)] = f
+		}
+		for _, d := range declared.Datasources {
+			p := d.Source.File
+			if _, ok := ex.dsFiles[p]; !ok || ex.datasources[d.UID] == p || ex.datasources["name:"+d.Name] == p {
+				continue // written out in its file, not generated
+			}
+			ex.generated[d.UID], ex.generated["name:"+d.Name] = p, p
 		}
 	}
 	return ex, nil
+}
+
+// isTemplateEntry reports whether a provisioning entry is a template the
+// loader expands into datasources (jsonData.grafsyncAccounts, docs/roles.md)
+// rather than a datasource.
+func isTemplateEntry(n *yaml.Node) bool {
+	var e struct {
+		JSONData map[string]any `yaml:"jsonData"`
+	}
+	if n.Decode(&e) != nil {
+		return false
+	}
+	_, ok := e.JSONData[accounts.TemplateKey]
+	return ok
 }
 
 // isDashboardFile is the loader's rule for a dashboard file's name.

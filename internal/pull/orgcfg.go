@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	pathpkg "path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -85,15 +86,30 @@ func readPermissions(ctx context.Context, c *grafana.Client, folders []grafana.F
 	return m, unmanaged, nil
 }
 
-// folderFile is a folder's _folder.yaml.
-func folderFile(f grafana.Folder, perms []permission, withPerms bool) []byte {
+// folderFile is a folder's _folder.yaml. perms nil: the permissions were
+// not pulled (not asked for, or left unmanaged): the old file's
+// permissions, if any, stay as written, as does any key of it pull does
+// not model (old is the file's bytes, nil when there is none).
+func folderFile(f grafana.Folder, perms []permission, old []byte) []byte {
 	n := mapping("uid", str(f.UID), "title", str(f.Title))
-	if withPerms && perms != nil {
+	if perms != nil {
 		seq := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, p := range perms {
 			seq.Content = append(seq.Content, mapping(p.kind, str(p.who), "permission", str(p.level)))
 		}
 		n.Content = append(n.Content, str("permissions"), seq)
+	}
+	var doc yaml.Node
+	if old != nil && yaml.Unmarshal(old, &doc) == nil && len(doc.Content) == 1 && doc.Content[0].Kind == yaml.MappingNode {
+		top := doc.Content[0]
+		for i := 0; i+1 < len(top.Content); i += 2 {
+			switch k := top.Content[i].Value; {
+			case k == "uid" || k == "title":
+			case k == "permissions" && perms != nil:
+			default:
+				n.Content = append(n.Content, top.Content[i], top.Content[i+1])
+			}
+		}
 	}
 	data, _ := encodeYAML(n)
 	return data
@@ -173,9 +189,31 @@ func datasourceEntry(d grafana.Datasource, old *yaml.Node, envFor func(key strin
 		}
 		add("secureJsonData", sec)
 	}
-	add("editable", boolean(true))
+	// Grafana's API does not keep editable (it is provisioning's, and
+	// grafsync applies through the API: docs/layout.md), nor orgId or
+	// version as a file means them: what the old entry wrote of these, and
+	// of any key pull does not model, stays as written.
+	editable := boolean(true)
+	if old != nil && old.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(old.Content); i += 2 {
+			k := old.Content[i].Value
+			switch {
+			case k == "editable":
+				editable = old.Content[i+1]
+			case !datasourceModelled[k]:
+				n.Content = append(n.Content, old.Content[i], old.Content[i+1])
+			}
+		}
+	}
+	add("editable", editable)
 	return n
 }
+
+// datasourceModelled are the keys of a provisioning entry datasourceEntry
+// writes from what Grafana returns (editable apart: see there).
+var datasourceModelled = map[string]bool{"name": true, "uid": true, "type": true, "access": true, "url": true, "user": true,
+	"database": true, "basicAuthUser": true, "basicAuth": true, "withCredentials": true, "isDefault": true,
+	"jsonData": true, "secureJsonData": true, "editable": true}
 
 // yamlAny builds a node from a value as encoding/json decodes it (the
 // client decodes jsonData so): float64 numbers are written in Go's
@@ -249,6 +287,13 @@ func writeDatasources(w *writer, live []grafana.Datasource, ex *existing, orgDir
 	for p := range ex.dsFiles {
 		taken[strings.TrimSuffix(pathpkg.Base(p), pathpkg.Ext(p))] = true
 	}
+	// A datasource the loader generates from a template is declared by the
+	// template, which pull cannot write back: it is left to the template.
+	live = slicesFilter(slices.Clone(live), func(d grafana.Datasource) bool {
+		_, byUID := ex.generated[d.UID]
+		_, byName := ex.generated["name:"+d.Name]
+		return !byUID && !byName
+	})
 	for _, d := range live {
 		if p, ok := ex.datasources[d.UID]; ok {
 			fileOf[d.UID] = p
@@ -291,6 +336,10 @@ func writeDatasources(w *writer, live []grafana.Datasource, ex *existing, orgDir
 		var entries []*yaml.Node
 		var gone []string
 		for _, e := range list.Content {
+			if isTemplateEntry(e) {
+				entries = append(entries, e) // the loader expands it; pull keeps it as written
+				continue
+			}
 			var id struct{ UID, Name string }
 			e.Decode(&id)
 			key := id.UID
@@ -500,8 +549,21 @@ func writeConfig(w *writer, cfgs []orgConfig, opts Options) error {
 		if c.managed {
 			p := c.prefs
 			set(entry, "preferences", mapping("theme", str(p.Theme), "timezone", str(p.Timezone), "weekStart", str(p.WeekStart), "homeDashboardUid", str(p.HomeDashboardUID)))
+			// A team the file lists without members: leaves its membership
+			// alone (docs/orgs.md); pull keeps it so.
+			unmanagedMembers := map[string]bool{}
+			if old := child(entry, "teams"); old != nil && old.Kind == yaml.SequenceNode {
+				for _, t := range old.Content {
+					if n := child(t, "name"); n != nil && child(t, "members") == nil {
+						unmanagedMembers[n.Value] = true
+					}
+				}
+			}
 			teams := &yaml.Node{Kind: yaml.SequenceNode}
 			for _, t := range c.teams {
+				if unmanagedMembers[t.name] {
+					t.members = nil
+				}
 				members := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
 				for _, m := range t.members {
 					members.Content = append(members.Content, str(m))
