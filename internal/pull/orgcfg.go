@@ -140,7 +140,11 @@ func datasourceEntry(d grafana.Datasource, old *yaml.Node, envFor func(key strin
 	if access == "" {
 		access = "proxy"
 	}
-	add("access", str(access))
+	// proxy is what the loader makes of an entry without access: one
+	// written without it stays so.
+	if access != "proxy" || old == nil || child(old, "access") != nil {
+		add("access", str(access))
+	}
 	for _, f := range []struct{ k, v string }{{"url", d.URL}, {"user", d.User}, {"database", d.Database}, {"basicAuthUser", d.BasicAuthUser}} {
 		if f.v != "" {
 			add(f.k, str(escapeDollars(f.v).(string)))
@@ -192,9 +196,10 @@ func datasourceEntry(d grafana.Datasource, old *yaml.Node, envFor func(key strin
 	// Grafana's API does not keep editable (it is provisioning's, and
 	// grafsync applies through the API: docs/layout.md), nor orgId or
 	// version as a file means them: what the old entry wrote of these, and
-	// of any key pull does not model, stays as written.
-	editable := boolean(true)
+	// of any key pull does not model, stays as written (or unwritten).
+	editable := boolean(true) // a new entry's: its datasource is editable in Grafana
 	if old != nil && old.Kind == yaml.MappingNode {
+		editable = nil // an entry without editable stays without it
 		for i := 0; i+1 < len(old.Content); i += 2 {
 			k := old.Content[i].Value
 			switch {
@@ -205,7 +210,9 @@ func datasourceEntry(d grafana.Datasource, old *yaml.Node, envFor func(key strin
 			}
 		}
 	}
-	add("editable", editable)
+	if editable != nil {
+		add("editable", editable)
+	}
 	return n
 }
 
@@ -522,21 +529,33 @@ func writeConfig(w *writer, cfgs []orgConfig, opts Options) error {
 	if !needed && len(doc.Content) == 0 {
 		return nil
 	}
-	if len(doc.Content) == 0 {
+	existed := len(doc.Content) > 0
+	if !existed {
 		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{mapping("orgs", &yaml.Node{Kind: yaml.SequenceNode})}}
 	}
 	top := doc.Content[0]
 	orgs := child(top, "orgs")
-	if orgs == nil {
-		orgs = &yaml.Node{Kind: yaml.SequenceNode}
-		top.Content = append(top.Content, str("orgs"), orgs)
-	}
 	for _, c := range cfgs {
 		var entry *yaml.Node
-		for _, e := range orgs.Content {
-			if n := child(e, "name"); n != nil && n.Value == c.name {
-				entry = e
+		if orgs != nil {
+			for _, e := range orgs.Content {
+				if n := child(e, "name"); n != nil && n.Value == c.name {
+					entry = e
+				}
 			}
+		}
+		// An existing grafsync.yaml that leaves preferences or teams
+		// unmanaged says the same as a Grafana that holds the defaults
+		// and no teams: it stays so (a file that matches is not touched).
+		// A new file manages them, so the adoption is complete.
+		writePrefs := c.managed && (!existed || child(entry, "preferences") != nil || c.prefs.Theme+c.prefs.Timezone+c.prefs.WeekStart+c.prefs.HomeDashboardUID != "")
+		writeTeams := c.managed && (!existed || child(entry, "teams") != nil || len(c.teams) > 0)
+		if entry == nil && existed && !writePrefs && !writeTeams && len(c.external) == 0 && c.dir == "." {
+			continue // nothing to say about this org that the file does not say
+		}
+		if orgs == nil {
+			orgs = &yaml.Node{Kind: yaml.SequenceNode}
+			top.Content = append(top.Content, str("orgs"), orgs)
 		}
 		if entry == nil {
 			entry = mapping("name", str(c.name))
@@ -546,9 +565,11 @@ func writeConfig(w *writer, cfgs []orgConfig, opts Options) error {
 		if c.dir != "." {
 			set(entry, "dir", str(c.dir))
 		}
-		if c.managed {
+		if writePrefs {
 			p := c.prefs
 			set(entry, "preferences", mapping("theme", str(p.Theme), "timezone", str(p.Timezone), "weekStart", str(p.WeekStart), "homeDashboardUid", str(p.HomeDashboardUID)))
+		}
+		if writeTeams {
 			// A team the file lists without members: leaves its membership
 			// alone (docs/orgs.md); pull keeps it so.
 			unmanagedMembers := map[string]bool{}
