@@ -21,6 +21,7 @@ import (
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/pull"
+	"github.com/grafsync/grafsync/internal/resource"
 )
 
 // pullOptions are the flags of grafsync pull.
@@ -33,6 +34,9 @@ type pullOptions struct {
 	permissions bool
 	prune       bool
 	instance    string // a fleet's instance to pull from
+	// declared is the repository as the loader reads it (stagedPull loads
+	// it before the pull); nil: pull loads it.
+	declared *resource.State
 	// allowedHosts may receive the instance's credentials (fleetOptions).
 	allowedHosts []string
 }
@@ -125,8 +129,11 @@ func stagedPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, view f
 	if in.Name != "" {
 		from = "instance " + in.Name
 	}
+	// The repository as it is: what pull compares files with, and the
+	// errors it already has.
+	declared, was := load.Load(view, load.Options{Context: ctx})
 	sopts := opts
-	sopts.dir = stage
+	sopts.dir, sopts.declared = stage, declared
 	res, err := pullInto(ctx, sopts, kinds, e, log, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "Nothing was written to %s: the pull from %s failed.\n", opts.dir, from)
@@ -134,7 +141,6 @@ func stagedPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, view f
 	}
 	// What was pulled must load: an error it would add stops it here.
 	before := map[string]bool{}
-	_, was := load.Load(view, load.Options{Context: ctx})
 	for _, p := range was {
 		if p.Severity == problem.Error {
 			before[p.Pos.File+"\x00"+p.Message] = true
@@ -196,7 +202,7 @@ func pullInto(ctx context.Context, opts pullOptions, kinds []pull.Kind, e env, l
 	}
 	res, err := pull.Pull(ctx, orgs, pull.Options{
 		Root: opts.dir, Kinds: kinds, Folder: opts.folder, NoPermissions: !opts.permissions, Prune: opts.prune,
-		Progress: progress, Refused: load.OwnCredential,
+		Progress: progress, Refused: load.OwnCredential, Declared: opts.declared,
 	})
 	if progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")

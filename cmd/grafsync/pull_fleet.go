@@ -169,6 +169,17 @@ func carryBack(root, stage string, hidden func(string) bool, in fleet.Instance, 
 			notes = append(notes, fmt.Sprintf("%s: not written: instanceContent gives this path to other instances than %s (move the resource in %s's Grafana, or write the file by hand)", c.Path, in.Name, in.Name))
 			continue
 		}
+		if !exists && len(in.Vars) == 0 {
+			// a new file as pulled, nothing to note: moved from the stage
+			// when it can be (the same file system), else copied below
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				return out, notes, fmt.Errorf("create the directory of %s: %w", c.Path, err)
+			}
+			if os.Rename(filepath.Join(stage, filepath.FromSlash(c.Path)), full) == nil {
+				out = append(out, c)
+				continue
+			}
+		}
 		data, err := os.ReadFile(filepath.Join(stage, filepath.FromSlash(c.Path)))
 		if err != nil {
 			return out, notes, fmt.Errorf("read the pulled %s: %w", c.Path, err)

@@ -68,6 +68,9 @@ type Options struct {
 	// Refused reports an environment variable name the loader refuses to
 	// read (load.OwnCredential): a secret's variable is never one.
 	Refused func(string) bool
+	// Declared is the repository under Root as the loader reads it, when
+	// the caller loaded it already; nil: Pull loads it.
+	Declared *resource.State
 }
 
 func (o Options) wants(k Kind) bool {
@@ -154,7 +157,10 @@ func Pull(ctx context.Context, orgs []Org, opts Options) (*Result, error) {
 	envUsed := map[string]string{} // variable → "org\x00uid\x00key"
 	// The repository as the loader reads it: what it generates from
 	// templates is declared there although no file writes it out.
-	declared, _ := load.Load(os.DirFS(opts.Root), load.Options{Context: ctx})
+	declared := opts.Declared
+	if declared == nil {
+		declared, _ = load.Load(os.DirFS(opts.Root), load.Options{Context: ctx})
+	}
 	var cfgs []orgConfig
 	for i, o := range orgs {
 		var org *resource.Org
