@@ -38,6 +38,9 @@ type existing struct {
 	// meaning equals what Grafana holds is left as it is.
 	loadedDashboards map[string]*resource.Dashboard
 	loadedFolders    map[string]*resource.Folder
+	// loadedDS are the datasources the loader reads, by the position of
+	// their entry (a template's generated ones share the template's).
+	loadedDS map[resource.Pos]*resource.Datasource
 	// files are every dashboard and datasource file seen (for prune).
 	files map[string]bool
 }
@@ -50,7 +53,7 @@ type existing struct {
 func readExisting(root, orgDir string, declared *resource.Org) (*existing, error) {
 	ex := &existing{dashboards: map[string]string{}, libpanels: map[string]string{}, folders: map[string]string{}, datasources: map[string]string{},
 		dsFiles: map[string][]*yaml.Node{}, files: map[string]bool{}, generated: map[string]string{},
-		loadedDashboards: map[string]*resource.Dashboard{}, loadedFolders: map[string]*resource.Folder{}}
+		loadedDashboards: map[string]*resource.Dashboard{}, loadedFolders: map[string]*resource.Folder{}, loadedDS: map[resource.Pos]*resource.Datasource{}}
 	fsys := os.DirFS(root)
 	dashDir := pathpkg.Join(orgDir, "dashboards")
 	if fi, err := fs.Stat(fsys, dashDir); err == nil && fi.IsDir() {
@@ -101,6 +104,12 @@ func readExisting(root, orgDir string, declared *resource.Org) (*existing, error
 		}
 	}
 	dsDir := pathpkg.Join(orgDir, "datasources")
+	templates := map[resource.Pos]bool{} // where each template entry is
+	if declared != nil {
+		for _, d := range declared.Datasources {
+			ex.loadedDS[d.Source] = d
+		}
+	}
 	entries, _ := fs.ReadDir(fsys, dsDir)
 	for _, e := range entries {
 		if e.IsDir() || !(strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml")) {
@@ -120,16 +129,13 @@ func readExisting(root, orgDir string, declared *resource.Org) (*existing, error
 		ex.files[p] = true
 		for i := range doc.Datasources {
 			n := &doc.Datasources[i]
-			var id struct{ UID, Name string }
-			if n.Decode(&id) != nil {
+			key, _, ok := ex.entryKey(p, n)
+			if !ok {
 				continue
-			}
-			key := id.UID
-			if key == "" {
-				key = "name:" + id.Name
 			}
 			ex.dsFiles[p] = append(ex.dsFiles[p], n)
 			if isTemplateEntry(n) {
+				templates[resource.Pos{File: p, Line: n.Line, Col: n.Column}] = true
 				continue // its name and uid are patterns, never a datasource's
 			}
 			ex.datasources[key] = p
@@ -143,14 +149,30 @@ func readExisting(root, orgDir string, declared *resource.Org) (*existing, error
 			ex.loadedFolders[pathpkg.Join(dashDir, f.Path)] = f
 		}
 		for _, d := range declared.Datasources {
-			p := d.Source.File
-			if _, ok := ex.dsFiles[p]; !ok || ex.datasources[d.UID] == p || ex.datasources["name:"+d.Name] == p {
-				continue // written out in its file, not generated
+			if templates[d.Source] { // the loader gives a generated datasource its template's position
+				ex.generated[d.UID], ex.generated["name:"+d.Name] = d.Source.File, d.Source.File
 			}
-			ex.generated[d.UID], ex.generated["name:"+d.Name] = p, p
 		}
 	}
 	return ex, nil
+}
+
+// entryKey is how a provisioning entry (n, in file p) is matched with a
+// live datasource: by uid, else "name:"+name, as the loader reads them
+// (${VAR} expanded), or as written when the loader did not read it. label
+// names the entry; ok is false when it is not a mapping.
+func (ex *existing) entryKey(p string, n *yaml.Node) (key, label string, ok bool) {
+	var id struct{ UID, Name string }
+	if n.Decode(&id) != nil {
+		return "", "", false
+	}
+	if d := ex.loadedDS[resource.Pos{File: p, Line: n.Line, Col: n.Column}]; d != nil && !isTemplateEntry(n) {
+		id.UID, id.Name = d.UID, d.Name
+	}
+	if id.UID != "" {
+		return id.UID, orFirst(id.Name, id.UID), true
+	}
+	return "name:" + id.Name, id.Name, true
 }
 
 // isTemplateEntry reports whether a provisioning entry is a template the

@@ -1,12 +1,16 @@
 package pull
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
 	"github.com/grafsync/grafsync/internal/grafana"
+	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
@@ -101,5 +105,44 @@ func TestSameData(t *testing.T) {
 		if got := sameData(tt.path, []byte(tt.old), []byte(tt.new)); got != tt.want {
 			t.Errorf("sameData(%s, %q, %q) = %v, want %v", tt.path, tt.old, tt.new, got, tt.want)
 		}
+	}
+}
+
+// TestDatasourcesAsLoaded: an existing entry is matched with its live
+// datasource as the loader reads it (a uid from an unset ${VAR} reads as
+// none: matched by name), and a template's entry is neither a datasource
+// gone from Grafana nor rewritten; what it generates gets no file.
+func TestDatasourcesAsLoaded(t *testing.T) {
+	emu, c := emulator(t)
+	for _, d := range []grafanatest.DatasourceSpec{
+		{UID: "prom", Name: "Prom", Type: "prometheus", URL: "http://p", Access: "proxy"},
+		{UID: "cw-prod", Name: "CloudWatch prod", Type: "cloudwatch", Access: "proxy"},
+	} {
+		if _, err := emu.SeedDatasource(1, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"datasources/prom.yaml": "apiVersion: 1\ndatasources:\n  - name: Prom\n    uid: ${PROM_UID_UNSET}\n    type: prometheus\n    url: http://old\n",
+		"datasources/cw.yaml":   "apiVersion: 1\ndatasources:\n  - name: CloudWatch {{name}}\n    uid: cw-{{name}}\n    type: cloudwatch\n    jsonData:\n      grafsyncAccounts: all\n      authType: default\n",
+		"roles/accounts.yaml": "grafana:\n  accountId: \"999999999999\"\n  taskRoleArn: arn:aws:iam::999999999999:role/grafana-task\n" +
+			"defaults:\n  roleName: grafana-cloudwatch-read\npermissions: [metrics]\naccounts:\n  - id: \"111111111111\"\n    name: prod\n    regions: [eu-west-1]\n",
+	}
+	for p, data := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), []byte(data), 0o644)
+	}
+	res, err := Pull(context.Background(), []Org{{Name: "Main Org.", ID: 1, Dir: ".", Client: c}}, Options{Root: dir, Kinds: []Kind{Datasources}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"datasources/prom.yaml": "update datasources"}
+	if diff := cmp.Diff(want, changes(res)); diff != "" {
+		t.Errorf("pull (-want +got):\n%s", diff)
+	}
+	cw, _ := os.ReadFile(filepath.Join(dir, "datasources/cw.yaml"))
+	if diff := cmp.Diff(files["datasources/cw.yaml"], string(cw)); diff != "" {
+		t.Errorf("the template was rewritten (-want +got):\n%s", diff)
 	}
 }

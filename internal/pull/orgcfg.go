@@ -347,15 +347,10 @@ func writeDatasources(w *writer, live []grafana.Datasource, ex *existing, orgDir
 				entries = append(entries, e) // the loader expands it; pull keeps it as written
 				continue
 			}
-			var id struct{ UID, Name string }
-			e.Decode(&id)
-			key := id.UID
-			if key == "" {
-				key = "name:" + id.Name
-			}
+			key, label, _ := ex.entryKey(p, e)
 			d, ok := liveByKey[key]
 			if !ok {
-				gone = append(gone, orFirst(id.Name, id.UID))
+				gone = append(gone, label)
 				if !opts.Prune {
 					entries = append(entries, e)
 				}
