@@ -219,10 +219,13 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	case "seed-folder": // emu seed-folder UID title=T [parent=P]
 		_, err := h.emu.SeedFolder(1, grafanatest.FolderSpec{UID: args[1], Title: kv["title"], ParentUID: kv["parent"]})
 		ts.Check(err)
-	case "seed-datasource": // emu seed-datasource UID name=N type=T [url=U] [readonly=true] [managed=true]
+	case "seed-datasource": // emu seed-datasource UID name=N type=T [url=U] [readonly=true] [managed=true] [jsonkey=K]
 		jd := map[string]any{}
 		if kv["managed"] == "true" {
 			jd["grafsync"] = map[string]any{"managed": true}
+		}
+		if kv["jsonkey"] != "" { // a jsonData key set by hand in Grafana, value "all"
+			jd[kv["jsonkey"]] = "all"
 		}
 		_, err := h.emu.SeedDatasource(1, grafanatest.DatasourceSpec{UID: args[1], Name: kv["name"], Type: kv["type"], URL: kv["url"], Access: "proxy", ReadOnly: kv["readonly"] == "true", JSONData: jd})
 		ts.Check(err)

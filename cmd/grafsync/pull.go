@@ -21,6 +21,7 @@ import (
 	"github.com/grafsync/grafsync/internal/plan"
 	"github.com/grafsync/grafsync/internal/problem"
 	"github.com/grafsync/grafsync/internal/pull"
+	"github.com/grafsync/grafsync/internal/resource"
 )
 
 // pullOptions are the flags of grafsync pull.
@@ -33,6 +34,9 @@ type pullOptions struct {
 	permissions bool
 	prune       bool
 	instance    string // a fleet's instance to pull from
+	// declared is the repository as the loader reads it (stagedPull loads
+	// it before the pull); nil: pull loads it.
+	declared *resource.State
 	// allowedHosts may receive the instance's credentials (fleetOptions).
 	allowedHosts []string
 }
@@ -103,14 +107,74 @@ func runPull(ctx context.Context, opts pullOptions, e env, stdout, stderr io.Wri
 	if opts.instance != "" {
 		return fmt.Errorf("--instance %s: %s declares no fleet (instances:); pull reads the Grafana of --grafana-url or GRAFANA_URL", opts.instance, load.ConfigFile)
 	}
-	res, err := pullInto(ctx, opts, kinds, e, log, stderr)
-	if res != nil {
-		printPulled(stdout, res.Files)
+	return stagedPull(ctx, opts, kinds, repo, func(string) bool { return false }, fleet.Instance{}, e, log, stdout, stderr)
+}
+
+// stagedPull pulls into a staging copy of view (the repository as the
+// Grafana pulled sees it) and carries back into opts.dir only the files the
+// pull changed there (carryBack; hidden paths are never written). Nothing
+// reaches opts.dir when the pull fails, or when the pulled repository has
+// an error the repository did not have before: a pull never leaves a
+// repository worse than it found it.
+func stagedPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, view fs.FS, hidden func(string) bool, in fleet.Instance, e env, log *slog.Logger, stdout, stderr io.Writer) error {
+	stage, err := os.MkdirTemp("", "grafsync-pull-")
+	if err != nil {
+		return fmt.Errorf("create a staging directory: %w", err)
 	}
+	defer os.RemoveAll(stage)
+	if err := stageView(ctx, view, stage); err != nil {
+		return err
+	}
+	from := "Grafana"
+	if in.Name != "" {
+		from = "instance " + in.Name
+	}
+	// The repository as it is: what pull compares files with, and the
+	// errors it already has.
+	declared, was := load.Load(view, load.Options{Context: ctx})
+	sopts := opts
+	sopts.dir, sopts.declared = stage, declared
+	res, err := pullInto(ctx, sopts, kinds, e, log, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "Nothing was written to %s: the pull from %s failed.\n", opts.dir, from)
+		return err
+	}
+	// What was pulled must load: an error it would add stops it here.
+	before := map[string]bool{}
+	for _, p := range was {
+		if p.Severity == problem.Error {
+			before[p.Pos.File+"\x00"+p.Message] = true
+		}
+	}
+	_, now := load.Load(os.DirFS(stage), load.Options{Context: ctx})
+	var added, kept problem.List
+	for _, p := range now {
+		switch {
+		case p.Severity != problem.Error:
+		case before[p.Pos.File+"\x00"+p.Message]:
+			kept = append(kept, p)
+		default:
+			added = append(added, p)
+		}
+	}
+	if len(added) > 0 {
+		for _, p := range added {
+			fmt.Fprintln(stderr, p)
+		}
+		fmt.Fprintln(stderr, "The pull would have changed (not written):")
+		printPulled(stderr, res.Files)
+		return fmt.Errorf("nothing was written to %s: the files pulled from %s would have %d errors (above) that the repository does not have; fix what %s holds there (or the repository's files named), then pull again", opts.dir, from, len(added), from)
+	}
+	files, notes, err := carryBack(opts.dir, stage, hidden, in, res.Files)
+	res.Files, res.Notes = files, append(res.Notes, notes...)
+	printPulled(stdout, files)
 	if err != nil {
 		return err
 	}
-	return pullReport(stdout, res, os.DirFS(opts.dir))
+	for _, p := range kept {
+		fmt.Fprintln(stderr, p)
+	}
+	return pullReport(stdout, res, len(kept))
 }
 
 // pullInto pulls the Grafana of opts.grafana into opts.dir.
@@ -138,7 +202,7 @@ func pullInto(ctx context.Context, opts pullOptions, kinds []pull.Kind, e env, l
 	}
 	res, err := pull.Pull(ctx, orgs, pull.Options{
 		Root: opts.dir, Kinds: kinds, Folder: opts.folder, NoPermissions: !opts.permissions, Prune: opts.prune,
-		Progress: progress, Refused: load.OwnCredential,
+		Progress: progress, Refused: load.OwnCredential, Declared: opts.declared,
 	})
 	if progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
@@ -160,20 +224,12 @@ func printPulled(stdout io.Writer, files []pull.FileChange) {
 	}
 }
 
-// pullReport ends a pull: its notes, what the loader says about the
-// repository as written (repo), the secrets' variables, the summary.
-func pullReport(stdout io.Writer, res *pull.Result, repo fs.FS) error {
+// pullReport ends a pull: its notes, the secrets' variables, the
+// summary. kept counts the errors the repository had before the pull and
+// still has (stagedPull printed them): the pull fails with them.
+func pullReport(stdout io.Writer, res *pull.Result, kept int) error {
 	for _, n := range res.Notes {
 		fmt.Fprintln(stdout, "note: "+n)
-	}
-	// What was written must load: report what the loader says about it.
-	_, problems := load.Load(repo, load.Options{})
-	var errs int
-	for _, p := range problems {
-		if p.Severity == problem.Error {
-			errs++
-			fmt.Fprintln(stdout, p)
-		}
 	}
 	if len(res.Env) > 0 {
 		fmt.Fprintln(stdout, "Set these environment variables to the datasources' secrets before apply (Grafana never returns secrets; apply writes each once):")
@@ -182,8 +238,8 @@ func pullReport(stdout io.Writer, res *pull.Result, repo fs.FS) error {
 		}
 	}
 	fmt.Fprintln(stdout, res.Summary())
-	if errs > 0 {
-		return silentError{fmt.Errorf("the pulled repository has %d errors (above): fix them before plan", errs)}
+	if kept > 0 {
+		return fmt.Errorf("the repository has %d errors (above) it had before the pull: fix them before plan (grafsync validate)", kept)
 	}
 	return nil
 }

@@ -74,31 +74,10 @@ func runFleetPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, fl *
 	if err != nil {
 		return err
 	}
-	seen := fl.FS(repo, in)
-	stage, err := os.MkdirTemp("", "grafsync-pull-")
-	if err != nil {
-		return fmt.Errorf("create a staging directory: %w", err)
-	}
-	defer os.RemoveAll(stage)
-	if err := stageView(ctx, seen, stage); err != nil {
-		return err
-	}
 	sopts := opts
-	sopts.dir, sopts.grafana.urls = stage, urls
-	res, err := pullInto(ctx, sopts, kinds, env{getenv: instanceEnv(e.getenv, in)}, log.With("instance", in.Name), stderr)
-	if err != nil {
-		if res != nil {
-			fmt.Fprintf(stdout, "Nothing was written to %s: the pull from instance %s failed.\n", opts.dir, in.Name)
-		}
-		return err
-	}
-	files, notes, err := carryBack(opts.dir, stage, func(p string) bool { return fl.Hidden(in, p) }, in, res.Files)
-	res.Files, res.Notes = files, append(res.Notes, notes...)
-	printPulled(stdout, files)
-	if err != nil {
-		return err
-	}
-	return pullReport(stdout, res, fl.FS(repo, in))
+	sopts.grafana.urls = urls
+	return stagedPull(ctx, sopts, kinds, fl.FS(repo, in), func(p string) bool { return fl.Hidden(in, p) }, in,
+		env{getenv: instanceEnv(e.getenv, in)}, log.With("instance", in.Name), stdout, stderr)
 }
 
 // stageView copies the files grafsync reads (readsPath) from an
@@ -189,6 +168,17 @@ func carryBack(root, stage string, hidden func(string) bool, in fleet.Instance, 
 		if !visible {
 			notes = append(notes, fmt.Sprintf("%s: not written: instanceContent gives this path to other instances than %s (move the resource in %s's Grafana, or write the file by hand)", c.Path, in.Name, in.Name))
 			continue
+		}
+		if !exists && len(in.Vars) == 0 {
+			// a new file as pulled, nothing to note: moved from the stage
+			// when it can be (the same file system), else copied below
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				return out, notes, fmt.Errorf("create the directory of %s: %w", c.Path, err)
+			}
+			if os.Rename(filepath.Join(stage, filepath.FromSlash(c.Path)), full) == nil {
+				out = append(out, c)
+				continue
+			}
 		}
 		data, err := os.ReadFile(filepath.Join(stage, filepath.FromSlash(c.Path)))
 		if err != nil {

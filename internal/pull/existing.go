@@ -12,7 +12,9 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"gopkg.in/yaml.v3"
 
+	"github.com/grafsync/grafsync/internal/accounts"
 	"github.com/grafsync/grafsync/internal/load"
+	"github.com/grafsync/grafsync/internal/resource"
 )
 
 // existing is what an org's directory already holds, by uid: where each
@@ -27,15 +29,33 @@ type existing struct {
 	// the provisioning file holding it; dsFiles are those files' entries.
 	datasources map[string]string
 	dsFiles     map[string][]*yaml.Node
+	// generated maps the uid (and "name:"+name) of each datasource the
+	// loader generates from a template entry (a CloudWatch template,
+	// jsonData.grafsyncAccounts, expanded per account) to the template's
+	// file. Such a datasource is declared: pull neither writes it to a file
+	// of its own nor declares it external, and leaves the template as it is.
+	generated map[string]string
+	// loadedDashboards and loadedFolders are what the loader reads from
+	// each dashboard file and folder directory (by path): a file whose
+	// meaning equals what Grafana holds is left as it is.
+	loadedDashboards map[string]*resource.Dashboard
+	loadedFolders    map[string]*resource.Folder
+	// loadedDS are the datasources the loader reads, by the position of
+	// their entry (a template's generated ones share the template's).
+	loadedDS map[resource.Pos]*resource.Datasource
 	// files are every dashboard and datasource file seen (for prune).
 	files map[string]bool
 }
 
 // readExisting indexes root/orgDir. A file that cannot be read or parsed
 // is left alone: pull neither updates nor deletes it (the loader reports it).
-func readExisting(root, orgDir string) (*existing, error) {
+//
+// declared is the org as the loader reads the repository (nil: none), for
+// the datasources it generates from templates.
+func readExisting(root, orgDir string, declared *resource.Org) (*existing, error) {
 	ex := &existing{dashboards: map[string]string{}, v2: map[string]bool{}, libpanels: map[string]string{}, folders: map[string]string{}, datasources: map[string]string{},
-		dsFiles: map[string][]*yaml.Node{}, files: map[string]bool{}}
+		dsFiles: map[string][]*yaml.Node{}, files: map[string]bool{}, generated: map[string]string{},
+		loadedDashboards: map[string]*resource.Dashboard{}, loadedFolders: map[string]*resource.Folder{}, loadedDS: map[resource.Pos]*resource.Datasource{}}
 	fsys := os.DirFS(root)
 	dashDir := pathpkg.Join(orgDir, "dashboards")
 	if fi, err := fs.Stat(fsys, dashDir); err == nil && fi.IsDir() {
@@ -88,6 +108,12 @@ func readExisting(root, orgDir string) (*existing, error) {
 		}
 	}
 	dsDir := pathpkg.Join(orgDir, "datasources")
+	templates := map[resource.Pos]bool{} // where each template entry is
+	if declared != nil {
+		for _, d := range declared.Datasources {
+			ex.loadedDS[d.Source] = d
+		}
+	}
 	entries, _ := fs.ReadDir(fsys, dsDir)
 	for _, e := range entries {
 		if e.IsDir() || !(strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml")) {
@@ -107,19 +133,64 @@ func readExisting(root, orgDir string) (*existing, error) {
 		ex.files[p] = true
 		for i := range doc.Datasources {
 			n := &doc.Datasources[i]
-			var id struct{ UID, Name string }
-			if n.Decode(&id) != nil {
+			key, _, ok := ex.entryKey(p, n)
+			if !ok {
 				continue
 			}
-			key := id.UID
-			if key == "" {
-				key = "name:" + id.Name
+			ex.dsFiles[p] = append(ex.dsFiles[p], n)
+			if isTemplateEntry(n) {
+				templates[resource.Pos{File: p, Line: n.Line, Col: n.Column}] = true
+				continue // its name and uid are patterns, never a datasource's
 			}
 			ex.datasources[key] = p
-			ex.dsFiles[p] = append(ex.dsFiles[p], n)
+		}
+	}
+	if declared != nil {
+		for _, d := range declared.Dashboards {
+			ex.loadedDashboards[d.Source.File] = d
+		}
+		for _, f := range declared.Folders {
+			ex.loadedFolders[pathpkg.Join(dashDir, f.Path)] = f
+		}
+		for _, d := range declared.Datasources {
+			if templates[d.Source] { // the loader gives a generated datasource its template's position
+				ex.generated[d.UID], ex.generated["name:"+d.Name] = d.Source.File, d.Source.File
+			}
 		}
 	}
 	return ex, nil
+}
+
+// entryKey is how a provisioning entry (n, in file p) is matched with a
+// live datasource: by uid, else "name:"+name, as the loader reads them
+// (${VAR} expanded), or as written when the loader did not read it. label
+// names the entry; ok is false when it is not a mapping.
+func (ex *existing) entryKey(p string, n *yaml.Node) (key, label string, ok bool) {
+	var id struct{ UID, Name string }
+	if n.Decode(&id) != nil {
+		return "", "", false
+	}
+	if d := ex.loadedDS[resource.Pos{File: p, Line: n.Line, Col: n.Column}]; d != nil && !isTemplateEntry(n) {
+		id.UID, id.Name = d.UID, d.Name
+	}
+	if id.UID != "" {
+		return id.UID, orFirst(id.Name, id.UID), true
+	}
+	return "name:" + id.Name, id.Name, true
+}
+
+// isTemplateEntry reports whether a provisioning entry is a template the
+// loader expands into datasources (jsonData.grafsyncAccounts, docs/roles.md)
+// rather than a datasource.
+func isTemplateEntry(n *yaml.Node) bool {
+	var e struct {
+		JSONData map[string]any `yaml:"jsonData"`
+	}
+	if n.Decode(&e) != nil {
+		return false
+	}
+	_, ok := e.JSONData[accounts.TemplateKey]
+	return ok
 }
 
 // isDashboardFile is the loader's rule for a dashboard file's name.

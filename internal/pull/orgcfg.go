@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	pathpkg "path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -85,15 +86,30 @@ func readPermissions(ctx context.Context, c *grafana.Client, folders []grafana.F
 	return m, unmanaged, nil
 }
 
-// folderFile is a folder's _folder.yaml.
-func folderFile(f grafana.Folder, perms []permission, withPerms bool) []byte {
+// folderFile is a folder's _folder.yaml. perms nil: the permissions were
+// not pulled (not asked for, or left unmanaged): the old file's
+// permissions, if any, stay as written, as does any key of it pull does
+// not model (old is the file's bytes, nil when there is none).
+func folderFile(f grafana.Folder, perms []permission, old []byte) []byte {
 	n := mapping("uid", str(f.UID), "title", str(f.Title))
-	if withPerms && perms != nil {
+	if perms != nil {
 		seq := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, p := range perms {
 			seq.Content = append(seq.Content, mapping(p.kind, str(p.who), "permission", str(p.level)))
 		}
 		n.Content = append(n.Content, str("permissions"), seq)
+	}
+	var doc yaml.Node
+	if old != nil && yaml.Unmarshal(old, &doc) == nil && len(doc.Content) == 1 && doc.Content[0].Kind == yaml.MappingNode {
+		top := doc.Content[0]
+		for i := 0; i+1 < len(top.Content); i += 2 {
+			switch k := top.Content[i].Value; {
+			case k == "uid" || k == "title":
+			case k == "permissions" && perms != nil:
+			default:
+				n.Content = append(n.Content, top.Content[i], top.Content[i+1])
+			}
+		}
 	}
 	data, _ := encodeYAML(n)
 	return data
@@ -124,7 +140,11 @@ func datasourceEntry(d grafana.Datasource, old *yaml.Node, envFor func(key strin
 	if access == "" {
 		access = "proxy"
 	}
-	add("access", str(access))
+	// proxy is what the loader makes of an entry without access: one
+	// written without it stays so.
+	if access != "proxy" || old == nil || child(old, "access") != nil {
+		add("access", str(access))
+	}
 	for _, f := range []struct{ k, v string }{{"url", d.URL}, {"user", d.User}, {"database", d.Database}, {"basicAuthUser", d.BasicAuthUser}} {
 		if f.v != "" {
 			add(f.k, str(escapeDollars(f.v).(string)))
@@ -173,9 +193,34 @@ func datasourceEntry(d grafana.Datasource, old *yaml.Node, envFor func(key strin
 		}
 		add("secureJsonData", sec)
 	}
-	add("editable", boolean(true))
+	// Grafana's API does not keep editable (it is provisioning's, and
+	// grafsync applies through the API: docs/layout.md), nor orgId or
+	// version as a file means them: what the old entry wrote of these, and
+	// of any key pull does not model, stays as written (or unwritten).
+	editable := boolean(true) // a new entry's: its datasource is editable in Grafana
+	if old != nil && old.Kind == yaml.MappingNode {
+		editable = nil // an entry without editable stays without it
+		for i := 0; i+1 < len(old.Content); i += 2 {
+			k := old.Content[i].Value
+			switch {
+			case k == "editable":
+				editable = old.Content[i+1]
+			case !datasourceModelled[k]:
+				n.Content = append(n.Content, old.Content[i], old.Content[i+1])
+			}
+		}
+	}
+	if editable != nil {
+		add("editable", editable)
+	}
 	return n
 }
+
+// datasourceModelled are the keys of a provisioning entry datasourceEntry
+// writes from what Grafana returns (editable apart: see there).
+var datasourceModelled = map[string]bool{"name": true, "uid": true, "type": true, "access": true, "url": true, "user": true,
+	"database": true, "basicAuthUser": true, "basicAuth": true, "withCredentials": true, "isDefault": true,
+	"jsonData": true, "secureJsonData": true, "editable": true}
 
 // yamlAny builds a node from a value as encoding/json decodes it (the
 // client decodes jsonData so): float64 numbers are written in Go's
@@ -249,6 +294,13 @@ func writeDatasources(w *writer, live []grafana.Datasource, ex *existing, orgDir
 	for p := range ex.dsFiles {
 		taken[strings.TrimSuffix(pathpkg.Base(p), pathpkg.Ext(p))] = true
 	}
+	// A datasource the loader generates from a template is declared by the
+	// template, which pull cannot write back: it is left to the template.
+	live = slicesFilter(slices.Clone(live), func(d grafana.Datasource) bool {
+		_, byUID := ex.generated[d.UID]
+		_, byName := ex.generated["name:"+d.Name]
+		return !byUID && !byName
+	})
 	for _, d := range live {
 		if p, ok := ex.datasources[d.UID]; ok {
 			fileOf[d.UID] = p
@@ -291,15 +343,14 @@ func writeDatasources(w *writer, live []grafana.Datasource, ex *existing, orgDir
 		var entries []*yaml.Node
 		var gone []string
 		for _, e := range list.Content {
-			var id struct{ UID, Name string }
-			e.Decode(&id)
-			key := id.UID
-			if key == "" {
-				key = "name:" + id.Name
+			if isTemplateEntry(e) {
+				entries = append(entries, e) // the loader expands it; pull keeps it as written
+				continue
 			}
+			key, label, _ := ex.entryKey(p, e)
 			d, ok := liveByKey[key]
 			if !ok {
-				gone = append(gone, orFirst(id.Name, id.UID))
+				gone = append(gone, label)
 				if !opts.Prune {
 					entries = append(entries, e)
 				}
@@ -473,21 +524,33 @@ func writeConfig(w *writer, cfgs []orgConfig, opts Options) error {
 	if !needed && len(doc.Content) == 0 {
 		return nil
 	}
-	if len(doc.Content) == 0 {
+	existed := len(doc.Content) > 0
+	if !existed {
 		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{mapping("orgs", &yaml.Node{Kind: yaml.SequenceNode})}}
 	}
 	top := doc.Content[0]
 	orgs := child(top, "orgs")
-	if orgs == nil {
-		orgs = &yaml.Node{Kind: yaml.SequenceNode}
-		top.Content = append(top.Content, str("orgs"), orgs)
-	}
 	for _, c := range cfgs {
 		var entry *yaml.Node
-		for _, e := range orgs.Content {
-			if n := child(e, "name"); n != nil && n.Value == c.name {
-				entry = e
+		if orgs != nil {
+			for _, e := range orgs.Content {
+				if n := child(e, "name"); n != nil && n.Value == c.name {
+					entry = e
+				}
 			}
+		}
+		// An existing grafsync.yaml that leaves preferences or teams
+		// unmanaged says the same as a Grafana that holds the defaults
+		// and no teams: it stays so (a file that matches is not touched).
+		// A new file manages them, so the adoption is complete.
+		writePrefs := c.managed && (!existed || child(entry, "preferences") != nil || c.prefs.Theme+c.prefs.Timezone+c.prefs.WeekStart+c.prefs.HomeDashboardUID != "")
+		writeTeams := c.managed && (!existed || child(entry, "teams") != nil || len(c.teams) > 0)
+		if entry == nil && existed && !writePrefs && !writeTeams && len(c.external) == 0 && c.dir == "." {
+			continue // nothing to say about this org that the file does not say
+		}
+		if orgs == nil {
+			orgs = &yaml.Node{Kind: yaml.SequenceNode}
+			top.Content = append(top.Content, str("orgs"), orgs)
 		}
 		if entry == nil {
 			entry = mapping("name", str(c.name))
@@ -497,11 +560,26 @@ func writeConfig(w *writer, cfgs []orgConfig, opts Options) error {
 		if c.dir != "." {
 			set(entry, "dir", str(c.dir))
 		}
-		if c.managed {
+		if writePrefs {
 			p := c.prefs
 			set(entry, "preferences", mapping("theme", str(p.Theme), "timezone", str(p.Timezone), "weekStart", str(p.WeekStart), "homeDashboardUid", str(p.HomeDashboardUID)))
+		}
+		if writeTeams {
+			// A team the file lists without members: leaves its membership
+			// alone (docs/orgs.md); pull keeps it so.
+			unmanagedMembers := map[string]bool{}
+			if old := child(entry, "teams"); old != nil && old.Kind == yaml.SequenceNode {
+				for _, t := range old.Content {
+					if n := child(t, "name"); n != nil && child(t, "members") == nil {
+						unmanagedMembers[n.Value] = true
+					}
+				}
+			}
 			teams := &yaml.Node{Kind: yaml.SequenceNode}
 			for _, t := range c.teams {
+				if unmanagedMembers[t.name] {
+					t.members = nil
+				}
 				members := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
 				for _, m := range t.members {
 					members.Content = append(members.Content, str(m))

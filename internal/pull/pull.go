@@ -3,11 +3,13 @@ package pull
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	pathpkg "path"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -19,7 +21,9 @@ import (
 
 	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/jsonc"
+	"github.com/grafsync/grafsync/internal/load"
 	"github.com/grafsync/grafsync/internal/normalize"
+	"github.com/grafsync/grafsync/internal/resource"
 )
 
 // Kind is what a pull may be limited to.
@@ -64,6 +68,9 @@ type Options struct {
 	// Refused reports an environment variable name the loader refuses to
 	// read (load.OwnCredential): a secret's variable is never one.
 	Refused func(string) bool
+	// Declared is the repository under Root as the loader reads it, when
+	// the caller loaded it already; nil: Pull loads it.
+	Declared *resource.State
 }
 
 func (o Options) wants(k Kind) bool {
@@ -148,9 +155,21 @@ func Pull(ctx context.Context, orgs []Org, opts Options) (*Result, error) {
 	res := &Result{}
 	w := &writer{root: opts.Root, res: res}
 	envUsed := map[string]string{} // variable → "org\x00uid\x00key"
+	// The repository as the loader reads it: what it generates from
+	// templates is declared there although no file writes it out.
+	declared := opts.Declared
+	if declared == nil {
+		declared, _ = load.Load(os.DirFS(opts.Root), load.Options{Context: ctx})
+	}
 	var cfgs []orgConfig
 	for i, o := range orgs {
-		cfg, err := pullOrg(ctx, o, i == 0, opts, w, envUsed)
+		var org *resource.Org
+		for _, d := range declared.Orgs {
+			if pathpkg.Clean(d.Dir) == pathpkg.Clean(o.Dir) {
+				org = d
+			}
+		}
+		cfg, err := pullOrg(ctx, o, i == 0, opts, w, envUsed, org)
 		if err != nil {
 			return res, fmt.Errorf("org %q: %w", o.Name, err)
 		}
@@ -203,10 +222,12 @@ func (d *liveDashboard) fileModel() ([]byte, error) {
 
 // pullOrg pulls one org's folders, dashboards and datasources, and returns
 // its org config for grafsync.yaml.
-func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, envUsed map[string]string) (orgConfig, error) {
+//
+// declared is the org as the loader reads the repository (nil: not there).
+func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, envUsed map[string]string, declared *resource.Org) (orgConfig, error) {
 	cfg := orgConfig{name: o.Name, id: o.ID, dir: o.Dir}
 	counts := Counts{Org: o.Name}
-	ex, err := readExisting(opts.Root, o.Dir)
+	ex, err := readExisting(opts.Root, o.Dir, declared)
 	if err != nil {
 		return cfg, err
 	}
@@ -316,7 +337,18 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 			}
 		}
 		for _, f := range folders {
-			if err := w.put(pathpkg.Join(folderDirs[f.UID], "_folder.yaml"), folderFile(f, perms[f.UID], perms != nil), ""); err != nil {
+			p := pathpkg.Join(folderDirs[f.UID], load.FolderFile)
+			if lf, ok := ex.loadedFolders[folderDirs[f.UID]]; ok && lf.UID == f.UID && lf.Title == f.Title && samePermissions(lf.Permissions, perms[f.UID]) {
+				// the directory (its _folder.yaml, or none: uid and title
+				// derived from the path) already says what Grafana holds
+				w.record(FileChange{Path: p, Action: Unchanged})
+				continue
+			}
+			old, err := os.ReadFile(native(opts.Root, p))
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return cfg, fmt.Errorf("read %s: %w", p, err)
+			}
+			if err := w.put(p, folderFile(f, perms[f.UID], old), ""); err != nil {
 				return cfg, err
 			}
 		}
@@ -341,6 +373,9 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 	// Datasources.
 	inRepo := map[string]bool{} // uids with a file after the pull
 	for key := range ex.datasources {
+		inRepo[key] = true
+	}
+	for key := range ex.generated {
 		inRepo[key] = true
 	}
 	var pulled []grafana.Datasource
@@ -543,6 +578,11 @@ func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, 
 					return fmt.Errorf("dashboard %s: %w", d.uid, err)
 				}
 			}
+			if ld, ok := ex.loadedDashboards[p]; ok && sameDashboard(ld, d) {
+				w.record(FileChange{Path: p, Action: Unchanged})
+				d.data, d.model = nil, nil
+				return nil
+			}
 			if err := w.putDashboard(p, d.data, d.fileModel); err != nil {
 				return err
 			}
@@ -660,7 +700,7 @@ func (w *writer) put(p string, data []byte, detail string) error {
 	full := native(w.root, p)
 	old, err := os.ReadFile(full)
 	switch {
-	case err == nil && bytes.Equal(old, data):
+	case err == nil && (bytes.Equal(old, data) || sameData(p, old, data)):
 		w.record(FileChange{Path: p, Action: Unchanged})
 		return nil
 	case err == nil:
@@ -679,6 +719,78 @@ func (w *writer) put(p string, data []byte, detail string) error {
 	return nil
 }
 
+// sameDashboard reports whether the loader reads the model of the live
+// dashboard d from its file as it is (ld): the loader's JSON (${DS_X}
+// inputs resolved, __inputs, __requires and __elements dropped) with the
+// keys Grafana owns removed, as dashboardModel removes them from the live
+// one.
+func sameDashboard(ld *resource.Dashboard, d *liveDashboard) bool {
+	if ld.UID != d.uid || ld.FolderUID != d.folderUID {
+		return false
+	}
+	have, err := dashboardModel(ld.JSON, ld.UID)
+	if err != nil {
+		return false
+	}
+	want, err := d.fileModel()
+	return err == nil && bytes.Equal(have, want)
+}
+
+// samePermissions reports whether a folder's permissions as loaded equal
+// the pulled ones, in any order; pulled nil (not pulled, or unmanaged)
+// leaves the file's as they are.
+func samePermissions(loaded []resource.Permission, pulled []permission) bool {
+	if pulled == nil {
+		return true
+	}
+	if loaded == nil || len(loaded) != len(pulled) {
+		return false
+	}
+	have := map[permission]int{}
+	for _, p := range loaded {
+		switch {
+		case p.Role != "":
+			have[permission{"role", p.Role, p.Permission}]++
+		case p.Team != "":
+			have[permission{"team", p.Team, p.Permission}]++
+		default:
+			have[permission{"user", p.User, p.Permission}]++
+		}
+	}
+	for _, p := range pulled {
+		if have[p] == 0 {
+			return false
+		}
+		have[p]--
+	}
+	return true
+}
+
+// sameData reports whether a file's old and new bytes hold the same data:
+// the same YAML values, or JSON the same once canonical (keys sorted,
+// numbers as written). Such a file is not rewritten: its key order,
+// comments and layout are its author's, and the loader reads the same from
+// both. A dashboard file is compared by model (putDashboard), which also
+// ignores the keys Grafana owns.
+func sameData(p string, old, data []byte) bool {
+	switch pathpkg.Ext(p) {
+	case ".yaml", ".yml":
+		var a, b any
+		if yaml.Unmarshal(old, &a) != nil || yaml.Unmarshal(data, &b) != nil {
+			return false
+		}
+		return reflect.DeepEqual(a, b)
+	case ".json":
+		a, err := jsonc.Canonical(bytes.Clone(old))
+		if err != nil {
+			return false
+		}
+		b, err := jsonc.Canonical(bytes.Clone(data))
+		return err == nil && bytes.Equal(a, b)
+	}
+	return false
+}
+
 // putDashboard writes a dashboard file; an update names the top-level
 // keys that changed.
 //
@@ -688,6 +800,11 @@ func (w *writer) putDashboard(p string, data []byte, model func() ([]byte, error
 	if old, err := os.ReadFile(native(w.root, p)); err == nil && !bytes.Equal(old, data) {
 		if oldModel, ok := existingModel(old, strings.HasSuffix(p, ".json")); ok {
 			if m, err := model(); err == nil {
+				if bytes.Equal(oldModel, m) {
+					// the file holds the live model, in its own layout
+					w.record(FileChange{Path: p, Action: Unchanged})
+					return nil
+				}
 				if d, v2 := v2Changes(oldModel, m); v2 {
 					detail = d
 				} else if keys, err := topLevelChanges(oldModel, m); err == nil {
@@ -708,11 +825,16 @@ func existingModel(data []byte, isJSON bool) ([]byte, bool) {
 		m, err := dashboardModelLenient(data)
 		return m, err == nil
 	}
-	var v any
-	if yaml.Unmarshal(data, &v) != nil {
+	var v map[string]any
+	if yaml.Unmarshal(data, &v) != nil || v == nil {
 		return nil, false
 	}
-	return nil, false
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	m, err := dashboardModelLenient(j)
+	return m, err == nil
 }
 
 func dashboardModelLenient(data []byte) ([]byte, error) {

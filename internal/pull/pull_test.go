@@ -131,7 +131,7 @@ func TestIncremental(t *testing.T) {
 	}
 	want := map[string]string{
 		"dashboards/apps/dash-a.json":   "create ",
-		"dashboards/apps/mine.yaml":     "update formatting",
+		"dashboards/apps/mine.yaml":     "update big, panels, title", // a YAML file is compared by model too
 		"dashboards/dash-c.json":        "create ",
 		"dashboards/infra/_folder.yaml": "create ",
 		"dashboards/infra/dash-y.json":  "create ",
