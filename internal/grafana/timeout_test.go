@@ -1,7 +1,6 @@
 package grafana
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log"
@@ -20,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+	"github.com/grafsync/grafsync/internal/logtest"
 )
 
 // silentListener accepts connections on loopback and never answers: a hung
@@ -57,31 +57,13 @@ func silentListener(t *testing.T) (url string, accepted *atomic.Int32) {
 	return "http://" + ln.Addr().String(), accepted
 }
 
-// syncBuffer is a log sink safe for the client's concurrent requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // A replica that accepts connections and never answers is failed over on the
 // per-attempt timeout, skipped afterwards, and the log says so once, at a
 // level an info logger shows: which replica, why, what next.
 func TestFailoverOnSilentReplica(t *testing.T) {
 	hung, accepted := silentListener(t)
 	_, live := grafanatest.Start(t, grafanatest.Options{})
-	var logs syncBuffer
+	var logs logtest.Buffer
 	c := newTestClient(t, Config{
 		URLs: []string{hung, live.URL()}, Timeout: 200 * time.Millisecond, Concurrency: 4,
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
@@ -172,7 +154,7 @@ func TestRefusedReplicaLoggedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs logtest.Buffer
 	c := newTestClient(t, Config{
 		URLs: []string{dead.URL(), live.URL()}, Concurrency: 4,
 		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -226,7 +208,7 @@ func TestNoWholeCallDeadline(t *testing.T) {
 // "RoundTripper returned a response & error" line on stderr (through the
 // standard logger, captured here).
 func TestNoStrayRoundTripperLog(t *testing.T) {
-	var std syncBuffer
+	var std logtest.Buffer
 	log.SetOutput(&std)
 	t.Cleanup(func() { log.SetOutput(os.Stderr) })
 	ctx, cancel := context.WithCancel(context.Background())

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+	"github.com/grafsync/grafsync/internal/logtest"
 )
 
 // A GRAFANA_URL copied with /api at its end (the API's address) works: the
@@ -16,7 +17,7 @@ import (
 func TestURLEndingInAPI(t *testing.T) {
 	_, rep := grafanatest.Start(t, grafanatest.Options{})
 	for _, suffix := range []string{"/api", "/api/"} {
-		var logs syncBuffer
+		var logs logtest.Buffer
 		c := newTestClient(t, Config{URLs: []string{rep.URL() + suffix}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		if id, err := c.Whoami(context.Background()); err != nil || id.Login != "admin" {
 			t.Fatalf("GRAFANA_URL ending in %s: %+v, %v", suffix, id, err)

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"github.com/grafsync/grafsync/internal/apply"
 	"github.com/grafsync/grafsync/internal/grafana"
 	"github.com/grafsync/grafsync/internal/grafana/grafanatest"
+	"github.com/grafsync/grafsync/internal/logtest"
 	"github.com/grafsync/grafsync/internal/reconcile"
 	"github.com/grafsync/grafsync/internal/serve/servetest"
 )
@@ -403,30 +402,12 @@ func TestDatasourceHealthMetrics(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink the server's goroutines write while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // A run whose apply is refused (a schema v2 dashboard on Grafana 11 is
 // blocked) still reports the drift it planned, blocked change included,
 // and its datasource check says why the datasource is missing instead of
 // "apply the repository first", which would be refused again.
 func TestBlockedRunReportsDriftAndWhy(t *testing.T) {
-	var logs syncBuffer
+	var logs logtest.Buffer
 	v2 := `{"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard", "metadata": {"name": "v2"},
  "spec": {"title": "V2", "elements": {}, "layout": {"kind": "GridLayout", "spec": {"items": []}}}}`
 	f := startServer(t, Options{Interval: time.Hour, CheckDatasources: true, Logger: slog.New(slog.NewJSONHandler(&logs, nil))}, nil,
