@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing"
 	"gopkg.in/yaml.v3"
 
 	"github.com/grafsync/grafsync/internal/jsonc"
@@ -490,7 +489,11 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 	if !ok {
 		return
 	}
-	d := doc{file: file, hash: plumbing.ComputeHash(plumbing.BlobObject, data).String()}
+	hash := pre.hash
+	if hash == "" {
+		hash = blobID(data)
+	}
+	d := doc{file: file, hash: hash}
 	var v any
 	if isJSON(file) {
 		d.data = bytes.TrimPrefix(data, utf8BOM) // Windows editors add one; Grafana's export does not
