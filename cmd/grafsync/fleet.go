@@ -245,6 +245,33 @@ func (fr *fleetRun) inputs(in fleet.Instance, strict bool) (reconcile.Inputs, fu
 // URLs go to hosts the runner allows; when one does not, the whole run is
 // refused (a pull request that points an instance elsewhere gets no plan
 // at all). An instance whose URL variable is unset fails alone later.
+// problemsWriter is where a fleet command writes the repository's
+// problems: stdout in text, stderr when stdout is a markdown or JSON view.
+func problemsWriter(format string, stdout, stderr io.Writer) io.Writer {
+	if format != "text" {
+		return stderr
+	}
+	return stdout
+}
+
+// selectValid is selectTrusted with each selected instance's values
+// checked (fleet.Check): their problems go to w and stop the command,
+// whose outcome nothing says.
+func (fr *fleetRun) selectValid(ctx context.Context, fo fleetOptions, w io.Writer, nothing string) ([]fleet.Instance, error) {
+	instances, err := fr.selectTrusted(fo, w)
+	if err != nil {
+		return nil, err
+	}
+	if problems := fr.validate(ctx, instances, false, false); problems.HasErrors() {
+		for _, p := range problems {
+			fmt.Fprintln(w, p)
+		}
+		fmt.Fprintln(w, problems.Summary())
+		return nil, silentError{errors.New("the repository has errors; " + nothing)}
+	}
+	return instances, nil
+}
+
 // selectTrusted is the instances fo selects, each pointing only at hosts
 // this runner allows (refuseHosts writes the refusals to w).
 func (fr *fleetRun) selectTrusted(fo fleetOptions, w io.Writer) ([]fleet.Instance, error) {
@@ -404,20 +431,10 @@ func runFleetValidate(ctx context.Context, fr *fleetRun, fo fleetOptions, stdout
 
 // runFleetPlan plans every selected instance.
 func runFleetPlan(ctx context.Context, fr *fleetRun, opts planOptions, fo fleetOptions, stdout, stderr io.Writer) error {
-	problemsTo := stdout
-	if opts.format != "text" {
-		problemsTo = stderr
-	}
-	instances, err := fr.selectTrusted(fo, problemsTo)
+	problemsTo := problemsWriter(opts.format, stdout, stderr)
+	instances, err := fr.selectValid(ctx, fo, problemsTo, "nothing was read from Grafana")
 	if err != nil {
 		return err
-	}
-	if problems := fr.validate(ctx, instances, false, false); problems.HasErrors() {
-		for _, p := range problems {
-			fmt.Fprintln(problemsTo, p)
-		}
-		fmt.Fprintln(problemsTo, problems.Summary())
-		return silentError{errors.New("the repository has errors; nothing was read from Grafana")}
 	}
 	saved := &planfile.Fleet{Selection: &planfile.Selection{Instances: fo.instances, Selectors: fo.selectors}}
 	rows := fleet.Run(ctx, instances, fo.inFlight(fr.g.concurrency), func(ctx context.Context, in fleet.Instance) view.FleetRow {
@@ -677,20 +694,10 @@ func (fr *fleetRun) checkInstance(ctx context.Context, ri reconcile.Inputs, out 
 // fleet. It exits 1 when any instance could not be checked or any check
 // failed.
 func runFleetCheck(ctx context.Context, fr *fleetRun, fo fleetOptions, format string, stdout, stderr io.Writer) error {
-	problemsTo := stdout
-	if format != "text" {
-		problemsTo = stderr
-	}
-	instances, err := fr.selectTrusted(fo, problemsTo)
+	problemsTo := problemsWriter(format, stdout, stderr)
+	instances, err := fr.selectValid(ctx, fo, problemsTo, "nothing was checked")
 	if err != nil {
 		return err
-	}
-	if problems := fr.validate(ctx, instances, false, false); problems.HasErrors() {
-		for _, p := range problems {
-			fmt.Fprintln(problemsTo, p)
-		}
-		fmt.Fprintln(problemsTo, problems.Summary())
-		return silentError{errors.New("the repository has errors; nothing was checked")}
 	}
 	opts := check.Options{Concurrency: fr.g.concurrency}
 	rows := fleet.Run(ctx, instances, fo.inFlight(fr.g.concurrency), func(ctx context.Context, in fleet.Instance) view.FleetCheckRow {
