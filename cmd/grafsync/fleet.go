@@ -341,15 +341,21 @@ func (fr *fleetRun) planInstance(ctx context.Context, in fleet.Instance, strict 
 	return row, out, ri, closeIn
 }
 
+// nameCredentials makes a 401 in err name the variables instance in takes
+// its credentials from, not the single Grafana's GRAFANA_TOKEN.
+func nameCredentials(in fleet.Instance, err error) {
+	var ae *grafana.APIError
+	if errors.As(err, &ae) {
+		ae.Credentials = credentialsOf(in)
+	}
+}
+
 // failedRow is the row of an instance that failed with err, said for that
 // instance: a 401's hint names the variables its entry takes credentials
 // from (not GRAFANA_TOKEN), and a repository error for it names the first
 // problem (all are printed above the table).
 func failedRow(in fleet.Instance, err error) view.FleetRow {
-	var ae *grafana.APIError
-	if errors.As(err, &ae) {
-		ae.Credentials = credentialsOf(in)
-	}
+	nameCredentials(in, err)
 	msg := err.Error()
 	var pe *reconcile.ProblemsError
 	if errors.As(err, &pe) {

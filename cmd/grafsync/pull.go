@@ -136,6 +136,9 @@ func stagedPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, view f
 	sopts.dir, sopts.declared = stage, declared
 	res, err := pullInto(ctx, sopts, kinds, e, log, stderr)
 	if err != nil {
+		if in.Name != "" {
+			nameCredentials(in, err)
+		}
 		fmt.Fprintf(stderr, "Nothing was written to %s: the pull from %s failed.\n", opts.dir, from)
 		return err
 	}
