@@ -30,9 +30,10 @@ type fleetHarness struct {
 //	fleetemu unhealthy I DSUID [message...] # the datasource's health check fails
 //	fleetemu seed-dashboard I UID title=T [folder=F] # a dashboard made by hand
 //	fleetemu seed-folder I UID title=T
+//	fleetemu save-as-v2 I UID    # a person's UI save as schema v2 (12.x, 13.x)
 func cmdFleetEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
-		ts.Fatalf("usage: fleetemu start N | dashboard I UID | edit-dashboard I UID k=v... | stop I | writes I N | race-edit I UID k=v... | unhealthy I DSUID [message...] | seed-dashboard I UID title=T [folder=F] | seed-folder I UID title=T")
+		ts.Fatalf("usage: fleetemu start N | dashboard I UID | edit-dashboard I UID k=v... | stop I | writes I N | race-edit I UID k=v... | unhealthy I DSUID [message...] | seed-dashboard I UID title=T [folder=F] | seed-folder I UID title=T | save-as-v2 I UID")
 	}
 	var h *fleetHarness
 	if args[0] == "start" {
@@ -110,6 +111,8 @@ func cmdFleetEmu(ts *testscript.TestScript, neg bool, args []string) {
 	case "seed-folder": // fleetemu seed-folder I UID title=T
 		_, err := emu.SeedFolder(1, grafanatest.FolderSpec{UID: args[2], Title: keyValues(ts, args[3:])["title"]})
 		ts.Check(err)
+	case "save-as-v2": // fleetemu save-as-v2 I UID: a person saves it in the UI as schema v2 (12.x, 13.x)
+		ts.Check(emu.ConvertDashboardToV2(1, args[2], 0))
 	case "unhealthy":
 		emu.SetHealthFault(args[2], &grafanatest.HealthFault{Message: strings.Join(args[3:], " ")})
 	default:

@@ -170,6 +170,13 @@ func stagedPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, view f
 	}
 	files, notes, err := carryBack(opts.dir, stage, hidden, in, res.Files)
 	res.Files, res.Notes = files, append(res.Notes, notes...)
+	if in.Name != "" {
+		for _, p := range res.NowV2 {
+			// The file reaches every instance that sees its path, not only
+			// the one pulled from.
+			res.Notes = append(res.Notes, fmt.Sprintf("%s is schema v2 now and reaches every instance that sees this path: a Grafana before 12 cannot take it (plan blocks it there); keep a classic copy for those instances with instanceContent, or restore the classic file before merging", p))
+		}
+	}
 	printPulled(stdout, files)
 	if err != nil {
 		return err

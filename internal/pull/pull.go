@@ -123,6 +123,9 @@ type Result struct {
 	Counts []Counts
 	// Notes say what was left out and why.
 	Notes []string
+	// NowV2 are the files of dashboards the repository held in classic
+	// JSON that Grafana now holds in schema v2 (rewritten as v2).
+	NowV2 []string
 }
 
 // Summary is the one line a pull ends with.
@@ -596,6 +599,11 @@ func placeDashboards(w *writer, dashes []liveDashboard, dirs map[string]string, 
 	for _, j := range jobs {
 		if old, ok := ex.dashboards[j.d.uid]; ok && ex.v2[j.d.uid] != (j.d.schema != "") {
 			w.note(schemaNote(j.d.uid, j.d.schema, old, j.path))
+			if isLiveV2(j.d.schema) {
+				w.mu.Lock()
+				w.res.NowV2 = append(w.res.NowV2, j.path)
+				w.mu.Unlock()
+			}
 		}
 		if old, ok := ex.dashboards[j.d.uid]; ok && old != j.path {
 			if err := w.remove(old, Moved, "to "+j.path); err != nil {
