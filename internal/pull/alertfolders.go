@@ -116,7 +116,7 @@ func renameAlertFolders(w *writer, declared *resource.Org, placed []grafana.Fold
 func rewriteGroupFolders(p string, src []byte, edits []folderEdit) ([]byte, string, error) {
 	root, err := yamlnode.Parse(src)
 	if err != nil || root == nil {
-		return nil, "", fmt.Errorf("%s: read it again to rename a rule group's folder: %v", p, err)
+		return nil, "", fmt.Errorf("%s: cannot read it again to rename a rule group's folder: %v", p, err)
 	}
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
@@ -135,54 +135,61 @@ func rewriteGroupFolders(p string, src []byte, edits []folderEdit) ([]byte, stri
 	}
 	var repls []repl
 	var details []string
+	// byHand is the error for a value pull cannot rewrite in place (an
+	// alias, a tag, a block or multi-line scalar): the person does it.
+	byHand := func(pos resource.Pos, index int, e folderEdit, why string) error {
+		return fmt.Errorf("%s:%d:%d: groups[%d].folder: folder %q is titled %q in Grafana now, and %s: write %q there by hand, then pull again",
+			p, pos.Line, pos.Col, index, e.old, e.to, why, e.to)
+	}
 	for _, e := range edits {
-		done := false
+		at, index := e.group, -1
 		for i, gn := range groups.Content {
 			gn = yamlnode.Deref(gn)
 			if gn.Line != e.group.Line || gn.Column != e.group.Col {
 				continue
 			}
+			index = i
 			for _, kv := range yamlnode.Pairs(gn) {
-				v := kv.Val
-				if kv.Key.Value != "folder" || v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) != e.old {
+				if kv.Key.Value != "folder" {
 					continue
 				}
-				start, end, ok := scalarSpan(src, v)
-				if !ok {
-					break
+				v := kv.Val
+				at = resource.Pos{Line: v.Line, Col: v.Column}
+				if v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) != e.old {
+					continue
 				}
-				repls = append(repls, repl{i, v, start, end, scalarText(e.to, v.Style), e.to})
-				done = true
+				if start, end, ok := scalarSpan(src, v); ok {
+					repls = append(repls, repl{i, v, start, end, scalarText(e.to, v.Style), e.to})
+				}
 			}
 		}
-		if !done {
-			return nil, "", fmt.Errorf("%s: the folder of the rule group at line %d is %q, renamed %q in Grafana: write it so by hand (pull cannot rewrite it in place)", p, e.group.Line, e.old, e.to)
+		if len(repls) == 0 || repls[len(repls)-1].index != index {
+			return nil, "", byHand(at, index, e, "pull cannot rewrite this value in place")
 		}
 		details = append(details, fmt.Sprintf("folder %q → %q", e.old, e.to))
 	}
-	sort.Slice(repls, func(a, b int) bool { return repls[a].start > repls[b].start })
+	sort.SliceStable(repls, func(a, b int) bool { return repls[a].start > repls[b].start })
 	out := bytes.Clone(src)
 	for i, r := range repls {
 		if i > 0 && r.end > repls[i-1].start {
-			return nil, "", fmt.Errorf("%s:%d: two rule groups share one folder value (an alias): rename it by hand", p, r.node.Line)
+			return nil, "", byHand(resource.Pos{Line: r.node.Line, Col: r.node.Column}, r.index, folderEdit{old: r.node.Value, to: r.to}, "several rule groups share this value")
 		}
 		out = append(out[:r.start:r.start], append([]byte(r.text), out[r.end:]...)...)
 	}
 	// The check: the new bytes decode to the old data with the folder
 	// values of those groups set to their new titles, and nothing else.
 	var want, got any
-	if yaml.Unmarshal(src, &want) != nil || yaml.Unmarshal(out, &got) != nil {
-		return nil, "", fmt.Errorf("%s: renaming a rule group's folder in place gave a file that does not read: rename it by hand", p)
-	}
+	wantOK := yaml.Unmarshal(src, &want) == nil
+	same := wantOK && yaml.Unmarshal(out, &got) == nil
 	for _, r := range repls {
 		g, ok := decodedGroup(want, r.index)
-		if !ok {
-			return nil, "", fmt.Errorf("%s: groups[%d] is not a mapping: rename its folder by hand", p, r.index)
+		if same = same && ok; same {
+			g["folder"] = r.to
 		}
-		g["folder"] = r.to
 	}
-	if !reflect.DeepEqual(want, got) {
-		return nil, "", fmt.Errorf("%s: renaming a rule group's folder in place would change more than its folder: rename it by hand", p)
+	if !same || !reflect.DeepEqual(want, got) {
+		r := repls[0]
+		return nil, "", byHand(resource.Pos{Line: r.node.Line, Col: r.node.Column}, r.index, folderEdit{old: r.node.Value, to: r.to}, "rewriting it in place would change more than this value")
 	}
 	sort.Strings(details)
 	return out, strings.Join(compact(details), ", "), nil

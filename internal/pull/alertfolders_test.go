@@ -229,3 +229,35 @@ func renameFolder(t *testing.T, url, uid, title string) {
 	}
 
 }
+
+// TestPullRenamedFolderByHand: a folder value pull cannot rewrite in place
+// (here an alias another group shares) fails the pull with the file, line
+// and field, and what to write there; the file is left as it was.
+func TestPullRenamedFolderByHand(t *testing.T) {
+	emu, c, url := emulatorURL(t)
+	if _, err := emu.SeedFolder(1, grafanatest.FolderSpec{UID: "platform", Title: "Platform"}); err != nil {
+		t.Fatal(err)
+	}
+	rule := func(uid string) string {
+		return "      - {uid: " + uid + ", title: " + uid + `, condition: A, data: [{refId: A, datasourceUid: __expr__, model: {type: math, expression: "1"}}]}` + "\n"
+	}
+	alias := "apiVersion: 1\ngroups:\n  - name: a\n    folder: &f Platform\n    interval: 1m\n    rules:\n" + rule("r1") +
+		"  - name: b\n    folder: *f\n    interval: 1m\n    rules:\n" + rule("r2")
+	dir := t.TempDir()
+	for p, data := range map[string]string{"dashboards/platform/_folder.yaml": "uid: platform\ntitle: Platform\n", "alerting/alias.yaml": alias} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), []byte(data), 0o644)
+	}
+	if _, problems := load.Load(os.DirFS(dir), load.Options{}); problems.HasErrors() {
+		t.Fatalf("the repository does not load before the rename: %v", problems)
+	}
+	renameFolder(t, url, "platform", "Platform edited")
+	_, err := Pull(context.Background(), []Org{{Name: "Main Org.", ID: 1, Dir: ".", Client: c}}, Options{Root: dir, Kinds: []Kind{Dashboards}})
+	if err == nil || !strings.Contains(err.Error(), "alerting/alias.yaml:") || !strings.Contains(err.Error(), `.folder: folder "Platform" is titled "Platform edited" in Grafana now`) ||
+		!strings.Contains(err.Error(), "by hand") {
+		t.Fatalf("pull: %v, want an error naming alerting/alias.yaml's folder value and to edit it by hand", err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "alerting", "alias.yaml")); string(got) != alias {
+		t.Errorf("alerting/alias.yaml changed:\n%s", got)
+	}
+}
