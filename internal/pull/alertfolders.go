@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -192,7 +193,7 @@ func rewriteGroupFolders(p string, src []byte, edits []folderEdit) ([]byte, stri
 		return nil, "", byHand(resource.Pos{Line: r.node.Line, Col: r.node.Column}, r.index, folderEdit{old: r.node.Value, to: r.to}, "rewriting it in place would change more than this value")
 	}
 	sort.Strings(details)
-	return out, strings.Join(compact(details), ", "), nil
+	return out, strings.Join(slices.Compact(details), ", "), nil
 }
 
 // scalarSpan is the byte range of scalar n's text in src: from its
@@ -256,11 +257,10 @@ func scalarText(s string, style yaml.Style) string {
 			return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 		}
 	case 0:
-		var n yaml.Node
-		if err := n.Encode(s); err == nil && n.Style == 0 && !strings.ContainsAny(s, ",[]{}#\"'\n") {
-			if b, err := yaml.Marshal(s); err == nil && string(b) == s+"\n" {
-				return s
-			}
+		// plain where yaml.v3 writes it plain, and nothing that ends
+		// or quotes a plain scalar in a flow mapping ({folder: x, ...})
+		if b, err := yaml.Marshal(s); err == nil && string(b) == s+"\n" && !strings.ContainsAny(s, ",[]{}#:\"'") {
+			return s
 		}
 	}
 	var b bytes.Buffer
@@ -282,15 +282,4 @@ func decodedGroup(doc any, i int) (map[string]any, bool) {
 	}
 	g, ok := gs[i].(map[string]any)
 	return g, ok
-}
-
-// compact drops repeated neighbours of a sorted list.
-func compact(s []string) []string {
-	out := s[:0]
-	for i, x := range s {
-		if i == 0 || x != s[i-1] {
-			out = append(out, x)
-		}
-	}
-	return out
 }
