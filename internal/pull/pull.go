@@ -356,6 +356,9 @@ func pullOrg(ctx context.Context, o Org, first bool, opts Options, w *writer, en
 			}
 		}
 		counts.Folders = len(folders)
+		if err := renameAlertFolders(w, declared, folders); err != nil {
+			return cfg, err
+		}
 		if opts.Folder != "" {
 			dashes = slicesFilter(dashes, func(d liveDashboard) bool { _, in := folderDirs[d.folderUID]; return in && d.folderUID != "" })
 		}
