@@ -77,17 +77,7 @@ func TestEscapeDollarsLoads(t *testing.T) {
 
 // emulator starts an emulator with a replica and returns a client of org 1.
 func emulator(t *testing.T) (*grafanatest.Emulator, *grafana.Client) {
-	t.Helper()
-	emu := grafanatest.New(grafanatest.Options{})
-	t.Cleanup(emu.Close)
-	rep, err := emu.StartReplica("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := grafana.New(grafana.Config{URLs: []string{rep.URL()}, User: "admin", Password: "admin"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	emu, c, _ := emulatorURL(t)
 	return emu, c
 }
 
