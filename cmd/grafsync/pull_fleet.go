@@ -80,8 +80,8 @@ func runFleetPull(ctx context.Context, opts pullOptions, kinds []pull.Kind, fl *
 		env{getenv: instanceEnv(e.getenv, in)}, log.With("instance", in.Name), stdout, stderr)
 }
 
-// stageView copies the files grafsync reads (readsPath) from an
-// instance's view of the repository into dir.
+// stageView copies the files grafsync reads (readsPath) from a view of the
+// repository (a fleet instance's, or the repository as it is) into dir.
 func stageView(ctx context.Context, seen fs.FS, dir string) error {
 	var total int64
 	return fs.WalkDir(seen, ".", func(p string, d fs.DirEntry, err error) error {

@@ -209,7 +209,7 @@ func (r *reading) expect(uids []string) {
 	close(r.loaded)
 }
 
-// wait waits for the reading to end and returns its first error.
+// wait waits for the reading to end and returns its error.
 //
 // A Grafana that is down or refuses the credentials fails both reads at
 // once; the error reported is chosen the same way every run: Grafana's
