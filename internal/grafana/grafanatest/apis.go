@@ -359,18 +359,24 @@ func managerRefusal(a map[string]string, serviceAccount bool) string {
 	return ""
 }
 
+// k8sObjectMeta is the metadata of a create or update body. It is an alias
+// of an unnamed struct so encoding/json's errors name the field as they did
+// when each body type spelled the struct out (UnmarshalTypeError.Struct is
+// the innermost struct's name, "" here).
+type k8sObjectMeta = struct {
+	Name            string            `json:"name"`
+	GenerateName    string            `json:"generateName"`
+	ResourceVersion string            `json:"resourceVersion"`
+	Annotations     map[string]string `json:"annotations"`
+	Labels          map[string]string `json:"labels"`
+}
+
 // k8sObject is the request body of a create or update.
 type k8sObject struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Metadata   struct {
-		Name            string            `json:"name"`
-		GenerateName    string            `json:"generateName"`
-		ResourceVersion string            `json:"resourceVersion"`
-		Annotations     map[string]string `json:"annotations"`
-		Labels          map[string]string `json:"labels"`
-	} `json:"metadata"`
-	Spec json.RawMessage `json:"spec"`
+	APIVersion string          `json:"apiVersion"`
+	Kind       string          `json:"kind"`
+	Metadata   k8sObjectMeta   `json:"metadata"`
+	Spec       json.RawMessage `json:"spec"`
 }
 
 func decodeK8sObject(k *apiCall) (*k8sObject, bool) {
@@ -418,16 +424,10 @@ func parseK8sObjectSpecStd(body io.Reader) *k8sSpecBody {
 		// a body of the wrong type gets the very error message
 		// decodeK8sObject gives (it names the type).
 		type k8sObject struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-			Metadata   struct {
-				Name            string            `json:"name"`
-				GenerateName    string            `json:"generateName"`
-				ResourceVersion string            `json:"resourceVersion"`
-				Annotations     map[string]string `json:"annotations"`
-				Labels          map[string]string `json:"labels"`
-			} `json:"metadata"`
-			Spec any `json:"spec"`
+			APIVersion string        `json:"apiVersion"`
+			Kind       string        `json:"kind"`
+			Metadata   k8sObjectMeta `json:"metadata"`
+			Spec       any           `json:"spec"`
 		}
 		var in k8sObject
 		dec := json.NewDecoder(body)
