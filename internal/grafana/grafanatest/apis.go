@@ -1,11 +1,13 @@
 package grafanatest
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -504,6 +506,17 @@ func parsePageToken(s string) (int64, bool) {
 	}
 	id, err := strconv.ParseInt(strings.TrimPrefix(string(b), "id:"), 10, 64)
 	return id, err == nil
+}
+
+// listSorted answers a LIST of items (taken in any order) through listPage,
+// in id order as legacy SQL storage serves them.
+func listSorted[T any](k *apiCall, kind string, items []T, id func(T) int64, encode func(T) json.RawMessage) {
+	slices.SortFunc(items, func(a, b T) int { return cmp.Compare(id(a), id(b)) })
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = id(it)
+	}
+	listPage(k, kind, ids, func(i int) json.RawMessage { return encode(items[i]) })
 }
 
 // listPage cuts a LIST page: at most limit items (default 50) and at most

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -28,12 +27,7 @@ func (e *Emulator) dashboardsAPI(k *apiCall, verb string) {
 		for _, d := range o.dashboards {
 			ds = append(ds, d)
 		}
-		slices.SortFunc(ds, func(a, b *dashboard) int { return int(a.id - b.id) })
-		ids := make([]int64, len(ds))
-		for i, d := range ds {
-			ids[i] = d.id
-		}
-		listPage(k, "Dashboard", ids, func(i int) json.RawMessage { return e.dashboardObject(k, ds[i]) })
+		listSorted(k, "Dashboard", ds, func(d *dashboard) int64 { return d.id }, func(d *dashboard) json.RawMessage { return e.dashboardObject(k, d) })
 	case "get":
 		d := o.dashboards[k.name]
 		if d == nil {

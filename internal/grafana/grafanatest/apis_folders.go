@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,12 +26,7 @@ func (e *Emulator) foldersAPI(k *apiCall, verb string) {
 				fs = append(fs, f)
 			}
 		}
-		slices.SortFunc(fs, func(a, b *folder) int { return int(a.id - b.id) })
-		ids := make([]int64, len(fs))
-		for i, f := range fs {
-			ids[i] = f.id
-		}
-		listPage(k, "Folder", ids, func(i int) json.RawMessage { return e.folderObject(k, fs[i]) })
+		listSorted(k, "Folder", fs, func(f *folder) int64 { return f.id }, func(f *folder) json.RawMessage { return e.folderObject(k, f) })
 	case "get":
 		f := o.folders[k.name]
 		if f == nil || k.folderAccess(f) < permView {
