@@ -47,8 +47,7 @@ func (e *Emulator) dashboardsAPI(k *apiCall, verb string) {
 			k8sStatus(k.w, http.StatusBadRequest, "BadRequest", e.version.ProvisionedDashboardDeleteMessage(), k.details("Dashboard"))
 			return
 		}
-		delete(o.dashboards, d.uid)
-		e.disconnectLibraryPanelsLocked(o, d.id)
+		e.deleteDashboardLocked(o, d)
 		e.apisDeleted(k, "dashboards", d.uid)
 	}
 }

@@ -416,8 +416,7 @@ func (e *Emulator) deleteDashboard(c *call) {
 		errMessage(c.w, http.StatusBadRequest, e.version.ProvisionedDashboardDeleteMessage())
 		return
 	}
-	delete(o.dashboards, uid)
-	e.disconnectLibraryPanelsLocked(o, d.id)
+	e.deleteDashboardLocked(o, d)
 	body := map[string]any{"title": d.title, "message": "Dashboard " + d.title + " deleted", "uid": d.uid}
 	if e.version.DeleteDashboardReturnsID() {
 		body["id"] = d.id
@@ -918,11 +917,11 @@ func (e *Emulator) editDashboardV2Locked(orgID int64, d *dashboard, edit func(ma
 func (e *Emulator) DeleteDashboard(orgID int64, uid string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.dashboardLocked(orgID, uid) == nil {
+	d := e.dashboardLocked(orgID, uid)
+	if d == nil {
 		return fmt.Errorf("delete dashboard %s: not found in org %d", uid, orgID)
 	}
-	e.disconnectLibraryPanelsLocked(e.st.orgs[orgID], e.dashboardLocked(orgID, uid).id)
-	delete(e.st.orgs[orgID].dashboards, uid)
+	e.deleteDashboardLocked(e.st.orgs[orgID], d)
 	return nil
 }
 

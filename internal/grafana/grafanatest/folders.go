@@ -541,10 +541,9 @@ func (e *Emulator) deleteFolderTreeLocked(o *org, uid string) bool {
 			delete(o.library, elUID)
 		}
 	}
-	for dUID, d := range o.dashboards {
+	for _, d := range o.dashboards {
 		if doomed[d.folderUID] {
-			e.disconnectLibraryPanelsLocked(o, d.id)
-			delete(o.dashboards, dUID)
+			e.deleteDashboardLocked(o, d)
 		}
 	}
 	for f := range doomed {

@@ -552,6 +552,13 @@ func (e *Emulator) connectLibraryPanelsLocked(o *org, d *dashboard, data map[str
 	return nil
 }
 
+// deleteDashboardLocked removes d from its org; a deleted dashboard keeps
+// no library panel connection (every delete path: /api, /apis, folder).
+func (e *Emulator) deleteDashboardLocked(o *org, d *dashboard) {
+	delete(o.dashboards, d.uid)
+	e.disconnectLibraryPanelsLocked(o, d.id)
+}
+
 // disconnectLibraryPanelsLocked drops every connection of dashboard id.
 func (e *Emulator) disconnectLibraryPanelsLocked(o *org, id int64) {
 	for _, el := range o.library {
