@@ -116,12 +116,8 @@ func (e *Emulator) saveDashboard(c *call) {
 		return
 	}
 	uid := strings.TrimSpace(jsonString(data["uid"]))
-	if !uidPattern.MatchString(uid) {
-		errMessage(c.w, http.StatusBadRequest, "uid contains illegal characters")
-		return
-	}
-	if len(uid) > maxUIDLength {
-		errMessage(c.w, http.StatusBadRequest, "uid too long, max 40 characters")
+	if msg := uidFormatProblem(uid); msg != "" {
+		errMessage(c.w, http.StatusBadRequest, msg)
 		return
 	}
 	raiseRefresh(data)

@@ -173,12 +173,10 @@ func (e *Emulator) createFolder(c *call) {
 
 // uidProblem is the 400 message for an unusable folder uid, or "" (§5.3, §12).
 func uidProblem(uid string) string {
-	switch {
-	case !uidPattern.MatchString(uid):
-		return "uid contains illegal characters"
-	case len(uid) > maxUIDLength:
-		return "uid too long, max 40 characters"
-	case uid == "general" || uid == "sharedwithme":
+	if msg := uidFormatProblem(uid); msg != "" {
+		return msg
+	}
+	if uid == "general" || uid == "sharedwithme" {
 		return "invalid uid for folder provided"
 	}
 	return ""

@@ -189,11 +189,8 @@ func (e *Emulator) createLibraryElement(c *call) {
 	switch {
 	case uid == "":
 		uid = e.uids.next()
-	case !uidPattern.MatchString(uid):
-		errMessage(c.w, http.StatusBadRequest, "uid contains illegal characters")
-		return
-	case len(uid) > maxUIDLength:
-		errMessage(c.w, http.StatusBadRequest, "uid too long, max 40 characters")
+	case uidFormatProblem(uid) != "":
+		errMessage(c.w, http.StatusBadRequest, uidFormatProblem(uid))
 		return
 	}
 	o := c.org()
@@ -402,12 +399,8 @@ func (e *Emulator) patchLibraryElement(c *call) {
 	}
 	next := *el
 	if cmd.UID != "" && cmd.UID != el.uid {
-		switch {
-		case !uidPattern.MatchString(cmd.UID):
-			errMessage(c.w, http.StatusBadRequest, "uid contains illegal characters")
-			return
-		case len(cmd.UID) > maxUIDLength:
-			errMessage(c.w, http.StatusBadRequest, "uid too long, max 40 characters")
+		if msg := uidFormatProblem(cmd.UID); msg != "" {
+			errMessage(c.w, http.StatusBadRequest, msg)
 			return
 		}
 		next.uid = cmd.UID
