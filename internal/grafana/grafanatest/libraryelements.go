@@ -237,23 +237,26 @@ func libraryClash(o *org, el, self *libraryElement) bool {
 	return false
 }
 
+// libraryUserRef is the librarypanel user reference of an element's meta
+// and of a connection: id, login as name, avatar; zero values for none.
+func libraryUserRef(u *user) map[string]any {
+	if u == nil {
+		return map[string]any{"id": 0, "name": "", "avatarUrl": ""}
+	}
+	return map[string]any{"id": u.id, "name": u.login, "avatarUrl": avatarURL(u.email)}
+}
+
 func (e *Emulator) libraryDTO(o *org, el *libraryElement, model json.RawMessage) map[string]any {
 	folderName, folderID, folderUID := "General", int64(0), el.folderUID
 	if f := o.folders[el.folderUID]; f != nil {
 		folderName, folderID = f.title, f.id
-	}
-	who := func(u *user) map[string]any {
-		if u == nil {
-			return map[string]any{"id": 0, "name": "", "avatarUrl": ""}
-		}
-		return map[string]any{"id": u.id, "name": u.login, "avatarUrl": avatarURL(u.email)}
 	}
 	return map[string]any{
 		"id": el.id, "orgId": o.id, "folderId": folderID, "folderUid": folderUID, "uid": el.uid, "name": el.name,
 		"kind": el.kind, "type": el.typ, "description": el.description, "model": model, "version": el.version,
 		"meta": map[string]any{
 			"folderName": folderName, "folderUid": folderUID, "connectedDashboards": len(el.connections),
-			"created": el.created, "updated": el.updated, "createdBy": who(el.createdBy), "updatedBy": who(el.updatedBy),
+			"created": el.created, "updated": el.updated, "createdBy": libraryUserRef(el.createdBy), "updatedBy": libraryUserRef(el.updatedBy),
 		},
 	}
 }
@@ -481,12 +484,8 @@ func (e *Emulator) libraryConnections(c *call) {
 		if d := dashboardByID(o, id); d != nil {
 			uid = d.uid
 		}
-		by := map[string]any{"id": 0, "name": "", "avatarUrl": ""}
-		if conn.createdBy != nil {
-			by = map[string]any{"id": conn.createdBy.id, "name": conn.createdBy.login, "avatarUrl": avatarURL(conn.createdBy.email)}
-		}
 		out = append(out, map[string]any{"id": conn.id, "kind": 1, "elementId": el.id, "connectionId": id,
-			"connectionUid": uid, "created": conn.created, "createdBy": by})
+			"connectionUid": uid, "created": conn.created, "createdBy": libraryUserRef(conn.createdBy)})
 	}
 	writeJSON(c.w, http.StatusOK, map[string]any{"result": out})
 }
