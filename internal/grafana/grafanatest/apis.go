@@ -381,10 +381,15 @@ type k8sObject struct {
 	Spec       json.RawMessage `json:"spec"`
 }
 
+// badK8sBody answers a create or update body that does not decode.
+func badK8sBody(k *apiCall, err error) {
+	k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the body of the request was in an unknown format: "+err.Error(), nil)
+}
+
 func decodeK8sObject(k *apiCall) (*k8sObject, bool) {
 	var obj k8sObject
 	if err := json.NewDecoder(k.r.Body).Decode(&obj); err != nil {
-		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the body of the request was in an unknown format: "+err.Error(), nil)
+		badK8sBody(k, err)
 		return nil, false
 	}
 	return &obj, k8sNameMatches(k, &obj)
@@ -461,7 +466,7 @@ func decodeK8sObjectSpec(k *apiCall) (obj *k8sObject, spec map[string]any, ok bo
 		b = parseK8sObjectSpec(k.r.Body)
 	}
 	if b.err != nil {
-		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the body of the request was in an unknown format: "+b.err.Error(), nil)
+		badK8sBody(k, b.err)
 		return nil, nil, false
 	}
 	return b.obj, b.spec, k8sNameMatches(k, b.obj)

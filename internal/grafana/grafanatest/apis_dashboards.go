@@ -158,7 +158,7 @@ func (e *Emulator) writeDashboardAPI(k *apiCall, verb string) {
 	} else if err := e.connectLibraryPanelsLocked(o, d, data, k.id.user); err != nil {
 		// The dashboard storage's after-save hook connects library panels
 		// as the legacy save does (pkg/registry/apis/dashboard legacy storage).
-		k8sStatus(k.w, http.StatusInternalServerError, "InternalError", "Error while connecting library panels", k.details("Dashboard"))
+		k8sStatus(k.w, http.StatusInternalServerError, "InternalError", msgLibraryConnect, k.details("Dashboard"))
 		return
 	}
 	status := http.StatusOK

@@ -198,7 +198,7 @@ func (e *Emulator) saveDashboard(c *call) {
 		title: title, message: cmd.Message, by: c.id.user.id,
 	})
 	if err := e.connectLibraryPanelsLocked(o, d, data, c.id.user); err != nil {
-		errMessage(c.w, http.StatusInternalServerError, "Error while connecting library panels")
+		errMessage(c.w, http.StatusInternalServerError, msgLibraryConnect)
 		return
 	}
 	writeJSON(c.w, http.StatusOK, e.saveResponse(d))
@@ -556,7 +556,7 @@ func (e *Emulator) restoreDashboardVersion(c *call) {
 		message: fmt.Sprintf("Restored from version %d", v.version), restoredFrom: v.version, by: c.id.user.id,
 	})
 	if err := e.connectLibraryPanelsLocked(o, d, data, c.id.user); err != nil {
-		errMessage(c.w, http.StatusInternalServerError, "Error while connecting library panels")
+		errMessage(c.w, http.StatusInternalServerError, msgLibraryConnect)
 		return
 	}
 	writeJSON(c.w, http.StatusOK, e.saveResponse(d))
@@ -877,7 +877,7 @@ func (e *Emulator) EditDashboard(orgID int64, uid string, edit func(map[string]a
 		existing: d, uid: d.uid, folderUID: d.folderUID, data: data, title: title, by: 1,
 	})
 	if err := e.connectLibraryPanelsLocked(e.st.orgs[orgID], d, data, e.st.users[1]); err != nil {
-		return fmt.Errorf("edit dashboard %s: saved, but Grafana answers 500 Error while connecting library panels: %w", uid, err)
+		return fmt.Errorf("edit dashboard %s: saved, but Grafana answers 500 %s: %w", uid, msgLibraryConnect, err)
 	}
 	return nil
 }

@@ -35,6 +35,9 @@ const (
 	msgLibraryVersion     = "the library element has been changed by someone else"
 	msgLibraryConnections = "the library element has connections"
 	msgLibraryFolderInUse = "Folder could not be deleted because it contains library elements in use"
+	// msgLibraryConnect is the 500 of a dashboard save whose library
+	// panels cannot be connected (pkg/api/dashboard.go postDashboard).
+	msgLibraryConnect = "Error while connecting library panels"
 )
 
 // Library element kinds (model.PanelElement, model.VariableElement).
