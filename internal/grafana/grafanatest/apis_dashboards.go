@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -579,9 +580,7 @@ func (e *Emulator) DashboardAnnotations(orgID int64, uid string) map[string]stri
 	defer e.mu.RUnlock()
 	out := map[string]string{}
 	if d := e.dashboardLocked(orgID, uid); d != nil {
-		for k, v := range d.meta.annotations {
-			out[k] = v
-		}
+		maps.Copy(out, d.meta.annotations)
 	}
 	return out
 }

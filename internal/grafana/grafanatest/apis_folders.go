@@ -3,6 +3,7 @@ package grafanatest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -189,9 +190,7 @@ func (e *Emulator) FolderAnnotations(orgID int64, uid string) map[string]string 
 	defer e.mu.RUnlock()
 	out := map[string]string{}
 	if o := e.st.orgs[orgID]; o != nil && o.folders[uid] != nil {
-		for k, v := range o.folders[uid].meta.annotations {
-			out[k] = v
-		}
+		maps.Copy(out, o.folders[uid].meta.annotations)
 	}
 	return out
 }
