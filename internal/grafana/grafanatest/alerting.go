@@ -251,7 +251,7 @@ func (e *Emulator) alertingRoutes() {
 		}
 		writeJSON(c.w, http.StatusOK, a.groupJSON(c.org().id, k, rules))
 	})
-	e.write("PUT "+p+"/folder/{folder}/rule-groups/{group}", func(c *call) { e.putRuleGroup(c) })
+	e.write("PUT "+p+"/folder/{folder}/rule-groups/{group}", e.putRuleGroup)
 	e.write("DELETE "+p+"/folder/{folder}/rule-groups/{group}", func(c *call) {
 		a := c.org().al()
 		k, rules := ruleGroupParam(c)
@@ -282,12 +282,8 @@ func (e *Emulator) alertingRoutes() {
 	})
 	e.write("POST "+p+"/contact-points", func(c *call) {
 		a := c.org().al()
-		var in receiverIn
-		if !decodeBody(c.w, c.r, &in) {
-			return
-		}
-		if msg := in.check(); msg != "" {
-			validationError(c, msg)
+		in, ok := receiverInput(c)
+		if !ok {
 			return
 		}
 		if in.UID == "" {
@@ -309,12 +305,8 @@ func (e *Emulator) alertingRoutes() {
 			errMessage(c.w, http.StatusNotFound, "contact point not found")
 			return
 		}
-		var in receiverIn
-		if !decodeBody(c.w, c.r, &in) {
-			return
-		}
-		if msg := in.check(); msg != "" {
-			validationError(c, msg)
+		in, ok := receiverInput(c)
+		if !ok {
 			return
 		}
 		if provenanceRefused(c, r.provenance, provenanceOf(c.r)) {
@@ -741,6 +733,20 @@ type receiverIn struct {
 	Type                  string         `json:"type"`
 	DisableResolveMessage bool           `json:"disableResolveMessage"`
 	Settings              map[string]any `json:"settings"`
+}
+
+// receiverInput decodes and checks a contact point body, answering 400
+// when it is not one Grafana would store.
+func receiverInput(c *call) (receiverIn, bool) {
+	var in receiverIn
+	if !decodeBody(c.w, c.r, &in) {
+		return in, false
+	}
+	if msg := in.check(); msg != "" {
+		validationError(c, msg)
+		return in, false
+	}
+	return in, true
 }
 
 func (in receiverIn) check() string {
