@@ -113,6 +113,37 @@ func provenanceRefused(c *call, stored, want string) bool {
 	return true
 }
 
+// staleVersion answers 409 when the client sent a version that is not the
+// stored object's current one; an empty sent version skips the check.
+func staleVersion(c *call, sent, current string) bool {
+	if sent == "" || sent == current {
+		return false
+	}
+	errMessage(c.w, http.StatusConflict, "version conflict")
+	return true
+}
+
+// ruleGroupParam is the group the path's {folder} and {group} name and its
+// rules; with no rule it answers 404 and returns nil rules.
+func ruleGroupParam(c *call) ([2]string, []*alertRule) {
+	k := [2]string{c.r.PathValue("folder"), c.r.PathValue("group")}
+	rules := c.org().al().groupRules(k)
+	if len(rules) == 0 {
+		errMessage(c.w, http.StatusNotFound, "rule group not found")
+		return k, nil
+	}
+	return k, rules
+}
+
+// withProvenance adds a stored provenance to an object's JSON; none ("")
+// leaves the member out, as Grafana's provisioning API does.
+func withProvenance(out map[string]any, provenance string) map[string]any {
+	if provenance != "" {
+		out["provenance"] = provenance
+	}
+	return out
+}
+
 func validationError(c *call, msg string) {
 	writeJSON(c.w, http.StatusBadRequest, map[string]any{"message": msg})
 }
@@ -214,21 +245,17 @@ func (e *Emulator) alertingRoutes() {
 	})
 	e.read("GET "+p+"/folder/{folder}/rule-groups/{group}", func(c *call) {
 		a := c.org().al()
-		k := [2]string{c.r.PathValue("folder"), c.r.PathValue("group")}
-		rules := a.groupRules(k)
-		if len(rules) == 0 {
-			errMessage(c.w, http.StatusNotFound, "rule group not found")
+		k, rules := ruleGroupParam(c)
+		if rules == nil {
 			return
 		}
 		writeJSON(c.w, http.StatusOK, a.groupJSON(c.org().id, k, rules))
 	})
-	e.write("PUT "+p+"/folder/{folder}/rule-groups/{group}", func(c *call) { e.putRuleGroup(c) })
+	e.write("PUT "+p+"/folder/{folder}/rule-groups/{group}", e.putRuleGroup)
 	e.write("DELETE "+p+"/folder/{folder}/rule-groups/{group}", func(c *call) {
 		a := c.org().al()
-		k := [2]string{c.r.PathValue("folder"), c.r.PathValue("group")}
-		rules := a.groupRules(k)
-		if len(rules) == 0 {
-			errMessage(c.w, http.StatusNotFound, "rule group not found")
+		k, rules := ruleGroupParam(c)
+		if rules == nil {
 			return
 		}
 		for _, r := range rules {
@@ -255,12 +282,8 @@ func (e *Emulator) alertingRoutes() {
 	})
 	e.write("POST "+p+"/contact-points", func(c *call) {
 		a := c.org().al()
-		var in receiverIn
-		if !decodeBody(c.w, c.r, &in) {
-			return
-		}
-		if msg := in.check(); msg != "" {
-			validationError(c, msg)
+		in, ok := receiverInput(c)
+		if !ok {
 			return
 		}
 		if in.UID == "" {
@@ -282,12 +305,8 @@ func (e *Emulator) alertingRoutes() {
 			errMessage(c.w, http.StatusNotFound, "contact point not found")
 			return
 		}
-		var in receiverIn
-		if !decodeBody(c.w, c.r, &in) {
-			return
-		}
-		if msg := in.check(); msg != "" {
-			validationError(c, msg)
+		in, ok := receiverInput(c)
+		if !ok {
 			return
 		}
 		if provenanceRefused(c, r.provenance, provenanceOf(c.r)) {
@@ -316,11 +335,7 @@ func (e *Emulator) alertingRoutes() {
 
 	e.read("GET "+p+"/policies", func(c *call) {
 		a := c.org().al()
-		tree := maps.Clone(a.route)
-		if a.routeProv != "" {
-			tree["provenance"] = a.routeProv
-		}
-		writeJSON(c.w, http.StatusOK, tree)
+		writeJSON(c.w, http.StatusOK, withProvenance(maps.Clone(a.route), a.routeProv))
 	})
 	e.write("PUT "+p+"/policies", func(c *call) {
 		a := c.org().al()
@@ -391,8 +406,7 @@ func (e *Emulator) alertingRoutes() {
 		a := c.org().al()
 		m := a.mutes[c.r.PathValue("name")]
 		if m != nil {
-			if v := c.r.URL.Query().Get("version"); v != "" && v != m.version() {
-				errMessage(c.w, http.StatusConflict, "version conflict")
+			if staleVersion(c, c.r.URL.Query().Get("version"), m.version()) {
 				return
 			}
 			if routeUses(a.route, "mute_time_intervals", m.name) || routeUses(a.route, "active_time_intervals", m.name) {
@@ -422,8 +436,7 @@ func (e *Emulator) alertingRoutes() {
 		}
 		t := a.templates[name]
 		if t != nil {
-			if in.Version != "" && in.Version != t.version() {
-				errMessage(c.w, http.StatusConflict, "version conflict")
+			if staleVersion(c, in.Version, t.version()) {
 				return
 			}
 			if provenanceRefused(c, t.provenance, provenanceOf(c.r)) {
@@ -439,8 +452,7 @@ func (e *Emulator) alertingRoutes() {
 	e.write("DELETE "+p+"/templates/{name}", func(c *call) {
 		a := c.org().al()
 		if t := a.templates[c.r.PathValue("name")]; t != nil {
-			if v := c.r.URL.Query().Get("version"); v != "" && v != t.version() {
-				errMessage(c.w, http.StatusConflict, "version conflict")
+			if staleVersion(c, c.r.URL.Query().Get("version"), t.version()) {
 				return
 			}
 			delete(a.templates, t.name)
@@ -514,14 +526,15 @@ func (e *Emulator) putRuleGroup(c *call) {
 			return
 		}
 	}
-	for _, old := range a.groupRules(k) {
+	replaced := a.groupRules(k)
+	for _, old := range replaced {
 		if !seen[old.doc["uid"].(string)] {
 			if provenanceRefused(c, old.provenance, want) {
 				return
 			}
 		}
 	}
-	for _, old := range a.groupRules(k) {
+	for _, old := range replaced {
 		delete(a.rules, old.doc["uid"].(string))
 	}
 	for _, r := range in.Rules {
@@ -644,10 +657,7 @@ func (a *alertingStore) ruleJSON(orgID int64, r *alertRule) map[string]any {
 	out := maps.Clone(r.doc)
 	out["id"], out["orgID"], out["folderUID"], out["ruleGroup"] = r.id, orgID, r.folderUID, r.group
 	out["updated"] = r.updated.Format(time.RFC3339)
-	if r.provenance != "" {
-		out["provenance"] = r.provenance
-	}
-	return out
+	return withProvenance(out, r.provenance)
 }
 
 func (a *alertingStore) groupJSON(orgID int64, k [2]string, rules []*alertRule) map[string]any {
@@ -725,6 +735,20 @@ type receiverIn struct {
 	Settings              map[string]any `json:"settings"`
 }
 
+// receiverInput decodes and checks a contact point body, answering 400
+// when it is not one Grafana would store.
+func receiverInput(c *call) (receiverIn, bool) {
+	var in receiverIn
+	if !decodeBody(c.w, c.r, &in) {
+		return in, false
+	}
+	if msg := in.check(); msg != "" {
+		validationError(c, msg)
+		return in, false
+	}
+	return in, true
+}
+
 func (in receiverIn) check() string {
 	switch {
 	case in.Name == "":
@@ -766,10 +790,7 @@ func (r *receiver) json() map[string]any {
 		settings[k] = "[REDACTED]"
 	}
 	out := map[string]any{"uid": r.uid, "name": r.name, "type": r.typ, "disableResolveMessage": r.disableResolveMessage, "settings": settings}
-	if r.provenance != "" {
-		out["provenance"] = r.provenance
-	}
-	return out
+	return withProvenance(out, r.provenance)
 }
 
 func (m *muteTiming) version() string { return fingerprintOf(m.name, m.intervals) }
@@ -779,20 +800,13 @@ func (m *muteTiming) json() map[string]any {
 	if out["time_intervals"] == nil {
 		out["time_intervals"] = []any{}
 	}
-	if m.provenance != "" {
-		out["provenance"] = m.provenance
-	}
-	return out
+	return withProvenance(out, m.provenance)
 }
 
 func (t *notifTemplate) version() string { return fingerprintOf(t.name, t.template) }
 
 func (t *notifTemplate) json() map[string]any {
-	out := map[string]any{"name": t.name, "template": t.template, "version": t.version()}
-	if t.provenance != "" {
-		out["provenance"] = t.provenance
-	}
-	return out
+	return withProvenance(map[string]any{"name": t.name, "template": t.template, "version": t.version()}, t.provenance)
 }
 
 // fingerprintOf is a resource version Grafana derives from the content.

@@ -1,11 +1,13 @@
 package grafanatest
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -359,24 +361,35 @@ func managerRefusal(a map[string]string, serviceAccount bool) string {
 	return ""
 }
 
+// k8sObjectMeta is the metadata of a create or update body. It is an alias
+// of an unnamed struct so encoding/json's errors name the field as they did
+// when each body type spelled the struct out (UnmarshalTypeError.Struct is
+// the innermost struct's name, "" here).
+type k8sObjectMeta = struct {
+	Name            string            `json:"name"`
+	GenerateName    string            `json:"generateName"`
+	ResourceVersion string            `json:"resourceVersion"`
+	Annotations     map[string]string `json:"annotations"`
+	Labels          map[string]string `json:"labels"`
+}
+
 // k8sObject is the request body of a create or update.
 type k8sObject struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Metadata   struct {
-		Name            string            `json:"name"`
-		GenerateName    string            `json:"generateName"`
-		ResourceVersion string            `json:"resourceVersion"`
-		Annotations     map[string]string `json:"annotations"`
-		Labels          map[string]string `json:"labels"`
-	} `json:"metadata"`
-	Spec json.RawMessage `json:"spec"`
+	APIVersion string          `json:"apiVersion"`
+	Kind       string          `json:"kind"`
+	Metadata   k8sObjectMeta   `json:"metadata"`
+	Spec       json.RawMessage `json:"spec"`
+}
+
+// badK8sBody answers a create or update body that does not decode.
+func badK8sBody(k *apiCall, err error) {
+	k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the body of the request was in an unknown format: "+err.Error(), nil)
 }
 
 func decodeK8sObject(k *apiCall) (*k8sObject, bool) {
 	var obj k8sObject
 	if err := json.NewDecoder(k.r.Body).Decode(&obj); err != nil {
-		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the body of the request was in an unknown format: "+err.Error(), nil)
+		badK8sBody(k, err)
 		return nil, false
 	}
 	return &obj, k8sNameMatches(k, &obj)
@@ -418,16 +431,10 @@ func parseK8sObjectSpecStd(body io.Reader) *k8sSpecBody {
 		// a body of the wrong type gets the very error message
 		// decodeK8sObject gives (it names the type).
 		type k8sObject struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-			Metadata   struct {
-				Name            string            `json:"name"`
-				GenerateName    string            `json:"generateName"`
-				ResourceVersion string            `json:"resourceVersion"`
-				Annotations     map[string]string `json:"annotations"`
-				Labels          map[string]string `json:"labels"`
-			} `json:"metadata"`
-			Spec any `json:"spec"`
+			APIVersion string        `json:"apiVersion"`
+			Kind       string        `json:"kind"`
+			Metadata   k8sObjectMeta `json:"metadata"`
+			Spec       any           `json:"spec"`
 		}
 		var in k8sObject
 		dec := json.NewDecoder(body)
@@ -459,7 +466,7 @@ func decodeK8sObjectSpec(k *apiCall) (obj *k8sObject, spec map[string]any, ok bo
 		b = parseK8sObjectSpec(k.r.Body)
 	}
 	if b.err != nil {
-		k8sStatus(k.w, http.StatusBadRequest, "BadRequest", "the body of the request was in an unknown format: "+b.err.Error(), nil)
+		badK8sBody(k, b.err)
 		return nil, nil, false
 	}
 	return b.obj, b.spec, k8sNameMatches(k, b.obj)
@@ -504,6 +511,17 @@ func parsePageToken(s string) (int64, bool) {
 	}
 	id, err := strconv.ParseInt(strings.TrimPrefix(string(b), "id:"), 10, 64)
 	return id, err == nil
+}
+
+// listSorted answers a LIST of items (taken in any order) through listPage,
+// in id order as legacy SQL storage serves them.
+func listSorted[T any](k *apiCall, kind string, items []T, id func(T) int64, encode func(T) json.RawMessage) {
+	slices.SortFunc(items, func(a, b T) int { return cmp.Compare(id(a), id(b)) })
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = id(it)
+	}
+	listPage(k, kind, ids, func(i int) json.RawMessage { return encode(items[i]) })
 }
 
 // listPage cuts a LIST page: at most limit items (default 50) and at most

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -28,12 +28,7 @@ func (e *Emulator) dashboardsAPI(k *apiCall, verb string) {
 		for _, d := range o.dashboards {
 			ds = append(ds, d)
 		}
-		slices.SortFunc(ds, func(a, b *dashboard) int { return int(a.id - b.id) })
-		ids := make([]int64, len(ds))
-		for i, d := range ds {
-			ids[i] = d.id
-		}
-		listPage(k, "Dashboard", ids, func(i int) json.RawMessage { return e.dashboardObject(k, ds[i]) })
+		listSorted(k, "Dashboard", ds, func(d *dashboard) int64 { return d.id }, func(d *dashboard) json.RawMessage { return e.dashboardObject(k, d) })
 	case "get":
 		d := o.dashboards[k.name]
 		if d == nil {
@@ -53,8 +48,7 @@ func (e *Emulator) dashboardsAPI(k *apiCall, verb string) {
 			k8sStatus(k.w, http.StatusBadRequest, "BadRequest", e.version.ProvisionedDashboardDeleteMessage(), k.details("Dashboard"))
 			return
 		}
-		delete(o.dashboards, d.uid)
-		e.disconnectLibraryPanelsLocked(o, d.id)
+		e.deleteDashboardLocked(o, d)
 		e.apisDeleted(k, "dashboards", d.uid)
 	}
 }
@@ -165,7 +159,7 @@ func (e *Emulator) writeDashboardAPI(k *apiCall, verb string) {
 	} else if err := e.connectLibraryPanelsLocked(o, d, data, k.id.user); err != nil {
 		// The dashboard storage's after-save hook connects library panels
 		// as the legacy save does (pkg/registry/apis/dashboard legacy storage).
-		k8sStatus(k.w, http.StatusInternalServerError, "InternalError", "Error while connecting library panels", k.details("Dashboard"))
+		k8sStatus(k.w, http.StatusInternalServerError, "InternalError", msgLibraryConnect, k.details("Dashboard"))
 		return
 	}
 	status := http.StatusOK
@@ -586,9 +580,7 @@ func (e *Emulator) DashboardAnnotations(orgID int64, uid string) map[string]stri
 	defer e.mu.RUnlock()
 	out := map[string]string{}
 	if d := e.dashboardLocked(orgID, uid); d != nil {
-		for k, v := range d.meta.annotations {
-			out[k] = v
-		}
+		maps.Copy(out, d.meta.annotations)
 	}
 	return out
 }

@@ -3,8 +3,8 @@ package grafanatest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,12 +27,7 @@ func (e *Emulator) foldersAPI(k *apiCall, verb string) {
 				fs = append(fs, f)
 			}
 		}
-		slices.SortFunc(fs, func(a, b *folder) int { return int(a.id - b.id) })
-		ids := make([]int64, len(fs))
-		for i, f := range fs {
-			ids[i] = f.id
-		}
-		listPage(k, "Folder", ids, func(i int) json.RawMessage { return e.folderObject(k, fs[i]) })
+		listSorted(k, "Folder", fs, func(f *folder) int64 { return f.id }, func(f *folder) json.RawMessage { return e.folderObject(k, f) })
 	case "get":
 		f := o.folders[k.name]
 		if f == nil || k.folderAccess(f) < permView {
@@ -195,9 +190,7 @@ func (e *Emulator) FolderAnnotations(orgID int64, uid string) map[string]string 
 	defer e.mu.RUnlock()
 	out := map[string]string{}
 	if o := e.st.orgs[orgID]; o != nil && o.folders[uid] != nil {
-		for k, v := range o.folders[uid].meta.annotations {
-			out[k] = v
-		}
+		maps.Copy(out, o.folders[uid].meta.annotations)
 	}
 	return out
 }

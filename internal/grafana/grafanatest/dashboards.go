@@ -116,12 +116,8 @@ func (e *Emulator) saveDashboard(c *call) {
 		return
 	}
 	uid := strings.TrimSpace(jsonString(data["uid"]))
-	if !uidPattern.MatchString(uid) {
-		errMessage(c.w, http.StatusBadRequest, "uid contains illegal characters")
-		return
-	}
-	if len(uid) > maxUIDLength {
-		errMessage(c.w, http.StatusBadRequest, "uid too long, max 40 characters")
+	if msg := uidFormatProblem(uid); msg != "" {
+		errMessage(c.w, http.StatusBadRequest, msg)
 		return
 	}
 	raiseRefresh(data)
@@ -202,7 +198,7 @@ func (e *Emulator) saveDashboard(c *call) {
 		title: title, message: cmd.Message, by: c.id.user.id,
 	})
 	if err := e.connectLibraryPanelsLocked(o, d, data, c.id.user); err != nil {
-		errMessage(c.w, http.StatusInternalServerError, "Error while connecting library panels")
+		errMessage(c.w, http.StatusInternalServerError, msgLibraryConnect)
 		return
 	}
 	writeJSON(c.w, http.StatusOK, e.saveResponse(d))
@@ -416,8 +412,7 @@ func (e *Emulator) deleteDashboard(c *call) {
 		errMessage(c.w, http.StatusBadRequest, e.version.ProvisionedDashboardDeleteMessage())
 		return
 	}
-	delete(o.dashboards, uid)
-	e.disconnectLibraryPanelsLocked(o, d.id)
+	e.deleteDashboardLocked(o, d)
 	body := map[string]any{"title": d.title, "message": "Dashboard " + d.title + " deleted", "uid": d.uid}
 	if e.version.DeleteDashboardReturnsID() {
 		body["id"] = d.id
@@ -561,7 +556,7 @@ func (e *Emulator) restoreDashboardVersion(c *call) {
 		message: fmt.Sprintf("Restored from version %d", v.version), restoredFrom: v.version, by: c.id.user.id,
 	})
 	if err := e.connectLibraryPanelsLocked(o, d, data, c.id.user); err != nil {
-		errMessage(c.w, http.StatusInternalServerError, "Error while connecting library panels")
+		errMessage(c.w, http.StatusInternalServerError, msgLibraryConnect)
 		return
 	}
 	writeJSON(c.w, http.StatusOK, e.saveResponse(d))
@@ -882,7 +877,7 @@ func (e *Emulator) EditDashboard(orgID int64, uid string, edit func(map[string]a
 		existing: d, uid: d.uid, folderUID: d.folderUID, data: data, title: title, by: 1,
 	})
 	if err := e.connectLibraryPanelsLocked(e.st.orgs[orgID], d, data, e.st.users[1]); err != nil {
-		return fmt.Errorf("edit dashboard %s: saved, but Grafana answers 500 Error while connecting library panels: %w", uid, err)
+		return fmt.Errorf("edit dashboard %s: saved, but Grafana answers 500 %s: %w", uid, msgLibraryConnect, err)
 	}
 	return nil
 }
@@ -918,11 +913,11 @@ func (e *Emulator) editDashboardV2Locked(orgID int64, d *dashboard, edit func(ma
 func (e *Emulator) DeleteDashboard(orgID int64, uid string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.dashboardLocked(orgID, uid) == nil {
+	d := e.dashboardLocked(orgID, uid)
+	if d == nil {
 		return fmt.Errorf("delete dashboard %s: not found in org %d", uid, orgID)
 	}
-	e.disconnectLibraryPanelsLocked(e.st.orgs[orgID], e.dashboardLocked(orgID, uid).id)
-	delete(e.st.orgs[orgID].dashboards, uid)
+	e.deleteDashboardLocked(e.st.orgs[orgID], d)
 	return nil
 }
 

@@ -173,12 +173,10 @@ func (e *Emulator) createFolder(c *call) {
 
 // uidProblem is the 400 message for an unusable folder uid, or "" (§5.3, §12).
 func uidProblem(uid string) string {
-	switch {
-	case !uidPattern.MatchString(uid):
-		return "uid contains illegal characters"
-	case len(uid) > maxUIDLength:
-		return "uid too long, max 40 characters"
-	case uid == "general" || uid == "sharedwithme":
+	if msg := uidFormatProblem(uid); msg != "" {
+		return msg
+	}
+	if uid == "general" || uid == "sharedwithme" {
 		return "invalid uid for folder provided"
 	}
 	return ""
@@ -541,10 +539,9 @@ func (e *Emulator) deleteFolderTreeLocked(o *org, uid string) bool {
 			delete(o.library, elUID)
 		}
 	}
-	for dUID, d := range o.dashboards {
+	for _, d := range o.dashboards {
 		if doomed[d.folderUID] {
-			e.disconnectLibraryPanelsLocked(o, d.id)
-			delete(o.dashboards, dUID)
+			e.deleteDashboardLocked(o, d)
 		}
 	}
 	for f := range doomed {

@@ -35,6 +35,9 @@ const (
 	msgLibraryVersion     = "the library element has been changed by someone else"
 	msgLibraryConnections = "the library element has connections"
 	msgLibraryFolderInUse = "Folder could not be deleted because it contains library elements in use"
+	// msgLibraryConnect is the 500 of a dashboard save whose library
+	// panels cannot be connected (pkg/api/dashboard.go postDashboard).
+	msgLibraryConnect = "Error while connecting library panels"
 )
 
 // Library element kinds (model.PanelElement, model.VariableElement).
@@ -189,11 +192,8 @@ func (e *Emulator) createLibraryElement(c *call) {
 	switch {
 	case uid == "":
 		uid = e.uids.next()
-	case !uidPattern.MatchString(uid):
-		errMessage(c.w, http.StatusBadRequest, "uid contains illegal characters")
-		return
-	case len(uid) > maxUIDLength:
-		errMessage(c.w, http.StatusBadRequest, "uid too long, max 40 characters")
+	case uidFormatProblem(uid) != "":
+		errMessage(c.w, http.StatusBadRequest, uidFormatProblem(uid))
 		return
 	}
 	o := c.org()
@@ -240,23 +240,26 @@ func libraryClash(o *org, el, self *libraryElement) bool {
 	return false
 }
 
+// libraryUserRef is the librarypanel user reference of an element's meta
+// and of a connection: id, login as name, avatar; zero values for none.
+func libraryUserRef(u *user) map[string]any {
+	if u == nil {
+		return map[string]any{"id": 0, "name": "", "avatarUrl": ""}
+	}
+	return map[string]any{"id": u.id, "name": u.login, "avatarUrl": avatarURL(u.email)}
+}
+
 func (e *Emulator) libraryDTO(o *org, el *libraryElement, model json.RawMessage) map[string]any {
 	folderName, folderID, folderUID := "General", int64(0), el.folderUID
 	if f := o.folders[el.folderUID]; f != nil {
 		folderName, folderID = f.title, f.id
-	}
-	who := func(u *user) map[string]any {
-		if u == nil {
-			return map[string]any{"id": 0, "name": "", "avatarUrl": ""}
-		}
-		return map[string]any{"id": u.id, "name": u.login, "avatarUrl": avatarURL(u.email)}
 	}
 	return map[string]any{
 		"id": el.id, "orgId": o.id, "folderId": folderID, "folderUid": folderUID, "uid": el.uid, "name": el.name,
 		"kind": el.kind, "type": el.typ, "description": el.description, "model": model, "version": el.version,
 		"meta": map[string]any{
 			"folderName": folderName, "folderUid": folderUID, "connectedDashboards": len(el.connections),
-			"created": el.created, "updated": el.updated, "createdBy": who(el.createdBy), "updatedBy": who(el.updatedBy),
+			"created": el.created, "updated": el.updated, "createdBy": libraryUserRef(el.createdBy), "updatedBy": libraryUserRef(el.updatedBy),
 		},
 	}
 }
@@ -402,12 +405,8 @@ func (e *Emulator) patchLibraryElement(c *call) {
 	}
 	next := *el
 	if cmd.UID != "" && cmd.UID != el.uid {
-		switch {
-		case !uidPattern.MatchString(cmd.UID):
-			errMessage(c.w, http.StatusBadRequest, "uid contains illegal characters")
-			return
-		case len(cmd.UID) > maxUIDLength:
-			errMessage(c.w, http.StatusBadRequest, "uid too long, max 40 characters")
+		if msg := uidFormatProblem(cmd.UID); msg != "" {
+			errMessage(c.w, http.StatusBadRequest, msg)
 			return
 		}
 		next.uid = cmd.UID
@@ -488,12 +487,8 @@ func (e *Emulator) libraryConnections(c *call) {
 		if d := dashboardByID(o, id); d != nil {
 			uid = d.uid
 		}
-		by := map[string]any{"id": 0, "name": "", "avatarUrl": ""}
-		if conn.createdBy != nil {
-			by = map[string]any{"id": conn.createdBy.id, "name": conn.createdBy.login, "avatarUrl": avatarURL(conn.createdBy.email)}
-		}
 		out = append(out, map[string]any{"id": conn.id, "kind": 1, "elementId": el.id, "connectionId": id,
-			"connectionUid": uid, "created": conn.created, "createdBy": by})
+			"connectionUid": uid, "created": conn.created, "createdBy": libraryUserRef(conn.createdBy)})
 	}
 	writeJSON(c.w, http.StatusOK, map[string]any{"result": out})
 }
@@ -550,6 +545,13 @@ func (e *Emulator) connectLibraryPanelsLocked(o *org, d *dashboard, data map[str
 		lib[uid].connections[d.id] = libraryConnection{id: e.st.nextLibraryID, created: now, createdBy: by}
 	}
 	return nil
+}
+
+// deleteDashboardLocked removes d from its org; a deleted dashboard keeps
+// no library panel connection (every delete path: /api, /apis, folder).
+func (e *Emulator) deleteDashboardLocked(o *org, d *dashboard) {
+	delete(o.dashboards, d.uid)
+	e.disconnectLibraryPanelsLocked(o, d.id)
 }
 
 // disconnectLibraryPanelsLocked drops every connection of dashboard id.
