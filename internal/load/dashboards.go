@@ -441,7 +441,7 @@ func encodeJSONDashboard(data []byte, uid, title string, hasTitle bool) ([]byte,
 	if hasTitle {
 		set["title"] = quoteJSON(title)
 	}
-	enc, err := jsonc.Rewrite(data, map[string]bool{"id": true, "__inputs": true, "__requires": true, "__elements": true}, set)
+	enc, err := jsonc.Rewrite(data, editedMembers, set)
 	if err != nil {
 		return nil, err
 	}
