@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/grafsync/grafsync/internal/load"
@@ -70,7 +71,7 @@ func uniqueNames(items []named, taken map[string]bool, fallback string) map[stri
 			name = base + "-" + slug(it.uid, shortHash(it.uid))
 		}
 		for n := 2; used[name]; n++ {
-			name = base + "-" + shortHash(it.uid) + "-" + itoa(n)
+			name = base + "-" + shortHash(it.uid) + "-" + strconv.Itoa(n)
 		}
 		used[name] = true
 		out[it.uid] = name
@@ -81,14 +82,6 @@ func uniqueNames(items []named, taken map[string]bool, fallback string) map[stri
 func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:4])
-}
-
-func itoa(n int) string {
-	const digits = "0123456789"
-	if n < 10 {
-		return digits[n : n+1]
-	}
-	return itoa(n/10) + digits[n%10:n%10+1]
 }
 
 // envName is the environment variable a datasource's secret is read from:
