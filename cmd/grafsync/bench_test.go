@@ -83,7 +83,13 @@ func BenchmarkSync1000(b *testing.B) {
 }
 
 func benchEmulator(b *testing.B) (*grafanatest.Emulator, string, string) {
-	emu := grafanatest.New(grafanatest.Options{Seed: 1})
+	return benchEmulatorWith(b, grafanatest.Options{Seed: 1})
+}
+
+// benchEmulatorWith starts an emulator with opts on loopback and returns
+// it, its URL and an Admin service-account token of org 1.
+func benchEmulatorWith(b *testing.B, opts grafanatest.Options) (*grafanatest.Emulator, string, string) {
+	emu := grafanatest.New(opts)
 	rep, err := emu.StartReplica("127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -94,6 +100,17 @@ func benchEmulator(b *testing.B) (*grafanatest.Emulator, string, string) {
 		b.Fatal(err)
 	}
 	return emu, rep.URL(), token
+}
+
+// benchProfileEnv is the environment that makes the grafsync process
+// write its CPU and heap profiles as name.cpu and name.mem under
+// $GRAFSYNC_BENCH_PROFILE (none when that or name is empty).
+func benchProfileEnv(name string) []string {
+	pdir := os.Getenv("GRAFSYNC_BENCH_PROFILE")
+	if pdir == "" || name == "" {
+		return nil
+	}
+	return []string{"GRAFSYNC_BENCH_CPUPROFILE=" + filepath.Join(pdir, name+".cpu"), "GRAFSYNC_BENCH_MEMPROFILE=" + filepath.Join(pdir, name+".mem")}
 }
 
 type runMeasure struct {
@@ -115,9 +132,7 @@ func benchRun(b *testing.B, emu *grafanatest.Emulator, url, token, dir string, c
 	emu.ResetCounters()
 	cmd := exec.Command("grafsync", append(args, "--repo", dir, "--concurrency", fmt.Sprint(conc), "--log-level", "warn")...)
 	cmd.Env = append(cmd.Environ(), "GRAFANA_URL="+url, "GRAFANA_TOKEN="+token, "GRAFANA_USER=", "GRAFANA_PASSWORD=")
-	if pdir := os.Getenv("GRAFSYNC_BENCH_PROFILE"); pdir != "" && name != "" {
-		cmd.Env = append(cmd.Env, "GRAFSYNC_BENCH_CPUPROFILE="+filepath.Join(pdir, name+".cpu"), "GRAFSYNC_BENCH_MEMPROFILE="+filepath.Join(pdir, name+".mem"))
-	}
+	cmd.Env = append(cmd.Env, benchProfileEnv(name)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	emuBefore := selfCPU()
@@ -279,15 +294,5 @@ func benchEmulatorVersion(b *testing.B, version string) (*grafanatest.Emulator, 
 	if err != nil {
 		b.Fatal(err)
 	}
-	emu := grafanatest.New(grafanatest.Options{Seed: 1, Version: v})
-	rep, err := emu.StartReplica("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(emu.Close)
-	token, err := emu.AddServiceAccountToken(1, "grafsync", "Admin")
-	if err != nil {
-		b.Fatal(err)
-	}
-	return emu, rep.URL(), token
+	return benchEmulatorWith(b, grafanatest.Options{Seed: 1, Version: v})
 }

@@ -107,10 +107,7 @@ func fleetBenchRun(b *testing.B, emus []*grafanatest.Emulator, dir string, env [
 	cmd := exec.Command("grafsync", append(args, "--repo", dir, "--fleet-concurrency", fmt.Sprint(fleetBenchRequests), "--log-level", "warn")...)
 	hwm := filepath.Join(b.TempDir(), "hwm")
 	cmd.Env = append(append(cleanEnv(), env...), "GRAFSYNC_CACHE_DIR="+b.TempDir(), "GRAFSYNC_BENCH_HWMFILE="+hwm)
-	if pdir := os.Getenv("GRAFSYNC_BENCH_PROFILE"); pdir != "" {
-		name := fmt.Sprintf("fleet-%s-%d", args[0], len(emus))
-		cmd.Env = append(cmd.Env, "GRAFSYNC_BENCH_CPUPROFILE="+filepath.Join(pdir, name+".cpu"), "GRAFSYNC_BENCH_MEMPROFILE="+filepath.Join(pdir, name+".mem"))
-	}
+	cmd.Env = append(cmd.Env, benchProfileEnv(fmt.Sprintf("fleet-%s-%d", args[0], len(emus)))...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	emuBefore := selfCPU()

@@ -19,15 +19,7 @@ import (
 // emulators, an instances: block that works as printed, and state that is
 // each instance's own.
 func TestSandboxFleetProcess(t *testing.T) {
-	cmd := exec.Command("grafsync", "sandbox", "--listen", "127.0.0.1:0", "--instances", "3")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
+	cmd, stdout := startSandbox(t, "--instances", "3")
 	var block, exports strings.Builder
 	sc := bufio.NewScanner(stdout)
 	inBlock := false

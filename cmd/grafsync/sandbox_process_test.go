@@ -13,10 +13,11 @@ import (
 	"time"
 )
 
-// grafsync sandbox as a user runs it: a real process serving HTTP on
-// loopback, printing its URLs and token, stopped by SIGTERM with status 0.
-func TestSandboxProcess(t *testing.T) {
-	cmd := exec.Command("grafsync", "sandbox", "--listen", "127.0.0.1:0", "--replicas", "2", "--token", "--grafana-version", "12")
+// startSandbox starts grafsync sandbox on loopback port 0 with args as a
+// separate process, killed when the test ends, and returns its stdout.
+func startSandbox(t *testing.T, args ...string) (*exec.Cmd, io.ReadCloser) {
+	t.Helper()
+	cmd := exec.Command("grafsync", append([]string{"sandbox", "--listen", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -25,6 +26,13 @@ func TestSandboxProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, stdout
+}
+
+// grafsync sandbox as a user runs it: a real process serving HTTP on
+// loopback, printing its URLs and token, stopped by SIGTERM with status 0.
+func TestSandboxProcess(t *testing.T) {
+	cmd, stdout := startSandbox(t, "--replicas", "2", "--token", "--grafana-version", "12")
 
 	var banner strings.Builder
 	sc := bufio.NewScanner(stdout)

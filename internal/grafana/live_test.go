@@ -45,10 +45,7 @@ func TestReadFoldersAndNestedFolders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var uids []string
-			for _, f := range st.Folders {
-				uids = append(uids, f.UID)
-			}
+			uids := folderUIDs(st)
 			if diff := cmp.Diff(tt.wantUIDs, uids); diff != "" {
 				t.Errorf("folders (-want +got):\n%s", diff)
 			}
@@ -77,10 +74,7 @@ func TestReadStateSkipsListedButGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var uids []string
-	for _, d := range st.Dashboards {
-		uids = append(uids, d.UID)
-	}
+	uids := dashboardUIDs(st)
 	if diff := cmp.Diff([]string{"here"}, uids); diff != "" {
 		t.Errorf("dashboards (-want +got):\n%s", diff)
 	}
@@ -111,10 +105,7 @@ func TestReadStateExpectedOnLaggingSearch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var uids []string
-			for _, d := range st.Dashboards {
-				uids = append(uids, d.UID)
-			}
+			uids := dashboardUIDs(st)
 			if diff := cmp.Diff(tt.want, uids); diff != "" {
 				t.Errorf("dashboards (-want +got):\n%s", diff)
 			}
@@ -164,10 +155,7 @@ func TestReadStateSkipsListedFolderGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var uids []string
-	for _, f := range st.Folders {
-		uids = append(uids, f.UID)
-	}
+	uids := folderUIDs(st)
 	if diff := cmp.Diff([]string{"here"}, uids); diff != "" {
 		t.Errorf("folders (-want +got):\n%s", diff)
 	}
@@ -263,14 +251,29 @@ func TestReadStateWalksFoldersWithoutExpected(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var uids []string
-				for _, f := range st.Folders {
-					uids = append(uids, f.UID)
-				}
+				uids := folderUIDs(st)
 				if diff := cmp.Diff([]string{"new"}, uids); diff != "" {
 					t.Fatalf("folders (-want +got):\n%s", diff)
 				}
 			}
 		})
 	}
+}
+
+// folderUIDs and dashboardUIDs list the uids of what the state holds, in
+// its order (nil when it holds none).
+func folderUIDs(st *State) []string {
+	var uids []string
+	for _, f := range st.Folders {
+		uids = append(uids, f.UID)
+	}
+	return uids
+}
+
+func dashboardUIDs(st *State) []string {
+	var uids []string
+	for _, d := range st.Dashboards {
+		uids = append(uids, d.UID)
+	}
+	return uids
 }

@@ -253,13 +253,7 @@ datasources:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, got := Load(mapFS(tt.files), Options{})
-			if tt.want == nil {
-				tt.want = []string{}
-			}
-			if diff := cmp.Diff(tt.want, shorts(got)); diff != "" {
-				t.Errorf("problems (-want +got):\n%s", diff)
-			}
+			got := loadProblems(t, tt.files, tt.want)
 			if tt.hint != "" && (len(got) == 0 || !strings.Contains(got[0].Hint, tt.hint)) {
 				t.Errorf("hint of the first problem: want it to contain %q, got %v", tt.hint, got)
 			}

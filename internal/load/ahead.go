@@ -47,7 +47,8 @@ var encodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
 // maxEncodeBuffer is the largest scratch buffer kept for reuse.
 const maxEncodeBuffer = 4 << 20
 
-// editedMembers are the top-level members a dashboard is kept without.
+// editedMembers are the top-level members a dashboard is kept without
+// (read-only: shared by every encoding, ahead or not).
 var editedMembers = map[string]bool{"id": true, "__inputs": true, "__requires": true, "__elements": true}
 
 // decode sets v and err from data (without a BOM, as loadDashboard reads

@@ -441,7 +441,7 @@ func encodeJSONDashboard(data []byte, uid, title string, hasTitle bool) ([]byte,
 	if hasTitle {
 		set["title"] = quoteJSON(title)
 	}
-	enc, err := jsonc.Rewrite(data, map[string]bool{"id": true, "__inputs": true, "__requires": true, "__elements": true}, set)
+	enc, err := jsonc.Rewrite(data, editedMembers, set)
 	if err != nil {
 		return nil, err
 	}
@@ -641,9 +641,25 @@ func (l *loader) loadDashboard(o *orgState, s *dbState, file, rel, folderUID str
 		} else {
 			enc, err = encodeJSONDashboard(d.data, db.UID, db.Title, hasTitle)
 		}
-	} else if enc, err = json.Marshal(model); err == nil {
-		enc, err = jsonc.Canonical(enc)
+	} else {
+		enc, err = encodeModel(model)
 	}
+	l.keepDashboard(o, d, db, enc, err)
+}
+
+// encodeModel encodes a dashboard's map as the dashboard keeps it:
+// canonical JSON.
+func encodeModel(model map[string]any) ([]byte, error) {
+	enc, err := json.Marshal(model)
+	if err != nil {
+		return nil, err
+	}
+	return jsonc.Canonical(enc)
+}
+
+// keepDashboard adds dashboard db of file d to the org, encoded as enc;
+// err is the encoding's, reported instead.
+func (l *loader) keepDashboard(o *orgState, d doc, db *resource.Dashboard, enc []byte, err error) {
 	if err != nil {
 		l.errorf(d.pos(nil, false), "", "cannot encode the dashboard: %v", err)
 		return

@@ -1,12 +1,10 @@
 package load
 
 import (
-	"encoding/json"
 	pathpkg "path"
 	"slices"
 	"strings"
 
-	"github.com/grafsync/grafsync/internal/jsonc"
 	"github.com/grafsync/grafsync/internal/resource"
 )
 
@@ -98,16 +96,8 @@ func (l *loader) loadV2Dashboard(o *orgState, s *dbState, d doc, model map[strin
 	if db.Title != "" {
 		out["title"] = db.Title
 	}
-	enc, err := json.Marshal(out)
-	if err == nil {
-		enc, err = jsonc.Canonical(enc)
-	}
-	if err != nil {
-		l.errorf(d.pos(nil, false), "", "cannot encode the dashboard: %v", err)
-		return
-	}
-	db.JSON = enc
-	o.org.Dashboards = append(o.org.Dashboards, db)
+	enc, err := encodeModel(out)
+	l.keepDashboard(o, d, db, enc, err)
 }
 
 // checkV2Refs checks the datasource references of a v2 spec: every

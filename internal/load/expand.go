@@ -227,6 +227,10 @@ func envName(dsName, key string) string {
 	return strings.Trim(b.String(), "_")
 }
 
+// EnvName is envName for grafsync pull, which names the variables of the
+// secrets it writes as the loader's hints suggest.
+func EnvName(dsName, key string) string { return envName(dsName, key) }
+
 // OwnCredential reports whether the loader refuses to read the environment
 // variable name (see ownCredential): grafsync pull never names a secret's
 // variable so.

@@ -95,13 +95,7 @@ func TestLibraryPanelProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, got := Load(mapFS(tt.files), Options{})
-			if tt.want == nil {
-				tt.want = []string{}
-			}
-			if diff := cmp.Diff(tt.want, shorts(got)); diff != "" {
-				t.Errorf("problems (-want +got):\n%s", diff)
-			}
+			loadProblems(t, tt.files, tt.want)
 		})
 	}
 }

@@ -37,6 +37,21 @@ func shorts(ps Problems) []string {
 	return out
 }
 
+// loadProblems loads the repository files and compares its problems, as
+// short renders them, with want (nil: no problem); it returns them for
+// the checks a table adds (hints).
+func loadProblems(t *testing.T, files map[string]string, want []string) Problems {
+	t.Helper()
+	_, got := Load(mapFS(files), Options{})
+	if want == nil {
+		want = []string{}
+	}
+	if diff := cmp.Diff(want, shorts(got)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	return got
+}
+
 // Fixture parts shared by the cases.
 const (
 	dsProm = `apiVersion: 1

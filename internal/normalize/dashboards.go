@@ -44,7 +44,6 @@ func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed 
 			return nil, false, err
 		}
 	}
-	drop := map[string]bool{"id": true, "version": true}
 	q, _ := jsontext.AppendQuote(nil, folderUID)
 	set := map[string][]byte{"folderUid": q}
 	for _, m := range members {
@@ -66,12 +65,16 @@ func Dashboard(src []byte, folderUID string, desired bool) (raw []byte, managed 
 	}
 	if desired {
 		set[MarkerKey] = []byte(`{"managed":true}`)
-		raw, err = jsonc.AppendMembers(nil, members, drop, set)
+		raw, err = jsonc.AppendMembers(nil, members, serverOwned, set)
 		return raw, false, err
 	}
-	raw, _, err = jsonc.AppendCanonicalMembers(nil, members, drop, set)
+	raw, _, err = jsonc.AppendCanonicalMembers(nil, members, serverOwned, set)
 	return raw, managed, err
 }
+
+// serverOwned are the top-level members Dashboard leaves out: Grafana's
+// own (read-only: shared by every call).
+var serverOwned = map[string]bool{"id": true, "version": true}
 
 // readMembers reads the members of the JSON object src with jsontext,
 // which reports what is wrong with it.

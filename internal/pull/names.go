@@ -4,7 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/grafsync/grafsync/internal/load"
 )
 
 // maxSlug bounds a file or directory name made from a title.
@@ -68,7 +71,7 @@ func uniqueNames(items []named, taken map[string]bool, fallback string) map[stri
 			name = base + "-" + slug(it.uid, shortHash(it.uid))
 		}
 		for n := 2; used[name]; n++ {
-			name = base + "-" + shortHash(it.uid) + "-" + itoa(n)
+			name = base + "-" + shortHash(it.uid) + "-" + strconv.Itoa(n)
 		}
 		used[name] = true
 		out[it.uid] = name
@@ -81,57 +84,17 @@ func shortHash(s string) string {
 	return hex.EncodeToString(sum[:4])
 }
 
-func itoa(n int) string {
-	const digits = "0123456789"
-	if n < 10 {
-		return digits[n : n+1]
-	}
-	return itoa(n/10) + digits[n%10:n%10+1]
-}
-
 // envName is the environment variable a datasource's secret is read from:
 // the datasource's name and the key in upper case, words joined by "_"
-// ("Loki", "basicAuthPassword" → LOKI_BASIC_AUTH_PASSWORD). A name that
+// ("Loki", "basicAuthPassword" → LOKI_BASIC_AUTH_PASSWORD), the name the
+// loader's hints suggest (load.EnvName). A name that
 // would start with a digit, be empty, or be one of the credentials the
 // loader refuses to read (refused, load.OwnCredential) gets the prefix
 // "DS_", which none of those has.
 func envName(dsName, key string, refused func(string) bool) string {
-	name := words(dsName) + "_" + words(key)
-	name = strings.Trim(name, "_")
+	name := load.EnvName(dsName, key)
 	if name == "" || name[0] >= '0' && name[0] <= '9' || refused(name) || strings.HasPrefix(name, "GRAFANA_") {
 		name = "DS_" + name
 	}
 	return name
-}
-
-// words upper-cases s, with "_" between words (camelCase and any
-// non-alphanumeric run separate words).
-func words(s string) string {
-	var b strings.Builder
-	prevLower := false
-	sep := func() {
-		if b.Len() > 0 && !strings.HasSuffix(b.String(), "_") {
-			b.WriteByte('_')
-		}
-	}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z':
-			b.WriteRune(r - 'a' + 'A')
-			prevLower = true
-		case r >= 'A' && r <= 'Z':
-			if prevLower {
-				sep()
-			}
-			b.WriteRune(r)
-			prevLower = false
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-			prevLower = true
-		default:
-			sep()
-			prevLower = false
-		}
-	}
-	return strings.Trim(b.String(), "_")
 }
