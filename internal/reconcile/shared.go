@@ -63,7 +63,7 @@ func (s *Shared) desiredDashboards(org *resource.Org, orgID int64) ([]plan.Resou
 	outlines := make(map[string]*normalize.Outline, len(org.Dashboards))
 	for _, d := range org.Dashboards {
 		// Everything DesiredDashboard reads of d: its JSON is the key.
-		extra := strconv.FormatInt(orgID, 10) + "\x00" + d.UID + "\x00" + d.FolderUID + "\x00" + d.Path + "\x00" + d.Source.String()
+		extra := strconv.FormatInt(orgID, 10) + "\x00" + d.UID + "\x00" + d.FolderUID + "\x00" + d.Path + "\x00" + d.Source.String() + "\x00" + d.SourceHash
 		doc := s.desired.Get(d.JSON, extra, func() (desiredDoc, int64) {
 			r, err := normalize.DesiredDashboard(d, orgID)
 			if err != nil {
